@@ -1,0 +1,183 @@
+"""Camera geometry: screen normalisation, Human3.6M-model projection, root-translation solve.
+
+Conventions (DESIGN.md section 3): camera frame x right, y down, z forward; intrinsics are the
+9-vector ``[fx, fy, cx, cy, k1, k2, k3, p1, p2]`` in pixels; the distortion model is the one of
+Human3.6M / VideoPose3D (``common/camera.py::project_to_2d``), not OpenCV's. Unlike VideoPose3D we
+do not clamp x/z to [-1, 1]: that clamp is wrong for wide-angle cameras, where points inside the
+image have |x/z| > 1.
+
+Every function takes torch tensors or numpy arrays and returns the same kind it was given.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import torch
+
+INTRINSICS_SIZE = 9
+
+
+def _numpy_compatible(fn):
+    """Let a torch function accept numpy arrays: convert them in, convert the results back."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        was_numpy = any(isinstance(a, np.ndarray) for a in list(args) + list(kwargs.values()))
+        if not was_numpy:
+            return fn(*args, **kwargs)
+        conv = lambda a: torch.from_numpy(np.ascontiguousarray(a)) if isinstance(a, np.ndarray) else a  # noqa: E731
+        out = fn(*[conv(a) for a in args], **{k: conv(v) for k, v in kwargs.items()})
+        if isinstance(out, tuple):
+            return tuple(o.numpy() if isinstance(o, torch.Tensor) else o for o in out)
+        return out.numpy() if isinstance(out, torch.Tensor) else out
+
+    return wrapper
+
+
+@_numpy_compatible
+def normalize_screen(uv, width, height):
+    """Pixels -> VideoPose3D screen normalisation, both axes divided by the width.
+
+    ``u' = 2u/w - 1``, ``v' = 2v/w - h/w``. ``uv [..., 2]``; ``width``/``height`` broadcast
+    against ``uv[..., 0]`` (scalars or ``[...]`` tensors).
+    """
+    width = torch.as_tensor(width, dtype=uv.dtype)
+    height = torch.as_tensor(height, dtype=uv.dtype)
+    u = 2.0 * uv[..., 0] / width - 1.0
+    v = 2.0 * uv[..., 1] / width - height / width
+    return torch.stack([u, v], dim=-1)
+
+
+@_numpy_compatible
+def unnormalize_screen(uv_norm, width, height):
+    """Inverse of :func:`normalize_screen`: normalised screen coordinates -> pixels."""
+    width = torch.as_tensor(width, dtype=uv_norm.dtype)
+    height = torch.as_tensor(height, dtype=uv_norm.dtype)
+    u = (uv_norm[..., 0] + 1.0) * width / 2.0
+    v = (uv_norm[..., 1] + height / width) * width / 2.0
+    return torch.stack([u, v], dim=-1)
+
+
+@_numpy_compatible
+def normalize_intrinsics(intrinsics, width, height):
+    """Pixel intrinsics ``[..., 9]`` -> the same camera in normalised screen units.
+
+    Focal lengths scale by 2/w, the principal point maps like a keypoint; distortion coefficients
+    act on x/z and are unit-free, so they are unchanged. Projecting with the result gives
+    ``normalize_screen(project(X, intrinsics))``.
+    """
+    width = torch.as_tensor(width, dtype=intrinsics.dtype)
+    height = torch.as_tensor(height, dtype=intrinsics.dtype)
+    out = intrinsics.clone()
+    out[..., 0] = intrinsics[..., 0] * 2.0 / width
+    out[..., 1] = intrinsics[..., 1] * 2.0 / width
+    out[..., 2:4] = normalize_screen(intrinsics[..., 2:4], width, height)
+    return out
+
+
+def _split(intrinsics):
+    """``[..., 9]`` -> focal ``[..., 1, 2]``, centre ``[..., 1, 2]``, k ``[..., 1, 3]``, p ``[..., 1, 2]``."""
+    k9 = intrinsics.unsqueeze(-2)
+    return k9[..., 0:2], k9[..., 2:4], k9[..., 4:7], k9[..., 7:9]
+
+
+def _distort(xy, k, p):
+    """Human3.6M distortion of ideal image-plane points ``xy [..., J, 2]`` (x/z, y/z)."""
+    r2 = (xy * xy).sum(dim=-1, keepdim=True)
+    radial = 1.0 + k[..., 0:1] * r2 + k[..., 1:2] * r2**2 + k[..., 2:3] * r2**3
+    tangential = (p * xy).sum(dim=-1, keepdim=True)
+    return xy * (radial + tangential) + p * r2
+
+
+@_numpy_compatible
+def project(points, intrinsics, eps: float = 1e-6):
+    """Project camera-frame points ``[..., J, 3]`` with intrinsics ``[..., 9]`` -> ``[..., J, 2]``.
+
+    The intrinsics' leading dimensions broadcast against the points' (without J). Units: the
+    output is in the intrinsics' units (pixels, or normalised screen units after
+    :func:`normalize_intrinsics`); the point unit cancels. Depths below ``eps`` are clamped so
+    that a point behind the camera gives a large finite value instead of inf/NaN.
+    """
+    f, c, k, p = _split(intrinsics.to(points.dtype))
+    z = points[..., 2:3].clamp_min(eps)
+    xy = points[..., :2] / z
+    return f * _distort(xy, k, p) + c
+
+
+@_numpy_compatible
+def project_pinhole(points, intrinsics, eps: float = 1e-6):
+    """Like :func:`project` but ignoring the distortion coefficients."""
+    f, c, _, _ = _split(intrinsics.to(points.dtype))
+    return f * points[..., :2] / points[..., 2:3].clamp_min(eps) + c
+
+
+@_numpy_compatible
+def undistort_image_plane(uv, intrinsics, iterations: int = 8):
+    """Pixels ``[..., J, 2]`` -> ideal (undistorted) image-plane coordinates x/z, y/z.
+
+    Inverts the distortion of :func:`project` by fixed-point iteration (exact for zero
+    distortion; converges for the mild distortions of real lenses).
+    """
+    f, c, k, p = _split(intrinsics.to(uv.dtype))
+    distorted = (uv - c) / f
+    if not bool((k != 0).any() or (p != 0).any()):
+        return distorted
+    xy = distorted
+    for _ in range(iterations):
+        r2 = (xy * xy).sum(dim=-1, keepdim=True)
+        radial = 1.0 + k[..., 0:1] * r2 + k[..., 1:2] * r2**2 + k[..., 2:3] * r2**3
+        tangential = (p * xy).sum(dim=-1, keepdim=True)
+        xy = (distorted - p * r2) / (radial + tangential)
+    return xy
+
+
+@_numpy_compatible
+def solve_root_translation(relative, keypoints_2d, intrinsics, weights=None, ridge: float = 1e-9):
+    """Closed-form translation that best explains 2D keypoints with a root-relative 3D pose.
+
+    For joint j with root-relative position ``X_j`` and undistorted image-plane point
+    ``(u_j, v_j)``, the pinhole model ``u_j (Z_j + t_z) = X_j + t_x`` (same for v, y) is linear in
+    ``t``: ``t_x - u_j t_z = u_j Z_j - X_j`` and ``t_y - v_j t_z = v_j Z_j - Y_j``. The 2J
+    equations are solved by weighted linear least squares (3x3 normal equations, float64).
+
+    Args:
+        relative: ``[..., J, 3]`` root-relative joints (any length unit; ``t`` comes out in it).
+        keypoints_2d: ``[..., J, 2]`` pixels; NaN marks a missing joint.
+        intrinsics: ``[..., 9]`` pixel intrinsics (broadcast over the leading dims).
+        weights: ``[..., J]`` per-joint weights (confidence or a 0/1 mask); None = all ones.
+            Joints with NaN 2D or 3D get weight 0.
+        ridge: relative Tikhonov term that keeps the solve finite when too few joints are valid
+            (the translation then shrinks towards 0 instead of becoming NaN).
+
+    Returns:
+        ``[..., 3]`` translation, same dtype as ``relative``.
+    """
+    dtype = relative.dtype
+    rel = relative.to(torch.float64)
+    uv = keypoints_2d.to(torch.float64)
+    valid = torch.isfinite(uv).all(-1) & torch.isfinite(rel).all(-1)
+    w = valid.to(torch.float64)
+    if weights is not None:
+        w = w * torch.nan_to_num(weights.to(torch.float64), nan=0.0).clamp_min(0.0)
+    rel = torch.where(valid[..., None], rel, torch.zeros_like(rel))
+    uv = torch.where(valid[..., None], uv, torch.zeros_like(uv))
+    xy = undistort_image_plane(uv, intrinsics.to(torch.float64))
+    u, v = xy[..., 0], xy[..., 1]
+    bx = u * rel[..., 2] - rel[..., 0]
+    by = v * rel[..., 2] - rel[..., 1]
+    sw = w.sum(-1)
+    swu, swv = (w * u).sum(-1), (w * v).sum(-1)
+    m = torch.zeros(sw.shape + (3, 3), dtype=torch.float64)
+    m[..., 0, 0] = sw
+    m[..., 1, 1] = sw
+    m[..., 0, 2] = m[..., 2, 0] = -swu
+    m[..., 1, 2] = m[..., 2, 1] = -swv
+    m[..., 2, 2] = (w * (u * u + v * v)).sum(-1)
+    rhs = torch.stack(
+        [(w * bx).sum(-1), (w * by).sum(-1), -(w * (u * bx + v * by)).sum(-1)], dim=-1
+    )
+    scale = m.diagonal(dim1=-2, dim2=-1).sum(-1).clamp_min(1.0)
+    m = m + (ridge * scale)[..., None, None] * torch.eye(3, dtype=torch.float64)
+    return torch.linalg.solve(m, rhs).to(dtype)

@@ -1,0 +1,267 @@
+"""The clip file format (``.npz``, version 1): the interchange for every dataset (DESIGN.md section 4).
+
+One file holds many sequences of one domain; frames of a sequence are contiguous and in time
+order. ``ClipSet`` is the in-memory form; :func:`load_clips` and :func:`save_clips` validate on
+the way in and out, name the offending key in a one-line :class:`~posynda.errors.InputError`,
+and write atomically (nothing is written when validation fails).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from posynda.errors import InputError
+from posynda.fileio import atomic_open
+from posynda.skeleton import NUM_JOINTS
+
+FORMAT = "posynda-clips-v1"
+
+
+@dataclass
+class ClipSet:
+    """Frames of S sequences of one domain, N frames in all.
+
+    Attributes:
+        keypoints_2d: ``[N, 17, 2]`` float32 pixels, H36M order; NaN where a joint is missing.
+        seq_index: ``[N]`` int32 sequence id of each frame, non-decreasing, covering 0..S-1.
+        camera: ``[S, 9]`` float32 intrinsics ``[fx, fy, cx, cy, k1, k2, k3, p1, p2]`` (pixels).
+        image_size: ``[S, 2]`` int32 width, height.
+        confidence: ``[N, 17]`` float32 detector scores in [0, 1], or None.
+        joints_3d: ``[N, 17, 3]`` float32 camera-frame absolute positions in mm, or None (unlabelled).
+        fps: ``[S]`` float32 frame rates, or None.
+        seq_name: ``[S]`` str names, or None.
+        valid: ``[N]`` bool frames to score, or None (all).
+    """
+
+    keypoints_2d: np.ndarray
+    seq_index: np.ndarray
+    camera: np.ndarray
+    image_size: np.ndarray
+    confidence: np.ndarray | None = None
+    joints_3d: np.ndarray | None = None
+    fps: np.ndarray | None = None
+    seq_name: np.ndarray | None = None
+    valid: np.ndarray | None = None
+
+    @property
+    def num_frames(self) -> int:
+        return int(self.keypoints_2d.shape[0])
+
+    @property
+    def num_sequences(self) -> int:
+        return int(self.camera.shape[0])
+
+    @property
+    def has_3d(self) -> bool:
+        return self.joints_3d is not None
+
+    def sequence_bounds(self) -> np.ndarray:
+        """``[S, 2]`` int64 ``(start, stop)`` frame ranges of the sequences."""
+        starts = np.searchsorted(self.seq_index, np.arange(self.num_sequences), side="left")
+        stops = np.searchsorted(self.seq_index, np.arange(self.num_sequences), side="right")
+        return np.stack([starts, stops], axis=1).astype(np.int64)
+
+    def sequence_names(self) -> list[str]:
+        if self.seq_name is not None:
+            return [str(s) for s in self.seq_name]
+        return [f"seq{i:03d}" for i in range(self.num_sequences)]
+
+    def confidence_or_ones(self) -> np.ndarray:
+        """``[N, 17]`` confidences; 1 where absent, 0 where a keypoint is NaN."""
+        conf = np.ones(self.keypoints_2d.shape[:2], np.float32) if self.confidence is None else self.confidence
+        return np.where(np.isfinite(self.keypoints_2d).all(-1), conf, 0.0).astype(np.float32)
+
+    def valid_or_all(self) -> np.ndarray:
+        return np.ones(self.num_frames, bool) if self.valid is None else self.valid.astype(bool)
+
+    def select_sequences(self, ids) -> "ClipSet":
+        """A new ClipSet with only sequences ``ids`` (renumbered 0..len(ids)-1, in the given order)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        bounds = self.sequence_bounds()
+        frames = np.concatenate([np.arange(*bounds[i]) for i in ids]) if len(ids) else np.zeros(0, np.int64)
+        seq_index = np.concatenate(
+            [np.full(bounds[i, 1] - bounds[i, 0], k, np.int32) for k, i in enumerate(ids)]
+        ) if len(ids) else np.zeros(0, np.int32)
+        per_frame = lambda a: None if a is None else a[frames]  # noqa: E731
+        per_seq = lambda a: None if a is None else a[ids]  # noqa: E731
+        return ClipSet(
+            keypoints_2d=self.keypoints_2d[frames], seq_index=seq_index, camera=self.camera[ids],
+            image_size=self.image_size[ids], confidence=per_frame(self.confidence),
+            joints_3d=per_frame(self.joints_3d), fps=per_seq(self.fps),
+            seq_name=per_seq(self.seq_name), valid=per_frame(self.valid),
+        )
+
+    def without_3d(self) -> "ClipSet":
+        """The unlabelled view of this set (what adaptation is allowed to see of a target)."""
+        return dataclasses.replace(self, joints_3d=None)
+
+    def iter_sequences(self) -> Iterator[tuple[int, slice]]:
+        for i, (start, stop) in enumerate(self.sequence_bounds()):
+            yield i, slice(int(start), int(stop))
+
+
+_FRAME_KEYS = {  # key: (dtype kind, trailing shape)
+    "keypoints_2d": ("f", (NUM_JOINTS, 2)),
+    "confidence": ("f", (NUM_JOINTS,)),
+    "joints_3d": ("f", (NUM_JOINTS, 3)),
+    "seq_index": ("i", ()),
+    "valid": ("b", ()),
+}
+_SEQ_KEYS = {
+    "camera": ("f", (9,)),
+    "image_size": ("i", (2,)),
+    "fps": ("f", ()),
+    "seq_name": ("U", ()),
+}
+_REQUIRED = ("keypoints_2d", "seq_index", "camera", "image_size")
+_DTYPES = {"f": np.float32, "i": np.int32, "b": np.bool_}
+
+
+def _check_array(name: str, value, kind: str, trailing: tuple, source: str) -> np.ndarray:
+    arr = np.asarray(value)
+    if kind == "U":
+        if arr.dtype.kind not in "US":
+            raise InputError(f"{source}: key '{name}' must hold strings, got dtype {arr.dtype}")
+        arr = arr.astype(str)
+    elif kind == "b":
+        if arr.dtype.kind not in "biu":
+            raise InputError(f"{source}: key '{name}' must be bool, got dtype {arr.dtype}")
+        arr = arr.astype(bool)
+    elif kind == "i":
+        if arr.dtype.kind not in "iu":
+            raise InputError(f"{source}: key '{name}' must be an integer array, got dtype {arr.dtype}")
+        arr = arr.astype(np.int32)
+    else:
+        if arr.dtype.kind not in "fiu":
+            raise InputError(f"{source}: key '{name}' must be a float array, got dtype {arr.dtype}")
+        arr = arr.astype(np.float32)
+    if arr.ndim != 1 + len(trailing) or tuple(arr.shape[1:]) != trailing:
+        want = "[N" if name in _FRAME_KEYS else "[S"
+        want += "".join(f", {d}" for d in trailing) + "]"
+        hint = ""
+        if name in ("keypoints_2d", "joints_3d", "confidence") and arr.ndim >= 2 and arr.shape[1] != NUM_JOINTS:
+            hint = f" ({arr.shape[1]} joints; posynda needs H36M-17 -- convert with `posynda data convert`)"
+        raise InputError(f"{source}: key '{name}' has shape {list(arr.shape)}, expected {want}{hint}")
+    return arr
+
+
+def validate(clips: ClipSet, source: str = "clips") -> ClipSet:
+    """Check dtypes, shapes, N/S consistency and value sanity; return a normalised copy.
+
+    Raises:
+        InputError: naming the key at fault.
+    """
+    fields = {}
+    for name, (kind, trailing) in {**_FRAME_KEYS, **_SEQ_KEYS}.items():
+        value = getattr(clips, name)
+        if value is None:
+            if name in _REQUIRED:
+                raise InputError(f"{source}: missing required key '{name}'")
+            fields[name] = None
+            continue
+        fields[name] = _check_array(name, value, kind, trailing, source)
+    n = fields["keypoints_2d"].shape[0]
+    s = fields["camera"].shape[0]
+    if n == 0 or s == 0:
+        raise InputError(f"{source}: holds no frames (keypoints_2d has {n}, camera has {s} sequences)")
+    for name in _FRAME_KEYS:
+        if fields[name] is not None and fields[name].shape[0] != n:
+            raise InputError(f"{source}: key '{name}' has {fields[name].shape[0]} frames, keypoints_2d has {n}")
+    for name in _SEQ_KEYS:
+        if fields[name] is not None and fields[name].shape[0] != s:
+            raise InputError(f"{source}: key '{name}' has {fields[name].shape[0]} sequences, camera has {s}")
+    seq = fields["seq_index"]
+    if seq.min() < 0 or seq.max() >= s:
+        raise InputError(f"{source}: key 'seq_index' values must lie in 0..{s - 1} (S = {s} sequences)")
+    if np.any(np.diff(seq) < 0):
+        raise InputError(f"{source}: key 'seq_index' must be non-decreasing (frames of a sequence contiguous)")
+    if len(np.unique(seq)) != s:
+        raise InputError(f"{source}: key 'seq_index' leaves sequences without frames (S = {s})")
+    if fields["joints_3d"] is not None and not np.isfinite(fields["joints_3d"]).all():
+        bad = int(np.argwhere(~np.isfinite(fields["joints_3d"]))[0, 0])
+        raise InputError(f"{source}: key 'joints_3d' has non-finite values (first at frame {bad})")
+    if np.isinf(fields["keypoints_2d"]).any():
+        raise InputError(f"{source}: key 'keypoints_2d' has infinite values (use NaN for missing joints)")
+    if not np.isfinite(fields["camera"]).all() or (fields["camera"][:, :2] <= 0).any():
+        raise InputError(f"{source}: key 'camera' needs finite intrinsics with positive focal lengths")
+    if (fields["image_size"] <= 0).any():
+        raise InputError(f"{source}: key 'image_size' must be positive (width, height)")
+    conf = fields["confidence"]
+    if conf is not None and (not np.isfinite(conf).all() or conf.min() < 0 or conf.max() > 1):
+        raise InputError(f"{source}: key 'confidence' must lie in [0, 1]")
+    return ClipSet(**fields)
+
+
+def load_clips(path: str | os.PathLike) -> ClipSet:
+    """Read and validate a clip file.
+
+    Raises:
+        InputError: the file is missing, not a readable npz (truncated/corrupt), has the wrong
+            ``format`` tag, or fails :func:`validate`.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such clip file")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+        raise InputError(f"{path}: not a readable .npz clip file (truncated or corrupt: {exc})") from None
+    tag = arrays.pop("format", None)
+    if tag is None:
+        raise InputError(f"{path}: missing key 'format' (expected '{FORMAT}')")
+    if str(tag) != FORMAT:
+        raise InputError(f"{path}: key 'format' is {str(tag)!r}, expected '{FORMAT}'")
+    unknown = sorted(set(arrays) - set(_FRAME_KEYS) - set(_SEQ_KEYS))
+    if unknown:
+        raise InputError(f"{path}: unknown key(s) {unknown} in a {FORMAT} file")
+    for name in _REQUIRED:
+        if name not in arrays:
+            raise InputError(f"{path}: missing required key '{name}'")
+    return validate(ClipSet(**arrays), source=str(path))
+
+
+def save_clips(path: str | os.PathLike, clips: ClipSet) -> Path:
+    """Validate ``clips`` and write them atomically to ``path`` (``.npz``, uncompressed)."""
+    path = Path(path)
+    clips = validate(clips, source=str(path))
+    arrays = {"format": np.array(FORMAT)}
+    for f in dataclasses.fields(ClipSet):
+        value = getattr(clips, f.name)
+        if value is not None:
+            arrays[f.name] = value
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    with atomic_open(path, "wb") as handle:
+        handle.write(buffer.getbuffer())
+    return path
+
+
+def concatenate(sets: list[ClipSet]) -> ClipSet:
+    """Join clip sets of the same domain (sequence ids renumbered). Optional keys survive only if
+    every set has them (confidence and valid default to ones/True)."""
+    if not sets:
+        raise InputError("nothing to concatenate")
+    offsets = np.cumsum([0] + [c.num_sequences for c in sets[:-1]])
+    out = {
+        "keypoints_2d": np.concatenate([c.keypoints_2d for c in sets]),
+        "seq_index": np.concatenate([c.seq_index + o for c, o in zip(sets, offsets)]).astype(np.int32),
+        "camera": np.concatenate([c.camera for c in sets]),
+        "image_size": np.concatenate([c.image_size for c in sets]),
+    }
+    if any(c.confidence is not None for c in sets):
+        out["confidence"] = np.concatenate([c.confidence_or_ones() for c in sets])
+    if any(c.valid is not None for c in sets):
+        out["valid"] = np.concatenate([c.valid_or_all() for c in sets])
+    for key in ("joints_3d", "fps", "seq_name"):
+        if all(getattr(c, key) is not None for c in sets):
+            out[key] = np.concatenate([getattr(c, key) for c in sets])
+    return validate(ClipSet(**out))

@@ -1,0 +1,131 @@
+"""Joint orders: the Human3.6M 17-joint skeleton every model uses, and converters into it.
+
+Other skeletons are converted at load time, never inside models (DESIGN.md section 3). A
+conversion is a table of ``(source joints, weights)`` per H36M joint, so joints that a source
+skeleton lacks (COCO has no pelvis) are synthesised as weighted means of the ones it has. A
+synthesised joint is missing (NaN, confidence 0) whenever one of its sources is missing.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+NUM_JOINTS = 17
+
+H36M_JOINT_NAMES: tuple[str, ...] = (
+    "pelvis", "r_hip", "r_knee", "r_ankle", "l_hip", "l_knee", "l_ankle", "spine", "thorax",
+    "neck", "head", "l_shoulder", "l_elbow", "l_wrist", "r_shoulder", "r_elbow", "r_wrist",
+)
+H36M_PARENTS: tuple[int, ...] = (-1, 0, 1, 2, 0, 4, 5, 0, 7, 8, 9, 8, 11, 12, 8, 14, 15)
+H36M_LEFT: tuple[int, ...] = (4, 5, 6, 11, 12, 13)
+H36M_RIGHT: tuple[int, ...] = (1, 2, 3, 14, 15, 16)
+ROOT = 0
+
+# Left/right swap used by flip augmentation: FLIP_PERMUTATION[i] is the joint that lands on i.
+FLIP_PERMUTATION: tuple[int, ...] = tuple(
+    H36M_RIGHT[H36M_LEFT.index(i)] if i in H36M_LEFT
+    else H36M_LEFT[H36M_RIGHT.index(i)] if i in H36M_RIGHT
+    else i
+    for i in range(NUM_JOINTS)
+)
+
+# MPI-INF-3DHP 17-joint order (the "_ori"/annot3 npz layout); pelvis is joint 14 there.
+MPI_INF_3DHP_JOINT_NAMES: tuple[str, ...] = (
+    "head_top", "neck", "r_shoulder", "r_elbow", "r_wrist", "l_shoulder", "l_elbow", "l_wrist",
+    "r_hip", "r_knee", "r_ankle", "l_hip", "l_knee", "l_ankle", "pelvis", "spine", "head",
+)
+# h36m[i] = 3dhp[MPI_INF_3DHP_TO_H36M[i]]: thorax <- neck, neck/nose <- head, head <- head_top.
+MPI_INF_3DHP_TO_H36M: tuple[int, ...] = (14, 8, 9, 10, 11, 12, 13, 15, 1, 16, 0, 5, 6, 7, 2, 3, 4)
+
+COCO_JOINT_NAMES: tuple[str, ...] = (
+    "nose", "l_eye", "r_eye", "l_ear", "r_ear", "l_shoulder", "r_shoulder", "l_elbow", "r_elbow",
+    "l_wrist", "r_wrist", "l_hip", "r_hip", "l_knee", "r_knee", "l_ankle", "r_ankle",
+)
+
+# Per H36M joint: (source joint indices, weights). The COCO rule is the usual one (as in MMPose's
+# coco->h36m conversion): pelvis = mid-hips, thorax = mid-shoulders, spine = mid(pelvis, thorax),
+# head = mid-eyes, neck/nose = nose.
+_COCO_RULES: tuple[tuple[tuple[int, ...], tuple[float, ...]], ...] = (
+    ((11, 12), (0.5, 0.5)),                     # pelvis
+    ((12,), (1.0,)), ((14,), (1.0,)), ((16,), (1.0,)),   # r_hip, r_knee, r_ankle
+    ((11,), (1.0,)), ((13,), (1.0,)), ((15,), (1.0,)),   # l_hip, l_knee, l_ankle
+    ((11, 12, 5, 6), (0.25, 0.25, 0.25, 0.25)),  # spine = mid(pelvis, thorax)
+    ((5, 6), (0.5, 0.5)),                       # thorax
+    ((0,), (1.0,)),                             # neck/nose
+    ((1, 2), (0.5, 0.5)),                       # head
+    ((5,), (1.0,)), ((7,), (1.0,)), ((9,), (1.0,)),      # l_shoulder, l_elbow, l_wrist
+    ((6,), (1.0,)), ((8,), (1.0,)), ((10,), (1.0,)),     # r_shoulder, r_elbow, r_wrist
+)
+
+# SPIN's 24-joint set (``part``/``S`` arrays of SPIN-style npz files, e.g. 3DPW): 0 r_ankle,
+# 1 r_knee, 2 r_hip, 3 l_hip, 4 l_knee, 5 l_ankle, 6 r_wrist, 7 r_elbow, 8 r_shoulder, 9 l_shoulder,
+# 10 l_elbow, 11 l_wrist, 12 neck (LSP), 13 head top (LSP), 14 pelvis (MPII), 15 thorax (MPII),
+# 16 spine (H36M), 17 jaw (H36M), 18 head (H36M), 19 nose, 20-23 eyes and ears.
+SPIN24_TO_H36M: tuple[int, ...] = (14, 2, 1, 0, 3, 4, 5, 16, 15, 17, 18, 9, 10, 11, 8, 7, 6)
+
+# name -> (number of source joints, per-H36M-joint (source joints, weights))
+JOINT_ORDERS: dict[str, tuple[int, tuple[tuple[tuple[int, ...], tuple[float, ...]], ...]]] = {
+    "h36m": (17, tuple(((i,), (1.0,)) for i in range(NUM_JOINTS))),
+    "3dhp": (17, tuple(((m,), (1.0,)) for m in MPI_INF_3DHP_TO_H36M)),
+    "coco": (17, _COCO_RULES),
+    "spin24": (24, tuple(((m,), (1.0,)) for m in SPIN24_TO_H36M)),
+}
+
+
+def convert_joints(
+    points: np.ndarray, order: str, confidence: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Convert joints from skeleton ``order`` ("h36m", "3dhp", "coco", "spin24") to H36M-17.
+
+    Args:
+        points: ``[..., Js, C]`` coordinates in ``order`` (Js = 17, or 24 for "spin24"; C = 2 or 3,
+            any unit); NaN = missing.
+        order: name of the source joint order (a key of ``JOINT_ORDERS``).
+        confidence: ``[..., Js]`` scores in [0, 1], or None (1 where the point is finite).
+
+    Returns:
+        ``(points [..., 17, C], confidence [..., 17])`` in H36M order. A synthesised joint takes the
+        minimum confidence of its sources and is NaN if any source is NaN.
+    """
+    from posynda.errors import InputError
+
+    if order not in JOINT_ORDERS:
+        raise InputError(f"unknown joint order {order!r}; expected one of {sorted(JOINT_ORDERS)}")
+    num_source, rules = JOINT_ORDERS[order]
+    points = np.asarray(points)
+    if points.ndim < 2 or points.shape[-2] != num_source:
+        raise InputError(f"expected [..., {num_source}, C] joints for order {order!r}, got shape {list(points.shape)}")
+    finite = np.isfinite(points).all(axis=-1)
+    if confidence is None:
+        confidence = finite.astype(np.float32)
+    confidence = np.where(finite, np.asarray(confidence, dtype=np.float32), 0.0)
+    out = np.empty(points.shape[:-2] + (NUM_JOINTS, points.shape[-1]), dtype=points.dtype)
+    out_conf = np.empty(points.shape[:-2] + (NUM_JOINTS,), dtype=np.float32)
+    for target, (sources, weights) in enumerate(rules):
+        src = points[..., list(sources), :]
+        out[..., target, :] = np.tensordot(src, np.asarray(weights, dtype=points.dtype), axes=([-2], [0]))
+        out_conf[..., target] = confidence[..., list(sources)].min(axis=-1)
+    return out, out_conf
+
+
+def flip_left_right(x, joint_axis: int = -2):
+    """Mirror poses: negate the x coordinate and swap left/right joints.
+
+    Works on numpy arrays and torch tensors ``[..., 17, C]`` in any frame whose x = 0 is the
+    mirror plane (root-relative 3D, or 2D in the screen normalisation of camera.py).
+    """
+    perm = list(FLIP_PERMUTATION)
+    if joint_axis != -2:
+        raise ValueError("flip_left_right expects joints on axis -2")
+    flipped = x[..., perm, :] * 1  # copy (works for numpy and torch)
+    flipped[..., 0] = -flipped[..., 0]
+    return flipped
+
+
+def bone_lengths(joints: np.ndarray, parents: Sequence[int] = H36M_PARENTS) -> np.ndarray:
+    """Lengths ``[..., 16]`` of the bones (child, parent) of ``joints [..., 17, 3]``, same unit."""
+    children = [j for j, p in enumerate(parents) if p >= 0]
+    par = [parents[j] for j in children]
+    return np.linalg.norm(joints[..., children, :] - joints[..., par, :], axis=-1)
