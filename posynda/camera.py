@@ -114,7 +114,7 @@ def project_pinhole(points, intrinsics, eps: float = 1e-6):
 
 
 @_numpy_compatible
-def undistort_image_plane(uv, intrinsics, iterations: int = 8):
+def undistort_image_plane(uv, intrinsics, iterations: int = 20):
     """Pixels ``[..., J, 2]`` -> ideal (undistorted) image-plane coordinates x/z, y/z.
 
     Inverts the distortion of :func:`project` by fixed-point iteration (exact for zero

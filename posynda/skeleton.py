@@ -110,18 +110,16 @@ def convert_joints(
     return out, out_conf
 
 
-def flip_left_right(x, joint_axis: int = -2):
-    """Mirror poses: negate the x coordinate and swap left/right joints.
+def flip_left_right(x):
+    """Mirror poses ``[..., 17, C]``: negate the x coordinate and swap left/right joints.
 
-    Works on numpy arrays and torch tensors ``[..., 17, C]`` in any frame whose x = 0 is the
-    mirror plane (root-relative 3D, or 2D in the screen normalisation of camera.py).
+    Works on numpy arrays and torch tensors (differentiable, export-friendly: a gather and a
+    multiply) in any frame whose x = 0 is the mirror plane: root-relative 3D, or 2D in the screen
+    normalisation of camera.py.
     """
-    perm = list(FLIP_PERMUTATION)
-    if joint_axis != -2:
-        raise ValueError("flip_left_right expects joints on axis -2")
-    flipped = x[..., perm, :] * 1  # copy (works for numpy and torch)
-    flipped[..., 0] = -flipped[..., 0]
-    return flipped
+    sign = [-1.0] + [1.0] * (x.shape[-1] - 1)
+    sign = np.asarray(sign, dtype=x.dtype) if isinstance(x, np.ndarray) else x.new_tensor(sign)
+    return x[..., list(FLIP_PERMUTATION), :] * sign
 
 
 def bone_lengths(joints: np.ndarray, parents: Sequence[int] = H36M_PARENTS) -> np.ndarray:

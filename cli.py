@@ -1,0 +1,243 @@
+"""The ``posynda`` command line (DESIGN.md section 9).
+
+Only click is imported at start-up; torch and everything heavy load inside the commands, so
+``posynda --help`` stays fast. Bad input exits with code 2 and one line naming the problem;
+an internal failure exits with code 1 (set ``POSYNDA_DEBUG=1`` for the traceback).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from posynda import __version__
+
+DOMAINS = ("studio", "wild")
+SPLITS = ("train", "test")
+
+
+class _Group(click.Group):
+    """Turns posynda's InputError into exit 2 and other failures into a one-line exit 1."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, SystemExit):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the CLI boundary
+            from posynda.errors import InputError
+
+            if os.environ.get("POSYNDA_DEBUG"):
+                raise
+            if isinstance(exc, InputError):
+                click.echo(f"posynda: error: {exc}", err=True)
+                sys.exit(2)
+            if isinstance(exc, KeyboardInterrupt):
+                sys.exit(130)
+            click.echo(f"posynda: internal error: {type(exc).__name__}: {exc}", err=True)
+            sys.exit(1)
+
+
+def _echo_run_dir(path: Path) -> None:
+    click.echo(f"run directory: {path}")
+
+
+def _data_or_default(path: str | None, domain: str, split: str) -> Path:
+    from posynda.defaults import default_clips_path
+
+    return Path(path) if path else default_clips_path(domain, split)
+
+
+def _load_clips(path: Path):
+    from posynda.data import load_clips
+
+    return load_clips(path)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="posynda")
+def main():
+    """PoSynDA: adapt a diffusion 2D-to-3D pose lifter to a new camera/domain, then deploy it.
+
+    With no data argument every command uses the embedded synthetic domains: `studio`
+    (Human3.6M-like source) and `wild` (MPI-INF-3DHP-like target).
+    """
+
+
+# --------------------------------------------------------------------------------------- data
+@main.group(cls=_Group)
+def data():
+    """Create, convert and inspect clip files (posynda-clips-v1 .npz)."""
+
+
+@data.command("synth")
+@click.option("--domain", type=click.Choice(DOMAINS), required=True, help="embedded domain")
+@click.option("--split", type=click.Choice(SPLITS), required=True, help="subjects of the train or test split")
+@click.option("--seed", type=int, default=None, help="generator seed (default: the canonical split)")
+@click.option("--scale", type=float, default=1.0, show_default=True, help="multiply the number of sequences")
+@click.option("--out", type=click.Path(dir_okay=False), required=True, help="output .npz")
+def data_synth(domain, split, seed, scale, out):
+    """Generate an embedded synthetic domain as a clip file."""
+    from posynda.data import save_clips
+    from posynda.data.synth import generate
+
+    if scale <= 0:
+        raise click.BadParameter("must be > 0", param_hint="--scale")
+    clips = generate(domain, split, seed=seed, scale=scale)
+    save_clips(out, clips)
+    click.echo(f"wrote {out}: {clips.num_sequences} sequences, {clips.num_frames} frames ({domain}/{split})")
+
+
+@data.command("convert")
+@click.option("--from", "source", type=click.Choice(["h36m", "3dhp", "3dpw"]), required=True, help="public layout")
+@click.option("--input", "input_path", type=click.Path(dir_okay=False), required=True,
+              help="h36m: data_3d_h36m.npz; 3dhp: data_{train,test}_3dhp*.npz; 3dpw: SPIN-style npz")
+@click.option("--input-2d", type=click.Path(dir_okay=False), default=None,
+              help="h36m only: data_2d_h36m_*.npz (default: GT projection of the 3D)")
+@click.option("--subjects", default=None, help="h36m only: comma-separated subjects, e.g. S9,S11")
+@click.option("--split", type=click.Choice(SPLITS), default=None, help="3dhp only: layout (default: detected)")
+@click.option("--intrinsics", default=None, help="3dpw only: fx,fy,cx,cy in pixels (default: 3DPW's camera)")
+@click.option("--out", type=click.Path(dir_okay=False), required=True, help="output clip file")
+def data_convert(source, input_path, input_2d, subjects, split, intrinsics, out):
+    """Convert a public dataset layout into a clip file (H36M joint order, mm)."""
+    from posynda.data import convert, save_clips
+    from posynda.errors import InputError
+
+    if source == "h36m":
+        subject_list = [s.strip() for s in subjects.split(",")] if subjects else None
+        clips = convert.convert_h36m(input_path, input_2d, subjects=subject_list)
+    elif source == "3dhp":
+        clips = convert.convert_3dhp(input_path, split=split)
+    else:
+        cam = None
+        if intrinsics:
+            try:
+                cam = [float(v) for v in intrinsics.split(",")]
+            except ValueError:
+                raise InputError(f"--intrinsics must be 4 numbers fx,fy,cx,cy, got {intrinsics!r}") from None
+            if len(cam) != 4:
+                raise InputError(f"--intrinsics must be 4 numbers fx,fy,cx,cy, got {intrinsics!r}")
+        clips = convert.convert_3dpw(input_path, intrinsics=cam)
+    save_clips(out, clips)
+    click.echo(f"wrote {out}: {clips.num_sequences} sequences, {clips.num_frames} frames"
+               f"{'' if clips.has_3d else ' (no 3D)'}")
+
+
+@data.command("info")
+@click.argument("path", type=click.Path(dir_okay=False))
+def data_info(path):
+    """Validate a clip file and summarise it."""
+    import numpy as np
+
+    clips = _load_clips(Path(path))
+    missing = float((~np.isfinite(clips.keypoints_2d).all(-1)).mean() * 100)
+    click.echo(f"{path}: valid posynda-clips-v1")
+    click.echo(f"  sequences {clips.num_sequences}, frames {clips.num_frames}, 3D {'yes' if clips.has_3d else 'no'}, "
+               f"missing keypoints {missing:.2f} %")
+    sizes = sorted({f"{w}x{h}" for w, h in clips.image_size})
+    click.echo(f"  image sizes {', '.join(sizes)}; focal {clips.camera[:, 0].min():.0f}-{clips.camera[:, 0].max():.0f} px")
+
+
+# ----------------------------------------------------------------------------------- pretrain
+@main.command()
+@click.option("--data", "data_path", type=click.Path(dir_okay=False), default=None,
+              help="labelled source clip file (default: embedded studio/train)")
+@click.option("--preset", default="tiny", show_default=True, help="model preset: paper, small, tiny, videopose, videopose-tiny")
+@click.option("--steps", type=int, default=2000, show_default=True, help="optimisation steps")
+@click.option("--out", type=click.Path(file_okay=False), default=None, help="run directory (default: runs/pretrain-<time>)")
+@click.option("--resume", is_flag=True, help="continue the run in --out from its last checkpoint")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--batch-size", type=int, default=None, help="clips per step (default: the preset's recipe)")
+@click.option("--lr", type=float, default=None, help="peak learning rate (default: the preset's recipe)")
+@click.option("--checkpoint-every", type=int, default=None, help="steps between checkpoints")
+@click.option("--quiet", is_flag=True, help="no progress bar")
+def pretrain(data_path, preset, steps, out, resume, seed, batch_size, lr, checkpoint_every, quiet):
+    """Train a diffusion denoiser on a labelled source domain."""
+    import dataclasses
+
+    from posynda.errors import InputError
+    from posynda.fileio import sha256_file
+    from posynda.models import preset as get_preset
+    from posynda.train import RECIPES, TrainRecipe, pretrain as run_pretrain
+
+    config = get_preset(preset)
+    recipe = RECIPES.get(preset, TrainRecipe())
+    overrides = {k: v for k, v in {"batch_size": batch_size, "lr": lr, "checkpoint_every": checkpoint_every}.items()
+                 if v is not None}
+    if any(v <= 0 for v in overrides.values()):
+        raise InputError("--batch-size, --lr and --checkpoint-every must be > 0")
+    recipe = dataclasses.replace(recipe, **overrides)
+    if resume and not out:
+        raise InputError("--resume needs --out (the run directory to continue)")
+    from posynda.defaults import new_run_dir
+
+    out_dir = Path(out) if out else new_run_dir("pretrain")
+    _echo_run_dir(out_dir)
+    path = _data_or_default(data_path, "studio", "train")
+    clips = _load_clips(path)
+    provenance = {"command": "posynda pretrain", "preset": preset, "data": str(path), "data_sha256": sha256_file(path)}
+    model_path = run_pretrain(clips, config, steps, out_dir, recipe=recipe, resume=resume, seed=seed,
+                              provenance=provenance, progress=not quiet)
+    click.echo(f"wrote {model_path}")
+
+
+# --------------------------------------------------------------------------------------- eval
+@main.command("eval")
+@click.option("--checkpoint", type=click.Path(dir_okay=False), default=None, help="model (default: shipped studio model)")
+@click.option("--data", "data_path", type=click.Path(dir_okay=False), default=None,
+              help="labelled test clip file (default: embedded studio/test and wild/test)")
+@click.option("--hypotheses", "-H", type=int, default=1, show_default=True, help="pose hypotheses per clip")
+@click.option("--steps", "-K", type=int, default=1, show_default=True, help="DDIM steps")
+@click.option("--aggregate", type=click.Choice(["joint", "frame", "mean"]), default="joint", show_default=True,
+              help="hypothesis aggregation: reprojection-selected per joint / per frame, or the mean")
+@click.option("--flip/--no-flip", default=True, show_default=True, help="flip test-time augmentation")
+@click.option("--seed", type=int, default=0, show_default=True, help="sampling noise seed")
+@click.option("--batch-size", type=int, default=64, show_default=True, help="windows per forward")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None, help="also write the metrics here")
+@click.option("--per-sequence/--no-per-sequence", default=True, show_default=True, help="print the per-sequence table")
+def eval_cmd(checkpoint, data_path, hypotheses, steps, aggregate, flip, seed, batch_size, json_path, per_sequence):
+    """Evaluate a checkpoint: MPJPE, P-MPJPE, PCK@150mm, AUC (3DHP protocol joints)."""
+    from rich.console import Console
+
+    from posynda.checkpoint import load_checkpoint
+    from posynda.defaults import new_run_dir, shipped_checkpoint
+    from posynda.evaluate import SamplingSettings, evaluate
+    from posynda.fileio import atomic_write_text
+    from posynda.report import metrics_table
+
+    settings = SamplingSettings(hypotheses=hypotheses, steps=steps, flip=flip, aggregate=aggregate,
+                                batch_size=batch_size, seed=seed)
+    ckpt_path = Path(checkpoint) if checkpoint else shipped_checkpoint()
+    ckpt = load_checkpoint(ckpt_path)
+    targets = {Path(data_path).stem: Path(data_path)} if data_path else {
+        f"{d}/test": _data_or_default(None, d, "test") for d in DOMAINS}
+    datasets = {name: _load_clips(p) for name, p in targets.items()}
+    run_dir = new_run_dir("eval")
+    _echo_run_dir(run_dir)
+    console = Console()
+    results = {}
+    for name, clips in datasets.items():
+        with console.status(f"lifting {name} ({clips.num_frames} frames, H={hypotheses}, K={steps})"):
+            results[name] = evaluate(ckpt, clips, settings)
+        results[name]["data"] = str(targets[name])
+        if per_sequence:
+            console.print(metrics_table({k: v for k, v in results[name]["per_sequence"].items()},
+                                        title=f"{name}: per sequence"))
+    console.print(metrics_table({n: r for n, r in results.items()}, title=f"{ckpt_path.name} (H={hypotheses}, K={steps}, "
+                                f"{aggregate}{', flip' if flip else ''})"))
+    payload = results[next(iter(results))] if data_path else {"checkpoint": str(ckpt_path), "domains": results}
+    if data_path:
+        payload["checkpoint"] = str(ckpt_path)
+    text = json.dumps(payload, indent=2)
+    atomic_write_text(run_dir / "metrics.json", text)
+    if json_path:
+        atomic_write_text(json_path, text)
+        click.echo(f"wrote {json_path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+"""Model checkpoints: one ``.safetensors`` file with the whole configuration in its metadata.
+
+Metadata (all strings, as safetensors requires):
+
+| key          | value                                                              |
+|--------------|--------------------------------------------------------------------|
+| ``format``   | ``posynda-checkpoint-v1``                                          |
+| ``version``  | posynda version that wrote it                                      |
+| ``skeleton`` | ``h36m-17``                                                        |
+| ``denoiser`` | DenoiserConfig JSON                                                |
+| ``diffusion``| SchedulerConfig JSON                                               |
+| ``provenance``| JSON: command, data file hashes, steps, seed, metrics, parent     |
+
+Writes are atomic. Loading checks every piece and raises a one-line InputError on a file that is
+not a posynda checkpoint, is corrupt, or whose weights do not match its own configuration.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from posynda import SKELETON_NAME, __version__
+from posynda.diffusion.scheduling_ddim import SchedulerConfig
+from posynda.errors import InputError
+from posynda.fileio import atomic_write_bytes
+from posynda.models import DenoiserConfig, build_denoiser
+
+FORMAT = "posynda-checkpoint-v1"
+
+
+@dataclass
+class Checkpoint:
+    """A loaded checkpoint: the denoiser (eval mode) and everything needed to run it."""
+
+    model: nn.Module
+    config: DenoiserConfig
+    diffusion: SchedulerConfig
+    provenance: dict = field(default_factory=dict)
+    path: Path | None = None
+
+
+def save_checkpoint(
+    path: str | os.PathLike,
+    model: nn.Module,
+    config: DenoiserConfig,
+    diffusion: SchedulerConfig,
+    provenance: dict | None = None,
+) -> Path:
+    """Write ``model``'s weights and configuration to ``path`` atomically."""
+    from safetensors.torch import save
+
+    tensors = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
+    metadata = {
+        "format": FORMAT,
+        "version": __version__,
+        "skeleton": SKELETON_NAME,
+        "denoiser": config.to_json(),
+        "diffusion": json.dumps(diffusion.to_dict(), sort_keys=True),
+        "provenance": json.dumps(provenance or {}, sort_keys=True, default=str),
+    }
+    atomic_write_bytes(path, save(tensors, metadata=metadata))
+    return Path(path)
+
+
+def read_metadata(path: str | os.PathLike) -> dict[str, str]:
+    """The safetensors header metadata of ``path`` (InputError if unreadable)."""
+    from safetensors import safe_open
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such checkpoint file")
+    try:
+        with safe_open(str(path), framework="pt") as handle:
+            return dict(handle.metadata() or {})
+    except Exception as exc:  # safetensors raises its own error types for corrupt headers
+        raise InputError(f"{path}: not a readable .safetensors checkpoint ({exc})") from None
+
+
+def load_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu") -> Checkpoint:
+    """Rebuild the denoiser from ``path`` and load its weights (strict).
+
+    Raises:
+        InputError: missing/corrupt file, not a posynda checkpoint, unknown skeleton, or weights
+            that do not fit the stored architecture.
+    """
+    from safetensors.torch import load_file
+
+    path = Path(path)
+    meta = read_metadata(path)
+    if meta.get("format") != FORMAT:
+        raise InputError(f"{path}: not a posynda checkpoint (metadata 'format' is {meta.get('format')!r}, expected '{FORMAT}')")
+    if meta.get("skeleton") != SKELETON_NAME:
+        raise InputError(f"{path}: checkpoint skeleton {meta.get('skeleton')!r} is not {SKELETON_NAME!r}")
+    try:
+        config = DenoiserConfig.from_dict(json.loads(meta["denoiser"]))
+        diffusion = SchedulerConfig(**json.loads(meta["diffusion"]))
+        provenance = json.loads(meta.get("provenance", "{}"))
+    except (KeyError, json.JSONDecodeError, TypeError) as exc:
+        raise InputError(f"{path}: checkpoint metadata is incomplete or malformed ({exc})") from None
+    try:
+        state = load_file(str(path), device=str(device))
+    except Exception as exc:
+        raise InputError(f"{path}: checkpoint tensors are unreadable ({exc})") from None
+    model = build_denoiser(config)
+    expected = model.state_dict()
+    missing = sorted(set(expected) - set(state))
+    unexpected = sorted(set(state) - set(expected))
+    mismatched = sorted(k for k in set(state) & set(expected) if tuple(state[k].shape) != tuple(expected[k].shape))
+    if missing or unexpected or mismatched:
+        detail = (f"missing {missing[:2]}" if missing else f"unexpected {unexpected[:2]}" if unexpected
+                  else f"shape of {mismatched[:2]}")
+        raise InputError(f"{path}: weights do not match the {config.arch} architecture in its metadata ({detail})")
+    model.load_state_dict(state, strict=True)
+    model.to(device).eval()
+    return Checkpoint(model=model, config=config, diffusion=diffusion, provenance=provenance, path=path)

@@ -1,0 +1,74 @@
+"""From a ClipSet to model tensors: gap-filled, screen-normalised 2D and root-relative metres.
+
+Missing keypoints (NaN) are allowed in clip files; models cannot take NaN, so each missing joint
+is filled by linear interpolation over time within its sequence (held constant before the first
+and after the last observation). A joint never observed in a sequence takes its parent's track.
+A sequence with no observed keypoint at all is rejected.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from posynda import camera
+from posynda.data.clips import ClipSet
+from posynda.errors import InputError
+from posynda.skeleton import H36M_PARENTS, ROOT
+
+MM_PER_M = 1000.0
+
+
+def fill_missing_keypoints(clips: ClipSet) -> np.ndarray:
+    """``[N, 17, 2]`` pixel keypoints with every NaN filled (see module docstring)."""
+    kp = clips.keypoints_2d.astype(np.float64, copy=True)
+    missing = ~np.isfinite(kp).all(-1)
+    if not missing.any():
+        return kp.astype(np.float32)
+    names = clips.sequence_names()
+    for s, frames in clips.iter_sequences():
+        seg, gap = kp[frames], missing[frames]
+        if gap.all():
+            raise InputError(f"sequence {names[s]!r} has no finite keypoint in 'keypoints_2d'")
+        t = np.arange(len(seg))
+        unseen = []
+        for j in range(seg.shape[1]):
+            seen = ~gap[:, j]
+            if not seen.any():
+                unseen.append(j)
+            elif not seen.all():
+                for c in range(2):
+                    seg[:, j, c] = np.interp(t, t[seen], seg[seen, j, c])
+        for j in sorted(unseen, key=_depth):  # parents are filled before their children
+            parent = H36M_PARENTS[j] if j != ROOT else _first_seen(gap)
+            seg[:, j] = seg[:, parent]
+        kp[frames] = seg
+    return kp.astype(np.float32)
+
+
+def _depth(j: int) -> int:
+    d = 0
+    while H36M_PARENTS[j] >= 0:
+        j, d = H36M_PARENTS[j], d + 1
+    return d
+
+
+def _first_seen(gap: np.ndarray) -> int:
+    return int(np.flatnonzero(~gap.all(0))[0])
+
+
+def normalized_keypoints(clips: ClipSet) -> np.ndarray:
+    """Model input: ``[N, 17, 2]`` float32 gap-filled keypoints in normalised screen units."""
+    kp = fill_missing_keypoints(clips)
+    size = clips.image_size[clips.seq_index].astype(np.float32)
+    return camera.normalize_screen(kp, size[:, None, 0], size[:, None, 1]).astype(np.float32)
+
+
+def root_relative_metres(joints_3d_mm: np.ndarray) -> np.ndarray:
+    """``[..., 17, 3]`` absolute mm -> root-relative metres (the model's 3D unit), root exactly 0."""
+    x = np.asarray(joints_3d_mm, dtype=np.float32)
+    return ((x - x[..., ROOT : ROOT + 1, :]) / MM_PER_M).astype(np.float32)
+
+
+def frame_intrinsics(clips: ClipSet) -> np.ndarray:
+    """``[N, 9]`` pixel intrinsics of every frame."""
+    return clips.camera[clips.seq_index]

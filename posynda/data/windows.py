@@ -1,0 +1,81 @@
+"""Windowing of sequences into fixed-length clips, and flip augmentation.
+
+Windows are index arrays into the flat ``[N, ...]`` frame arrays of a ClipSet, so cutting a
+dataset into clips costs no copy; gathering ``array[index]`` gives ``[W, T, ...]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Windows:
+    """W windows of T frames.
+
+    Attributes:
+        index: ``[W, T]`` int64 frame indices into the flat frame arrays (edge frames repeated
+            where a window is padded).
+        real: ``[W, T]`` bool, False at padded positions.
+        seq: ``[W]`` int64 sequence id of each window.
+    """
+
+    index: np.ndarray
+    real: np.ndarray
+    seq: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.index.shape[0])
+
+
+def window_sequences(bounds: np.ndarray, frames: int, stride: int | None = None, cover_end: bool = True) -> Windows:
+    """Cut every sequence ``[start, stop)`` of ``bounds [S, 2]`` into windows of ``frames`` frames.
+
+    Windows start every ``stride`` frames (default: ``frames``, no overlap). With ``cover_end``
+    a last window aligned to the sequence end is added when the stride would miss frames, so
+    every frame is in at least one window. A sequence shorter than the window is edge-padded
+    (its first/last frame repeated, centred), never rejected.
+    """
+    if frames < 1:
+        raise ValueError("frames must be >= 1")
+    stride = stride or frames
+    idx, real, seq = [], [], []
+    offsets = np.arange(frames)
+    for s, (start, stop) in enumerate(np.asarray(bounds, dtype=np.int64)):
+        length = int(stop - start)
+        if length <= 0:
+            continue
+        if length < frames:
+            left = (frames - length) // 2
+            local = np.clip(offsets - left, 0, length - 1)
+            idx.append(start + local[None])
+            real.append(((offsets >= left) & (offsets < left + length))[None])
+            seq.append(s)
+            continue
+        starts = list(range(0, length - frames + 1, stride))
+        if cover_end and starts[-1] != length - frames:
+            starts.append(length - frames)
+        starts = np.asarray(starts)
+        idx.append(start + starts[:, None] + offsets[None])
+        real.append(np.ones((len(starts), frames), bool))
+        seq.extend([s] * len(starts))
+    if not idx:
+        return Windows(np.zeros((0, frames), np.int64), np.zeros((0, frames), bool), np.zeros(0, np.int64))
+    return Windows(np.concatenate(idx), np.concatenate(real), np.asarray(seq, dtype=np.int64))
+
+
+def overlap_average(values: np.ndarray, windows: Windows, num_frames: int) -> np.ndarray:
+    """Scatter per-window outputs ``[W, T, ...]`` back to frames ``[N, ...]``, averaging overlaps.
+
+    Padded positions are ignored. Frames no window covers are NaN.
+    """
+    out = np.zeros((num_frames,) + values.shape[2:], dtype=np.float64)
+    count = np.zeros(num_frames, dtype=np.float64)
+    flat_idx = windows.index[windows.real]
+    np.add.at(out, flat_idx, values[windows.real])
+    np.add.at(count, flat_idx, 1.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = out / count.reshape((-1,) + (1,) * (out.ndim - 1))
+    return out.astype(values.dtype)

@@ -1,0 +1,7 @@
+"""Diffusion: cosine schedule, DDIM scheduler (x0-prediction), multi-hypothesis sampler."""
+
+from posynda.diffusion.sampler import draw_noise, sample_poses
+from posynda.diffusion.schedule import cosine_alphas_cumprod
+from posynda.diffusion.scheduling_ddim import DDIMScheduler, SchedulerConfig
+
+__all__ = ["DDIMScheduler", "SchedulerConfig", "cosine_alphas_cumprod", "draw_noise", "sample_poses"]

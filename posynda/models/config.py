@@ -1,0 +1,85 @@
+"""Denoiser configurations and named presets.
+
+A ``DenoiserConfig`` is plain data: it is stored as JSON in every checkpoint's metadata, so a
+model can be rebuilt from the file alone. Presets name the configurations posynda ships:
+
+| preset            | arch      | frames | width | depth | params  | use                          |
+|-------------------|-----------|--------|-------|-------|---------|------------------------------|
+| ``paper``         | MixSTE    | 243    | 512   | 8+8   | 34.84 M | the paper's denoiser (D3DP)  |
+| ``small``         | MixSTE    | 81     | 128   | 4+4   | ~1.1 M  | CPU training, better accuracy|
+| ``tiny``          | MixSTE    | 27     | 96    | 3+3   | ~0.5 M  | CPU default, shipped model   |
+| ``videopose``     | VideoPose | 243    | 1024  | 4 blk | ~17 M   | the paper's alternative      |
+| ``videopose-tiny``| VideoPose | 27     | 128   | 2 blk | ~0.2 M  | CPU                          |
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+
+from posynda.errors import InputError
+
+
+@dataclass(frozen=True)
+class DenoiserConfig:
+    """Architecture of a diffusion denoiser ``(keypoints_2d [B,T,J,2], noisy_3d [B,T,J,3], t [B]) -> x0``.
+
+    Attributes:
+        arch: "mixste" or "videopose".
+        frames: window length T the model is built for.
+        joints: J (17, H36M order).
+        dim: MixSTE embedding width / VideoPose channels.
+        depth: MixSTE: number of spatial (= temporal) blocks; VideoPose: residual blocks.
+        heads: attention heads (MixSTE).
+        mlp_ratio: MLP hidden width / dim (MixSTE).
+        drop_path: max stochastic-depth rate (MixSTE, linearly increasing over depth).
+        dropout: dropout rate (VideoPose).
+        filter_widths: temporal kernel sizes (VideoPose); the receptive field is their product.
+        time_dim: width of the sinusoidal timestep embedding (defaults to dim).
+    """
+
+    arch: str = "mixste"
+    frames: int = 27
+    joints: int = 17
+    dim: int = 96
+    depth: int = 3
+    heads: int = 4
+    mlp_ratio: float = 2.0
+    drop_path: float = 0.1
+    dropout: float = 0.1
+    filter_widths: tuple[int, ...] = field(default=(3, 3, 3))
+    time_dim: int | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "DenoiserConfig":
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise InputError(f"denoiser config has unknown field(s) {sorted(unknown)}")
+        data = dict(data)
+        if "filter_widths" in data:
+            data["filter_widths"] = tuple(data["filter_widths"])
+        cfg = cls(**data)
+        if cfg.arch not in ("mixste", "videopose"):
+            raise InputError(f"unknown denoiser arch {cfg.arch!r} (expected mixste or videopose)")
+        return cfg
+
+
+PRESETS: dict[str, DenoiserConfig] = {
+    "paper": DenoiserConfig(arch="mixste", frames=243, dim=512, depth=8, heads=8, mlp_ratio=2.0, drop_path=0.1),
+    "small": DenoiserConfig(arch="mixste", frames=81, dim=128, depth=4, heads=4, mlp_ratio=2.0, drop_path=0.1),
+    "tiny": DenoiserConfig(arch="mixste", frames=27, dim=96, depth=3, heads=4, mlp_ratio=2.0, drop_path=0.05),
+    "videopose": DenoiserConfig(arch="videopose", frames=243, dim=1024, filter_widths=(3, 3, 3, 3, 3), dropout=0.25),
+    "videopose-tiny": DenoiserConfig(arch="videopose", frames=27, dim=128, filter_widths=(3, 3, 3), dropout=0.1),
+}
+
+
+def preset(name: str) -> DenoiserConfig:
+    """The named preset; InputError listing the valid names otherwise."""
+    if name not in PRESETS:
+        raise InputError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+    return PRESETS[name]

@@ -1,0 +1,73 @@
+"""VideoPose3D's dilated temporal convolutions as a diffusion denoiser (Pavllo et al. CVPR 2019).
+
+The original model maps a receptive field of T frames to one pose; as a D3DP-style denoiser it
+must return every frame of the window, so the convolutions are "same"-padded (replicate padding)
+and the network is seq2seq. Input per frame: the J x 5 channels (normalised 2D + noisy 3D); the
+timestep embedding is added after the expand convolution.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from posynda.models.config import DenoiserConfig
+from posynda.models.layers import TimeMLP
+
+
+class _TemporalConv(nn.Module):
+    """Replicate-padded dilated Conv1d that keeps the sequence length: ``[B, C, T] -> [B, C', T]``."""
+
+    def __init__(self, cin: int, cout: int, width: int, dilation: int):
+        super().__init__()
+        self.pad = (width - 1) // 2 * dilation
+        self.conv = nn.Conv1d(cin, cout, width, dilation=dilation, bias=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv(F.pad(x, (self.pad, self.pad), mode="replicate"))
+
+
+class _ResidualBlock(nn.Module):
+    """conv(width, dilation) -> BN -> ReLU -> dropout -> conv1x1 -> BN -> ReLU -> dropout, plus residual."""
+
+    def __init__(self, channels: int, width: int, dilation: int, dropout: float):
+        super().__init__()
+        self.conv = _TemporalConv(channels, channels, width, dilation)
+        self.bn1 = nn.BatchNorm1d(channels, momentum=0.1)
+        self.pointwise = nn.Conv1d(channels, channels, 1, bias=False)
+        self.bn2 = nn.BatchNorm1d(channels, momentum=0.1)
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.drop(F.relu(self.bn1(self.conv(x))))
+        y = self.drop(F.relu(self.bn2(self.pointwise(y))))
+        return x + y
+
+
+class VideoPoseDenoiser(nn.Module):
+    """``(keypoints_2d [B,T,J,2], noisy_3d [B,T,J,3], t [B]) -> x0 [B,T,J,3]`` (root-relative metres)."""
+
+    def __init__(self, config: DenoiserConfig):
+        super().__init__()
+        self.config = config
+        ch, widths = config.dim, config.filter_widths
+        self.expand = _TemporalConv(config.joints * 5, ch, widths[0], 1)
+        self.expand_bn = nn.BatchNorm1d(ch, momentum=0.1)
+        self.time_mlp = TimeMLP(config.time_dim or min(ch, 256), ch)
+        self.drop = nn.Dropout(config.dropout)
+        blocks, dilation = [], widths[0]
+        for width in widths[1:]:
+            blocks.append(_ResidualBlock(ch, width, dilation, config.dropout))
+            dilation *= width
+        self.blocks = nn.ModuleList(blocks)
+        self.shrink = nn.Conv1d(ch, config.joints * 3, 1)
+
+    def forward(self, keypoints_2d: torch.Tensor, noisy_3d: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        b, f, j, _ = keypoints_2d.shape
+        x = torch.cat([keypoints_2d, noisy_3d], dim=-1).reshape(b, f, j * 5).transpose(1, 2)
+        x = F.relu(self.expand_bn(self.expand(x)))
+        x = self.drop(x + self.time_mlp(t)[:, :, None])
+        for block in self.blocks:
+            x = block(x)
+        return self.shrink(x).transpose(1, 2).reshape(b, f, j, 3)

@@ -1,0 +1,40 @@
+"""Shared fixtures: small hand-made clip sets (independent of the synthetic generator)."""
+
+import numpy as np
+import pytest
+
+from posynda import camera
+from posynda.data import ClipSet
+
+INTRINSICS = np.array([1145.0, 1145.0, 500.0, 500.0, 0, 0, 0, 0, 0], np.float32)
+
+
+def make_clips(lengths=(40, 25), seed=0, with_3d=True) -> ClipSet:
+    """Sequences of a jittering random pose walking in front of a 1000x1000 camera (mm)."""
+    rng = np.random.default_rng(seed)
+    kp, j3d, seq = [], [], []
+    for s, n in enumerate(lengths):
+        base = rng.normal(size=(17, 3)) * 250.0
+        base[0] = 0
+        motion = np.cumsum(rng.normal(size=(n, 17, 3)) * 5.0, axis=0)
+        motion[:, 0] = 0
+        rel = base + motion
+        root = np.array([0.0, 0.0, 5000.0]) + np.linspace(0, 1, n)[:, None] * np.array([300.0, 0, 200.0])
+        pose = rel + root[:, None]
+        j3d.append(pose)
+        kp.append(camera.project(pose, INTRINSICS.astype(np.float64)))
+        seq.append(np.full(n, s))
+    s_count = len(lengths)
+    return ClipSet(
+        keypoints_2d=np.concatenate(kp).astype(np.float32),
+        seq_index=np.concatenate(seq).astype(np.int32),
+        camera=np.tile(INTRINSICS, (s_count, 1)),
+        image_size=np.tile(np.array([1000, 1000], np.int32), (s_count, 1)),
+        joints_3d=np.concatenate(j3d).astype(np.float32) if with_3d else None,
+        seq_name=np.array([f"seq{i}" for i in range(s_count)]),
+    )
+
+
+@pytest.fixture
+def clips() -> ClipSet:
+    return make_clips()

@@ -1,0 +1,76 @@
+"""Joint orders, converters and the left/right flip."""
+
+import numpy as np
+import pytest
+import torch
+
+from posynda import skeleton
+from posynda.errors import InputError
+
+
+def test_h36m_tables_are_consistent():
+    assert len(skeleton.H36M_JOINT_NAMES) == len(skeleton.H36M_PARENTS) == 17
+    assert skeleton.H36M_PARENTS[0] == -1
+    assert all(p < j for j, p in enumerate(skeleton.H36M_PARENTS))  # parents come first
+    perm = skeleton.FLIP_PERMUTATION
+    assert sorted(perm) == list(range(17)) and all(perm[perm[i]] == i for i in range(17))
+    for left, right in zip(skeleton.H36M_LEFT, skeleton.H36M_RIGHT):
+        assert skeleton.H36M_JOINT_NAMES[left].replace("l_", "") == skeleton.H36M_JOINT_NAMES[right].replace("r_", "")
+
+
+@pytest.mark.parametrize(
+    "order,source_names",
+    [("3dhp", skeleton.MPI_INF_3DHP_JOINT_NAMES)],
+)
+def test_3dhp_mapping_is_semantic(order, source_names):
+    expected = {"pelvis": "pelvis", "thorax": "neck", "neck": "head", "head": "head_top", "spine": "spine",
+                "l_wrist": "l_wrist", "r_knee": "r_knee"}
+    for h36m_name, src_name in expected.items():
+        i = skeleton.H36M_JOINT_NAMES.index(h36m_name)
+        assert source_names[skeleton.MPI_INF_3DHP_TO_H36M[i]] == src_name
+
+
+def test_convert_3dhp_is_the_documented_gather():
+    x = np.random.default_rng(0).normal(size=(3, 17, 3))
+    out, conf = skeleton.convert_joints(x, "3dhp")
+    np.testing.assert_array_equal(out, x[:, list(skeleton.MPI_INF_3DHP_TO_H36M)])
+    assert (conf == 1).all()
+
+
+def test_convert_coco_synthesises_pelvis_thorax_spine_and_head():
+    x = np.random.default_rng(1).normal(size=(2, 17, 2))
+    out, _ = skeleton.convert_joints(x, "coco")
+    np.testing.assert_allclose(out[:, 0], (x[:, 11] + x[:, 12]) / 2)
+    np.testing.assert_allclose(out[:, 8], (x[:, 5] + x[:, 6]) / 2)
+    np.testing.assert_allclose(out[:, 7], (out[:, 0] + out[:, 8]) / 2)
+    np.testing.assert_allclose(out[:, 10], (x[:, 1] + x[:, 2]) / 2)
+    np.testing.assert_allclose(out[:, 1], x[:, 12])  # r_hip
+    np.testing.assert_allclose(out[:, 16], x[:, 10])  # r_wrist
+
+
+def test_convert_coco_missing_source_makes_synthesised_joint_missing():
+    x = np.random.default_rng(2).normal(size=(1, 17, 2))
+    conf = np.full((1, 17), 0.9)
+    x[0, 11] = np.nan  # l_hip missing
+    out, out_conf = skeleton.convert_joints(x, "coco", conf)
+    assert np.isnan(out[0, 0]).all() and out_conf[0, 0] == 0  # pelvis needs both hips
+    assert np.isnan(out[0, 4]).all() and out_conf[0, 4] == 0  # l_hip itself
+    assert np.isfinite(out[0, 1]).all() and out_conf[0, 1] == pytest.approx(0.9)
+
+
+@pytest.mark.parametrize("order,shape", [("coco", (4, 16, 2)), ("spin24", (4, 17, 3)), ("openpose", (4, 17, 2))])
+def test_convert_rejects_wrong_joint_count_or_unknown_order(order, shape):
+    with pytest.raises(InputError):
+        skeleton.convert_joints(np.zeros(shape), order)
+
+
+@pytest.mark.parametrize("lib", ["numpy", "torch"])
+def test_flip_is_an_involution_and_mirrors_x(lib):
+    x = np.random.default_rng(3).normal(size=(5, 17, 3)).astype(np.float32)
+    if lib == "torch":
+        x = torch.from_numpy(x)
+    flipped = skeleton.flip_left_right(x)
+    back = skeleton.flip_left_right(flipped)
+    np.testing.assert_allclose(np.asarray(back), np.asarray(x))
+    np.testing.assert_allclose(np.asarray(flipped)[:, 4, 0], -np.asarray(x)[:, 1, 0])  # l_hip <- -r_hip.x
+    np.testing.assert_allclose(np.asarray(flipped)[:, 4, 1:], np.asarray(x)[:, 1, 1:])

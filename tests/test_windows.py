@@ -1,0 +1,43 @@
+"""Windowing into fixed-length clips and overlap averaging back to frames."""
+
+import numpy as np
+import pytest
+
+from posynda.data.windows import overlap_average, window_sequences
+
+CASES = [
+    # (sequence lengths, T, stride, expected number of windows)
+    ((27,), 27, 27, 1),
+    ((60,), 27, 27, 3),  # 0, 27, and 33 aligned to the end
+    ((54,), 27, 27, 2),
+    ((10,), 27, 27, 1),  # shorter than the window: padded, not rejected
+    ((60, 10, 27), 27, 9, 5 + 1 + 1),
+]
+
+
+@pytest.mark.parametrize("lengths,frames,stride,expected", CASES)
+def test_windows_cover_every_frame_once_or_more(lengths, frames, stride, expected):
+    stops = np.cumsum(lengths)
+    bounds = np.stack([stops - np.array(lengths), stops], 1)
+    windows = window_sequences(bounds, frames, stride)
+    assert len(windows) == expected
+    assert windows.index.shape == (expected, frames)
+    covered = np.zeros(stops[-1], bool)
+    covered[windows.index[windows.real]] = True
+    assert covered.all()
+    for w in range(expected):  # a window never crosses a sequence boundary
+        start, stop = bounds[windows.seq[w]]
+        assert windows.index[w].min() >= start and windows.index[w].max() < stop
+
+
+def test_short_sequence_is_edge_padded_and_centred():
+    windows = window_sequences(np.array([[100, 105]]), 9)
+    assert windows.index[0].tolist() == [100, 100, 100, 101, 102, 103, 104, 104, 104]
+    assert windows.real[0].tolist() == [False, False, True, True, True, True, True, False, False]
+
+
+def test_overlap_average_inverts_windowing():
+    values = np.random.default_rng(0).normal(size=(60, 17, 3))
+    windows = window_sequences(np.array([[0, 50], [50, 60]]), 27, 5)
+    per_window = values[windows.index]
+    np.testing.assert_allclose(overlap_average(per_window, windows, 60), values)
