@@ -63,8 +63,9 @@ class DDIMScheduler:
 
         ``x0``, ``noise`` ``[B, ...]``; ``t [B]`` integer timesteps.
         """
-        ac = self.alphas_cumprod.to(x0.device)[t].to(x0.dtype).reshape((-1,) + (1,) * (x0.ndim - 1))
-        x_t = ac.sqrt() * x0 + (1 - ac).sqrt() * noise
+        ac = self.alphas_cumprod.to(x0.device)[t].reshape((-1,) + (1,) * (x0.ndim - 1))
+        # sqrt(1 - alpha_bar) in float64: near t = 0 the subtraction cancels catastrophically in fp32.
+        x_t = ac.sqrt().to(x0.dtype) * x0 + (1 - ac).sqrt().to(x0.dtype) * noise
         return x_t.clamp(-self.config.clip_sample, self.config.clip_sample)
 
     def step(
