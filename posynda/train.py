@@ -221,7 +221,7 @@ def pretrain(
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-            running, count = running + float(loss) * 1000.0, count + 1
+            running, count = running + float(loss.detach()) * 1000.0, count + 1
             done = step + 1
             if done % recipe.log_every == 0 or done == steps:
                 metrics_lines.append(json.dumps({"step": done, "loss_mm": running / count, "lr": lr,
