@@ -6,10 +6,10 @@ model can be rebuilt from the file alone. Presets name the configurations posynd
 | preset            | arch      | frames | width | depth | params  | use                          |
 |-------------------|-----------|--------|-------|-------|---------|------------------------------|
 | ``paper``         | MixSTE    | 243    | 512   | 8+8   | 34.84 M | the paper's denoiser (D3DP)  |
-| ``small``         | MixSTE    | 81     | 128   | 4+4   | ~1.1 M  | CPU training, better accuracy|
-| ``tiny``          | MixSTE    | 27     | 96    | 3+3   | ~0.5 M  | CPU default, shipped model   |
-| ``videopose``     | VideoPose | 243    | 1024  | 4 blk | ~17 M   | the paper's alternative      |
-| ``videopose-tiny``| VideoPose | 27     | 128   | 2 blk | ~0.2 M  | CPU                          |
+| ``small``         | MixSTE    | 81     | 128   | 4+4   | 1.14 M  | CPU training, more capacity  |
+| ``tiny``          | MixSTE    | 27     | 64    | 3+3   | 0.22 M  | CPU default, shipped model   |
+| ``videopose``     | VideoPose | 243    | 1024  | 4 blk | 17.8 M  | the paper's alternative      |
+| ``videopose-tiny``| VideoPose | 27     | 128   | 2 blk | 0.24 M  | fastest on CPU               |
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ class DenoiserConfig:
     arch: str = "mixste"
     frames: int = 27
     joints: int = 17
-    dim: int = 96
+    dim: int = 64
     depth: int = 3
     heads: int = 4
     mlp_ratio: float = 2.0
@@ -72,7 +72,7 @@ class DenoiserConfig:
 PRESETS: dict[str, DenoiserConfig] = {
     "paper": DenoiserConfig(arch="mixste", frames=243, dim=512, depth=8, heads=8, mlp_ratio=2.0, drop_path=0.1),
     "small": DenoiserConfig(arch="mixste", frames=81, dim=128, depth=4, heads=4, mlp_ratio=2.0, drop_path=0.1),
-    "tiny": DenoiserConfig(arch="mixste", frames=27, dim=96, depth=3, heads=4, mlp_ratio=2.0, drop_path=0.05),
+    "tiny": DenoiserConfig(arch="mixste", frames=27, dim=64, depth=3, heads=4, mlp_ratio=2.0, drop_path=0.05),
     "videopose": DenoiserConfig(arch="videopose", frames=243, dim=1024, filter_widths=(3, 3, 3, 3, 3), dropout=0.25),
     "videopose-tiny": DenoiserConfig(arch="videopose", frames=27, dim=128, filter_widths=(3, 3, 3), dropout=0.1),
 }
