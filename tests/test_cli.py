@@ -1,0 +1,118 @@
+"""The command line: exit codes, one-line errors, outputs in run directories, fast start-up."""
+
+import json
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from posynda.checkpoint import save_checkpoint
+from posynda.cli import main
+from posynda.data import save_clips
+from posynda.diffusion import SchedulerConfig
+from posynda.models import DenoiserConfig, build_denoiser
+from tests.conftest import make_clips
+from tests.test_clips import write_raw
+
+MICRO = DenoiserConfig(arch="mixste", frames=9, dim=32, depth=1, heads=2, drop_path=0.0)
+
+
+def run(args, cwd=None):
+    return CliRunner().invoke(main, args, catch_exceptions=False)
+
+
+@pytest.fixture
+def files(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    clips = make_clips((30, 12))
+    data = save_clips(tmp_path / "data.npz", clips)
+    ckpt = save_checkpoint(tmp_path / "m.safetensors", build_denoiser(MICRO), MICRO, SchedulerConfig())
+    return tmp_path, data, ckpt, clips
+
+
+def test_help_is_fast_and_imports_nothing_heavy():
+    code = ("import sys, time; t=time.perf_counter(); from posynda.cli import main\n"
+            "heavy=[m for m in ('torch','peft','onnx','onnxruntime','tensorrt','triton') if m in sys.modules]\n"
+            "print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "posynda.cli", "--help"], check=True, capture_output=True)
+    assert time.perf_counter() - t0 < 2.0
+
+
+def test_eval_prints_a_table_and_writes_json(files):
+    tmp, data, ckpt, _ = files
+    result = run(["eval", "--checkpoint", str(ckpt), "--data", str(data), "-H", "2", "--json", "out.json"])
+    assert result.exit_code == 0, result.output
+    assert "MPJPE" in result.output and "run directory:" in result.output
+    payload = json.loads((tmp / "out.json").read_text())
+    assert {"mpjpe", "p_mpjpe", "pck", "auc", "per_sequence"} <= set(payload)
+    assert set(payload["per_sequence"]) == {"seq0", "seq1"}
+    run_dirs = list((tmp / "runs").iterdir())
+    assert len(run_dirs) == 1 and (run_dirs[0] / "metrics.json").is_file()
+
+
+def test_pretrain_writes_the_run_directory(files):
+    tmp, data, _, _ = files
+    result = run(["pretrain", "--data", str(data), "--preset", "videopose-tiny", "--steps", "3", "--out", "run",
+                  "--batch-size", "2", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert (tmp / "run/model.safetensors").is_file() and (tmp / "run/metrics.jsonl").is_file()
+
+
+def bad_clip_file(tmp, clips, kind):
+    path = tmp / f"{kind}.npz"
+    if kind == "16-joints":
+        write_raw(path, clips, keypoints_2d=np.zeros((clips.num_frames, 16, 2), np.float32))
+    elif kind == "nan-3d":
+        clips.joints_3d[3, 2, 0] = np.nan
+        write_raw(path, clips)
+    elif kind == "no-camera":
+        write_raw(path, clips, camera=None)
+    elif kind == "truncated":
+        good = save_clips(tmp / "good.npz", clips)
+        path.write_bytes(good.read_bytes()[:1000])
+    return path
+
+
+@pytest.mark.parametrize("kind,needle", [("16-joints", "keypoints_2d"), ("nan-3d", "joints_3d"),
+                                         ("no-camera", "camera"), ("truncated", "truncated")])
+@pytest.mark.parametrize("command", ["eval", "pretrain"])
+def test_bad_clip_files_exit_2_with_one_line(files, kind, needle, command):
+    tmp, _, ckpt, clips = files
+    path = bad_clip_file(tmp, clips, kind)
+    args = ["eval", "--checkpoint", str(ckpt), "--data", str(path)] if command == "eval" else \
+        ["pretrain", "--data", str(path), "--steps", "2", "--out", "out", "--quiet"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    lines = [x for x in result.output.splitlines() if x.startswith("posynda: error")]
+    assert len(lines) == 1 and needle in lines[0]
+    assert not (tmp / "out" / "model.safetensors").exists()
+
+
+@pytest.mark.parametrize("content", [b"garbage", b""])
+def test_bad_checkpoint_exits_2(files, content):
+    tmp, data, _, _ = files
+    bad = tmp / "bad.safetensors"
+    bad.write_bytes(content)
+    result = CliRunner().invoke(main, ["eval", "--checkpoint", str(bad), "--data", str(data)])
+    assert result.exit_code == 2 and "posynda: error:" in result.output
+
+
+def test_short_sequences_are_padded_not_rejected(files):
+    tmp, _, ckpt, _ = files
+    short = save_clips(tmp / "short.npz", make_clips((4,)))  # shorter than the 9-frame window
+    result = run(["eval", "--checkpoint", str(ckpt), "--data", str(short), "--json", "s.json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp / "s.json").read_text())["frames"] == 4
+
+
+def test_usage_errors_exit_2(files):
+    result = CliRunner().invoke(main, ["pretrain", "--preset", "enormous", "--steps", "1", "--out", "x"])
+    assert result.exit_code == 2 and "unknown preset" in result.output
+    result = CliRunner().invoke(main, ["eval", "--hypotheses", "0", "--data", str(files[1]), "--checkpoint", str(files[2])])
+    assert result.exit_code == 2
