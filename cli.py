@@ -179,7 +179,8 @@ def pretrain(data_path, preset, steps, out, resume, seed, batch_size, lr, checkp
     _echo_run_dir(out_dir)
     path = _data_or_default(data_path, "studio", "train")
     clips = _load_clips(path)
-    provenance = {"command": "posynda pretrain", "preset": preset, "data": str(path), "data_sha256": sha256_file(path)}
+    provenance = {"command": " ".join(["posynda"] + sys.argv[1:]), "preset": preset, "steps_requested": steps,
+                  "data": str(path) if data_path else "embedded studio/train", "data_sha256": sha256_file(path)}
     model_path = run_pretrain(clips, config, steps, out_dir, recipe=recipe, resume=resume, seed=seed,
                               provenance=provenance, progress=not quiet)
     click.echo(f"wrote {model_path}")

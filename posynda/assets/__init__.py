@@ -1,0 +1,1 @@
+"""Files shipped inside the package (the pretrained studio checkpoint)."""
