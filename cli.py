@@ -94,10 +94,19 @@ def data_synth(domain, split, seed, scale, out):
 
 @data.command("convert")
 @click.option("--from", "source", type=click.Choice(["h36m", "3dhp", "3dpw"]), required=True, help="public layout")
-@click.option("--input", "input_path", type=click.Path(dir_okay=False), required=True,
-              help="h36m: data_3d_h36m.npz; 3dhp: data_{train,test}_3dhp*.npz; 3dpw: SPIN-style npz")
-@click.option("--input-2d", type=click.Path(dir_okay=False), default=None,
-              help="h36m only: data_2d_h36m_*.npz (default: GT projection of the 3D)")
+@click.option(
+    "--input",
+    "input_path",
+    type=click.Path(dir_okay=False),
+    required=True,
+    help="h36m: data_3d_h36m.npz; 3dhp: data_{train,test}_3dhp*.npz; 3dpw: SPIN-style npz",
+)
+@click.option(
+    "--input-2d",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="h36m only: data_2d_h36m_*.npz (default: GT projection of the 3D)",
+)
 @click.option("--subjects", default=None, help="h36m only: comma-separated subjects, e.g. S9,S11")
 @click.option("--split", type=click.Choice(SPLITS), default=None, help="3dhp only: layout (default: detected)")
 @click.option("--intrinsics", default=None, help="3dpw only: fx,fy,cx,cy in pixels (default: 3DPW's camera)")
@@ -123,8 +132,9 @@ def data_convert(source, input_path, input_2d, subjects, split, intrinsics, out)
                 raise InputError(f"--intrinsics must be 4 numbers fx,fy,cx,cy, got {intrinsics!r}")
         clips = convert.convert_3dpw(input_path, intrinsics=cam)
     save_clips(out, clips)
-    click.echo(f"wrote {out}: {clips.num_sequences} sequences, {clips.num_frames} frames"
-               f"{'' if clips.has_3d else ' (no 3D)'}")
+    click.echo(
+        f"wrote {out}: {clips.num_sequences} sequences, {clips.num_frames} frames{'' if clips.has_3d else ' (no 3D)'}"
+    )
 
 
 @data.command("info")
@@ -136,19 +146,32 @@ def data_info(path):
     clips = _load_clips(Path(path))
     missing = float((~np.isfinite(clips.keypoints_2d).all(-1)).mean() * 100)
     click.echo(f"{path}: valid posynda-clips-v1")
-    click.echo(f"  sequences {clips.num_sequences}, frames {clips.num_frames}, 3D {'yes' if clips.has_3d else 'no'}, "
-               f"missing keypoints {missing:.2f} %")
+    click.echo(
+        f"  sequences {clips.num_sequences}, frames {clips.num_frames}, 3D {'yes' if clips.has_3d else 'no'}, "
+        f"missing keypoints {missing:.2f} %"
+    )
     sizes = sorted({f"{w}x{h}" for w, h in clips.image_size})
-    click.echo(f"  image sizes {', '.join(sizes)}; focal {clips.camera[:, 0].min():.0f}-{clips.camera[:, 0].max():.0f} px")
+    click.echo(
+        f"  image sizes {', '.join(sizes)}; focal {clips.camera[:, 0].min():.0f}-{clips.camera[:, 0].max():.0f} px"
+    )
 
 
 # ----------------------------------------------------------------------------------- pretrain
 @main.command()
-@click.option("--data", "data_path", type=click.Path(dir_okay=False), default=None,
-              help="labelled source clip file (default: embedded studio/train)")
-@click.option("--preset", default="tiny", show_default=True, help="model preset: paper, small, tiny, videopose, videopose-tiny")
+@click.option(
+    "--data",
+    "data_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="labelled source clip file (default: embedded studio/train)",
+)
+@click.option(
+    "--preset", default="tiny", show_default=True, help="model preset: paper, small, tiny, videopose, videopose-tiny"
+)
 @click.option("--steps", type=int, default=2000, show_default=True, help="optimisation steps")
-@click.option("--out", type=click.Path(file_okay=False), default=None, help="run directory (default: runs/pretrain-<time>)")
+@click.option(
+    "--out", type=click.Path(file_okay=False), default=None, help="run directory (default: runs/pretrain-<time>)"
+)
 @click.option("--resume", is_flag=True, help="continue the run in --out from its last checkpoint")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--batch-size", type=int, default=None, help="clips per step (default: the preset's recipe)")
@@ -162,12 +185,16 @@ def pretrain(data_path, preset, steps, out, resume, seed, batch_size, lr, checkp
     from posynda.errors import InputError
     from posynda.fileio import sha256_file
     from posynda.models import preset as get_preset
-    from posynda.train import RECIPES, TrainRecipe, pretrain as run_pretrain
+    from posynda.train import RECIPES, TrainRecipe
+    from posynda.train import pretrain as run_pretrain
 
     config = get_preset(preset)
     recipe = RECIPES.get(preset, TrainRecipe())
-    overrides = {k: v for k, v in {"batch_size": batch_size, "lr": lr, "checkpoint_every": checkpoint_every}.items()
-                 if v is not None}
+    overrides = {
+        k: v
+        for k, v in {"batch_size": batch_size, "lr": lr, "checkpoint_every": checkpoint_every}.items()
+        if v is not None
+    }
     if any(v <= 0 for v in overrides.values()):
         raise InputError("--batch-size, --lr and --checkpoint-every must be > 0")
     recipe = dataclasses.replace(recipe, **overrides)
@@ -179,22 +206,48 @@ def pretrain(data_path, preset, steps, out, resume, seed, batch_size, lr, checkp
     _echo_run_dir(out_dir)
     path = _data_or_default(data_path, "studio", "train")
     clips = _load_clips(path)
-    provenance = {"command": " ".join(["posynda"] + sys.argv[1:]), "preset": preset, "steps_requested": steps,
-                  "data": str(path) if data_path else "embedded studio/train", "data_sha256": sha256_file(path)}
-    model_path = run_pretrain(clips, config, steps, out_dir, recipe=recipe, resume=resume, seed=seed,
-                              provenance=provenance, progress=not quiet)
+    provenance = {
+        "command": " ".join(["posynda"] + sys.argv[1:]),
+        "preset": preset,
+        "steps_requested": steps,
+        "data": str(path) if data_path else "embedded studio/train",
+        "data_sha256": sha256_file(path),
+    }
+    model_path = run_pretrain(
+        clips,
+        config,
+        steps,
+        out_dir,
+        recipe=recipe,
+        resume=resume,
+        seed=seed,
+        provenance=provenance,
+        progress=not quiet,
+    )
     click.echo(f"wrote {model_path}")
 
 
 # --------------------------------------------------------------------------------------- eval
 @main.command("eval")
-@click.option("--checkpoint", type=click.Path(dir_okay=False), default=None, help="model (default: shipped studio model)")
-@click.option("--data", "data_path", type=click.Path(dir_okay=False), default=None,
-              help="labelled test clip file (default: embedded studio/test and wild/test)")
+@click.option(
+    "--checkpoint", type=click.Path(dir_okay=False), default=None, help="model (default: shipped studio model)"
+)
+@click.option(
+    "--data",
+    "data_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="labelled test clip file (default: embedded studio/test and wild/test)",
+)
 @click.option("--hypotheses", "-H", type=int, default=1, show_default=True, help="pose hypotheses per clip")
 @click.option("--steps", "-K", type=int, default=1, show_default=True, help="DDIM steps")
-@click.option("--aggregate", type=click.Choice(["joint", "frame", "mean"]), default="joint", show_default=True,
-              help="hypothesis aggregation: reprojection-selected per joint / per frame, or the mean")
+@click.option(
+    "--aggregate",
+    type=click.Choice(["joint", "frame", "mean"]),
+    default="joint",
+    show_default=True,
+    help="hypothesis aggregation: reprojection-selected per joint / per frame, or the mean",
+)
 @click.option("--flip/--no-flip", default=True, show_default=True, help="flip test-time augmentation")
 @click.option("--seed", type=int, default=0, show_default=True, help="sampling noise seed")
 @click.option("--batch-size", type=int, default=64, show_default=True, help="windows per forward")
@@ -210,12 +263,16 @@ def eval_cmd(checkpoint, data_path, hypotheses, steps, aggregate, flip, seed, ba
     from posynda.fileio import atomic_write_text
     from posynda.report import metrics_table
 
-    settings = SamplingSettings(hypotheses=hypotheses, steps=steps, flip=flip, aggregate=aggregate,
-                                batch_size=batch_size, seed=seed)
+    settings = SamplingSettings(
+        hypotheses=hypotheses, steps=steps, flip=flip, aggregate=aggregate, batch_size=batch_size, seed=seed
+    )
     ckpt_path = Path(checkpoint) if checkpoint else shipped_checkpoint()
     ckpt = load_checkpoint(ckpt_path)
-    targets = {Path(data_path).stem: Path(data_path)} if data_path else {
-        f"{d}/test": _data_or_default(None, d, "test") for d in DOMAINS}
+    targets = (
+        {Path(data_path).stem: Path(data_path)}
+        if data_path
+        else {f"{d}/test": _data_or_default(None, d, "test") for d in DOMAINS}
+    )
     datasets = {name: _load_clips(p) for name, p in targets.items()}
     run_dir = new_run_dir("eval")
     _echo_run_dir(run_dir)
@@ -226,10 +283,15 @@ def eval_cmd(checkpoint, data_path, hypotheses, steps, aggregate, flip, seed, ba
             results[name] = evaluate(ckpt, clips, settings)
         results[name]["data"] = str(targets[name])
         if per_sequence:
-            console.print(metrics_table({k: v for k, v in results[name]["per_sequence"].items()},
-                                        title=f"{name}: per sequence"))
-    console.print(metrics_table({n: r for n, r in results.items()}, title=f"{ckpt_path.name} (H={hypotheses}, K={steps}, "
-                                f"{aggregate}{', flip' if flip else ''})"))
+            console.print(
+                metrics_table({k: v for k, v in results[name]["per_sequence"].items()}, title=f"{name}: per sequence")
+            )
+    console.print(
+        metrics_table(
+            {n: r for n, r in results.items()},
+            title=f"{ckpt_path.name} (H={hypotheses}, K={steps}, {aggregate}{', flip' if flip else ''})",
+        )
+    )
     payload = results[next(iter(results))] if data_path else {"checkpoint": str(ckpt_path), "domains": results}
     if data_path:
         payload["checkpoint"] = str(ckpt_path)

@@ -56,29 +56,42 @@ def measure(preset: str, repeats: int = 5, infer_batch: int = 16) -> dict:
     cond = torch.randn(infer_batch, t, j, 2) * 0.3
     infer_ms = _median_ms(lambda: sample_poses(model, cond, scheduler, 1, 1, True), 1, repeats)
     return {
-        "preset": preset, "params": count_parameters(model), "frames": t, "train_batch": b,
-        "train_step_ms": round(train_ms, 2), "train_frames_per_s": round(b * t / train_ms * 1000, 1),
-        "infer_batch": infer_batch, "infer_ms": round(infer_ms, 2),
+        "preset": preset,
+        "params": count_parameters(model),
+        "frames": t,
+        "train_batch": b,
+        "train_step_ms": round(train_ms, 2),
+        "train_frames_per_s": round(b * t / train_ms * 1000, 1),
+        "infer_batch": infer_batch,
+        "infer_ms": round(infer_ms, 2),
         "infer_frames_per_s": round(infer_batch * t / infer_ms * 1000, 1),
     }
 
 
 def machine() -> dict:
-    return {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
-            "torch": torch.__version__, "threads": torch.get_num_threads()}
+    return {
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+    }
 
 
 def markdown(rows: list[dict], info: dict) -> str:
     base = rows[0]
-    lines = [f"Machine: {info['processor']}, {info['threads']} torch threads, torch {info['torch']} ({info['platform']}).",
-             f"Ratios against `{base['preset']}` in the same run.", "",
-             "| preset | params | T | train batch | train step ms | train frames/s | x | infer frames/s (H1 K1 flip) | x |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        f"Machine: {info['processor']}, {info['threads']} torch threads, torch {info['torch']} ({info['platform']}).",
+        f"Ratios against `{base['preset']}` in the same run.",
+        "",
+        "| preset | params | T | train batch | train step ms | train frames/s | x | infer frames/s (H1 K1 flip) | x |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in rows:
         lines.append(
             f"| {r['preset']} | {r['params']:,} | {r['frames']} | {r['train_batch']} | {r['train_step_ms']:.1f} | "
             f"{r['train_frames_per_s']:.0f} | {r['train_frames_per_s'] / base['train_frames_per_s']:.2f} | "
-            f"{r['infer_frames_per_s']:.0f} | {r['infer_frames_per_s'] / base['infer_frames_per_s']:.2f} |")
+            f"{r['infer_frames_per_s']:.0f} | {r['infer_frames_per_s'] / base['infer_frames_per_s']:.2f} |"
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -8,7 +8,6 @@ or per frame. This version dispatches to the PyTorch reference on every device.
 from __future__ import annotations
 
 import torch
-
 from posynda.kernels.reference import MODES, reproject_select_reference
 
 BACKENDS = ("auto", "torch")

@@ -175,9 +175,7 @@ def solve_root_translation(relative, keypoints_2d, intrinsics, weights=None, rid
     m[..., 0, 2] = m[..., 2, 0] = -swu
     m[..., 1, 2] = m[..., 2, 1] = -swv
     m[..., 2, 2] = (w * (u * u + v * v)).sum(-1)
-    rhs = torch.stack(
-        [(w * bx).sum(-1), (w * by).sum(-1), -(w * (u * bx + v * by)).sum(-1)], dim=-1
-    )
+    rhs = torch.stack([(w * bx).sum(-1), (w * by).sum(-1), -(w * (u * bx + v * by)).sum(-1)], dim=-1)
     scale = m.diagonal(dim1=-2, dim2=-1).sum(-1).clamp_min(1.0)
     m = m + (ridge * scale)[..., None, None] * torch.eye(3, dtype=torch.float64)
     return torch.linalg.solve(m, rhs).to(dtype)

@@ -94,7 +94,9 @@ def load_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu")
     path = Path(path)
     meta = read_metadata(path)
     if meta.get("format") != FORMAT:
-        raise InputError(f"{path}: not a posynda checkpoint (metadata 'format' is {meta.get('format')!r}, expected '{FORMAT}')")
+        raise InputError(
+            f"{path}: not a posynda checkpoint (metadata 'format' is {meta.get('format')!r}, expected '{FORMAT}')"
+        )
     if meta.get("skeleton") != SKELETON_NAME:
         raise InputError(f"{path}: checkpoint skeleton {meta.get('skeleton')!r} is not {SKELETON_NAME!r}")
     try:
@@ -113,8 +115,13 @@ def load_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu")
     unexpected = sorted(set(state) - set(expected))
     mismatched = sorted(k for k in set(state) & set(expected) if tuple(state[k].shape) != tuple(expected[k].shape))
     if missing or unexpected or mismatched:
-        detail = (f"missing {missing[:2]}" if missing else f"unexpected {unexpected[:2]}" if unexpected
-                  else f"shape of {mismatched[:2]}")
+        detail = (
+            f"missing {missing[:2]}"
+            if missing
+            else f"unexpected {unexpected[:2]}"
+            if unexpected
+            else f"shape of {mismatched[:2]}"
+        )
         raise InputError(f"{path}: weights do not match the {config.arch} architecture in its metadata ({detail})")
     model.load_state_dict(state, strict=True)
     model.to(device).eval()

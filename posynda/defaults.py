@@ -20,8 +20,7 @@ def cache_dir() -> Path:
 
 def default_clips_path(domain: str, split: str) -> Path:
     """Path of the cached embedded clip file ``domain``/``split``, generating it if needed."""
-    from posynda.data import save_clips
-    from posynda.data import synth
+    from posynda.data import save_clips, synth
 
     path = cache_dir() / f"synth-v{synth.GENERATOR_VERSION}" / f"{domain}-{split}.npz"
     if not path.is_file():

@@ -111,7 +111,9 @@ def score(pred_mm: np.ndarray, clips: ClipSet) -> dict:
     return result
 
 
-def evaluate(checkpoint: Checkpoint, clips: ClipSet, settings: SamplingSettings = SamplingSettings(), progress=None) -> dict:
+def evaluate(
+    checkpoint: Checkpoint, clips: ClipSet, settings: SamplingSettings = SamplingSettings(), progress=None
+) -> dict:
     """Lift ``clips`` and score them; the result also records the sampling settings."""
     result = score(lift_clips(checkpoint, clips, settings, progress), clips)
     result["settings"] = asdict(settings)

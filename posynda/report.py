@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-COLUMNS = (("mpjpe", "MPJPE mm", "{:.1f}"), ("p_mpjpe", "P-MPJPE mm", "{:.1f}"),
-           ("pck", "PCK@150 %", "{:.1f}"), ("auc", "AUC %", "{:.1f}"), ("frames", "frames", "{:d}"))
+COLUMNS = (
+    ("mpjpe", "MPJPE mm", "{:.1f}"),
+    ("p_mpjpe", "P-MPJPE mm", "{:.1f}"),
+    ("pck", "PCK@150 %", "{:.1f}"),
+    ("auc", "AUC %", "{:.1f}"),
+    ("frames", "frames", "{:d}"),
+)
 
 
 def _cells(metrics: dict) -> list[str]:
@@ -25,7 +30,6 @@ def metrics_table(rows: dict[str, dict], title: str = ""):
 
 def metrics_markdown(rows: dict[str, dict], first_header: str = "data") -> str:
     """The same table as GitHub Markdown."""
-    lines = ["| " + " | ".join([first_header] + [h for _, h, _ in COLUMNS]) + " |",
-             "|" + "---|" * (len(COLUMNS) + 1)]
+    lines = ["| " + " | ".join([first_header] + [h for _, h, _ in COLUMNS]) + " |", "|" + "---|" * (len(COLUMNS) + 1)]
     lines += ["| " + " | ".join([name] + _cells(m)) + " |" for name, m in rows.items()]
     return "\n".join(lines) + "\n"

@@ -15,8 +15,23 @@ import numpy as np
 NUM_JOINTS = 17
 
 H36M_JOINT_NAMES: tuple[str, ...] = (
-    "pelvis", "r_hip", "r_knee", "r_ankle", "l_hip", "l_knee", "l_ankle", "spine", "thorax",
-    "neck", "head", "l_shoulder", "l_elbow", "l_wrist", "r_shoulder", "r_elbow", "r_wrist",
+    "pelvis",
+    "r_hip",
+    "r_knee",
+    "r_ankle",
+    "l_hip",
+    "l_knee",
+    "l_ankle",
+    "spine",
+    "thorax",
+    "neck",
+    "head",
+    "l_shoulder",
+    "l_elbow",
+    "l_wrist",
+    "r_shoulder",
+    "r_elbow",
+    "r_wrist",
 )
 H36M_PARENTS: tuple[int, ...] = (-1, 0, 1, 2, 0, 4, 5, 0, 7, 8, 9, 8, 11, 12, 8, 14, 15)
 H36M_LEFT: tuple[int, ...] = (4, 5, 6, 11, 12, 13)
@@ -25,38 +40,74 @@ ROOT = 0
 
 # Left/right swap used by flip augmentation: FLIP_PERMUTATION[i] is the joint that lands on i.
 FLIP_PERMUTATION: tuple[int, ...] = tuple(
-    H36M_RIGHT[H36M_LEFT.index(i)] if i in H36M_LEFT
-    else H36M_LEFT[H36M_RIGHT.index(i)] if i in H36M_RIGHT
-    else i
+    H36M_RIGHT[H36M_LEFT.index(i)] if i in H36M_LEFT else H36M_LEFT[H36M_RIGHT.index(i)] if i in H36M_RIGHT else i
     for i in range(NUM_JOINTS)
 )
 
 # MPI-INF-3DHP 17-joint order (the "_ori"/annot3 npz layout); pelvis is joint 14 there.
 MPI_INF_3DHP_JOINT_NAMES: tuple[str, ...] = (
-    "head_top", "neck", "r_shoulder", "r_elbow", "r_wrist", "l_shoulder", "l_elbow", "l_wrist",
-    "r_hip", "r_knee", "r_ankle", "l_hip", "l_knee", "l_ankle", "pelvis", "spine", "head",
+    "head_top",
+    "neck",
+    "r_shoulder",
+    "r_elbow",
+    "r_wrist",
+    "l_shoulder",
+    "l_elbow",
+    "l_wrist",
+    "r_hip",
+    "r_knee",
+    "r_ankle",
+    "l_hip",
+    "l_knee",
+    "l_ankle",
+    "pelvis",
+    "spine",
+    "head",
 )
 # h36m[i] = 3dhp[MPI_INF_3DHP_TO_H36M[i]]: thorax <- neck, neck/nose <- head, head <- head_top.
 MPI_INF_3DHP_TO_H36M: tuple[int, ...] = (14, 8, 9, 10, 11, 12, 13, 15, 1, 16, 0, 5, 6, 7, 2, 3, 4)
 
 COCO_JOINT_NAMES: tuple[str, ...] = (
-    "nose", "l_eye", "r_eye", "l_ear", "r_ear", "l_shoulder", "r_shoulder", "l_elbow", "r_elbow",
-    "l_wrist", "r_wrist", "l_hip", "r_hip", "l_knee", "r_knee", "l_ankle", "r_ankle",
+    "nose",
+    "l_eye",
+    "r_eye",
+    "l_ear",
+    "r_ear",
+    "l_shoulder",
+    "r_shoulder",
+    "l_elbow",
+    "r_elbow",
+    "l_wrist",
+    "r_wrist",
+    "l_hip",
+    "r_hip",
+    "l_knee",
+    "r_knee",
+    "l_ankle",
+    "r_ankle",
 )
 
 # Per H36M joint: (source joint indices, weights). The COCO rule is the usual one (as in MMPose's
 # coco->h36m conversion): pelvis = mid-hips, thorax = mid-shoulders, spine = mid(pelvis, thorax),
 # head = mid-eyes, neck/nose = nose.
 _COCO_RULES: tuple[tuple[tuple[int, ...], tuple[float, ...]], ...] = (
-    ((11, 12), (0.5, 0.5)),                     # pelvis
-    ((12,), (1.0,)), ((14,), (1.0,)), ((16,), (1.0,)),   # r_hip, r_knee, r_ankle
-    ((11,), (1.0,)), ((13,), (1.0,)), ((15,), (1.0,)),   # l_hip, l_knee, l_ankle
+    ((11, 12), (0.5, 0.5)),  # pelvis
+    ((12,), (1.0,)),
+    ((14,), (1.0,)),
+    ((16,), (1.0,)),  # r_hip, r_knee, r_ankle
+    ((11,), (1.0,)),
+    ((13,), (1.0,)),
+    ((15,), (1.0,)),  # l_hip, l_knee, l_ankle
     ((11, 12, 5, 6), (0.25, 0.25, 0.25, 0.25)),  # spine = mid(pelvis, thorax)
-    ((5, 6), (0.5, 0.5)),                       # thorax
-    ((0,), (1.0,)),                             # neck/nose
-    ((1, 2), (0.5, 0.5)),                       # head
-    ((5,), (1.0,)), ((7,), (1.0,)), ((9,), (1.0,)),      # l_shoulder, l_elbow, l_wrist
-    ((6,), (1.0,)), ((8,), (1.0,)), ((10,), (1.0,)),     # r_shoulder, r_elbow, r_wrist
+    ((5, 6), (0.5, 0.5)),  # thorax
+    ((0,), (1.0,)),  # neck/nose
+    ((1, 2), (0.5, 0.5)),  # head
+    ((5,), (1.0,)),
+    ((7,), (1.0,)),
+    ((9,), (1.0,)),  # l_shoulder, l_elbow, l_wrist
+    ((6,), (1.0,)),
+    ((8,), (1.0,)),
+    ((10,), (1.0,)),  # r_shoulder, r_elbow, r_wrist
 )
 
 # SPIN's 24-joint set (``part``/``S`` arrays of SPIN-style npz files, e.g. 3DPW): 0 r_ankle,

@@ -168,7 +168,9 @@ def pretrain(
     if steps < 1:
         raise InputError("--steps must be >= 1")
     if not resume and (state_path.exists() or model_path.exists()):
-        raise InputError(f"{out_dir} already holds a training run; pass --resume to continue it or choose another --out")
+        raise InputError(
+            f"{out_dir} already holds a training run; pass --resume to continue it or choose another --out"
+        )
 
     batches = _Batches(data, config.frames, recipe)
     torch.manual_seed(seed)
@@ -193,7 +195,12 @@ def pretrain(
     metrics_lines = _read_metrics(metrics_path, start)
 
     scheduler = DDIMScheduler(diffusion)
-    provenance = {**(provenance or {}), "seed": seed, "recipe": dataclasses.asdict(recipe), "frames_trained_on": data.num_frames}
+    provenance = {
+        **(provenance or {}),
+        "seed": seed,
+        "recipe": dataclasses.asdict(recipe),
+        "frames_trained_on": data.num_frames,
+    }
 
     def checkpoint(step: int) -> None:
         _save_state(state_path, model, optimizer, step, rng, config)
@@ -203,8 +210,15 @@ def pretrain(
 
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-    columns = (TextColumn("pretrain"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-               TextColumn("loss {task.fields[loss]:.1f} mm"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+    columns = (
+        TextColumn("pretrain"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TextColumn("loss {task.fields[loss]:.1f} mm"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
     model.train()
     running, count, t0 = 0.0, 0, time.perf_counter()
     end = steps if stop_after is None else min(steps, start + stop_after)
@@ -224,8 +238,16 @@ def pretrain(
             running, count = running + float(loss.detach()) * 1000.0, count + 1
             done = step + 1
             if done % recipe.log_every == 0 or done == steps:
-                metrics_lines.append(json.dumps({"step": done, "loss_mm": running / count, "lr": lr,
-                                                 "seconds": round(time.perf_counter() - t0, 3)}))
+                metrics_lines.append(
+                    json.dumps(
+                        {
+                            "step": done,
+                            "loss_mm": running / count,
+                            "lr": lr,
+                            "seconds": round(time.perf_counter() - t0, 3),
+                        }
+                    )
+                )
                 bar.update(task, loss=running / count)
                 running, count = 0.0, 0
             bar.update(task, completed=done)

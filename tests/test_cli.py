@@ -34,9 +34,11 @@ def files(tmp_path, monkeypatch):
 
 
 def test_help_is_fast_and_imports_nothing_heavy():
-    code = ("import sys, time; t=time.perf_counter(); from posynda.cli import main\n"
-            "heavy=[m for m in ('torch','peft','onnx','onnxruntime','tensorrt','triton') if m in sys.modules]\n"
-            "print(heavy)")
+    code = (
+        "import sys, time; t=time.perf_counter(); from posynda.cli import main\n"
+        "heavy=[m for m in ('torch','peft','onnx','onnxruntime','tensorrt','triton') if m in sys.modules]\n"
+        "print(heavy)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
     t0 = time.perf_counter()
@@ -58,8 +60,22 @@ def test_eval_prints_a_table_and_writes_json(files):
 
 def test_pretrain_writes_the_run_directory(files):
     tmp, data, _, _ = files
-    result = run(["pretrain", "--data", str(data), "--preset", "videopose-tiny", "--steps", "3", "--out", "run",
-                  "--batch-size", "2", "--quiet"])
+    result = run(
+        [
+            "pretrain",
+            "--data",
+            str(data),
+            "--preset",
+            "videopose-tiny",
+            "--steps",
+            "3",
+            "--out",
+            "run",
+            "--batch-size",
+            "2",
+            "--quiet",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert (tmp / "run/model.safetensors").is_file() and (tmp / "run/metrics.jsonl").is_file()
 
@@ -79,14 +95,19 @@ def bad_clip_file(tmp, clips, kind):
     return path
 
 
-@pytest.mark.parametrize("kind,needle", [("16-joints", "keypoints_2d"), ("nan-3d", "joints_3d"),
-                                         ("no-camera", "camera"), ("truncated", "truncated")])
+@pytest.mark.parametrize(
+    "kind,needle",
+    [("16-joints", "keypoints_2d"), ("nan-3d", "joints_3d"), ("no-camera", "camera"), ("truncated", "truncated")],
+)
 @pytest.mark.parametrize("command", ["eval", "pretrain"])
 def test_bad_clip_files_exit_2_with_one_line(files, kind, needle, command):
     tmp, _, ckpt, clips = files
     path = bad_clip_file(tmp, clips, kind)
-    args = ["eval", "--checkpoint", str(ckpt), "--data", str(path)] if command == "eval" else \
-        ["pretrain", "--data", str(path), "--steps", "2", "--out", "out", "--quiet"]
+    args = (
+        ["eval", "--checkpoint", str(ckpt), "--data", str(path)]
+        if command == "eval"
+        else ["pretrain", "--data", str(path), "--steps", "2", "--out", "out", "--quiet"]
+    )
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2
     lines = [x for x in result.output.splitlines() if x.startswith("posynda: error")]
@@ -114,5 +135,21 @@ def test_short_sequences_are_padded_not_rejected(files):
 def test_usage_errors_exit_2(files):
     result = CliRunner().invoke(main, ["pretrain", "--preset", "enormous", "--steps", "1", "--out", "x"])
     assert result.exit_code == 2 and "unknown preset" in result.output
-    result = CliRunner().invoke(main, ["eval", "--hypotheses", "0", "--data", str(files[1]), "--checkpoint", str(files[2])])
+    result = CliRunner().invoke(
+        main, ["eval", "--hypotheses", "0", "--data", str(files[1]), "--checkpoint", str(files[2])]
+    )
     assert result.exit_code == 2
+
+
+def test_data_synth_convert_and_info(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run(["data", "synth", "--domain", "wild", "--split", "test", "--scale", "0.2", "--out", "w.npz"])
+    assert result.exit_code == 0, result.output
+    assert "sequences" in run(["data", "info", "w.npz"]).output
+    j3d = np.random.default_rng(0).normal(size=(12, 17, 3)) * 300 + np.array([0, 0, 4000.0])
+    kp = np.stack([1500 * j3d[..., 0] / j3d[..., 2] + 1017, 1500 * j3d[..., 1] / j3d[..., 2] + 1043], -1)
+    np.savez(tmp_path / "data_test_3dhp.npz", data={"TS1": {"data_2d": kp, "data_3d": j3d, "valid": np.ones(12)}})
+    result = run(["data", "convert", "--from", "3dhp", "--input", "data_test_3dhp.npz", "--out", "ts.npz"])
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(main, ["data", "convert", "--from", "3dpw", "--input", "w.npz", "--out", "x.npz"])
+    assert result.exit_code == 2 and "imgname" in result.output and not (tmp_path / "x.npz").exists()

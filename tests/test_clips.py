@@ -13,7 +13,9 @@ from tests.conftest import make_clips
 
 def write_raw(path, clips: ClipSet, **overrides):
     arrays = {"format": np.array(FORMAT)}
-    arrays.update({f.name: getattr(clips, f.name) for f in dataclasses.fields(ClipSet) if getattr(clips, f.name) is not None})
+    arrays.update(
+        {f.name: getattr(clips, f.name) for f in dataclasses.fields(ClipSet) if getattr(clips, f.name) is not None}
+    )
     for key, value in overrides.items():
         if value is None:
             arrays.pop(key, None)

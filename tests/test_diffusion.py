@@ -13,7 +13,9 @@ def test_cosine_schedule_is_monotone_from_one_to_zero():
     assert 0.999 < ac[0] <= 1 and ac[-1] < 1e-4 and (ac[1:] < ac[:-1]).all()
 
 
-@pytest.mark.parametrize("k,expected", [(1, [(999, -1)]), (5, [(999, 799), (799, 599), (599, 399), (399, 199), (199, -1)])])
+@pytest.mark.parametrize(
+    "k,expected", [(1, [(999, -1)]), (5, [(999, 799), (799, 599), (599, 399), (399, 199), (199, -1)])]
+)
 def test_timesteps_match_d3dp(k, expected):
     assert DDIMScheduler().set_timesteps(k) == expected
 
@@ -55,7 +57,9 @@ def test_sampler_batches_hypotheses_and_returns_the_prediction(h, k, flip):
     pose = (pose + flip_left_right(pose)) / 2  # mirror-symmetric so flip TTA returns it unchanged
     pose[..., 0, :] = 0
     oracle = Oracle(pose)
-    out = sample_poses(oracle, torch.zeros(2, 9, 17, 2), DDIMScheduler(), h, k, flip, generator=torch.Generator().manual_seed(0))
+    out = sample_poses(
+        oracle, torch.zeros(2, 9, 17, 2), DDIMScheduler(), h, k, flip, generator=torch.Generator().manual_seed(0)
+    )
     assert out.shape == (2, h, 9, 17, 3)
     torch.testing.assert_close(out, pose.expand(2, h, 9, 17, 3).clamp(-1.1, 1.1))
     assert oracle.calls == [2 * h * (2 if flip else 1)] * k  # one batched forward per step

@@ -20,8 +20,9 @@ def checkpoint():
     return Checkpoint(model=build_denoiser(MICRO).eval(), config=MICRO, diffusion=SchedulerConfig())
 
 
-@pytest.mark.parametrize("h,k,aggregate,flip", [(1, 1, "joint", True), (3, 2, "joint", False), (3, 1, "frame", True),
-                                                 (2, 2, "mean", False)])
+@pytest.mark.parametrize(
+    "h,k,aggregate,flip", [(1, 1, "joint", True), (3, 2, "joint", False), (3, 1, "frame", True), (2, 2, "mean", False)]
+)
 def test_lift_shapes_and_seed_determinism(checkpoint, h, k, aggregate, flip):
     clips = make_clips((20, 5))  # the 5-frame sequence is shorter than the 9-frame window
     settings = SamplingSettings(hypotheses=h, steps=k, aggregate=aggregate, flip=flip, batch_size=2, seed=1)
@@ -30,7 +31,9 @@ def test_lift_shapes_and_seed_determinism(checkpoint, h, k, aggregate, flip):
     assert a.shape == (25, 17, 3) and np.isfinite(a).all() and (a[:, 0] == 0).all()
     np.testing.assert_array_equal(a, b)
     if k > 1 or h > 1:
-        c = lift_clips(checkpoint, clips, SamplingSettings(hypotheses=h, steps=k, aggregate=aggregate, flip=flip, seed=2))
+        c = lift_clips(
+            checkpoint, clips, SamplingSettings(hypotheses=h, steps=k, aggregate=aggregate, flip=flip, seed=2)
+        )
         assert not np.allclose(a, c)
 
 

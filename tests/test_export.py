@@ -2,15 +2,18 @@
 
 import json
 
+from posynda.export import runtime_metadata
+
 from posynda.checkpoint import load_checkpoint, save_checkpoint
 from posynda.diffusion import SchedulerConfig
-from posynda.export import runtime_metadata
 from posynda.fileio import sha256_file
 from posynda.models import PRESETS, build_denoiser
 
 
 def test_runtime_metadata_describes_the_checkpoint(tmp_path):
-    path = save_checkpoint(tmp_path / "m.safetensors", build_denoiser(PRESETS["tiny"]), PRESETS["tiny"], SchedulerConfig())
+    path = save_checkpoint(
+        tmp_path / "m.safetensors", build_denoiser(PRESETS["tiny"]), PRESETS["tiny"], SchedulerConfig()
+    )
     meta = runtime_metadata(load_checkpoint(path))
     assert all(isinstance(v, str) for v in meta.values())
     assert meta["window_frames"] == "27" and meta["skeleton"] == "h36m-17"

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 import torch
+from posynda.kernels import reproject_select
 
 from posynda import camera
-from posynda.kernels import reproject_select
 
 K_DISTORTED = torch.tensor([1145.0, 1143.8, 512.5, 515.4, -0.207, 0.247, -0.003, -0.0009, -0.0012])
 
@@ -39,8 +39,9 @@ def test_joint_mode_picks_per_joint():
     for j in range(1, 17):
         base[:, :, j] = truth[:, None, j] + 0.3
         base[:, owner[j], j] = truth[:, j] + 0.002
-    selected, index, _, _ = reproject_select(base.float(), kp.float(), K_DISTORTED, mode="joint",
-                                             translation=torch.tensor([0.1, -0.05, 4.5]).expand(6, 3, 3))
+    selected, index, _, _ = reproject_select(
+        base.float(), kp.float(), K_DISTORTED, mode="joint", translation=torch.tensor([0.1, -0.05, 4.5]).expand(6, 3, 3)
+    )
     assert (index[:, 1:] == owner[1:]).all()
     torch.testing.assert_close(selected[:, 1:], (truth[:, 1:] + 0.002).float())
 
@@ -79,4 +80,6 @@ def test_matches_an_independent_numpy_computation():
             radial = 1 + k[4] * r2 + k[5] * r2**2 + k[6] * r2**3
             tan = xy @ k[7:9][:, None]
             uv = k[0:2] * (xy * (radial + tan) + k[7:9] * r2) + k[2:4]
-            np.testing.assert_allclose(error[n, h].numpy(), np.linalg.norm(uv - kp[n].numpy(), axis=1), rtol=1e-4, atol=1e-3)
+            np.testing.assert_allclose(
+                error[n, h].numpy(), np.linalg.norm(uv - kp[n].numpy(), axis=1), rtol=1e-4, atol=1e-3
+            )

@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from posynda.models import PRESETS, build_denoiser, count_parameters, preset
 from posynda.errors import InputError
+from posynda.models import PRESETS, build_denoiser, count_parameters, preset
 
 
 def test_paper_mixste_has_d3dp_parameter_count():

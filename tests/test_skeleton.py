@@ -23,8 +23,15 @@ def test_h36m_tables_are_consistent():
     [("3dhp", skeleton.MPI_INF_3DHP_JOINT_NAMES)],
 )
 def test_3dhp_mapping_is_semantic(order, source_names):
-    expected = {"pelvis": "pelvis", "thorax": "neck", "neck": "head", "head": "head_top", "spine": "spine",
-                "l_wrist": "l_wrist", "r_knee": "r_knee"}
+    expected = {
+        "pelvis": "pelvis",
+        "thorax": "neck",
+        "neck": "head",
+        "head": "head_top",
+        "spine": "spine",
+        "l_wrist": "l_wrist",
+        "r_knee": "r_knee",
+    }
     for h36m_name, src_name in expected.items():
         i = skeleton.H36M_JOINT_NAMES.index(h36m_name)
         assert source_names[skeleton.MPI_INF_3DHP_TO_H36M[i]] == src_name

@@ -44,8 +44,10 @@ def test_bones_are_rigid_and_anthropometric(small, domain, split):
 
 def test_train_and_test_subjects_differ(small):
     def femurs(clips):
-        return {round(float(bone_lengths(clips.joints_3d[f].astype(np.float64))[:, 1].mean()), 1)
-                for _, f in clips.iter_sequences()}
+        return {
+            round(float(bone_lengths(clips.joints_3d[f].astype(np.float64))[:, 1].mean()), 1)
+            for _, f in clips.iter_sequences()
+        }
 
     for domain in synth.DOMAINS:
         assert not femurs(small[(domain, "train")]) & femurs(small[(domain, "test")])
@@ -94,7 +96,7 @@ def test_cameras_and_projections(small, domain, split):
 
 def test_studio_camera_rig_geometry():
     rng = np.random.default_rng(3)
-    for intr, rot, pos, size in synth.studio_cameras(rng):
+    for _, rot, pos, _ in synth.studio_cameras(rng):
         assert 1.25 <= pos[1] <= 1.75 and 4.5 <= np.hypot(pos[0], pos[2]) <= 6.0
         np.testing.assert_allclose(rot @ rot.T, np.eye(3), atol=1e-9)
         assert rot[2, 1] < 0  # looking slightly down

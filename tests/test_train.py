@@ -43,7 +43,9 @@ def test_interrupted_and_resumed_run_equals_uninterrupted_run(tmp_path):
     a, b = load_checkpoint(straight).model.state_dict(), load_checkpoint(resumed).model.state_dict()
     for name in a:
         torch.testing.assert_close(a[name], b[name], rtol=0, atol=0, msg=name)
-    assert (tmp_path / "a/metrics.jsonl").read_text() .count("\n") == (tmp_path / "b/metrics.jsonl").read_text().count("\n")
+    assert (tmp_path / "a/metrics.jsonl").read_text().count("\n") == (tmp_path / "b/metrics.jsonl").read_text().count(
+        "\n"
+    )
 
 
 def test_refuses_to_overwrite_a_run_and_to_resume_another_architecture(tmp_path):
@@ -68,8 +70,25 @@ def test_learning_rate_schedule_warms_up_then_decays():
 def test_cli_pretrain_killed_with_sigkill_resumes_from_its_checkpoint(tmp_path):
     data = save_clips(tmp_path / "src.npz", make_clips((80, 60)))
     out = tmp_path / "run"
-    cmd = [sys.executable, "-m", "posynda.cli", "pretrain", "--data", str(data), "--preset", "videopose-tiny",
-           "--steps", "400", "--out", str(out), "--checkpoint-every", "10", "--batch-size", "4", "--quiet"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "posynda.cli",
+        "pretrain",
+        "--data",
+        str(data),
+        "--preset",
+        "videopose-tiny",
+        "--steps",
+        "400",
+        "--out",
+        str(out),
+        "--checkpoint-every",
+        "10",
+        "--batch-size",
+        "4",
+        "--quiet",
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.time() + 120
     while not (out / "train_state.pt").exists() and time.time() < deadline and proc.poll() is None:

@@ -87,16 +87,23 @@ class ClipSet:
         ids = np.asarray(ids, dtype=np.int64)
         bounds = self.sequence_bounds()
         frames = np.concatenate([np.arange(*bounds[i]) for i in ids]) if len(ids) else np.zeros(0, np.int64)
-        seq_index = np.concatenate(
-            [np.full(bounds[i, 1] - bounds[i, 0], k, np.int32) for k, i in enumerate(ids)]
-        ) if len(ids) else np.zeros(0, np.int32)
+        seq_index = (
+            np.concatenate([np.full(bounds[i, 1] - bounds[i, 0], k, np.int32) for k, i in enumerate(ids)])
+            if len(ids)
+            else np.zeros(0, np.int32)
+        )
         per_frame = lambda a: None if a is None else a[frames]  # noqa: E731
         per_seq = lambda a: None if a is None else a[ids]  # noqa: E731
         return ClipSet(
-            keypoints_2d=self.keypoints_2d[frames], seq_index=seq_index, camera=self.camera[ids],
-            image_size=self.image_size[ids], confidence=per_frame(self.confidence),
-            joints_3d=per_frame(self.joints_3d), fps=per_seq(self.fps),
-            seq_name=per_seq(self.seq_name), valid=per_frame(self.valid),
+            keypoints_2d=self.keypoints_2d[frames],
+            seq_index=seq_index,
+            camera=self.camera[ids],
+            image_size=self.image_size[ids],
+            confidence=per_frame(self.confidence),
+            joints_3d=per_frame(self.joints_3d),
+            fps=per_seq(self.fps),
+            seq_name=per_seq(self.seq_name),
+            valid=per_frame(self.valid),
         )
 
     def without_3d(self) -> "ClipSet":

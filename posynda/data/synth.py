@@ -39,10 +39,27 @@ ANKLE_HEIGHT = 0.08  # m, ankle joint above the floor when standing
 
 # Activity mix per domain (probabilities over ACTIVITIES).
 MIX = {
-    "studio": {"walk": 0.30, "wave": 0.15, "turn": 0.15, "reach": 0.15, "sit": 0.15, "squat": 0.04, "jump": 0.03,
-               "run": 0.03},
-    "wild": {"squat": 0.20, "jump": 0.15, "run": 0.13, "bend": 0.12, "kick": 0.10, "reach": 0.10, "sit": 0.10,
-             "walk": 0.06, "wave": 0.04},
+    "studio": {
+        "walk": 0.30,
+        "wave": 0.15,
+        "turn": 0.15,
+        "reach": 0.15,
+        "sit": 0.15,
+        "squat": 0.04,
+        "jump": 0.03,
+        "run": 0.03,
+    },
+    "wild": {
+        "squat": 0.20,
+        "jump": 0.15,
+        "run": 0.13,
+        "bend": 0.12,
+        "kick": 0.10,
+        "reach": 0.10,
+        "sit": 0.10,
+        "walk": 0.06,
+        "wave": 0.04,
+    },
 }
 
 # Split layout: subjects, sequences per subject, frames per sequence (min, max), fps.
@@ -54,8 +71,18 @@ LAYOUT = {
 }
 
 # Bone lengths (m) of a 1.75 m reference body.
-REFERENCE_BONES = dict(hip_width=0.13, thigh=0.45, shin=0.44, spine=0.23, chest=0.25, neck=0.13, head=0.11,
-                       shoulder_width=0.16, upper_arm=0.28, forearm=0.25)
+REFERENCE_BONES = dict(
+    hip_width=0.13,
+    thigh=0.45,
+    shin=0.44,
+    spine=0.23,
+    chest=0.25,
+    neck=0.13,
+    head=0.11,
+    shoulder_width=0.16,
+    upper_arm=0.28,
+    forearm=0.25,
+)
 
 
 # ----------------------------------------------------------------------------------- subjects
@@ -100,9 +127,30 @@ def activity_angles(activity: str, t: np.ndarray, subj: Subject, rng: np.random.
     """
     n, a = len(t), subj.amplitude
     z = np.zeros(n)
-    ang = {k: z.copy() for k in ("hip_flex_l", "hip_flex_r", "hip_abd_l", "hip_abd_r", "knee_l", "knee_r",
-                                 "spine_bend", "spine_lean", "twist", "sh_flex_l", "sh_flex_r", "sh_abd_l",
-                                 "sh_abd_r", "elbow_l", "elbow_r", "neck", "speed", "turn_rate", "lift")}
+    ang = {
+        k: z.copy()
+        for k in (
+            "hip_flex_l",
+            "hip_flex_r",
+            "hip_abd_l",
+            "hip_abd_r",
+            "knee_l",
+            "knee_r",
+            "spine_bend",
+            "spine_lean",
+            "twist",
+            "sh_flex_l",
+            "sh_flex_r",
+            "sh_abd_l",
+            "sh_abd_r",
+            "elbow_l",
+            "elbow_r",
+            "neck",
+            "speed",
+            "turn_rate",
+            "lift",
+        )
+    }
     ang["sh_abd_l"] += 0.12
     ang["sh_abd_r"] += 0.12
     ang["elbow_l"] += 0.25
@@ -117,7 +165,7 @@ def activity_angles(activity: str, t: np.ndarray, subj: Subject, rng: np.random.
             s = np.sin(phi if sgn > 0 else phi + np.pi)
             ang[f"hip_flex_{side}"] = hip_amp * s + (0.25 if fast else 0.05)
             swing = np.clip(np.sin((phi if sgn > 0 else phi + np.pi) + 1.3), 0, None)
-            ang[f"knee_{side}"] = (0.15 if fast else 0.08) + a * (1.5 if fast else 0.65) * swing ** 1.5
+            ang[f"knee_{side}"] = (0.15 if fast else 0.08) + a * (1.5 if fast else 0.65) * swing**1.5
             ang[f"sh_flex_{side}"] = -subj.arm_style * (0.55 if fast else 0.3) * s
             ang[f"elbow_{side}"] = (1.45 if fast else 0.35) + 0.15 * s
         ang["spine_bend"] += 0.18 if fast else 0.04
@@ -163,7 +211,7 @@ def activity_angles(activity: str, t: np.ndarray, subj: Subject, rng: np.random.
     elif activity == "jump":
         period = rng.uniform(1.6, 2.4) / subj.cadence
         u = (t / period + phase0 / (2 * np.pi)) % 1.0  # 0..1 per jump cycle
-        crouch = np.exp(-((u - 0.25) / 0.08) ** 2) + 0.7 * np.exp(-((u - 0.8) / 0.07) ** 2)
+        crouch = np.exp(-(((u - 0.25) / 0.08) ** 2)) + 0.7 * np.exp(-(((u - 0.8) / 0.07) ** 2))
         air = (u > 0.35) & (u < 0.7)
         flight = np.where(air, np.sin(np.pi * (u - 0.35) / 0.35), 0.0)
         for side in "lr":
@@ -186,8 +234,8 @@ def activity_angles(activity: str, t: np.ndarray, subj: Subject, rng: np.random.
         period = rng.uniform(1.4, 2.2) / subj.cadence
         leg = rng.choice(["l", "r"])
         u = (t / period + phase0 / (2 * np.pi)) % 1.0
-        chamber = np.exp(-((u - 0.35) / 0.1) ** 2)
-        extend = np.exp(-((u - 0.55) / 0.09) ** 2)
+        chamber = np.exp(-(((u - 0.35) / 0.1) ** 2))
+        extend = np.exp(-(((u - 0.55) / 0.09) ** 2))
         ang[f"hip_flex_{leg}"] = a * (1.2 * chamber + 1.5 * extend)
         ang[f"knee_{leg}"] = 1.8 * chamber + 0.1 * extend
         for side in "lr":
@@ -198,17 +246,36 @@ def activity_angles(activity: str, t: np.ndarray, subj: Subject, rng: np.random.
     else:  # pragma: no cover - guarded by ACTIVITIES
         raise ValueError(activity)
     fps = 1.0 / max(t[1] - t[0], 1e-6) if n > 1 else 50.0
-    for key, scale in (("spine_bend", 0.05), ("twist", 0.05), ("neck", 0.08), ("sh_flex_l", 0.12),
-                       ("sh_flex_r", 0.12), ("sh_abd_l", 0.08), ("sh_abd_r", 0.08), ("hip_abd_l", 0.04),
-                       ("hip_abd_r", 0.04), ("elbow_l", 0.1), ("elbow_r", 0.1)):
+    for key, scale in (
+        ("spine_bend", 0.05),
+        ("twist", 0.05),
+        ("neck", 0.08),
+        ("sh_flex_l", 0.12),
+        ("sh_flex_r", 0.12),
+        ("sh_abd_l", 0.08),
+        ("sh_abd_r", 0.08),
+        ("hip_abd_l", 0.04),
+        ("hip_abd_r", 0.04),
+        ("elbow_l", 0.1),
+        ("elbow_r", 0.1),
+    ):
         ang[key] = ang[key] + _smooth_noise(rng, n, fps, scale)
     return ang
 
 
 # Anatomical limits (radians), applied after style and drift.
-LIMITS = {"knee": (0.0, 2.4), "elbow": (0.0, 2.6), "hip_flex": (-0.6, 2.3), "hip_abd": (-0.3, 0.8),
-          "sh_flex": (-1.0, 3.0), "sh_abd": (0.0, 2.8), "spine_bend": (-0.4, 1.5), "spine_lean": (-0.5, 0.5),
-          "twist": (-0.7, 0.7), "neck": (-0.7, 0.7)}
+LIMITS = {
+    "knee": (0.0, 2.4),
+    "elbow": (0.0, 2.6),
+    "hip_flex": (-0.6, 2.3),
+    "hip_abd": (-0.3, 0.8),
+    "sh_flex": (-1.0, 3.0),
+    "sh_abd": (0.0, 2.8),
+    "spine_bend": (-0.4, 1.5),
+    "spine_lean": (-0.5, 0.5),
+    "twist": (-0.7, 0.7),
+    "neck": (-0.7, 0.7),
+}
 
 
 def _limit(ang: dict) -> dict:
@@ -316,9 +383,19 @@ def studio_cameras(rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndarra
         pos = np.array([dist * np.sin(az), height, dist * np.cos(az)])
         rot = look_at(pos, np.array([0.0, 0.95, 0.0]))
         f = 1145.0 * rng.uniform(0.99, 1.01)
-        intr = np.array([f, f * rng.uniform(0.998, 1.002), 500 + rng.uniform(-6, 6), 500 + rng.uniform(-6, 6),
-                         rng.uniform(-0.21, -0.19), rng.uniform(0.22, 0.25), rng.uniform(-0.01, 0.01),
-                         rng.uniform(-0.002, 0.002), rng.uniform(-0.002, 0.002)])
+        intr = np.array(
+            [
+                f,
+                f * rng.uniform(0.998, 1.002),
+                500 + rng.uniform(-6, 6),
+                500 + rng.uniform(-6, 6),
+                rng.uniform(-0.21, -0.19),
+                rng.uniform(0.22, 0.25),
+                rng.uniform(-0.01, 0.01),
+                rng.uniform(-0.002, 0.002),
+                rng.uniform(-0.002, 0.002),
+            ]
+        )
         cams.append((intr, rot, pos, (1000, 1000)))
     return cams
 
@@ -336,7 +413,9 @@ def wild_camera(world: np.ndarray, rng: np.random.Generator):
         half_fov = np.array(size) / 2 / f
         offset = rng.uniform(-0.3, 0.3, 2) * half_fov * dist
         right = _unit(np.cross(_unit(centre - pos), np.array([0.0, 1.0, 0.0])))
-        target = np.array([centre[0], rng.uniform(0.6, 1.2), centre[2]]) + offset[0] * right + np.array([0, offset[1], 0])
+        target = (
+            np.array([centre[0], rng.uniform(0.6, 1.2), centre[2]]) + offset[0] * right + np.array([0, offset[1], 0])
+        )
         rot = look_at(pos, target, roll=np.deg2rad(rng.uniform(-10, 10)))
         intr = np.array([f, f, size[0] / 2 + rng.uniform(-15, 15), size[1] / 2 + rng.uniform(-15, 15), 0, 0, 0, 0, 0])
         cam = to_camera_mm(world, rot, pos)
@@ -350,8 +429,9 @@ def wild_camera(world: np.ndarray, rng: np.random.Generator):
 
 
 # ------------------------------------------------------------------------------- 2D detections
-def detections(joints_cam_mm: np.ndarray, intr: np.ndarray, sigma_px: float, drop: float,
-               rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def detections(
+    joints_cam_mm: np.ndarray, intr: np.ndarray, sigma_px: float, drop: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Projected 2D with temporally correlated noise, confidences and dropped joints."""
     uv = camera.project(joints_cam_mm, intr)
     n = len(uv)
@@ -363,7 +443,7 @@ def detections(joints_cam_mm: np.ndarray, intr: np.ndarray, sigma_px: float, dro
         noise[i] = rho * noise[i - 1] + np.sqrt(1 - rho**2) * white[i]
     per_joint = sigma_px * rng.uniform(0.6, 1.6, (1, 17, 1))
     err = noise * per_joint
-    conf = np.clip(np.exp(-(np.linalg.norm(err, axis=-1) / (3 * sigma_px)) ** 2), 0.05, 1.0)
+    conf = np.clip(np.exp(-((np.linalg.norm(err, axis=-1) / (3 * sigma_px)) ** 2)), 0.05, 1.0)
     kp = uv + err
     dropped = rng.random((n, 17)) < drop
     kp[dropped] = np.nan

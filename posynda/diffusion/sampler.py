@@ -55,7 +55,9 @@ def sample_poses(
     if noise is None:
         noise = draw_noise(b, hypotheses, f, j, steps, generator)
     if noise.shape != (steps + 1, b, hypotheses, f, j, 3):
-        raise ValueError(f"noise must be [K+1, B, H, T, J, 3] = {(steps + 1, b, hypotheses, f, j, 3)}, got {tuple(noise.shape)}")
+        raise ValueError(
+            f"noise must be [K+1, B, H, T, J, 3] = {(steps + 1, b, hypotheses, f, j, 3)}, got {tuple(noise.shape)}"
+        )
     noise = noise.to(device=device, dtype=dtype)
     clip = scheduler.config.clip_sample
     cond = keypoints_2d[:, None].expand(b, hypotheses, f, j, 2).reshape(b * hypotheses, f, j, 2)

@@ -16,5 +16,12 @@ def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
 
 
-__all__ = ["PRESETS", "DenoiserConfig", "preset", "build_denoiser", "count_parameters",
-           "MixSTEDenoiser", "VideoPoseDenoiser"]
+__all__ = [
+    "PRESETS",
+    "DenoiserConfig",
+    "preset",
+    "build_denoiser",
+    "count_parameters",
+    "MixSTEDenoiser",
+    "VideoPoseDenoiser",
+]
