@@ -103,3 +103,17 @@ def test_cli_pretrain_killed_with_sigkill_resumes_from_its_checkpoint(tmp_path):
     steps = [json.loads(x)["step"] for x in (out / "metrics.jsonl").read_text().splitlines()]
     assert steps == list(range(10, 401, 10))
     assert load_checkpoint(out / "model.safetensors").provenance["steps"] == 400
+
+
+def test_batches_mirror_2d_and_3d_together():
+    from posynda.skeleton import flip_left_right
+    from posynda.train import _Batches
+
+    clips = make_clips((40,))
+    never = _Batches(clips, 9, TrainRecipe(batch_size=4, flip_prob=0.0))
+    always = _Batches(clips, 9, TrainRecipe(batch_size=4, flip_prob=1.0))
+    kp0, tgt0 = never.sample(np.random.default_rng(1))
+    kp1, tgt1 = always.sample(np.random.default_rng(1))
+    torch.testing.assert_close(kp1, flip_left_right(kp0))
+    torch.testing.assert_close(tgt1, flip_left_right(tgt0))
+    assert (tgt0[..., 0, :] == 0).all()  # root-relative metres
