@@ -37,6 +37,8 @@ class DenoiserConfig:
         dropout: dropout rate (VideoPose).
         filter_widths: temporal kernel sizes (VideoPose); the receptive field is their product.
         time_dim: width of the sinusoidal timestep embedding (defaults to dim).
+        output_offset: the model adds a learned per-joint offset ``[J, 3]`` (m) to its output --
+            PoSynDA's cross-dataset embedding (paper Eq. 11) folded into a merged model.
     """
 
     arch: str = "mixste"
@@ -50,6 +52,7 @@ class DenoiserConfig:
     dropout: float = 0.1
     filter_widths: tuple[int, ...] = field(default=(3, 3, 3))
     time_dim: int | None = None
+    output_offset: bool = False
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), sort_keys=True)

@@ -37,6 +37,8 @@ class MixSTEDenoiser(nn.Module):
         self.spatial_norm = nn.LayerNorm(dim, eps=1e-6)
         self.temporal_norm = nn.LayerNorm(dim, eps=1e-6)
         self.head = nn.Sequential(nn.LayerNorm(dim), nn.Linear(dim, 3))
+        # Cross-dataset embedding of an adapted, merged model (paper Eq. 11); absent otherwise.
+        self.output_offset = nn.Parameter(torch.zeros(config.joints, 3)) if config.output_offset else None
 
     def forward(self, keypoints_2d: torch.Tensor, noisy_3d: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         b, f, j, _ = keypoints_2d.shape
@@ -52,4 +54,5 @@ class MixSTEDenoiser(nn.Module):
                 x = x + self.temporal_pos[:, :f]
             x = self.temporal_norm(temporal(x))  # [(B J), F, C]
             x = x.reshape(b, j, f, c).transpose(1, 2).reshape(b * f, j, c)
-        return self.head(x).reshape(b, f, j, 3)
+        x0 = self.head(x).reshape(b, f, j, 3)
+        return x0 + self.output_offset if self.output_offset is not None else x0

@@ -62,6 +62,8 @@ class VideoPoseDenoiser(nn.Module):
             dilation *= width
         self.blocks = nn.ModuleList(blocks)
         self.shrink = nn.Conv1d(ch, config.joints * 3, 1)
+        # Cross-dataset embedding of an adapted, merged model (paper Eq. 11); absent otherwise.
+        self.output_offset = nn.Parameter(torch.zeros(config.joints, 3)) if config.output_offset else None
 
     def forward(self, keypoints_2d: torch.Tensor, noisy_3d: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         b, f, j, _ = keypoints_2d.shape
@@ -70,4 +72,5 @@ class VideoPoseDenoiser(nn.Module):
         x = self.drop(x + self.time_mlp(t)[:, :, None])
         for block in self.blocks:
             x = block(x)
-        return self.shrink(x).transpose(1, 2).reshape(b, f, j, 3)
+        x0 = self.shrink(x).transpose(1, 2).reshape(b, f, j, 3)
+        return x0 + self.output_offset if self.output_offset is not None else x0
