@@ -1,0 +1,73 @@
+"""Multi-hypothesis pseudo-labels from a frozen teacher (paper Eq. 4-5, Algorithm 1 l.8-13).
+
+The teacher draws H hypotheses per target clip in one batched forward per DDIM step. For every
+frame and hypothesis the root translation is solved from the target 2D keypoints and the target
+intrinsics -- never from ground truth -- the hypothesis is projected, and the one with the
+smallest 2D error becomes the pseudo-label, per joint (D3DP's JPMA) or per frame (Eq. 4).
+"""
+
+from __future__ import annotations
+
+import copy
+
+import torch
+from torch import nn
+
+from posynda.diffusion import DDIMScheduler, draw_noise, sample_poses
+from posynda.kernels import reproject_select
+
+
+@torch.no_grad()
+def pseudo_labels(
+    teacher: nn.Module,
+    scheduler: DDIMScheduler,
+    keypoints_norm: torch.Tensor,
+    keypoints_px: torch.Tensor,
+    intrinsics: torch.Tensor,
+    weights: torch.Tensor,
+    hypotheses: int = 3,
+    steps: int = 1,
+    selection: str = "joint",
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """Pseudo-label ``[B, T, J, 3]`` (root-relative metres) for target clips.
+
+    Args:
+        teacher: denoiser (called in eval mode, no gradient).
+        keypoints_norm: ``[B, T, J, 2]`` model input (normalised screen units, gaps filled).
+        keypoints_px: ``[B, T, J, 2]`` the detections in pixels (NaN = missing).
+        intrinsics: ``[B, 9]`` pixel intrinsics of each clip.
+        weights: ``[B, T, J]`` joint confidences (0 = ignore in the selection).
+        hypotheses, steps: H and K of the sampler.
+        selection: "joint" (JPMA) or "frame" (Eq. 4); with H = 1 the single sample is the label.
+    """
+    was_training = teacher.training
+    teacher.eval()
+    b, t, j, _ = keypoints_norm.shape
+    noise = draw_noise(b, hypotheses, t, j, steps, generator)
+    poses = sample_poses(teacher, keypoints_norm, scheduler, hypotheses, steps, False, noise)  # [B, H, T, J, 3]
+    teacher.train(was_training)
+    if hypotheses == 1:
+        return poses[:, 0]
+    flat = poses.permute(0, 2, 1, 3, 4).reshape(b * t, hypotheses, j, 3)
+    cam = intrinsics[:, None, :].expand(b, t, intrinsics.shape[-1]).reshape(b * t, -1)
+    selected, _, _, _ = reproject_select(
+        flat, keypoints_px.reshape(b * t, j, 2), cam, mode=selection, mask=weights.reshape(b * t, j)
+    )
+    return selected.reshape(b, t, j, 3)
+
+
+class EMATeacher:
+    """Mean teacher: an exponential moving average of the student's weights (``--teacher ema``)."""
+
+    def __init__(self, student: nn.Module, decay: float = 0.99):
+        self.model = copy.deepcopy(student).eval()
+        for p in self.model.parameters():
+            p.requires_grad_(False)
+        self.decay = decay
+
+    @torch.no_grad()
+    def update(self, student: nn.Module) -> None:
+        for ema, live in zip(self.model.state_dict().values(), student.state_dict().values()):
+            if ema.dtype.is_floating_point:
+                ema.mul_(self.decay).add_(live, alpha=1 - self.decay)

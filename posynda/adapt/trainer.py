@@ -1,0 +1,335 @@
+"""The PoSynDA adaptation loop (paper Algorithm 1) and the merge of its result.
+
+Per step:
+
+1. sample a target batch (2D + intrinsics only) and a source batch (2D + 3D);
+2. GPA (Eq. 3) re-places each source pose in front of a paired target clip's camera;
+3. the teacher (the current model without gradient, or an EMA of it) draws H hypotheses per
+   target clip and keeps the reprojection-best one per joint / frame as pseudo-label (Eq. 4-5);
+4. the student (H = 1) takes a diffusion step (Eq. 7-9) on the augmented source pairs and the
+   pseudo-labelled target pairs; only the LoRA adapters (Eq. 10) and the cross-dataset
+   embedding (Eq. 11) train, unless ``lora=False`` (full fine-tuning).
+
+The target is stripped of any 3D at the entry of :func:`adapt`, so adaptation cannot read target
+labels, ground-truth roots or the evaluation split; ``eval_clips`` only feed the before/after
+report, never a decision.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from posynda import camera
+from posynda.adapt.embedding import CrossDatasetEmbedding
+from posynda.adapt.gpa import global_position_alignment
+from posynda.adapt.lora import add_lora, load_lora, merge_lora
+from posynda.adapt.teacher import EMATeacher, pseudo_labels
+from posynda.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from posynda.data.clips import ClipSet
+from posynda.data.prepare import fill_missing_keypoints, normalized_keypoints, root_relative_metres
+from posynda.data.windows import window_sequences
+from posynda.diffusion import DDIMScheduler
+from posynda.errors import InputError
+from posynda.evaluate import SamplingSettings, evaluate
+from posynda.fileio import atomic_open, atomic_write_bytes, atomic_write_text, sha256_file
+from posynda.models import build_denoiser
+from posynda.skeleton import flip_left_right
+from posynda.train import mpjpe_loss
+
+ADAPTER_DIR = "adapter"
+EMBEDDING_FILE = "cross_dataset_embedding.safetensors"
+STATE_FILE = "adapt_state.pt"
+
+
+@dataclass(frozen=True)
+class AdaptSettings:
+    """Adaptation hyper-parameters; each PoSynDA component can be switched off (Table 3).
+
+    Attributes:
+        steps: optimisation steps.
+        lr: Adam learning rate.
+        source_batch, target_batch: clips per step from each domain (the source/target mix).
+        hypotheses: teacher hypotheses H (1 = no multi-hypothesis selection).
+        sampling_steps: teacher DDIM steps K.
+        selection: "joint" (JPMA) or "frame" (Eq. 4).
+        gpa: target-specific source augmentation on/off.
+        lora: LoRA adapters (True) or full fine-tuning (False).
+        rank: LoRA rank r.
+        cd_embedding: cross-dataset embedding on/off.
+        teacher: "student" (same weights, no gradient) or "ema" (mean teacher).
+        ema_decay: decay of the EMA teacher.
+        flip_prob: mirror augmentation probability per clip.
+        seed: seeds sampling of clips, noise and LoRA initialisation.
+        log_every, checkpoint_every: steps between metrics lines / resumable checkpoints.
+    """
+
+    steps: int = 300
+    lr: float = 1e-3
+    source_batch: int = 16
+    target_batch: int = 16
+    hypotheses: int = 3
+    sampling_steps: int = 1
+    selection: str = "joint"
+    gpa: bool = True
+    lora: bool = True
+    rank: int = 4
+    cd_embedding: bool = True
+    teacher: str = "student"
+    ema_decay: float = 0.99
+    flip_prob: float = 0.5
+    seed: int = 0
+    log_every: int = 10
+    checkpoint_every: int = 100
+
+    def __post_init__(self):
+        if self.steps < 1 or self.source_batch < 0 or self.target_batch < 0 or self.hypotheses < 1:
+            raise InputError("steps and hypotheses must be >= 1 and batch sizes >= 0")
+        if self.source_batch + self.target_batch == 0:
+            raise InputError("source and target batch sizes cannot both be 0")
+        if self.selection not in ("joint", "frame"):
+            raise InputError(f"--selection must be joint or frame, got {self.selection!r}")
+        if self.teacher not in ("student", "ema"):
+            raise InputError(f"--teacher must be student or ema, got {self.teacher!r}")
+
+
+class _Domain:
+    """Windows of one domain as arrays the loop gathers from (3D only when ``labelled``)."""
+
+    def __init__(self, clips: ClipSet, frames: int, labelled: bool):
+        self.norm = normalized_keypoints(clips)
+        self.pixels = fill_missing_keypoints(clips)
+        self.weights = clips.confidence_or_ones()
+        self.camera = clips.camera[clips.seq_index]
+        self.size = clips.image_size[clips.seq_index].astype(np.float32)
+        self.joints_3d = clips.joints_3d if labelled else None
+        self.windows = window_sequences(clips.sequence_bounds(), frames, max(1, frames // 3))
+
+    def pick(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return self.windows.index[rng.integers(len(self.windows), size=n)]
+
+
+def build_student(base: Checkpoint, settings: AdaptSettings) -> nn.Module:
+    """Base denoiser + LoRA (or all weights trainable) + cross-dataset embedding (trainable)."""
+    model = build_denoiser(base.config)
+    model.load_state_dict(base.model.state_dict())
+    if settings.lora:
+        model = add_lora(model, base.config.arch, settings.rank)
+    else:
+        model.requires_grad_(True)
+    if settings.cd_embedding:
+        model = CrossDatasetEmbedding(model, base.config.joints)
+    return model
+
+
+def trainable_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def merged_checkpoint(student: nn.Module, base: Checkpoint, settings: AdaptSettings, provenance: dict) -> Checkpoint:
+    """Fold adapters and the embedding into a plain denoiser (config ``output_offset`` when CD)."""
+    inner = student.denoiser if isinstance(student, CrossDatasetEmbedding) else student
+    plain = merge_lora(inner) if settings.lora else inner
+    config = dataclasses.replace(base.config, output_offset=settings.cd_embedding)
+    merged = build_denoiser(config)
+    state = {k: v.detach().clone() for k, v in plain.state_dict().items()}
+    if settings.cd_embedding:
+        state["output_offset"] = student.offset.detach().clone()
+    merged.load_state_dict(state)
+    return Checkpoint(model=merged.eval(), config=config, diffusion=base.diffusion, provenance=provenance)
+
+
+def load_adapted(base_path: str | Path, adapter_dir: str | Path) -> nn.Module:
+    """Rebuild an adapted (unmerged) denoiser from its base checkpoint and ``adapter/`` directory."""
+    from safetensors.torch import load_file
+
+    base = load_checkpoint(base_path)
+    adapter_dir = Path(adapter_dir)
+    info_path = adapter_dir / "adaptation.json"
+    if not info_path.is_file():
+        raise InputError(f"{adapter_dir}: no adaptation.json (not a posynda adapter directory)")
+    info = json.loads(info_path.read_text())
+    if info.get("base_sha256") != sha256_file(base_path):
+        raise InputError(f"{adapter_dir}: adapter was trained on another base checkpoint than {base_path}")
+    settings = AdaptSettings(**info["settings"])
+    model = build_denoiser(base.config)
+    model.load_state_dict(base.model.state_dict())
+    if settings.lora:
+        model = load_lora(model, adapter_dir)
+    if settings.cd_embedding:
+        model = CrossDatasetEmbedding(model, base.config.joints)
+        model.offset.data.copy_(load_file(str(adapter_dir / EMBEDDING_FILE))["offset"])
+    return model.eval()
+
+
+def _save_adapter(out_dir: Path, student: nn.Module, settings: AdaptSettings, base_path: Path) -> Path:
+    from safetensors.torch import save
+
+    adapter = out_dir / ADAPTER_DIR
+    adapter.mkdir(parents=True, exist_ok=True)
+    inner = student.denoiser if isinstance(student, CrossDatasetEmbedding) else student
+    if settings.lora:
+        inner.save_pretrained(str(adapter))
+    if settings.cd_embedding:
+        atomic_write_bytes(adapter / EMBEDDING_FILE, save({"offset": student.offset.detach().contiguous()}))
+    info = {"base_checkpoint": str(base_path), "base_sha256": sha256_file(base_path),
+            "settings": dataclasses.asdict(settings)}
+    atomic_write_text(adapter / "adaptation.json", json.dumps(info, indent=2))
+    return adapter
+
+
+def _save_state(path: Path, student, optimizer, step, rng, ema) -> None:
+    buffer = io.BytesIO()
+    trainable = {k: v for k, v in student.state_dict().items()
+                 if k in {n for n, p in student.named_parameters() if p.requires_grad}}
+    torch.save({"step": step, "trainable": trainable, "optimizer": optimizer.state_dict(),
+                "torch_rng": torch.get_rng_state(), "numpy_rng": json.dumps(rng.bit_generator.state),
+                "ema": ema.model.state_dict() if ema else None}, buffer)
+    atomic_write_bytes(path, buffer.getvalue())
+
+
+def _mirror(rng, flip_prob, *arrays):
+    flip = rng.random(len(arrays[0])) < flip_prob
+    out = []
+    for a in arrays:
+        a = a.copy()
+        a[flip] = flip_left_right(a[flip])
+        out.append(a)
+    return out
+
+
+def adapt(
+    base_path: str | Path,
+    source: ClipSet,
+    target: ClipSet,
+    out_dir: str | Path,
+    settings: AdaptSettings = AdaptSettings(),
+    eval_clips: ClipSet | None = None,
+    eval_settings: SamplingSettings = SamplingSettings(),
+    resume: bool = False,
+    progress: bool = True,
+) -> dict:
+    """Adapt the checkpoint at ``base_path`` from ``source`` to the unlabelled ``target``.
+
+    Writes ``out_dir/adapter/``, ``out_dir/model.safetensors`` (merged), ``out_dir/metrics.jsonl``
+    and ``out_dir/metrics.json``; returns the content of the latter (``before``/``after`` when
+    ``eval_clips`` is given).
+    """
+    base_path = Path(base_path)
+    out_dir = Path(out_dir)
+    state_path, metrics_path = out_dir / STATE_FILE, out_dir / "metrics.jsonl"
+    if not resume and (state_path.exists() or (out_dir / "model.safetensors").exists()):
+        raise InputError(f"{out_dir} already holds an adaptation run; pass --resume or choose another --out")
+    if not source.has_3d:
+        raise InputError("source data has no 'joints_3d': adaptation needs a labelled source")
+    target = target.without_3d()  # the guarantee: nothing below can read target 3D
+    base = load_checkpoint(base_path)
+    frames = base.config.frames
+    src, tgt = _Domain(source, frames, labelled=True), _Domain(target, frames, labelled=False)
+
+    torch.manual_seed(settings.seed)
+    rng = np.random.default_rng(settings.seed)
+    student = build_student(base, settings)
+    params = [p for p in student.parameters() if p.requires_grad]
+    optimizer = torch.optim.Adam(params, lr=settings.lr)
+    ema = EMATeacher(student, settings.ema_decay) if settings.teacher == "ema" else None
+    scheduler = DDIMScheduler(base.diffusion)
+    start, lines = 0, []
+    if resume:
+        if not state_path.is_file():
+            raise InputError(f"--resume: {state_path} does not exist (nothing to resume)")
+        state = torch.load(state_path, map_location="cpu", weights_only=True)
+        student.load_state_dict(state["trainable"], strict=False)
+        optimizer.load_state_dict(state["optimizer"])
+        torch.set_rng_state(state["torch_rng"])
+        rng.bit_generator.state = json.loads(state["numpy_rng"])
+        if ema is not None and state["ema"] is not None:
+            ema.model.load_state_dict(state["ema"])
+        start = int(state["step"])
+        if metrics_path.is_file():
+            lines = [x for x in metrics_path.read_text().splitlines() if x and json.loads(x)["step"] <= start]
+
+    report: dict = {"settings": dataclasses.asdict(settings), "trainable_parameters": trainable_parameters(student),
+                    "base_checkpoint": str(base_path)}
+    if eval_clips is not None:
+        report["before"] = evaluate(base, eval_clips, eval_settings)
+
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    columns = (TextColumn("adapt"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+               TextColumn("src {task.fields[src]:.1f} tgt {task.fields[tgt]:.1f} mm"), TimeElapsedColumn(),
+               TextColumn("ETA"), TimeRemainingColumn())
+    t0 = time.perf_counter()
+    student.train()
+    with Progress(*columns, disable=not progress) as bar:
+        task = bar.add_task("adapt", total=settings.steps, completed=start, src=float("nan"), tgt=float("nan"))
+        for step in range(start, settings.steps):
+            inputs, labels = [], []
+            if settings.source_batch:
+                s_idx, pair_idx = src.pick(rng, settings.source_batch), tgt.pick(rng, settings.source_batch)
+                if settings.gpa:  # Eq. 3: the source pose in front of the paired target camera
+                    aug_3d, aug_2d = global_position_alignment(
+                        torch.from_numpy(src.joints_3d[s_idx]).double(), torch.from_numpy(tgt.pixels[pair_idx]).double(),
+                        torch.from_numpy(tgt.camera[pair_idx[:, 0]]).double())
+                    size = tgt.size[pair_idx]
+                    kp = camera.normalize_screen(aug_2d.numpy(), size[..., None, 0], size[..., None, 1])
+                    label = root_relative_metres(aug_3d.numpy())
+                else:
+                    kp, label = src.norm[s_idx], root_relative_metres(src.joints_3d[s_idx])
+                inputs.append(kp.astype(np.float32))
+                labels.append(label)
+            if settings.target_batch:
+                t_idx = tgt.pick(rng, settings.target_batch)
+                teacher = ema.model if ema is not None else student
+                pseudo = pseudo_labels(  # Eq. 4-5
+                    teacher, scheduler, torch.from_numpy(tgt.norm[t_idx]),
+                    torch.from_numpy(target.keypoints_2d[t_idx]), torch.from_numpy(tgt.camera[t_idx[:, 0]]),
+                    torch.from_numpy(tgt.weights[t_idx]), settings.hypotheses, settings.sampling_steps,
+                    settings.selection)
+                inputs.append(tgt.norm[t_idx])
+                labels.append(pseudo.numpy())
+            kp, label = _mirror(rng, settings.flip_prob, np.concatenate(inputs), np.concatenate(labels))
+            kp, label = torch.from_numpy(kp).float(), torch.from_numpy(label).float()
+            t = torch.randint(0, scheduler.config.num_train_timesteps, (len(kp),))
+            pred = student(kp, scheduler.add_noise(label, torch.randn_like(label), t), t)
+            per_clip = (pred - label).norm(dim=-1).mean(dim=(1, 2))  # MPJPE per clip (Eq. 9)
+            loss = per_clip.mean()
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            if ema is not None:
+                ema.update(student)
+            done = step + 1
+            n_src, per_clip = settings.source_batch, per_clip.detach()
+            src_mm = float(per_clip[:n_src].mean()) * 1000 if n_src else float("nan")
+            tgt_mm = float(per_clip[n_src:].mean()) * 1000 if settings.target_batch else float("nan")
+            bar.update(task, completed=done, src=src_mm, tgt=tgt_mm)
+            if done % settings.log_every == 0 or done == settings.steps:
+                lines.append(json.dumps({"step": done, "loss_mm": float(loss.detach()) * 1000, "source_mm": src_mm,
+                                         "target_mm": tgt_mm, "seconds": round(time.perf_counter() - t0, 3)}))
+            if done % settings.checkpoint_every == 0 or done == settings.steps:
+                _save_state(state_path, student, optimizer, done, rng, ema)
+                with atomic_open(metrics_path, "w") as handle:
+                    handle.write("".join(x + "\n" for x in lines))
+
+    student.eval()
+    adapted = Checkpoint(model=student, config=base.config, diffusion=base.diffusion)
+    if eval_clips is not None:
+        report["after"] = evaluate(adapted, eval_clips, eval_settings)
+    _save_adapter(out_dir, student, settings, base_path)
+    provenance = {"command": "posynda adapt", "base_checkpoint": str(base_path), "base_sha256": sha256_file(base_path),
+                  "adaptation": dataclasses.asdict(settings), "target_frames": target.num_frames,
+                  "source_frames": source.num_frames}
+    merged = merged_checkpoint(student, base, settings, provenance)
+    save_checkpoint(out_dir / "model.safetensors", merged.model, merged.config, merged.diffusion, provenance)
+    report["seconds"] = round(time.perf_counter() - t0, 1)
+    atomic_write_text(out_dir / "metrics.json", json.dumps(report, indent=2))
+    return report
