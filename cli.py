@@ -302,5 +302,134 @@ def eval_cmd(checkpoint, data_path, hypotheses, steps, aggregate, flip, seed, ba
         click.echo(f"wrote {json_path}")
 
 
+# -------------------------------------------------------------------------------------- adapt
+ABLATION_ROWS = (  # paper Table 3: each row adds one component
+    ("source-only baseline", None),
+    ("+ GPA", dict(gpa=True, lora=False, cd_embedding=False, hypotheses=1)),
+    ("+ LoRA", dict(gpa=True, lora=True, cd_embedding=False, hypotheses=1)),
+    ("+ cross-dataset embedding", dict(gpa=True, lora=True, cd_embedding=True, hypotheses=1)),
+    ("+ multi-hypothesis (full PoSynDA)", dict(gpa=True, lora=True, cd_embedding=True)),
+)
+
+
+@main.command()
+@click.option(
+    "--checkpoint", type=click.Path(dir_okay=False), default=None, help="base model (default: shipped studio)"
+)
+@click.option("--source", type=click.Path(dir_okay=False), default=None, help="labelled source (default: studio/train)")
+@click.option(
+    "--target",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="unlabelled target 2D (default: wild/train); any joints_3d in it is ignored",
+)
+@click.option(
+    "--eval",
+    "eval_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="labelled test file, for the before/after report only (default: wild/test)",
+)
+@click.option(
+    "--out", type=click.Path(file_okay=False), default=None, help="run directory (default: runs/adapt-<time>)"
+)
+@click.option("--steps", type=int, default=300, show_default=True)
+@click.option("--lr", type=float, default=1e-3, show_default=True, help="Adam learning rate")
+@click.option("--hypotheses", "-H", type=int, default=3, show_default=True, help="teacher hypotheses")
+@click.option("--sampling-steps", type=int, default=1, show_default=True, help="teacher DDIM steps K")
+@click.option(
+    "--selection",
+    type=click.Choice(["joint", "frame"]),
+    default="joint",
+    show_default=True,
+    help="pseudo-label per joint (JPMA) or per frame (paper Eq. 4)",
+)
+@click.option("--rank", type=int, default=4, show_default=True, help="LoRA rank")
+@click.option("--no-gpa", is_flag=True, help="no target-specific source augmentation")
+@click.option("--no-lora", is_flag=True, help="fine-tune every weight instead of LoRA adapters")
+@click.option("--no-cd", is_flag=True, help="no cross-dataset embedding")
+@click.option("--teacher", type=click.Choice(["student", "ema"]), default="student", show_default=True)
+@click.option("--source-batch", type=int, default=16, show_default=True, help="source clips per step")
+@click.option("--target-batch", type=int, default=16, show_default=True, help="target clips per step")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--resume", is_flag=True, help="continue the run in --out from its last checkpoint")
+@click.option("--ablation", is_flag=True, help="run the five rows of the paper's Table 3 instead of one adaptation")
+@click.option("--quiet", is_flag=True, help="no progress bar")
+def adapt(
+    checkpoint,
+    source,
+    target,
+    eval_path,
+    out,
+    steps,
+    lr,
+    hypotheses,
+    sampling_steps,
+    selection,
+    rank,
+    no_gpa,
+    no_lora,
+    no_cd,
+    teacher,
+    source_batch,
+    target_batch,
+    seed,
+    resume,
+    ablation,
+    quiet,
+):
+    """Adapt a source-trained lifter to an unlabelled target domain (PoSynDA)."""
+
+    from rich.console import Console
+
+    from posynda.adapt.trainer import AdaptSettings
+    from posynda.adapt.trainer import adapt as run_adapt
+    from posynda.defaults import new_run_dir, shipped_checkpoint
+    from posynda.errors import InputError
+    from posynda.report import metrics_table
+
+    if resume and not out:
+        raise InputError("--resume needs --out (the run directory to continue)")
+    settings = AdaptSettings(
+        steps=steps,
+        lr=lr,
+        hypotheses=hypotheses,
+        sampling_steps=sampling_steps,
+        selection=selection,
+        rank=rank,
+        gpa=not no_gpa,
+        lora=not no_lora,
+        cd_embedding=not no_cd,
+        teacher=teacher,
+        source_batch=source_batch,
+        target_batch=target_batch,
+        seed=seed,
+    )
+    base = Path(checkpoint) if checkpoint else shipped_checkpoint()
+    from posynda.checkpoint import load_checkpoint
+
+    load_checkpoint(base)  # fail fast on a bad checkpoint
+    src = _load_clips(_data_or_default(source, "studio", "train"))
+    tgt = _load_clips(_data_or_default(target, "wild", "train")).without_3d()
+    test = _load_clips(_data_or_default(eval_path, "wild", "test"))
+    out_dir = Path(out) if out else new_run_dir("ablation" if ablation else "adapt")
+    _echo_run_dir(out_dir)
+    console = Console()
+    if not ablation:
+        report = run_adapt(base, src, tgt, out_dir, settings, eval_clips=test, resume=resume, progress=not quiet)
+        console.print(
+            metrics_table(
+                {"before (source only)": report["before"], "after (adapted)": report["after"]},
+                title=f"{test.num_frames} test frames; {report['trainable_parameters']:,} "
+                f"trainable parameters; {report['seconds']:.0f} s",
+            )
+        )
+        click.echo(f"wrote {out_dir / 'model.safetensors'} and {out_dir / 'adapter'}")
+        return
+    from posynda.ablation import run_ablation
+
+    run_ablation(base, src, tgt, test, out_dir, settings, ABLATION_ROWS, console, progress=not quiet)
+
+
 if __name__ == "__main__":
     main()

@@ -70,8 +70,15 @@ def test_merged_model_matches_the_adapted_one(settings):
 
 def test_adapt_writes_adapter_merged_model_and_reloads(tmp_path, base):
     out = tmp_path / "run"
-    report = adapt(base, make_clips((30, 20)), make_clips((25,), seed=3, with_3d=False), out, FAST,
-                   eval_clips=make_clips((15,), seed=4), progress=False)
+    report = adapt(
+        base,
+        make_clips((30, 20)),
+        make_clips((25,), seed=3, with_3d=False),
+        out,
+        FAST,
+        eval_clips=make_clips((15,), seed=4),
+        progress=False,
+    )
     assert {"before", "after", "settings", "trainable_parameters"} <= set(report)
     assert json.loads((out / "metrics.json").read_text())["after"]["mpjpe"] == report["after"]["mpjpe"]
     assert [json.loads(x)["step"] for x in (out / "metrics.jsonl").read_text().splitlines()] == [1, 2, 3]
@@ -89,8 +96,9 @@ def test_adapt_writes_adapter_merged_model_and_reloads(tmp_path, base):
 
 def test_adaptation_never_reads_target_3d(tmp_path, base):
     source, target = make_clips((30, 20)), make_clips((25, 12), seed=7)
-    garbage = dataclasses.replace(target, joints_3d=np.random.default_rng(0).normal(size=target.joints_3d.shape)
-                                  .astype(np.float32) * 1e4)
+    garbage = dataclasses.replace(
+        target, joints_3d=np.random.default_rng(0).normal(size=target.joints_3d.shape).astype(np.float32) * 1e4
+    )
     adapt(base, source, target.without_3d(), tmp_path / "a", FAST, progress=False)
     adapt(base, source, garbage, tmp_path / "b", FAST, progress=False)
     a = load_checkpoint(tmp_path / "a/model.safetensors").model.state_dict()
@@ -120,11 +128,14 @@ def test_pseudo_labels_pick_among_the_hypotheses_per_joint():
 
     kp = camera.normalize_screen(kp_px, 1000.0, 1000.0)
     intr = torch.from_numpy(clips.camera[:1])
-    labels = pseudo_labels(model, DDIMScheduler(), kp, kp_px, intr, torch.ones(1, 9, 17), 3, 1, "joint",
-                           torch.Generator().manual_seed(0))
+    labels = pseudo_labels(
+        model, DDIMScheduler(), kp, kp_px, intr, torch.ones(1, 9, 17), 3, 1, "joint", torch.Generator().manual_seed(0)
+    )
     from posynda.diffusion import draw_noise, sample_poses
 
-    hyps = sample_poses(model, kp, DDIMScheduler(), 3, 1, False, draw_noise(1, 3, 9, 17, 1, torch.Generator().manual_seed(0)))
+    hyps = sample_poses(
+        model, kp, DDIMScheduler(), 3, 1, False, draw_noise(1, 3, 9, 17, 1, torch.Generator().manual_seed(0))
+    )
     match = (hyps[0] == labels[0][None]).all(-1)  # [H, T, J]
     assert match.any(0).all()  # every joint of every frame comes from one of the hypotheses
 

@@ -153,3 +153,40 @@ def test_data_synth_convert_and_info(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     result = CliRunner().invoke(main, ["data", "convert", "--from", "3dpw", "--input", "w.npz", "--out", "x.npz"])
     assert result.exit_code == 2 and "imgname" in result.output and not (tmp_path / "x.npz").exists()
+
+
+def test_adapt_and_ablation_commands(files):
+    tmp, data, ckpt, _ = files
+    target = save_clips(tmp / "target.npz", make_clips((20, 15), seed=9, with_3d=False))
+    common = [
+        "--checkpoint",
+        str(ckpt),
+        "--source",
+        str(data),
+        "--target",
+        str(target),
+        "--eval",
+        str(data),
+        "--steps",
+        "2",
+        "--source-batch",
+        "2",
+        "--target-batch",
+        "2",
+        "-H",
+        "2",
+        "--quiet",
+    ]
+    result = run(["adapt", *common, "--out", "adapted"])
+    assert result.exit_code == 0, result.output
+    assert "before (source only)" in result.output and "after (adapted)" in result.output
+    report = json.loads((tmp / "adapted/metrics.json").read_text())
+    assert {"mpjpe", "p_mpjpe", "pck", "auc", "per_sequence"} <= set(report["before"]) <= set(report["after"])
+    assert (tmp / "adapted/adapter/adapter_model.safetensors").is_file()
+    result = run(["adapt", *common, "--ablation", "--out", "ablation"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads((tmp / "ablation/ablation.json").read_text())["rows"]
+    assert len(rows) == 5 and "| configuration |" in (tmp / "ablation/ablation.md").read_text()
+    bad = bad_clip_file(tmp, make_clips((20,)), "16-joints")
+    result = CliRunner().invoke(main, ["adapt", *common[:4], "--target", str(bad), "--out", "x", "--quiet"])
+    assert result.exit_code == 2 and "keypoints_2d" in result.output

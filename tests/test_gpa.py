@@ -61,8 +61,10 @@ def test_augmented_2d_is_the_projection_with_the_target_camera():
 
     source = torch.randn(2, 5, 17, 3, dtype=torch.float64) * 300
     target = torch.rand(2, 5, 17, 2, dtype=torch.float64) * 300 + 800
-    intr = torch.tensor([[1500.0, 1500.0, 1024, 1024, 0, 0, 0, 0, 0], [900.0, 905.0, 960, 540, -0.1, 0.02, 0, 0, 0]],
-                        dtype=torch.float64)
+    intr = torch.tensor(
+        [[1500.0, 1500.0, 1024, 1024, 0, 0, 0, 0, 0], [900.0, 905.0, 960, 540, -0.1, 0.02, 0, 0, 0]],
+        dtype=torch.float64,
+    )
     aug_3d, aug_2d = global_position_alignment(source, target, intr, smooth_frames=1, depth_frames=1)
     torch.testing.assert_close(aug_2d, camera.project(aug_3d, intr[:, None, :]))
     # without smoothing and distortion the root lands exactly on the target root

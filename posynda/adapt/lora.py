@@ -29,8 +29,9 @@ def add_lora(model: nn.Module, arch: str, rank: int = 4, alpha: float | None = N
 
     if rank < 1:
         raise InputError(f"--rank must be >= 1, got {rank}")
-    config = LoraConfig(r=rank, lora_alpha=alpha or rank, target_modules=TARGET_MODULES[arch], lora_dropout=0.0,
-                        bias="none")
+    config = LoraConfig(
+        r=rank, lora_alpha=alpha or rank, target_modules=TARGET_MODULES[arch], lora_dropout=0.0, bias="none"
+    )
     return get_peft_model(model, config)
 
 

@@ -43,7 +43,6 @@ from posynda.evaluate import SamplingSettings, evaluate
 from posynda.fileio import atomic_open, atomic_write_bytes, atomic_write_text, sha256_file
 from posynda.models import build_denoiser
 from posynda.skeleton import flip_left_right
-from posynda.train import mpjpe_loss
 
 ADAPTER_DIR = "adapter"
 EMBEDDING_FILE = "cross_dataset_embedding.safetensors"
@@ -180,19 +179,33 @@ def _save_adapter(out_dir: Path, student: nn.Module, settings: AdaptSettings, ba
         inner.save_pretrained(str(adapter))
     if settings.cd_embedding:
         atomic_write_bytes(adapter / EMBEDDING_FILE, save({"offset": student.offset.detach().contiguous()}))
-    info = {"base_checkpoint": str(base_path), "base_sha256": sha256_file(base_path),
-            "settings": dataclasses.asdict(settings)}
+    info = {
+        "base_checkpoint": str(base_path),
+        "base_sha256": sha256_file(base_path),
+        "settings": dataclasses.asdict(settings),
+    }
     atomic_write_text(adapter / "adaptation.json", json.dumps(info, indent=2))
     return adapter
 
 
 def _save_state(path: Path, student, optimizer, step, rng, ema) -> None:
     buffer = io.BytesIO()
-    trainable = {k: v for k, v in student.state_dict().items()
-                 if k in {n for n, p in student.named_parameters() if p.requires_grad}}
-    torch.save({"step": step, "trainable": trainable, "optimizer": optimizer.state_dict(),
-                "torch_rng": torch.get_rng_state(), "numpy_rng": json.dumps(rng.bit_generator.state),
-                "ema": ema.model.state_dict() if ema else None}, buffer)
+    trainable = {
+        k: v
+        for k, v in student.state_dict().items()
+        if k in {n for n, p in student.named_parameters() if p.requires_grad}
+    }
+    torch.save(
+        {
+            "step": step,
+            "trainable": trainable,
+            "optimizer": optimizer.state_dict(),
+            "torch_rng": torch.get_rng_state(),
+            "numpy_rng": json.dumps(rng.bit_generator.state),
+            "ema": ema.model.state_dict() if ema else None,
+        },
+        buffer,
+    )
     atomic_write_bytes(path, buffer.getvalue())
 
 
@@ -257,16 +270,25 @@ def adapt(
         if metrics_path.is_file():
             lines = [x for x in metrics_path.read_text().splitlines() if x and json.loads(x)["step"] <= start]
 
-    report: dict = {"settings": dataclasses.asdict(settings), "trainable_parameters": trainable_parameters(student),
-                    "base_checkpoint": str(base_path)}
+    report: dict = {
+        "settings": dataclasses.asdict(settings),
+        "trainable_parameters": trainable_parameters(student),
+        "base_checkpoint": str(base_path),
+    }
     if eval_clips is not None:
         report["before"] = evaluate(base, eval_clips, eval_settings)
 
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-    columns = (TextColumn("adapt"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-               TextColumn("src {task.fields[src]:.1f} tgt {task.fields[tgt]:.1f} mm"), TimeElapsedColumn(),
-               TextColumn("ETA"), TimeRemainingColumn())
+    columns = (
+        TextColumn("adapt"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TextColumn("src {task.fields[src]:.1f} tgt {task.fields[tgt]:.1f} mm"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
     t0 = time.perf_counter()
     student.train()
     with Progress(*columns, disable=not progress) as bar:
@@ -277,8 +299,10 @@ def adapt(
                 s_idx, pair_idx = src.pick(rng, settings.source_batch), tgt.pick(rng, settings.source_batch)
                 if settings.gpa:  # Eq. 3: the source pose in front of the paired target camera
                     aug_3d, aug_2d = global_position_alignment(
-                        torch.from_numpy(src.joints_3d[s_idx]).double(), torch.from_numpy(tgt.pixels[pair_idx]).double(),
-                        torch.from_numpy(tgt.camera[pair_idx[:, 0]]).double())
+                        torch.from_numpy(src.joints_3d[s_idx]).double(),
+                        torch.from_numpy(tgt.pixels[pair_idx]).double(),
+                        torch.from_numpy(tgt.camera[pair_idx[:, 0]]).double(),
+                    )
                     size = tgt.size[pair_idx]
                     kp = camera.normalize_screen(aug_2d.numpy(), size[..., None, 0], size[..., None, 1])
                     label = root_relative_metres(aug_3d.numpy())
@@ -290,10 +314,16 @@ def adapt(
                 t_idx = tgt.pick(rng, settings.target_batch)
                 teacher = ema.model if ema is not None else student
                 pseudo = pseudo_labels(  # Eq. 4-5
-                    teacher, scheduler, torch.from_numpy(tgt.norm[t_idx]),
-                    torch.from_numpy(target.keypoints_2d[t_idx]), torch.from_numpy(tgt.camera[t_idx[:, 0]]),
-                    torch.from_numpy(tgt.weights[t_idx]), settings.hypotheses, settings.sampling_steps,
-                    settings.selection)
+                    teacher,
+                    scheduler,
+                    torch.from_numpy(tgt.norm[t_idx]),
+                    torch.from_numpy(target.keypoints_2d[t_idx]),
+                    torch.from_numpy(tgt.camera[t_idx[:, 0]]),
+                    torch.from_numpy(tgt.weights[t_idx]),
+                    settings.hypotheses,
+                    settings.sampling_steps,
+                    settings.selection,
+                )
                 inputs.append(tgt.norm[t_idx])
                 labels.append(pseudo.numpy())
             kp, label = _mirror(rng, settings.flip_prob, np.concatenate(inputs), np.concatenate(labels))
@@ -313,8 +343,17 @@ def adapt(
             tgt_mm = float(per_clip[n_src:].mean()) * 1000 if settings.target_batch else float("nan")
             bar.update(task, completed=done, src=src_mm, tgt=tgt_mm)
             if done % settings.log_every == 0 or done == settings.steps:
-                lines.append(json.dumps({"step": done, "loss_mm": float(loss.detach()) * 1000, "source_mm": src_mm,
-                                         "target_mm": tgt_mm, "seconds": round(time.perf_counter() - t0, 3)}))
+                lines.append(
+                    json.dumps(
+                        {
+                            "step": done,
+                            "loss_mm": float(loss.detach()) * 1000,
+                            "source_mm": src_mm,
+                            "target_mm": tgt_mm,
+                            "seconds": round(time.perf_counter() - t0, 3),
+                        }
+                    )
+                )
             if done % settings.checkpoint_every == 0 or done == settings.steps:
                 _save_state(state_path, student, optimizer, done, rng, ema)
                 with atomic_open(metrics_path, "w") as handle:
@@ -325,9 +364,14 @@ def adapt(
     if eval_clips is not None:
         report["after"] = evaluate(adapted, eval_clips, eval_settings)
     _save_adapter(out_dir, student, settings, base_path)
-    provenance = {"command": "posynda adapt", "base_checkpoint": str(base_path), "base_sha256": sha256_file(base_path),
-                  "adaptation": dataclasses.asdict(settings), "target_frames": target.num_frames,
-                  "source_frames": source.num_frames}
+    provenance = {
+        "command": "posynda adapt",
+        "base_checkpoint": str(base_path),
+        "base_sha256": sha256_file(base_path),
+        "adaptation": dataclasses.asdict(settings),
+        "target_frames": target.num_frames,
+        "source_frames": source.num_frames,
+    }
     merged = merged_checkpoint(student, base, settings, provenance)
     save_checkpoint(out_dir / "model.safetensors", merged.model, merged.config, merged.diffusion, provenance)
     report["seconds"] = round(time.perf_counter() - t0, 1)

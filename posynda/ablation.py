@@ -1,0 +1,78 @@
+"""The paper's Table 3 ablation: source-only, + GPA, + LoRA, + cross-dataset embedding, + multi-hypothesis.
+
+Each row is a full adaptation run with one more component switched on (same steps, seed and data),
+scored on the test split -- which is used for this report only, never to pick a run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+from posynda.adapt.trainer import AdaptSettings, adapt
+from posynda.checkpoint import load_checkpoint
+from posynda.data.clips import ClipSet
+from posynda.evaluate import SamplingSettings, evaluate
+from posynda.fileio import atomic_write_text
+from posynda.report import metrics_markdown, metrics_table
+
+
+def run_ablation(
+    base_path,
+    source: ClipSet,
+    target: ClipSet,
+    test: ClipSet,
+    out_dir: Path,
+    settings: AdaptSettings,
+    rows,
+    console,
+    progress: bool = True,
+    eval_settings: SamplingSettings = SamplingSettings(),
+) -> dict:
+    """Run every ``(name, overrides)`` row (``None`` = the base model, not adapted).
+
+    Writes ``ablation.json`` and ``ablation.md`` into ``out_dir`` and returns the JSON content.
+    """
+    results: dict[str, dict] = {}
+    for k, (name, overrides) in enumerate(rows):
+        console.print(f"[bold]{name}[/bold]")
+        if overrides is None:
+            metrics = evaluate(load_checkpoint(base_path), test, eval_settings)
+            metrics.update(trainable_parameters=0, seconds=0.0)
+        else:
+            row_settings = dataclasses.replace(settings, **overrides)
+            report = adapt(
+                base_path,
+                source,
+                target,
+                out_dir / f"row{k}",
+                row_settings,
+                eval_clips=test,
+                eval_settings=eval_settings,
+                progress=progress,
+            )
+            metrics = dict(
+                report["after"],
+                trainable_parameters=report["trainable_parameters"],
+                seconds=report["seconds"],
+                settings=report["settings"],
+            )
+        results[name] = metrics
+    baseline = next(iter(results.values()))["mpjpe"]
+    for metrics in results.values():
+        metrics["mpjpe_change_pct"] = 100.0 * (metrics["mpjpe"] / baseline - 1.0)
+    payload = {
+        "test_frames": int(test.valid_or_all().sum()),
+        "rows": results,
+        "common_settings": dataclasses.asdict(settings),
+    }
+    atomic_write_text(out_dir / "ablation.json", json.dumps(payload, indent=2))
+    table = metrics_markdown(results, first_header="configuration").rstrip("\n").splitlines()
+    table[0] += " trainable params | MPJPE vs baseline |"
+    table[1] += "---|---|"
+    for i, metrics in enumerate(results.values(), start=2):
+        table[i] += f" {metrics['trainable_parameters']:,} | {metrics['mpjpe_change_pct']:+.1f} % |"
+    atomic_write_text(out_dir / "ablation.md", "\n".join(table) + "\n")
+    console.print(metrics_table(results, title="PoSynDA ablation (paper Table 3)"))
+    return payload
