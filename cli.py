@@ -334,7 +334,7 @@ ABLATION_ROWS = (  # paper Table 3: each row adds one component
     "--out", type=click.Path(file_okay=False), default=None, help="run directory (default: runs/adapt-<time>)"
 )
 @click.option("--steps", type=int, default=300, show_default=True)
-@click.option("--lr", type=float, default=1e-3, show_default=True, help="Adam learning rate")
+@click.option("--lr", type=float, default=3e-3, show_default=True, help="Adam learning rate")
 @click.option("--hypotheses", "-H", type=int, default=3, show_default=True, help="teacher hypotheses")
 @click.option("--sampling-steps", type=int, default=1, show_default=True, help="teacher DDIM steps K")
 @click.option(
@@ -351,6 +351,13 @@ ABLATION_ROWS = (  # paper Table 3: each row adds one component
 @click.option("--teacher", type=click.Choice(["student", "ema"]), default="student", show_default=True)
 @click.option("--source-batch", type=int, default=16, show_default=True, help="source clips per step")
 @click.option("--target-batch", type=int, default=16, show_default=True, help="target clips per step")
+@click.option(
+    "--reproj-weight",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="weight of the optional 2D reprojection term on target clips",
+)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--resume", is_flag=True, help="continue the run in --out from its last checkpoint")
 @click.option("--ablation", is_flag=True, help="run the five rows of the paper's Table 3 instead of one adaptation")
@@ -373,13 +380,13 @@ def adapt(
     teacher,
     source_batch,
     target_batch,
+    reproj_weight,
     seed,
     resume,
     ablation,
     quiet,
 ):
     """Adapt a source-trained lifter to an unlabelled target domain (PoSynDA)."""
-
     from rich.console import Console
 
     from posynda.adapt.trainer import AdaptSettings
@@ -403,6 +410,7 @@ def adapt(
         teacher=teacher,
         source_batch=source_batch,
         target_batch=target_batch,
+        reproj_weight=reproj_weight,
         seed=seed,
     )
     base = Path(checkpoint) if checkpoint else shipped_checkpoint()

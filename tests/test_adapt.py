@@ -155,3 +155,20 @@ def test_bad_settings():
         AdaptSettings(selection="pose")
     with pytest.raises(InputError):
         add_lora(build_denoiser(MICRO), "mixste", rank=0)
+
+
+def test_reprojection_term_is_zero_for_a_consistent_pose_and_changes_training(tmp_path, base):
+    from posynda import camera
+    from posynda.adapt.trainer import reprojection_loss
+
+    pose = torch.randn(2, 4, 17, 3, dtype=torch.float64) * 0.3
+    pose[..., 0, :] = 0
+    cam = torch.tensor([[1.5, 1.5, 0.01, -0.02, 0, 0, 0, 0, 0]] * 2, dtype=torch.float64)
+    kp = camera.project(pose + torch.tensor([0.1, 0.0, 5.0], dtype=torch.float64), cam[:, None, :])
+    assert float(reprojection_loss(pose, kp, cam, torch.ones(2, 4, 17, dtype=torch.float64))) < 1e-6
+    source, target = make_clips((30,)), make_clips((25,), seed=2, with_3d=False)
+    adapt(base, source, target, tmp_path / "a", FAST, progress=False)
+    adapt(base, source, target, tmp_path / "b", dataclasses.replace(FAST, reproj_weight=1.0), progress=False)
+    a = load_checkpoint(tmp_path / "a/model.safetensors").model.state_dict()
+    b = load_checkpoint(tmp_path / "b/model.safetensors").model.state_dict()
+    assert any(not torch.equal(a[k], b[k]) for k in a)

@@ -42,7 +42,7 @@ from posynda.errors import InputError
 from posynda.evaluate import SamplingSettings, evaluate
 from posynda.fileio import atomic_open, atomic_write_bytes, atomic_write_text, sha256_file
 from posynda.models import build_denoiser
-from posynda.skeleton import flip_left_right
+from posynda.skeleton import FLIP_PERMUTATION, flip_left_right
 
 ADAPTER_DIR = "adapter"
 EMBEDDING_FILE = "cross_dataset_embedding.safetensors"
@@ -67,12 +67,15 @@ class AdaptSettings:
         teacher: "student" (same weights, no gradient) or "ema" (mean teacher).
         ema_decay: decay of the EMA teacher.
         flip_prob: mirror augmentation probability per clip.
+        reproj_weight: weight of the optional 2D reprojection term on the target clips (the student's
+            pose, placed by the root solve, projected with the target camera vs the detections;
+            normalised screen units, confidence-weighted). 0 disables it.
         seed: seeds sampling of clips, noise and LoRA initialisation.
         log_every, checkpoint_every: steps between metrics lines / resumable checkpoints.
     """
 
     steps: int = 300
-    lr: float = 1e-3
+    lr: float = 3e-3  # chosen on a held-out wild draw (seed 1), not on the test split
     source_batch: int = 16
     target_batch: int = 16
     hypotheses: int = 3
@@ -85,6 +88,7 @@ class AdaptSettings:
     teacher: str = "student"
     ema_decay: float = 0.99
     flip_prob: float = 0.5
+    reproj_weight: float = 0.0
     seed: int = 0
     log_every: int = 10
     checkpoint_every: int = 100
@@ -210,13 +214,28 @@ def _save_state(path: Path, student, optimizer, step, rng, ema) -> None:
 
 
 def _mirror(rng, flip_prob, *arrays):
+    """Mirror the same random clips of every ``[B, T, J, C]`` array; also return the flip mask."""
     flip = rng.random(len(arrays[0])) < flip_prob
     out = []
     for a in arrays:
         a = a.copy()
         a[flip] = flip_left_right(a[flip])
         out.append(a)
-    return out
+    return (*out, flip)
+
+
+def reprojection_loss(
+    pose: torch.Tensor, keypoints: torch.Tensor, intrinsics: torch.Tensor, weights: torch.Tensor
+) -> torch.Tensor:
+    """Confidence-weighted 2D error of poses placed by the root solve and projected.
+
+    ``pose [B, T, J, 3]`` root-relative (m), ``keypoints [B, T, J, 2]`` and ``intrinsics [B, 9]`` in
+    the same (normalised screen) units, ``weights [B, T, J]``. Differentiable in ``pose``.
+    """
+    cam = intrinsics[:, None, :].to(pose.dtype)
+    translation = camera.solve_root_translation(pose, keypoints, cam, weights)
+    error = (camera.project(pose + translation[..., None, :], cam) - keypoints).norm(dim=-1)
+    return (weights * error).sum() / weights.sum().clamp_min(1e-6)
 
 
 def adapt(
@@ -326,12 +345,24 @@ def adapt(
                 )
                 inputs.append(tgt.norm[t_idx])
                 labels.append(pseudo.numpy())
-            kp, label = _mirror(rng, settings.flip_prob, np.concatenate(inputs), np.concatenate(labels))
+            kp, label, flipped = _mirror(rng, settings.flip_prob, np.concatenate(inputs), np.concatenate(labels))
             kp, label = torch.from_numpy(kp).float(), torch.from_numpy(label).float()
             t = torch.randint(0, scheduler.config.num_train_timesteps, (len(kp),))
             pred = student(kp, scheduler.add_noise(label, torch.randn_like(label), t), t)
             per_clip = (pred - label).norm(dim=-1).mean(dim=(1, 2))  # MPJPE per clip (Eq. 9)
             loss = per_clip.mean()
+            if settings.reproj_weight > 0 and settings.target_batch:
+                n = settings.source_batch
+                size = tgt.size[t_idx[:, 0]]
+                cam = camera.normalize_intrinsics(tgt.camera[t_idx[:, 0]].astype(np.float64), size[:, 0], size[:, 1])
+                mirrored = flipped[n:]
+                cam[mirrored, 2] *= -1  # a mirrored clip is seen by the mirrored camera
+                cam[mirrored, 7] *= -1
+                weight = tgt.weights[t_idx]
+                weight[mirrored] = weight[mirrored][..., list(FLIP_PERMUTATION)]
+                loss = loss + settings.reproj_weight * reprojection_loss(
+                    pred[n:], kp[n:], torch.from_numpy(cam).float(), torch.from_numpy(weight)
+                )
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
