@@ -36,8 +36,6 @@ class _Group(click.Group):
             if isinstance(exc, InputError):
                 click.echo(f"posynda: error: {exc}", err=True)
                 sys.exit(2)
-            if isinstance(exc, KeyboardInterrupt):
-                sys.exit(130)
             click.echo(f"posynda: internal error: {type(exc).__name__}: {exc}", err=True)
             sys.exit(1)
 

@@ -91,23 +91,23 @@ COCO_JOINT_NAMES: tuple[str, ...] = (
 # coco->h36m conversion): pelvis = mid-hips, thorax = mid-shoulders, spine = mid(pelvis, thorax),
 # head = mid-eyes, neck/nose = nose.
 _COCO_RULES: tuple[tuple[tuple[int, ...], tuple[float, ...]], ...] = (
-    ((11, 12), (0.5, 0.5)),  # pelvis
-    ((12,), (1.0,)),
-    ((14,), (1.0,)),
-    ((16,), (1.0,)),  # r_hip, r_knee, r_ankle
-    ((11,), (1.0,)),
-    ((13,), (1.0,)),
-    ((15,), (1.0,)),  # l_hip, l_knee, l_ankle
+    ((11, 12), (0.5, 0.5)),  # pelvis = mid-hips
+    ((12,), (1.0,)),  # r_hip
+    ((14,), (1.0,)),  # r_knee
+    ((16,), (1.0,)),  # r_ankle
+    ((11,), (1.0,)),  # l_hip
+    ((13,), (1.0,)),  # l_knee
+    ((15,), (1.0,)),  # l_ankle
     ((11, 12, 5, 6), (0.25, 0.25, 0.25, 0.25)),  # spine = mid(pelvis, thorax)
-    ((5, 6), (0.5, 0.5)),  # thorax
-    ((0,), (1.0,)),  # neck/nose
-    ((1, 2), (0.5, 0.5)),  # head
-    ((5,), (1.0,)),
-    ((7,), (1.0,)),
-    ((9,), (1.0,)),  # l_shoulder, l_elbow, l_wrist
-    ((6,), (1.0,)),
-    ((8,), (1.0,)),
-    ((10,), (1.0,)),  # r_shoulder, r_elbow, r_wrist
+    ((5, 6), (0.5, 0.5)),  # thorax = mid-shoulders
+    ((0,), (1.0,)),  # neck/nose = nose
+    ((1, 2), (0.5, 0.5)),  # head = mid-eyes
+    ((5,), (1.0,)),  # l_shoulder
+    ((7,), (1.0,)),  # l_elbow
+    ((9,), (1.0,)),  # l_wrist
+    ((6,), (1.0,)),  # r_shoulder
+    ((8,), (1.0,)),  # r_elbow
+    ((10,), (1.0,)),  # r_wrist
 )
 
 # SPIN's 24-joint set (``part``/``S`` arrays of SPIN-style npz files, e.g. 3DPW): 0 r_ankle,
