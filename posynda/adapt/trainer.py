@@ -238,6 +238,41 @@ def reprojection_loss(
     return (weights * error).sum() / weights.sum().clamp_min(1e-6)
 
 
+def _source_pairs(src: _Domain, tgt: _Domain, rng, settings: AdaptSettings) -> tuple[np.ndarray, np.ndarray]:
+    """Source clips as model pairs ``(keypoints [B,T,J,2] normalised, labels [B,T,J,3] m)``.
+
+    With GPA (Eq. 3) each source pose is re-placed in front of a randomly paired target clip's
+    camera and re-projected with it; otherwise the source's own 2D is used.
+    """
+    s_idx = src.pick(rng, settings.source_batch)
+    if not settings.gpa:
+        return src.norm[s_idx], root_relative_metres(src.joints_3d[s_idx])
+    pair_idx = tgt.pick(rng, settings.source_batch)
+    aug_3d, aug_2d = global_position_alignment(
+        torch.from_numpy(src.joints_3d[s_idx]).double(),
+        torch.from_numpy(tgt.pixels[pair_idx]).double(),
+        torch.from_numpy(tgt.camera[pair_idx[:, 0]]).double(),
+    )
+    size = tgt.size[pair_idx]
+    kp = camera.normalize_screen(aug_2d.numpy(), size[..., None, 0], size[..., None, 1])
+    return kp.astype(np.float32), root_relative_metres(aug_3d.numpy())
+
+
+def _pseudo_label_batch(teacher, scheduler, tgt: _Domain, target: ClipSet, t_idx, settings) -> np.ndarray:
+    """Teacher pseudo-labels ``[B, T, J, 3]`` (m) of the target windows ``t_idx`` (Eq. 4-5)."""
+    return pseudo_labels(
+        teacher,
+        scheduler,
+        torch.from_numpy(tgt.norm[t_idx]),
+        torch.from_numpy(target.keypoints_2d[t_idx]),
+        torch.from_numpy(tgt.camera[t_idx[:, 0]]),
+        torch.from_numpy(tgt.weights[t_idx]),
+        settings.hypotheses,
+        settings.sampling_steps,
+        settings.selection,
+    ).numpy()
+
+
 def adapt(
     base_path: str | Path,
     source: ClipSet,
@@ -315,36 +350,14 @@ def adapt(
         for step in range(start, settings.steps):
             inputs, labels = [], []
             if settings.source_batch:
-                s_idx, pair_idx = src.pick(rng, settings.source_batch), tgt.pick(rng, settings.source_batch)
-                if settings.gpa:  # Eq. 3: the source pose in front of the paired target camera
-                    aug_3d, aug_2d = global_position_alignment(
-                        torch.from_numpy(src.joints_3d[s_idx]).double(),
-                        torch.from_numpy(tgt.pixels[pair_idx]).double(),
-                        torch.from_numpy(tgt.camera[pair_idx[:, 0]]).double(),
-                    )
-                    size = tgt.size[pair_idx]
-                    kp = camera.normalize_screen(aug_2d.numpy(), size[..., None, 0], size[..., None, 1])
-                    label = root_relative_metres(aug_3d.numpy())
-                else:
-                    kp, label = src.norm[s_idx], root_relative_metres(src.joints_3d[s_idx])
-                inputs.append(kp.astype(np.float32))
-                labels.append(label)
+                inputs_s, labels_s = _source_pairs(src, tgt, rng, settings)
+                inputs.append(inputs_s)
+                labels.append(labels_s)
             if settings.target_batch:
                 t_idx = tgt.pick(rng, settings.target_batch)
                 teacher = ema.model if ema is not None else student
-                pseudo = pseudo_labels(  # Eq. 4-5
-                    teacher,
-                    scheduler,
-                    torch.from_numpy(tgt.norm[t_idx]),
-                    torch.from_numpy(target.keypoints_2d[t_idx]),
-                    torch.from_numpy(tgt.camera[t_idx[:, 0]]),
-                    torch.from_numpy(tgt.weights[t_idx]),
-                    settings.hypotheses,
-                    settings.sampling_steps,
-                    settings.selection,
-                )
                 inputs.append(tgt.norm[t_idx])
-                labels.append(pseudo.numpy())
+                labels.append(_pseudo_label_batch(teacher, scheduler, tgt, target, t_idx, settings))
             kp, label, flipped = _mirror(rng, settings.flip_prob, np.concatenate(inputs), np.concatenate(labels))
             kp, label = torch.from_numpy(kp).float(), torch.from_numpy(label).float()
             t = torch.randint(0, scheduler.config.num_train_timesteps, (len(kp),))
