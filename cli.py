@@ -332,7 +332,7 @@ ABLATION_ROWS = (  # paper Table 3: each row adds one component
     "--out", type=click.Path(file_okay=False), default=None, help="run directory (default: runs/adapt-<time>)"
 )
 @click.option("--steps", type=int, default=300, show_default=True)
-@click.option("--lr", type=float, default=3e-3, show_default=True, help="Adam learning rate")
+@click.option("--lr", type=float, default=None, help="Adam learning rate (default: 3e-3 LoRA, 1e-4 full fine-tuning)")
 @click.option("--hypotheses", "-H", type=int, default=3, show_default=True, help="teacher hypotheses")
 @click.option("--sampling-steps", type=int, default=1, show_default=True, help="teacher DDIM steps K")
 @click.option(
