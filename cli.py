@@ -254,6 +254,7 @@ def pretrain(data_path, preset, steps, out, resume, seed, batch_size, lr, checkp
 def eval_cmd(checkpoint, data_path, hypotheses, steps, aggregate, flip, seed, batch_size, json_path, per_sequence):
     """Evaluate a checkpoint: MPJPE, P-MPJPE, PCK@150mm, AUC (3DHP protocol joints)."""
     from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from posynda.checkpoint import load_checkpoint
     from posynda.defaults import new_run_dir, shipped_checkpoint
@@ -277,8 +278,21 @@ def eval_cmd(checkpoint, data_path, hypotheses, steps, aggregate, flip, seed, ba
     console = Console()
     results = {}
     for name, clips in datasets.items():
-        with console.status(f"lifting {name} ({clips.num_frames} frames, H={hypotheses}, K={steps})"):
-            results[name] = evaluate(ckpt, clips, settings)
+        with Progress(
+            TextColumn(f"lifting {name} (H={hypotheses}, K={steps})"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total} windows"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+        ) as bar:
+            task = bar.add_task(name, total=None)
+            results[name] = evaluate(
+                ckpt,
+                clips,
+                settings,
+                progress=lambda done, total, task=task: bar.update(task, completed=done, total=total),
+            )
         results[name]["data"] = str(targets[name])
         if per_sequence:
             console.print(
