@@ -1,5 +1,9 @@
 """Human3.6M camera calibration (public facts, as distributed with the dataset and VideoPose3D).
 
+Values as published in VideoPose3D ``common/h36m_dataset.py`` (``h36m_cameras_intrinsic_params``,
+``h36m_cameras_extrinsic_params``), there in mm and pixels before its normalisation; S2-S4 have no
+calibration there and none here.
+
 Intrinsics per camera id: focal length and centre in pixels, radial k1..k3 and tangential p1, p2
 (Human3.6M model), image size. Extrinsics per subject and camera: orientation as a unit quaternion
 (w, x, y, z) of the camera in the world, translation = camera centre in world millimetres.
