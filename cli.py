@@ -361,8 +361,8 @@ ABLATION_ROWS = (  # paper Table 3: each row adds one component
 @click.option("--no-lora", is_flag=True, help="fine-tune every weight instead of LoRA adapters")
 @click.option("--no-cd", is_flag=True, help="no cross-dataset embedding")
 @click.option("--teacher", type=click.Choice(["student", "ema"]), default="student", show_default=True)
-@click.option("--source-batch", type=int, default=16, show_default=True, help="source clips per step")
-@click.option("--target-batch", type=int, default=16, show_default=True, help="target clips per step")
+@click.option("--source-batch", type=int, default=24, show_default=True, help="source clips per step")
+@click.option("--target-batch", type=int, default=8, show_default=True, help="target clips per step")
 @click.option(
     "--reproj-weight",
     type=float,
