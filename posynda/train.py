@@ -13,7 +13,6 @@ killed run resumes exactly where its last checkpoint stopped.
 from __future__ import annotations
 
 import dataclasses
-import io
 import json
 import time
 from dataclasses import dataclass
@@ -28,8 +27,8 @@ from posynda.data.prepare import normalized_keypoints, root_relative_metres
 from posynda.data.windows import window_sequences
 from posynda.diffusion import DDIMScheduler, SchedulerConfig
 from posynda.errors import InputError
-from posynda.fileio import atomic_open, atomic_write_bytes
 from posynda.models import DenoiserConfig, build_denoiser
+from posynda.runstate import load_state, progress_bar, read_metrics, restore_state, save_state, write_metrics
 from posynda.skeleton import flip_left_right
 
 MODEL_FILE = "model.safetensors"
@@ -111,28 +110,6 @@ class _Batches:
         return torch.from_numpy(kp), torch.from_numpy(tgt)
 
 
-def _save_state(path: Path, model, optimizer, step: int, rng: np.random.Generator, config: DenoiserConfig) -> None:
-    buffer = io.BytesIO()
-    torch.save(
-        {
-            "step": step,
-            "config": config.to_json(),
-            "model": model.state_dict(),
-            "optimizer": optimizer.state_dict(),
-            "torch_rng": torch.get_rng_state(),
-            "numpy_rng": json.dumps(rng.bit_generator.state),
-        },
-        buffer,
-    )
-    atomic_write_bytes(path, buffer.getvalue())
-
-
-def _read_metrics(path: Path, upto_step: int) -> list[str]:
-    if not path.is_file():
-        return []
-    return [line for line in path.read_text().splitlines() if line and json.loads(line)["step"] <= upto_step]
-
-
 def pretrain(
     data: ClipSet,
     config: DenoiserConfig,
@@ -179,20 +156,12 @@ def pretrain(
     rng = np.random.default_rng(seed)
     start = 0
     if resume:
-        if not state_path.is_file():
-            raise InputError(f"--resume: {state_path} does not exist (nothing to resume)")
-        try:
-            state = torch.load(state_path, map_location="cpu", weights_only=True)
-        except Exception as exc:
-            raise InputError(f"--resume: {state_path} is unreadable ({exc})") from None
+        state = load_state(state_path)
         if state.get("config") != config.to_json():
             raise InputError(f"--resume: {state_path} was trained with another architecture than the requested preset")
         model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        torch.set_rng_state(state["torch_rng"])
-        rng.bit_generator.state = json.loads(state["numpy_rng"])
-        start = int(state["step"])
-    metrics_lines = _read_metrics(metrics_path, start)
+        start = restore_state(state, optimizer, rng)
+    metrics_lines = read_metrics(metrics_path, start)
 
     scheduler = DDIMScheduler(diffusion)
     provenance = {
@@ -203,26 +172,14 @@ def pretrain(
     }
 
     def checkpoint(step: int) -> None:
-        _save_state(state_path, model, optimizer, step, rng, config)
-        with atomic_open(metrics_path, "w") as handle:
-            handle.write("".join(line + "\n" for line in metrics_lines))
+        save_state(state_path, step, optimizer, rng, config=config.to_json(), model=model.state_dict())
+        write_metrics(metrics_path, metrics_lines)
         save_checkpoint(model_path, model, config, diffusion, {**provenance, "steps": step})
 
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
-    columns = (
-        TextColumn("pretrain"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TextColumn("loss {task.fields[loss]:.1f} mm"),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-    )
     model.train()
     running, count, t0 = 0.0, 0, time.perf_counter()
     end = steps if stop_after is None else min(steps, start + stop_after)
-    with Progress(*columns, disable=not progress, transient=False) as bar:
+    with progress_bar("pretrain", "loss {task.fields[loss]:.1f} mm", progress) as bar:
         task = bar.add_task("pretrain", total=steps, completed=start, loss=float("nan"))
         for step in range(start, end):
             lr = learning_rate(recipe, step, steps)

@@ -18,7 +18,6 @@ report, never a decision.
 from __future__ import annotations
 
 import dataclasses
-import io
 import json
 import time
 from dataclasses import dataclass
@@ -40,8 +39,9 @@ from posynda.data.windows import window_sequences
 from posynda.diffusion import DDIMScheduler
 from posynda.errors import InputError
 from posynda.evaluate import SamplingSettings, evaluate
-from posynda.fileio import atomic_open, atomic_write_bytes, atomic_write_text, sha256_file
+from posynda.fileio import atomic_write_bytes, atomic_write_text, sha256_file
 from posynda.models import build_denoiser
+from posynda.runstate import load_state, progress_bar, read_metrics, restore_state, save_state, write_metrics
 from posynda.skeleton import FLIP_PERMUTATION, flip_left_right
 
 ADAPTER_DIR = "adapter"
@@ -199,25 +199,9 @@ def _save_adapter(out_dir: Path, student: nn.Module, settings: AdaptSettings, ba
     return adapter
 
 
-def _save_state(path: Path, student, optimizer, step, rng, ema) -> None:
-    buffer = io.BytesIO()
-    trainable = {
-        k: v
-        for k, v in student.state_dict().items()
-        if k in {n for n, p in student.named_parameters() if p.requires_grad}
-    }
-    torch.save(
-        {
-            "step": step,
-            "trainable": trainable,
-            "optimizer": optimizer.state_dict(),
-            "torch_rng": torch.get_rng_state(),
-            "numpy_rng": json.dumps(rng.bit_generator.state),
-            "ema": ema.model.state_dict() if ema else None,
-        },
-        buffer,
-    )
-    atomic_write_bytes(path, buffer.getvalue())
+def _trainable_state(student: nn.Module) -> dict:
+    names = {n for n, p in student.named_parameters() if p.requires_grad}
+    return {k: v for k, v in student.state_dict().items() if k in names}
 
 
 def _mirror(rng, flip_prob, *arrays):
@@ -318,18 +302,12 @@ def adapt(
     scheduler = DDIMScheduler(base.diffusion)
     start, lines = 0, []
     if resume:
-        if not state_path.is_file():
-            raise InputError(f"--resume: {state_path} does not exist (nothing to resume)")
-        state = torch.load(state_path, map_location="cpu", weights_only=True)
+        state = load_state(state_path)
         student.load_state_dict(state["trainable"], strict=False)
-        optimizer.load_state_dict(state["optimizer"])
-        torch.set_rng_state(state["torch_rng"])
-        rng.bit_generator.state = json.loads(state["numpy_rng"])
         if ema is not None and state["ema"] is not None:
             ema.model.load_state_dict(state["ema"])
-        start = int(state["step"])
-        if metrics_path.is_file():
-            lines = [x for x in metrics_path.read_text().splitlines() if x and json.loads(x)["step"] <= start]
+        start = restore_state(state, optimizer, rng)
+        lines = read_metrics(metrics_path, start)
 
     report: dict = {
         "settings": dataclasses.asdict(settings),
@@ -340,20 +318,9 @@ def adapt(
     if eval_clips is not None:
         report["before"] = evaluate(base, eval_clips, eval_settings)
 
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
-    columns = (
-        TextColumn("adapt"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TextColumn("src {task.fields[src]:.1f} tgt {task.fields[tgt]:.1f} mm"),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-    )
     t0 = time.perf_counter()
     student.train()
-    with Progress(*columns, disable=not progress) as bar:
+    with progress_bar("adapt", "src {task.fields[src]:.1f} tgt {task.fields[tgt]:.1f} mm", progress) as bar:
         task = bar.add_task("adapt", total=settings.steps, completed=start, src=float("nan"), tgt=float("nan"))
         for step in range(start, settings.steps):
             inputs, labels = [], []
@@ -407,9 +374,15 @@ def adapt(
                     )
                 )
             if done % settings.checkpoint_every == 0 or done == settings.steps:
-                _save_state(state_path, student, optimizer, done, rng, ema)
-                with atomic_open(metrics_path, "w") as handle:
-                    handle.write("".join(x + "\n" for x in lines))
+                save_state(
+                    state_path,
+                    done,
+                    optimizer,
+                    rng,
+                    trainable=_trainable_state(student),
+                    ema=ema.model.state_dict() if ema else None,
+                )
+                write_metrics(metrics_path, lines)
 
     student.eval()
     adapted = Checkpoint(model=student, config=base.config, diffusion=base.diffusion)

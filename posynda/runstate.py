@@ -1,0 +1,83 @@
+"""Resumable run state shared by ``pretrain`` and ``adapt``: one atomic ``.pt`` file with the step,
+the trainable weights, the optimizer and both RNG states; a ``metrics.jsonl`` kept in step with it;
+and the progress bar both loops show.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from posynda.errors import InputError
+from posynda.fileio import atomic_open, atomic_write_bytes
+
+
+def save_state(path: Path, step: int, optimizer, rng: np.random.Generator, **payload) -> None:
+    """Write ``step``, ``optimizer``, the torch and numpy RNG states and ``payload`` atomically."""
+    buffer = io.BytesIO()
+    torch.save(
+        {
+            "step": step,
+            "optimizer": optimizer.state_dict(),
+            "torch_rng": torch.get_rng_state(),
+            "numpy_rng": json.dumps(rng.bit_generator.state),
+            **payload,
+        },
+        buffer,
+    )
+    atomic_write_bytes(path, buffer.getvalue())
+
+
+def load_state(path: Path) -> dict:
+    """Read a state written by :func:`save_state` (check it, then :func:`restore_state`).
+
+    Raises:
+        InputError: the file is missing or unreadable.
+    """
+    if not path.is_file():
+        raise InputError(f"--resume: {path} does not exist (nothing to resume)")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise InputError(f"--resume: {path} is unreadable ({exc})") from None
+    return state
+
+
+def restore_state(state: dict, optimizer, rng: np.random.Generator) -> int:
+    """Put the optimizer and both RNGs back as they were; return the step to continue from."""
+    optimizer.load_state_dict(state["optimizer"])
+    torch.set_rng_state(state["torch_rng"])
+    rng.bit_generator.state = json.loads(state["numpy_rng"])
+    return int(state["step"])
+
+
+def read_metrics(path: Path, upto_step: int) -> list[str]:
+    """The ``metrics.jsonl`` lines of steps ``<= upto_step`` (those a resumed run keeps)."""
+    if not path.is_file():
+        return []
+    return [line for line in path.read_text().splitlines() if line and json.loads(line)["step"] <= upto_step]
+
+
+def write_metrics(path: Path, lines: list[str]) -> None:
+    with atomic_open(path, "w") as handle:
+        handle.write("".join(line + "\n" for line in lines))
+
+
+def progress_bar(label: str, fields: str, enabled: bool):
+    """A rich progress bar ``label [bar] done/total <fields> elapsed ETA``; ``fields`` formats task fields."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    return Progress(
+        TextColumn(label),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TextColumn(fields),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        disable=not enabled,
+    )

@@ -1,0 +1,41 @@
+"""Resumable run state: RNGs and optimizer come back exactly; bad files are input errors."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from posynda.errors import InputError
+from posynda.runstate import load_state, read_metrics, restore_state, save_state, write_metrics
+
+
+def test_state_round_trip_restores_rngs_optimizer_and_payload(tmp_path):
+    model = torch.nn.Linear(3, 2)
+    opt = torch.optim.Adam(model.parameters())
+    model(torch.randn(4, 3)).sum().backward()
+    opt.step()
+    rng = np.random.default_rng(5)
+    save_state(tmp_path / "s.pt", 7, opt, rng, extra={"w": torch.ones(2)})
+    expected_np, expected_torch = rng.random(), torch.rand(1)
+    rng2, opt2 = np.random.default_rng(0), torch.optim.Adam(torch.nn.Linear(3, 2).parameters())
+    state = load_state(tmp_path / "s.pt")
+    assert restore_state(state, opt2, rng2) == 7 and torch.equal(state["extra"]["w"], torch.ones(2))
+    assert rng2.random() == expected_np and torch.equal(torch.rand(1), expected_torch)
+    assert opt2.state_dict()["state"][0]["step"] == opt.state_dict()["state"][0]["step"]
+
+
+@pytest.mark.parametrize("content", [None, b"not a torch file"])
+def test_missing_or_corrupt_state_is_an_input_error(tmp_path, content):
+    path = tmp_path / "s.pt"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(InputError, match="--resume"):
+        load_state(path)
+
+
+def test_metrics_are_truncated_to_the_resumed_step(tmp_path):
+    path = tmp_path / "m.jsonl"
+    write_metrics(path, [json.dumps({"step": s}) for s in (10, 20, 30)])
+    assert [json.loads(x)["step"] for x in read_metrics(path, 20)] == [10, 20]
+    assert read_metrics(tmp_path / "absent.jsonl", 5) == []
