@@ -169,7 +169,7 @@ def solve_root_translation(relative, keypoints_2d, intrinsics, weights=None, rid
     by = v * rel[..., 2] - rel[..., 1]
     sw = w.sum(-1)
     swu, swv = (w * u).sum(-1), (w * v).sum(-1)
-    m = torch.zeros(sw.shape + (3, 3), dtype=torch.float64)
+    m = torch.zeros(sw.shape + (3, 3), dtype=torch.float64, device=rel.device)
     m[..., 0, 0] = sw
     m[..., 1, 1] = sw
     m[..., 0, 2] = m[..., 2, 0] = -swu
@@ -177,5 +177,5 @@ def solve_root_translation(relative, keypoints_2d, intrinsics, weights=None, rid
     m[..., 2, 2] = (w * (u * u + v * v)).sum(-1)
     rhs = torch.stack([(w * bx).sum(-1), (w * by).sum(-1), -(w * (u * bx + v * by)).sum(-1)], dim=-1)
     scale = m.diagonal(dim1=-2, dim2=-1).sum(-1).clamp_min(1.0)
-    m = m + (ridge * scale)[..., None, None] * torch.eye(3, dtype=torch.float64)
+    m = m + (ridge * scale)[..., None, None] * torch.eye(3, dtype=torch.float64, device=rel.device)
     return torch.linalg.solve(m, rhs).to(dtype)

@@ -1,5 +1,6 @@
 """The command line: exit codes, one-line errors, outputs in run directories, fast start-up."""
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -190,3 +191,76 @@ def test_adapt_and_ablation_commands(files):
     bad = bad_clip_file(tmp, make_clips((20,)), "16-joints")
     result = CliRunner().invoke(main, ["adapt", *common[:4], "--target", str(bad), "--out", "x", "--quiet"])
     assert result.exit_code == 2 and "keypoints_2d" in result.output
+
+
+def _tree_digest(root):
+    """{relative path: bytes} of every file under ``root`` (empty when it does not exist)."""
+    return (
+        {p.relative_to(root): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()} if root.exists() else {}
+    )
+
+
+def _bad_adapt_inputs(tmp, data, ckpt, clips):
+    """name -> (adapt arguments replacing the defaults, needle of the one-line error)."""
+    unlabelled = save_clips(tmp / "unlabelled.npz", make_clips((20,), seed=3, with_3d=False))
+    mismatched = tmp / "mismatched.safetensors"
+    wider = dataclasses.replace(MICRO, dim=48)  # weights of another width under MICRO's metadata
+    save_checkpoint(mismatched, build_denoiser(wider), wider, SchedulerConfig())
+    header_len = int.from_bytes(mismatched.read_bytes()[:8], "little")
+    header = json.loads(mismatched.read_bytes()[8 : 8 + header_len])
+    header["__metadata__"]["denoiser"] = MICRO.to_json()
+    blob = json.dumps(header).encode()
+    blob += b" " * (-len(blob) % 8)
+    mismatched.write_bytes(len(blob).to_bytes(8, "little") + blob + mismatched.read_bytes()[8 + header_len :])
+    return {
+        "source-without-3d": ({"--source": unlabelled}, "joints_3d"),
+        "target-16-joints": ({"--target": bad_clip_file(tmp, clips, "16-joints")}, "keypoints_2d"),
+        "target-without-intrinsics": ({"--target": bad_clip_file(tmp, clips, "no-camera")}, "camera"),
+        "checkpoint-other-architecture": ({"--checkpoint": mismatched}, "architecture"),
+        "hypotheses-0": ({"--hypotheses": 0}, "hypotheses"),
+        "rank-0": ({"--rank": 0}, "rank"),
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "source-without-3d",
+        "target-16-joints",
+        "target-without-intrinsics",
+        "checkpoint-other-architecture",
+        "hypotheses-0",
+        "rank-0",
+    ],
+)
+def test_adapt_bad_input_exits_2_and_writes_nothing(files, case):
+    tmp, data, ckpt, clips = files
+    overrides, needle = _bad_adapt_inputs(tmp, data, ckpt, clips)[case]
+    options = {"--checkpoint": ckpt, "--source": data, "--target": data, "--eval": data, "--steps": 2}
+    options.update(overrides)
+    args = ["adapt", *[str(x) for kv in options.items() for x in kv], "--out", "out", "--quiet"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    errors = [x for x in result.output.splitlines() if x.startswith("posynda: error")]
+    assert len(errors) == 1 and needle in errors[0], result.output
+    assert _tree_digest(tmp / "out") == {}
+
+
+@pytest.mark.parametrize(
+    "change,needle",
+    [(["--rank", "2"], "rank"), (["--no-cd"], "cd_embedding"), (["-H", "3"], "hypotheses")],
+)
+def test_adapt_resume_refuses_other_settings_and_keeps_the_run(files, change, needle):
+    tmp, data, ckpt, _ = files
+    common = ["adapt", "--checkpoint", str(ckpt), "--source", str(data), "--target", str(data)]
+    common += ["--source-batch", "2", "--target-batch", "1", "-H", "2", "--out", "run", "--quiet"]
+    assert run([*common, "--steps", "2"]).exit_code == 0
+    before = _tree_digest(tmp / "run")
+    result = CliRunner().invoke(main, [*common, "--steps", "4", "--resume", *change])
+    assert result.exit_code == 2 and needle in result.output, result.output
+    assert _tree_digest(tmp / "run") == before
+    other = tmp / "other.safetensors"
+    save_checkpoint(other, build_denoiser(MICRO), MICRO, SchedulerConfig())
+    result = CliRunner().invoke(main, [*common[:2], str(other), *common[3:], "--steps", "4", "--resume"])
+    assert result.exit_code == 2 and "another base checkpoint" in result.output, result.output
+    assert _tree_digest(tmp / "run") == before

@@ -103,6 +103,8 @@ class AdaptSettings:
     def __post_init__(self):
         if self.steps < 1 or self.source_batch < 0 or self.target_batch < 0 or self.hypotheses < 1:
             raise InputError("steps and hypotheses must be >= 1 and batch sizes >= 0")
+        if self.rank < 1:
+            raise InputError(f"--rank must be >= 1, got {self.rank}")
         if self.source_batch + self.target_batch == 0:
             raise InputError("source and target batch sizes cannot both be 0")
         if self.selection not in ("joint", "frame"):
@@ -111,12 +113,13 @@ class AdaptSettings:
             raise InputError(f"--teacher must be student or ema, got {self.teacher!r}")
 
 
-class _Domain:
+class DomainWindows:
     """Windows of one domain as arrays the loop gathers from (3D only when ``labelled``)."""
 
     def __init__(self, clips: ClipSet, frames: int, labelled: bool):
         self.norm = normalized_keypoints(clips)
         self.pixels = fill_missing_keypoints(clips)
+        self.detections = clips.keypoints_2d  # as detected (NaN = missing): what pseudo-labels are scored on
         self.weights = clips.confidence_or_ones()
         self.camera = clips.camera[clips.seq_index]
         self.size = clips.image_size[clips.seq_index].astype(np.float32)
@@ -148,11 +151,13 @@ def merged_checkpoint(student: nn.Module, base: Checkpoint, settings: AdaptSetti
     """Fold adapters and the embedding into a plain denoiser (config ``output_offset`` when CD)."""
     inner = student.denoiser if isinstance(student, CrossDatasetEmbedding) else student
     plain = merge_lora(inner) if settings.lora else inner
-    config = dataclasses.replace(base.config, output_offset=settings.cd_embedding)
+    # A base that already carries an offset (an adapted model adapted again) keeps it: the offsets add.
+    config = dataclasses.replace(base.config, output_offset=base.config.output_offset or settings.cd_embedding)
     merged = build_denoiser(config)
     state = {k: v.detach().clone() for k, v in plain.state_dict().items()}
     if settings.cd_embedding:
-        state["output_offset"] = student.offset.detach().clone()
+        offset = student.offset.detach().clone()
+        state["output_offset"] = state["output_offset"] + offset if "output_offset" in state else offset
     merged.load_state_dict(state)
     return Checkpoint(model=merged.eval(), config=config, diffusion=base.diffusion, provenance=provenance)
 
@@ -229,7 +234,7 @@ def reprojection_loss(
     return (weights * error).sum() / weights.sum().clamp_min(1e-6)
 
 
-def _source_pairs(src: _Domain, tgt: _Domain, rng, settings: AdaptSettings) -> tuple[np.ndarray, np.ndarray]:
+def _source_pairs(src: DomainWindows, tgt: DomainWindows, rng, settings: AdaptSettings) -> tuple[np.ndarray, np.ndarray]:
     """Source clips as model pairs ``(keypoints [B,T,J,2] normalised, labels [B,T,J,3] m)``.
 
     With GPA (Eq. 3) each source pose is re-placed in front of a randomly paired target clip's
@@ -249,19 +254,88 @@ def _source_pairs(src: _Domain, tgt: _Domain, rng, settings: AdaptSettings) -> t
     return kp.astype(np.float32), root_relative_metres(aug_3d.numpy())
 
 
-def _pseudo_label_batch(teacher, scheduler, tgt: _Domain, target: ClipSet, t_idx, settings) -> np.ndarray:
+def _pseudo_label_batch(teacher, scheduler, tgt: DomainWindows, t_idx, settings) -> np.ndarray:
     """Teacher pseudo-labels ``[B, T, J, 3]`` (m) of the target windows ``t_idx`` (Eq. 4-5)."""
     return pseudo_labels(
         teacher,
         scheduler,
         torch.from_numpy(tgt.norm[t_idx]),
-        torch.from_numpy(target.keypoints_2d[t_idx]),
+        torch.from_numpy(tgt.detections[t_idx]),
         torch.from_numpy(tgt.camera[t_idx[:, 0]]),
         torch.from_numpy(tgt.weights[t_idx]),
         settings.hypotheses,
         settings.sampling_steps,
         settings.selection,
     ).numpy()
+
+
+def adaptation_step(
+    student: nn.Module,
+    teacher: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler: DDIMScheduler,
+    src: DomainWindows,
+    tgt: DomainWindows,
+    rng: np.random.Generator,
+    settings: AdaptSettings,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One optimisation step of Algorithm 1 (l.5-15): GPA source pairs + teacher pseudo-labels -> student.
+
+    Returns ``(per_clip [B] MPJPE in m, source clips first, loss)``, both detached.
+    """
+    inputs, labels = [], []
+    if settings.source_batch:
+        inputs_s, labels_s = _source_pairs(src, tgt, rng, settings)
+        inputs.append(inputs_s)
+        labels.append(labels_s)
+    if settings.target_batch:
+        t_idx = tgt.pick(rng, settings.target_batch)
+        inputs.append(tgt.norm[t_idx])
+        labels.append(_pseudo_label_batch(teacher, scheduler, tgt, t_idx, settings))
+    kp, label, flipped = _mirror(rng, settings.flip_prob, np.concatenate(inputs), np.concatenate(labels))
+    kp, label = torch.from_numpy(kp).float(), torch.from_numpy(label).float()
+    t = torch.randint(0, scheduler.config.num_train_timesteps, (len(kp),))
+    pred = student(kp, scheduler.add_noise(label, torch.randn_like(label), t), t)  # x0 prediction (Eq. 7-8)
+    per_clip = (pred - label).norm(dim=-1).mean(dim=(1, 2))  # MPJPE per clip (Eq. 9)
+    loss = per_clip.mean()
+    if settings.reproj_weight > 0 and settings.target_batch:
+        n = settings.source_batch
+        size = tgt.size[t_idx[:, 0]]
+        cam = camera.normalize_intrinsics(tgt.camera[t_idx[:, 0]].astype(np.float64), size[:, 0], size[:, 1])
+        mirrored = flipped[n:]
+        cam[mirrored, 2] *= -1  # a mirrored clip is seen by the mirrored camera
+        cam[mirrored, 7] *= -1
+        weight = tgt.weights[t_idx]
+        weight[mirrored] = weight[mirrored][..., list(FLIP_PERMUTATION)]
+        loss = loss + settings.reproj_weight * reprojection_loss(
+            pred[n:], kp[n:], torch.from_numpy(cam).float(), torch.from_numpy(weight)
+        )
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    return per_clip.detach(), loss.detach()
+
+
+# Settings a resumed run may change: how long it runs and how often it logs, nothing that shapes the model.
+_RESUMABLE_CHANGES = ("steps", "log_every", "checkpoint_every")
+
+
+def _load_resume_state(state_path: Path, settings: AdaptSettings, base_sha: str) -> dict:
+    """The saved state of the run to resume, refused if it was made for another base or other settings."""
+    state = load_state(state_path)
+    if "settings" not in state or "base_sha256" not in state:
+        raise InputError(f"--resume: {state_path} has no settings record (not a posynda adapt state)")
+    if state["base_sha256"] != base_sha:
+        raise InputError(f"--resume: {state_path} was adapted from another base checkpoint than --checkpoint")
+    saved = json.loads(state["settings"])
+    current = dataclasses.asdict(settings)
+    changed = [k for k in current if k not in _RESUMABLE_CHANGES and saved.get(k) != current[k]]
+    if changed:
+        k = changed[0]
+        raise InputError(
+            f"--resume: the run was made with {k}={saved.get(k)!r}, not {current[k]!r}; use the same options"
+        )
+    return state
 
 
 def adapt(
@@ -290,8 +364,10 @@ def adapt(
         raise InputError("source data has no 'joints_3d': adaptation needs a labelled source")
     target = target.without_3d()  # the guarantee: nothing below can read target 3D
     base = load_checkpoint(base_path)
+    base_sha = sha256_file(base_path)
+    state = _load_resume_state(state_path, settings, base_sha) if resume else None
     frames = base.config.frames
-    src, tgt = _Domain(source, frames, labelled=True), _Domain(target, frames, labelled=False)
+    src, tgt = DomainWindows(source, frames, labelled=True), DomainWindows(target, frames, labelled=False)
 
     torch.manual_seed(settings.seed)
     rng = np.random.default_rng(settings.seed)
@@ -301,8 +377,7 @@ def adapt(
     ema = EMATeacher(student, settings.ema_decay) if settings.teacher == "ema" else None
     scheduler = DDIMScheduler(base.diffusion)
     start, lines = 0, []
-    if resume:
-        state = load_state(state_path)
+    if state is not None:
         student.load_state_dict(state["trainable"], strict=False)
         if ema is not None and state["ema"] is not None:
             ema.model.load_state_dict(state["ema"])
@@ -323,41 +398,12 @@ def adapt(
     with progress_bar("adapt", "src {task.fields[src]:.1f} tgt {task.fields[tgt]:.1f} mm", progress) as bar:
         task = bar.add_task("adapt", total=settings.steps, completed=start, src=float("nan"), tgt=float("nan"))
         for step in range(start, settings.steps):
-            inputs, labels = [], []
-            if settings.source_batch:
-                inputs_s, labels_s = _source_pairs(src, tgt, rng, settings)
-                inputs.append(inputs_s)
-                labels.append(labels_s)
-            if settings.target_batch:
-                t_idx = tgt.pick(rng, settings.target_batch)
-                teacher = ema.model if ema is not None else student
-                inputs.append(tgt.norm[t_idx])
-                labels.append(_pseudo_label_batch(teacher, scheduler, tgt, target, t_idx, settings))
-            kp, label, flipped = _mirror(rng, settings.flip_prob, np.concatenate(inputs), np.concatenate(labels))
-            kp, label = torch.from_numpy(kp).float(), torch.from_numpy(label).float()
-            t = torch.randint(0, scheduler.config.num_train_timesteps, (len(kp),))
-            pred = student(kp, scheduler.add_noise(label, torch.randn_like(label), t), t)
-            per_clip = (pred - label).norm(dim=-1).mean(dim=(1, 2))  # MPJPE per clip (Eq. 9)
-            loss = per_clip.mean()
-            if settings.reproj_weight > 0 and settings.target_batch:
-                n = settings.source_batch
-                size = tgt.size[t_idx[:, 0]]
-                cam = camera.normalize_intrinsics(tgt.camera[t_idx[:, 0]].astype(np.float64), size[:, 0], size[:, 1])
-                mirrored = flipped[n:]
-                cam[mirrored, 2] *= -1  # a mirrored clip is seen by the mirrored camera
-                cam[mirrored, 7] *= -1
-                weight = tgt.weights[t_idx]
-                weight[mirrored] = weight[mirrored][..., list(FLIP_PERMUTATION)]
-                loss = loss + settings.reproj_weight * reprojection_loss(
-                    pred[n:], kp[n:], torch.from_numpy(cam).float(), torch.from_numpy(weight)
-                )
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
+            teacher = ema.model if ema is not None else student
+            per_clip, loss = adaptation_step(student, teacher, optimizer, scheduler, src, tgt, rng, settings)
             if ema is not None:
                 ema.update(student)
             done = step + 1
-            n_src, per_clip = settings.source_batch, per_clip.detach()
+            n_src = settings.source_batch
             src_mm = float(per_clip[:n_src].mean()) * 1000 if n_src else float("nan")
             tgt_mm = float(per_clip[n_src:].mean()) * 1000 if settings.target_batch else float("nan")
             bar.update(task, completed=done, src=src_mm, tgt=tgt_mm)
@@ -366,7 +412,7 @@ def adapt(
                     json.dumps(
                         {
                             "step": done,
-                            "loss_mm": float(loss.detach()) * 1000,
+                            "loss_mm": float(loss) * 1000,
                             "source_mm": src_mm,
                             "target_mm": tgt_mm,
                             "seconds": round(time.perf_counter() - t0, 3),
@@ -381,6 +427,8 @@ def adapt(
                     rng,
                     trainable=_trainable_state(student),
                     ema=ema.model.state_dict() if ema else None,
+                    settings=json.dumps(dataclasses.asdict(settings)),
+                    base_sha256=base_sha,
                 )
                 write_metrics(metrics_path, lines)
 
@@ -392,7 +440,7 @@ def adapt(
     provenance = {
         "command": "posynda adapt",
         "base_checkpoint": str(base_path),
-        "base_sha256": sha256_file(base_path),
+        "base_sha256": base_sha,
         "adaptation": dataclasses.asdict(settings),
         "target_frames": target.num_frames,
         "source_frames": source.num_frames,
