@@ -47,7 +47,9 @@ def reproject_select_reference(
     projected = camera.project(hyp + translation[:, :, None, :], cam)  # [N, H, J, 2]
     raw = (projected - torch.nan_to_num(kp)[:, None]).norm(dim=-1)  # [N, H, J]
     valid = weight_h > 0
-    frame_err = (raw * weight_h).sum(-1) / weight_h.sum(-1).clamp_min(1e-12)  # [N, H]
+    # a zero weight drops the joint even where its projection overflowed (0 * inf would be NaN)
+    weighted = torch.where(weight_h != 0, raw * weight_h, torch.zeros_like(raw))
+    frame_err = weighted.sum(-1) / weight_h.sum(-1).clamp_min(1e-12)  # [N, H]
     error = torch.where(valid, raw, frame_err[..., None].expand(n, h, j))
     if mode == "joint":
         index = error.argmin(dim=1)  # [N, J]

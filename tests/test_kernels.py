@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 import torch
-from posynda.kernels import reproject_select
 
 from posynda import camera
+from posynda.kernels import reproject_select
 
 K_DISTORTED = torch.tensor([1145.0, 1143.8, 512.5, 515.4, -0.207, 0.247, -0.003, -0.0009, -0.0012])
 
@@ -83,3 +83,37 @@ def test_matches_an_independent_numpy_computation():
             np.testing.assert_allclose(
                 error[n, h].numpy(), np.linalg.norm(uv - kp[n].numpy(), axis=1), rtol=1e-4, atol=1e-3
             )
+
+
+def test_a_frame_without_valid_joints_or_an_overflowing_masked_joint_gives_finite_errors():
+    truth, kp, hyps = scene(n=3, h=3)
+    kp = kp.float()
+    kp[0] = float("nan")  # no evidence at all: translation 0, every error 0, the first hypothesis
+    hyps = hyps.float()
+    hyps[1, 2, 4] = torch.tensor([3.0, 3.0, -9.0])  # frame 1, hypothesis 2: joint 4 far behind the camera ...
+    hyps[1, 1] = truth[1].float()  # ... and hypothesis 1 exact
+    mask = torch.ones(3, 17)
+    mask[1, 4] = 0  # ... but joint 4 is masked, so its overflowing projection must not count
+    selected, index, error, translation = reproject_select(hyps, kp, K_DISTORTED, mode="frame", mask=mask)
+    assert torch.isfinite(error).all() and torch.isfinite(translation).all()
+    assert (error[0] == 0).all() and (translation[0] == 0).all() and index[0] == 0
+    assert index[1] == 1
+
+
+def test_kernel_benchmark_runs_on_cpu_and_writes_json_and_markdown(tmp_path):
+    import json
+
+    from posynda.bench import kernels as bench
+
+    result = bench.run("cpu", sizes=(32,), hypotheses=(1, 3), quick=True, log=None)
+    assert result["skipped"]["triton"] == bench.NO_CUDA
+    rows = result["rows"]
+    assert [(r["backend"], r["h"], r["status"]) for r in rows] == [("torch", 1, "ok"), ("torch", 3, "ok")]
+    n, h, j = 32, 3, 17
+    inputs = n * h * j * 3 * 4 + n * j * 2 * 4 + n * 9 * 4 + n * j * 4  # hypotheses, keypoints, intrinsics, mask
+    outputs = n * j * 3 * 4 + n * j * 8 + n * h * j * 4 + n * h * 3 * 4  # selected, index, error, translation
+    assert rows[1]["bytes"] == inputs + outputs
+    assert rows[1]["gbs"] == pytest.approx(rows[1]["bytes"] / rows[1]["median_ms"] / 1e6)
+    json_path, md_path = bench.write(result, tmp_path)
+    assert json.loads(json_path.read_text())["copy"]["gbs"] > 0
+    assert "| 32 | 3 | torch |" in md_path.read_text() and bench.NO_CUDA in md_path.read_text()
