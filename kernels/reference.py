@@ -42,7 +42,7 @@ def reproject_select_reference(
         weight = weight * mask.float()
     weight_h = weight[:, None, :].expand(n, h, j)
     if translation is None:
-        translation = camera.solve_root_translation(hyp, kp[:, None].expand(n, h, j, 2), cam, weight_h)
+        translation = camera.solve_root_translation(hyp, kp[:, None], cam, weight[:, None])
     translation = translation.float()
     projected = camera.project(hyp + translation[:, :, None, :], cam)  # [N, H, J, 2]
     raw = (projected - torch.nan_to_num(kp)[:, None]).norm(dim=-1)  # [N, H, J]

@@ -140,7 +140,7 @@ def solve_root_translation(relative, keypoints_2d, intrinsics, weights=None, rid
     For joint j with root-relative position ``X_j`` and undistorted image-plane point
     ``(u_j, v_j)``, the pinhole model ``u_j (Z_j + t_z) = X_j + t_x`` (same for v, y) is linear in
     ``t``: ``t_x - u_j t_z = u_j Z_j - X_j`` and ``t_y - v_j t_z = v_j Z_j - Y_j``. The 2J
-    equations are solved by weighted linear least squares (3x3 normal equations, float64).
+    equations are solved by weighted linear least squares (3x3 normal equations in closed form, float64).
 
     Args:
         relative: ``[..., J, 3]`` root-relative joints (any length unit; ``t`` comes out in it).
@@ -162,20 +162,20 @@ def solve_root_translation(relative, keypoints_2d, intrinsics, weights=None, rid
     if weights is not None:
         w = w * torch.nan_to_num(weights.to(torch.float64), nan=0.0).clamp_min(0.0)
     rel = torch.where(valid[..., None], rel, torch.zeros_like(rel))
-    uv = torch.where(valid[..., None], uv, torch.zeros_like(uv))
-    xy = undistort_image_plane(uv, intrinsics.to(torch.float64))
+    # Undistort before broadcasting against the pose's leading dims (H hypotheses share one 2D).
+    xy = undistort_image_plane(torch.where(torch.isfinite(uv), uv, torch.zeros_like(uv)), intrinsics.to(torch.float64))
+    xy = torch.where(valid[..., None], xy, torch.zeros_like(xy))
     u, v = xy[..., 0], xy[..., 1]
     bx = u * rel[..., 2] - rel[..., 0]
     by = v * rel[..., 2] - rel[..., 1]
-    sw = w.sum(-1)
-    swu, swv = (w * u).sum(-1), (w * v).sum(-1)
-    m = torch.zeros(sw.shape + (3, 3), dtype=torch.float64, device=rel.device)
-    m[..., 0, 0] = sw
-    m[..., 1, 1] = sw
-    m[..., 0, 2] = m[..., 2, 0] = -swu
-    m[..., 1, 2] = m[..., 2, 1] = -swv
-    m[..., 2, 2] = (w * (u * u + v * v)).sum(-1)
-    rhs = torch.stack([(w * bx).sum(-1), (w * by).sum(-1), -(w * (u * bx + v * by)).sum(-1)], dim=-1)
-    scale = m.diagonal(dim1=-2, dim2=-1).sum(-1).clamp_min(1.0)
-    m = m + (ridge * scale)[..., None, None] * torch.eye(3, dtype=torch.float64, device=rel.device)
-    return torch.linalg.solve(m, rhs).to(dtype)
+    # Normal equations M t = r with M = [[s, 0, -su], [0, s, -sv], [-su, -sv, q]] + lambda I.
+    s, su, sv = w.sum(-1), (w * u).sum(-1), (w * v).sum(-1)
+    q = (w * (u * u + v * v)).sum(-1)
+    r1, r2, r3 = (w * bx).sum(-1), (w * by).sum(-1), -(w * (u * bx + v * by)).sum(-1)
+    lam = ridge * (2 * s + q).clamp_min(1.0)  # relative Tikhonov term: ridge x trace(M)
+    a, e = s + lam, q + lam
+    # closed form of the 3x3 solve (block structure: eliminate tx, ty, then tz)
+    tz = (a * r3 + su * r1 + sv * r2) / (a * e - su * su - sv * sv)
+    tx = (r1 + su * tz) / a
+    ty = (r2 + sv * tz) / a
+    return torch.stack([tx, ty, tz], dim=-1).to(dtype)
