@@ -49,10 +49,18 @@ def test_no_lora_trains_everything_and_no_cd_drops_the_offset():
     assert trainable_parameters(full) == sum(p.numel() for p in build_denoiser(config).parameters())
 
 
-@pytest.mark.parametrize("settings", [AdaptSettings(), AdaptSettings(lora=False), AdaptSettings(cd_embedding=False)])
-def test_merged_model_matches_the_adapted_one(settings):
+@pytest.mark.parametrize(
+    "preset,settings",
+    [
+        ("tiny", AdaptSettings()),
+        ("tiny", AdaptSettings(lora=False)),
+        ("tiny", AdaptSettings(cd_embedding=False)),
+        ("videopose-tiny", AdaptSettings()),
+    ],
+)
+def test_merged_model_matches_the_adapted_one(preset, settings):
     torch.manual_seed(1)
-    base = checkpoint_of(PRESETS["tiny"])
+    base = checkpoint_of(PRESETS[preset])
     student = build_student(base, settings)
     with torch.no_grad():  # make the adapters and the offset non-trivial
         for p in student.parameters():
@@ -66,6 +74,26 @@ def test_merged_model_matches_the_adapted_one(settings):
         got = merged.model(kp, noisy, t)
     assert merged.config.output_offset == settings.cd_embedding
     torch.testing.assert_close(got, expected, atol=1e-5, rtol=0)
+
+
+def test_adapting_an_adapted_model_keeps_its_offset():
+    torch.manual_seed(2)
+    config = dataclasses.replace(PRESETS["tiny"], output_offset=True)
+    base = checkpoint_of(config)
+    with torch.no_grad():
+        base.model.output_offset.normal_(0, 0.05)
+    for settings in (AdaptSettings(), AdaptSettings(cd_embedding=False)):
+        student = build_student(base, settings)
+        with torch.no_grad():
+            for p in student.parameters():
+                if p.requires_grad:
+                    p.add_(torch.randn_like(p) * 0.05)
+        student.eval()
+        kp, noisy, t = torch.randn(2, 27, 17, 2), torch.randn(2, 27, 17, 3), torch.tensor([3, 999])
+        with torch.no_grad():
+            expected = student(kp, noisy, t)
+            got = merged_checkpoint(student, base, settings, {}).model(kp, noisy, t)
+        torch.testing.assert_close(got, expected, atol=1e-5, rtol=0)
 
 
 def test_adapt_writes_adapter_merged_model_and_reloads(tmp_path, base):
@@ -150,9 +178,25 @@ def test_ema_teacher_moves_towards_the_student():
     torch.testing.assert_close(ema.model.weight, (before + student.weight) / 2)
 
 
-def test_bad_settings():
+@pytest.mark.parametrize(
+    "schedule,step,expected",
+    [("constant", 0, 3e-3), ("constant", 99, 3e-3), ("cosine", 0, 3e-3), ("cosine", 50, 1.5e-3), ("cosine", 100, 0.0)],
+)
+def test_learning_rate_schedule(schedule, step, expected):
+    settings = AdaptSettings(steps=100, lr_schedule=schedule)
+    assert settings.learning_rate_at(step) == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"selection": "pose"}, {"hypotheses": 0}, {"rank": 0}, {"lr_schedule": "step"}, {"teacher": "oracle"}],
+)
+def test_bad_settings(bad):
     with pytest.raises(InputError):
-        AdaptSettings(selection="pose")
+        AdaptSettings(**bad)
+
+
+def test_bad_lora_rank():
     with pytest.raises(InputError):
         add_lora(build_denoiser(MICRO), "mixste", rank=0)
 

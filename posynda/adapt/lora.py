@@ -3,7 +3,7 @@
 ``W0 x + B A x`` with ``A`` Gaussian-initialised and ``B`` zero, so the adapted model starts equal
 to the base; only ``A`` and ``B`` train. Targets: the fused ``qkv`` and the output ``proj`` of every
 attention block of MixSTE (rank r adds ``49,152 r`` parameters to the paper configuration); the
-temporal convolutions of VideoPose. ``peft`` is imported here only, never at start-up.
+undilated (input and 1x1) convolutions of VideoPose. ``peft`` is imported here only, never at start-up.
 """
 
 from __future__ import annotations
@@ -16,7 +16,10 @@ from posynda.errors import InputError
 
 TARGET_MODULES = {
     "mixste": ["qkv", "proj"],
-    "videopose": ["expand.conv", "conv.conv", "pointwise"],
+    # Not the dilated block convolutions ("conv.conv"): peft's Conv1d LoRA drops the base layer's
+    # dilation (huggingface/peft#3697), so its update would have the wrong length. The input
+    # convolution (dilation 1) and the 1x1 convolutions of every block carry the adapters instead.
+    "videopose": ["expand.conv", "pointwise"],
 }
 
 
