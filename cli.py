@@ -345,8 +345,15 @@ ABLATION_ROWS = (  # paper Table 3: each row adds one component
 @click.option(
     "--out", type=click.Path(file_okay=False), default=None, help="run directory (default: runs/adapt-<time>)"
 )
-@click.option("--steps", type=int, default=300, show_default=True)
+@click.option("--steps", type=int, default=750, show_default=True)
 @click.option("--lr", type=float, default=None, help="Adam learning rate (default: 3e-3 LoRA, 1e-4 full fine-tuning)")
+@click.option(
+    "--lr-schedule",
+    type=click.Choice(["constant", "cosine"]),
+    default="constant",
+    show_default=True,
+    help="constant, or cosine decay to 0 over --steps",
+)
 @click.option("--hypotheses", "-H", type=int, default=3, show_default=True, help="teacher hypotheses")
 @click.option("--sampling-steps", type=int, default=1, show_default=True, help="teacher DDIM steps K")
 @click.option(
@@ -382,6 +389,7 @@ def adapt(
     out,
     steps,
     lr,
+    lr_schedule,
     hypotheses,
     sampling_steps,
     selection,
@@ -412,6 +420,7 @@ def adapt(
     settings = AdaptSettings(
         steps=steps,
         lr=lr,
+        lr_schedule=lr_schedule,
         hypotheses=hypotheses,
         sampling_steps=sampling_steps,
         selection=selection,
@@ -449,6 +458,364 @@ def adapt(
     from posynda.ablation import run_ablation
 
     run_ablation(base, src, tgt, test, out_dir, settings, ABLATION_ROWS, console, progress=not quiet)
+
+
+# ------------------------------------------------------------------------------------- export
+@main.command("export")
+@click.option(
+    "--checkpoint", type=click.Path(dir_okay=False), default=None, help="model (default: shipped studio model)"
+)
+@click.option(
+    "--adapter",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="adapter/ directory of `posynda adapt` to merge into --checkpoint (its base model)",
+)
+@click.option("--onnx", "onnx_flag", is_flag=True, help="write DIR/denoiser.onnx (always done; --trt builds from it)")
+@click.option(
+    "--trt", is_flag=True, help="also build DIR/denoiser.engine + .engine.json sidecar (TensorRT, NVIDIA GPU)"
+)
+@click.option("--fp16", is_flag=True, help="also write DIR/denoiser_fp16.onnx (fp32 I/O); with --trt: an fp16 engine")
+@click.option("--opset", type=int, default=17, show_default=True, help="ONNX opset")
+@click.option("--batch", default="1:8:64", show_default=True, help="TensorRT optimisation profile batch MIN:OPT:MAX")
+@click.option("--workspace", type=float, default=4.0, show_default=True, help="TensorRT workspace, GiB")
+@click.option(
+    "--sampler", is_flag=True, help="also write DIR/sampler.onnx: K DDIM steps x H hypotheses + mean in one graph"
+)
+@click.option("--steps", "-K", type=int, default=1, show_default=True, help="--sampler: DDIM steps K")
+@click.option("--hypotheses", "-H", type=int, default=1, show_default=True, help="--sampler: hypotheses H")
+@click.option("--flip/--no-flip", default=True, show_default=True, help="--sampler: flip test-time augmentation")
+@click.option(
+    "--out", type=click.Path(file_okay=False), default=None, help="output directory (default: runs/export-<time>)"
+)
+def export_cmd(
+    checkpoint, adapter, onnx_flag, trt, fp16, opset, batch, workspace, sampler, steps, hypotheses, flip, out
+):
+    """Merge adapters, export the denoiser to ONNX (+ sampler graph, TensorRT engine), check parity."""
+    from posynda.defaults import new_run_dir, shipped_checkpoint
+    from posynda.export.exporter import ExportOptions, run_export
+    from posynda.export.tensorrt import parse_batch, require_tensorrt
+
+    options = ExportOptions(
+        opset=opset,
+        fp16=fp16,
+        sampler=sampler,
+        steps=steps,
+        hypotheses=hypotheses,
+        flip=flip,
+        trt=trt,
+        batch=parse_batch(batch),
+        workspace_gib=workspace,
+    )
+    if trt:
+        require_tensorrt()  # exit 2 with the reason before anything is created
+    ckpt_path = Path(checkpoint) if checkpoint else shipped_checkpoint()
+    out_dir = Path(out) if out else new_run_dir("export")
+    _echo_run_dir(out_dir)
+    run_export(ckpt_path, out_dir, adapter=adapter, options=options, log=click.echo)
+
+
+# --------------------------------------------------------------------------------------- lift
+@main.command()
+@click.option(
+    "--model",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help=".safetensors checkpoint, .onnx export or TensorRT .engine (default: shipped studio model)",
+)
+@click.option(
+    "--input",
+    "input_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="2D keypoints: clip file (.npz) or JSON keypoint file (default: embedded wild/test, 3D removed)",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="output clip file with joints_3d in mm (default: runs/lift-<time>/poses.npz)",
+)
+@click.option(
+    "--backend",
+    type=click.Choice(["torch", "onnxruntime", "tensorrt"]),
+    default=None,
+    help="default: from the model file type",
+)
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="sampling noise seed (same poses on every backend)"
+)
+@click.option("--hypotheses", "-H", type=int, default=1, show_default=True, help="pose hypotheses per clip")
+@click.option("--steps", "-K", type=int, default=1, show_default=True, help="DDIM steps")
+@click.option(
+    "--aggregate",
+    type=click.Choice(["joint", "frame", "mean"]),
+    default="joint",
+    show_default=True,
+    help="hypothesis aggregation: reprojection-selected per joint / per frame, or the mean",
+)
+@click.option("--flip/--no-flip", default=True, show_default=True, help="flip test-time augmentation")
+@click.option("--stride", type=int, default=None, help="frames between windows (default: T; smaller = overlap)")
+@click.option("--batch-size", type=int, default=64, show_default=True, help="windows per sampling batch")
+@click.option(
+    "--joint-order",
+    type=click.Choice(["h36m", "coco"]),
+    default=None,
+    help="joint order of the input keypoints (default: h36m, or the JSON file's joint_order)",
+)
+@click.option(
+    "--viz",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="also draw 2D input and lifted 3D of a few frames (PNG)",
+)
+@click.option("--quiet", is_flag=True, help="no progress bar")
+def lift(
+    model,
+    input_path,
+    out,
+    backend,
+    device,
+    seed,
+    hypotheses,
+    steps,
+    aggregate,
+    flip,
+    stride,
+    batch_size,
+    joint_order,
+    viz,
+    quiet,
+):
+    """Lift 2D keypoints to 3D poses (mm, camera frame) with a checkpoint, ONNX model or TensorRT engine."""
+    import importlib.util
+
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from posynda.data import save_clips
+    from posynda.defaults import new_run_dir, shipped_checkpoint
+    from posynda.errors import InputError
+    from posynda.evaluate import SamplingSettings
+    from posynda.runtime import Lifter, read_keypoints
+
+    settings = SamplingSettings(
+        hypotheses=hypotheses,
+        steps=steps,
+        flip=flip,
+        aggregate=aggregate,
+        batch_size=batch_size,
+        seed=seed,
+        stride=stride,
+    )
+    if viz and importlib.util.find_spec("matplotlib") is None:
+        raise InputError("--viz needs matplotlib: pip install 'posynda[viz]'")
+    lifter = Lifter(Path(model) if model else shipped_checkpoint(), backend=backend, device=device)
+    if input_path:
+        clips = read_keypoints(input_path, joint_order)
+    else:
+        clips = read_keypoints(_data_or_default(None, "wild", "test"), joint_order)
+    if out:
+        out_path = Path(out)
+    else:
+        run_dir = new_run_dir("lift")
+        _echo_run_dir(run_dir)
+        out_path = run_dir / "poses.npz"
+    with Progress(
+        TextColumn(f"lifting with {lifter.describe()}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} windows"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+        disable=quiet,
+    ) as bar:
+        task = bar.add_task("lift", total=None)
+        result = lifter.lift(
+            clips, settings, progress=lambda done, total: bar.update(task, completed=done, total=total)
+        )
+    save_clips(out_path, result.to_clips(clips))
+    s = result.settings
+    click.echo(
+        f"backend: {result.backend} | {clips.num_frames} frames, {clips.num_sequences} sequences | "
+        f"H={s.hypotheses}, K={s.steps}, {s.aggregate}{', flip' if s.flip else ''}, seed {s.seed} | "
+        f"{result.seconds:.1f} s"
+    )
+    click.echo(f"wrote {out_path} (joints_3d: absolute camera-frame mm)")
+    if viz:
+        from posynda.runtime.viz import draw_lift
+
+        picked = draw_lift(clips, result.root_relative_mm, viz)
+        click.echo(f"wrote {viz} (frames {', '.join(map(str, picked))})")
+
+
+# -------------------------------------------------------------------------------------- bench
+@main.group(cls=_Group)
+def bench():
+    """Benchmarks (committed results live under bench/results/)."""
+
+
+@bench.command("kernels")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="output directory (default: runs/bench-kernels-<time>)",
+)
+@click.option("--quick", is_flag=True, help="fewer sizes and repeats (on a CPU: N in 1k, 16k)")
+@click.option("--save", is_flag=True, help="write into bench/results/<device tag>/ (the committed results)")
+@click.option(
+    "--compile/--no-compile", "use_compile", default=None, help="include torch.compile of the reference [CUDA: on]"
+)
+@click.option("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
+def bench_kernels(out, quick, save, use_compile, threads):
+    """reproject_select: Triton kernel vs PyTorch reference vs torch.compile (ms, GB/s, % of copy bandwidth)."""
+    import torch
+
+    from posynda.bench import kernels as kernel_bench
+    from posynda.defaults import new_run_dir
+    from posynda.errors import InputError
+
+    if out and save:
+        raise InputError("--out and --save are exclusive")
+    if threads is not None:
+        if threads < 1:
+            raise InputError("--threads must be >= 1")
+        torch.set_num_threads(threads)
+    out_dir = Path(out) if out else kernel_bench.default_out_dir() if save else new_run_dir("bench-kernels")
+    _echo_run_dir(out_dir)
+    result = kernel_bench.run(quick=quick, use_compile=use_compile, log=lambda line: click.echo(line, err=True))
+    json_path, md_path = kernel_bench.write(result, out_dir)
+    click.echo(kernel_bench.markdown(result))
+    click.echo(f"wrote {json_path} and {md_path}")
+
+
+_BENCH_OUT_HELP = "run directory (default: runs/bench-{}-<time>)"
+_SAVE_HELP = "also write the results into bench/results/<machine>/ (root: $POSYNDA_BENCH_RESULTS)"
+
+
+def _bench_run_dir(out: str | None, name: str) -> Path:
+    from posynda.defaults import new_run_dir
+
+    out_dir = Path(out) if out else new_run_dir(f"bench-{name}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _echo_run_dir(out_dir)
+    return out_dir
+
+
+def _echo_saved(paths) -> None:
+    click.echo(f"saved {', '.join(str(p) for p in paths)}")
+
+
+@bench.command("flops")
+@click.option(
+    "--config",
+    default="paper",
+    show_default=True,
+    help="denoiser preset: paper, small, tiny, videopose, videopose-tiny",
+)
+@click.option("--hypotheses", "-H", type=int, default=3, show_default=True, help="hypotheses per clip (paper: 3)")
+@click.option("--steps", "-K", type=int, default=1, show_default=True, help="DDIM steps of one inference")
+@click.option("--flip/--no-flip", default=True, show_default=True, help="flip augmentation: 2 evaluations per step")
+@click.option("--rank", type=int, default=4, show_default=True, help="LoRA rank")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None, help="also write the JSON here")
+@click.option("--out", type=click.Path(file_okay=False), default=None, help=_BENCH_OUT_HELP.format("flops"))
+@click.option("--save", is_flag=True, help=_SAVE_HELP)
+def bench_flops(config, hypotheses, steps, flip, rank, json_path, out, save):
+    """Parameters and FLOPs of one denoiser evaluation: paper convention and full count, next to the paper."""
+    from posynda.bench import flops as flops_bench
+    from posynda.bench.suite import results_dir, save_copies, write_result
+    from posynda.fileio import atomic_write_text
+
+    result = flops_bench.count_flops(config, hypotheses=hypotheses, steps=steps, flip=flip, rank=rank)
+    out_dir = _bench_run_dir(out, "flops")
+    files = write_result(out_dir, f"flops-{config}", result, flops_bench.markdown(result))
+    click.echo(flops_bench.markdown(result))
+    click.echo(f"wrote {files[0]} and {files[1]}")
+    if json_path:
+        atomic_write_text(json_path, json.dumps(result, indent=2) + "\n")
+        click.echo(f"wrote {json_path}")
+    if save:
+        _echo_saved(save_copies(files, results_dir()))
+
+
+@bench.command("accuracy")
+@click.option("--steps", type=int, default=None, help="steps per ablation row (default: as adapt)")
+@click.option("--checkpoint", type=click.Path(dir_okay=False), default=None, help="base model (default: shipped)")
+@click.option("--source", type=click.Path(dir_okay=False), default=None, help="labelled source (default: studio/train)")
+@click.option("--target", type=click.Path(dir_okay=False), default=None, help="unlabelled target (default: wild/train)")
+@click.option("--eval", "eval_path", type=click.Path(dir_okay=False), default=None, help="test (default: wild/test)")
+@click.option("--hypotheses", "-H", type=int, default=3, show_default=True, help="teacher hypotheses (last row)")
+@click.option("--source-batch", type=int, default=24, show_default=True, help="source clips per step")
+@click.option("--target-batch", type=int, default=8, show_default=True, help="target clips per step")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--out", type=click.Path(file_okay=False), default=None, help=_BENCH_OUT_HELP.format("accuracy"))
+@click.option("--save", is_flag=True, help=_SAVE_HELP + "; the embedded pair as ablation-studio-wild.*")
+@click.option("--quiet", is_flag=True, help="no progress bar")
+def bench_accuracy(
+    steps, checkpoint, source, target, eval_path, hypotheses, source_batch, target_batch, seed, out, save, quiet
+):
+    """The paper's Table 3 ablation (as `posynda adapt --ablation`): JSON, Markdown and a bar chart of MPJPE."""
+    import dataclasses
+
+    from posynda.adapt.trainer import AdaptSettings
+    from posynda.bench.suite import ABLATION_SAVE_NAMES, results_dir, run_accuracy, save_copies
+
+    settings = AdaptSettings(hypotheses=hypotheses, source_batch=source_batch, target_batch=target_batch, seed=seed)
+    if steps is not None:
+        settings = dataclasses.replace(settings, steps=steps)
+    out_dir = _bench_run_dir(out, "accuracy")
+    paths = dict(checkpoint=checkpoint, source=source, target=target, test=eval_path)
+    files = run_accuracy(out_dir, ABLATION_ROWS, settings, log=click.echo, progress=not quiet, **paths)
+    click.echo(f"wrote {', '.join(str(f) for f in files)}")
+    if save:
+        embedded = not any(paths.values())
+        _echo_saved(save_copies(files, results_dir(), ABLATION_SAVE_NAMES if embedded else None))
+
+
+@bench.command("plot")
+@click.option("--ablation", type=click.Path(dir_okay=False, exists=True), default=None, help="an ablation.json")
+@click.option("--latency", type=click.Path(dir_okay=False, exists=True), default=None, help="a latency.json")
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="PNG (default: the JSON path, .png)")
+def bench_plot(ablation, latency, out):
+    """PNG of an ablation (MPJPE per row) or of a latency run (latency vs batch per backend)."""
+    from posynda.bench import plots
+    from posynda.errors import InputError
+
+    if bool(ablation) == bool(latency):
+        raise InputError("give exactly one of --ablation FILE.json and --latency FILE.json")
+    source = Path(ablation or latency)
+    target = Path(out) if out else source.with_suffix(".png")
+    written = plots.plot_ablation(source, target) if ablation else plots.plot_latency(source, target)
+    click.echo(f"wrote {written}")
+
+
+@bench.command("all")
+@click.option("--quick", is_flag=True, help="quick sizes: latency of tiny only, 5 repeats")
+@click.option("--with-accuracy", is_flag=True, help="also run the Table 3 ablation (five adaptation runs; long)")
+@click.option("--accuracy-steps", type=int, default=None, help="steps per ablation row (default: as adapt)")
+@click.option("--skip", default="", help="comma-separated benches not to run: flops, kernels, latency, accuracy")
+@click.option("--out", type=click.Path(file_okay=False), default=None, help=_BENCH_OUT_HELP.format("all"))
+@click.option("--save", is_flag=True, help=_SAVE_HELP + " (not the runs --quick shortens)")
+def bench_all(quick, with_accuracy, accuracy_steps, skip, out, save):
+    """Every benchmark that fits this machine (FLOPs, kernels, latency; accuracy on request); says what it skipped."""
+    from posynda.bench.suite import run_all, summary_markdown
+
+    out_dir = _bench_run_dir(out, "all")
+    summary = run_all(
+        out_dir,
+        quick=quick,
+        with_accuracy=with_accuracy,
+        skip=tuple(s.strip() for s in skip.split(",") if s.strip()),
+        save=save,
+        ablation_rows=ABLATION_ROWS,
+        accuracy_steps=accuracy_steps,
+        log=lambda line: click.echo(line, err=True),
+    )
+    click.echo(summary_markdown(summary))
+    if save:
+        click.echo(f"saved into {summary['saved_to']}")
 
 
 if __name__ == "__main__":

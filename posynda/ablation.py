@@ -18,6 +18,34 @@ from posynda.fileio import atomic_write_text
 from posynda.report import metrics_markdown, metrics_table
 
 
+def run_default_ablation(
+    out_dir: Path,
+    settings: AdaptSettings,
+    rows,
+    console,
+    *,
+    checkpoint=None,
+    source=None,
+    target=None,
+    test=None,
+    progress: bool = True,
+    eval_settings: SamplingSettings = SamplingSettings(),
+) -> dict:
+    """:func:`run_ablation` on the given files, each defaulting to the embedded pair: the shipped
+    ``studio`` model, ``studio/train`` as source, ``wild/train`` (2D only: any 3D is dropped) as
+    target, scored on ``wild/test``. What ``posynda bench accuracy`` runs (the same inputs and rows
+    as ``posynda adapt --ablation``)."""
+    from posynda.data import load_clips
+    from posynda.defaults import default_clips_path, shipped_checkpoint
+
+    base = Path(checkpoint) if checkpoint else shipped_checkpoint()
+    load_checkpoint(base)  # fail fast on a bad checkpoint, before loading any data
+    src = load_clips(Path(source) if source else default_clips_path("studio", "train"))
+    tgt = load_clips(Path(target) if target else default_clips_path("wild", "train")).without_3d()
+    tst = load_clips(Path(test) if test else default_clips_path("wild", "test"))
+    return run_ablation(base, src, tgt, tst, out_dir, settings, rows, console, progress, eval_settings)
+
+
 def run_ablation(
     base_path,
     source: ClipSet,

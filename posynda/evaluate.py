@@ -12,16 +12,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
-import torch
 
 from posynda import metrics
 from posynda.checkpoint import Checkpoint
 from posynda.data.clips import ClipSet
-from posynda.data.prepare import MM_PER_M, frame_intrinsics, normalized_keypoints
-from posynda.data.windows import overlap_average, window_sequences
-from posynda.diffusion import DDIMScheduler, draw_noise, sample_poses
 from posynda.errors import InputError
-from posynda.kernels import reproject_select
+from posynda.runtime.sampling import lift_windows
 
 AGGREGATIONS = ("mean", "joint", "frame")
 
@@ -38,6 +34,8 @@ class SamplingSettings:
             "frame" (paper Eq. 4, per-frame reprojection selection).
         batch_size: windows per denoiser call (times H, times 2 with flip).
         seed: seed of the host-side noise generator.
+        stride: frames between window starts; None = T (windows overlap only where the last one
+            is aligned to a sequence's end). Overlapping frames are averaged.
     """
 
     hypotheses: int = 1
@@ -46,10 +44,13 @@ class SamplingSettings:
     aggregate: str = "joint"
     batch_size: int = 64
     seed: int = 0
+    stride: int | None = None
 
     def __post_init__(self):
         if self.hypotheses < 1 or self.steps < 1 or self.batch_size < 1:
             raise InputError("hypotheses, steps and batch size must be >= 1")
+        if self.stride is not None and self.stride < 1:
+            raise InputError(f"window stride must be >= 1, got {self.stride}")
         if self.aggregate not in AGGREGATIONS:
             raise InputError(f"unknown aggregation {self.aggregate!r}; choose one of {AGGREGATIONS}")
 
@@ -59,38 +60,15 @@ def lift_clips(
 ) -> np.ndarray:
     """Root-relative 3D poses ``[N, 17, 3]`` in mm for every frame of ``clips``.
 
-    ``progress``: optional callable ``(done_windows, total_windows)``.
+    ``progress``: optional callable ``(done_windows, total_windows)``. The windowing, sampling and
+    aggregation are :func:`posynda.runtime.sampling.lift_windows`, shared with the deployment
+    runtime (:class:`posynda.runtime.Lifter`).
     """
-    model, frames = checkpoint.model, checkpoint.config.frames
-    scheduler = DDIMScheduler(checkpoint.diffusion)
-    keypoints = normalized_keypoints(clips)
-    pixels = clips.keypoints_2d
-    weights = torch.from_numpy(clips.confidence_or_ones())
-    intrinsics = torch.from_numpy(frame_intrinsics(clips))
-    windows = window_sequences(clips.sequence_bounds(), frames, stride=frames)
-    generator = torch.Generator().manual_seed(settings.seed)
-    h, out = settings.hypotheses, []
+    model = checkpoint.model
     device = next(model.parameters()).device
-    for begin in range(0, len(windows), settings.batch_size):
-        index = windows.index[begin : begin + settings.batch_size]
-        b = len(index)
-        noise = draw_noise(b, h, frames, keypoints.shape[1], settings.steps, generator)
-        cond = torch.from_numpy(keypoints[index]).to(device)
-        poses = sample_poses(model, cond, scheduler, h, settings.steps, settings.flip, noise).cpu()  # [B,H,T,J,3] m
-        if h == 1 or settings.aggregate == "mean":
-            agg = poses.mean(dim=1)
-        else:
-            flat = poses.permute(0, 2, 1, 3, 4).reshape(b * frames, h, -1, 3)
-            rows = index.reshape(-1)
-            agg, _, _, _ = reproject_select(
-                flat, torch.from_numpy(pixels[rows]), intrinsics[rows], mode=settings.aggregate, mask=weights[rows]
-            )
-            agg = agg.reshape(b, frames, -1, 3)
-        out.append(agg.numpy())
-        if progress is not None:
-            progress(begin + b, len(windows))
-    per_window = np.concatenate(out) * MM_PER_M
-    return overlap_average(per_window, windows, clips.num_frames)
+    return lift_windows(
+        model, checkpoint.diffusion, checkpoint.config.frames, clips, settings, progress=progress, device=device
+    )
 
 
 def score(pred_mm: np.ndarray, clips: ClipSet) -> dict:

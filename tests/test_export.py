@@ -2,10 +2,9 @@
 
 import json
 
-from posynda.export import runtime_metadata
-
 from posynda.checkpoint import load_checkpoint, save_checkpoint
 from posynda.diffusion import SchedulerConfig
+from posynda.export import runtime_metadata
 from posynda.fileio import sha256_file
 from posynda.models import PRESETS, build_denoiser
 

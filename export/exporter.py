@@ -1,0 +1,237 @@
+"""``posynda export``: merge, export to ONNX (+ the whole sampler), check, build TensorRT, report.
+
+| artefact                 | when          | content                                                        |
+|--------------------------|---------------|----------------------------------------------------------------|
+| ``denoiser.onnx``        | always        | fp32 denoiser, dynamic ``batch``, runtime metadata             |
+| ``denoiser_fp16.onnx``   | ``--fp16``    | fp16 inside, fp32 inputs/outputs                               |
+| ``sampler.onnx``         | ``--sampler`` | K DDIM steps x H hypotheses + mean, noise as an input          |
+| ``denoiser.engine``      | ``--trt``     | TensorRT engine (from ``denoiser_fp16.onnx`` with ``--fp16``)  |
+| ``denoiser.engine.json`` | ``--trt``     | its sidecar: TensorRT version, GPU, shapes, precision, sha256  |
+| ``timing.cache``         | ``--trt``     | TensorRT timing cache, reused by the next build into ``--out`` |
+| ``export.json``          | always        | files, sizes, export times, parity numbers                     |
+
+Every artefact is written into a staging folder inside ``--out`` and moved into place only after
+every check passed, so a failed export leaves nothing half-written in ``--out``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from posynda.errors import InputError
+from posynda.fileio import atomic_write_bytes, sha256_file
+
+
+class ParityError(RuntimeError):
+    """The exported graph does not reproduce PyTorch within its precision's gate."""
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """What ``posynda export`` produces.
+
+    Attributes:
+        opset: ONNX opset.
+        fp16: also write ``denoiser_fp16.onnx`` (and build the engine from it with ``trt``).
+        sampler: also write ``sampler.onnx`` with ``steps`` K, ``hypotheses`` H and ``flip``.
+        trt: build a TensorRT engine with the batch profile ``batch`` (min, opt, max).
+    """
+
+    opset: int = 17
+    fp16: bool = False
+    sampler: bool = False
+    steps: int = 1
+    hypotheses: int = 1
+    flip: bool = True
+    trt: bool = False
+    batch: tuple[int, int, int] = (1, 8, 64)
+    workspace_gib: float = 4.0
+
+    def __post_init__(self):
+        if not 14 <= self.opset <= 21:
+            raise InputError(f"--opset {self.opset}: supported opsets are 14..21 (default 17)")
+        if self.steps < 1 or self.hypotheses < 1:
+            raise InputError("--steps and --hypotheses must be >= 1")
+
+
+def _mb(path: Path) -> float:
+    return path.stat().st_size / 1e6
+
+
+def _metadata(ckpt, source: dict, graph: str, opset: int, precision: str, extra: dict | None = None) -> dict:
+    from posynda.export.metadata import runtime_metadata
+
+    meta = runtime_metadata(ckpt)
+    meta.update(source)
+    meta.update({"graph": graph, "opset": str(opset), "precision": precision})
+    meta.update(extra or {})
+    return meta
+
+
+def _save(proto, path: Path) -> None:
+    atomic_write_bytes(path, proto.SerializeToString())
+
+
+def run_export(checkpoint: str | os.PathLike, out_dir: str | os.PathLike, adapter=None, options=None, log=print):
+    """Export ``checkpoint`` (merged with ``adapter`` when given) into ``out_dir``; return the report.
+
+    Raises:
+        InputError: bad checkpoint/adapter/options, or ``--trt`` where TensorRT or a GPU is missing.
+        ParityError: an exported graph failed its parity gate (nothing is written then).
+    """
+    import onnx
+
+    from posynda.export import onnx_export as ox
+    from posynda.export.merge import load_for_export
+    from posynda.models import count_parameters
+
+    options = options or ExportOptions()
+    env = None
+    if options.trt:
+        from posynda.export.tensorrt import require_tensorrt
+
+        env = require_tensorrt()  # fail before any work
+    t_start = time.perf_counter()
+    checkpoint = Path(checkpoint)
+    out_dir = Path(out_dir)
+    ckpt, source = load_for_export(checkpoint, adapter)
+    cfg = ckpt.config
+    model = ckpt.model.eval()
+    frames, joints = cfg.frames, cfg.joints
+    log(
+        f"PyTorch: starting from '{checkpoint}'{' + adapter ' + repr(str(adapter)) if adapter else ''} "
+        f"({cfg.arch}, T={frames}, {count_parameters(model):,} parameters, {_mb(checkpoint):.1f} MB) "
+        f"with input shape (batch, {frames}, {joints}, 2)"
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".posynda-export-", dir=out_dir))
+    report: dict = {"checkpoint": str(checkpoint), "adapter": str(adapter) if adapter else None, "files": {}}
+    try:
+        log(f"ONNX: starting export with onnx {onnx.__version__} opset {options.opset}...")
+        graphs = [("denoiser.onnx", "fp32")]
+        if options.fp16:
+            graphs.append(("denoiser_fp16.onnx", "fp16"))
+        for name, precision in graphs:
+            t0 = time.perf_counter()
+            proto = ox.denoiser_to_onnx(model, frames, joints, options.opset, fp16=precision == "fp16")
+            ox.set_metadata(
+                proto,
+                _metadata(ckpt, source, "denoiser", options.opset, precision),
+                doc="posynda denoiser: (keypoints_2d, noisy_3d, t) -> x0, root-relative metres",
+            )
+            ox.check_model(proto)
+            _save(proto, staging / name)
+            seconds = time.perf_counter() - t0
+            session = ox.ort_session(str(staging / name))
+            parity = ox.denoiser_parity(session, model, frames, joints, fp16=precision == "fp16")
+            _record(report, staging / name, seconds, parity, ox.graph_summary(proto), log, "ONNX")
+        if options.sampler:
+            t0 = time.perf_counter()
+            proto = ox.sampler_to_onnx(
+                model, ckpt.diffusion, frames, joints, options.steps, options.hypotheses, options.flip, options.opset
+            )
+            extra = {
+                "sampler_steps": str(options.steps),
+                "sampler_hypotheses": str(options.hypotheses),
+                "sampler_flip": "true" if options.flip else "false",
+                "aggregation": "mean",
+                "noise_shape": "[K+1, batch, H, T, J, 3] float32, N(0, 1); index 0 = x_T, k = z of step k",
+            }
+            ox.set_metadata(
+                proto,
+                _metadata(ckpt, source, "sampler", options.opset, "fp32", extra),
+                doc="posynda sampler: (keypoints_2d, noise) -> poses, root-relative metres, mean of H hypotheses",
+            )
+            ox.check_model(proto)
+            _save(proto, staging / "sampler.onnx")
+            seconds = time.perf_counter() - t0
+            session = ox.ort_session(str(staging / "sampler.onnx"))
+            graph = ox.SamplerGraph(model, ckpt.diffusion, options.steps, options.hypotheses, options.flip)
+            parity = ox.sampler_parity(session, graph, frames, joints)
+            _record(report, staging / "sampler.onnx", seconds, parity, ox.graph_summary(proto), log, "ONNX")
+        if options.trt:
+            from posynda.export.tensorrt import build_engine, sidecar_path
+
+            t0 = time.perf_counter()
+            if (out_dir / "timing.cache").is_file():  # reuse the tactic timings of an earlier build
+                shutil.copy(out_dir / "timing.cache", staging / "timing.cache")
+            source_onnx = staging / ("denoiser_fp16.onnx" if options.fp16 else "denoiser.onnx")
+            meta = _metadata(ckpt, source, "denoiser", options.opset, "fp16" if options.fp16 else "fp32")
+            sidecar = build_engine(
+                source_onnx,
+                staging / "denoiser.engine",
+                batch=options.batch,
+                frames=frames,
+                joints=joints,
+                fp16=options.fp16,
+                metadata=meta,
+                timing_cache=staging / "timing.cache",
+                workspace_gib=options.workspace_gib,
+                env=env,
+                log=log,
+            )
+            report["files"]["denoiser.engine"] = {
+                "size_mb": _mb(staging / "denoiser.engine"),
+                "seconds": time.perf_counter() - t0,
+                "precision": sidecar["precision"],
+                "profile": sidecar["profile"]["batch"],
+                "sidecar": sidecar_path(staging / "denoiser.engine").name,
+            }
+            log(
+                f"TensorRT: export success {time.perf_counter() - t0:.1f}s, saved as "
+                f"'{out_dir / 'denoiser.engine'}' ({_mb(staging / 'denoiser.engine'):.1f} MB)"
+            )
+        report["seconds"] = time.perf_counter() - t_start
+        report["source"] = source
+        atomic_write_bytes(staging / "export.json", json.dumps(report, indent=2).encode())
+        failed = [n for n, f in report["files"].items() if f.get("parity") and not f["parity"]["passed"]]
+        if failed:
+            detail = ", ".join(f"{n}: {_parity_text(report['files'][n]['parity'])}" for n in failed)
+            raise ParityError(f"parity check failed ({detail}); nothing written to {out_dir}")
+        for item in sorted(staging.iterdir()):
+            os.replace(item, out_dir / item.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    _summary(report, out_dir, log)
+    return report
+
+
+def _parity_text(p: dict) -> str:
+    return (
+        f"max abs {p['max_abs_m']:.2e} m, MPJPE delta {p['mpjpe_delta_mm']:.4f} mm "
+        f"({p['precision']}, {p['provider']}, gate {p['gate']}: {'PASS' if p['passed'] else 'FAIL'})"
+    )
+
+
+def _record(report: dict, path: Path, seconds: float, parity: dict, summary: dict, log, label: str) -> None:
+    report["files"][path.name] = {
+        "size_mb": _mb(path),
+        "seconds": seconds,
+        "sha256": sha256_file(path),
+        "parity": parity,
+        "graph": summary,
+    }
+    log(f"{label}: export success {seconds:.1f}s, {path.name} ({_mb(path):.1f} MB), parity {_parity_text(parity)}")
+
+
+def _summary(report: dict, out_dir: Path, log) -> None:
+    log(f"\nExport complete ({report['seconds']:.1f}s)")
+    log(f"Results saved to {out_dir.resolve()}")
+    rows = [("file", "size MB", "export s", "parity vs PyTorch (ONNX Runtime CPU)")]
+    for name, f in report["files"].items():
+        parity = (
+            _parity_text(f["parity"]) if f.get("parity") else f"{f.get('precision')} engine, profile {f.get('profile')}"
+        )
+        rows.append((name, f"{f['size_mb']:.2f}", f"{f['seconds']:.1f}", parity))
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    for r in rows:
+        log(f"  {r[0]:<{widths[0]}}  {r[1]:>{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]}")
+    model = out_dir / ("denoiser.engine" if "denoiser.engine" in report["files"] else "denoiser.onnx")
+    log(f"Lift:      posynda lift --model {model} --input KP.npz --out POSES.npz")
+    log("Visualize: https://netron.app")

@@ -1,0 +1,160 @@
+"""The ``Lifter``: 2D keypoint sequences -> 3D poses in mm on any backend.
+
+It windows each sequence, samples K DDIM steps with H hypotheses (noise drawn on the host from
+the seed, so every backend gives the same poses for the same seed), aggregates the hypotheses
+(mean, or reprojection-selected per joint / per frame), averages overlapping windows, and returns
+root-relative mm plus absolute camera-frame mm (root translation solved from the 2D keypoints and
+the intrinsics by :func:`posynda.camera.solve_root_translation`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from posynda import camera
+from posynda.data.clips import ClipSet, validate
+from posynda.data.prepare import fill_missing_keypoints, frame_intrinsics
+from posynda.evaluate import SamplingSettings
+from posynda.runtime.backends import Backend, load_backend
+from posynda.runtime.sampling import lift_windows
+
+# Joints without a detection (gap-filled by interpolation) still pin the root solve a little, so
+# a frame with no detection at all gets the interpolated placement instead of t = 0.
+FILLED_JOINT_WEIGHT = 1e-3
+
+
+@dataclass
+class LiftResult:
+    """Lifted poses of every frame.
+
+    Attributes:
+        root_relative_mm: ``[N, 17, 3]`` root-relative camera-frame poses, mm (root exactly 0).
+        absolute_mm: ``[N, 17, 3]`` absolute camera-frame poses, mm (None without intrinsics).
+        backend: the backend and device actually used, e.g. "onnxruntime (CPUExecutionProvider)".
+        settings: the sampling settings used.
+        seconds: wall time of the lift.
+    """
+
+    root_relative_mm: np.ndarray
+    absolute_mm: np.ndarray | None
+    backend: str
+    settings: SamplingSettings
+    seconds: float
+
+    def to_clips(self, clips: ClipSet) -> ClipSet:
+        """``clips`` with ``joints_3d`` set to the lifted poses (absolute when available)."""
+        poses = self.absolute_mm if self.absolute_mm is not None else self.root_relative_mm
+        return dataclasses.replace(clips, joints_3d=poses.astype(np.float32))
+
+
+def absolute_positions(root_relative_mm: np.ndarray, clips: ClipSet) -> np.ndarray:
+    """Place root-relative poses in the camera frame: ``[N, 17, 3]`` mm.
+
+    The translation of each frame is the closed-form least-squares fit of the pose to the 2D
+    keypoints under the clip's intrinsics, weighted by the detector confidences.
+    """
+    pixels = fill_missing_keypoints(clips)
+    weights = np.maximum(clips.confidence_or_ones(), FILLED_JOINT_WEIGHT)
+    rel = torch.from_numpy(np.asarray(root_relative_mm, dtype=np.float64))
+    translation = camera.solve_root_translation(
+        rel,
+        torch.from_numpy(pixels.astype(np.float64)),
+        torch.from_numpy(frame_intrinsics(clips).astype(np.float64)),
+        torch.from_numpy(weights.astype(np.float64)),
+    )
+    return (rel + translation[:, None, :]).numpy().astype(np.float32)
+
+
+class Lifter:
+    """Lift 2D keypoints with a model file on the backend of its type (or the one given).
+
+    Args:
+        model: ``.safetensors`` checkpoint, exported ``.onnx`` (denoiser or ``--sampler`` graph)
+            or TensorRT ``.engine``; or an already opened :class:`Backend`.
+        backend: "torch", "onnxruntime" or "tensorrt"; None = from the file type.
+        device: "auto", "cpu" or "cuda" (torch and ONNX Runtime).
+        threads: ONNX Runtime intra-op threads (default: the physical cores).
+
+    >>> lifter = Lifter("denoiser.onnx")
+    >>> result = lifter.lift(clips, SamplingSettings(hypotheses=5, steps=5, aggregate="joint"))
+    >>> lifter.describe()
+    'onnxruntime (CPUExecutionProvider)'
+    """
+
+    def __init__(
+        self,
+        model: str | os.PathLike | Backend,
+        backend: str | None = None,
+        device: str = "auto",
+        threads: int | None = None,
+    ):
+        self.backend = model if isinstance(model, Backend) else load_backend(model, backend, device, threads)
+
+    @property
+    def frames(self) -> int:
+        return self.backend.frames
+
+    def describe(self) -> str:
+        """The backend and device actually used."""
+        return self.backend.describe()
+
+    def effective_settings(self, settings: SamplingSettings) -> SamplingSettings:
+        """``settings`` as this model can run them: a whole-sampler graph fixes K, H, flip and
+        aggregates by the mean."""
+        b = self.backend
+        if b.graph != "sampler":
+            return settings
+        return dataclasses.replace(settings, steps=b.steps, hypotheses=b.hypotheses, flip=b.flip, aggregate="mean")
+
+    def lift(self, clips: ClipSet, settings: SamplingSettings = SamplingSettings(), progress=None) -> LiftResult:
+        """Lift every sequence of ``clips`` (a validated posynda ClipSet; intrinsics included)."""
+        clips = validate(clips, source="input keypoints")
+        settings = self.effective_settings(settings)
+        t0 = time.perf_counter()
+        b = self.backend
+        sampler = b.sample if b.graph == "sampler" else None
+        rel = lift_windows(
+            None if sampler else b,
+            b.diffusion,
+            b.frames,
+            clips,
+            settings,
+            progress=progress,
+            device=b.tensor_device,
+            sampler=sampler,
+        )
+        absolute = absolute_positions(rel, clips)
+        return LiftResult(rel, absolute, self.describe(), settings, time.perf_counter() - t0)
+
+    def lift_keypoints(
+        self,
+        keypoints_2d: np.ndarray,
+        image_size: tuple[int, int],
+        intrinsics=None,
+        confidence: np.ndarray | None = None,
+        settings: SamplingSettings = SamplingSettings(),
+    ) -> LiftResult:
+        """Lift one sequence ``[N, 17, 2]`` of H36M-order pixel keypoints (NaN = missing).
+
+        ``intrinsics``: 9 floats ``[fx, fy, cx, cy, k1, k2, k3, p1, p2]`` in pixels; None = the
+        default pinhole camera of :func:`posynda.runtime.inputs.default_intrinsics`.
+        """
+        from posynda.runtime.inputs import default_intrinsics
+
+        w, h = int(image_size[0]), int(image_size[1])
+        cam = default_intrinsics(w, h) if intrinsics is None else np.asarray(intrinsics, np.float32)
+        keypoints_2d = np.asarray(keypoints_2d, np.float32)
+        clips = ClipSet(
+            keypoints_2d=keypoints_2d,
+            seq_index=np.zeros(len(keypoints_2d), np.int32),
+            camera=cam.reshape(1, 9),
+            image_size=np.array([[w, h]], np.int32),
+            confidence=confidence,
+        )
+        return self.lift(clips, settings)
