@@ -740,6 +740,85 @@ def bench_flops(config, hypotheses, steps, flip, rank, json_path, out, save):
         _echo_saved(save_copies(files, results_dir()))
 
 
+def _int_list(text: str | None, option: str) -> tuple[int, ...] | None:
+    from posynda.errors import InputError
+
+    if not text:
+        return None
+    try:
+        values = tuple(int(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise InputError(f"{option} {text!r}: expected comma-separated integers, e.g. 1,8,32") from None
+    if not values or min(values) < 1:
+        raise InputError(f"{option} {text!r}: values must be >= 1")
+    return values
+
+
+@bench.command("latency")
+@click.option("--config", default="tiny,paper", show_default=True, help="comma-separated denoiser presets")
+@click.option(
+    "--backends",
+    default=None,
+    help="comma-separated: torch-eager, torch-compile, onnxruntime-cpu, onnxruntime-cpu-default-options, "
+    "onnxruntime-cuda, tensorrt-fp32, tensorrt-fp16 (default: all; torch-compile only with CUDA)",
+)
+@click.option("--batch", "batch", default=None, help="comma-separated batch sizes (default: tiny 1,8,32; paper 1)")
+@click.option("--repeats", type=int, default=None, help="timed repeats per backend (default: tiny 30, paper 3)")
+@click.option("--warmup", type=int, default=None, help="warm-up calls per backend (default: tiny 3, paper 1)")
+@click.option("--threads", type=int, default=None, help="pin torch's and ONNX Runtime's intra-op threads")
+@click.option("--e2e/--no-e2e", default=True, show_default=True, help="also time a 500-frame Lifter run")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None, help="also write the JSON here")
+@click.option("--out", type=click.Path(file_okay=False), default=None, help=_BENCH_OUT_HELP.format("latency"))
+@click.option("--save", is_flag=True, help=_SAVE_HELP)
+def bench_latency(config, backends, batch, repeats, warmup, threads, e2e, json_path, out, save):
+    """Denoiser latency per backend and batch (median, p90, clips/s, poses/s) and a 10 s Lifter run end to end."""
+    import importlib.util
+
+    from posynda.bench import latency as latency_bench
+    from posynda.bench.suite import results_dir, save_copies
+    from posynda.errors import InputError
+    from posynda.fileio import atomic_write_text
+    from posynda.models import PRESETS
+
+    configs = tuple(c.strip() for c in config.split(",") if c.strip())
+    unknown = [c for c in configs if c not in PRESETS]
+    if unknown or not configs:
+        raise InputError(f"--config {config!r}: unknown preset(s) {unknown}; choose from {', '.join(PRESETS)}")
+    names = tuple(b.strip() for b in backends.split(",") if b.strip()) if backends else None
+    bad = [b for b in names or () if b not in latency_bench.BACKENDS]
+    if bad:
+        raise InputError(f"--backends: unknown backend(s) {bad}; choose from {', '.join(latency_bench.BACKENDS)}")
+    for value, option in ((repeats, "--repeats"), (warmup, "--warmup"), (threads, "--threads")):
+        if value is not None and value < (0 if option == "--warmup" else 1):
+            raise InputError(f"{option} {value}: too small")
+    out_dir = _bench_run_dir(out, "latency")
+    result = latency_bench.run(
+        configs,
+        _int_list(batch, "--batch"),
+        repeats,
+        out_dir,
+        threads,
+        backends=names,
+        warmup=warmup,
+        e2e=e2e,
+        log=lambda line: click.echo(line, err=True),
+    )
+    files = [out_dir / "latency.json", out_dir / "latency.md"]
+    if importlib.util.find_spec("matplotlib") is not None:
+        from posynda.bench.plots import plot_latency
+
+        files.append(plot_latency(result, out_dir / "latency.png"))
+    else:
+        click.echo("latency plot skipped: matplotlib is not installed", err=True)
+    click.echo(latency_bench.to_markdown(result))
+    click.echo(f"wrote {', '.join(str(f) for f in files)}")
+    if json_path:
+        atomic_write_text(json_path, json.dumps(result, indent=2) + "\n")
+        click.echo(f"wrote {json_path}")
+    if save:
+        _echo_saved(save_copies(files, results_dir()))
+
+
 @bench.command("accuracy")
 @click.option("--steps", type=int, default=None, help="steps per ablation row (default: as adapt)")
 @click.option("--checkpoint", type=click.Path(dir_okay=False), default=None, help="base model (default: shipped)")

@@ -63,7 +63,10 @@ def plot_latency(source: dict | str | os.PathLike, out: str | os.PathLike) -> Pa
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)
     machine = data.get("machine", {})
-    fig.suptitle(f"Denoiser latency, {machine.get('cpu', '')} ({machine.get('physical_cores', '?')} cores)")
+    where = f"{machine.get('cpu', '')} ({machine.get('physical_cores', '?')} cores)"
+    if machine.get("gpu"):
+        where += f", {machine['gpu']}"
+    fig.suptitle(f"Denoiser latency per backend, {where}")
     return _save(fig, out, plt)
 
 

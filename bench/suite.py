@@ -164,7 +164,11 @@ def run_all(
     else:
         t0 = time.perf_counter()
         configs = ("tiny",) if quick else ("tiny", "paper")
+        # Default backends: torch-compile stays out on a CPU (minutes of compilation); GPU backends
+        # are skipped with their reason where absent.
         result = latency.run(configs=configs, repeats=5 if quick else None, out_dir=out)
+        for name, reason in (result.get("skipped") or {}).items():
+            skipped[f"latency/{name}"] = reason
         files = [out / "latency.json", out / "latency.md"]
         if not all(p.is_file() for p in files):  # an older run() that does not write
             files = write_result(out, "latency", result, latency.to_markdown(result))
