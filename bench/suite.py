@@ -31,7 +31,7 @@ FLOPS_CONFIGS = ("tiny", "paper")
 # The embedded studio -> wild ablation is committed as bench/results/<machine>/ablation-studio-wild.*
 ABLATION_SAVE_NAMES = {f"ablation.{ext}": f"ablation-studio-wild.{ext}" for ext in ("json", "md", "png")}
 ACCURACY_SKIPPED = (
-    "long: five adaptation runs (about 4-5 min per row at the default 750 steps on 2 CPU cores); pass --with-accuracy"
+    "long: five adaptation runs (about 4 min per row at the default 750 steps on 2 CPU cores); pass --with-accuracy"
 )
 
 
