@@ -315,15 +315,6 @@ def eval_cmd(checkpoint, data_path, hypotheses, steps, aggregate, flip, seed, ba
 
 
 # -------------------------------------------------------------------------------------- adapt
-ABLATION_ROWS = (  # paper Table 3: each row adds one component
-    ("source-only baseline", None),
-    ("+ GPA", dict(gpa=True, lora=False, cd_embedding=False, hypotheses=1)),
-    ("+ LoRA", dict(gpa=True, lora=True, cd_embedding=False, hypotheses=1)),
-    ("+ cross-dataset embedding", dict(gpa=True, lora=True, cd_embedding=True, hypotheses=1)),
-    ("+ multi-hypothesis (full PoSynDA)", dict(gpa=True, lora=True, cd_embedding=True)),
-)
-
-
 @main.command()
 @click.option(
     "--checkpoint", type=click.Path(dir_okay=False), default=None, help="base model (default: shipped studio)"
@@ -411,7 +402,7 @@ def adapt(
 
     from posynda.adapt.trainer import AdaptSettings
     from posynda.adapt.trainer import adapt as run_adapt
-    from posynda.defaults import new_run_dir, shipped_checkpoint
+    from posynda.defaults import adaptation_inputs, new_run_dir
     from posynda.errors import InputError
     from posynda.report import metrics_table
 
@@ -434,13 +425,7 @@ def adapt(
         reproj_weight=reproj_weight,
         seed=seed,
     )
-    base = Path(checkpoint) if checkpoint else shipped_checkpoint()
-    from posynda.checkpoint import load_checkpoint
-
-    load_checkpoint(base)  # fail fast on a bad checkpoint
-    src = _load_clips(_data_or_default(source, "studio", "train"))
-    tgt = _load_clips(_data_or_default(target, "wild", "train")).without_3d()
-    test = _load_clips(_data_or_default(eval_path, "wild", "test"))
+    base, src, tgt, test = adaptation_inputs(checkpoint, source, target, eval_path)
     out_dir = Path(out) if out else new_run_dir("ablation" if ablation else "adapt")
     _echo_run_dir(out_dir)
     console = Console()
@@ -455,7 +440,7 @@ def adapt(
         )
         click.echo(f"wrote {out_dir / 'model.safetensors'} and {out_dir / 'adapter'}")
         return
-    from posynda.ablation import run_ablation
+    from posynda.ablation import ABLATION_ROWS, run_ablation
 
     run_ablation(base, src, tgt, test, out_dir, settings, ABLATION_ROWS, console, progress=not quiet)
 
@@ -846,7 +831,7 @@ def bench_accuracy(
         settings = dataclasses.replace(settings, steps=steps)
     out_dir = _bench_run_dir(out, "accuracy")
     paths = dict(checkpoint=checkpoint, source=source, target=target, test=eval_path)
-    files = run_accuracy(out_dir, ABLATION_ROWS, settings, log=click.echo, progress=not quiet, **paths)
+    files = run_accuracy(out_dir, None, settings, log=click.echo, progress=not quiet, **paths)
     click.echo(f"wrote {', '.join(str(f) for f in files)}")
     if save:
         embedded = not any(paths.values())
@@ -888,7 +873,6 @@ def bench_all(quick, with_accuracy, accuracy_steps, skip, out, save):
         with_accuracy=with_accuracy,
         skip=tuple(s.strip() for s in skip.split(",") if s.strip()),
         save=save,
-        ablation_rows=ABLATION_ROWS,
         accuracy_steps=accuracy_steps,
         log=lambda line: click.echo(line, err=True),
     )

@@ -6,7 +6,8 @@ Each row runs the real loop body (:func:`posynda.adapt.trainer.adaptation_step`:
 teacher sampling with H hypotheses + reprojection selection, student forward/backward with LoRA
 and the cross-dataset embedding, Adam) on the embedded studio -> wild pair with the default batch
 (24 source + 8 target clips). The teacher alone is timed as well, so the share of the step that
-multi-hypothesis selection costs is visible. Ratios are against the first row of the same run.
+multi-hypothesis selection costs is visible. The step and the teacher are timed interleaved and 3-sigma clipped
+(``posynda.bench.latency``). Ratios are against the first row of the same run.
 Writes ``adapt_step.json`` and ``adapt_step.md`` into ``--out``.
 
 Presets other than the shipped ``tiny`` are measured with random initial weights (speed does not
@@ -19,33 +20,19 @@ import argparse
 import dataclasses
 import json
 import platform
-import statistics
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from posynda.adapt.trainer import AdaptSettings, DomainWindows, _pseudo_label_batch, adaptation_step, build_student
+from posynda.bench.latency import time_interleaved, timing_stats
 from posynda.checkpoint import Checkpoint, load_checkpoint
 from posynda.data import load_clips
 from posynda.defaults import default_clips_path, shipped_checkpoint
 from posynda.diffusion import DDIMScheduler, SchedulerConfig
 from posynda.fileio import atomic_write_text
 from posynda.models import PRESETS, build_denoiser
-
-
-def _median_ms(fn, warmup: int, repeats: int) -> tuple[float, float]:
-    """(median, p90) wall time of ``fn`` in ms after ``warmup`` calls."""
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    times.sort()
-    return statistics.median(times), times[min(len(times) - 1, int(0.9 * len(times)))]
 
 
 def _base(preset: str) -> Checkpoint:
@@ -64,12 +51,19 @@ def measure(preset: str, hypotheses: int, src, tgt, repeats: int, warmup: int) -
     optimizer = torch.optim.Adam([p for p in student.parameters() if p.requires_grad], lr=settings.learning_rate)
     scheduler = DDIMScheduler(base.diffusion)
     rng = np.random.default_rng(0)
-    step_ms, step_p90 = _median_ms(
-        lambda: adaptation_step(student, student, optimizer, scheduler, src, tgt, rng, settings), warmup, repeats
-    )
     t_idx = tgt.pick(rng, settings.target_batch)
-    teacher_ms, _ = _median_ms(lambda: _pseudo_label_batch(student, scheduler, tgt, t_idx, settings), warmup, repeats)
+    times = time_interleaved(
+        {
+            "step": lambda: adaptation_step(student, student, optimizer, scheduler, src, tgt, rng, settings),
+            "teacher": lambda: _pseudo_label_batch(student, scheduler, tgt, t_idx, settings),
+        },
+        warmup,
+        repeats,
+    )
     clips = settings.source_batch + settings.target_batch
+    step = timing_stats(times["step"], clips, base.config.frames)
+    step_ms, step_p90 = step["median_ms"], step["p90_ms"]
+    teacher_ms = timing_stats(times["teacher"], settings.target_batch, base.config.frames)["median_ms"]
     return {
         "preset": preset,
         "hypotheses": hypotheses,

@@ -98,7 +98,7 @@ def sigma_clip(samples, sigma: float = SIGMA, max_iter: int = 10, min_keep: int 
     return x
 
 
-def _time_interleaved(fns: dict, warmup: int, repeats: int) -> dict[str, list[float]]:
+def time_interleaved(fns: dict, warmup: int, repeats: int) -> dict[str, list[float]]:
     """Time every callable ``repeats`` times, round-robin, after ``warmup`` calls each: on a shared
     machine a burst of background load then hits every backend alike."""
     for fn in fns.values():
@@ -113,7 +113,8 @@ def _time_interleaved(fns: dict, warmup: int, repeats: int) -> dict[str, list[fl
     return times
 
 
-def _stats(times: list[float], batch: int, frames: int) -> dict:
+def timing_stats(times: list[float], batch: int, frames: int) -> dict:
+    """Sigma-clipped median / p90 (ms) of ``times`` and the throughput of ``batch`` clips of ``frames`` frames."""
     kept = sigma_clip(times)
     median = float(np.median(kept))
     p90 = float(np.percentile(kept, 90)) if len(kept) > 1 else median
@@ -366,12 +367,12 @@ def measure_config(
                     prep.runners.pop(name)
                     fns.pop(name, None)
             log(f"[latency] {config} batch {batch}: {', '.join(fns)} x {repeats} repeats after {warmup} warm-up")
-            results = _time_interleaved(fns, warmup, repeats)
+            results = time_interleaved(fns, warmup, repeats)
             base = None
             for backend, times in results.items():
                 row = {"config": config, "params": prep.params, "frames": cfg.frames, "batch": batch}
                 row["backend"] = backend
-                row.update(_stats(times, batch, cfg.frames))
+                row.update(timing_stats(times, batch, cfg.frames))
                 if backend == REFERENCE:
                     base = row["median_ms"]
                 compile_s = prep.info.get(backend, {}).get("compile_s", {}).get(str(batch))

@@ -218,7 +218,7 @@ def run_accuracy(out_dir, rows=None, settings=None, console=None, log=print, pro
     from posynda.adapt.trainer import AdaptSettings
 
     if rows is None:
-        from posynda.cli import ABLATION_ROWS as rows
+        from posynda.ablation import ABLATION_ROWS as rows
     out = Path(out_dir)
     settings = settings or AdaptSettings()
     payload = run_default_ablation(out, settings, rows, console or Console(), progress=progress, **files)

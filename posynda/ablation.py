@@ -17,6 +17,14 @@ from posynda.evaluate import SamplingSettings, evaluate
 from posynda.fileio import atomic_write_text
 from posynda.report import metrics_markdown, metrics_table
 
+ABLATION_ROWS = (  # paper Table 3: each row adds one component
+    ("source-only baseline", None),
+    ("+ GPA", dict(gpa=True, lora=False, cd_embedding=False, hypotheses=1)),
+    ("+ LoRA", dict(gpa=True, lora=True, cd_embedding=False, hypotheses=1)),
+    ("+ cross-dataset embedding", dict(gpa=True, lora=True, cd_embedding=True, hypotheses=1)),
+    ("+ multi-hypothesis (full PoSynDA)", dict(gpa=True, lora=True, cd_embedding=True)),
+)
+
 
 def run_default_ablation(
     out_dir: Path,
@@ -33,16 +41,10 @@ def run_default_ablation(
 ) -> dict:
     """:func:`run_ablation` on the given files, each defaulting to the embedded pair: the shipped
     ``studio`` model, ``studio/train`` as source, ``wild/train`` (2D only: any 3D is dropped) as
-    target, scored on ``wild/test``. What ``posynda bench accuracy`` runs (the same inputs and rows
-    as ``posynda adapt --ablation``)."""
-    from posynda.data import load_clips
-    from posynda.defaults import default_clips_path, shipped_checkpoint
+    target, scored on ``wild/test``. What ``posynda adapt --ablation`` and ``posynda bench accuracy`` run."""
+    from posynda.defaults import adaptation_inputs
 
-    base = Path(checkpoint) if checkpoint else shipped_checkpoint()
-    load_checkpoint(base)  # fail fast on a bad checkpoint, before loading any data
-    src = load_clips(Path(source) if source else default_clips_path("studio", "train"))
-    tgt = load_clips(Path(target) if target else default_clips_path("wild", "train")).without_3d()
-    tst = load_clips(Path(test) if test else default_clips_path("wild", "test"))
+    base, src, tgt, tst = adaptation_inputs(checkpoint, source, target, test)
     return run_ablation(base, src, tgt, tst, out_dir, settings, rows, console, progress, eval_settings)
 
 

@@ -37,6 +37,24 @@ def shipped_checkpoint() -> Path:
     return SHIPPED_CHECKPOINT
 
 
+def adaptation_inputs(checkpoint=None, source=None, target=None, test=None):
+    """``(base checkpoint path, source, target, test)`` of an adaptation, each defaulting to the embedded pair.
+
+    Defaults: the shipped ``studio`` model, ``studio/train`` (labelled source), ``wild/train`` (the
+    target: its 3D, if any, is dropped here) and ``wild/test`` (scored, never used to decide). The
+    checkpoint is loaded once first, so a bad one fails before any data is read.
+    """
+    from posynda.checkpoint import load_checkpoint
+    from posynda.data import load_clips
+
+    base = Path(checkpoint) if checkpoint else shipped_checkpoint()
+    load_checkpoint(base)
+    src = load_clips(Path(source) if source else default_clips_path("studio", "train"))
+    tgt = load_clips(Path(target) if target else default_clips_path("wild", "train")).without_3d()
+    tst = load_clips(Path(test) if test else default_clips_path("wild", "test"))
+    return base, src, tgt, tst
+
+
 def new_run_dir(command: str, root: str | os.PathLike = "runs") -> Path:
     """A fresh ``runs/<command>-<timestamp>`` directory (suffixed if it exists already)."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")

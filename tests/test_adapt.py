@@ -49,18 +49,8 @@ def test_no_lora_trains_everything_and_no_cd_drops_the_offset():
     assert trainable_parameters(full) == sum(p.numel() for p in build_denoiser(config).parameters())
 
 
-@pytest.mark.parametrize(
-    "preset,settings",
-    [
-        ("tiny", AdaptSettings()),
-        ("tiny", AdaptSettings(lora=False)),
-        ("tiny", AdaptSettings(cd_embedding=False)),
-        ("videopose-tiny", AdaptSettings()),
-    ],
-)
-def test_merged_model_matches_the_adapted_one(preset, settings):
-    torch.manual_seed(1)
-    base = checkpoint_of(PRESETS[preset])
+def _check_merge_matches_adapted(base, settings):
+    """Perturb the trainable weights of a student of ``base``, merge, compare outputs; return the merged checkpoint."""
     student = build_student(base, settings)
     with torch.no_grad():  # make the adapters and the offset non-trivial
         for p in student.parameters():
@@ -72,28 +62,32 @@ def test_merged_model_matches_the_adapted_one(preset, settings):
         expected = student(kp, noisy, t)
         merged = merged_checkpoint(student, base, settings, {})
         got = merged.model(kp, noisy, t)
-    assert merged.config.output_offset == settings.cd_embedding
     torch.testing.assert_close(got, expected, atol=1e-5, rtol=0)
+    return merged
 
 
-def test_adapting_an_adapted_model_keeps_its_offset():
+@pytest.mark.parametrize(
+    "preset,settings",
+    [
+        ("tiny", AdaptSettings()),
+        ("tiny", AdaptSettings(lora=False)),
+        ("tiny", AdaptSettings(cd_embedding=False)),
+        ("videopose-tiny", AdaptSettings()),
+    ],
+)
+def test_merged_model_matches_the_adapted_one(preset, settings):
+    torch.manual_seed(1)
+    merged = _check_merge_matches_adapted(checkpoint_of(PRESETS[preset]), settings)
+    assert merged.config.output_offset == settings.cd_embedding
+
+
+@pytest.mark.parametrize("settings", [AdaptSettings(), AdaptSettings(cd_embedding=False)])
+def test_adapting_an_adapted_model_keeps_its_offset(settings):
     torch.manual_seed(2)
-    config = dataclasses.replace(PRESETS["tiny"], output_offset=True)
-    base = checkpoint_of(config)
+    base = checkpoint_of(dataclasses.replace(PRESETS["tiny"], output_offset=True))
     with torch.no_grad():
         base.model.output_offset.normal_(0, 0.05)
-    for settings in (AdaptSettings(), AdaptSettings(cd_embedding=False)):
-        student = build_student(base, settings)
-        with torch.no_grad():
-            for p in student.parameters():
-                if p.requires_grad:
-                    p.add_(torch.randn_like(p) * 0.05)
-        student.eval()
-        kp, noisy, t = torch.randn(2, 27, 17, 2), torch.randn(2, 27, 17, 3), torch.tensor([3, 999])
-        with torch.no_grad():
-            expected = student(kp, noisy, t)
-            got = merged_checkpoint(student, base, settings, {}).model(kp, noisy, t)
-        torch.testing.assert_close(got, expected, atol=1e-5, rtol=0)
+    assert _check_merge_matches_adapted(base, settings).config.output_offset
 
 
 def test_adapt_writes_adapter_merged_model_and_reloads(tmp_path, base):

@@ -34,7 +34,7 @@ def test_sigma_clip(samples, dropped):
 
 def test_sigma_clip_keeps_min_and_stats_report_clipped():
     assert len(latency.sigma_clip([1.0, 1.0, 1.0, 9.0], min_keep=4)) == 4
-    stats = latency._stats(NOISE + [50.0], batch=2, frames=27)
+    stats = latency.timing_stats(NOISE + [50.0], batch=2, frames=27)
     assert stats["clipped"] == 1 and stats["repeats"] == 41
     assert stats["median_ms"] == pytest.approx(float(np.median(NOISE)), abs=1e-3)
     assert stats["poses_per_s"] == pytest.approx(stats["clips_per_s"] * 27, rel=1e-3)

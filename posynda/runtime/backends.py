@@ -14,6 +14,7 @@ Backends take and return CPU or device torch tensors; ONNX graphs of the whole s
 
 from __future__ import annotations
 
+import abc
 import json
 import os
 import warnings
@@ -59,7 +60,7 @@ def detect_model_type(path: str | os.PathLike) -> str:
     return kind
 
 
-class Backend:
+class Backend(abc.ABC):
     """A denoiser behind a runtime. Subclasses set the attributes and implement ``_run``.
 
     Attributes:
@@ -98,8 +99,9 @@ class Backend:
         ]
         return torch.cat(parts)
 
-    def _run(self, keypoints_2d, noisy_3d, t) -> torch.Tensor:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abc.abstractmethod
+    def _run(self, keypoints_2d, noisy_3d, t) -> torch.Tensor:
+        """One denoiser call on at most ``max_batch`` clips (``[B,T,J,2]``, ``[B,T,J,3]``, ``[B]`` -> ``[B,T,J,3]``)."""
 
     def sample(self, keypoints_2d: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
         raise InputError(f"{self.describe()} is a denoiser, not a whole-sampler graph")
