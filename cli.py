@@ -337,7 +337,7 @@ def eval_cmd(checkpoint, data_path, hypotheses, steps, aggregate, flip, seed, ba
     "--out", type=click.Path(file_okay=False), default=None, help="run directory (default: runs/adapt-<time>)"
 )
 @click.option("--steps", type=int, default=750, show_default=True)
-@click.option("--lr", type=float, default=None, help="Adam learning rate (default: 3e-3 LoRA, 1e-4 full fine-tuning)")
+@click.option("--lr", type=float, default=None, help="Adam learning rate (default: 1.2e-2 LoRA, 2e-3 full fine-tuning)")
 @click.option(
     "--lr-schedule",
     type=click.Choice(["constant", "cosine"]),

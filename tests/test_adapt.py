@@ -177,7 +177,7 @@ def test_ema_teacher_moves_towards_the_student():
     [("constant", 0, 3e-3), ("constant", 99, 3e-3), ("cosine", 0, 3e-3), ("cosine", 50, 1.5e-3), ("cosine", 100, 0.0)],
 )
 def test_learning_rate_schedule(schedule, step, expected):
-    settings = AdaptSettings(steps=100, lr_schedule=schedule)
+    settings = AdaptSettings(steps=100, lr=3e-3, lr_schedule=schedule)
     assert settings.learning_rate_at(step) == pytest.approx(expected, abs=1e-12)
 
 
