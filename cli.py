@@ -369,6 +369,13 @@ def eval_cmd(checkpoint, data_path, hypotheses, steps, aggregate, flip, seed, ba
     help="weight of the optional 2D reprojection term on target clips",
 )
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--device",
+    type=click.Choice(["auto", "cpu", "cuda"]),
+    default="auto",
+    show_default=True,
+    help="where the teacher, the student and the evaluations run (auto: CUDA when PyTorch sees a GPU)",
+)
 @click.option("--resume", is_flag=True, help="continue the run in --out from its last checkpoint")
 @click.option("--ablation", is_flag=True, help="run the five rows of the paper's Table 3 instead of one adaptation")
 @click.option("--quiet", is_flag=True, help="no progress bar")
@@ -393,6 +400,7 @@ def adapt(
     target_batch,
     reproj_weight,
     seed,
+    device,
     resume,
     ablation,
     quiet,
@@ -430,7 +438,9 @@ def adapt(
     _echo_run_dir(out_dir)
     console = Console()
     if not ablation:
-        report = run_adapt(base, src, tgt, out_dir, settings, eval_clips=test, resume=resume, progress=not quiet)
+        report = run_adapt(
+            base, src, tgt, out_dir, settings, eval_clips=test, resume=resume, progress=not quiet, device=device
+        )
         console.print(
             metrics_table(
                 {"before (source only)": report["before"], "after (adapted)": report["after"]},
@@ -442,7 +452,7 @@ def adapt(
         return
     from posynda.ablation import ABLATION_ROWS, run_ablation
 
-    run_ablation(base, src, tgt, test, out_dir, settings, ABLATION_ROWS, console, progress=not quiet)
+    run_ablation(base, src, tgt, test, out_dir, settings, ABLATION_ROWS, console, progress=not quiet, device=device)
 
 
 # ------------------------------------------------------------------------------------- export

@@ -1,6 +1,6 @@
 """Cost of one PoSynDA adaptation step, single- vs multi-hypothesis teacher.
 
-    python -m posynda.bench.adapt_step [--presets tiny] [--hypotheses 1,3,5] [--out DIR]
+    python -m posynda.bench.adapt_step [--presets tiny] [--hypotheses 1,3,5] [--device auto|cpu|cuda] [--out DIR]
 
 Each row runs the real loop body (:func:`posynda.adapt.trainer.adaptation_step`: GPA source pairs,
 teacher sampling with H hypotheses + reprojection selection, student forward/backward with LoRA
@@ -11,7 +11,8 @@ multi-hypothesis selection costs is visible. The step and the teacher are timed 
 Writes ``adapt_step.json`` and ``adapt_step.md`` into ``--out``.
 
 Presets other than the shipped ``tiny`` are measured with random initial weights (speed does not
-depend on them); ``paper`` needs tens of seconds per step on a CPU and belongs on a GPU.
+depend on them); ``paper`` needs tens of seconds per step on a CPU and belongs on a GPU
+(``--presets paper --device cuda``: the step is synchronised before each clock read).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from posynda.bench.latency import time_interleaved, timing_stats
 from posynda.checkpoint import Checkpoint, load_checkpoint
 from posynda.data import load_clips
 from posynda.defaults import default_clips_path, shipped_checkpoint
+from posynda.devices import resolve_device
 from posynda.diffusion import DDIMScheduler, SchedulerConfig
 from posynda.fileio import atomic_write_text
 from posynda.models import PRESETS, build_denoiser
@@ -42,20 +44,29 @@ def _base(preset: str) -> Checkpoint:
     return Checkpoint(model=build_denoiser(PRESETS[preset]).eval(), config=PRESETS[preset], diffusion=SchedulerConfig())
 
 
-def measure(preset: str, hypotheses: int, src, tgt, repeats: int, warmup: int) -> dict:
-    """Median adaptation-step and teacher-only times of ``preset`` with an H-hypothesis teacher."""
+def _synchronised(fn, device: str):
+    """``fn`` followed by a CUDA synchronize when timing on the GPU (kernels launch asynchronously)."""
+    if device != "cuda":
+        return fn
+    return lambda: (fn(), torch.cuda.synchronize())
+
+
+def measure(preset: str, hypotheses: int, src, tgt, repeats: int, warmup: int, device: str = "cpu") -> dict:
+    """Median adaptation-step and teacher-only times of ``preset`` with an H-hypothesis teacher on ``device``."""
     base = _base(preset)
     settings = AdaptSettings(hypotheses=hypotheses)
     torch.manual_seed(0)
-    student = build_student(base, settings)
+    student = build_student(base, settings).to(device)
     optimizer = torch.optim.Adam([p for p in student.parameters() if p.requires_grad], lr=settings.learning_rate)
     scheduler = DDIMScheduler(base.diffusion)
     rng = np.random.default_rng(0)
     t_idx = tgt.pick(rng, settings.target_batch)
     times = time_interleaved(
         {
-            "step": lambda: adaptation_step(student, student, optimizer, scheduler, src, tgt, rng, settings),
-            "teacher": lambda: _pseudo_label_batch(student, scheduler, tgt, t_idx, settings),
+            "step": _synchronised(
+                lambda: adaptation_step(student, student, optimizer, scheduler, src, tgt, rng, settings), device
+            ),
+            "teacher": _synchronised(lambda: _pseudo_label_batch(student, scheduler, tgt, t_idx, settings), device),
         },
         warmup,
         repeats,
@@ -80,7 +91,8 @@ def measure(preset: str, hypotheses: int, src, tgt, repeats: int, warmup: int) -
     }
 
 
-def run(presets=("tiny",), hypotheses=(1, 3, 5), repeats: int = 20, warmup: int = 3) -> dict:
+def run(presets=("tiny",), hypotheses=(1, 3, 5), repeats: int = 20, warmup: int = 3, device: str = "auto") -> dict:
+    device = resolve_device(device)
     source = load_clips(default_clips_path("studio", "train"))
     target = load_clips(default_clips_path("wild", "train")).without_3d()
     rows = []
@@ -88,15 +100,19 @@ def run(presets=("tiny",), hypotheses=(1, 3, 5), repeats: int = 20, warmup: int 
         frames = PRESETS[preset].frames
         src = DomainWindows(source, frames, labelled=True)
         tgt = DomainWindows(target, frames, labelled=False)
-        reps, warm = (repeats, warmup) if preset in ("tiny", "videopose-tiny") else (2, 1)
+        small = preset in ("tiny", "videopose-tiny") or device == "cuda"
+        reps, warm = (repeats, warmup) if small else (2, 1)
         for h in hypotheses:
-            rows.append(measure(preset, h, src, tgt, reps, warm))
+            rows.append(measure(preset, h, src, tgt, reps, warm, device))
     first = rows[0]["step_ms"]
     for row in rows:
         row["x_vs_first"] = round(first / row["step_ms"], 2)
+    machine = f"{platform.machine()} CPU, {torch.get_num_threads()} torch threads"
+    if device == "cuda":
+        machine = f"{torch.cuda.get_device_name()} (CUDA {torch.version.cuda}); host {machine}"
     return {
-        "machine": f"{platform.machine()} CPU, {torch.get_num_threads()} torch threads",
-        "device": "cpu",
+        "machine": machine,
+        "device": device,
         "torch": torch.__version__,
         "rows": rows,
     }
@@ -124,9 +140,11 @@ def main(argv=None) -> None:
     parser.add_argument("--presets", default="tiny")
     parser.add_argument("--hypotheses", default="1,3,5")
     parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda"])
     parser.add_argument("--out", default="bench/results/cpu-2core")
     args = parser.parse_args(argv)
-    result = run(args.presets.split(","), [int(h) for h in args.hypotheses.split(",")], args.repeats)
+    hypotheses = [int(h) for h in args.hypotheses.split(",")]
+    result = run(args.presets.split(","), hypotheses, args.repeats, device=args.device)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out / "adapt_step.json", json.dumps(result, indent=2))

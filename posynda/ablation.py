@@ -13,6 +13,7 @@ from pathlib import Path
 from posynda.adapt.trainer import AdaptSettings, adapt
 from posynda.checkpoint import load_checkpoint
 from posynda.data.clips import ClipSet
+from posynda.devices import resolve_device
 from posynda.evaluate import SamplingSettings, evaluate
 from posynda.fileio import atomic_write_text
 from posynda.report import metrics_markdown, metrics_table
@@ -38,6 +39,7 @@ def run_default_ablation(
     test=None,
     progress: bool = True,
     eval_settings: SamplingSettings = SamplingSettings(),
+    device: str = "auto",
 ) -> dict:
     """:func:`run_ablation` on the given files, each defaulting to the embedded pair: the shipped
     ``studio`` model, ``studio/train`` as source, ``wild/train`` (2D only: any 3D is dropped) as
@@ -45,7 +47,7 @@ def run_default_ablation(
     from posynda.defaults import adaptation_inputs
 
     base, src, tgt, tst = adaptation_inputs(checkpoint, source, target, test)
-    return run_ablation(base, src, tgt, tst, out_dir, settings, rows, console, progress, eval_settings)
+    return run_ablation(base, src, tgt, tst, out_dir, settings, rows, console, progress, eval_settings, device)
 
 
 def run_ablation(
@@ -59,8 +61,9 @@ def run_ablation(
     console,
     progress: bool = True,
     eval_settings: SamplingSettings = SamplingSettings(),
+    device: str = "auto",
 ) -> dict:
-    """Run every ``(name, overrides)`` row (``None`` = the base model, not adapted).
+    """Run every ``(name, overrides)`` row (``None`` = the base model, not adapted) on ``device``.
 
     Writes ``ablation.json`` and ``ablation.md`` into ``out_dir`` and returns the JSON content.
     """
@@ -68,7 +71,7 @@ def run_ablation(
     for k, (name, overrides) in enumerate(rows):
         console.print(f"[bold]{name}[/bold]")
         if overrides is None:
-            metrics = evaluate(load_checkpoint(base_path), test, eval_settings)
+            metrics = evaluate(load_checkpoint(base_path, resolve_device(device)), test, eval_settings)
             metrics.update(trainable_parameters=0, seconds=0.0)
         else:
             row_settings = dataclasses.replace(settings, **overrides)
@@ -81,6 +84,7 @@ def run_ablation(
                 eval_clips=test,
                 eval_settings=eval_settings,
                 progress=progress,
+                device=device,
             )
             metrics = dict(
                 report["after"],

@@ -90,7 +90,12 @@ def test_adapting_an_adapted_model_keeps_its_offset(settings):
     assert _check_merge_matches_adapted(base, settings).config.output_offset
 
 
-def test_adapt_writes_adapter_merged_model_and_reloads(tmp_path, base):
+NEEDS_CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs an NVIDIA GPU (CUDA)")
+
+
+@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=NEEDS_CUDA)])
+def test_adapt_writes_adapter_merged_model_and_reloads(tmp_path, base, device):
+    """On either device the written adapter and merged model load on the CPU and agree."""
     out = tmp_path / "run"
     report = adapt(
         base,
@@ -100,7 +105,9 @@ def test_adapt_writes_adapter_merged_model_and_reloads(tmp_path, base):
         FAST,
         eval_clips=make_clips((15,), seed=4),
         progress=False,
+        device=device,
     )
+    assert np.isfinite(report["after"]["mpjpe"])
     assert {"before", "after", "settings", "trainable_parameters"} <= set(report)
     assert json.loads((out / "metrics.json").read_text())["after"]["mpjpe"] == report["after"]["mpjpe"]
     assert [json.loads(x)["step"] for x in (out / "metrics.jsonl").read_text().splitlines()] == [1, 2, 3]

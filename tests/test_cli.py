@@ -8,6 +8,7 @@ import time
 
 import numpy as np
 import pytest
+import torch
 from click.testing import CliRunner
 
 from posynda.checkpoint import save_checkpoint
@@ -219,6 +220,7 @@ def _bad_adapt_inputs(tmp, data, ckpt, clips):
         "checkpoint-other-architecture": ({"--checkpoint": mismatched}, "architecture"),
         "hypotheses-0": ({"--hypotheses": 0}, "hypotheses"),
         "rank-0": ({"--rank": 0}, "rank"),
+        "cuda-without-gpu": ({"--device": "cuda"}, "CUDA"),
     }
 
 
@@ -231,6 +233,10 @@ def _bad_adapt_inputs(tmp, data, ckpt, clips):
         "checkpoint-other-architecture",
         "hypotheses-0",
         "rank-0",
+        pytest.param(
+            "cuda-without-gpu",
+            marks=pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU"),
+        ),
     ],
 )
 def test_adapt_bad_input_exits_2_and_writes_nothing(files, case):

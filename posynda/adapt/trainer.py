@@ -37,6 +37,7 @@ from posynda.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from posynda.data.clips import ClipSet
 from posynda.data.prepare import fill_missing_keypoints, normalized_keypoints, root_relative_metres
 from posynda.data.windows import window_sequences
+from posynda.devices import resolve_device
 from posynda.diffusion import DDIMScheduler
 from posynda.errors import InputError
 from posynda.evaluate import SamplingSettings, evaluate
@@ -172,9 +173,9 @@ def merged_checkpoint(student: nn.Module, base: Checkpoint, settings: AdaptSetti
     # A base that already carries an offset (an adapted model adapted again) keeps it: the offsets add.
     config = dataclasses.replace(base.config, output_offset=base.config.output_offset or settings.cd_embedding)
     merged = build_denoiser(config)
-    state = {k: v.detach().clone() for k, v in plain.state_dict().items()}
+    state = {k: v.detach().cpu().clone() for k, v in plain.state_dict().items()}
     if settings.cd_embedding:
-        offset = student.offset.detach().clone()
+        offset = student.offset.detach().cpu().clone()
         state["output_offset"] = state["output_offset"] + offset if "output_offset" in state else offset
     merged.load_state_dict(state)
     return Checkpoint(model=merged.eval(), config=config, diffusion=base.diffusion, provenance=provenance)
@@ -212,7 +213,7 @@ def _save_adapter(out_dir: Path, student: nn.Module, settings: AdaptSettings, ba
     if settings.lora:
         inner.save_pretrained(str(adapter))
     if settings.cd_embedding:
-        atomic_write_bytes(adapter / EMBEDDING_FILE, save({"offset": student.offset.detach().contiguous()}))
+        atomic_write_bytes(adapter / EMBEDDING_FILE, save({"offset": student.offset.detach().cpu().contiguous()}))
     info = {
         "base_checkpoint": str(base_path),
         "base_sha256": sha256_file(base_path),
@@ -273,18 +274,24 @@ def _source_pairs(src: DomainWindows, tgt: DomainWindows, rng, settings: AdaptSe
 
 
 def _pseudo_label_batch(teacher, scheduler, tgt: DomainWindows, t_idx, settings) -> np.ndarray:
-    """Teacher pseudo-labels ``[B, T, J, 3]`` (m) of the target windows ``t_idx`` (Eq. 4-5)."""
-    return pseudo_labels(
-        teacher,
-        scheduler,
-        torch.from_numpy(tgt.norm[t_idx]),
-        torch.from_numpy(tgt.detections[t_idx]),
-        torch.from_numpy(tgt.camera[t_idx[:, 0]]),
-        torch.from_numpy(tgt.weights[t_idx]),
-        settings.hypotheses,
-        settings.sampling_steps,
-        settings.selection,
-    ).numpy()
+    """Teacher pseudo-labels ``[B, T, J, 3]`` (m) of the target windows ``t_idx`` (Eq. 4-5), computed
+    on the teacher's device (the reprojection selection runs the Triton kernel there on CUDA)."""
+    device = next(teacher.parameters()).device
+    return (
+        pseudo_labels(
+            teacher,
+            scheduler,
+            torch.from_numpy(tgt.norm[t_idx]).to(device),
+            torch.from_numpy(tgt.detections[t_idx]).to(device),
+            torch.from_numpy(tgt.camera[t_idx[:, 0]]).to(device),
+            torch.from_numpy(tgt.weights[t_idx]).to(device),
+            settings.hypotheses,
+            settings.sampling_steps,
+            settings.selection,
+        )
+        .cpu()
+        .numpy()
+    )
 
 
 def adaptation_step(
@@ -299,8 +306,10 @@ def adaptation_step(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """One optimisation step of Algorithm 1 (l.5-15): GPA source pairs + teacher pseudo-labels -> student.
 
+    Runs on the student's device; the batches are gathered and GPA-placed on the host.
     Returns ``(per_clip [B] MPJPE in m, source clips first, loss)``, both detached.
     """
+    device = next(student.parameters()).device
     inputs, labels = [], []
     if settings.source_batch:
         inputs_s, labels_s = _source_pairs(src, tgt, rng, settings)
@@ -311,8 +320,8 @@ def adaptation_step(
         inputs.append(tgt.norm[t_idx])
         labels.append(_pseudo_label_batch(teacher, scheduler, tgt, t_idx, settings))
     kp, label, flipped = _mirror(rng, settings.flip_prob, np.concatenate(inputs), np.concatenate(labels))
-    kp, label = torch.from_numpy(kp).float(), torch.from_numpy(label).float()
-    t = torch.randint(0, scheduler.config.num_train_timesteps, (len(kp),))
+    kp, label = torch.from_numpy(kp).float().to(device), torch.from_numpy(label).float().to(device)
+    t = torch.randint(0, scheduler.config.num_train_timesteps, (len(kp),)).to(device)
     pred = student(kp, scheduler.add_noise(label, torch.randn_like(label), t), t)  # x0 prediction (Eq. 7-8)
     per_clip = (pred - label).norm(dim=-1).mean(dim=(1, 2))  # MPJPE per clip (Eq. 9)
     loss = per_clip.mean()
@@ -326,7 +335,7 @@ def adaptation_step(
         weight = tgt.weights[t_idx]
         weight[mirrored] = weight[mirrored][..., list(FLIP_PERMUTATION)]
         loss = loss + settings.reproj_weight * reprojection_loss(
-            pred[n:], kp[n:], torch.from_numpy(cam).float(), torch.from_numpy(weight)
+            pred[n:], kp[n:], torch.from_numpy(cam).float().to(device), torch.from_numpy(weight).to(device)
         )
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
@@ -366,8 +375,12 @@ def adapt(
     eval_settings: SamplingSettings = SamplingSettings(),
     resume: bool = False,
     progress: bool = True,
+    device: str = "auto",
 ) -> dict:
     """Adapt the checkpoint at ``base_path`` from ``source`` to the unlabelled ``target``.
+
+    ``device``: "auto" (CUDA when available), "cpu" or "cuda"; the teacher, the student and the
+    evaluations run there, the data stays on the host, and what is written is device-independent.
 
     Writes ``out_dir/adapter/``, ``out_dir/model.safetensors`` (merged), ``out_dir/metrics.jsonl``
     and ``out_dir/metrics.json``; returns the content of the latter (``before``/``after`` when
@@ -381,7 +394,8 @@ def adapt(
     if not source.has_3d:
         raise InputError("source data has no 'joints_3d': adaptation needs a labelled source")
     target = target.without_3d()  # the guarantee: nothing below can read target 3D
-    base = load_checkpoint(base_path)
+    device = resolve_device(device)
+    base = load_checkpoint(base_path, device)
     base_sha = sha256_file(base_path)
     state = _load_resume_state(state_path, settings, base_sha) if resume else None
     frames = base.config.frames
@@ -389,7 +403,7 @@ def adapt(
 
     torch.manual_seed(settings.seed)
     rng = np.random.default_rng(settings.seed)
-    student = build_student(base, settings)
+    student = build_student(base, settings).to(device)
     params = [p for p in student.parameters() if p.requires_grad]
     optimizer = torch.optim.Adam(params, lr=settings.learning_rate)
     ema = EMATeacher(student, settings.ema_decay) if settings.teacher == "ema" else None

@@ -114,11 +114,10 @@ class TorchBackend(Backend):
 
     def __init__(self, path: str | os.PathLike, device: str = "auto"):
         from posynda.checkpoint import load_checkpoint
+        from posynda.devices import resolve_device
         from posynda.export.metadata import runtime_metadata
 
-        if device == "cuda" and not torch.cuda.is_available():
-            raise InputError("--device cuda: PyTorch sees no CUDA device here")
-        dev = "cuda" if device == "cuda" or (device == "auto" and torch.cuda.is_available()) else "cpu"
+        dev = resolve_device(device)
         self.checkpoint = load_checkpoint(path, dev)
         cfg = self.checkpoint.config
         super().__init__(cfg.frames, cfg.joints, self.checkpoint.diffusion, runtime_metadata(self.checkpoint))
