@@ -53,6 +53,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from posynda.devices import resolve_device
 from posynda.models import PRESETS, build_denoiser, count_parameters
 
 BACKENDS = (
@@ -155,7 +156,7 @@ class _Prepared:
         torch.manual_seed(0)
         self.model = build_denoiser(self.cfg).eval()
         self.params = count_parameters(self.model)
-        self.device = "cuda" if torch.cuda.is_available() else "cpu"
+        self.device = resolve_device("auto")
         self.checkpoint = save_checkpoint(tmp / "model.safetensors", self.model, self.cfg, SchedulerConfig())
         meta = runtime_metadata(load_checkpoint(self.checkpoint))
         self.onnx = tmp / "denoiser.onnx"
@@ -179,22 +180,22 @@ class _Prepared:
                 log(f"[latency] {config}: {backend} skipped: {reason}")
 
     # ---- backends: each returns None (ready) or the reason it is skipped
+    def _torch_call(self, module, inputs):
+        """One inference call of ``module`` on ``inputs`` moved to the device, synchronised on CUDA."""
+        args = tuple(x.to(self.device) for x in inputs)
+
+        def fn():
+            with torch.inference_mode():
+                module(*args)
+            if self.device == "cuda":
+                _cuda_sync()
+
+        return fn
+
     def _setup_torch_eager(self):
         model = self.model.to(self.device)
         self.info["torch-eager"] = {"device": self.device, "torch_threads": torch.get_num_threads()}
-
-        def make(batch, inputs):
-            args = tuple(x.to(self.device) for x in inputs)
-
-            def fn():
-                with torch.inference_mode():
-                    model(*args)
-                if self.device == "cuda":
-                    _cuda_sync()
-
-            return fn
-
-        self.runners["torch-eager"] = make
+        self.runners["torch-eager"] = lambda batch, inputs: self._torch_call(model, inputs)
 
     def _setup_torch_compile(self):
         if importlib.util.find_spec("torch._inductor") is None:
@@ -203,14 +204,7 @@ class _Prepared:
         self.info["torch-compile"] = {"device": self.device, "mode": "default", "compile_s": {}}
 
         def make(batch, inputs):
-            args = tuple(x.to(self.device) for x in inputs)
-
-            def fn():
-                with torch.inference_mode():
-                    compiled(*args)
-                if self.device == "cuda":
-                    _cuda_sync()
-
+            fn = self._torch_call(compiled, inputs)
             t0 = time.perf_counter()
             fn()  # compiles for this batch size
             self.info["torch-compile"]["compile_s"][str(batch)] = round(time.perf_counter() - t0, 2)

@@ -40,12 +40,17 @@ def resolve_backend(backend: str, hypotheses: torch.Tensor) -> str:
         if not triton_available():
             raise ValueError("backend='triton' needs the triton package (pip install 'posynda[gpu]')")
         if not hypotheses.is_cuda and not _interpreter_requested():
-            raise ValueError(
-                "backend='triton' needs CUDA tensors: Triton kernels run on NVIDIA GPUs "
-                f"(got {hypotheses.device} tensors); use backend='torch' on CPU, or set TRITON_INTERPRET=1 "
-                "before triton is imported to run the kernel in Triton's interpreter (slow, for correctness tests)"
-            )
+            raise triton_needs_cuda(hypotheses.device)
     return backend
+
+
+def triton_needs_cuda(device) -> ValueError:
+    """The error for Triton on ``device`` tensors without the interpreter (raised here and by the kernel)."""
+    return ValueError(
+        "backend='triton' needs CUDA tensors: Triton kernels run on NVIDIA GPUs "
+        f"(got {device} tensors); use backend='torch' on CPU, or set TRITON_INTERPRET=1 "
+        "before triton is imported to run the kernel in Triton's interpreter (slow, for correctness tests)"
+    )
 
 
 def _interpreter_requested() -> bool:

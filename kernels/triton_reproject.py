@@ -30,6 +30,8 @@ import torch
 import triton
 import triton.language as tl
 
+from posynda.kernels import triton_needs_cuda
+
 MODE_CODES = {"joint": 0, "frame": 1, "none": 2}
 UNDISTORT_ITERATIONS = 20  # camera.undistort_image_plane's default
 UNDISTORT_ITERATIONS_FP64 = 4  # the last ones, in fp64 (the fp32 ones get within a few ulp of the fixed point)
@@ -301,11 +303,7 @@ def _check(hypotheses, keypoints_2d, intrinsics, mode, mask, translation):
     if h < 1:
         raise ValueError("hypotheses must hold at least one hypothesis (H >= 1)")
     if not hypotheses.is_cuda and not interpreter_enabled():
-        raise ValueError(
-            "backend='triton' needs CUDA tensors: Triton kernels run on NVIDIA GPUs "
-            f"(got {hypotheses.device} tensors); use backend='torch' on CPU, or set TRITON_INTERPRET=1 "
-            "before triton is imported to run the kernel in Triton's interpreter (slow, for correctness tests)"
-        )
+        raise triton_needs_cuda(hypotheses.device)
     if not hypotheses.is_cuda and hypotheses.dtype == torch.bfloat16:
         raise ValueError("bfloat16 is not supported by the Triton interpreter; use fp32 or fp16 on CPU")
 

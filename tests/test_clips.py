@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from posynda.data import FORMAT, ClipSet, concatenate, load_clips, save_clips
+from posynda.data.clips import validate
 from posynda.errors import InputError
 from tests.conftest import make_clips
 
@@ -108,3 +109,12 @@ def test_npz_object_arrays_are_refused(tmp_path, clips):
     path.write_bytes(buffer.getvalue())
     with pytest.raises(InputError):
         load_clips(path)
+
+
+@pytest.mark.parametrize("fps,name", [(None, None), (30.0, "cam0")])
+def test_single_sequence_is_a_valid_one_sequence_clipset(fps, name):
+    kp = np.random.default_rng(0).uniform(0, 500, (12, 17, 2))
+    clips = validate(ClipSet.single_sequence(kp, [900, 900, 320, 240, 0, 0, 0, 0, 0], (640, 480), fps=fps, name=name))
+    assert clips.num_sequences == 1 and clips.num_frames == 12 and clips.keypoints_2d.dtype == np.float32
+    assert clips.image_size.tolist() == [[640, 480]] and (clips.seq_index == 0).all()
+    assert (clips.fps is None) == (fps is None) and (clips.seq_name is None) == (name is None)

@@ -51,6 +51,23 @@ class ClipSet:
     seq_name: np.ndarray | None = None
     valid: np.ndarray | None = None
 
+    @classmethod
+    def single_sequence(
+        cls, keypoints_2d, intrinsics, image_size, confidence=None, fps: float | None = None, name: str | None = None
+    ) -> "ClipSet":
+        """One unlabelled sequence: ``keypoints_2d [N, 17, 2]`` px, ``intrinsics`` 9 floats,
+        ``image_size`` (width, height), optional ``confidence [N, 17]``, frame rate and name."""
+        keypoints_2d = np.asarray(keypoints_2d, np.float32)
+        return cls(
+            keypoints_2d=keypoints_2d,
+            seq_index=np.zeros(len(keypoints_2d), np.int32),
+            camera=np.asarray(intrinsics, np.float32).reshape(1, 9),
+            image_size=np.array([[int(image_size[0]), int(image_size[1])]], np.int32),
+            confidence=confidence,
+            fps=None if fps is None else np.array([fps], np.float32),
+            seq_name=None if name is None else np.array([str(name)]),
+        )
+
     @property
     def num_frames(self) -> int:
         return int(self.keypoints_2d.shape[0])

@@ -81,15 +81,7 @@ def _json_sequence(obj: dict, source: str) -> tuple[ClipSet, str | None]:
         conf = np.asarray(conf, dtype=np.float32)
         if conf.shape != kp.shape[:2]:
             raise InputError(f"{source}: 'confidence' has shape {list(conf.shape)}, expected {list(kp.shape[:2])}")
-    clips = ClipSet(
-        keypoints_2d=kp,
-        seq_index=np.zeros(len(kp), np.int32),
-        camera=cam.reshape(1, 9),
-        image_size=np.array([[w, h]], np.int32),
-        confidence=conf,
-        fps=None if obj.get("fps") is None else np.array([obj["fps"]], np.float32),
-        seq_name=np.array([str(obj.get("name", "seq000"))]),
-    )
+    clips = ClipSet.single_sequence(kp, cam, (w, h), conf, fps=obj.get("fps"), name=obj.get("name", "seq000"))
     return clips, obj.get("joint_order")
 
 

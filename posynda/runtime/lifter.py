@@ -148,13 +148,5 @@ class Lifter:
         from posynda.runtime.inputs import default_intrinsics
 
         w, h = int(image_size[0]), int(image_size[1])
-        cam = default_intrinsics(w, h) if intrinsics is None else np.asarray(intrinsics, np.float32)
-        keypoints_2d = np.asarray(keypoints_2d, np.float32)
-        clips = ClipSet(
-            keypoints_2d=keypoints_2d,
-            seq_index=np.zeros(len(keypoints_2d), np.int32),
-            camera=cam.reshape(1, 9),
-            image_size=np.array([[w, h]], np.int32),
-            confidence=confidence,
-        )
-        return self.lift(clips, settings)
+        cam = default_intrinsics(w, h) if intrinsics is None else intrinsics
+        return self.lift(ClipSet.single_sequence(keypoints_2d, cam, (w, h), confidence), settings)
