@@ -1,40 +1,38 @@
 """Cost of one PoSynDA adaptation step, single- vs multi-hypothesis teacher.
 
-    python -m posynda.bench.adapt_step [--presets tiny] [--hypotheses 1,3,5] [--device auto|cpu|cuda] [--out DIR]
+    posynda bench adapt-step [--presets tiny] [--hypotheses 1,3,5] [--device auto|cpu|cuda] [--out DIR] [--save]
 
-Each row runs the real loop body (:func:`posynda.adapt.trainer.adaptation_step`: GPA source pairs,
+Each row runs the real loop body (:func:`posynda.adapt.adaptation_step`: GPA source pairs,
 teacher sampling with H hypotheses + reprojection selection, student forward/backward with LoRA
 and the cross-dataset embedding, Adam) on the embedded studio -> wild pair with the default batch
 (24 source + 8 target clips). The teacher alone is timed as well, so the share of the step that
-multi-hypothesis selection costs is visible. The step and the teacher are timed interleaved and 3-sigma clipped
-(``posynda.bench.latency``). Ratios are against the first row of the same run.
-Writes ``adapt_step.json`` and ``adapt_step.md`` into ``--out``.
+multi-hypothesis selection costs is visible. The step and the teacher are timed interleaved,
+synchronised and 3-sigma clipped (:mod:`posynda.bench.timing`). Ratios are against the first row of
+the same run.
 
 Presets other than the shipped ``tiny`` are measured with random initial weights (speed does not
 depend on them); ``paper`` needs tens of seconds per step on a CPU and belongs on a GPU
-(``--presets paper --device cuda``: the step is synchronised before each clock read).
+(``--presets paper --device cuda``).
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
-import json
-import platform
-from pathlib import Path
 
 import numpy as np
 import torch
 
-from posynda.adapt.trainer import AdaptSettings, DomainWindows, _pseudo_label_batch, adaptation_step, build_student
-from posynda.bench.latency import time_interleaved, timing_stats
+from posynda.adapt import AdaptSettings, adaptation_step, build_student, domain_sampler, teacher_labels
+from posynda.bench.timing import time_calls, timing_stats
 from posynda.checkpoint import Checkpoint, load_checkpoint
 from posynda.data import load_clips
 from posynda.defaults import default_clips_path, shipped_checkpoint
-from posynda.devices import resolve_device
+from posynda.devices import Device, resolve_device
 from posynda.diffusion import DDIMScheduler, SchedulerConfig
-from posynda.fileio import atomic_write_text
+from posynda.environment import machine_info
+from posynda.errors import InputError
 from posynda.models import PRESETS, build_denoiser
+from posynda.report import markdown_table
 
 
 def _base(preset: str) -> Checkpoint:
@@ -42,13 +40,6 @@ def _base(preset: str) -> Checkpoint:
         return load_checkpoint(shipped_checkpoint())
     torch.manual_seed(0)
     return Checkpoint(model=build_denoiser(PRESETS[preset]).eval(), config=PRESETS[preset], diffusion=SchedulerConfig())
-
-
-def _synchronised(fn, device: str):
-    """``fn`` followed by a CUDA synchronize when timing on the GPU (kernels launch asynchronously)."""
-    if device != "cuda":
-        return fn
-    return lambda: (fn(), torch.cuda.synchronize())
 
 
 def measure(preset: str, hypotheses: int, src, tgt, repeats: int, warmup: int, device: str = "cpu") -> dict:
@@ -61,15 +52,14 @@ def measure(preset: str, hypotheses: int, src, tgt, repeats: int, warmup: int, d
     scheduler = DDIMScheduler(base.diffusion)
     rng = np.random.default_rng(0)
     t_idx = tgt.pick(rng, settings.target_batch)
-    times = time_interleaved(
+    times = time_calls(
         {
-            "step": _synchronised(
-                lambda: adaptation_step(student, student, optimizer, scheduler, src, tgt, rng, settings), device
-            ),
-            "teacher": _synchronised(lambda: _pseudo_label_batch(student, scheduler, tgt, t_idx, settings), device),
+            "step": lambda: adaptation_step(student, student, optimizer, scheduler, src, tgt, rng, settings),
+            "teacher": lambda: teacher_labels(student, scheduler, tgt, t_idx, settings),
         },
         warmup,
         repeats,
+        device,
     )
     clips = settings.source_batch + settings.target_batch
     step = timing_stats(times["step"], clips, base.config.frames)
@@ -91,15 +81,19 @@ def measure(preset: str, hypotheses: int, src, tgt, repeats: int, warmup: int, d
     }
 
 
-def run(presets=("tiny",), hypotheses=(1, 3, 5), repeats: int = 20, warmup: int = 3, device: str = "auto") -> dict:
+def run(presets=("tiny",), hypotheses=(1, 3, 5), repeats: int = 20, warmup: int = 3, device: Device = "auto") -> dict:
+    """``{"machine", "device", "rows"}``: :func:`measure` per preset and H (ratios against the first row)."""
+    unknown = [p for p in presets if p not in PRESETS]
+    if unknown or not presets:
+        raise InputError(f"--presets: unknown preset(s) {unknown}; choose from {', '.join(PRESETS)}")
     device = resolve_device(device)
     source = load_clips(default_clips_path("studio", "train"))
     target = load_clips(default_clips_path("wild", "train")).without_3d()
     rows = []
     for preset in presets:
         frames = PRESETS[preset].frames
-        src = DomainWindows(source, frames, labelled=True)
-        tgt = DomainWindows(target, frames, labelled=False)
+        src = domain_sampler(source, frames, labelled=True)
+        tgt = domain_sampler(target, frames, labelled=False)
         small = preset in ("tiny", "videopose-tiny") or device == "cuda"
         reps, warm = (repeats, warmup) if small else (2, 1)
         for h in hypotheses:
@@ -107,51 +101,19 @@ def run(presets=("tiny",), hypotheses=(1, 3, 5), repeats: int = 20, warmup: int 
     first = rows[0]["step_ms"]
     for row in rows:
         row["x_vs_first"] = round(first / row["step_ms"], 2)
-    machine = f"{platform.machine()} CPU, {torch.get_num_threads()} torch threads"
-    if device == "cuda":
-        machine = f"{torch.cuda.get_device_name()} (CUDA {torch.version.cuda}); host {machine}"
-    return {
-        "machine": machine,
-        "device": device,
-        "torch": torch.__version__,
-        "rows": rows,
-    }
+    return {"machine": machine_info(), "device": device, "rows": rows}
 
 
 def markdown(result: dict) -> str:
-    lines = [
-        f"Machine: {result['machine']}; torch {result['torch']}.",
-        "",
-        "| preset | H | T | clips/step (src+tgt) | step ms (median) | p90 ms | teacher ms | teacher share "
-        "| steps/s | frames/s | speed vs first |",
-        "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for r in result["rows"]:
-        lines.append(
-            f"| {r['preset']} | {r['hypotheses']} | {r['frames']} | {r['source_batch']}+{r['target_batch']} "
-            f"| {r['step_ms']:.1f} | {r['step_p90_ms']:.1f} | {r['teacher_ms']:.1f} | {100 * r['teacher_share']:.0f} % "
-            f"| {r['steps_per_s']:.2f} | {r['frames_per_s']:.0f} | {r['x_vs_first']:.2f} |"
-        )
-    return "\n".join(lines) + "\n"
-
-
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--presets", default="tiny")
-    parser.add_argument("--hypotheses", default="1,3,5")
-    parser.add_argument("--repeats", type=int, default=20)
-    parser.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda"])
-    parser.add_argument("--out", default="bench/results/cpu-2core")
-    args = parser.parse_args(argv)
-    hypotheses = [int(h) for h in args.hypotheses.split(",")]
-    result = run(args.presets.split(","), hypotheses, args.repeats, device=args.device)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out / "adapt_step.json", json.dumps(result, indent=2))
-    table = markdown(result)
-    atomic_write_text(out / "adapt_step.md", table)
-    print(table)
-
-
-if __name__ == "__main__":
-    main()
+    m = result["machine"]
+    where = f"{m['gpu']} (CUDA {m['cuda_version']}), host " if result["device"] == "cuda" else ""
+    header = f"Machine: {where}{m['cpu']}, {m['torch_threads']} torch threads; torch {m['versions'].get('torch')}.\n\n"
+    headers = ["preset", "H", "T", "clips/step (src+tgt)", "step ms (median)", "p90 ms", "teacher ms", "teacher share",
+               "steps/s", "frames/s", "speed vs first"]  # fmt: skip
+    rows = [
+        [r["preset"], r["hypotheses"], r["frames"], f"{r['source_batch']}+{r['target_batch']}", f"{r['step_ms']:.1f}",
+         f"{r['step_p90_ms']:.1f}", f"{r['teacher_ms']:.1f}", f"{100 * r['teacher_share']:.0f} %",
+         f"{r['steps_per_s']:.2f}", f"{r['frames_per_s']:.0f}", f"{r['x_vs_first']:.2f}"]
+        for r in result["rows"]
+    ]  # fmt: skip
+    return header + markdown_table(headers, rows, align="lrrlrrrrrrr")

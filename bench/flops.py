@@ -43,10 +43,21 @@ from decimal import ROUND_DOWN, Decimal
 
 import torch
 from torch import nn
+from torch._subclasses.fake_tensor import FakeTensorMode
+from torch.nn.attention import SDPBackend, sdpa_kernel
+from torch.utils.flop_counter import FlopCounterMode
 
+try:  # a private API: the attention-op recorder is skipped where it moved
+    from torch.utils._python_dispatch import TorchDispatchMode
+except ImportError:  # pragma: no cover
+    TorchDispatchMode = None
+
+from posynda.adapt.embedding import CrossDatasetEmbedding
+from posynda.adapt.lora import add_lora
 from posynda.errors import InputError
-from posynda.models import PRESETS, build_denoiser, count_parameters
+from posynda.models import PRESETS, build_denoiser, count_parameters, example_inputs
 from posynda.models.layers import Attention
+from posynda.report import markdown_table
 
 GIGA = 10**9
 
@@ -103,19 +114,8 @@ def _group(name: str) -> str:
     return "temporal convolutions" if "blocks" in name else name
 
 
-def example_inputs(frames: int, joints: int = 17, batch: int = 1):
-    """Zero inputs of the denoiser contract (created inside the caller's FakeTensorMode)."""
-    return (
-        torch.zeros(batch, frames, joints, 2),
-        torch.zeros(batch, frames, joints, 3),
-        torch.zeros(batch, dtype=torch.long),
-    )
-
-
 @contextlib.contextmanager
 def _fake():
-    from torch._subclasses.fake_tensor import FakeTensorMode
-
     with FakeTensorMode(allow_non_fake_inputs=True), torch.no_grad():
         yield
 
@@ -153,7 +153,7 @@ def linear_flops(model: nn.Module, frames: int, joints: int = 17, batch: int = 1
             handles.append(module.register_forward_hook(on_attention))
     try:
         with _fake():
-            model(*example_inputs(frames, joints, batch))
+            model(*example_inputs(batch, frames, joints))
     finally:
         for handle in handles:
             handle.remove()
@@ -172,9 +172,7 @@ def _prod(values) -> int:
 
 def _attention_ops_recorder():
     """A dispatch mode recording which aten attention ops run (None if the private API moved)."""
-    try:
-        from torch.utils._python_dispatch import TorchDispatchMode
-    except ImportError:  # pragma: no cover
+    if TorchDispatchMode is None:  # pragma: no cover
         return None
 
     class Recorder(TorchDispatchMode):
@@ -196,14 +194,11 @@ def torch_flops(model: nn.Module, frames: int, joints: int = 17, batch: int = 1,
     ``math=True`` forces the math SDPA backend (attention matmuls counted as ``bmm``); ``False``
     keeps the default dispatch of CPU tensors, whose fused SDPA kernel FlopCounterMode does not count.
     """
-    from torch.nn.attention import SDPBackend, sdpa_kernel
-    from torch.utils.flop_counter import FlopCounterMode
-
     counter = FlopCounterMode(display=False)
     recorder = _attention_ops_recorder()
     backend = sdpa_kernel(SDPBackend.MATH) if math else contextlib.nullcontext()
     with _fake():
-        inputs = example_inputs(frames, joints, batch)
+        inputs = example_inputs(batch, frames, joints)
         with backend, counter, recorder or contextlib.nullcontext():
             model(*inputs)
     ops = {str(op): int(n) for op, n in counter.get_flop_counts().get("Global", {}).items()}
@@ -234,9 +229,6 @@ def count_flops(
     """Parameters and FLOPs of ``config`` (a preset name): base model, + LoRA rank ``rank``,
     + cross-dataset embedding, ``hypotheses`` hypotheses, one inference of ``steps`` x ``hypotheses``
     (x 2 with ``flip``) evaluations. Returns a JSON-able dict; ``rows`` is the printed table."""
-    from posynda.adapt.embedding import CrossDatasetEmbedding
-    from posynda.adapt.lora import add_lora
-
     if config not in PRESETS:
         raise InputError(f"unknown config {config!r}; choose one of {', '.join(PRESETS)}")
     for name, value in (("--hypotheses", hypotheses), ("--steps", steps), ("--rank", rank)):
@@ -400,11 +392,11 @@ def markdown(result: dict) -> str:
         "time MLP, blocks, head, LoRA A/B), attention QK^T / AV excluded. Counted on fake tensors (no compute), torch "
         f"{result['torch']}.",
         "",
-        "| quantity | posynda (counted) | exact | paper |",
-        "|---|---:|---:|---:|",
+        markdown_table(
+            ["quantity", "posynda (counted)", "exact", "paper"],
+            [[r["quantity"], r["value"], r["exact"], r["paper"] or "–"] for r in result["rows"]],
+        ),
     ]
-    for row in result["rows"]:
-        lines.append(f"| {row['quantity']} | {row['value']} | {row['exact']} | {row['paper'] or '–'} |")
     if ref and not (ref["comparable"]["rank"] and ref["comparable"]["hypotheses"]):
         lines += ["", "Paper column: Table 3 is for r = 4 and H = 3; other settings show Table 7 where it applies."]
     if result["lora_error"]:
@@ -413,26 +405,26 @@ def markdown(result: dict) -> str:
         "",
         f"One inference: {inf['formula']} = {inf['evaluations']} evaluations.",
         "",
-        "| model | GFLOPs, paper convention | GFLOPs incl. attention |",
-        "|---|---:|---:|",
-        f"| deployed (LoRA merged, offset folded) | {gflops(inf['deployed_paper_flops'])} "
-        f"| {gflops(inf['deployed_full_flops'])} |",
     ]
+    models = [["deployed (LoRA merged, offset folded)", "deployed"]]
     if not result["lora_error"]:
-        lines.append(
-            f"| adapters unmerged (r = {s['rank']}) | {gflops(inf['unmerged_paper_flops'])} "
-            f"| {gflops(inf['unmerged_full_flops'])} |"
+        models.append([f"adapters unmerged (r = {s['rank']})", "unmerged"])
+    lines.append(
+        markdown_table(
+            ["model", "GFLOPs, paper convention", "GFLOPs incl. attention"],
+            [[name, gflops(inf[f"{key}_paper_flops"]), gflops(inf[f"{key}_full_flops"])] for name, key in models],
         )
+    )
     variant, label = ("baseline", "base model") if result["lora_error"] else ("lora_cd", f"LoRA r = {s['rank']}")
     lines += [
         "",
         f"Per-group breakdown of one evaluation ({label}), GFLOPs:",
         "",
-        "| layer group | GFLOPs |",
-        "|---|---:|",
+        markdown_table(
+            ["layer group", "GFLOPs"],
+            [[g, truncate(Decimal(f) / GIGA, 4)] for g, f in result["per_evaluation"][variant]["groups"].items()],
+        ),
     ]
-    for group, flops in result["per_evaluation"][variant]["groups"].items():
-        lines.append(f"| {group} | {truncate(Decimal(flops) / GIGA, 4)} |")
     default_ops = result["per_evaluation"]["baseline"]["torch_default"]["attention_ops"]
     if default_ops:
         lines += [

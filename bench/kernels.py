@@ -1,13 +1,14 @@
 """reproject_select: the fused Triton kernel vs the PyTorch reference vs torch.compile of the reference.
 
-    python -m posynda.bench.kernels [--out DIR] [--quick] [--compile/--no-compile] [--max-call-s S] [--threads T]
+    posynda bench kernels [--quick] [--compile/--no-compile] [--threads T] [--out DIR] [--save]
 
 For N frames x H hypotheses x J = 17 joints (mode "joint", fp32 hypotheses, per-frame distorted
 intrinsics, float confidences, ~5 % missing keypoints, translation solved): the median time of a
-call (CUDA events on a GPU after warm-up and autotuning; perf_counter on a CPU), the effective
+call (:func:`posynda.bench.timing.time_calls`: CUDA events on a GPU after warm-up and autotuning;
+perf_counter on a CPU), the effective
 bandwidth (each input read once + each output written once, from the dtypes and shapes) and its
 share of the device's copy bandwidth, measured in the same run (a large device-to-device
-``.copy_()``: 2 x bytes / time). Writes ``kernels.json`` and ``kernels.md`` into ``--out``.
+``.copy_()``: 2 x bytes / time).
 
 Without CUDA the Triton rows are skipped (the interpreter is for correctness only), and calls whose
 time, extrapolated from the smaller sizes, exceeds ``--max-call-s`` are skipped with that reason,
@@ -16,19 +17,16 @@ so a full CPU run stays within a few minutes.
 
 from __future__ import annotations
 
-import argparse
-import importlib.metadata
-import json
-import os
-import platform
 import statistics
 import time
-from pathlib import Path
 
 import torch
 
-from posynda.kernels import reproject_select, resolve_backend
-from posynda.kernels.reference import reproject_select_reference
+from posynda.bench.timing import time_calls
+from posynda.devices import resolve_device
+from posynda.environment import cpu_model, load_average, machine_info
+from posynda.hypotheses import reproject_select, reproject_select_reference, resolve_backend
+from posynda.report import markdown_table
 
 SIZES = (1_024, 16_384, 262_144)
 QUICK_SIZES = (1_024, 16_384)
@@ -41,7 +39,6 @@ COMPILE_OFF_CPU = (
     "off on CPU by default: compiling the reference took ~1 min on the 2-core machine and ran no faster "
     "than eager (measured at N=16k, H=20); pass --compile to include it"
 )
-BACKENDS = ("triton", "torch", "torch.compile")
 
 
 def make_inputs(n: int, h: int, j: int = JOINTS, device="cpu", seed: int = 0) -> dict:
@@ -70,7 +67,7 @@ def make_inputs(n: int, h: int, j: int = JOINTS, device="cpu", seed: int = 0) ->
 def io_bytes(n: int, h: int, j: int = JOINTS, mode: str = "joint", hyp_itemsize: int = 4) -> int:
     """Bytes a perfect kernel moves: every input read once, every output written once."""
     inputs = n * h * j * 3 * hyp_itemsize + n * j * 2 * 4 + n * 9 * 4 + n * j * 4  # hyp, kp, intrinsics, mask
-    index = {"joint": n * j * 8, "frame": n * 8, "none": 0}[mode]
+    index = {"joint": n * j * 8, "frame": n * 8, "mean": 0}[mode]
     outputs = n * j * 3 * hyp_itemsize + index + n * h * j * 4 + n * h * 3 * 4  # selected, index, error, t
     return inputs + outputs
 
@@ -80,80 +77,20 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def time_calls(fn, device: torch.device, warmup: int, repeats: int) -> list[float]:
-    """Seconds per call: CUDA events on a GPU (one sync at the end), perf_counter on a CPU."""
-    for _ in range(warmup):
-        fn()
-    _sync(device)
-    if device.type == "cuda":
-        events = [(torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)) for _ in range(repeats)]
-        for start, end in events:
-            start.record()
-            fn()
-            end.record()
-        torch.cuda.synchronize(device)
-        return [start.elapsed_time(end) / 1000 for start, end in events]
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return times
-
-
 def copy_bandwidth(device: torch.device, quick: bool = False) -> dict:
     """Device-to-device ``dst.copy_(src)`` of a large fp32 tensor: GB/s = 2 x bytes / median time."""
     size_mib = 256 if device.type == "cuda" else 64 if quick else 128  # well above the last-level cache
     numel = size_mib * 2**20 // 4
     src = torch.ones(numel, dtype=torch.float32, device=device)
     dst = torch.empty_like(src)
-    times = time_calls(lambda: dst.copy_(src), device, warmup=3, repeats=50 if device.type == "cuda" else 10)
-    seconds = statistics.median(times)
+    times = time_calls({"copy": lambda: dst.copy_(src)}, 3, 50 if device.type == "cuda" else 10, device)["copy"]
+    seconds = statistics.median(times) / 1000
     return {"bytes": 2 * numel * 4, "median_ms": seconds * 1000, "gbs": 2 * numel * 4 / seconds / 1e9}
 
 
-def machine_info(device: torch.device) -> dict:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu)
-    except OSError:
-        pass
-    try:
-        triton_version = importlib.metadata.version("triton")
-    except importlib.metadata.PackageNotFoundError:
-        triton_version = None
-    info = {
-        "machine": platform.node(),
-        "platform": platform.platform(),
-        "cpu": cpu,
-        "cpu_count": os.cpu_count(),
-        "torch_threads": torch.get_num_threads(),
-        "torch": torch.__version__,
-        "triton": triton_version,
-        "device": str(device),
-        "device_name": cpu,
-        "load_average_1min": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
-    }
-    if device.type == "cuda":
-        props = torch.cuda.get_device_properties(device)
-        info.update(device_name=props.name, cuda=torch.version.cuda, memory_gib=round(props.total_memory / 2**30, 1))
-    return info
-
-
-def default_device() -> torch.device:
-    return torch.device("cuda", torch.cuda.current_device()) if torch.cuda.is_available() else torch.device("cpu")
-
-
-def default_out_dir(device: str | torch.device | None = None) -> Path:
-    """``bench/results/<device tag>`` under the current directory, e.g. ``cpu-2core`` or ``nvidia-h100-80gb-hbm3``."""
-    device = torch.device(device) if device is not None else default_device()
-    if device.type == "cuda":
-        tag = "".join(ch if ch.isalnum() else "-" for ch in torch.cuda.get_device_name(device).lower()).strip("-")
-        tag = "-".join(part for part in tag.split("-") if part)
-    else:
-        tag = f"cpu-{os.cpu_count()}core"
-    return Path("bench") / "results" / tag
+def device_name(device: torch.device) -> str:
+    """The GPU's name for a CUDA device, else the CPU model."""
+    return torch.cuda.get_device_name(device) if device.type == "cuda" else cpu_model()
 
 
 def _backend_fns(device: torch.device, use_compile: bool | None) -> tuple[dict, dict]:
@@ -200,7 +137,7 @@ def run(
         log: progress lines (``print`` by default; None for silence).
     """
     log = log or (lambda *_: None)
-    device = torch.device(device) if device is not None else default_device()
+    device = torch.device(device if device is not None else resolve_device("auto"))
     if device.type == "cuda" and device.index is None:
         device = torch.device("cuda", torch.cuda.current_device())
     on_gpu = device.type == "cuda"
@@ -209,7 +146,7 @@ def run(
         max_call_s = 60.0 if on_gpu else 5.0 if quick else 20.0
     cell_budget_s = 0.5 if on_gpu else 1.0 if quick else 3.0
     max_repeats = 200 if on_gpu else 5 if quick else 20
-    info = machine_info(device)
+    info = {**machine_info(), "device": str(device), "device_name": device_name(device)}
     copy = copy_bandwidth(device, quick)
     log(f"{info['device_name']}: copy bandwidth {copy['gbs']:.1f} GB/s")
     fns, skipped = _backend_fns(device, use_compile)
@@ -235,7 +172,8 @@ def run(
                     first = time.perf_counter() - t0
                     repeats = int(max(1, min(max_repeats, cell_budget_s / max(first, 1e-6))))
                     warmup = 2 if on_gpu else 0 if first > 2.0 else 1
-                    times = time_calls(lambda fn=fn, inputs=inputs: fn(inputs, mode), device, warmup, repeats)
+                    calls = {name: lambda fn=fn, inputs=inputs: fn(inputs, mode)}
+                    times = [ms / 1000 for ms in time_calls(calls, warmup, repeats, device)[name]]
                 except Exception as exc:  # noqa: BLE001 - report the failure and keep measuring the rest
                     row.update(status="failed", reason=f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
                     rows.append(row)
@@ -276,24 +214,19 @@ def run(
         "max_call_s": max_call_s,
         "timer": "CUDA events, median" if on_gpu else "time.perf_counter, median",
     }
-    if hasattr(os, "getloadavg"):
-        info["load_average_1min_end"] = round(os.getloadavg()[0], 2)
+    info["load_average_1min_end"] = load_average()
     return {"machine": info, "settings": settings, "copy": copy, "skipped": skipped, "rows": rows}
 
 
 def markdown(result: dict) -> str:
     info, copy = result["machine"], result["copy"]
-    versions = f"torch {info['torch']}" + (f", triton {info['triton']}" if info["triton"] else ", triton not installed")
+    versions = ", ".join(f"{k} {v}" for k, v in info["versions"].items() if k in ("torch", "triton"))
     lines = [
         "# reproject_select benchmark",
         "",
-        f"Machine `{info['machine']}`: {info['device_name']} ({info['device']}), {info['cpu_count']} CPU cores, "
-        f"{info['torch_threads']} torch threads; {versions}."
-        + (
-            f" Load average {info['load_average_1min']} at the start, {info.get('load_average_1min_end')} at the end."
-            if info.get("load_average_1min") is not None
-            else ""
-        ),
+        f"{info['device_name']} ({info['device']}), {info['cpu_count']} CPU cores, {info['torch_threads']} torch "
+        f"threads; {versions or 'torch'}{'' if 'triton' in info['versions'] else ', triton not installed'}. "
+        f"Load average {info['load_average_1min']} at the start, {info.get('load_average_1min_end')} at the end.",
         f"Mode `{result['settings']['mode']}`, J = {result['settings']['joints']}, fp32 hypotheses, per-frame "
         "distorted intrinsics, float confidences, 5 % missing keypoints, translation solved. Median of the timed "
         f"runs ({result['settings']['timer']}).",
@@ -301,52 +234,18 @@ def markdown(result: dict) -> str:
         f"**{copy['gbs']:.1f} GB/s**. GB/s = (inputs read once + outputs written once) / time.",
         "",
     ]
-    for name, reason in result["skipped"].items():
-        lines.append(f"- `{name}` skipped: {reason}")
+    lines += [f"- `{name}` skipped: {reason}" for name, reason in result["skipped"].items()]
     if result["skipped"]:
         lines.append("")
-    lines += [
-        "| N | H | backend | median ms | GB/s | % of copy BW | x vs torch | runs |",
-        "|---:|---:|---|---:|---:|---:|---:|---:|",
-    ]
+    rows = []
     for r in result["rows"]:
         if r["status"] != "ok":
-            lines.append(f"| {r['n']:,} | {r['h']} | {r['backend']} | {r['status']}: {r['reason']} | | | | |")
+            rows.append([f"{r['n']:,}", r["h"], r["backend"], f"{r['status']}: {r['reason']}", "", "", "", ""])
             continue
         speedup = f"{r['speedup_vs_torch']:.2f}" if "speedup_vs_torch" in r else ""
-        lines.append(
-            f"| {r['n']:,} | {r['h']} | {r['backend']} | {r['median_ms']:.3f} | {r['gbs']:.2f} | "
-            f"{r['pct_copy']:.1f} | {speedup} | {r['repeats']} |"
-        )
-    return "\n".join(lines) + "\n"
-
-
-def write(result: dict, out_dir: str | os.PathLike) -> tuple[Path, Path]:
-    """Write ``kernels.json`` and ``kernels.md`` into ``out_dir``; returns their paths."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    json_path, md_path = out / "kernels.json", out / "kernels.md"
-    json_path.write_text(json.dumps(result, indent=2) + "\n")
-    md_path.write_text(markdown(result))
-    return json_path, md_path
-
-
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default=None, help="output directory (default: bench/results/<device tag>)")
-    parser.add_argument("--quick", action="store_true", help="N in {1k, 16k} on a CPU, fewer repeats")
-    parser.add_argument("--compile", dest="use_compile", action=argparse.BooleanOptionalAction, default=None)
-    parser.add_argument("--max-call-s", type=float, default=None, help="skip calls extrapolated to take longer")
-    parser.add_argument("--device", default=None, help="cuda, cuda:1 or cpu (default: cuda when available)")
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
-    args = parser.parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    result = run(args.device, quick=args.quick, use_compile=args.use_compile, max_call_s=args.max_call_s)
-    json_path, md_path = write(result, args.out or default_out_dir(result["machine"]["device"]))
-    print(markdown(result))
-    print(f"wrote {json_path} and {md_path}")
-
-
-if __name__ == "__main__":
-    main()
+        rows.append(
+            [f"{r['n']:,}", r["h"], r["backend"], f"{r['median_ms']:.3f}", f"{r['gbs']:.2f}", f"{r['pct_copy']:.1f}",
+             speedup, r["repeats"]]
+        )  # fmt: skip
+    headers = ["N", "H", "backend", "median ms", "GB/s", "% of copy BW", "x vs torch", "runs"]
+    return "\n".join(lines) + "\n" + markdown_table(headers, rows, align="rrlrrrrr")

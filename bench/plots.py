@@ -1,9 +1,9 @@
-"""PNG figures of benchmark results (matplotlib, imported lazily; ``pip install 'posynda[dev]'``).
+"""PNG figures of benchmark results (matplotlib, imported on use; ``pip install 'posynda[viz]'``).
 
 - :func:`plot_latency`: median latency vs batch size, one line per backend, one panel per config,
   from a ``latency.json`` (``posynda.bench.latency``).
 - :func:`plot_ablation`: MPJPE per row of the paper's Table 3 ablation, from an ``ablation.json``
-  (``posynda.ablation.run_ablation``), the baseline's value drawn as a dashed line.
+  (``posynda.adapt.run_ablation``), the baseline's value drawn as a dashed line.
 """
 
 from __future__ import annotations
@@ -14,17 +14,7 @@ import textwrap
 from pathlib import Path
 
 from posynda.errors import InputError
-
-
-def _pyplot():
-    try:
-        import matplotlib
-    except ImportError:
-        raise InputError("plots need matplotlib: pip install 'posynda[dev]' (or matplotlib)") from None
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+from posynda.runtime.viz import pyplot, save_figure
 
 
 def _load(source: dict | str | os.PathLike, what: str, key: str) -> dict:
@@ -44,7 +34,7 @@ def _load(source: dict | str | os.PathLike, what: str, key: str) -> dict:
 def plot_latency(source: dict | str | os.PathLike, out: str | os.PathLike) -> Path:
     """Median ms vs batch (log-log) per backend, one panel per config; returns the PNG path."""
     data = _load(source, "a latency", "rows")
-    plt = _pyplot()
+    plt = pyplot("plots")
     configs = list(dict.fromkeys(row["config"] for row in data["rows"]))
     fig, axes = plt.subplots(1, len(configs), figsize=(5.0 * len(configs), 4.0), squeeze=False)
     for ax, config in zip(axes[0], configs):
@@ -67,13 +57,13 @@ def plot_latency(source: dict | str | os.PathLike, out: str | os.PathLike) -> Pa
     if machine.get("gpu"):
         where += f", {machine['gpu']}"
     fig.suptitle(f"Denoiser latency per backend, {where}")
-    return _save(fig, out, plt)
+    return save_figure(fig, out, dpi=110)
 
 
 def plot_ablation(source: dict | str | os.PathLike, out: str | os.PathLike) -> Path:
     """Bar chart of MPJPE (mm) per ablation row; returns the PNG path."""
     data = _load(source, "an ablation", "rows")
-    plt = _pyplot()
+    plt = pyplot("plots")
     names = list(data["rows"])
     mpjpe = [data["rows"][n]["mpjpe"] for n in names]
     fig, ax = plt.subplots(figsize=(max(6.0, 1.5 * len(names)), 4.0))
@@ -88,13 +78,4 @@ def plot_ablation(source: dict | str | os.PathLike, out: str | os.PathLike) -> P
     ax.set_ylim(0, max(mpjpe) * 1.18)
     frames = data.get("test_frames")
     ax.set_title("PoSynDA ablation (paper Table 3)" + (f", {frames} test frames" if frames else ""))
-    return _save(fig, out, plt)
-
-
-def _save(fig, out, plt) -> Path:
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.tight_layout()
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return save_figure(fig, out, dpi=110)

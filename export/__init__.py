@@ -1,12 +1,10 @@
-"""Deployment artefacts (DESIGN.md section 7): what a runtime needs to know about a denoiser
-(:mod:`~posynda.export.metadata`), the LoRA/embedding merge (:mod:`~posynda.export.merge`), ONNX
-graphs of the denoiser and of the whole sampler (:mod:`~posynda.export.onnx_export`), TensorRT
-engines with their checked sidecar (:mod:`~posynda.export.tensorrt`), the ``posynda export``
-pipeline (:mod:`~posynda.export.exporter`) and a C++ embedding example (``export/cpp/``).
+"""Writing deployment artefacts: ``posynda export`` (:mod:`~posynda.export.exporter`).
 
-Only the metadata helper is imported eagerly; onnx, onnxruntime, tensorrt and peft load on use.
+The export starts from a checkpoint, merged with a saved adaptation when one is given
+(:mod:`~posynda.export.merge`), traces ONNX graphs of the denoiser and of the whole sampler
+(:mod:`~posynda.export.onnx_graphs`), checks them against PyTorch (:mod:`~posynda.export.parity`,
+running them with the runtime's ONNX Runtime session), builds TensorRT engines with their sidecar
+(:mod:`~posynda.export.tensorrt`) and ships a C/C++ embedding example (``export/cpp/``). Loading
+and running artefacts is the runtime's job (:mod:`posynda.runtime`). onnx, onnxruntime, tensorrt
+and peft load on use.
 """
-
-from posynda.export.metadata import runtime_metadata
-
-__all__ = ["runtime_metadata"]

@@ -25,7 +25,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from posynda.errors import InputError
+from posynda.export import onnx_graphs, parity
+from posynda.export.merge import load_for_export
+from posynda.export.tensorrt import DEFAULT_BATCH, build_engine
 from posynda.fileio import atomic_write_bytes, sha256_file
+from posynda.models import count_parameters
+from posynda.runtime.backends import ort_session
+from posynda.runtime.metadata import runtime_metadata, sampler_metadata
+from posynda.runtime.tensorrt import require_tensorrt, sidecar_path
 
 
 class ParityError(RuntimeError):
@@ -50,7 +57,7 @@ class ExportOptions:
     hypotheses: int = 1
     flip: bool = True
     trt: bool = False
-    batch: tuple[int, int, int] = (1, 8, 64)
+    batch: tuple[int, int, int] = DEFAULT_BATCH
     workspace_gib: float = 4.0
 
     def __post_init__(self):
@@ -65,8 +72,6 @@ def _mb(path: Path) -> float:
 
 
 def _metadata(ckpt, source: dict, graph: str, opset: int, precision: str, extra: dict | None = None) -> dict:
-    from posynda.export.metadata import runtime_metadata
-
     meta = runtime_metadata(ckpt)
     meta.update(source)
     meta.update({"graph": graph, "opset": str(opset), "precision": precision})
@@ -87,16 +92,8 @@ def run_export(checkpoint: str | os.PathLike, out_dir: str | os.PathLike, adapte
     """
     import onnx
 
-    from posynda.export import onnx_export as ox
-    from posynda.export.merge import load_for_export
-    from posynda.models import count_parameters
-
     options = options or ExportOptions()
-    env = None
-    if options.trt:
-        from posynda.export.tensorrt import require_tensorrt
-
-        env = require_tensorrt()  # fail before any work
+    env = require_tensorrt() if options.trt else None  # fail before any work
     t_start = time.perf_counter()
     checkpoint = Path(checkpoint)
     out_dir = Path(out_dir)
@@ -119,45 +116,37 @@ def run_export(checkpoint: str | os.PathLike, out_dir: str | os.PathLike, adapte
             graphs.append(("denoiser_fp16.onnx", "fp16"))
         for name, precision in graphs:
             t0 = time.perf_counter()
-            proto = ox.denoiser_to_onnx(model, frames, joints, options.opset, fp16=precision == "fp16")
-            ox.set_metadata(
+            proto = onnx_graphs.denoiser_to_onnx(model, frames, joints, options.opset, fp16=precision == "fp16")
+            onnx_graphs.set_metadata(
                 proto,
                 _metadata(ckpt, source, "denoiser", options.opset, precision),
                 doc="posynda denoiser: (keypoints_2d, noisy_3d, t) -> x0, root-relative metres",
             )
-            ox.check_model(proto)
+            onnx_graphs.check_model(proto)
             _save(proto, staging / name)
             seconds = time.perf_counter() - t0
-            session = ox.ort_session(str(staging / name))
-            parity = ox.denoiser_parity(session, model, frames, joints, fp16=precision == "fp16")
-            _record(report, staging / name, seconds, parity, ox.graph_summary(proto), log, "ONNX")
+            session = ort_session(str(staging / name))
+            check = parity.denoiser_parity(session, model, frames, joints, fp16=precision == "fp16")
+            _record(report, staging / name, seconds, check, onnx_graphs.graph_summary(proto), log, "ONNX")
         if options.sampler:
             t0 = time.perf_counter()
-            proto = ox.sampler_to_onnx(
+            proto = onnx_graphs.sampler_to_onnx(
                 model, ckpt.diffusion, frames, joints, options.steps, options.hypotheses, options.flip, options.opset
             )
-            extra = {
-                "sampler_steps": str(options.steps),
-                "sampler_hypotheses": str(options.hypotheses),
-                "sampler_flip": "true" if options.flip else "false",
-                "aggregation": "mean",
-                "noise_shape": "[K+1, batch, H, T, J, 3] float32, N(0, 1); index 0 = x_T, k = z of step k",
-            }
-            ox.set_metadata(
+            extra = sampler_metadata(options.steps, options.hypotheses, options.flip)
+            onnx_graphs.set_metadata(
                 proto,
                 _metadata(ckpt, source, "sampler", options.opset, "fp32", extra),
                 doc="posynda sampler: (keypoints_2d, noise) -> poses, root-relative metres, mean of H hypotheses",
             )
-            ox.check_model(proto)
+            onnx_graphs.check_model(proto)
             _save(proto, staging / "sampler.onnx")
             seconds = time.perf_counter() - t0
-            session = ox.ort_session(str(staging / "sampler.onnx"))
-            graph = ox.SamplerGraph(model, ckpt.diffusion, options.steps, options.hypotheses, options.flip)
-            parity = ox.sampler_parity(session, graph, frames, joints)
-            _record(report, staging / "sampler.onnx", seconds, parity, ox.graph_summary(proto), log, "ONNX")
+            session = ort_session(str(staging / "sampler.onnx"))
+            graph = onnx_graphs.SamplerGraph(model, ckpt.diffusion, options.steps, options.hypotheses, options.flip)
+            check = parity.sampler_parity(session, graph, frames, joints)
+            _record(report, staging / "sampler.onnx", seconds, check, onnx_graphs.graph_summary(proto), log, "ONNX")
         if options.trt:
-            from posynda.export.tensorrt import build_engine, sidecar_path
-
             t0 = time.perf_counter()
             if (out_dir / "timing.cache").is_file():  # reuse the tactic timings of an earlier build
                 shutil.copy(out_dir / "timing.cache", staging / "timing.cache")

@@ -1,4 +1,4 @@
-"""TensorRT engines from the exported ONNX denoiser, and the checked loader that runs them.
+"""TensorRT engines from the exported ONNX denoiser, with the sidecar that records what they were built for.
 
 Build (``posynda export --trt``): ONNX parser -> network, one optimisation profile over the batch
 (``--batch MIN:OPT:MAX``; T and J are static), a timing cache reused across builds, and
@@ -6,13 +6,9 @@ Build (``posynda export --trt``): ONNX parser -> network, one optimisation profi
 so precision comes from the graph -- the engine is built from ``denoiser_fp16.onnx`` (fp16 inside,
 fp32 inputs/outputs); on TensorRT 10 the FP16 flag is set as well.
 
-Every engine gets a sidecar ``<engine>.json`` (TensorRT version, GPU name and SM, CUDA version,
-profile shapes, precision, the ONNX and engine sha256, and the runtime metadata). A plan only runs
-on the TensorRT version and GPU architecture it was built for; :func:`check_sidecar` compares the
-sidecar with this machine *before* anything is deserialised and refuses a mismatch with a message
-that ends in "rebuild with posynda export --trt".
-
-``tensorrt`` (and CUDA through PyTorch, for device buffers) is imported lazily, only here.
+Every engine gets a sidecar ``<engine>.json`` in the format the runtime checks before it
+deserialises a plan (:mod:`posynda.runtime.tensorrt`). ``tensorrt`` is imported lazily, only here
+and in the runtime's engine runner.
 """
 
 from __future__ import annotations
@@ -20,130 +16,23 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import shutil
-import subprocess
 from pathlib import Path
 
 from posynda import __version__
-from posynda.errors import InputError
 from posynda.fileio import atomic_write_bytes, atomic_write_text, sha256_file
+from posynda.runtime.metadata import DENOISER_INPUTS, DENOISER_OUTPUT
+from posynda.runtime.tensorrt import SIDECAR_FORMAT, major_version, require_tensorrt, sidecar_path
 
-SIDECAR_FORMAT = "posynda-trt-sidecar-v1"
-REBUILD_HINT = "rebuild with posynda export --trt"
-INPUT_CHANNELS = {"keypoints_2d": 2, "noisy_3d": 3}
+INPUT_CHANNELS = {"keypoints_2d": 2, "noisy_3d": 3}  # per joint; the third input is t [batch]
 DEFAULT_BATCH = (1, 8, 64)
-
-
-def sidecar_path(engine_path: str | os.PathLike) -> Path:
-    """``denoiser.engine`` -> ``denoiser.engine.json``."""
-    engine_path = Path(engine_path)
-    return engine_path.with_name(engine_path.name + ".json")
-
-
-def parse_batch(text: str) -> tuple[int, int, int]:
-    """``"MIN:OPT:MAX"`` (or one number N = N:N:N) -> ints with 1 <= min <= opt <= max."""
-    parts = str(text).split(":")
-    try:
-        values = [int(p) for p in parts]
-    except ValueError:
-        raise InputError(f"--batch must be MIN:OPT:MAX integers, got {text!r}") from None
-    if len(values) == 1:
-        values = values * 3
-    if len(values) != 3:
-        raise InputError(f"--batch must be MIN:OPT:MAX, got {text!r}")
-    low, opt, high = values
-    if low < 1:
-        raise InputError(f"--batch {text}: min must be >= 1")
-    if low > high:
-        raise InputError(f"--batch {text}: min {low} > max {high}")
-    if not low <= opt <= high:
-        raise InputError(f"--batch {text}: opt {opt} must lie in [min {low}, max {high}]")
-    return low, opt, high
-
-
-def _tensorrt_version() -> str | None:
-    try:
-        import tensorrt
-    except ImportError:
-        return None
-    return str(tensorrt.__version__)
-
-
-def gpu_info() -> dict[str, str | None]:
-    """``{"gpu_name", "gpu_sm", "cuda_version"}`` of GPU 0 (Nones without an NVIDIA GPU)."""
-    info: dict[str, str | None] = {"gpu_name": None, "gpu_sm": None, "cuda_version": None}
-    try:
-        import torch
-
-        if torch.cuda.is_available():
-            major, minor = torch.cuda.get_device_capability(0)
-            return {
-                "gpu_name": torch.cuda.get_device_name(0),
-                "gpu_sm": f"{major}.{minor}",
-                "cuda_version": torch.version.cuda,
-            }
-    except Exception:  # noqa: BLE001 - a broken CUDA install reads as "no GPU" below
-        pass
-    smi = shutil.which("nvidia-smi")
-    if smi is None:
-        return info
-    try:
-        query = subprocess.run(
-            [smi, "--query-gpu=name,compute_cap", "--format=csv,noheader"],
-            capture_output=True,
-            text=True,
-            timeout=20,
-            check=True,
-        ).stdout.strip()
-        header = subprocess.run([smi], capture_output=True, text=True, timeout=20).stdout
-    except (OSError, subprocess.SubprocessError):
-        return info
-    if query:
-        name, _, sm = query.splitlines()[0].rpartition(",")
-        info["gpu_name"], info["gpu_sm"] = name.strip(), sm.strip()
-    if "CUDA Version:" in header:
-        info["cuda_version"] = header.split("CUDA Version:")[1].split()[0]
-    return info
-
-
-def current_environment() -> dict[str, str | None]:
-    """TensorRT version and GPU of this machine (None where absent)."""
-    return {"tensorrt_version": _tensorrt_version(), **gpu_info()}
-
-
-def unavailable_reason(env: dict | None = None) -> str | None:
-    """Why no engine can be built or run here, or None."""
-    env = current_environment() if env is None else env
-    reasons = []
-    if env.get("tensorrt_version") is None:
-        reasons.append("TensorRT is not installed (pip install 'posynda[gpu]' on an NVIDIA machine)")
-    if env.get("gpu_sm") is None:
-        reasons.append("no NVIDIA GPU found (no CUDA device, no nvidia-smi)")
-    return "; ".join(reasons) or None
-
-
-def require_tensorrt(env: dict | None = None) -> dict:
-    """The environment, or InputError naming what is missing for ``--trt``."""
-    env = current_environment() if env is None else env
-    reason = unavailable_reason(env)
-    if reason:
-        raise InputError(f"--trt: cannot build a TensorRT engine here: {reason}")
-    return env
-
-
-def _major(version: str | None) -> int | None:
-    try:
-        return int(str(version).split(".")[0])
-    except ValueError:
-        return None
 
 
 def profile_shapes(batch: tuple[int, int, int], frames: int, joints: int) -> dict:
     """Per input ``{"min", "opt", "max"}`` shapes of the one optimisation profile."""
     shapes = {}
-    for name, channels in INPUT_CHANNELS.items():
-        shapes[name] = {k: [b, frames, joints, channels] for k, b in zip(("min", "opt", "max"), batch)}
-    shapes["t"] = {k: [b] for k, b in zip(("min", "opt", "max"), batch)}
+    for name in DENOISER_INPUTS:
+        trailing = [frames, joints, INPUT_CHANNELS[name]] if name in INPUT_CHANNELS else []
+        shapes[name] = {k: [b, *trailing] for k, b in zip(("min", "opt", "max"), batch)}
     return shapes
 
 
@@ -169,7 +58,7 @@ def build_engine(
     import tensorrt as trt
 
     log = log or (lambda _msg: None)
-    major = _major(trt.__version__) or 10
+    major = major_version(trt.__version__) or 10
     logger = trt.Logger(trt.Logger.WARNING)
     builder = trt.Builder(logger)
     # Explicit batch is the only mode since TensorRT 10 (the flag is gone in 11).
@@ -246,137 +135,9 @@ def write_sidecar(
         "precision": precision,
         "fp16_via": fp16_via,
         "profile": {"batch": dict(zip(("min", "opt", "max"), batch)), "shapes": profile_shapes(batch, frames, joints)},
-        "outputs": {"x0": ["batch", frames, joints, 3]},
+        "outputs": {DENOISER_OUTPUT: ["batch", frames, joints, 3]},
         "timing_cache": Path(timing_cache).name if timing_cache else None,
         "metadata": metadata,
     }
     atomic_write_text(sidecar_path(engine_path), json.dumps(sidecar, indent=2))
     return sidecar
-
-
-def check_sidecar(engine_path: str | os.PathLike, env: dict) -> dict:
-    """Read ``<engine>.json`` and compare it with the engine file and this machine ``env``.
-
-    Raises:
-        InputError: missing/unreadable sidecar, an engine or ONNX file that changed since the
-            build, another TensorRT version, GPU architecture (SM) or CUDA major version, or no
-            TensorRT / GPU at all. Mismatch messages end in "rebuild with posynda export --trt".
-    """
-    engine_path = Path(engine_path)
-    side = sidecar_path(engine_path)
-    if not engine_path.is_file():
-        raise InputError(f"{engine_path}: no such engine file")
-    if not side.is_file():
-        raise InputError(f"{engine_path}: no sidecar {side.name} (TensorRT version, GPU, shapes); {REBUILD_HINT}")
-    try:
-        sidecar = json.loads(side.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{side}: unreadable sidecar ({exc}); {REBUILD_HINT}") from None
-    if not isinstance(sidecar, dict) or sidecar.get("format") != SIDECAR_FORMAT:
-        raise InputError(f"{side}: not a posynda engine sidecar (format {SIDECAR_FORMAT!r}); {REBUILD_HINT}")
-    missing = [k for k in ("engine_sha256", "tensorrt_version", "gpu_sm", "precision", "profile") if k not in sidecar]
-    if missing:
-        raise InputError(f"{side}: sidecar lacks {missing}; {REBUILD_HINT}")
-    if sha256_file(engine_path) != sidecar["engine_sha256"]:
-        raise InputError(f"{engine_path}: the engine file changed since its sidecar was written; {REBUILD_HINT}")
-    onnx_name = sidecar.get("onnx")
-    if onnx_name and (engine_path.parent / onnx_name).is_file():
-        if sha256_file(engine_path.parent / onnx_name) != sidecar.get("onnx_sha256"):
-            raise InputError(
-                f"{engine_path}: stale engine, {onnx_name} was re-exported after the build; {REBUILD_HINT}"
-            )
-    if env.get("tensorrt_version") is None:
-        raise InputError(f"{engine_path}: cannot run a TensorRT engine here: TensorRT is not installed")
-    if env.get("gpu_sm") is None:
-        raise InputError(f"{engine_path}: cannot run a TensorRT engine here: no NVIDIA GPU found")
-    built = (
-        f"TensorRT {sidecar['tensorrt_version']} on SM {sidecar['gpu_sm']} ({sidecar.get('gpu_name')}, "
-        f"CUDA {sidecar.get('cuda_version')})"
-    )
-    here = (
-        f"TensorRT {env['tensorrt_version']} on SM {env['gpu_sm']} ({env.get('gpu_name')}, "
-        f"CUDA {env.get('cuda_version')})"
-    )
-    cuda_built, cuda_here = _major(sidecar.get("cuda_version")), _major(env.get("cuda_version"))
-    if (
-        str(sidecar["tensorrt_version"]) != str(env["tensorrt_version"])
-        or str(sidecar["gpu_sm"]) != str(env["gpu_sm"])
-        or (cuda_built is not None and cuda_here is not None and cuda_built != cuda_here)
-    ):
-        raise InputError(f"{engine_path}: built for {built}, this machine has {here}; {REBUILD_HINT}")
-    return sidecar
-
-
-def _torch_dtype(trt, dtype):
-    import torch
-
-    table = {
-        trt.DataType.FLOAT: torch.float32,
-        trt.DataType.HALF: torch.float16,
-        trt.DataType.INT32: torch.int32,
-        trt.DataType.BOOL: torch.bool,
-    }
-    if hasattr(trt.DataType, "INT64"):
-        table[trt.DataType.INT64] = torch.int64
-    return table[dtype]
-
-
-class EngineRunner:
-    """A deserialised engine and its execution context; ``runner(kp, noisy, t) -> x0`` (CUDA tensor).
-
-    The sidecar is checked against this machine before the plan is deserialised.
-    """
-
-    def __init__(self, engine_path: str | os.PathLike, env: dict | None = None):
-        self.path = Path(engine_path)
-        self.sidecar = check_sidecar(self.path, current_environment() if env is None else env)
-        batch = self.sidecar["profile"]["batch"]
-        self.min_batch, self.max_batch = int(batch["min"]), int(batch["max"])
-        try:
-            import tensorrt as trt
-        except ImportError:
-            raise InputError(f"{self.path}: cannot run a TensorRT engine here: TensorRT is not installed") from None
-        import torch
-
-        if not torch.cuda.is_available():
-            raise InputError(f"{self.path}: the TensorRT backend needs a CUDA build of PyTorch for device buffers")
-        self._torch = torch
-        self.logger = trt.Logger(trt.Logger.WARNING)
-        self.runtime = trt.Runtime(self.logger)
-        self.engine = self.runtime.deserialize_cuda_engine(self.path.read_bytes())
-        if self.engine is None:
-            raise InputError(f"{self.path}: TensorRT could not deserialise the engine; {REBUILD_HINT}")
-        self.context = self.engine.create_execution_context()
-        names = [self.engine.get_tensor_name(i) for i in range(self.engine.num_io_tensors)]
-        self.inputs = [n for n in names if self.engine.get_tensor_mode(n) == trt.TensorIOMode.INPUT]
-        self.outputs = [n for n in names if n not in self.inputs]
-        self.dtypes = {n: _torch_dtype(trt, self.engine.get_tensor_dtype(n)) for n in names}
-        self.stream = torch.cuda.Stream()
-
-    def __call__(self, keypoints_2d, noisy_3d, t):
-        torch = self._torch
-        n = int(keypoints_2d.shape[0])
-        if n > self.max_batch:
-            raise InputError(
-                f"batch {n} exceeds the engine's optimisation profile (max {self.max_batch}); "
-                f"{REBUILD_HINT} --batch MIN:OPT:MAX"
-            )
-        feeds = {"keypoints_2d": keypoints_2d, "noisy_3d": noisy_3d, "t": t}
-        pad = max(0, self.min_batch - n)  # below the profile's min: repeat the last clip
-        buffers = {}
-        for name in self.inputs:
-            x = feeds[name].to("cuda", self.dtypes[name])
-            if pad:
-                x = torch.cat([x, x[-1:].expand(pad, *x.shape[1:])])
-            x = x.contiguous()
-            buffers[name] = x
-            self.context.set_input_shape(name, tuple(x.shape))
-            self.context.set_tensor_address(name, x.data_ptr())
-        out_name = "x0" if "x0" in self.outputs else self.outputs[0]
-        out = torch.empty(tuple(self.context.get_tensor_shape(out_name)), dtype=self.dtypes[out_name], device="cuda")
-        self.context.set_tensor_address(out_name, out.data_ptr())
-        self.stream.wait_stream(torch.cuda.current_stream())
-        if not self.context.execute_async_v3(self.stream.cuda_stream):
-            raise RuntimeError("TensorRT execution failed")
-        self.stream.synchronize()
-        return out[:n].float()

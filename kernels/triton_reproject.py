@@ -5,17 +5,17 @@ over the H hypotheses inside the kernel, so every input element is read once and
 element written once. Per frame it undistorts the 2D keypoints once; per (frame, hypothesis) it
 solves the root translation, projects with the Human3.6M distortion model, writes the per-joint
 error and keeps the running best hypothesis per joint ("joint") or per frame ("frame"), or the
-running sum ("none").
+running sum ("mean").
 
-Numerics follow :func:`posynda.kernels.reference.reproject_select_reference` (which is
+Numerics follow :func:`posynda.hypotheses.reference.reproject_select_reference` (which is
 :mod:`posynda.camera`): projection and error in fp32; the keypoint undistortion starts from fp64
 image-plane coordinates, runs its first iterations in fp32 and its last ones in fp64 (20 in
 total, like ``camera.undistort_image_plane``), and the 3x3 normal equations with the relative
 ridge term of ``camera.solve_root_translation`` are accumulated and solved in fp64 (closed form).
 fp64 is cheap on data-centre GPUs (A100/H100); on consumer GPUs it is the slowest part.
 
-This module imports triton; import it only on the Triton path (``posynda.kernels`` does). The
-kernel object is built on first use, per interpreter mode. ``TRITON_INTERPRET=1`` must be set
+This module imports triton; import it only on the Triton path (``posynda.kernels.reproject_select_triton``
+does). The kernel object is built on first use, per interpreter mode. ``TRITON_INTERPRET=1`` must be set
 before triton itself is imported: ``triton.jit`` reads it when it decorates, and triton decorates
 its own library functions (``tl.sum``'s combine function, ...) at import, so switching the
 interpreter on later fails inside the kernel ("Cannot call @triton.jit'd outside of the scope of
@@ -30,9 +30,8 @@ import torch
 import triton
 import triton.language as tl
 
-from posynda.kernels import triton_needs_cuda
+from posynda.kernels import MODE_CODES, triton_needs_cuda
 
-MODE_CODES = {"joint": 0, "frame": 1, "none": 2}
 UNDISTORT_ITERATIONS = 20  # camera.undistort_image_plane's default
 UNDISTORT_ITERATIONS_FP64 = 4  # the last ones, in fp64 (the fp32 ones get within a few ulp of the fixed point)
 RIDGE = 1e-9  # camera.solve_root_translation's default
@@ -47,7 +46,7 @@ def _reproject_select_kernel(
     mask_ptr,  # [N, J] (float or uint8); unused unless HAS_MASK
     t_in_ptr,  # [N, H, 3]; unused when SOLVE
     sel_ptr,  # out [N, J, 3] contiguous, hypotheses' dtype
-    idx_ptr,  # out int64 [N, J] ("joint") or [N] ("frame") contiguous; unused for "none"
+    idx_ptr,  # out int64 [N, J] ("joint") or [N] ("frame") contiguous; unused for "mean"
     err_ptr,  # out fp32 [N, H, J] contiguous
     t_out_ptr,  # out fp32 [N, H, 3] contiguous
     N,
@@ -70,7 +69,7 @@ def _reproject_select_kernel(
     s_tc,
     ridge,
     depth_eps,
-    MODE: tl.constexpr,  # 0 joint, 1 frame, 2 none
+    MODE: tl.constexpr,  # 0 joint, 1 frame, 2 mean
     SOLVE: tl.constexpr,
     HAS_MASK: tl.constexpr,
     ITERS32: tl.constexpr,
@@ -323,12 +322,12 @@ def reproject_select_triton(
         hypotheses: ``[N, H, J, 3]`` root-relative 3D (fp32/fp16; bf16 on CUDA), any length unit.
         keypoints_2d: ``[N, J, 2]`` pixels, NaN = missing.
         intrinsics: ``[N, 9]`` or ``[9]`` pixel intrinsics ``[fx, fy, cx, cy, k1, k2, k3, p1, p2]``.
-        mode: "joint", "frame" or "none" (see :func:`posynda.kernels.reproject_select`).
+        mode: "joint", "frame" or "mean" (see :func:`posynda.hypotheses.reproject_select`).
         mask: ``[N, J]`` (or broadcastable) bool/float joint weights; None = all ones.
         translation: ``[N, H, 3]`` (or broadcastable) root translations in the hypotheses' unit;
             solved when None.
         out: optional preallocated contiguous outputs ``(selected, index, error, translation)``
-            (``index`` None for mode "none"); the tests pass NaN-poisoned buffers to catch
+            (``index`` None for mode "mean"); the tests pass NaN-poisoned buffers to catch
             elements the kernel does not write.
 
     Returns:
@@ -340,14 +339,14 @@ def reproject_select_triton(
     device = hypotheses.device
     if out is None:
         selected = torch.empty((n, j, 3), dtype=hypotheses.dtype, device=device)
-        index = {"joint": (n, j), "frame": (n,), "none": None}[mode]
+        index = {"joint": (n, j), "frame": (n,), "mean": None}[mode]
         index = None if index is None else torch.empty(index, dtype=torch.int64, device=device)
         error = torch.empty((n, h, j), dtype=torch.float32, device=device)
         t_out = torch.empty((n, h, 3), dtype=torch.float32, device=device)
     else:
         selected, index, error, t_out = out
-        if (index is None) != (mode == "none"):
-            raise ValueError("out: index must be None exactly for mode 'none'")
+        if (index is None) != (mode == "mean"):
+            raise ValueError("out: index must be None exactly for mode 'mean'")
         outs = [selected, error, t_out] + ([] if index is None else [index])
         if not all(o.is_contiguous() and o.device == device for o in outs):
             raise ValueError("out tensors must be contiguous and on the hypotheses' device")

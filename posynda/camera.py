@@ -1,12 +1,13 @@
 """Camera geometry: screen normalisation, Human3.6M-model projection, root-translation solve.
 
-Conventions (DESIGN.md section 3): camera frame x right, y down, z forward; intrinsics are the
+Conventions (docs/CONVENTIONS.md): camera frame x right, y down, z forward; intrinsics are the
 9-vector ``[fx, fy, cx, cy, k1, k2, k3, p1, p2]`` in pixels; the distortion model is the one of
 Human3.6M / VideoPose3D (``common/camera.py::project_to_2d``), not OpenCV's. Unlike VideoPose3D we
 do not clamp x/z to [-1, 1]: that clamp is wrong for wide-angle cameras, where points inside the
 image have |x/z| > 1.
 
-Every function takes torch tensors or numpy arrays and returns the same kind it was given.
+Every function takes torch tensors or numpy arrays, returns the same kind it was given, and checks
+the trailing dimensions of its inputs at the door (a ValueError names the argument and its shape).
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ import functools
 
 import numpy as np
 import torch
-
-INTRINSICS_SIZE = 9
 
 
 def _numpy_compatible(fn):
@@ -36,6 +35,24 @@ def _numpy_compatible(fn):
     return wrapper
 
 
+def _check_shape(name: str, x, trailing: tuple[int | None, ...]) -> None:
+    """ValueError unless ``x`` has at least ``len(trailing)`` dims ending in ``trailing`` (None = any size)."""
+    shape = tuple(x.shape)
+    ok = len(shape) >= len(trailing) and all(
+        want is None or got == want for got, want in zip(shape[len(shape) - len(trailing) :], trailing)
+    )
+    if not ok:
+        want = "[..., " + ", ".join("J" if d is None else str(d) for d in trailing) + "]"
+        raise ValueError(f"{name} must be {want}, got shape {list(shape)}")
+
+
+def _check_joints(**arrays) -> None:
+    """ValueError unless every ``[..., J, C]`` / ``[..., J]`` array has the same J (given as (array, J axis))."""
+    counts = {name: int(x.shape[axis]) for name, (x, axis) in arrays.items() if x is not None}
+    if len(set(counts.values())) > 1:
+        raise ValueError(f"joint counts differ: {counts}")
+
+
 @_numpy_compatible
 def normalize_screen(uv, width, height):
     """Pixels -> VideoPose3D screen normalisation, both axes divided by the width.
@@ -43,20 +60,11 @@ def normalize_screen(uv, width, height):
     ``u' = 2u/w - 1``, ``v' = 2v/w - h/w``. ``uv [..., 2]``; ``width``/``height`` broadcast
     against ``uv[..., 0]`` (scalars or ``[...]`` tensors).
     """
+    _check_shape("uv", uv, (2,))
     width = torch.as_tensor(width, dtype=uv.dtype)
     height = torch.as_tensor(height, dtype=uv.dtype)
     u = 2.0 * uv[..., 0] / width - 1.0
     v = 2.0 * uv[..., 1] / width - height / width
-    return torch.stack([u, v], dim=-1)
-
-
-@_numpy_compatible
-def unnormalize_screen(uv_norm, width, height):
-    """Inverse of :func:`normalize_screen`: normalised screen coordinates -> pixels."""
-    width = torch.as_tensor(width, dtype=uv_norm.dtype)
-    height = torch.as_tensor(height, dtype=uv_norm.dtype)
-    u = (uv_norm[..., 0] + 1.0) * width / 2.0
-    v = (uv_norm[..., 1] + height / width) * width / 2.0
     return torch.stack([u, v], dim=-1)
 
 
@@ -68,6 +76,7 @@ def normalize_intrinsics(intrinsics, width, height):
     act on x/z and are unit-free, so they are unchanged. Projecting with the result gives
     ``normalize_screen(project(X, intrinsics))``.
     """
+    _check_shape("intrinsics", intrinsics, (9,))
     width = torch.as_tensor(width, dtype=intrinsics.dtype)
     height = torch.as_tensor(height, dtype=intrinsics.dtype)
     out = intrinsics.clone()
@@ -100,17 +109,12 @@ def project(points, intrinsics, eps: float = 1e-6):
     :func:`normalize_intrinsics`); the point unit cancels. Depths below ``eps`` are clamped so
     that a point behind the camera gives a large finite value instead of inf/NaN.
     """
+    _check_shape("points", points, (None, 3))
+    _check_shape("intrinsics", intrinsics, (9,))
     f, c, k, p = _split(intrinsics.to(points.dtype))
     z = points[..., 2:3].clamp_min(eps)
     xy = points[..., :2] / z
     return f * _distort(xy, k, p) + c
-
-
-@_numpy_compatible
-def project_pinhole(points, intrinsics, eps: float = 1e-6):
-    """Like :func:`project` but ignoring the distortion coefficients."""
-    f, c, _, _ = _split(intrinsics.to(points.dtype))
-    return f * points[..., :2] / points[..., 2:3].clamp_min(eps) + c
 
 
 @_numpy_compatible
@@ -120,6 +124,8 @@ def undistort_image_plane(uv, intrinsics, iterations: int = 20):
     Inverts the distortion of :func:`project` by fixed-point iteration (exact for zero
     distortion; converges for the mild distortions of real lenses).
     """
+    _check_shape("uv", uv, (None, 2))
+    _check_shape("intrinsics", intrinsics, (9,))
     f, c, k, p = _split(intrinsics.to(uv.dtype))
     distorted = (uv - c) / f
     if not bool((k != 0).any() or (p != 0).any()):
@@ -154,6 +160,10 @@ def solve_root_translation(relative, keypoints_2d, intrinsics, weights=None, rid
     Returns:
         ``[..., 3]`` translation, same dtype as ``relative``.
     """
+    _check_shape("relative", relative, (None, 3))
+    _check_shape("keypoints_2d", keypoints_2d, (None, 2))
+    _check_shape("intrinsics", intrinsics, (9,))
+    _check_joints(relative=(relative, -2), keypoints_2d=(keypoints_2d, -2), weights=(weights, -1))
     dtype = relative.dtype
     rel = relative.to(torch.float64)
     uv = keypoints_2d.to(torch.float64)

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
+from safetensors import safe_open
+from safetensors.torch import load_file, save
 from torch import nn
 
 from posynda import SKELETON_NAME, __version__
@@ -53,8 +55,6 @@ def save_checkpoint(
     provenance: dict | None = None,
 ) -> Path:
     """Write ``model``'s weights and configuration to ``path`` atomically."""
-    from safetensors.torch import save
-
     tensors = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
     metadata = {
         "format": FORMAT,
@@ -70,8 +70,6 @@ def save_checkpoint(
 
 def read_metadata(path: str | os.PathLike) -> dict[str, str]:
     """The safetensors header metadata of ``path`` (InputError if unreadable)."""
-    from safetensors import safe_open
-
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such checkpoint file")
@@ -89,8 +87,6 @@ def load_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu")
         InputError: missing/corrupt file, not a posynda checkpoint, unknown skeleton, or weights
             that do not fit the stored architecture.
     """
-    from safetensors.torch import load_file
-
     path = Path(path)
     meta = read_metadata(path)
     if meta.get("format") != FORMAT:

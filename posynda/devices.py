@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 import torch
 
 from posynda.errors import InputError
 
-DEVICES = ("auto", "cpu", "cuda")
+Device = Literal["auto", "cpu", "cuda"]
+DEVICES: tuple[str, ...] = get_args(Device)
 
 
-def resolve_device(device: str = "auto") -> str:
+def resolve_device(device: Device = "auto") -> str:
     """``"cuda"`` or ``"cpu"``: auto takes CUDA when PyTorch sees a GPU; an explicit cuda without one is an error."""
     if device not in DEVICES:
         raise InputError(f"--device must be one of {DEVICES}, got {device!r}")

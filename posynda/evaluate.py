@@ -1,68 +1,33 @@
-"""Lifting whole clip files with a checkpoint, and scoring the result against ground truth.
+"""Lifting labelled clip sets with a checkpoint and scoring the result against their ground truth.
 
-Sequences are cut into windows of the model's T frames (edge-padded when shorter, the last window
-aligned to the sequence end), each window is sampled with H hypotheses and K DDIM steps, the
-hypotheses are aggregated (mean, or reprojection-selected per joint / per frame with the root
-translation solved from the 2D -- never from ground truth), and overlapping windows are averaged
-back to frames.
+Lifting is the runtime's (:func:`posynda.runtime.sampling.lift_windows`: windows, H hypotheses,
+K DDIM steps, aggregation with the root translation solved from the 2D -- never from ground
+truth); scoring is :mod:`posynda.metrics` over the valid frames, overall and per sequence.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
+from pathlib import Path
 
 import numpy as np
 
 from posynda import metrics
-from posynda.checkpoint import Checkpoint
-from posynda.data.clips import ClipSet
+from posynda.checkpoint import Checkpoint, load_checkpoint
+from posynda.data.clips import ClipSet, load_clips
+from posynda.data.synth import DOMAINS
+from posynda.defaults import default_clips_path
 from posynda.errors import InputError
 from posynda.runtime.sampling import lift_windows
-
-AGGREGATIONS = ("mean", "joint", "frame")
-
-
-@dataclass(frozen=True)
-class SamplingSettings:
-    """How poses are sampled at inference.
-
-    Attributes:
-        hypotheses: H pose hypotheses per clip.
-        steps: K DDIM steps.
-        flip: flip test-time augmentation.
-        aggregate: "mean" (D3DP's P-Agg), "joint" (JPMA, per-joint reprojection selection) or
-            "frame" (paper Eq. 4, per-frame reprojection selection).
-        batch_size: windows per denoiser call (times H, times 2 with flip).
-        seed: seed of the host-side noise generator.
-        stride: frames between window starts; None = T (windows overlap only where the last one
-            is aligned to a sequence's end). Overlapping frames are averaged.
-    """
-
-    hypotheses: int = 1
-    steps: int = 1
-    flip: bool = True
-    aggregate: str = "joint"
-    batch_size: int = 64
-    seed: int = 0
-    stride: int | None = None
-
-    def __post_init__(self):
-        if self.hypotheses < 1 or self.steps < 1 or self.batch_size < 1:
-            raise InputError("hypotheses, steps and batch size must be >= 1")
-        if self.stride is not None and self.stride < 1:
-            raise InputError(f"window stride must be >= 1, got {self.stride}")
-        if self.aggregate not in AGGREGATIONS:
-            raise InputError(f"unknown aggregation {self.aggregate!r}; choose one of {AGGREGATIONS}")
+from posynda.runtime.settings import SamplingSettings
 
 
 def lift_clips(
     checkpoint: Checkpoint, clips: ClipSet, settings: SamplingSettings = SamplingSettings(), progress=None
 ) -> np.ndarray:
-    """Root-relative 3D poses ``[N, 17, 3]`` in mm for every frame of ``clips``.
+    """Root-relative 3D poses ``[N, 17, 3]`` in mm for every frame of ``clips``, on the model's device.
 
-    ``progress``: optional callable ``(done_windows, total_windows)``. The windowing, sampling and
-    aggregation are :func:`posynda.runtime.sampling.lift_windows`, shared with the deployment
-    runtime (:class:`posynda.runtime.Lifter`).
+    ``progress``: optional callable ``(done_windows, total_windows)``.
     """
     model = checkpoint.model
     device = next(model.parameters()).device
@@ -96,3 +61,40 @@ def evaluate(
     result = score(lift_clips(checkpoint, clips, settings, progress), clips)
     result["settings"] = asdict(settings)
     return result
+
+
+def evaluation_targets(data: str | Path | None = None) -> dict[str, Path]:
+    """``{name: clip file}`` to score: ``{stem: data}``, or every embedded domain's test split."""
+    if data is not None:
+        return {Path(data).stem: Path(data)}
+    return {f"{domain}/test": default_clips_path(domain, "test") for domain in DOMAINS}
+
+
+def load_evaluation(checkpoint: str | Path, targets: dict[str, Path]) -> tuple[Checkpoint, dict[str, ClipSet]]:
+    """The checkpoint and every clip file of ``targets``, all read (and checked) before any work."""
+    return load_checkpoint(checkpoint), {name: load_clips(path) for name, path in targets.items()}
+
+
+def evaluate_all(
+    model: Checkpoint,
+    datasets: dict[str, ClipSet],
+    targets: dict[str, Path],
+    settings: SamplingSettings = SamplingSettings(),
+    progress=None,
+) -> dict[str, dict]:
+    """Score ``model`` on every clip set; ``{name: evaluate(...) + {"data": its file}}``.
+
+    ``progress``: optional callable ``(name, done_windows, total_windows)``.
+    """
+    results = {}
+    for name, clips in datasets.items():
+        report = (lambda done, total, name=name: progress(name, done, total)) if progress else None
+        results[name] = {**evaluate(model, clips, settings, report), "data": str(targets[name])}
+    return results
+
+
+def evaluation_payload(results: dict[str, dict], checkpoint: str | Path, single_file: bool) -> dict:
+    """The ``posynda eval`` JSON: one file's metrics with ``checkpoint``, or ``{"checkpoint", "domains"}``."""
+    if single_file:
+        return {**next(iter(results.values())), "checkpoint": str(checkpoint)}
+    return {"checkpoint": str(checkpoint), "domains": results}

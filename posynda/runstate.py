@@ -1,6 +1,6 @@
 """Resumable run state shared by ``pretrain`` and ``adapt``: one atomic ``.pt`` file with the step,
 the trainable weights, the optimizer and both RNG states; a ``metrics.jsonl`` kept in step with it;
-and the progress bar both loops show.
+the file names of a run directory; and the progress bar both loops show.
 """
 
 from __future__ import annotations
@@ -11,9 +11,14 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from posynda.errors import InputError
 from posynda.fileio import atomic_open, atomic_write_bytes
+
+# The files every training run directory holds (pretrain and adapt).
+MODEL_FILE = "model.safetensors"  # the trained (for adapt: merged) model
+METRICS_FILE = "metrics.jsonl"  # one JSON line per logged step
 
 
 def save_state(path: Path, step: int, optimizer, rng: np.random.Generator, **payload) -> None:
@@ -69,8 +74,6 @@ def write_metrics(path: Path, lines: list[str]) -> None:
 
 def progress_bar(label: str, fields: str, enabled: bool):
     """A rich progress bar ``label [bar] done/total <fields> elapsed ETA``; ``fields`` formats task fields."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
     return Progress(
         TextColumn(label),
         BarColumn(),

@@ -1,6 +1,6 @@
 """Joint orders: the Human3.6M 17-joint skeleton every model uses, and converters into it.
 
-Other skeletons are converted at load time, never inside models (DESIGN.md section 3). A
+Other skeletons are converted at load time, never inside models (docs/CONVENTIONS.md). A
 conversion is a table of ``(source joints, weights)`` per H36M joint, so joints that a source
 skeleton lacks (COCO has no pelvis) are synthesised as weighted means of the ones it has. A
 synthesised joint is missing (NaN, confidence 0) whenever one of its sources is missing.
@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
+
+from posynda.errors import InputError
 
 NUM_JOINTS = 17
 
@@ -140,8 +142,6 @@ def convert_joints(
         ``(points [..., 17, C], confidence [..., 17])`` in H36M order. A synthesised joint takes the
         minimum confidence of its sources and is NaN if any source is NaN.
     """
-    from posynda.errors import InputError
-
     if order not in JOINT_ORDERS:
         raise InputError(f"unknown joint order {order!r}; expected one of {sorted(JOINT_ORDERS)}")
     num_source, rules = JOINT_ORDERS[order]

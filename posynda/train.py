@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,18 +23,26 @@ import numpy as np
 import torch
 
 from posynda.checkpoint import save_checkpoint
-from posynda.data.clips import ClipSet
-from posynda.data.prepare import normalized_keypoints, root_relative_metres
-from posynda.data.windows import window_sequences
-from posynda.diffusion import DDIMScheduler, SchedulerConfig
+from posynda.data.clips import ClipSet, load_clips
+from posynda.data.prepare import root_relative_metres
+from posynda.data.sampler import WindowSampler, mirror
+from posynda.defaults import default_clips_path
+from posynda.diffusion import DDIMScheduler, SchedulerConfig, mpjpe_loss, noised_targets
 from posynda.errors import InputError
-from posynda.models import DenoiserConfig, build_denoiser
-from posynda.runstate import load_state, progress_bar, read_metrics, restore_state, save_state, write_metrics
-from posynda.skeleton import flip_left_right
+from posynda.fileio import sha256_file
+from posynda.models import DenoiserConfig, build_denoiser, preset
+from posynda.runstate import (
+    METRICS_FILE,
+    MODEL_FILE,
+    load_state,
+    progress_bar,
+    read_metrics,
+    restore_state,
+    save_state,
+    write_metrics,
+)
 
-MODEL_FILE = "model.safetensors"
 STATE_FILE = "train_state.pt"
-METRICS_FILE = "metrics.jsonl"
 
 
 @dataclass(frozen=True)
@@ -82,32 +91,18 @@ def learning_rate(recipe: TrainRecipe, step: int, total: int) -> float:
     return recipe.lr * recipe.final_lr_fraction**progress
 
 
-def mpjpe_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Mean per-joint L2 distance (paper Eq. 9 as D3DP trains it), in the input unit."""
-    return (pred - target).norm(dim=-1).mean()
+def source_sampler(clips: ClipSet, frames: int, recipe: TrainRecipe) -> WindowSampler:
+    """The labelled windows pretraining draws from (every ``window_stride`` of a window)."""
+    return WindowSampler(clips, frames, int(round(frames * recipe.window_stride)), labelled=True)
 
 
-class _Batches:
-    """Random training windows of one labelled ClipSet, as model tensors."""
-
-    def __init__(self, clips: ClipSet, frames: int, recipe: TrainRecipe):
-        if not clips.has_3d:
-            raise InputError("training data has no 'joints_3d': pretraining needs a labelled source file")
-        self.keypoints = normalized_keypoints(clips)
-        self.targets = root_relative_metres(clips.joints_3d)
-        stride = max(1, int(round(frames * recipe.window_stride)))
-        self.windows = window_sequences(clips.sequence_bounds(), frames, stride)
-        self.recipe = recipe
-
-    def sample(self, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-        """``(keypoints_2d [B,T,J,2], target_3d [B,T,J,3])`` with random mirroring."""
-        pick = rng.integers(len(self.windows), size=self.recipe.batch_size)
-        index = self.windows.index[pick]
-        kp, tgt = self.keypoints[index], self.targets[index]
-        flip = rng.random(self.recipe.batch_size) < self.recipe.flip_prob
-        kp[flip] = flip_left_right(kp[flip])
-        tgt[flip] = flip_left_right(tgt[flip])
-        return torch.from_numpy(kp), torch.from_numpy(tgt)
+def sample_batch(
+    sampler: WindowSampler, rng: np.random.Generator, recipe: TrainRecipe
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(keypoints_2d [B,T,J,2] normalised, target_3d [B,T,J,3] root-relative m)``, randomly mirrored."""
+    index = sampler.pick(rng, recipe.batch_size)
+    kp, target, _ = mirror(rng, recipe.flip_prob, sampler.norm[index], root_relative_metres(sampler.joints_3d[index]))
+    return torch.from_numpy(kp), torch.from_numpy(target)
 
 
 def pretrain(
@@ -149,7 +144,7 @@ def pretrain(
             f"{out_dir} already holds a training run; pass --resume to continue it or choose another --out"
         )
 
-    batches = _Batches(data, config.frames, recipe)
+    sampler = source_sampler(data, config.frames, recipe)
     torch.manual_seed(seed)
     model = build_denoiser(config)
     optimizer = torch.optim.AdamW(model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay)
@@ -185,10 +180,9 @@ def pretrain(
             lr = learning_rate(recipe, step, steps)
             for group in optimizer.param_groups:
                 group["lr"] = lr
-            keypoints, target = batches.sample(rng)
-            t = torch.randint(0, diffusion.num_train_timesteps, (keypoints.shape[0],))
-            noisy = scheduler.add_noise(target, torch.randn_like(target), t)
-            loss = mpjpe_loss(model(keypoints, noisy, t), target)
+            keypoints, target = sample_batch(sampler, rng, recipe)
+            noisy, t = noised_targets(scheduler, target)
+            loss = mpjpe_loss(model(keypoints, noisy, t), target)  # Eq. 8-9
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -211,3 +205,32 @@ def pretrain(
             if done % recipe.checkpoint_every == 0 or done == steps:
                 checkpoint(done)
     return model_path
+
+
+def pretrain_file(
+    data: str | Path | None,
+    preset_name: str,
+    steps: int,
+    out_dir: str | Path,
+    overrides: dict | None = None,
+    resume: bool = False,
+    seed: int = 0,
+    progress: bool = True,
+) -> Path:
+    """:func:`pretrain` on a clip file (default: the embedded ``studio/train``) with preset
+    ``preset_name``'s recipe, changed by ``overrides`` (``batch_size``, ``lr``, ``checkpoint_every``);
+    the checkpoint records the command line and the data file's sha256."""
+    config = preset(preset_name)
+    recipe = dataclasses.replace(RECIPES.get(preset_name, TrainRecipe()), **(overrides or {}))
+    path = Path(data) if data else default_clips_path("studio", "train")
+    clips = load_clips(path)
+    provenance = {
+        "command": " ".join(["posynda"] + sys.argv[1:]),
+        "preset": preset_name,
+        "steps_requested": steps,
+        "data": str(path) if data else "embedded studio/train",
+        "data_sha256": sha256_file(path),
+    }
+    return pretrain(
+        clips, config, steps, out_dir, recipe=recipe, resume=resume, seed=seed, provenance=provenance, progress=progress
+    )

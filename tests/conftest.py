@@ -1,12 +1,25 @@
-"""Shared fixtures: small hand-made clip sets (independent of the synthetic generator)."""
+"""Shared fixtures: small hand-made clip sets (independent of the synthetic generator), the micro
+denoiser, its checkpoint, a CLI runner, and a results folder for the benches."""
+
+import dataclasses
 
 import numpy as np
 import pytest
+import torch
+from click.testing import CliRunner
 
 from posynda import camera
-from posynda.data import ClipSet
+from posynda.bench.results import RESULTS_ENV, machine_slug
+from posynda.checkpoint import Checkpoint, save_checkpoint
+from posynda.cli import main
+from posynda.data import FORMAT, ClipSet
+from posynda.diffusion import SchedulerConfig
+from posynda.models import DenoiserConfig, build_denoiser
 
 INTRINSICS = np.array([1145.0, 1145.0, 500.0, 500.0, 0, 0, 0, 0, 0], np.float32)
+# The smallest MixSTE: T = 9, one spatial + one temporal block of width 32.
+MICRO = DenoiserConfig(arch="mixste", frames=9, dim=32, depth=1, heads=2, drop_path=0.0)
+PNG = b"\x89PNG\r\n\x1a\n"
 
 
 def make_clips(lengths=(40, 25), seed=0, with_3d=True) -> ClipSet:
@@ -35,6 +48,100 @@ def make_clips(lengths=(40, 25), seed=0, with_3d=True) -> ClipSet:
     )
 
 
+def write_raw(path, clips: ClipSet, **overrides):
+    """Write ``clips`` as an npz without validation; ``overrides`` replace (or, with None, drop) keys."""
+    arrays = {"format": np.array(FORMAT)}
+    arrays.update(
+        {f.name: getattr(clips, f.name) for f in dataclasses.fields(ClipSet) if getattr(clips, f.name) is not None}
+    )
+    for key, value in overrides.items():
+        if value is None:
+            arrays.pop(key, None)
+        else:
+            arrays[key] = value
+    np.savez(path, **arrays)
+
+
+def micro_checkpoint(config: DenoiserConfig = MICRO, seed: int = 0) -> Checkpoint:
+    """An in-memory checkpoint of ``config`` with seeded random weights."""
+    torch.manual_seed(seed)
+    return Checkpoint(model=build_denoiser(config).eval(), config=config, diffusion=SchedulerConfig())
+
+
+def run(args, catch: bool = False):
+    """``posynda ARGS`` through click's runner (exceptions propagate unless ``catch``)."""
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=catch)
+
+
+def markdown_rows(text: str) -> list[list[str]]:
+    """The cells of every row of the Markdown tables in ``text`` (alignment rows left out), stripped."""
+    rows = [line.strip().strip("|").split("|") for line in text.splitlines() if line.strip().startswith("|")]
+    return [[c.strip() for c in row] for row in rows if not all(set(c.strip()) <= set(":-") for c in row)]
+
+
+def error_lines(result) -> list[str]:
+    """The ``posynda: error: ...`` lines of a CLI result."""
+    return [line for line in result.output.splitlines() if line.startswith("posynda: error")]
+
+
+# The session's export of the shipped model (denoiser.onnx + sampler.onnx with these K, H, flip).
+SAMPLER_STEPS, SAMPLER_HYPOTHESES, SAMPLER_FLIP = 2, 2, True
+
+
+@pytest.fixture(scope="session")
+def shipped_export(tmp_path_factory):
+    """The shipped model exported once per session: ``denoiser.onnx`` and ``sampler.onnx`` in a folder."""
+    pytest.importorskip("onnxruntime")
+    from posynda.defaults import shipped_checkpoint
+    from posynda.export.exporter import ExportOptions, run_export
+
+    out = tmp_path_factory.mktemp("shipped-export")
+    options = ExportOptions(sampler=True, steps=SAMPLER_STEPS, hypotheses=SAMPLER_HYPOTHESES, flip=SAMPLER_FLIP)
+    run_export(shipped_checkpoint(), out, options=options, log=lambda _msg: None)
+    return out
+
+
+# A machine that can run TensorRT engines, as the sidecar check sees it.
+TRT_ENV = {"tensorrt_version": "10.13.0.35", "gpu_name": "NVIDIA A10", "gpu_sm": "8.6", "cuda_version": "12.9"}
+
+
+@pytest.fixture
+def fake_engine(tmp_path):
+    """A plan-shaped file + sidecar as `posynda export --trt` writes them (no TensorRT needed), built on TRT_ENV."""
+    import json
+
+    from posynda.export.tensorrt import write_sidecar
+
+    meta = {"window_frames": "27", "denoiser": json.dumps({"joints": 17}), "scheduler": json.dumps({"eta": 1.0})}
+    (tmp_path / "denoiser.onnx").write_bytes(b"onnx bytes")
+    engine = tmp_path / "denoiser.engine"
+    engine.write_bytes(b"not a real plan")
+    write_sidecar(engine, tmp_path / "denoiser.onnx", TRT_ENV, precision="fp32", batch=(1, 4, 8), frames=27, joints=17,
+                  metadata=meta)  # fmt: skip
+    return engine
+
+
 @pytest.fixture
 def clips() -> ClipSet:
     return make_clips()
+
+
+@pytest.fixture
+def micro_file(tmp_path):
+    """The micro denoiser saved as a checkpoint file."""
+    model = micro_checkpoint()
+    return save_checkpoint(tmp_path / "micro.safetensors", model.model, MICRO, model.diffusion)
+
+
+@pytest.fixture
+def in_tmp(tmp_path, monkeypatch):
+    """Run in ``tmp_path`` (run directories land under ``tmp_path/runs``)."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def results(in_tmp, monkeypatch):
+    """Work in tmp_path; ``--save`` writes under ``tmp_path/results/<machine>/``."""
+    monkeypatch.setenv(RESULTS_ENV, str(in_tmp / "results"))
+    return in_tmp / "results" / machine_slug()

@@ -17,11 +17,12 @@ def random_pose(rng, n, scale_mm=350.0):
 
 
 @pytest.mark.parametrize("width,height", [(1000, 1000), (1920, 1080), (2048, 2048)])
-def test_screen_normalisation_round_trip(width, height):
+def test_screen_normalisation_divides_both_axes_by_the_width(width, height):
     uv = np.random.default_rng(0).uniform(0, [width, height], size=(50, 17, 2))
     norm = camera.normalize_screen(uv, width, height)
     assert np.abs(norm[..., 0]).max() <= 1.0 + 1e-9
-    np.testing.assert_allclose(camera.unnormalize_screen(norm, width, height), uv, atol=1e-9)
+    np.testing.assert_allclose(norm[..., 0], 2 * uv[..., 0] / width - 1, atol=1e-12)
+    np.testing.assert_allclose(norm[..., 1], 2 * uv[..., 1] / width - height / width, atol=1e-12)
 
 
 @pytest.mark.parametrize("intrinsics", [STUDIO, PINHOLE_WILD], ids=["distorted", "pinhole"])
@@ -37,7 +38,8 @@ def test_normalised_intrinsics_project_to_normalised_screen(intrinsics):
 def test_projection_matches_pinhole_without_distortion_and_undistort_inverts():
     rng = np.random.default_rng(2)
     points = random_pose(rng, 10) + np.array([0.0, 0.0, 5000.0])
-    np.testing.assert_allclose(camera.project(points, PINHOLE_WILD), camera.project_pinhole(points, PINHOLE_WILD))
+    pinhole = PINHOLE_WILD[:2] * points[..., :2] / points[..., 2:3] + PINHOLE_WILD[2:4]
+    np.testing.assert_allclose(camera.project(points, PINHOLE_WILD), pinhole)
     uv = camera.project(points, STUDIO)
     ideal = camera.undistort_image_plane(uv, STUDIO)
     np.testing.assert_allclose(ideal, points[..., :2] / points[..., 2:3], atol=1e-7)
@@ -84,3 +86,27 @@ def test_root_solve_fully_masked_is_finite():
     rel = random_pose(np.random.default_rng(5), 2)
     uv = np.full((2, 17, 2), np.nan)
     assert np.isfinite(camera.solve_root_translation(rel, uv, STUDIO)).all()
+
+
+@pytest.mark.parametrize(
+    "call, needle",
+    [
+        (lambda: camera.project(np.zeros((3, 17, 2)), STUDIO), r"points must be \[..., J, 3\], got shape \[3, 17, 2\]"),
+        (lambda: camera.project(np.ones((3, 17, 3)), np.ones(8)), r"intrinsics must be \[..., 9\]"),
+        (lambda: camera.normalize_screen(np.zeros((5, 3)), 100, 100), r"uv must be \[..., 2\]"),
+        (lambda: camera.normalize_intrinsics(np.ones(4), 100, 100), r"intrinsics must be \[..., 9\]"),
+        (lambda: camera.undistort_image_plane(np.zeros(2), STUDIO), r"uv must be \[..., J, 2\]"),
+        (
+            lambda: camera.solve_root_translation(np.zeros((2, 17, 3)), np.zeros((2, 16, 2)), STUDIO),
+            "joint counts differ",
+        ),
+        (
+            lambda: camera.solve_root_translation(np.zeros((2, 17, 3)), np.zeros((2, 17, 2)), STUDIO, np.ones((2, 15))),
+            "joint counts differ",
+        ),
+    ],
+    ids=["points", "intrinsics", "uv", "normalise-intrinsics", "undistort", "solve-2d", "solve-weights"],
+)
+def test_shapes_are_checked_at_the_door(call, needle):
+    with pytest.raises(ValueError, match=needle):
+        call()

@@ -1,15 +1,13 @@
 """Default inputs: cached embedded domains and the shipped studio checkpoint."""
 
-import json
-
 import pytest
-from click.testing import CliRunner
 
 from posynda.checkpoint import load_checkpoint
-from posynda.cli import main
-from posynda.data import load_clips
-from posynda.defaults import default_clips_path, new_run_dir, shipped_checkpoint
+from posynda.data import load_clips, save_clips
+from posynda.defaults import adaptation_inputs, default_clips_path, new_run_dir, shipped_checkpoint
+from posynda.errors import InputError
 from posynda.models import PRESETS
+from tests.conftest import make_clips
 
 
 def test_default_clips_are_generated_once_and_cached(tmp_path, monkeypatch):
@@ -33,13 +31,12 @@ def test_shipped_checkpoint_is_the_tiny_studio_model():
     assert shipped_checkpoint().stat().st_size < 5_000_000
 
 
-@pytest.mark.slow
-def test_eval_without_arguments_shows_the_domain_gap(tmp_path, monkeypatch):
-    monkeypatch.setenv("POSYNDA_CACHE", str(tmp_path / "cache"))
-    monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(main, ["eval", "--no-per-sequence", "--json", "all.json"], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    assert "studio/test" in result.output and "wild/test" in result.output
-    domains = json.loads((tmp_path / "all.json").read_text())["domains"]
-    assert domains["wild/test"]["mpjpe"] > 1.3 * domains["studio/test"]["mpjpe"]
-    assert domains["wild/test"]["pck"] < domains["studio/test"]["pck"]
+def test_adaptation_inputs_default_to_the_embedded_pair_without_target_3d(tmp_path, micro_file):
+    labelled = save_clips(tmp_path / "t.npz", make_clips((20,)))
+    base, source, target, test = adaptation_inputs(micro_file, labelled, labelled, labelled)
+    assert base == micro_file and source.has_3d and test.has_3d and not target.has_3d
+
+
+def test_a_bad_checkpoint_fails_before_any_data_is_read(tmp_path):
+    with pytest.raises(InputError, match="no such checkpoint"):
+        adaptation_inputs(tmp_path / "missing.safetensors", tmp_path / "also-missing.npz")

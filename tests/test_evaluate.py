@@ -2,22 +2,25 @@
 
 import numpy as np
 import pytest
-import torch
 
-from posynda.checkpoint import Checkpoint
-from posynda.diffusion import SchedulerConfig
+from posynda.data import save_clips
 from posynda.errors import InputError
-from posynda.evaluate import SamplingSettings, evaluate, lift_clips, score
-from posynda.models import DenoiserConfig, build_denoiser
-from tests.conftest import make_clips
-
-MICRO = DenoiserConfig(arch="mixste", frames=9, dim=32, depth=1, heads=2, drop_path=0.0)
+from posynda.evaluate import (
+    evaluate,
+    evaluate_all,
+    evaluation_payload,
+    evaluation_targets,
+    lift_clips,
+    load_evaluation,
+    score,
+)
+from posynda.runtime import SamplingSettings
+from tests.conftest import make_clips, micro_checkpoint
 
 
 @pytest.fixture
 def checkpoint():
-    torch.manual_seed(0)
-    return Checkpoint(model=build_denoiser(MICRO).eval(), config=MICRO, diffusion=SchedulerConfig())
+    return micro_checkpoint()
 
 
 @pytest.mark.parametrize(
@@ -57,3 +60,21 @@ def test_evaluate_records_settings_and_needs_ground_truth(checkpoint):
 def test_bad_settings_are_input_errors(kwargs):
     with pytest.raises(InputError):
         SamplingSettings(**kwargs)
+
+
+def test_files_are_read_first_then_scored_into_the_eval_json(tmp_path, micro_file):
+    path = save_clips(tmp_path / "test.npz", make_clips((15,)))
+    targets = evaluation_targets(path)
+    assert targets == {"test": path} and set(evaluation_targets()) == {"studio/test", "wild/test"}
+    model, datasets = load_evaluation(micro_file, targets)
+    seen = []
+    results = evaluate_all(model, datasets, targets, SamplingSettings(), lambda name, d, t: seen.append(name))
+    assert set(seen) == {"test"} and results["test"]["data"] == str(path)
+    single = evaluation_payload(results, micro_file, single_file=True)
+    assert single["checkpoint"] == str(micro_file) and single["mpjpe"] == results["test"]["mpjpe"]
+    assert evaluation_payload(results, micro_file, single_file=False) == {
+        "checkpoint": str(micro_file),
+        "domains": results,
+    }
+    with pytest.raises(InputError, match="no such clip file"):
+        load_evaluation(micro_file, {"x": tmp_path / "missing.npz"})

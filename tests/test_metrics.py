@@ -26,6 +26,42 @@ def test_p_mpjpe_removes_similarity_transforms():
     assert metrics.mpjpe(pred, gt).min() > 10
 
 
+def umeyama_error(pred, gt):
+    """Per-frame error after the best proper similarity (rotation det +1, scale, translation), computed
+    independently: Umeyama (1991) with the sign correction on the smallest singular value."""
+    out = []
+    for p, g in zip(pred, gt):
+        mp, mg = p.mean(0), g.mean(0)
+        p0, g0 = p - mp, g - mg
+        u, s, vt = np.linalg.svd(g0.T @ p0 / len(p))
+        d = np.eye(3)
+        d[2, 2] = np.sign(np.linalg.det(u @ vt))
+        r = u @ d @ vt
+        scale = np.trace(np.diag(s) @ d) / (p0**2).sum(1).mean()
+        aligned = scale * p0 @ r.T + mg
+        out.append(np.linalg.norm(aligned - g, axis=-1).mean())
+    return np.array(out)
+
+
+def test_p_mpjpe_never_aligns_by_a_reflection():
+    gt = np.random.default_rng(2).normal(size=(5, 17, 3)) * 300
+    mirrored = gt * np.array([-1.0, 1.0, 1.0])  # a mirror image: only a reflection maps it back exactly
+    errors = metrics.p_mpjpe(mirrored, gt)
+    assert (errors > 10).all()  # a reflection would give 0
+    np.testing.assert_allclose(errors, umeyama_error(mirrored, gt), rtol=1e-9)
+    aligned = metrics.procrustes_align(mirrored, gt)
+    for a, m in zip(aligned - aligned.mean(1, keepdims=True), mirrored - mirrored.mean(1, keepdims=True)):
+        transform = np.linalg.lstsq(m, a, rcond=None)[0]  # the linear map applied to the centred pose
+        assert np.linalg.det(transform) > 0
+
+
+def test_p_mpjpe_matches_an_independent_umeyama_on_noisy_poses():
+    rng = np.random.default_rng(3)
+    gt = rng.normal(size=(6, 17, 3)) * 300
+    pred = 0.9 * gt @ rotation(2.5).T + rng.normal(size=gt.shape) * 40
+    np.testing.assert_allclose(metrics.p_mpjpe(pred, gt), umeyama_error(pred, gt), rtol=1e-9)
+
+
 @pytest.mark.parametrize("offset,expected_pck", [(100.0, 100.0), (149.0, 100.0), (151.0, 0.0)])
 def test_pck_threshold_on_protocol_joints(offset, expected_pck):
     gt = np.zeros((1, 17, 3))

@@ -1,11 +1,6 @@
 """Source pretraining: learning happens, checkpoints are atomic, resume is exact."""
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 
 import numpy as np
 import pytest
@@ -14,11 +9,11 @@ import torch
 from posynda.checkpoint import load_checkpoint
 from posynda.data import save_clips
 from posynda.errors import InputError
-from posynda.models import PRESETS, DenoiserConfig
-from posynda.train import TrainRecipe, learning_rate, pretrain
-from tests.conftest import make_clips
+from posynda.models import PRESETS
+from posynda.skeleton import flip_left_right
+from posynda.train import TrainRecipe, learning_rate, pretrain, pretrain_file, sample_batch, source_sampler
+from tests.conftest import MICRO, make_clips
 
-MICRO = DenoiserConfig(arch="mixste", frames=9, dim=32, depth=1, heads=2, drop_path=0.0)
 RECIPE = TrainRecipe(batch_size=8, lr=3e-3, warmup_steps=0, log_every=1, checkpoint_every=2)
 
 
@@ -66,54 +61,21 @@ def test_learning_rate_schedule_warms_up_then_decays():
     assert lrs[-1] == pytest.approx(0.1, rel=0.01) and all(a >= b for a, b in zip(lrs[10:], lrs[11:]))
 
 
-@pytest.mark.slow
-def test_cli_pretrain_killed_with_sigkill_resumes_from_its_checkpoint(tmp_path):
-    data = save_clips(tmp_path / "src.npz", make_clips((80, 60)))
-    out = tmp_path / "run"
-    cmd = [
-        sys.executable,
-        "-m",
-        "posynda.cli",
-        "pretrain",
-        "--data",
-        str(data),
-        "--preset",
-        "videopose-tiny",
-        "--steps",
-        "400",
-        "--out",
-        str(out),
-        "--checkpoint-every",
-        "10",
-        "--batch-size",
-        "4",
-        "--quiet",
-    ]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.time() + 120
-    while not (out / "train_state.pt").exists() and time.time() < deadline and proc.poll() is None:
-        time.sleep(0.05)
-    assert proc.poll() is None, proc.stderr.read().decode()
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    killed_at = torch.load(out / "train_state.pt", weights_only=True)["step"]
-    assert 0 < killed_at < 400
-    resumed = subprocess.run(cmd[:-1] + ["--resume", "--quiet"], capture_output=True, text=True, timeout=600)
-    assert resumed.returncode == 0, resumed.stderr
-    steps = [json.loads(x)["step"] for x in (out / "metrics.jsonl").read_text().splitlines()]
-    assert steps == list(range(10, 401, 10))
-    assert load_checkpoint(out / "model.safetensors").provenance["steps"] == 400
-
-
 def test_batches_mirror_2d_and_3d_together():
-    from posynda.skeleton import flip_left_right
-    from posynda.train import _Batches
-
     clips = make_clips((40,))
-    never = _Batches(clips, 9, TrainRecipe(batch_size=4, flip_prob=0.0))
-    always = _Batches(clips, 9, TrainRecipe(batch_size=4, flip_prob=1.0))
-    kp0, tgt0 = never.sample(np.random.default_rng(1))
-    kp1, tgt1 = always.sample(np.random.default_rng(1))
+    never, always = TrainRecipe(batch_size=4, flip_prob=0.0), TrainRecipe(batch_size=4, flip_prob=1.0)
+    sampler = source_sampler(clips, 9, never)
+    assert len(sampler) == len(source_sampler(clips, 9, always)) == 12  # every 3 frames + one at the end
+    kp0, tgt0 = sample_batch(sampler, np.random.default_rng(1), never)
+    kp1, tgt1 = sample_batch(sampler, np.random.default_rng(1), always)
     torch.testing.assert_close(kp1, flip_left_right(kp0))
     torch.testing.assert_close(tgt1, flip_left_right(tgt0))
     assert (tgt0[..., 0, :] == 0).all()  # root-relative metres
+
+
+def test_pretrain_file_records_where_the_data_came_from(tmp_path):
+    data = save_clips(tmp_path / "src.npz", make_clips((30,)))
+    model = pretrain_file(data, "tiny", 2, tmp_path / "run", {"batch_size": 2}, progress=False)
+    provenance = load_checkpoint(model).provenance
+    assert provenance["preset"] == "tiny" and provenance["data"] == str(data) and provenance["steps"] == 2
+    assert provenance["recipe"]["batch_size"] == 2 and len(provenance["data_sha256"]) == 64

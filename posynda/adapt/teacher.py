@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from posynda.diffusion import DDIMScheduler, draw_noise, sample_poses
-from posynda.kernels import reproject_select
+from posynda.hypotheses import Selection, reproject_select
 
 
 @torch.no_grad()
@@ -27,7 +27,7 @@ def pseudo_labels(
     weights: torch.Tensor,
     hypotheses: int = 3,
     steps: int = 1,
-    selection: str = "joint",
+    selection: Selection = "joint",
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
     """Pseudo-label ``[B, T, J, 3]`` (root-relative metres) for target clips.

@@ -1,4 +1,4 @@
-"""The clip file format (``.npz``, version 1): the interchange for every dataset (DESIGN.md section 4).
+"""The clip file format (``.npz``, version 1): the interchange for every dataset (docs/CONVENTIONS.md).
 
 One file holds many sequences of one domain; frames of a sequence are contiguous and in time
 order. ``ClipSet`` is the in-memory form; :func:`load_clips` and :func:`save_clips` validate on
@@ -267,6 +267,19 @@ def save_clips(path: str | os.PathLike, clips: ClipSet) -> Path:
     with atomic_open(path, "wb") as handle:
         handle.write(buffer.getbuffer())
     return path
+
+
+def describe_clips(clips: ClipSet) -> dict:
+    """What ``posynda data info`` reports: ``sequences``, ``frames``, ``has_3d``, ``missing_keypoints_pct``
+    (joints without finite 2D, %), ``image_sizes`` (sorted ``"WxH"`` strings), ``focal_px`` (min, max fx)."""
+    return {
+        "sequences": clips.num_sequences,
+        "frames": clips.num_frames,
+        "has_3d": clips.has_3d,
+        "missing_keypoints_pct": float((~np.isfinite(clips.keypoints_2d).all(-1)).mean() * 100),
+        "image_sizes": sorted({f"{w}x{h}" for w, h in clips.image_size}),
+        "focal_px": (float(clips.camera[:, 0].min()), float(clips.camera[:, 0].max())),
+    }
 
 
 def concatenate(sets: list[ClipSet]) -> ClipSet:

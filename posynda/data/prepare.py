@@ -56,10 +56,18 @@ def _first_seen(gap: np.ndarray) -> int:
     return int(np.flatnonzero(~gap.all(0))[0])
 
 
-def normalized_keypoints(clips: ClipSet) -> np.ndarray:
-    """Model input: ``[N, 17, 2]`` float32 gap-filled keypoints in normalised screen units."""
-    kp = fill_missing_keypoints(clips)
-    size = clips.image_size[clips.seq_index].astype(np.float32)
+def frame_image_size(clips: ClipSet) -> np.ndarray:
+    """``[N, 2]`` float32 (width, height) of every frame's image."""
+    return clips.image_size[clips.seq_index].astype(np.float32)
+
+
+def normalized_keypoints(clips: ClipSet, pixels: np.ndarray | None = None) -> np.ndarray:
+    """Model input: ``[N, 17, 2]`` float32 gap-filled keypoints in normalised screen units.
+
+    ``pixels``: the clip set's keypoints already gap-filled by :func:`fill_missing_keypoints`.
+    """
+    kp = fill_missing_keypoints(clips) if pixels is None else pixels
+    size = frame_image_size(clips)
     return camera.normalize_screen(kp, size[:, None, 0], size[:, None, 1]).astype(np.float32)
 
 

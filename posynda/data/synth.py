@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 import numpy as np
 
@@ -32,8 +33,13 @@ from posynda.data.clips import ClipSet
 from posynda.errors import InputError
 
 GENERATOR_VERSION = 1
-DOMAINS = ("studio", "wild")
-SPLITS = ("train", "test")
+Domain = Literal["studio", "wild"]
+Split = Literal["train", "test"]
+DOMAINS: tuple[str, ...] = get_args(Domain)
+SPLITS: tuple[str, ...] = get_args(Split)
+# A wild camera draw that misses the subject is retried; after this many misses the motion is
+# re-drawn in a smaller area, and after MAX_MOTION_DRAWS motions the generator gives up.
+MAX_MOTION_DRAWS = 50
 ACTIVITIES = ("walk", "run", "squat", "reach", "wave", "jump", "turn", "sit", "bend", "kick")
 ANKLE_HEIGHT = 0.08  # m, ankle joint above the floor when standing
 
@@ -278,7 +284,7 @@ LIMITS = {
 }
 
 
-def _limit(ang: dict) -> dict:
+def limit_angles(ang: dict) -> dict:
     out = dict(ang)
     for key, value in ang.items():
         base = key[:-2] if key.endswith(("_l", "_r")) else key
@@ -337,7 +343,7 @@ def _rot_y(theta: np.ndarray) -> np.ndarray:
 def world_motion(activity: str, subj: Subject, n: int, fps: float, area: float, rng: np.random.Generator) -> np.ndarray:
     """World-frame joints ``[n, 17, 3]`` (m, y up, floor at 0) of one activity clip."""
     t = np.arange(n) / fps
-    ang = _limit(activity_angles(activity, t, subj, rng))
+    ang = limit_angles(activity_angles(activity, t, subj, rng))
     body = forward_kinematics(ang, subj.bones)
     # feet on the ground: lowest ankle at ankle height, plus the jump/run flight height
     ground = ANKLE_HEIGHT - body[:, [3, 6], 1].min(axis=1) + ang["lift"]
@@ -451,13 +457,28 @@ def detections(
     return kp.astype(np.float32), conf.astype(np.float32)
 
 
+def _wild_take(activity: str, subj: Subject, n: int, fps: float, rng: np.random.Generator):
+    """World motion and a wild camera that sees it: the first motion in a 0.8 m area, re-drawn in a
+    0.5 m area while the camera draws miss, at most ``MAX_MOTION_DRAWS`` motions in all."""
+    world = world_motion(activity, subj, n, fps, area=0.8, rng=rng)
+    for _ in range(MAX_MOTION_DRAWS):
+        cam = wild_camera(world, rng)
+        if cam is not None:
+            return world, cam
+        world = world_motion(activity, subj, n, fps, area=0.5, rng=rng)
+    raise RuntimeError(
+        f"no wild camera sees the {activity!r} motion after {MAX_MOTION_DRAWS} motion draws "
+        "(the camera ranges of wild_camera cannot frame it)"
+    )
+
+
 # ---------------------------------------------------------------------------------- the splits
 def _rng(domain: str, split: str, seed: int | None) -> np.random.Generator:
     key = zlib.crc32(f"posynda-synth/{domain}/{split}".encode())
     return np.random.default_rng([key, 0 if seed is None else int(seed) + 1])
 
 
-def generate(domain: str, split: str, seed: int | None = None, scale: float = 1.0) -> ClipSet:
+def generate(domain: Domain, split: Split, seed: int | None = None, scale: float = 1.0) -> ClipSet:
     """Generate one embedded split as a ClipSet (joints_3d = camera-frame absolute mm).
 
     Args:
@@ -487,12 +508,7 @@ def generate(domain: str, split: str, seed: int | None = None, scale: float = 1.
                 world = world_motion(activity, subj, n, fps, area=1.2, rng=rng)
                 cams = [(c, f"cam{k}") for k, c in enumerate(studio_cameras(rng))]
             else:
-                world = world_motion(activity, subj, n, fps, area=0.8, rng=rng)
-                cam = None
-                while cam is None:
-                    cam = wild_camera(world, rng)
-                    if cam is None:
-                        world = world_motion(activity, subj, n, fps, area=0.5, rng=rng)
+                world, cam = _wild_take(activity, subj, n, fps, rng)
                 cams = [(cam, "")]
             for (intr, rot, pos, size), cam_name in cams:
                 j3d = to_camera_mm(world, rot, pos)

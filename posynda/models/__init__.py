@@ -1,8 +1,9 @@
-"""Diffusion denoisers (DESIGN.md section 5) and their configurations."""
+"""Diffusion denoisers ``(keypoints_2d [B,T,J,2], noisy_3d [B,T,J,3], t [B]) -> x0 [B,T,J,3]``, configs, presets."""
 
 from torch import nn
 
 from posynda.models.config import PRESETS, DenoiserConfig, preset
+from posynda.models.inputs import example_inputs
 from posynda.models.mixste import MixSTEDenoiser
 from posynda.models.videopose import VideoPoseDenoiser
 
@@ -22,6 +23,7 @@ __all__ = [
     "preset",
     "build_denoiser",
     "count_parameters",
+    "example_inputs",
     "MixSTEDenoiser",
     "VideoPoseDenoiser",
 ]

@@ -1,32 +1,43 @@
-"""Deployment runtime: one lifter API over the ``torch``, ``onnxruntime`` and ``tensorrt`` backends.
+"""Deployment runtime: loads and runs every posynda artefact behind one lifter API.
 
->>> from posynda.runtime import Lifter
+>>> from posynda.runtime import Lifter, SamplingSettings
 >>> lifter = Lifter("runs/export/denoiser.onnx")          # backend from the file type
->>> result = lifter.lift(clips)                            # a posynda ClipSet
+>>> result = lifter.lift(clips, SamplingSettings(hypotheses=5, steps=5))
 >>> result.absolute_mm, result.backend                     # [N, 17, 3] mm, "onnxruntime (CPUExecutionProvider)"
 
-Modules: :mod:`~posynda.runtime.backends` (model files -> denoiser callables, the backend actually
-used), :mod:`~posynda.runtime.sampling` (windowing, sampling, aggregation; shared with
-``posynda eval``), :mod:`~posynda.runtime.lifter` (the ``Lifter``), :mod:`~posynda.runtime.inputs`
-(keypoint files: clip ``.npz`` or JSON, COCO conversion) and :mod:`~posynda.runtime.viz`
-(``--viz`` figure). Attributes load lazily so importing the package costs nothing.
+Modules: :mod:`~posynda.runtime.settings` (sampling settings), :mod:`~posynda.runtime.metadata`
+(what an artefact says about itself), :mod:`~posynda.runtime.backends` (model files -> denoiser
+callables: torch, ONNX Runtime, TensorRT; the format table), :mod:`~posynda.runtime.tensorrt`
+(engine sidecars and the machine they need), :mod:`~posynda.runtime.sampling` (windowing,
+sampling, aggregation; shared with ``posynda eval``), :mod:`~posynda.runtime.lifter` (the
+``Lifter``), :mod:`~posynda.runtime.inputs` (keypoint files) and :mod:`~posynda.runtime.viz`
+(``--viz`` figure). onnxruntime, tensorrt and matplotlib are imported only when used.
 """
 
-from importlib import import_module
+from posynda.runtime.backends import (
+    FORMATS,
+    RUNTIME_BACKENDS,
+    Backend,
+    RuntimeBackend,
+    detect_model_type,
+    expect_backend,
+    load_backend,
+)
+from posynda.runtime.inputs import default_intrinsics, read_keypoints
+from posynda.runtime.lifter import Lifter, LiftResult
+from posynda.runtime.settings import SamplingSettings
 
-_EXPORTS = {
-    "Lifter": "lifter",
-    "LiftResult": "lifter",
-    "Backend": "backends",
-    "load_backend": "backends",
-    "detect_model_type": "backends",
-    "read_keypoints": "inputs",
-}
-
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        return getattr(import_module(f"posynda.runtime.{_EXPORTS[name]}"), name)
-    raise AttributeError(f"module 'posynda.runtime' has no attribute {name!r}")
+__all__ = [
+    "FORMATS",
+    "RUNTIME_BACKENDS",
+    "Backend",
+    "RuntimeBackend",
+    "LiftResult",
+    "Lifter",
+    "SamplingSettings",
+    "default_intrinsics",
+    "detect_model_type",
+    "expect_backend",
+    "load_backend",
+    "read_keypoints",
+]

@@ -26,6 +26,7 @@ import json
 import math
 import os
 from pathlib import Path
+from typing import Literal, get_args
 
 import numpy as np
 
@@ -33,7 +34,9 @@ from posynda.data.clips import ClipSet, concatenate, load_clips, validate
 from posynda.errors import InputError
 from posynda.skeleton import NUM_JOINTS, convert_joints
 
-JOINT_ORDERS = ("h36m", "coco")
+# Joint orders a keypoint file may come in (converted to H36M-17 by posynda.skeleton.convert_joints).
+KeypointOrder = Literal["h36m", "coco"]
+KEYPOINT_ORDERS: tuple[str, ...] = get_args(KeypointOrder)
 
 
 def default_intrinsics(width: int, height: int) -> np.ndarray:
@@ -105,7 +108,7 @@ def read_json_keypoints(path: str | os.PathLike) -> tuple[ClipSet, str | None]:
     return validate(clips, source=str(path)), (orders.pop() if orders else None)
 
 
-def read_keypoints(path: str | os.PathLike, joint_order: str | None = None) -> ClipSet:
+def read_keypoints(path: str | os.PathLike, joint_order: KeypointOrder | None = None) -> ClipSet:
     """Keypoints to lift, in H36M order: a clip file (``.npz``) or a JSON keypoint file.
 
     Args:
@@ -125,8 +128,8 @@ def read_keypoints(path: str | os.PathLike, joint_order: str | None = None) -> C
     if joint_order and file_order and joint_order != file_order:
         raise InputError(f"{path}: file says joint_order {file_order!r} but --joint-order is {joint_order!r}")
     order = joint_order or file_order or "h36m"
-    if order not in JOINT_ORDERS:
-        raise InputError(f"unknown joint order {order!r}; choose one of {', '.join(JOINT_ORDERS)}")
+    if order not in KEYPOINT_ORDERS:
+        raise InputError(f"unknown joint order {order!r}; choose one of {', '.join(KEYPOINT_ORDERS)}")
     clips = clips.without_3d()
     if order != "h36m":
         kp, conf = convert_joints(clips.keypoints_2d, order, clips.confidence)

@@ -20,9 +20,11 @@ import torch
 from posynda import camera
 from posynda.data.clips import ClipSet, validate
 from posynda.data.prepare import fill_missing_keypoints, frame_intrinsics
-from posynda.evaluate import SamplingSettings
+from posynda.devices import Device
 from posynda.runtime.backends import Backend, load_backend
+from posynda.runtime.inputs import default_intrinsics
 from posynda.runtime.sampling import lift_windows
+from posynda.runtime.settings import SamplingSettings
 
 # Joints without a detection (gap-filled by interpolation) still pin the root solve a little, so
 # a frame with no detection at all gets the interpolated placement instead of t = 0.
@@ -72,12 +74,11 @@ def absolute_positions(root_relative_mm: np.ndarray, clips: ClipSet) -> np.ndarr
 
 
 class Lifter:
-    """Lift 2D keypoints with a model file on the backend of its type (or the one given).
+    """Lift 2D keypoints with a model file on the backend of its type.
 
     Args:
         model: ``.safetensors`` checkpoint, exported ``.onnx`` (denoiser or ``--sampler`` graph)
-            or TensorRT ``.engine``; or an already opened :class:`Backend`.
-        backend: "torch", "onnxruntime" or "tensorrt"; None = from the file type.
+            or TensorRT ``.engine`` (the backend follows the file type); or an opened :class:`Backend`.
         device: "auto", "cpu" or "cuda" (torch and ONNX Runtime).
         threads: ONNX Runtime intra-op threads (default: the physical cores).
 
@@ -87,14 +88,8 @@ class Lifter:
     'onnxruntime (CPUExecutionProvider)'
     """
 
-    def __init__(
-        self,
-        model: str | os.PathLike | Backend,
-        backend: str | None = None,
-        device: str = "auto",
-        threads: int | None = None,
-    ):
-        self.backend = model if isinstance(model, Backend) else load_backend(model, backend, device, threads)
+    def __init__(self, model: str | os.PathLike | Backend, device: Device = "auto", threads: int | None = None):
+        self.backend = model if isinstance(model, Backend) else load_backend(model, device, threads)
 
     @property
     def frames(self) -> int:
@@ -145,8 +140,6 @@ class Lifter:
         ``intrinsics``: 9 floats ``[fx, fy, cx, cy, k1, k2, k3, p1, p2]`` in pixels; None = the
         default pinhole camera of :func:`posynda.runtime.inputs.default_intrinsics`.
         """
-        from posynda.runtime.inputs import default_intrinsics
-
         w, h = int(image_size[0]), int(image_size[1])
         cam = default_intrinsics(w, h) if intrinsics is None else intrinsics
         return self.lift(ClipSet.single_sequence(keypoints_2d, cam, (w, h), confidence), settings)

@@ -1,13 +1,14 @@
 """Lifting clip sets with any denoiser callable: windowing, K-step sampling, H-hypothesis
 aggregation and overlap averaging. One implementation behind :func:`posynda.evaluate.lift_clips`
-(a torch checkpoint) and :class:`posynda.runtime.Lifter` (torch, ONNX Runtime, TensorRT).
+(an in-memory model) and :class:`posynda.runtime.Lifter` (torch, ONNX Runtime, TensorRT).
 
 Sequences are cut into windows of the model's T frames (edge-padded when shorter; a last window
 aligned to the sequence end; ``settings.stride`` < T makes windows overlap), each batch of windows
 gets its noise from one host generator seeded by ``settings.seed`` (so a seed gives the same poses
 on every backend), is sampled with :func:`posynda.diffusion.sample_poses` and aggregated (mean,
-or reprojection-selected per joint / per frame with the root translation solved from the 2D),
-and overlapping windows are averaged back to frames.
+or reprojection-selected per joint / per frame with the root translation solved from the 2D) on
+the denoiser's device -- on CUDA that is the Triton kernel -- and overlapping windows are
+averaged back to frames.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from posynda.data.clips import ClipSet
 from posynda.data.prepare import MM_PER_M, frame_intrinsics, normalized_keypoints
 from posynda.data.windows import overlap_average, window_sequences
 from posynda.diffusion import DDIMScheduler, SchedulerConfig, draw_noise, sample_poses
-from posynda.kernels import reproject_select
+from posynda.hypotheses import Aggregation, reproject_select
+from posynda.runtime.settings import SamplingSettings
 
 Denoiser = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
 # (keypoints_2d [B,T,J,2], noise [K+1,B,H,T,J,3]) -> aggregated poses [B,T,J,3] (a whole-sampler graph)
@@ -29,18 +31,28 @@ Sampler = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 def aggregate_hypotheses(
-    poses: torch.Tensor, mode: str, pixels: np.ndarray, intrinsics: torch.Tensor, weights: torch.Tensor, index
+    poses: torch.Tensor,
+    mode: Aggregation,
+    pixels: torch.Tensor,
+    intrinsics: torch.Tensor,
+    weights: torch.Tensor,
+    index: np.ndarray,
 ) -> torch.Tensor:
-    """``[B, H, T, J, 3]`` hypotheses -> ``[B, T, J, 3]``: the mean, or the reprojection-selected
-    hypothesis per joint / frame (``pixels``, ``intrinsics``, ``weights`` are per flat frame and
-    ``index [B, T]`` says which frames the windows hold)."""
+    """``[B, H, T, J, 3]`` hypotheses -> ``[B, T, J, 3]`` on ``poses``' device.
+
+    The mean, or the reprojection-selected hypothesis per joint / frame. ``pixels [N, J, 2]``
+    (NaN = missing), ``intrinsics [N, 9]`` and ``weights [N, J]`` are per flat frame of the clip
+    set (any device: the rows of the windows are moved to ``poses``' device), ``index [B, T]``
+    says which frames the windows hold.
+    """
     b, h, frames = poses.shape[:3]
     if h == 1 or mode == "mean":
         return poses.mean(dim=1)
     flat = poses.permute(0, 2, 1, 3, 4).reshape(b * frames, h, -1, 3)
-    rows = index.reshape(-1)
+    rows = torch.from_numpy(index.reshape(-1))
+    device = poses.device
     agg, _, _, _ = reproject_select(
-        flat, torch.from_numpy(pixels[rows]), intrinsics[rows], mode=mode, mask=weights[rows]
+        flat, pixels[rows].to(device), intrinsics[rows].to(device), mode=mode, mask=weights[rows].to(device)
     )
     return agg.reshape(b, frames, -1, 3)
 
@@ -50,7 +62,7 @@ def lift_windows(
     diffusion: SchedulerConfig,
     frames: int,
     clips: ClipSet,
-    settings,
+    settings: SamplingSettings,
     progress=None,
     device: str | torch.device = "cpu",
     sampler: Sampler | None = None,
@@ -61,7 +73,7 @@ def lift_windows(
         denoiser: ``(keypoints_2d, noisy_3d, t) -> x0`` (a torch module or a runtime backend).
         diffusion: the scheduler configuration the denoiser was trained with.
         frames: the window length T.
-        settings: a :class:`posynda.evaluate.SamplingSettings`.
+        settings: H, K, flip, aggregation, batch size, seed and window stride.
         progress: optional callable ``(done_windows, total_windows)``.
         device: where the 2D conditioning is placed (the denoiser's device).
         sampler: a whole-sampler callable ``(keypoints_2d, noise) -> poses [B,T,J,3]`` used instead
@@ -69,10 +81,10 @@ def lift_windows(
     """
     scheduler = DDIMScheduler(diffusion)
     keypoints = normalized_keypoints(clips)
-    pixels = clips.keypoints_2d
+    pixels = torch.from_numpy(clips.keypoints_2d)
     weights = torch.from_numpy(clips.confidence_or_ones())
     intrinsics = torch.from_numpy(frame_intrinsics(clips))
-    stride = getattr(settings, "stride", None) or frames
+    stride = settings.stride or frames
     windows = window_sequences(clips.sequence_bounds(), frames, stride=stride)
     generator = torch.Generator().manual_seed(settings.seed)
     h, out = settings.hypotheses, []
@@ -82,11 +94,11 @@ def lift_windows(
         noise = draw_noise(b, h, frames, keypoints.shape[1], settings.steps, generator)
         cond = torch.from_numpy(keypoints[index]).to(device)
         if sampler is not None:
-            agg = sampler(cond, noise).cpu()
+            agg = sampler(cond, noise)
         else:
-            poses = sample_poses(denoiser, cond, scheduler, h, settings.steps, settings.flip, noise).cpu()
+            poses = sample_poses(denoiser, cond, scheduler, h, settings.steps, settings.flip, noise)
             agg = aggregate_hypotheses(poses, settings.aggregate, pixels, intrinsics, weights, index)
-        out.append(agg.numpy())
+        out.append(agg.cpu().numpy())
         if progress is not None:
             progress(begin + b, len(windows))
     per_window = np.concatenate(out) * MM_PER_M

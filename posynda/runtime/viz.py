@@ -1,12 +1,14 @@
 """``posynda lift --viz``: the input 2D skeleton and the lifted 3D skeleton for a few frames.
 
-matplotlib is imported here only (extra ``[viz]``), with the non-interactive Agg backend.
+matplotlib is imported only when a figure is drawn (extra ``[viz]``), with the non-interactive Agg
+backend; :func:`save_figure` writes every posynda figure (benchmark plots too) atomically.
 """
 
 from __future__ import annotations
 
 import io
 import os
+from pathlib import Path
 
 import numpy as np
 
@@ -20,19 +22,36 @@ def _bone_colour(j: int) -> str:
     return "tab:blue" if j in H36M_LEFT else "tab:red" if j in H36M_RIGHT else "0.3"
 
 
+def pyplot(purpose: str = "--viz"):
+    """``matplotlib.pyplot`` on the non-interactive Agg backend; InputError naming ``purpose`` without matplotlib."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise InputError(f"{purpose} needs matplotlib: pip install 'posynda[viz]'") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save_figure(fig, path: str | os.PathLike, dpi: int) -> Path:
+    """Lay out ``fig``, write it as a PNG atomically and close it; returns the path."""
+    plt = pyplot()
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    plt.close(fig)
+    atomic_write_bytes(path, buffer.getvalue())
+    return Path(path)
+
+
 def draw_lift(clips: ClipSet, poses_mm: np.ndarray, path: str | os.PathLike, frames: int = 4) -> list[int]:
     """Write a PNG with ``frames`` evenly spaced frames: input 2D (top) and lifted 3D (bottom).
 
     The 3D view is root-relative, seen from slightly above the camera (x right, z forward, y down
     drawn upwards). Returns the frame indices drawn.
     """
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise InputError("--viz needs matplotlib: pip install 'posynda[viz]'") from None
+    plt = pyplot()
     n = clips.num_frames
     picks = sorted({int(i) for i in np.linspace(0, n - 1, min(frames, n))})
     fig = plt.figure(figsize=(3.2 * len(picks), 6.4))
@@ -64,9 +83,5 @@ def draw_lift(clips: ClipSet, poses_mm: np.ndarray, path: str | os.PathLike, fra
         ax3.tick_params(labelsize=6)
         ax3.view_init(elev=15, azim=-70)
         ax3.set_title("lifted 3D (root-relative)", fontsize=9)
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90)
-    plt.close(fig)
-    atomic_write_bytes(path, buffer.getvalue())
+    save_figure(fig, path, dpi=90)
     return picks

@@ -1,0 +1,219 @@
+"""The backends ``posynda bench latency`` times, and how each is set up (one table drives them all).
+
+Each entry of :data:`SETUPS` takes the prepared model (:class:`Prepared`: random weights of one
+preset, its checkpoint and ONNX export) and returns a ``make(batch, inputs) -> timed callable``,
+or raises :class:`Skip` with the reason this machine cannot run it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import tempfile
+import time
+import warnings
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+from posynda.checkpoint import load_checkpoint, save_checkpoint
+from posynda.devices import resolve_device
+from posynda.diffusion import SchedulerConfig
+from posynda.environment import physical_cores
+from posynda.export import onnx_graphs
+from posynda.export.tensorrt import build_engine
+from posynda.models import PRESETS, build_denoiser, count_parameters
+from posynda.runtime.backends import ort_session
+from posynda.runtime.backends.tensorrt_backend import EngineRunner
+from posynda.runtime.metadata import DENOISER_INPUTS, DENOISER_OUTPUT, runtime_metadata
+from posynda.runtime.tensorrt import unavailable_reason
+
+Make = Callable[[int, tuple], Callable[[], object]]
+NO_ORT = "onnxruntime is not installed (pip install 'posynda[export]')"
+
+
+class Skip(Exception):
+    """This backend cannot run here; the message says why."""
+
+
+class Prepared:
+    """One preset with random weights (latency does not depend on them): the module on the device,
+    its checkpoint and its fp32 ONNX export in a temporary folder, and what each backend reported."""
+
+    def __init__(self, config: str, batches, threads: int | None):
+        self.config, self.cfg, self.threads = config, PRESETS[config], threads
+        self.batches = tuple(batches)
+        self._tmp = tempfile.TemporaryDirectory()
+        self.tmp = Path(self._tmp.name)
+        torch.manual_seed(0)
+        self.device = resolve_device("auto")
+        self.model = build_denoiser(self.cfg).eval()
+        self.params = count_parameters(self.model)
+        self.checkpoint = save_checkpoint(self.tmp / "model.safetensors", self.model, self.cfg, SchedulerConfig())
+        self.meta = runtime_metadata(load_checkpoint(self.checkpoint))
+        self.onnx = self.tmp / "denoiser.onnx"
+        t0 = time.perf_counter()
+        self.write_onnx(self.onnx, fp16=False)
+        self.export_s = round(time.perf_counter() - t0, 2)
+        self.model.to(self.device)
+        self.info: dict[str, dict] = {}
+        self.engines: dict[str, Path] = {}
+
+    def write_onnx(self, path: Path, fp16: bool) -> None:
+        proto = onnx_graphs.denoiser_to_onnx(self.model.cpu(), self.cfg.frames, self.cfg.joints, fp16=fp16)
+        precision = "fp16" if fp16 else "fp32"
+        onnx_graphs.set_metadata(
+            proto, {**self.meta, "graph": "denoiser", "opset": str(onnx_graphs.DEFAULT_OPSET), "precision": precision}
+        )
+        path.write_bytes(proto.SerializeToString())
+
+    def close(self) -> None:
+        self._tmp.cleanup()
+
+    def torch_call(self, module, inputs) -> Callable[[], object]:
+        """One inference call of ``module`` on ``inputs`` already moved to the device."""
+        args = tuple(x.to(self.device) for x in inputs)
+
+        def call():
+            with torch.inference_mode():
+                return module(*args)
+
+        return call
+
+
+def _ort_make(session) -> Make:
+    def make(batch, inputs):
+        feeds = {name: x.numpy() for name, x in zip(DENOISER_INPUTS, inputs)}
+        return lambda: session.run([DENOISER_OUTPUT], feeds)
+
+    return make
+
+
+def torch_eager(prep: Prepared) -> Make:
+    prep.info["torch-eager"] = {"device": prep.device, "torch_threads": torch.get_num_threads()}
+    return lambda batch, inputs: prep.torch_call(prep.model, inputs)
+
+
+def torch_compile(prep: Prepared) -> Make:
+    if importlib.util.find_spec("torch._inductor") is None:
+        raise Skip("torch._inductor is not available in this PyTorch build")
+    compiled = torch.compile(prep.model)
+    info = prep.info["torch-compile"] = {"device": prep.device, "mode": "default", "compile_s": {}}
+
+    def make(batch, inputs):
+        call = prep.torch_call(compiled, inputs)
+        t0 = time.perf_counter()
+        call()  # compiles for this batch size
+        if prep.device == "cuda":
+            torch.cuda.synchronize()
+        info["compile_s"][str(batch)] = round(time.perf_counter() - t0, 2)
+        return call
+
+    return make
+
+
+def onnxruntime_cpu(prep: Prepared) -> Make:
+    if importlib.util.find_spec("onnxruntime") is None:
+        raise Skip(NO_ORT)
+    session = ort_session(str(prep.onnx), threads=prep.threads)
+    prep.info["onnxruntime-cpu"] = {
+        "provider": session.get_providers()[0],
+        "intra_op_threads": prep.threads or physical_cores(),
+        "inter_op_threads": 1,
+        "graph_optimization_level": "ORT_ENABLE_ALL",
+        "opset": onnx_graphs.DEFAULT_OPSET,
+    }
+    return _ort_make(session)
+
+
+def onnxruntime_cpu_default_options(prep: Prepared) -> Make:
+    if importlib.util.find_spec("onnxruntime") is None:
+        raise Skip(NO_ORT)
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(prep.onnx), ort.SessionOptions(), providers=["CPUExecutionProvider"])
+    prep.info["onnxruntime-cpu-default-options"] = {"provider": session.get_providers()[0]}
+    return _ort_make(session)
+
+
+def onnxruntime_cuda(prep: Prepared) -> Make:
+    if importlib.util.find_spec("onnxruntime") is None:
+        raise Skip("onnxruntime is not installed (pip install 'posynda[gpu]')")
+    import onnxruntime as ort
+
+    available = ort.get_available_providers()
+    if "CUDAExecutionProvider" not in available:
+        raise Skip(f"this onnxruntime build has no CUDAExecutionProvider (providers: {', '.join(available)})")
+    if not torch.cuda.is_available():
+        raise Skip("no CUDA device visible to PyTorch (needed for the CUDA EP's libraries)")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        session = ort_session(str(prep.onnx), providers=("CUDAExecutionProvider", "CPUExecutionProvider"))
+    used = session.get_providers()
+    if used[0] != "CUDAExecutionProvider":
+        raise Skip(f"ONNX Runtime fell back to {used[0]} (CUDA EP did not load: check CUDA / cuDNN versions)")
+    prep.info["onnxruntime-cuda"] = {"provider": used[0], "providers": used, "io": "host numpy (copies timed)"}
+    return _ort_make(session)
+
+
+def _tensorrt(prep: Prepared, precision: str) -> Make:
+    reason = unavailable_reason()
+    if reason:
+        raise Skip(reason)
+    if not torch.cuda.is_available():
+        raise Skip("no CUDA device visible to PyTorch (the engine runner uses torch device buffers)")
+    source = prep.onnx
+    if precision == "fp16":
+        source = prep.tmp / "denoiser_fp16.onnx"
+        prep.write_onnx(source, fp16=True)
+        prep.model.to(prep.device)
+    name = f"tensorrt-{precision}"
+    engine = prep.tmp / f"denoiser_{precision}.engine"
+    top = max(prep.batches)
+    t0 = time.perf_counter()
+    sidecar = build_engine(
+        source,
+        engine,
+        batch=(1, top, top),
+        frames=prep.cfg.frames,
+        joints=prep.cfg.joints,
+        fp16=precision == "fp16",
+        metadata={**prep.meta, "graph": "denoiser", "precision": precision},
+        timing_cache=prep.tmp / "timing.cache",
+    )
+    runner = EngineRunner(engine)
+    prep.engines[name] = engine
+    prep.info[name] = {
+        "gpu": sidecar.get("gpu_name"),
+        "tensorrt": sidecar.get("tensorrt_version"),
+        "precision": sidecar["precision"],
+        "fp16_via": sidecar.get("fp16_via"),
+        "profile_batch": [1, top, top],
+        "build_s": round(time.perf_counter() - t0, 1),
+    }
+
+    def make(batch, inputs):
+        args = tuple(x.cuda() for x in inputs)
+        return lambda: runner(*args)
+
+    return make
+
+
+def tensorrt_fp32(prep: Prepared) -> Make:
+    return _tensorrt(prep, "fp32")
+
+
+def tensorrt_fp16(prep: Prepared) -> Make:
+    return _tensorrt(prep, "fp16")
+
+
+SETUPS: dict[str, Callable[[Prepared], Make]] = {
+    "torch-eager": torch_eager,
+    "torch-compile": torch_compile,
+    "onnxruntime-cpu": onnxruntime_cpu,
+    "onnxruntime-cpu-default-options": onnxruntime_cpu_default_options,
+    "onnxruntime-cuda": onnxruntime_cuda,
+    "tensorrt-fp32": tensorrt_fp32,
+    "tensorrt-fp16": tensorrt_fp16,
+}
+LATENCY_BACKENDS: tuple[str, ...] = tuple(SETUPS)

@@ -1,0 +1,57 @@
+"""Where benchmark results go, and how they are written: one JSON + one Markdown file per bench.
+
+Every bench writes ``<stem>.json`` and ``<stem>.md`` into its run directory
+(``runs/bench-<name>-<time>/`` unless ``--out``); with ``--save`` the same files are copied into
+:func:`results_dir`: ``bench/results/<machine>/`` under the working directory, where ``<machine>``
+is :func:`machine_slug` (``cpu-2core`` on the project's CPU machine). The root can be moved with
+``$POSYNDA_BENCH_RESULTS`` (tests point it at a temporary folder). Every result records the machine
+it came from (:func:`posynda.environment.machine_info`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+from posynda.environment import gpu_info
+from posynda.fileio import atomic_write_text
+
+RESULTS_ENV = "POSYNDA_BENCH_RESULTS"
+
+
+def machine_slug() -> str:
+    """``gpu-<gpu name>-<n>core`` with an NVIDIA GPU, else ``cpu-<n>core`` (n = ``os.cpu_count()``)."""
+    cores = f"{os.cpu_count()}core"
+    name = gpu_info()["gpu_name"]
+    if name:
+        return f"gpu-{re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')}-{cores}"
+    return f"cpu-{cores}"
+
+
+def results_dir() -> Path:
+    """``$POSYNDA_BENCH_RESULTS/<machine>`` (default root: ``bench/results`` under the working directory)."""
+    return Path(os.environ.get(RESULTS_ENV) or Path("bench") / "results") / machine_slug()
+
+
+def write_results(out_dir: str | os.PathLike, stem: str, payload: dict, markdown: str) -> list[Path]:
+    """``stem.json`` + ``stem.md`` into ``out_dir`` (atomic writes); returns both paths."""
+    out = Path(out_dir)
+    json_path, md_path = out / f"{stem}.json", out / f"{stem}.md"
+    atomic_write_text(json_path, json.dumps(payload, indent=2) + "\n")
+    atomic_write_text(md_path, markdown)
+    return [json_path, md_path]
+
+
+def save_copies(paths, dest: str | os.PathLike | None = None, rename: dict[str, str] | None = None) -> list[Path]:
+    """Copy result files into ``dest`` (default :func:`results_dir`); ``rename`` maps a file name to its saved name."""
+    dest = Path(dest) if dest is not None else results_dir()
+    dest.mkdir(parents=True, exist_ok=True)
+    saved = []
+    for path in map(Path, paths):
+        target = dest / (rename or {}).get(path.name, path.name)
+        shutil.copyfile(path, target)
+        saved.append(target)
+    return saved

@@ -1,0 +1,112 @@
+"""The paper's Table 3 ablation: source-only, + GPA, + LoRA, + cross-dataset embedding, + multi-hypothesis.
+
+Each row is a full adaptation run with one more component switched on (same steps, seed and data),
+scored on the test split -- which is used for this report only, never to pick a run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+from posynda.adapt.settings import AdaptSettings
+from posynda.adapt.trainer import adapt
+from posynda.checkpoint import load_checkpoint
+from posynda.data.clips import ClipSet
+from posynda.defaults import adaptation_inputs
+from posynda.devices import Device, resolve_device
+from posynda.evaluate import evaluate
+from posynda.fileio import atomic_write_text
+from posynda.report import metrics_markdown, metrics_table
+from posynda.runtime.settings import SamplingSettings
+
+ABLATION_ROWS = (  # paper Table 3: each row adds one component
+    ("source-only baseline", None),
+    ("+ GPA", dict(gpa=True, lora=False, cd_embedding=False, hypotheses=1)),
+    ("+ LoRA", dict(gpa=True, lora=True, cd_embedding=False, hypotheses=1)),
+    ("+ cross-dataset embedding", dict(gpa=True, lora=True, cd_embedding=True, hypotheses=1)),
+    ("+ multi-hypothesis (full PoSynDA)", dict(gpa=True, lora=True, cd_embedding=True)),
+)
+
+
+def run_default_ablation(
+    out_dir: Path,
+    settings: AdaptSettings,
+    rows,
+    console,
+    *,
+    checkpoint=None,
+    source=None,
+    target=None,
+    test=None,
+    progress: bool = True,
+    eval_settings: SamplingSettings = SamplingSettings(),
+    device: Device = "auto",
+) -> dict:
+    """:func:`run_ablation` on the given files, each defaulting to the embedded pair: the shipped
+    ``studio`` model, ``studio/train`` as source, ``wild/train`` (2D only: any 3D is dropped) as
+    target, scored on ``wild/test``. What ``posynda adapt --ablation`` and ``posynda bench accuracy`` run."""
+    base, src, tgt, tst = adaptation_inputs(checkpoint, source, target, test)
+    return run_ablation(base, src, tgt, tst, out_dir, settings, rows, console, progress, eval_settings, device)
+
+
+def run_ablation(
+    base_path,
+    source: ClipSet,
+    target: ClipSet,
+    test: ClipSet,
+    out_dir: Path,
+    settings: AdaptSettings,
+    rows,
+    console,
+    progress: bool = True,
+    eval_settings: SamplingSettings = SamplingSettings(),
+    device: Device = "auto",
+) -> dict:
+    """Run every ``(name, overrides)`` row (``None`` = the base model, not adapted) on ``device``.
+
+    Writes ``ablation.json`` and ``ablation.md`` into ``out_dir`` and returns the JSON content.
+    """
+    results: dict[str, dict] = {}
+    for k, (name, overrides) in enumerate(rows):
+        console.print(f"[bold]{name}[/bold]")
+        if overrides is None:
+            metrics = evaluate(load_checkpoint(base_path, resolve_device(device)), test, eval_settings)
+            metrics.update(trainable_parameters=0, seconds=0.0)
+        else:
+            row_settings = dataclasses.replace(settings, **overrides)
+            report = adapt(
+                base_path,
+                source,
+                target,
+                out_dir / f"row{k}",
+                row_settings,
+                eval_clips=test,
+                eval_settings=eval_settings,
+                progress=progress,
+                device=device,
+            )
+            metrics = dict(
+                report["after"],
+                trainable_parameters=report["trainable_parameters"],
+                seconds=report["seconds"],
+                settings=report["settings"],
+            )
+        results[name] = metrics
+    baseline = next(iter(results.values()))["mpjpe"]
+    for metrics in results.values():
+        metrics["mpjpe_change_pct"] = 100.0 * (metrics["mpjpe"] / baseline - 1.0)
+    payload = {
+        "test_frames": int(test.valid_or_all().sum()),
+        "rows": results,
+        "common_settings": dataclasses.asdict(settings),
+    }
+    atomic_write_text(out_dir / "ablation.json", json.dumps(payload, indent=2))
+    extra = (
+        ("trainable params", lambda m: f"{m['trainable_parameters']:,}"),
+        ("MPJPE vs baseline", lambda m: f"{m['mpjpe_change_pct']:+.1f} %"),
+    )
+    atomic_write_text(out_dir / "ablation.md", metrics_markdown(results, "configuration", extra))
+    console.print(metrics_table(results, title="PoSynDA ablation (paper Table 3)"))
+    return payload

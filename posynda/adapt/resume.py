@@ -1,0 +1,33 @@
+"""Resuming an adaptation run: the saved state is refused when it belongs to another base or other settings."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+from posynda.adapt.settings import AdaptSettings
+from posynda.errors import InputError
+from posynda.runstate import load_state
+
+STATE_FILE = "adapt_state.pt"
+# Settings a resumed run may change: how long it runs and how often it logs, nothing that shapes the model.
+RESUMABLE_CHANGES = ("steps", "log_every", "checkpoint_every")
+
+
+def load_resume_state(state_path: Path, settings: AdaptSettings, base_sha: str) -> dict:
+    """The saved state of the run to resume, refused if it was made for another base or other settings."""
+    state = load_state(state_path)
+    if "settings" not in state or "base_sha256" not in state:
+        raise InputError(f"--resume: {state_path} has no settings record (not a posynda adapt state)")
+    if state["base_sha256"] != base_sha:
+        raise InputError(f"--resume: {state_path} was adapted from another base checkpoint than --checkpoint")
+    saved = json.loads(state["settings"])
+    current = dataclasses.asdict(settings)
+    changed = [k for k in current if k not in RESUMABLE_CHANGES and saved.get(k) != current[k]]
+    if changed:
+        k = changed[0]
+        raise InputError(
+            f"--resume: the run was made with {k}={saved.get(k)!r}, not {current[k]!r}; use the same options"
+        )
+    return state

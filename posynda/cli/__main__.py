@@ -1,0 +1,5 @@
+"""``python -m posynda.cli``."""
+
+from posynda.cli import main
+
+main()

@@ -1,0 +1,236 @@
+"""``posynda bench ...``: every benchmark, each writing JSON + Markdown into its run directory.
+
+``--save`` also copies the files into ``bench/results/<machine>/`` (:mod:`posynda.bench.results`).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import click
+import torch
+
+from posynda.bench import adapt_step, flops, kernels, latency, plots, suite, throughput
+from posynda.bench.accuracy import run_accuracy, save_names
+from posynda.bench.latency_backends import LATENCY_BACKENDS
+from posynda.bench.results import save_copies, write_results
+from posynda.cli.lazy import LazyGroup
+from posynda.cli.options import (
+    FILE,
+    FOLDER,
+    IntList,
+    NameList,
+    PresetName,
+    adapt_settings_options,
+    adaptation_data_options,
+    device_option,
+    quiet_option,
+    run_dir,
+)
+from posynda.errors import InputError
+from posynda.fileio import atomic_write_text
+from posynda.models import PRESETS
+
+SAVE_HELP = "also write the results into bench/results/<machine>/ (root: $POSYNDA_BENCH_RESULTS)"
+POSITIVE = click.IntRange(min=1)
+
+
+def out_option(name: str):
+    return click.option("--out", type=FOLDER, default=None, help=f"run directory (default: runs/bench-{name}-<time>)")
+
+
+def save_option(extra: str = ""):
+    return click.option("--save", is_flag=True, help=SAVE_HELP + extra)
+
+
+def json_option(fn):
+    return click.option("--json", "json_path", type=FILE, default=None, help="also write the JSON here")(fn)
+
+
+def finish(out_dir: Path, stem: str, result: dict, markdown: str, json_path=None, save=False, plot=None) -> None:
+    """Write ``stem.json`` / ``stem.md`` (+ ``stem.png`` from ``plot(result, path)``), print, copy to ``--json``
+    and, with ``save``, into the results folder."""
+    files = write_results(out_dir, stem, result, markdown)
+    if plot is not None and importlib.util.find_spec("matplotlib") is not None:
+        files.append(plot(result, out_dir / f"{stem}.png"))
+    elif plot is not None:
+        click.echo(f"{stem} plot skipped: matplotlib is not installed", err=True)
+    click.echo(markdown)
+    click.echo(f"wrote {', '.join(str(f) for f in files)}")
+    if json_path:
+        atomic_write_text(json_path, json.dumps(result, indent=2) + "\n")
+        click.echo(f"wrote {json_path}")
+    if save:
+        click.echo(f"saved {', '.join(str(p) for p in save_copies(files))}")
+
+
+def log_err(line: str) -> None:
+    click.echo(line, err=True)
+
+
+@click.group(cls=LazyGroup)
+def bench():
+    """Benchmarks (committed results live under bench/results/)."""
+
+
+@bench.command("kernels")
+@click.option("--quick", is_flag=True, help="fewer sizes and repeats (on a CPU: N in 1k, 16k)")
+@click.option(
+    "--compile/--no-compile", "use_compile", default=None, help="include torch.compile of the reference [CUDA: on]"
+)
+@click.option("--threads", type=POSITIVE, default=None, help="torch CPU threads (default: torch's)")
+@out_option("kernels")
+@save_option()
+def bench_kernels(quick, use_compile, threads, out, save):
+    """reproject_select: Triton kernel vs PyTorch reference vs torch.compile (ms, GB/s, % of copy bandwidth)."""
+    if threads is not None:
+        torch.set_num_threads(threads)
+    out_dir = run_dir(out, "bench-kernels")
+    result = kernels.run(quick=quick, use_compile=use_compile, log=log_err)
+    finish(out_dir, "kernels", result, kernels.markdown(result), save=save)
+
+
+@bench.command("flops")
+@click.option("--config", type=PresetName("config"), default="paper", show_default=True, help="denoiser preset")
+@click.option("--hypotheses", "-H", type=int, default=3, show_default=True, help="hypotheses per clip (paper: 3)")
+@click.option("--steps", "-K", type=int, default=1, show_default=True, help="DDIM steps of one inference")
+@click.option("--flip/--no-flip", default=True, show_default=True, help="flip augmentation: 2 evaluations per step")
+@click.option("--rank", type=int, default=4, show_default=True, help="LoRA rank")
+@json_option
+@out_option("flops")
+@save_option()
+def bench_flops(config, hypotheses, steps, flip, rank, json_path, out, save):
+    """Parameters and FLOPs of one denoiser evaluation: paper convention and full count, next to the paper."""
+    result = flops.count_flops(config, hypotheses=hypotheses, steps=steps, flip=flip, rank=rank)
+    finish(run_dir(out, "bench-flops"), f"flops-{config}", result, flops.markdown(result), json_path, save)
+
+
+@bench.command("latency")
+@click.option(
+    "--config",
+    "configs",
+    type=NameList(PRESETS, "preset"),
+    default="tiny,paper",
+    show_default=True,
+    help="comma-separated denoiser presets",
+)
+@click.option(
+    "--backends",
+    type=NameList(LATENCY_BACKENDS, "backend"),
+    default=None,
+    help=f"comma-separated: {', '.join(LATENCY_BACKENDS)} (default: all; torch-compile only with CUDA)",
+)
+@click.option(
+    "--batch",
+    "batches",
+    type=IntList(),
+    default=None,
+    help="comma-separated batch sizes (default: tiny 1,8,32; paper 1)",
+)
+@click.option("--repeats", type=POSITIVE, default=None, help="timed repeats per backend (default: tiny 30, paper 3)")
+@click.option(
+    "--warmup", type=click.IntRange(min=0), default=None, help="warm-up calls per backend (default: tiny 3, paper 1)"
+)
+@click.option("--threads", type=POSITIVE, default=None, help="pin torch's and ONNX Runtime's intra-op threads")
+@click.option("--e2e/--no-e2e", default=True, show_default=True, help="also time a 500-frame Lifter run")
+@json_option
+@out_option("latency")
+@save_option()
+def bench_latency(configs, backends, batches, repeats, warmup, threads, e2e, json_path, out, save):
+    """Denoiser latency per backend and batch (median, p90, clips/s, poses/s) and a 10 s Lifter run end to end."""
+    out_dir = run_dir(out, "bench-latency")
+    result = latency.run(configs, batches, repeats, threads, backends, warmup, e2e, log=log_err)
+    finish(out_dir, "latency", result, latency.markdown(result), json_path, save, plot=plots.plot_latency)
+
+
+@bench.command("throughput")
+@click.option(
+    "--presets",
+    type=NameList(PRESETS, "preset"),
+    default=",".join(throughput.DEFAULT_PRESETS),
+    show_default=True,
+    help="comma-separated denoiser presets (ratios against the first)",
+)
+@click.option("--repeats", type=POSITIVE, default=5, show_default=True, help="timed repeats per preset")
+@json_option
+@out_option("throughput")
+@save_option()
+def bench_throughput(presets, repeats, json_path, out, save):
+    """Training-step time and sampling frames/s of each preset on the CPU, as ratios against the first."""
+    out_dir = run_dir(out, "bench-throughput")
+    result = throughput.run(presets, repeats, log=log_err)
+    finish(out_dir, "throughput", result, throughput.markdown(result), json_path, save)
+
+
+@bench.command("adapt-step")
+@click.option(
+    "--presets",
+    type=NameList(PRESETS, "preset"),
+    default="tiny",
+    show_default=True,
+    help="comma-separated denoiser presets (tiny: the shipped model; others: random weights)",
+)
+@click.option("--hypotheses", "-H", type=IntList(), default="1,3,5", show_default=True, help="teacher hypotheses H")
+@click.option("--repeats", type=POSITIVE, default=20, show_default=True, help="timed repeats per row")
+@device_option()
+@json_option
+@out_option("adapt-step")
+@save_option()
+def bench_adapt_step(presets, hypotheses, repeats, device, json_path, out, save):
+    """Cost of one adaptation step (GPA, teacher with H hypotheses, student step) and of its teacher alone."""
+    out_dir = run_dir(out, "bench-adapt-step")
+    result = adapt_step.run(presets, hypotheses, repeats, device=device)
+    finish(out_dir, "adapt_step", result, adapt_step.markdown(result), json_path, save)
+
+
+@bench.command("accuracy")
+@adaptation_data_options
+@adapt_settings_options(("steps", "hypotheses", "source_batch", "target_batch", "seed"))
+@out_option("accuracy")
+@save_option("; the embedded pair as ablation-studio-wild.*")
+@quiet_option
+def bench_accuracy(checkpoint, source, target, eval_path, settings, out, save, quiet):
+    """The paper's Table 3 ablation (as `posynda adapt --ablation`): JSON, Markdown and a bar chart of MPJPE."""
+    files = dict(checkpoint=checkpoint, source=source, target=target, test=eval_path)
+    written = run_accuracy(run_dir(out, "bench-accuracy"), settings, log=click.echo, progress=not quiet, **files)
+    click.echo(f"wrote {', '.join(str(f) for f in written)}")
+    if save:
+        click.echo(f"saved {', '.join(str(p) for p in save_copies(written, rename=save_names(files)))}")
+
+
+@bench.command("plot")
+@click.option("--ablation", type=click.Path(dir_okay=False, exists=True), default=None, help="an ablation.json")
+@click.option(
+    "--latency", "latency_json", type=click.Path(dir_okay=False, exists=True), default=None, help="a latency.json"
+)
+@click.option("--out", type=FILE, default=None, help="PNG (default: the JSON path, .png)")
+def bench_plot(ablation, latency_json, out):
+    """PNG of an ablation (MPJPE per row) or of a latency run (latency vs batch per backend)."""
+    if bool(ablation) == bool(latency_json):
+        raise InputError("give exactly one of --ablation FILE.json and --latency FILE.json")
+    source = Path(ablation or latency_json)
+    target = Path(out) if out else source.with_suffix(".png")
+    written = plots.plot_ablation(source, target) if ablation else plots.plot_latency(source, target)
+    click.echo(f"wrote {written}")
+
+
+@bench.command("all")
+@click.option("--quick", is_flag=True, help="quick sizes: latency of tiny only, 5 repeats")
+@click.option("--with-accuracy", is_flag=True, help="also run the Table 3 ablation (five adaptation runs; long)")
+@click.option("--accuracy-steps", type=int, default=None, help="steps per ablation row (default: as adapt)")
+@click.option(
+    "--skip",
+    type=NameList(suite.BENCHES, "bench", allow_empty=True),
+    default="",
+    help="comma-separated benches not to run: " + ", ".join(suite.BENCHES),
+)
+@out_option("all")
+@save_option(" (not the runs --quick shortens)")
+def bench_all(quick, with_accuracy, accuracy_steps, skip, out, save):
+    """Every benchmark that fits this machine (FLOPs, kernels, latency; accuracy on request); says what it skipped."""
+    summary = suite.run_all(run_dir(out, "bench-all"), quick, with_accuracy, skip, save, accuracy_steps, log=log_err)
+    click.echo(suite.summary_markdown(summary))
+    if save:
+        click.echo(f"saved into {summary['saved_to']}")

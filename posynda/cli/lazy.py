@@ -1,0 +1,79 @@
+"""A click group whose commands are imported only when they run (``posynda --help`` imports no torch).
+
+Each command is registered as ``name -> "module:function"``. Listing the commands (``--help``)
+reads each function's docstring from its module's source with :mod:`ast`, without importing the
+module; running a command (or asking for its own help) imports its module. The group also draws
+the CLI's error boundary: posynda's :class:`~posynda.errors.InputError` becomes one line on stderr
+and exit code 2, any other exception one line and exit code 1 (``POSYNDA_DEBUG=1`` re-raises).
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import importlib.util
+import os
+import sys
+from functools import lru_cache
+
+import click
+
+from posynda.errors import InputError
+
+
+@lru_cache(maxsize=None)
+def _docstring(target: str) -> str:
+    """The docstring of ``module:function`` read from the module's source (no import)."""
+    module, function = target.split(":")
+    spec = importlib.util.find_spec(module)
+    tree = ast.parse(open(spec.origin, encoding="utf-8").read())
+    node = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == function)
+    return ast.get_docstring(node) or ""
+
+
+class LazyGroup(click.Group):
+    """A group of ``{name: "module:function"}`` commands, imported on use."""
+
+    def __init__(self, *args, lazy_commands: dict[str, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = dict(lazy_commands or {})
+
+    def list_commands(self, ctx) -> list[str]:
+        return list(self.lazy_commands) + [n for n in super().list_commands(ctx) if n not in self.lazy_commands]
+
+    def get_command(self, ctx, name: str):
+        target = self.lazy_commands.get(name)
+        if target is None:
+            return super().get_command(ctx, name)
+        module, function = target.split(":")
+        return getattr(importlib.import_module(module), function)
+
+    def format_commands(self, ctx, formatter) -> None:
+        """The command list with each command's first docstring line, as click prints it, without imports."""
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(n) for n in names)
+        rows = []
+        for name in names:
+            target = self.lazy_commands.get(name)
+            if target is None:
+                rows.append((name, super().get_command(ctx, name).get_short_help_str(limit)))
+            else:
+                rows.append((name, click.Command(name, help=_docstring(target)).get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, SystemExit):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the CLI boundary
+            if os.environ.get("POSYNDA_DEBUG"):
+                raise
+            if isinstance(exc, InputError):
+                click.echo(f"posynda: error: {exc}", err=True)
+                sys.exit(2)
+            click.echo(f"posynda: internal error: {type(exc).__name__}: {exc}", err=True)
+            sys.exit(1)

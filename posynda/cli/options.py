@@ -1,0 +1,278 @@
+"""What the commands share: parameter types, option blocks whose help is the same, run folders, progress.
+
+Choices come from the ``typing.Literal`` fields of the settings they fill (:func:`choice`), and
+values are checked by click parameter types, so a bad value is a usage error (exit 2) before any
+work starts.
+"""
+
+from __future__ import annotations
+
+import functools
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, get_args
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+from posynda.adapt import AdaptSettings
+from posynda.adapt.settings import LrSchedule, TeacherKind
+from posynda.defaults import new_run_dir
+from posynda.devices import Device
+from posynda.hypotheses import Aggregation, Selection
+from posynda.models import PRESETS
+from posynda.runtime import SamplingSettings
+
+
+def choice(literal) -> click.Choice:
+    """A click Choice of the values of a ``typing.Literal``."""
+    return click.Choice(get_args(literal))
+
+
+class IntList(click.ParamType):
+    """``"1,8,32"`` -> ``(1, 8, 32)``: comma-separated integers >= 1."""
+
+    name = "N,N,..."
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        try:
+            values = tuple(int(v) for v in str(value).split(",") if v.strip())
+        except ValueError:
+            self.fail(f"{value!r}: expected comma-separated integers, e.g. 1,8,32", param, ctx)
+        if not values or min(values) < 1:
+            self.fail(f"{value!r}: values must be >= 1", param, ctx)
+        return values
+
+
+class NameList(click.ParamType):
+    """Comma-separated names out of ``choices``, e.g. ``"tiny,paper"`` -> ``("tiny", "paper")``."""
+
+    name = "NAME,NAME,..."
+
+    def __init__(self, choices, what: str, allow_empty: bool = False):
+        self.choices, self.what, self.allow_empty = tuple(choices), what, allow_empty
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        names = tuple(v.strip() for v in str(value).split(",") if v.strip())
+        unknown = [n for n in names if n not in self.choices]
+        if unknown or not (names or self.allow_empty):
+            self.fail(f"{value!r}: unknown {self.what}(s) {unknown}; choose from {', '.join(self.choices)}", param, ctx)
+        return names
+
+
+class PresetName(click.ParamType):
+    """A denoiser preset name (:data:`posynda.models.PRESETS`); ``what`` names it in the error."""
+
+    name = "PRESET"
+
+    def __init__(self, what: str = "preset"):
+        self.what = what
+
+    def convert(self, value, param, ctx):
+        if value not in PRESETS:
+            self.fail(f"unknown {self.what} {value!r}; choose one of {', '.join(PRESETS)}", param, ctx)
+        return value
+
+    def shell_complete(self, ctx, param, incomplete):
+        return [click.shell_completion.CompletionItem(p) for p in PRESETS if p.startswith(incomplete)]
+
+
+class FloatVector(click.ParamType):
+    """``"fx,fy,cx,cy"`` -> a tuple of ``size`` floats."""
+
+    def __init__(self, size: int, meaning: str):
+        self.size, self.meaning = size, meaning
+        self.name = meaning
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        try:
+            values = tuple(float(v) for v in str(value).split(","))
+        except ValueError:
+            values = ()
+        if len(values) != self.size:
+            self.fail(f"must be {self.size} numbers {self.meaning}, got {value!r}", param, ctx)
+        return values
+
+
+class BatchProfile(click.ParamType):
+    """``"MIN:OPT:MAX"`` (or one number N = N:N:N) -> ints with 1 <= min <= opt <= max."""
+
+    name = "MIN:OPT:MAX"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        try:
+            values = [int(p) for p in str(value).split(":")]
+        except ValueError:
+            self.fail(f"{value!r}: must be MIN:OPT:MAX integers", param, ctx)
+        values = values * 3 if len(values) == 1 else values
+        if len(values) != 3:
+            self.fail(f"{value!r}: must be MIN:OPT:MAX", param, ctx)
+        low, opt, high = values
+        if low < 1:
+            self.fail(f"{value}: min must be >= 1", param, ctx)
+        if low > high:
+            self.fail(f"{value}: min {low} > max {high}", param, ctx)
+        if not low <= opt <= high:
+            self.fail(f"{value}: opt {opt} must lie in [min {low}, max {high}]", param, ctx)
+        return low, opt, high
+
+
+PRESET_HELP = f"denoiser preset: {', '.join(PRESETS)}"
+FILE = click.Path(dir_okay=False)
+FOLDER = click.Path(file_okay=False)
+
+
+def run_dir(out: str | None, command: str, resume: bool = False) -> Path:
+    """``--out``, or a fresh ``runs/<command>-<time>/`` (created); printed either way. A given ``--out``
+    is left for the command to create once its inputs have been checked.
+
+    ``--resume`` continues a run, so it needs the ``--out`` of that run.
+    """
+    if resume and not out:
+        raise click.UsageError("--resume needs --out (the run directory to continue)")
+    path = Path(out) if out else new_run_dir(command)
+    click.echo(f"run directory: {path}")
+    return path
+
+
+@contextmanager
+def window_progress(label: str, enabled: bool = True) -> Iterator:
+    """A transient progress bar on stderr; yields the ``(done, total, label=None)`` callback the lifting
+    loops call (a new ``label`` replaces the bar's text)."""
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} windows"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+        disable=not enabled,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def report(done: int, total: int, label: str | None = None) -> None:
+            bar.update(task, completed=done, total=total, **({"description": label} if label else {}))
+
+        yield report
+
+
+def device_option(help_text: str = "where the model runs (auto: CUDA when PyTorch sees a GPU)"):
+    return click.option("--device", type=choice(Device), default="auto", show_default=True, help=help_text)
+
+
+def quiet_option(fn):
+    return click.option("--quiet", is_flag=True, help="no progress bar")(fn)
+
+
+def sampling_options(fn):
+    """-H, -K, --aggregate, --flip, --seed and --batch-size, collected into one ``settings`` argument
+    (a :class:`~posynda.runtime.SamplingSettings`); ``eval`` and ``lift`` share them."""
+    options = [
+        click.option("--hypotheses", "-H", type=int, default=1, show_default=True, help="pose hypotheses per clip"),
+        click.option("--steps", "-K", type=int, default=1, show_default=True, help="DDIM steps"),
+        click.option(
+            "--aggregate",
+            type=choice(Aggregation),
+            default="joint",
+            show_default=True,
+            help="hypothesis aggregation: reprojection-selected per joint / per frame, or the mean",
+        ),
+        click.option("--flip/--no-flip", default=True, show_default=True, help="flip test-time augmentation"),
+        click.option("--seed", type=int, default=0, show_default=True, help="sampling noise seed"),
+        click.option("--batch-size", type=int, default=64, show_default=True, help="windows per forward"),
+    ]
+
+    @functools.wraps(fn)
+    def wrapper(*args, hypotheses, steps, aggregate, flip, seed, batch_size, stride=None, **kwargs):
+        settings = SamplingSettings(
+            hypotheses=hypotheses,
+            steps=steps,
+            flip=flip,
+            aggregate=aggregate,
+            batch_size=batch_size,
+            seed=seed,
+            stride=stride,
+        )
+        return fn(*args, settings=settings, **kwargs)
+
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper
+
+
+def adaptation_data_options(fn):
+    """--checkpoint, --source, --target and --eval of an adaptation (each defaulting to the embedded pair)."""
+    options = [
+        click.option("--checkpoint", type=FILE, default=None, help="base model (default: shipped studio)"),
+        click.option("--source", type=FILE, default=None, help="labelled source (default: studio/train)"),
+        click.option(
+            "--target",
+            type=FILE,
+            default=None,
+            help="unlabelled target 2D (default: wild/train); any joints_3d in it is ignored",
+        ),
+        click.option(
+            "--eval",
+            "eval_path",
+            type=FILE,
+            default=None,
+            help="labelled test file, for the before/after report only (default: wild/test)",
+        ),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+# (option, AdaptSettings field, click keyword arguments): the settings of `adapt` (and `bench accuracy`).
+ADAPT_SETTINGS = (
+    ("--steps", "steps", dict(type=int, default=750, show_default=True, help="optimisation steps")),
+    ("--lr", "lr", dict(type=float, default=None,
+                        help="Adam learning rate (default: 1.2e-2 LoRA, 2e-3 full fine-tuning)")),
+    ("--lr-schedule", "lr_schedule", dict(type=choice(LrSchedule), default="constant", show_default=True,
+                                          help="constant, or cosine decay to 0 over --steps")),
+    ("--hypotheses/-H", "hypotheses", dict(type=int, default=3, show_default=True, help="teacher hypotheses")),
+    ("--sampling-steps", "sampling_steps", dict(type=int, default=1, show_default=True, help="teacher DDIM steps K")),
+    ("--selection", "selection", dict(type=choice(Selection), default="joint", show_default=True,
+                                      help="pseudo-label per joint (JPMA) or per frame (paper Eq. 4)")),
+    ("--rank", "rank", dict(type=int, default=4, show_default=True, help="LoRA rank")),
+    ("--no-gpa", "gpa", dict(is_flag=True, help="no target-specific source augmentation")),
+    ("--no-lora", "lora", dict(is_flag=True, help="fine-tune every weight instead of LoRA adapters")),
+    ("--no-cd", "cd_embedding", dict(is_flag=True, help="no cross-dataset embedding")),
+    ("--teacher", "teacher", dict(type=choice(TeacherKind), default="student", show_default=True)),
+    ("--source-batch", "source_batch", dict(type=int, default=24, show_default=True, help="source clips per step")),
+    ("--target-batch", "target_batch", dict(type=int, default=8, show_default=True, help="target clips per step")),
+    ("--reproj-weight", "reproj_weight", dict(type=float, default=0.0, show_default=True,
+                                              help="weight of the optional 2D reprojection term on target clips")),
+    ("--seed", "seed", dict(type=int, default=0, show_default=True)),
+)  # fmt: skip
+
+
+def adapt_settings_options(fields: tuple[str, ...] | None = None):
+    """The options of :data:`ADAPT_SETTINGS` (or those of ``fields``), collected into one ``settings``
+    argument (an :class:`~posynda.adapt.AdaptSettings`); a ``--no-X`` flag switches its field off."""
+    chosen = [entry for entry in ADAPT_SETTINGS if fields is None or entry[1] in fields]
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            values = {}
+            for option, field, spec in chosen:
+                value = kwargs.pop(field)
+                values[field] = not value if spec.get("is_flag") and option.startswith("--no-") else value
+            return fn(*args, settings=AdaptSettings(**values), **kwargs)
+
+        for option, field, spec in reversed(chosen):
+            wrapper = click.option(*option.split("/"), field, **spec)(wrapper)
+        return wrapper
+
+    return decorate

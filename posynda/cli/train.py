@@ -1,0 +1,37 @@
+"""``posynda pretrain``: train a diffusion denoiser on a labelled source domain."""
+
+from __future__ import annotations
+
+import click
+
+from posynda.cli.options import FILE, FOLDER, PRESET_HELP, PresetName, quiet_option, run_dir
+from posynda.train import pretrain_file
+
+POSITIVE_INT = click.IntRange(min=1)
+
+
+@click.command()
+@click.option(
+    "--data", "data_path", type=FILE, default=None, help="labelled source clip file (default: embedded studio/train)"
+)
+@click.option("--preset", type=PresetName(), default="tiny", show_default=True, help=PRESET_HELP)
+@click.option("--steps", type=int, default=2000, show_default=True, help="optimisation steps")
+@click.option("--out", type=FOLDER, default=None, help="run directory (default: runs/pretrain-<time>)")
+@click.option("--resume", is_flag=True, help="continue the run in --out from its last checkpoint")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--batch-size", type=POSITIVE_INT, default=None, help="clips per step (default: the preset's recipe)")
+@click.option(
+    "--lr",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="peak learning rate (default: the preset's recipe)",
+)
+@click.option("--checkpoint-every", type=POSITIVE_INT, default=None, help="steps between checkpoints")
+@quiet_option
+def pretrain(data_path, preset, steps, out, resume, seed, batch_size, lr, checkpoint_every, quiet):
+    """Train a diffusion denoiser on a labelled source domain."""
+    recipe = {"batch_size": batch_size, "lr": lr, "checkpoint_every": checkpoint_every}
+    out_dir = run_dir(out, "pretrain", resume)
+    overrides = {k: v for k, v in recipe.items() if v is not None}
+    model = pretrain_file(data_path, preset, steps, out_dir, overrides, resume=resume, seed=seed, progress=not quiet)
+    click.echo(f"wrote {model}")

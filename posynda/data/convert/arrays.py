@@ -1,0 +1,111 @@
+"""Reading public dataset files and assembling their sequences into a validated clip set.
+
+The public layouts store Python dicts inside object arrays, so they are read with
+``allow_pickle=True``: only convert files from a source you trust. Every problem is a one-line
+:class:`~posynda.errors.InputError` naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import pickle
+import zipfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from posynda.data.clips import ClipSet, validate
+from posynda.errors import InputError
+
+
+def load_npz(path, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> dict:
+    """Read ``required`` (and present ``optional``) keys of an npz file.
+
+    Raises:
+        InputError: the file is missing, not an npz archive, truncated/corrupt, or lacks a key.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    try:
+        npz = np.load(path, allow_pickle=True)
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, pickle.UnpicklingError) as exc:
+        raise InputError(f"{path}: not a readable .npz file ({one_line(exc)})") from None
+    if not isinstance(npz, np.lib.npyio.NpzFile):
+        raise InputError(f"{path}: not an .npz archive (a single array or pickle; expected keys {list(required)})")
+    with npz:
+        missing = [k for k in required if k not in npz.files]
+        if missing:
+            raise InputError(f"{path}: missing key '{missing[0]}' (has {sorted(npz.files)})")
+        out = {}
+        for key in required + tuple(k for k in optional if k in npz.files):
+            try:
+                out[key] = npz[key]
+            except (zipfile.BadZipFile, EOFError, OSError, ValueError, pickle.UnpicklingError, zlib.error) as exc:
+                raise InputError(f"{path}: key '{key}' is unreadable (truncated or corrupt: {one_line(exc)})") from None
+    return out
+
+
+def one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def as_dict(value, path, key: str) -> dict:
+    """The dict pickled inside a 0-d object array (how ``np.savez`` stores a dict)."""
+    obj = value.item() if isinstance(value, np.ndarray) and value.dtype == object and value.shape == () else value
+    if not isinstance(obj, dict):
+        raise InputError(f"{path}: key '{key}' must hold a dict, got {type(obj).__name__}")
+    return obj
+
+
+def joint_array(value, path, key: str, joints: int, channels: int, frames: int | None = None) -> np.ndarray:
+    """``value`` as float64 ``[N, joints, channels]``; InputError naming ``key`` otherwise."""
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError(f"{path}: key '{key}' is not a numeric array") from None
+    n = "N" if frames is None else str(frames)
+    if arr.ndim != 3 or arr.shape[1:] != (joints, channels) or (frames is not None and len(arr) != frames):
+        raise InputError(f"{path}: key '{key}' has shape {list(arr.shape)}, expected [{n}, {joints}, {channels}]")
+    return arr
+
+
+def intrinsics_vector(fx, fy, cx, cy, k=(0.0, 0.0, 0.0), p=(0.0, 0.0)) -> np.ndarray:
+    """The 9-vector ``[fx, fy, cx, cy, k1, k2, k3, p1, p2]`` (pixels) as float64."""
+    return np.array([fx, fy, cx, cy, *k, *p], np.float64)
+
+
+def sequence_record(name: str, kp, cam, size, **extra) -> dict:
+    """One converted sequence: per-frame arrays (``keypoints_2d`` [F, 17, 2] px, optional
+    ``joints_3d`` [F, 17, 3] mm, ``confidence`` [F, 17], ``valid`` [F]) and per-sequence values.
+
+    Float arrays are stored as float32 right away (the clip-file dtype) to halve peak memory on
+    large datasets (Human3.6M: ~3.6 M frames over all cameras)."""
+    seq = dict(name=name, keypoints_2d=np.asarray(kp, np.float32), camera=cam, image_size=tuple(int(v) for v in size))
+    for key, value in extra.items():
+        seq[key] = np.asarray(value, np.float32) if key in ("joints_3d", "confidence") else value
+    return seq
+
+
+def assemble(seqs: list[dict], source) -> ClipSet:
+    """Converted sequences -> one validated ClipSet (optional keys kept when any sequence has them)."""
+    if not seqs:
+        raise InputError(f"{source}: no sequence to convert")
+    counts = [len(s["keypoints_2d"]) for s in seqs]
+    out = dict(
+        keypoints_2d=np.concatenate([s["keypoints_2d"] for s in seqs]).astype(np.float32),
+        seq_index=np.repeat(np.arange(len(seqs)), counts).astype(np.int32),
+        camera=np.stack([s["camera"] for s in seqs]).astype(np.float32),
+        image_size=np.array([s["image_size"] for s in seqs], np.int32),
+        seq_name=np.array([s["name"] for s in seqs]),
+    )
+    if all("fps" in s for s in seqs):
+        out["fps"] = np.array([s["fps"] for s in seqs], np.float32)
+    if all("joints_3d" in s for s in seqs):
+        out["joints_3d"] = np.concatenate([s["joints_3d"] for s in seqs]).astype(np.float32)
+    if any("confidence" in s for s in seqs):
+        out["confidence"] = np.concatenate([s.get("confidence", np.ones((c, 17))) for s, c in zip(seqs, counts)])
+        out["confidence"] = out["confidence"].astype(np.float32)
+    if any("valid" in s for s in seqs):
+        out["valid"] = np.concatenate([s.get("valid", np.ones(c, bool)) for s, c in zip(seqs, counts)])
+    return validate(ClipSet(**out), source=str(source))

@@ -1,0 +1,81 @@
+"""The runtime metadata of a denoiser: everything an app needs besides the weights.
+
+The same flat ``str -> str`` dict goes into ONNX ``metadata_props``, TensorRT sidecars and the
+torch backend's description, so every artefact describes itself the same way. The exporter writes
+it (:mod:`posynda.export`); the runtime reads it back (:func:`model_geometry`). The graphs'
+tensor names are fixed here too.
+"""
+
+from __future__ import annotations
+
+import json
+
+from posynda import SKELETON_NAME, __version__
+from posynda.checkpoint import Checkpoint
+from posynda.diffusion import SchedulerConfig
+from posynda.errors import InputError
+from posynda.fileio import sha256_file
+from posynda.skeleton import H36M_JOINT_NAMES, H36M_PARENTS
+
+# Tensor names of the exported graphs (ONNX inputs/outputs, TensorRT bindings): the artefact contract.
+DENOISER_INPUTS = ("keypoints_2d", "noisy_3d", "t")
+DENOISER_OUTPUT = "x0"
+SAMPLER_INPUTS = ("keypoints_2d", "noise")
+SAMPLER_OUTPUT = "poses"
+# Keys of a whole-sampler graph (``posynda export --sampler``).
+SAMPLER_KEYS = ("sampler_steps", "sampler_hypotheses", "sampler_flip")
+
+
+def runtime_metadata(checkpoint: Checkpoint) -> dict[str, str]:
+    """Flat ``str -> str`` description of ``checkpoint`` for a runtime.
+
+    Keys: ``posynda_version``, ``skeleton``, ``joint_names``, ``parents`` (JSON lists),
+    ``window_frames`` (T), ``input_normalization`` (the screen normalisation formula),
+    ``output_units`` (root-relative metres), ``denoiser`` and ``scheduler`` (JSON configs),
+    ``source_checkpoint_sha256`` (when the checkpoint came from a file).
+    """
+    meta = {
+        "posynda_version": __version__,
+        "skeleton": SKELETON_NAME,
+        "joint_names": json.dumps(list(H36M_JOINT_NAMES)),
+        "parents": json.dumps(list(H36M_PARENTS)),
+        "window_frames": str(checkpoint.config.frames),
+        "input_normalization": "u' = 2u/w - 1, v' = 2v/w - h/w (pixels, image width w, height h)",
+        "output_units": "root-relative metres, camera frame (x right, y down, z forward)",
+        "denoiser": checkpoint.config.to_json(),
+        "scheduler": json.dumps(checkpoint.diffusion.to_dict(), sort_keys=True),
+    }
+    if checkpoint.path is not None:
+        meta["source_checkpoint_sha256"] = sha256_file(checkpoint.path)
+    return meta
+
+
+def model_geometry(path, metadata: dict[str, str]) -> tuple[int, int, SchedulerConfig]:
+    """``(window T, joints J, scheduler config)`` read back from runtime metadata.
+
+    Raises:
+        InputError: the metadata of ``path`` lacks or garbles one of them (not a posynda export).
+    """
+    try:
+        frames = int(metadata["window_frames"])
+        joints = int(json.loads(metadata["denoiser"])["joints"])
+        diffusion = SchedulerConfig(**json.loads(metadata["scheduler"]))
+    except (KeyError, ValueError, TypeError) as exc:
+        raise InputError(f"{path}: not a posynda export (runtime metadata incomplete: {exc})") from None
+    return frames, joints, diffusion
+
+
+def sampler_metadata(steps: int, hypotheses: int, flip: bool) -> dict[str, str]:
+    """The keys a whole-sampler graph adds: K, H, flip, its (mean) aggregation and the noise layout."""
+    values = (str(steps), str(hypotheses), "true" if flip else "false")
+    return {
+        **dict(zip(SAMPLER_KEYS, values)),
+        "aggregation": "mean",
+        "noise_shape": "[K+1, batch, H, T, J, 3] float32, N(0, 1); index 0 = x_T, k = z of step k",
+    }
+
+
+def sampler_settings(metadata: dict[str, str]) -> tuple[int, int, bool]:
+    """``(K steps, H hypotheses, flip)`` baked into a whole-sampler graph."""
+    steps, hypotheses, flip = (metadata[k] for k in SAMPLER_KEYS)
+    return int(steps), int(hypotheses), flip == "true"

@@ -1,0 +1,51 @@
+"""Resuming an adaptation: the saved state must belong to the same base and the same settings."""
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from posynda.adapt import AdaptSettings
+from posynda.adapt.resume import RESUMABLE_CHANGES, load_resume_state
+from posynda.errors import InputError
+from posynda.runstate import save_state
+
+SETTINGS = AdaptSettings(steps=10, rank=2)
+
+
+@pytest.fixture
+def state_file(tmp_path):
+    optimizer = torch.optim.Adam([torch.nn.Parameter(torch.zeros(2))])
+    path = tmp_path / "adapt_state.pt"
+    settings = json.dumps(dataclasses.asdict(SETTINGS))
+    save_state(path, 4, optimizer, np.random.default_rng(0), settings=settings, base_sha256="abc")
+    return path
+
+
+@pytest.mark.parametrize("field", RESUMABLE_CHANGES)
+def test_run_length_and_logging_may_change(state_file, field):
+    state = load_resume_state(state_file, dataclasses.replace(SETTINGS, **{field: 20}), "abc")
+    assert state["step"] == 4
+
+
+@pytest.mark.parametrize(
+    "settings, base, needle",
+    [
+        (dataclasses.replace(SETTINGS, rank=4), "abc", "rank=2"),
+        (dataclasses.replace(SETTINGS, gpa=False), "abc", "gpa=True"),
+        (SETTINGS, "other", "another base checkpoint"),
+    ],
+    ids=["rank", "gpa", "base"],
+)
+def test_other_settings_or_base_are_refused(state_file, settings, base, needle):
+    with pytest.raises(InputError, match=needle):
+        load_resume_state(state_file, settings, base)
+
+
+def test_a_state_without_settings_is_not_an_adapt_state(tmp_path):
+    optimizer = torch.optim.Adam([torch.nn.Parameter(torch.zeros(2))])
+    save_state(tmp_path / "s.pt", 1, optimizer, np.random.default_rng(0))
+    with pytest.raises(InputError, match="not a posynda adapt state"):
+        load_resume_state(tmp_path / "s.pt", SETTINGS, "abc")

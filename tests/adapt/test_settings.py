@@ -1,0 +1,31 @@
+"""Adaptation settings: the learning-rate schedule, the defaults chosen on validation data, bad values."""
+
+import pytest
+
+from posynda.adapt import AdaptSettings
+from posynda.adapt.settings import DEFAULT_LR_FULL, DEFAULT_LR_LORA
+from posynda.errors import InputError
+
+
+@pytest.mark.parametrize(
+    "schedule,step,expected",
+    [("constant", 0, 3e-3), ("constant", 99, 3e-3), ("cosine", 0, 3e-3), ("cosine", 50, 1.5e-3), ("cosine", 100, 0.0)],
+)
+def test_learning_rate_schedule(schedule, step, expected):
+    settings = AdaptSettings(steps=100, lr=3e-3, lr_schedule=schedule)
+    assert settings.learning_rate_at(step) == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"selection": "pose"}, {"hypotheses": 0}, {"rank": 0}, {"lr_schedule": "step"}, {"teacher": "oracle"}],
+)
+def test_bad_settings(bad):
+    with pytest.raises(InputError):
+        AdaptSettings(**bad)
+
+
+def test_default_learning_rate_follows_the_lora_switch():
+    assert AdaptSettings().learning_rate == DEFAULT_LR_LORA
+    assert AdaptSettings(lora=False).learning_rate == DEFAULT_LR_FULL
+    assert AdaptSettings(lr=5e-4, lora=False).learning_rate == 5e-4

@@ -1,0 +1,63 @@
+"""One adaptation step: the reprojection term, GPA source pairs, the teacher's labels, and what changes."""
+
+import numpy as np
+import pytest
+import torch
+
+from posynda import camera
+from posynda.adapt import AdaptSettings, adaptation_step, build_student, domain_sampler, teacher_labels
+from posynda.adapt.step import reprojection_loss, source_pairs
+from posynda.diffusion import DDIMScheduler
+from tests.conftest import MICRO, make_clips, micro_checkpoint
+
+SETTINGS = AdaptSettings(source_batch=3, target_batch=2, hypotheses=2)
+
+
+def test_reprojection_term_is_zero_for_a_consistent_pose():
+    pose = torch.randn(2, 4, 17, 3, dtype=torch.float64) * 0.3
+    pose[..., 0, :] = 0
+    cam = torch.tensor([[1.5, 1.5, 0.01, -0.02, 0, 0, 0, 0, 0]] * 2, dtype=torch.float64)
+    kp = camera.project(pose + torch.tensor([0.1, 0.0, 5.0], dtype=torch.float64), cam[:, None, :])
+    assert float(reprojection_loss(pose, kp, cam, torch.ones(2, 4, 17, dtype=torch.float64))) < 1e-6
+
+
+@pytest.fixture
+def samplers():
+    source, target = make_clips((30, 20)), make_clips((25,), seed=3, with_3d=False)
+    return domain_sampler(source, MICRO.frames, True), domain_sampler(target, MICRO.frames, False)
+
+
+@pytest.mark.parametrize("gpa", [True, False])
+def test_source_pairs_are_model_units_and_gpa_moves_only_the_2d(samplers, gpa):
+    src, tgt = samplers
+    settings = AdaptSettings(source_batch=4, gpa=gpa)
+    kp, labels = source_pairs(src, tgt, np.random.default_rng(0), settings)
+    assert kp.shape == (4, MICRO.frames, 17, 2) and labels.shape == (4, MICRO.frames, 17, 3)
+    assert (labels[..., 0, :] == 0).all() and np.abs(labels).max() < 2.0  # root-relative metres
+    index = src.pick(np.random.default_rng(0), 4)  # the same draw as inside source_pairs
+    own = np.array_equal(kp, src.norm[index])
+    assert own != gpa  # GPA re-projects with a paired target camera; without it the source 2D stays
+
+
+def test_teacher_labels_are_root_relative_metres(samplers):
+    _, tgt = samplers
+    index = tgt.pick(np.random.default_rng(1), 2)
+    labels = teacher_labels(micro_checkpoint().model, DDIMScheduler(), tgt, index, SETTINGS)
+    assert labels.shape == (2, MICRO.frames, 17, 3) and np.isfinite(labels).all()
+    assert (labels[..., 0, :] == 0).all()
+
+
+def test_a_step_trains_only_the_trainable_weights(samplers):
+    src, tgt = samplers
+    base = micro_checkpoint()
+    student = build_student(base, SETTINGS)
+    frozen = {n: p.detach().clone() for n, p in student.named_parameters() if not p.requires_grad}
+    trained = {n: p.detach().clone() for n, p in student.named_parameters() if p.requires_grad}
+    optimizer = torch.optim.Adam([p for p in student.parameters() if p.requires_grad], lr=1e-2)
+    per_clip, loss = adaptation_step(
+        student, student, optimizer, DDIMScheduler(), src, tgt, np.random.default_rng(0), SETTINGS
+    )
+    assert per_clip.shape == (5,) and torch.isfinite(loss) and loss > 0
+    now = dict(student.named_parameters())
+    assert all(torch.equal(now[n], p) for n, p in frozen.items())
+    assert any(not torch.equal(now[n], p) for n, p in trained.items())

@@ -1,0 +1,34 @@
+"""The teacher: pseudo-labels are per-joint picks among its hypotheses; the EMA teacher follows the student."""
+
+import torch
+
+from posynda import camera
+from posynda.adapt.teacher import EMATeacher, pseudo_labels
+from posynda.diffusion import DDIMScheduler, draw_noise, sample_poses
+from tests.conftest import make_clips, micro_checkpoint
+
+
+def test_pseudo_labels_pick_among_the_hypotheses_per_joint():
+    model = micro_checkpoint().model
+    clips = make_clips((9,))
+    kp_px = torch.from_numpy(clips.keypoints_2d)[None]
+    kp = camera.normalize_screen(kp_px, 1000.0, 1000.0)
+    intr = torch.from_numpy(clips.camera[:1])
+    labels = pseudo_labels(
+        model, DDIMScheduler(), kp, kp_px, intr, torch.ones(1, 9, 17), 3, 1, "joint", torch.Generator().manual_seed(0)
+    )
+    hyps = sample_poses(
+        model, kp, DDIMScheduler(), 3, 1, False, draw_noise(1, 3, 9, 17, 1, torch.Generator().manual_seed(0))
+    )
+    match = (hyps[0] == labels[0][None]).all(-1)  # [H, T, J]
+    assert match.any(0).all()  # every joint of every frame comes from one of the hypotheses
+
+
+def test_ema_teacher_moves_towards_the_student():
+    student = torch.nn.Linear(2, 2)
+    ema = EMATeacher(student, decay=0.5)
+    with torch.no_grad():
+        student.weight.add_(1.0)
+    before = ema.model.weight.clone()
+    ema.update(student)
+    torch.testing.assert_close(ema.model.weight, (before + student.weight) / 2)

@@ -1,0 +1,77 @@
+"""The adaptation loop: what a run writes, resuming, and that the target's 3D is never read."""
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from posynda.adapt import AdaptSettings, adapt, load_adapted
+from posynda.checkpoint import load_checkpoint
+from posynda.errors import InputError
+from tests.conftest import make_clips
+
+FAST = AdaptSettings(steps=3, source_batch=2, target_batch=2, hypotheses=2, log_every=1, checkpoint_every=2)
+NEEDS_CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs an NVIDIA GPU (CUDA)")
+
+
+@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=NEEDS_CUDA)])
+def test_adapt_writes_adapter_merged_model_and_reloads(tmp_path, micro_file, device):
+    """On either device the written adapter and merged model load on the CPU and agree."""
+    out = tmp_path / "run"
+    report = adapt(
+        micro_file,
+        make_clips((30, 20)),
+        make_clips((25,), seed=3, with_3d=False),
+        out,
+        FAST,
+        eval_clips=make_clips((15,), seed=4),
+        progress=False,
+        device=device,
+    )
+    assert np.isfinite(report["after"]["mpjpe"])
+    assert {"before", "after", "settings", "trainable_parameters"} <= set(report)
+    assert json.loads((out / "metrics.json").read_text())["after"]["mpjpe"] == report["after"]["mpjpe"]
+    assert [json.loads(x)["step"] for x in (out / "metrics.jsonl").read_text().splitlines()] == [1, 2, 3]
+    adapted = load_adapted(micro_file, out / "adapter")
+    merged = load_checkpoint(out / "model.safetensors")
+    kp, noisy, t = torch.randn(1, 9, 17, 2), torch.randn(1, 9, 17, 3), torch.tensor([500])
+    with torch.no_grad():
+        torch.testing.assert_close(merged.model(kp, noisy, t), adapted(kp, noisy, t), atol=1e-5, rtol=0)
+    with pytest.raises(InputError, match="already holds"):
+        adapt(micro_file, make_clips((30,)), make_clips((25,), with_3d=False), out, FAST, progress=False)
+
+
+def test_adaptation_never_reads_target_3d(tmp_path, micro_file):
+    source, target = make_clips((30, 20)), make_clips((25, 12), seed=7)
+    garbage = dataclasses.replace(
+        target, joints_3d=np.random.default_rng(0).normal(size=target.joints_3d.shape).astype(np.float32) * 1e4
+    )
+    adapt(micro_file, source, target.without_3d(), tmp_path / "a", FAST, progress=False)
+    adapt(micro_file, source, garbage, tmp_path / "b", FAST, progress=False)
+    a = load_checkpoint(tmp_path / "a/model.safetensors").model.state_dict()
+    b = load_checkpoint(tmp_path / "b/model.safetensors").model.state_dict()
+    for name in a:
+        assert torch.equal(a[name], b[name]), name
+
+
+def test_resume_continues_from_the_last_checkpoint(tmp_path, micro_file):
+    source, target = make_clips((30,)), make_clips((25,), seed=2, with_3d=False)
+    adapt(micro_file, source, target, tmp_path / "a", dataclasses.replace(FAST, steps=4), progress=False)
+    adapt(micro_file, source, target, tmp_path / "b", dataclasses.replace(FAST, steps=2), progress=False)
+    (tmp_path / "b/model.safetensors").unlink()  # as if killed after the step-2 checkpoint
+    adapt(micro_file, source, target, tmp_path / "b", dataclasses.replace(FAST, steps=4), resume=True, progress=False)
+    a = load_checkpoint(tmp_path / "a/model.safetensors").model.state_dict()
+    b = load_checkpoint(tmp_path / "b/model.safetensors").model.state_dict()
+    for name in a:
+        torch.testing.assert_close(a[name], b[name], rtol=0, atol=0, msg=name)
+
+
+def test_the_reprojection_term_changes_training(tmp_path, micro_file):
+    source, target = make_clips((30,)), make_clips((25,), seed=2, with_3d=False)
+    adapt(micro_file, source, target, tmp_path / "a", FAST, progress=False)
+    adapt(micro_file, source, target, tmp_path / "b", dataclasses.replace(FAST, reproj_weight=1.0), progress=False)
+    a = load_checkpoint(tmp_path / "a/model.safetensors").model.state_dict()
+    b = load_checkpoint(tmp_path / "b/model.safetensors").model.state_dict()
+    assert any(not torch.equal(a[k], b[k]) for k in a)

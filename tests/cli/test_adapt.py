@@ -1,0 +1,126 @@
+"""`posynda adapt`: a run and its before/after table, the ablation, bad input exits 2 with nothing written,
+and --resume refusing other settings."""
+
+import dataclasses
+import json
+
+import pytest
+import torch
+from click.testing import CliRunner
+
+from posynda.checkpoint import save_checkpoint
+from posynda.cli import main
+from posynda.data import save_clips
+from posynda.diffusion import SchedulerConfig
+from posynda.models import build_denoiser
+from tests.cli.conftest import bad_clip_file, tree_digest
+from tests.conftest import MICRO, error_lines, make_clips, markdown_rows, run
+
+
+def test_adapt_and_ablation_commands(files):
+    tmp, data, ckpt, _ = files
+    target = save_clips(tmp / "target.npz", make_clips((20, 15), seed=9, with_3d=False))
+    common = [
+        "--checkpoint",
+        str(ckpt),
+        "--source",
+        str(data),
+        "--target",
+        str(target),
+        "--eval",
+        str(data),
+        "--steps",
+        "2",
+        "--source-batch",
+        "2",
+        "--target-batch",
+        "2",
+        "-H",
+        "2",
+        "--quiet",
+    ]
+    result = run(["adapt", *common, "--out", "adapted"])
+    assert result.exit_code == 0, result.output
+    assert "before (source only)" in result.output and "after (adapted)" in result.output
+    report = json.loads((tmp / "adapted/metrics.json").read_text())
+    assert {"mpjpe", "p_mpjpe", "pck", "auc", "per_sequence"} <= set(report["before"]) <= set(report["after"])
+    assert (tmp / "adapted/adapter/adapter_model.safetensors").is_file()
+    result = run(["adapt", *common, "--ablation", "--out", "ablation"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads((tmp / "ablation/ablation.json").read_text())["rows"]
+    table = markdown_rows((tmp / "ablation/ablation.md").read_text())
+    assert len(rows) == 5 and table[0][0] == "configuration" and [r[0] for r in table[1:]] == list(rows)
+    bad = bad_clip_file(tmp, make_clips((20,)), "16-joints")
+    result = CliRunner().invoke(main, ["adapt", *common[:4], "--target", str(bad), "--out", "x", "--quiet"])
+    assert result.exit_code == 2 and "keypoints_2d" in result.output
+
+
+def _bad_adapt_inputs(tmp, data, ckpt, clips):
+    """name -> (adapt arguments replacing the defaults, needle of the one-line error)."""
+    unlabelled = save_clips(tmp / "unlabelled.npz", make_clips((20,), seed=3, with_3d=False))
+    mismatched = tmp / "mismatched.safetensors"
+    wider = dataclasses.replace(MICRO, dim=48)  # weights of another width under MICRO's metadata
+    save_checkpoint(mismatched, build_denoiser(wider), wider, SchedulerConfig())
+    header_len = int.from_bytes(mismatched.read_bytes()[:8], "little")
+    header = json.loads(mismatched.read_bytes()[8 : 8 + header_len])
+    header["__metadata__"]["denoiser"] = MICRO.to_json()
+    blob = json.dumps(header).encode()
+    blob += b" " * (-len(blob) % 8)
+    mismatched.write_bytes(len(blob).to_bytes(8, "little") + blob + mismatched.read_bytes()[8 + header_len :])
+    return {
+        "source-without-3d": ({"--source": unlabelled}, "joints_3d"),
+        "target-16-joints": ({"--target": bad_clip_file(tmp, clips, "16-joints")}, "keypoints_2d"),
+        "target-without-intrinsics": ({"--target": bad_clip_file(tmp, clips, "no-camera")}, "camera"),
+        "checkpoint-other-architecture": ({"--checkpoint": mismatched}, "architecture"),
+        "hypotheses-0": ({"--hypotheses": 0}, "hypotheses"),
+        "rank-0": ({"--rank": 0}, "rank"),
+        "cuda-without-gpu": ({"--device": "cuda"}, "CUDA"),
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "source-without-3d",
+        "target-16-joints",
+        "target-without-intrinsics",
+        "checkpoint-other-architecture",
+        "hypotheses-0",
+        "rank-0",
+        pytest.param(
+            "cuda-without-gpu",
+            marks=pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU"),
+        ),
+    ],
+)
+def test_adapt_bad_input_exits_2_and_writes_nothing(files, case):
+    tmp, data, ckpt, clips = files
+    overrides, needle = _bad_adapt_inputs(tmp, data, ckpt, clips)[case]
+    options = {"--checkpoint": ckpt, "--source": data, "--target": data, "--eval": data, "--steps": 2}
+    options.update(overrides)
+    args = ["adapt", *[str(x) for kv in options.items() for x in kv], "--out", "out", "--quiet"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    errors = error_lines(result)
+    assert len(errors) == 1 and needle in errors[0], result.output
+    assert tree_digest(tmp / "out") == {}
+
+
+@pytest.mark.parametrize(
+    "change,needle",
+    [(["--rank", "2"], "rank"), (["--no-cd"], "cd_embedding"), (["-H", "3"], "hypotheses")],
+)
+def test_adapt_resume_refuses_other_settings_and_keeps_the_run(files, change, needle):
+    tmp, data, ckpt, _ = files
+    common = ["adapt", "--checkpoint", str(ckpt), "--source", str(data), "--target", str(data)]
+    common += ["--source-batch", "2", "--target-batch", "1", "-H", "2", "--out", "run", "--quiet"]
+    assert run([*common, "--steps", "2"]).exit_code == 0
+    before = tree_digest(tmp / "run")
+    result = CliRunner().invoke(main, [*common, "--steps", "4", "--resume", *change])
+    assert result.exit_code == 2 and needle in result.output, result.output
+    assert tree_digest(tmp / "run") == before
+    other = tmp / "other.safetensors"
+    save_checkpoint(other, build_denoiser(MICRO), MICRO, SchedulerConfig())
+    result = CliRunner().invoke(main, [*common[:2], str(other), *common[3:], "--steps", "4", "--resume"])
+    assert result.exit_code == 2 and "another base checkpoint" in result.output, result.output
+    assert tree_digest(tmp / "run") == before

@@ -1,0 +1,135 @@
+"""`posynda bench ...`: outputs in run directories, --save under a results root moved by
+$POSYNDA_BENCH_RESULTS, bad options exit 2, what `all` skips and why."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from posynda.cli import main
+from posynda.data import save_clips
+from tests.conftest import PNG, make_clips, markdown_rows, run
+
+
+def test_flops_writes_json_markdown_and_saves(results):
+    tmp = results.parent.parent
+    result = run(["bench", "flops", "--config", "tiny", "-K", "2", "--no-flip", "--json", "f.json", "--save"])
+    assert result.exit_code == 0, result.output
+    assert ["GFLOPs, baseline (paper convention)", "0.1809"] in [r[:2] for r in markdown_rows(result.output)]
+    assert "K=2 x H=3 evaluations = 6 evaluations" in result.output
+    payload = json.loads((tmp / "f.json").read_text())
+    assert payload["config"] == "tiny" and payload["settings"] == {
+        "hypotheses": 3,
+        "steps": 2,
+        "flip": False,
+        "rank": 4,
+        "batch": 1,
+    }
+    assert payload["per_evaluation"]["baseline"]["paper_flops"] == 180_988_928
+    (run_dir,) = (tmp / "runs").iterdir()
+    assert run_dir.name.startswith("bench-flops-") and f"run directory: runs/{run_dir.name}" in result.output
+    assert json.loads((run_dir / "flops-tiny.json").read_text()) == payload
+    assert (results / "flops-tiny.json").read_text() == (run_dir / "flops-tiny.json").read_text()
+    assert (results / "flops-tiny.md").read_text().startswith("# FLOPs and parameters: `tiny`")
+
+
+def test_flops_bad_input_exits_2(results):
+    result = CliRunner().invoke(main, ["bench", "flops", "--config", "huge"])
+    assert result.exit_code == 2 and "unknown config 'huge'" in result.output
+    result = CliRunner().invoke(main, ["bench", "flops", "--config", "tiny", "--rank", "0"])
+    assert result.exit_code == 2 and "--rank" in result.output
+
+
+def test_accuracy_with_a_micro_model_then_plot(results, micro_file):
+    tmp = results.parent.parent
+    data = save_clips(tmp / "data.npz", make_clips((30, 12)))
+    target = save_clips(tmp / "target.npz", make_clips((20, 15), seed=9, with_3d=False))
+    ckpt = micro_file
+    args = ["bench", "accuracy", "--checkpoint", str(ckpt), "--source", str(data), "--target", str(target)]
+    args += ["--eval", str(data), "--steps", "2", "--source-batch", "2", "--target-batch", "2", "-H", "2"]
+    result = run([*args, "--quiet", "--out", "acc", "--save"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads((tmp / "acc/ablation.json").read_text())
+    assert len(payload["rows"]) == 5 and payload["common_settings"]["steps"] == 2
+    assert markdown_rows((tmp / "acc/ablation.md").read_text())[0][0] == "configuration"
+    assert (tmp / "acc/ablation.png").read_bytes().startswith(PNG)
+    # custom data: saved under the plain names, not as the embedded pair's ablation-studio-wild.*
+    assert {p.name for p in results.iterdir()} == {"ablation.json", "ablation.md", "ablation.png"}
+
+    result = run(["bench", "plot", "--ablation", "acc/ablation.json", "--out", "plots/a.png"])
+    assert result.exit_code == 0, result.output
+    assert (tmp / "plots/a.png").read_bytes().startswith(PNG)
+
+
+FAKE_LATENCY = {
+    "machine": {"cpu": "test CPU", "physical_cores": 2},
+    "rows": [
+        {"config": "tiny", "frames": 27, "batch": b, "backend": n, "median_ms": 10.0 * b, "p90_ms": 10.0 * b}
+        for b in (1, 8)
+        for n in ("torch-eager", "onnxruntime-cpu")
+    ],
+}
+
+
+def test_plot_latency_and_usage_errors(results):
+    tmp = results.parent.parent
+    (tmp / "latency.json").write_text(json.dumps(FAKE_LATENCY))
+    result = run(["bench", "plot", "--latency", "latency.json"])
+    assert result.exit_code == 0, result.output
+    assert (tmp / "latency.png").read_bytes().startswith(PNG)
+    result = CliRunner().invoke(main, ["bench", "plot"])
+    assert result.exit_code == 2 and "exactly one of --ablation" in result.output
+    (tmp / "other.json").write_text("{}")
+    result = CliRunner().invoke(main, ["bench", "plot", "--ablation", "other.json"])
+    assert result.exit_code == 2 and "not an ablation JSON" in result.output
+
+
+def test_latency_writes_and_saves_its_results(results):
+    pytest.importorskip("onnxruntime")
+    tmp = results.parent.parent
+    args = ["bench", "latency", "--config", "tiny", "--batch", "1", "--repeats", "2", "--warmup", "0"]
+    result = run([*args, "--backends", "torch-eager", "--no-e2e", "--json", "out.json", "--out", "run", "--save"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads((tmp / "out.json").read_text())
+    assert [r["backend"] for r in payload["rows"]] == ["torch-eager"] and payload["end_to_end"] == []
+    assert (tmp / "run/latency.png").read_bytes()[:8] == PNG and "Skipped:" in (tmp / "run/latency.md").read_text()
+    assert {p.name for p in results.iterdir()} == {"latency.json", "latency.md", "latency.png"}
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["latency", "--backends", "torch-eager,tvm"], "tvm"),
+        (["latency", "--batch", "1,x"], "comma-separated integers"),
+        (["latency", "--config", "tiny,huge"], "huge"),
+        (["latency", "--repeats", "0"], "--repeats"),
+        (["kernels", "--threads", "0"], "--threads"),
+        (["throughput", "--presets", "huge"], "huge"),
+        (["adapt-step", "-H", "0"], "values must be >= 1"),
+        (["plot"], "exactly one of --ablation"),
+    ],
+)
+def test_bad_options_exit_2(in_tmp, args, needle):
+    result = CliRunner().invoke(main, ["bench", *args])
+    assert result.exit_code == 2 and needle in result.output
+    assert not (in_tmp / "runs").exists()
+
+
+def test_kernels_and_throughput_save_like_every_bench(results):
+    tmp = results.parent.parent
+    result = run(["bench", "throughput", "--presets", "tiny", "--repeats", "1", "--save"])
+    assert result.exit_code == 0, result.output
+    (run_dir,) = (tmp / "runs").iterdir()
+    assert run_dir.name.startswith("bench-throughput-") and (run_dir / "throughput.md").is_file()
+    assert {p.name for p in results.iterdir()} == {"throughput.json", "throughput.md"}
+
+
+def test_all_says_what_it_skipped(results):
+    tmp = results.parent.parent
+    result = run(["bench", "all", "--quick", "--skip", "flops,kernels,latency", "--out", "all"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp / "all/summary.json").read_text())
+    assert summary["ran"] == {} and summary["skipped"]["accuracy"].endswith("pass --with-accuracy")
+    assert "--with-accuracy" in result.output and not results.exists()
+    result = CliRunner().invoke(main, ["bench", "all", "--skip", "flops,gpu"])
+    assert result.exit_code == 2 and "unknown bench(s) ['gpu']" in result.output

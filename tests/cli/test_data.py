@@ -1,0 +1,45 @@
+"""`posynda data synth|convert|info`: files written, summaries printed, bad input exits 2 with nothing written."""
+
+import numpy as np
+from click.testing import CliRunner
+
+from posynda.cli import main
+from posynda.data import load_clips
+from tests.conftest import run
+
+
+def test_data_synth_convert_and_info(in_tmp):
+    tmp_path = in_tmp
+    result = run(["data", "synth", "--domain", "wild", "--split", "test", "--scale", "0.2", "--out", "w.npz"])
+    assert result.exit_code == 0, result.output
+    assert "sequences" in run(["data", "info", "w.npz"]).output
+    j3d = np.random.default_rng(0).normal(size=(12, 17, 3)) * 300 + np.array([0, 0, 4000.0])
+    kp = np.stack([1500 * j3d[..., 0] / j3d[..., 2] + 1017, 1500 * j3d[..., 1] / j3d[..., 2] + 1043], -1)
+    np.savez(tmp_path / "data_test_3dhp.npz", data={"TS1": {"data_2d": kp, "data_3d": j3d, "valid": np.ones(12)}})
+    result = run(["data", "convert", "--from", "3dhp", "--input", "data_test_3dhp.npz", "--out", "ts.npz"])
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(main, ["data", "convert", "--from", "3dpw", "--input", "w.npz", "--out", "x.npz"])
+    assert result.exit_code == 2 and "imgname" in result.output and not (tmp_path / "x.npz").exists()
+
+
+def test_synth_and_convert_options_are_checked(in_tmp):
+    result = CliRunner().invoke(
+        main, ["data", "synth", "--domain", "wild", "--split", "test", "--scale", "0", "--out", "w.npz"]
+    )
+    assert result.exit_code == 2 and "--scale" in result.output and not (in_tmp / "w.npz").exists()
+    args = ["data", "convert", "--from", "3dpw", "--input", "x.npz", "--intrinsics", "1,2,3", "--out", "o.npz"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and "must be 4 numbers fx,fy,cx,cy" in result.output
+
+
+def test_info_reports_the_file(in_tmp):
+    assert (
+        run(["data", "synth", "--domain", "studio", "--split", "test", "--scale", "0.2", "--out", "s.npz"]).exit_code
+        == 0
+    )
+    clips = load_clips("s.npz")
+    lines = run(["data", "info", "s.npz"]).output.splitlines()
+    assert lines[0] == "s.npz: valid posynda-clips-v1"
+    assert f"sequences {clips.num_sequences}, frames {clips.num_frames}, 3D yes, missing keypoints 0.00 %" in lines[1]
+    assert "image sizes 1000x1000; focal" in lines[2]
+    assert np.isfinite(clips.joints_3d).all()

@@ -1,0 +1,31 @@
+"""The lazy command group: commands listed from their own docstrings without importing them, and the
+error boundary (bad input: one line, exit 2; anything else: one line, exit 1)."""
+
+import importlib
+
+from click.testing import CliRunner
+
+from posynda import __version__
+from posynda.cli import COMMANDS, main
+from tests.conftest import run
+
+
+def test_help_lists_every_command_with_its_own_docstring():
+    result = run(["--help"])
+    listed = result.output.split("Commands:")[1]
+    for name, target in COMMANDS.items():
+        module, function = target.split(":")
+        command = getattr(importlib.import_module(module), function)
+        line = next(x for x in listed.splitlines() if x.split() and x.split()[0] == name)
+        shown = line.split(None, 1)[1].rstrip(".")
+        assert command.help.startswith(shown.rstrip(".").rstrip()), (name, shown)
+    assert run(["--version"]).output.strip() == f"posynda, version {__version__}"
+
+
+def test_unknown_command_and_internal_errors(tmp_path):
+    result = CliRunner().invoke(main, ["frobnicate"])
+    assert result.exit_code == 2 and "No such command" in result.output
+    (tmp_path / "x.json").write_text('{"rows": "not a list"}')  # an internal failure: one line, exit 1
+    result = CliRunner().invoke(main, ["bench", "plot", "--latency", str(tmp_path / "x.json")])
+    assert result.exit_code == 1 and result.output.startswith("posynda: internal error:")
+    assert len(result.output.strip().splitlines()) == 1

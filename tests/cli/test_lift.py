@@ -1,0 +1,227 @@
+"""`posynda lift`: clip and JSON input, COCO order, backends agree for a seed, bad input exits 2."""
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+
+from posynda.data import load_clips, save_clips
+from posynda.defaults import shipped_checkpoint
+from posynda.runtime import Lifter, SamplingSettings, default_intrinsics
+from posynda.runtime import tensorrt as trt_env
+from posynda.runtime.tensorrt import REBUILD_HINT, unavailable_reason
+from posynda.skeleton import convert_joints
+from tests.conftest import PNG, SAMPLER_HYPOTHESES, SAMPLER_STEPS, make_clips, run
+from tests.conftest import TRT_ENV as ENV
+
+
+@pytest.fixture
+def keypoints(tmp_path):
+    clips = make_clips((35, 14), seed=8)
+    return save_clips(tmp_path / "kp.npz", clips.without_3d()), clips
+
+
+@pytest.mark.parametrize("backend", ["torch", "onnxruntime"])
+def test_lift_writes_absolute_poses_equal_to_the_runtime(tmp_path, keypoints, shipped_export, backend):
+    path, clips = keypoints
+    model = shipped_checkpoint() if backend == "torch" else shipped_export / "denoiser.onnx"
+    out = tmp_path / "poses.npz"
+    result = run(["lift", "--model", str(model), "--input", str(path), "--out", str(out), "-H", "2", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    assert f"backend: {backend} (" in result.output
+    lifted = load_clips(out)
+    np.testing.assert_array_equal(lifted.keypoints_2d, clips.keypoints_2d)
+    expected = Lifter(shipped_checkpoint()).lift(clips.without_3d(), SamplingSettings(hypotheses=2, seed=3))
+    assert np.abs(lifted.joints_3d - expected.absolute_mm).max() <= 0.5  # mm (1e-4 m on the pose + root solve)
+    assert (lifted.joints_3d[:, 0, 2] > 0).all()  # absolute camera frame, in front of the camera
+
+
+def test_same_seed_same_poses_across_backends_and_seeds_matter(tmp_path, keypoints, shipped_export):
+    path, _ = keypoints
+    outs = {}
+    for name, model, seed in [
+        ("t0", shipped_checkpoint(), 0),
+        ("o0", shipped_export / "denoiser.onnx", 0),
+        ("o1", shipped_export / "denoiser.onnx", 1),
+    ]:
+        result = run(
+            [
+                "lift",
+                "--model",
+                str(model),
+                "--input",
+                str(path),
+                "--out",
+                str(tmp_path / f"{name}.npz"),
+                "--seed",
+                str(seed),
+                "-K",
+                "2",
+                "--quiet",
+            ]
+        )
+        assert result.exit_code == 0, result.output
+        outs[name] = load_clips(tmp_path / f"{name}.npz").joints_3d
+    rel = {k: v - v[:, :1] for k, v in outs.items()}
+    assert np.abs(rel["t0"] - rel["o0"]).max() <= 0.1  # mm = 1e-4 m
+    assert np.abs(rel["o0"] - rel["o1"]).max() > 1.0
+
+
+def _json_payload(clips, camera=True):
+    kp = clips.keypoints_2d
+    frames = [[None if np.isnan(p).any() else [float(p[0]), float(p[1])] for p in frame] for frame in kp]
+    payload = {"keypoints_2d": frames, "image_size": [int(v) for v in clips.image_size[0]], "fps": 50}
+    if camera:
+        payload["camera"] = [float(v) for v in clips.camera[0]]
+    return payload
+
+
+@pytest.mark.parametrize("camera", [True, False], ids=["with-camera", "default-camera"])
+def test_json_input(tmp_path, camera):
+    clips = make_clips((30,), seed=4).without_3d()
+    clips.keypoints_2d[5, 3] = np.nan  # a missing joint becomes null in JSON
+    (tmp_path / "kp.json").write_text(json.dumps(_json_payload(clips, camera)))
+    save_clips(tmp_path / "kp.npz", clips)
+    for name in ("kp.json", "kp.npz"):
+        result = run(["lift", "--input", str(tmp_path / name), "--out", str(tmp_path / f"{name}.out.npz"), "--quiet"])
+        assert result.exit_code == 0, result.output
+    from_json, from_npz = (load_clips(tmp_path / f"{n}.out.npz") for n in ("kp.json", "kp.npz"))
+    assert np.isnan(from_json.keypoints_2d[5, 3]).all() and from_json.fps[0] == 50
+    rel = lambda c: c.joints_3d - c.joints_3d[:, :1]  # noqa: E731
+    np.testing.assert_allclose(rel(from_json), rel(from_npz), atol=1e-3)
+    if not camera:
+        np.testing.assert_array_equal(from_json.camera[0], default_intrinsics(1000, 1000))
+
+
+def _to_coco(h36m_kp):
+    """H36M keypoints -> COCO-17 (eyes/ears at the head, nose at the neck/nose joint)."""
+    coco = np.zeros(h36m_kp.shape[:-2] + (17, 2), np.float32)
+    table = {0: 9, 1: 10, 2: 10, 3: 10, 4: 10, 5: 11, 6: 14, 7: 12, 8: 15, 9: 13, 10: 16, 11: 4, 12: 1, 13: 5, 14: 2}
+    table.update({15: 6, 16: 3})
+    for c, h in table.items():
+        coco[..., c, :] = h36m_kp[..., h, :]
+    return coco
+
+
+def test_coco_keypoints_are_converted(tmp_path):
+    clips = make_clips((30,), seed=6).without_3d()
+    coco = dataclasses.replace(clips, keypoints_2d=_to_coco(clips.keypoints_2d))
+    save_clips(tmp_path / "coco.npz", coco)
+    result = run(
+        ["lift", "--input", str(tmp_path / "coco.npz"), "--joint-order", "coco", "--out", str(tmp_path / "o.npz")]
+    )
+    assert result.exit_code == 0, result.output
+    lifted = load_clips(tmp_path / "o.npz")
+    np.testing.assert_allclose(lifted.keypoints_2d, convert_joints(coco.keypoints_2d, "coco")[0])
+    np.testing.assert_allclose(lifted.keypoints_2d[:, 1], clips.keypoints_2d[:, 1])  # r_hip back in H36M slot 1
+
+
+def test_sampler_graph_model(tmp_path, keypoints, shipped_export):
+    path, clips = keypoints
+    out_dir = shipped_export
+    results = {}
+    for name, extra in [
+        ("sampler.onnx", []),
+        ("denoiser.onnx", ["-K", SAMPLER_STEPS, "-H", SAMPLER_HYPOTHESES, "--aggregate", "mean"]),
+    ]:
+        result = run(
+            ["lift", "--model", str(out_dir / name), "--input", str(path), "--out", str(tmp_path / name), *extra]
+        )
+        assert result.exit_code == 0, result.output
+        results[name] = load_clips(tmp_path / name).joints_3d
+    assert f"H={SAMPLER_HYPOTHESES}, K={SAMPLER_STEPS}, mean" in result.output
+    assert np.abs(results["sampler.onnx"] - results["denoiser.onnx"]).max() <= 0.5
+
+
+def test_viz_writes_a_png(tmp_path, keypoints):
+    pytest.importorskip("matplotlib")
+    path, _ = keypoints
+    result = run(["lift", "--input", str(path), "--out", str(tmp_path / "o.npz"), "--viz", str(tmp_path / "v.png")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "v.png").read_bytes()[:8] == PNG
+
+
+def _wrong_joint_count_npz(tmp):
+    arrays = dict(np.load(save_clips(tmp / "ok.npz", make_clips((20,)).without_3d())))
+    arrays["keypoints_2d"] = arrays["keypoints_2d"][:, :16]
+    np.savez(tmp / "in.npz", **arrays)
+    return ["--input", str(tmp / "in.npz")]
+
+
+def _wrong_joint_count_json(tmp):
+    payload = _json_payload(make_clips((20,)))
+    payload["keypoints_2d"] = [frame[:16] for frame in payload["keypoints_2d"]]
+    (tmp / "in.json").write_text(json.dumps(payload))
+    return ["--input", str(tmp / "in.json")]
+
+
+def _nan_only(tmp):
+    clips = make_clips((20,)).without_3d()
+    clips.keypoints_2d[:] = np.nan
+    save_clips(tmp / "in.npz", clips)
+    return ["--input", str(tmp / "in.npz")]
+
+
+def _model(name, content=b"junk"):
+    def make(tmp):
+        save_clips(tmp / "in.npz", make_clips((20,)).without_3d())
+        (tmp / name).write_bytes(content)
+        return ["--input", str(tmp / "in.npz"), "--model", str(tmp / name)]
+
+    return make
+
+
+def _backend_mismatch(tmp):
+    save_clips(tmp / "in.npz", make_clips((20,)).without_3d())
+    return ["--input", str(tmp / "in.npz"), "--backend", "onnxruntime"]
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (_wrong_joint_count_npz, "16 joints"),
+        (_wrong_joint_count_json, "16 joints per frame"),
+        (_nan_only, "no finite keypoint"),
+        (_model("model.pt"), "unknown model file type"),
+        (_model("model.onnx"), "not a loadable ONNX model"),
+        (_model("model.safetensors"), "not a readable .safetensors"),
+        (_backend_mismatch, "backend onnxruntime needs a .onnx"),
+    ],
+    ids=["npz-16-joints", "json-16-joints", "nan-only", "pt-model", "junk-onnx", "junk-safetensors", "backend"],
+)
+def test_bad_input_exits_2_and_writes_nothing(tmp_path, make, message):
+    args = make(tmp_path)
+    out = tmp_path / "poses.npz"
+    result = run(["lift", *args, "--out", str(out), "--viz", str(tmp_path / "v.png")])
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not out.exists() and not (tmp_path / "v.png").exists()
+
+
+def test_run_directory_and_default_input(in_tmp):
+    result = run(["lift", "--quiet", "-K", "1"])
+    assert result.exit_code == 0, result.output
+    (run_dir,) = (in_tmp / "runs").iterdir()
+    assert run_dir.name.startswith("lift-") and (run_dir / "poses.npz").is_file()
+    assert load_clips(run_dir / "poses.npz").joints_3d.shape[1:] == (17, 3)
+
+
+def test_cli_lift_with_an_engine_for_another_machine_exits_2(fake_engine, tmp_path, monkeypatch):
+    monkeypatch.setattr(trt_env, "current_environment", lambda: {**ENV, "tensorrt_version": "10.0.1"})
+    save_clips(tmp_path / "kp.npz", make_clips((20,)).without_3d())
+    result = run(
+        ["lift", "--model", str(fake_engine), "--input", str(tmp_path / "kp.npz"), "--out", str(tmp_path / "p.npz")]
+    )
+    assert result.exit_code == 2 and REBUILD_HINT in result.stderr
+
+
+def test_cli_lift_with_an_engine_here_names_what_is_missing(fake_engine, tmp_path):
+    if unavailable_reason() is None:
+        pytest.skip("this machine has TensorRT and a GPU")
+    save_clips(tmp_path / "kp.npz", make_clips((20,)).without_3d())
+    result = run(
+        ["lift", "--model", str(fake_engine), "--input", str(tmp_path / "kp.npz"), "--out", str(tmp_path / "p.npz")]
+    )
+    assert result.exit_code == 2
+    assert "cannot run a TensorRT engine here" in result.stderr

@@ -1,0 +1,88 @@
+"""Shared CLI pieces: parameter types, choices from Literal settings, run directories."""
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from posynda.cli.options import BatchProfile, FloatVector, IntList, NameList, PresetName, choice, run_dir
+from posynda.hypotheses import Aggregation
+
+
+def convert(param_type, value):
+    return param_type.convert(value, None, None)
+
+
+@pytest.mark.parametrize("text, expected", [("1:8:32", (1, 8, 32)), ("4", (4, 4, 4)), ("2:2:2", (2, 2, 2))])
+def test_batch_profiles(text, expected):
+    assert convert(BatchProfile(), text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("8:4:1", "min 8 > max 1"),
+        ("2:1:4", "opt 1"),
+        ("0:1:2", "min must be >= 1"),
+        ("a:b:c", "integers"),
+        ("1:2", "MIN:OPT:MAX"),
+    ],
+)
+def test_bad_batch_profiles(text, message):
+    with pytest.raises(click.BadParameter, match=message):
+        convert(BatchProfile(), text)
+
+
+@pytest.mark.parametrize(
+    "param_type, text, expected",
+    [
+        (IntList(), "1,8,32", (1, 8, 32)),
+        (IntList(), "4,", (4,)),
+        (NameList(("a", "b"), "thing"), "b, a", ("b", "a")),
+        (NameList(("a",), "thing", allow_empty=True), "", ()),
+        (FloatVector(4, "fx,fy,cx,cy"), "1,2,3.5,4", (1.0, 2.0, 3.5, 4.0)),
+        (PresetName(), "tiny", "tiny"),
+    ],
+)
+def test_lists_and_vectors(param_type, text, expected):
+    assert convert(param_type, text) == expected
+
+
+@pytest.mark.parametrize(
+    "param_type, text, message",
+    [
+        (IntList(), "1,x", "comma-separated integers"),
+        (IntList(), "0,2", "values must be >= 1"),
+        (NameList(("a", "b"), "thing"), "a,c", r"unknown thing\(s\) \['c'\]"),
+        (NameList(("a",), "thing"), "", "unknown thing"),
+        (FloatVector(4, "fx,fy,cx,cy"), "1,2,3", "must be 4 numbers"),
+        (PresetName("config"), "huge", "unknown config 'huge'"),
+    ],
+)
+def test_bad_lists_and_vectors(param_type, text, message):
+    with pytest.raises(click.BadParameter, match=message):
+        convert(param_type, text)
+
+
+def test_choices_come_from_the_literal():
+    assert choice(Aggregation).choices == ("joint", "frame", "mean")
+
+
+def test_run_directories(in_tmp):
+    made = run_dir(None, "thing")
+    assert made.is_dir() and made.parent.name == "runs" and made.name.startswith("thing-")
+    given = run_dir("out", "thing")
+    assert str(given) == "out" and not given.exists()  # created by the command once its inputs are checked
+    with pytest.raises(click.UsageError, match="--resume needs --out"):
+        run_dir(None, "thing", resume=True)
+
+
+def test_sampling_options_build_the_settings():
+    from posynda.cli.options import sampling_options
+
+    @click.command()
+    @sampling_options
+    def show(settings):
+        click.echo(repr(settings))
+
+    result = CliRunner().invoke(show, ["-H", "3", "-K", "2", "--aggregate", "frame", "--no-flip", "--seed", "7"])
+    assert "hypotheses=3, steps=2, flip=False, aggregate='frame', batch_size=64, seed=7" in result.output

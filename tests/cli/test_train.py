@@ -1,0 +1,88 @@
+"""`posynda pretrain`: the run directory, bad clip files and options exit 2 with nothing written."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+from click.testing import CliRunner
+
+from posynda.checkpoint import load_checkpoint
+from posynda.cli import main
+from posynda.data import save_clips
+from tests.cli.conftest import BAD_CLIP_FILES, bad_clip_file
+from tests.conftest import error_lines, make_clips, run
+
+
+def test_pretrain_writes_the_run_directory(files):
+    tmp, data, _, _ = files
+    result = run(
+        [
+            "pretrain",
+            "--data",
+            data,
+            "--preset",
+            "videopose-tiny",
+            "--steps",
+            3,
+            "--out",
+            "run",
+            "--batch-size",
+            2,
+            "--quiet",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp / "run/model.safetensors").is_file() and (tmp / "run/metrics.jsonl").is_file()
+
+
+@pytest.mark.parametrize("kind,needle", BAD_CLIP_FILES)
+def test_bad_clip_files_exit_2_with_one_line(files, kind, needle):
+    tmp, _, _, clips = files
+    path = bad_clip_file(tmp, clips, kind)
+    result = CliRunner().invoke(main, ["pretrain", "--data", str(path), "--steps", "2", "--out", "out", "--quiet"])
+    assert result.exit_code == 2
+    lines = error_lines(result)
+    assert len(lines) == 1 and needle in lines[0]
+    assert not (tmp / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["--preset", "enormous"], "unknown preset 'enormous'"),
+        (["--batch-size", "0"], "--batch-size"),
+        (["--lr", "0"], "--lr"),
+        (["--resume"], "--resume needs --out"),
+    ],
+)
+def test_usage_errors_exit_2(files, args, needle):
+    result = CliRunner().invoke(main, ["pretrain", "--steps", "1", *args])
+    assert result.exit_code == 2 and needle in result.output
+    assert not (files[0] / "runs").exists()
+
+
+@pytest.mark.slow
+def test_cli_pretrain_killed_with_sigkill_resumes_from_its_checkpoint(tmp_path):
+    data = save_clips(tmp_path / "src.npz", make_clips((80, 60)))
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "posynda.cli", "pretrain", "--data", str(data), "--preset", "videopose-tiny"]
+    cmd += ["--steps", "400", "--out", str(out), "--checkpoint-every", "10", "--batch-size", "4", "--quiet"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 120
+    while not (out / "train_state.pt").exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    assert proc.poll() is None, proc.stderr.read().decode()
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    killed_at = torch.load(out / "train_state.pt", weights_only=True)["step"]
+    assert 0 < killed_at < 400
+    resumed = subprocess.run(cmd[:-1] + ["--resume", "--quiet"], capture_output=True, text=True, timeout=600)
+    assert resumed.returncode == 0, resumed.stderr
+    steps = [json.loads(x)["step"] for x in (out / "metrics.jsonl").read_text().splitlines()]
+    assert steps == list(range(10, 401, 10))
+    assert load_checkpoint(out / "model.safetensors").provenance["steps"] == 400

@@ -1,0 +1,36 @@
+"""Runtime metadata: what an artefact says about itself, written by export and read back by the runtime."""
+
+import json
+
+import pytest
+
+from posynda.checkpoint import load_checkpoint
+from posynda.errors import InputError
+from posynda.fileio import sha256_file
+from posynda.runtime.metadata import model_geometry, runtime_metadata, sampler_metadata, sampler_settings
+from tests.conftest import MICRO
+
+
+def test_runtime_metadata_describes_the_checkpoint(micro_file):
+    meta = runtime_metadata(load_checkpoint(micro_file))
+    assert all(isinstance(v, str) for v in meta.values())
+    assert meta["window_frames"] == str(MICRO.frames) and meta["skeleton"] == "h36m-17"
+    assert len(json.loads(meta["joint_names"])) == 17
+    assert json.loads(meta["scheduler"])["num_train_timesteps"] == 1000
+    assert meta["source_checkpoint_sha256"] == sha256_file(micro_file)
+    frames, joints, diffusion = model_geometry(micro_file, meta)
+    assert (frames, joints, diffusion) == (MICRO.frames, 17, load_checkpoint(micro_file).diffusion)
+
+
+@pytest.mark.parametrize("drop", ["window_frames", "denoiser", "scheduler"])
+def test_incomplete_metadata_is_not_a_posynda_export(micro_file, drop):
+    meta = runtime_metadata(load_checkpoint(micro_file))
+    del meta[drop]
+    with pytest.raises(InputError, match="not a posynda export"):
+        model_geometry("m.onnx", meta)
+
+
+@pytest.mark.parametrize("steps, hypotheses, flip", [(1, 1, True), (5, 3, False)])
+def test_sampler_keys_round_trip(steps, hypotheses, flip):
+    meta = sampler_metadata(steps, hypotheses, flip)
+    assert sampler_settings(meta) == (steps, hypotheses, flip) and meta["aggregation"] == "mean"

@@ -1,0 +1,27 @@
+"""The machine probe: cores, CPU model, GPU and library versions recorded with every result."""
+
+import os
+
+import torch
+
+from posynda.environment import LIBRARIES, gpu_info, library_version, machine_info, physical_cores
+
+
+def test_physical_cores_is_sane():
+    assert 1 <= physical_cores() <= (os.cpu_count() or 1)
+
+
+def test_machine_info_records_what_a_result_needs():
+    info = machine_info()
+    assert (
+        info["cpu"]
+        and info["cpu_count"] == os.cpu_count()
+        and info["versions"]["torch"] == torch.__version__.split("+")[0]
+        or info["versions"]["torch"].startswith(torch.__version__.split("+")[0])
+    )
+    assert set(info["versions"]) <= set(LIBRARIES) and info["python"].count(".") == 2
+    assert (info["gpu"] is None) == (not torch.cuda.is_available()) or info["gpu"] == gpu_info()["gpu_name"]
+
+
+def test_library_versions_without_imports():
+    assert library_version("numpy") and library_version("no-such-distribution-posynda") is None
