@@ -2,9 +2,10 @@
 ``[tool.setuptools.package-dir]`` (``kernels/`` -> ``posynda/kernels``, ...) in a temporary folder.
 
 import-linter finds a package by walking its folder, so it cannot see the mapped subpackages in the
-checkout itself. It also checks the one rule a forbidden contract cannot state: ``posynda.kernels``
-imports nothing of ``posynda`` outside itself, not even the package root. ``--inject MODULE:LINE`` appends LINE to posynda/MODULE in the staged copy (the
-tests use it to show that a backward import breaks a contract). Exits with lint-imports' status.
+checkout itself. The script also checks the one rule a forbidden contract cannot state:
+``posynda.kernels`` imports nothing of ``posynda`` outside itself, not even the package root.
+``--inject MODULE:LINE`` appends LINE to posynda/MODULE in the staged copy (the tests use it to
+show that a backward import breaks a contract). Exits non-zero when any check fails.
 
     python .ci/lint_imports.py [--inject runtime/settings.py:"import posynda.export"]
 """

@@ -173,40 +173,36 @@ def quiet_option(fn):
     return click.option("--quiet", is_flag=True, help="no progress bar")(fn)
 
 
+def _apply(options, fn):
+    """``fn`` decorated by every click option of ``options``, in the listed order."""
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
 def sampling_options(fn):
     """-H, -K, --aggregate, --flip, --seed and --batch-size, collected into one ``settings`` argument
-    (a :class:`~posynda.runtime.SamplingSettings`); ``eval`` and ``lift`` share them."""
+    (a :class:`~posynda.runtime.SamplingSettings`, whose defaults they show); ``eval`` and ``lift``
+    share them (``lift`` adds ``--stride``)."""
+    default = SamplingSettings()
     options = [
-        click.option("--hypotheses", "-H", type=int, default=1, show_default=True, help="pose hypotheses per clip"),
-        click.option("--steps", "-K", type=int, default=1, show_default=True, help="DDIM steps"),
-        click.option(
-            "--aggregate",
-            type=choice(Aggregation),
-            default="joint",
-            show_default=True,
-            help="hypothesis aggregation: reprojection-selected per joint / per frame, or the mean",
-        ),
-        click.option("--flip/--no-flip", default=True, show_default=True, help="flip test-time augmentation"),
-        click.option("--seed", type=int, default=0, show_default=True, help="sampling noise seed"),
-        click.option("--batch-size", type=int, default=64, show_default=True, help="windows per forward"),
-    ]
+        click.option("--hypotheses", "-H", type=int, default=default.hypotheses, show_default=True,
+                     help="pose hypotheses per clip"),
+        click.option("--steps", "-K", type=int, default=default.steps, show_default=True, help="DDIM steps"),
+        click.option("--aggregate", type=choice(Aggregation), default=default.aggregate, show_default=True,
+                     help="hypothesis aggregation: reprojection-selected per joint / per frame, or the mean"),
+        click.option("--flip/--no-flip", default=default.flip, show_default=True, help="flip test-time augmentation"),
+        click.option("--seed", type=int, default=default.seed, show_default=True, help="sampling noise seed"),
+        click.option("--batch-size", type=int, default=default.batch_size, show_default=True,
+                     help="windows per forward"),
+    ]  # fmt: skip
 
     @functools.wraps(fn)
     def wrapper(*args, hypotheses, steps, aggregate, flip, seed, batch_size, stride=None, **kwargs):
-        settings = SamplingSettings(
-            hypotheses=hypotheses,
-            steps=steps,
-            flip=flip,
-            aggregate=aggregate,
-            batch_size=batch_size,
-            seed=seed,
-            stride=stride,
-        )
+        settings = SamplingSettings(hypotheses, steps, flip, aggregate, batch_size, seed, stride)
         return fn(*args, settings=settings, **kwargs)
 
-    for option in reversed(options):
-        wrapper = option(wrapper)
-    return wrapper
+    return _apply(options, wrapper)
 
 
 def adaptation_data_options(fn):
@@ -228,32 +224,29 @@ def adaptation_data_options(fn):
             help="labelled test file, for the before/after report only (default: wild/test)",
         ),
     ]
-    for option in reversed(options):
-        fn = option(fn)
-    return fn
+    return _apply(options, fn)
 
 
-# (option, AdaptSettings field, click keyword arguments): the settings of `adapt` (and `bench accuracy`).
+# (option, AdaptSettings field, click keyword arguments) of `adapt` (and `bench accuracy`); the default
+# of each option is the field's default, a `--no-X` flag switches its field off.
 ADAPT_SETTINGS = (
-    ("--steps", "steps", dict(type=int, default=750, show_default=True, help="optimisation steps")),
-    ("--lr", "lr", dict(type=float, default=None,
-                        help="Adam learning rate (default: 1.2e-2 LoRA, 2e-3 full fine-tuning)")),
-    ("--lr-schedule", "lr_schedule", dict(type=choice(LrSchedule), default="constant", show_default=True,
-                                          help="constant, or cosine decay to 0 over --steps")),
-    ("--hypotheses/-H", "hypotheses", dict(type=int, default=3, show_default=True, help="teacher hypotheses")),
-    ("--sampling-steps", "sampling_steps", dict(type=int, default=1, show_default=True, help="teacher DDIM steps K")),
-    ("--selection", "selection", dict(type=choice(Selection), default="joint", show_default=True,
+    ("--steps", "steps", dict(type=int, help="optimisation steps")),
+    ("--lr", "lr", dict(type=float, help="Adam learning rate (default: 1.2e-2 LoRA, 2e-3 full fine-tuning)")),
+    ("--lr-schedule", "lr_schedule", dict(type=choice(LrSchedule), help="constant, or cosine decay to 0 over --steps")),
+    ("--hypotheses/-H", "hypotheses", dict(type=int, help="teacher hypotheses")),
+    ("--sampling-steps", "sampling_steps", dict(type=int, help="teacher DDIM steps K")),
+    ("--selection", "selection", dict(type=choice(Selection),
                                       help="pseudo-label per joint (JPMA) or per frame (paper Eq. 4)")),
-    ("--rank", "rank", dict(type=int, default=4, show_default=True, help="LoRA rank")),
+    ("--rank", "rank", dict(type=int, help="LoRA rank")),
     ("--no-gpa", "gpa", dict(is_flag=True, help="no target-specific source augmentation")),
     ("--no-lora", "lora", dict(is_flag=True, help="fine-tune every weight instead of LoRA adapters")),
     ("--no-cd", "cd_embedding", dict(is_flag=True, help="no cross-dataset embedding")),
-    ("--teacher", "teacher", dict(type=choice(TeacherKind), default="student", show_default=True)),
-    ("--source-batch", "source_batch", dict(type=int, default=24, show_default=True, help="source clips per step")),
-    ("--target-batch", "target_batch", dict(type=int, default=8, show_default=True, help="target clips per step")),
-    ("--reproj-weight", "reproj_weight", dict(type=float, default=0.0, show_default=True,
+    ("--teacher", "teacher", dict(type=choice(TeacherKind), help="the current student, or an EMA of it")),
+    ("--source-batch", "source_batch", dict(type=int, help="source clips per step")),
+    ("--target-batch", "target_batch", dict(type=int, help="target clips per step")),
+    ("--reproj-weight", "reproj_weight", dict(type=float,
                                               help="weight of the optional 2D reprojection term on target clips")),
-    ("--seed", "seed", dict(type=int, default=0, show_default=True)),
+    ("--seed", "seed", dict(type=int, help="seed of clip sampling, noise and LoRA initialisation")),
 )  # fmt: skip
 
 
@@ -261,6 +254,7 @@ def adapt_settings_options(fields: tuple[str, ...] | None = None):
     """The options of :data:`ADAPT_SETTINGS` (or those of ``fields``), collected into one ``settings``
     argument (an :class:`~posynda.adapt.AdaptSettings`); a ``--no-X`` flag switches its field off."""
     chosen = [entry for entry in ADAPT_SETTINGS if fields is None or entry[1] in fields]
+    default = AdaptSettings()
 
     def decorate(fn):
         @functools.wraps(fn)
@@ -272,7 +266,8 @@ def adapt_settings_options(fields: tuple[str, ...] | None = None):
             return fn(*args, settings=AdaptSettings(**values), **kwargs)
 
         for option, field, spec in reversed(chosen):
-            wrapper = click.option(*option.split("/"), field, **spec)(wrapper)
+            shown = {} if spec.get("is_flag") else {"default": getattr(default, field), "show_default": True}
+            wrapper = click.option(*option.split("/"), field, **spec, **shown)(wrapper)
         return wrapper
 
     return decorate
