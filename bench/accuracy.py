@@ -6,13 +6,12 @@ on other data they keep the plain ``ablation.*`` names.
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 from rich.console import Console
 
 from posynda.adapt import ABLATION_ROWS, AdaptSettings, run_default_ablation
-from posynda.bench.plots import plot_ablation
+from posynda.bench.plots import plot_ablation, plot_if_available
 
 # The embedded studio -> wild ablation is committed as bench/results/<machine>/ablation-studio-wild.*
 ABLATION_SAVE_NAMES = {f"ablation.{ext}": f"ablation-studio-wild.{ext}" for ext in ("json", "md", "png")}
@@ -26,12 +25,8 @@ def run_accuracy(
     ``ablation.png`` when matplotlib is installed; returns the written files."""
     out = Path(out_dir)
     payload = run_default_ablation(out, settings or AdaptSettings(), rows, Console(), progress=progress, **files)
-    written = [out / "ablation.json", out / "ablation.md"]
-    if importlib.util.find_spec("matplotlib") is not None:
-        written.append(plot_ablation(payload, out / "ablation.png"))
-    else:
-        log("ablation plot skipped: matplotlib is not installed")
-    return written
+    chart = plot_if_available(plot_ablation, payload, out / "ablation.png", log)
+    return [out / "ablation.json", out / "ablation.md", *chart]
 
 
 def save_names(files: dict) -> dict[str, str] | None:

@@ -30,8 +30,7 @@ from posynda.defaults import default_clips_path, shipped_checkpoint
 from posynda.devices import Device, resolve_device
 from posynda.diffusion import DDIMScheduler, SchedulerConfig
 from posynda.environment import machine_info
-from posynda.errors import InputError
-from posynda.models import PRESETS, build_denoiser
+from posynda.models import PRESETS, build_denoiser, preset
 from posynda.report import markdown_table
 
 
@@ -83,21 +82,20 @@ def measure(preset: str, hypotheses: int, src, tgt, repeats: int, warmup: int, d
 
 def run(presets=("tiny",), hypotheses=(1, 3, 5), repeats: int = 20, warmup: int = 3, device: Device = "auto") -> dict:
     """``{"machine", "device", "rows"}``: :func:`measure` per preset and H (ratios against the first row)."""
-    unknown = [p for p in presets if p not in PRESETS]
-    if unknown or not presets:
-        raise InputError(f"--presets: unknown preset(s) {unknown}; choose from {', '.join(PRESETS)}")
+    for name in presets:
+        preset(name)  # InputError naming the choices
     device = resolve_device(device)
     source = load_clips(default_clips_path("studio", "train"))
     target = load_clips(default_clips_path("wild", "train")).without_3d()
     rows = []
-    for preset in presets:
-        frames = PRESETS[preset].frames
+    for name in presets:
+        frames = PRESETS[name].frames
         src = domain_sampler(source, frames, labelled=True)
         tgt = domain_sampler(target, frames, labelled=False)
-        small = preset in ("tiny", "videopose-tiny") or device == "cuda"
+        small = name in ("tiny", "videopose-tiny") or device == "cuda"
         reps, warm = (repeats, warmup) if small else (2, 1)
         for h in hypotheses:
-            rows.append(measure(preset, h, src, tgt, reps, warm, device))
+            rows.append(measure(name, h, src, tgt, reps, warm, device))
     first = rows[0]["step_ms"]
     for row in rows:
         row["x_vs_first"] = round(first / row["step_ms"], 2)

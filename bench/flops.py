@@ -374,6 +374,11 @@ def _rows(result: dict) -> list[dict]:
     return [dict(zip(("quantity", "value", "exact", "paper"), row)) for row in rows]
 
 
+def _table(headers, rows) -> str:
+    """A Markdown table as one item of a list of lines (no trailing newline)."""
+    return markdown_table(headers, rows).rstrip("\n")
+
+
 def markdown(result: dict) -> str:
     """The result as Markdown: the main table, the inference cost and the per-group breakdown."""
     s, inf, d = result["settings"], result["inference"], result["denoiser"]
@@ -392,7 +397,7 @@ def markdown(result: dict) -> str:
         "time MLP, blocks, head, LoRA A/B), attention QK^T / AV excluded. Counted on fake tensors (no compute), torch "
         f"{result['torch']}.",
         "",
-        markdown_table(
+        _table(
             ["quantity", "posynda (counted)", "exact", "paper"],
             [[r["quantity"], r["value"], r["exact"], r["paper"] or "–"] for r in result["rows"]],
         ),
@@ -410,7 +415,7 @@ def markdown(result: dict) -> str:
     if not result["lora_error"]:
         models.append([f"adapters unmerged (r = {s['rank']})", "unmerged"])
     lines.append(
-        markdown_table(
+        _table(
             ["model", "GFLOPs, paper convention", "GFLOPs incl. attention"],
             [[name, gflops(inf[f"{key}_paper_flops"]), gflops(inf[f"{key}_full_flops"])] for name, key in models],
         )
@@ -420,7 +425,7 @@ def markdown(result: dict) -> str:
         "",
         f"Per-group breakdown of one evaluation ({label}), GFLOPs:",
         "",
-        markdown_table(
+        _table(
             ["layer group", "GFLOPs"],
             [[g, truncate(Decimal(f) / GIGA, 4)] for g, f in result["per_evaluation"][variant]["groups"].items()],
         ),

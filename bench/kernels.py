@@ -17,12 +17,11 @@ so a full CPU run stays within a few minutes.
 
 from __future__ import annotations
 
-import statistics
 import time
 
 import torch
 
-from posynda.bench.timing import time_calls
+from posynda.bench.timing import time_calls, timing_stats
 from posynda.devices import resolve_device
 from posynda.environment import cpu_model, load_average, machine_info
 from posynda.hypotheses import reproject_select, reproject_select_reference, resolve_backend
@@ -84,7 +83,7 @@ def copy_bandwidth(device: torch.device, quick: bool = False) -> dict:
     src = torch.ones(numel, dtype=torch.float32, device=device)
     dst = torch.empty_like(src)
     times = time_calls({"copy": lambda: dst.copy_(src)}, 3, 50 if device.type == "cuda" else 10, device)["copy"]
-    seconds = statistics.median(times) / 1000
+    seconds = timing_stats(times)["median_ms"] / 1000
     return {"bytes": 2 * numel * 4, "median_ms": seconds * 1000, "gbs": 2 * numel * 4 / seconds / 1e9}
 
 
@@ -173,7 +172,7 @@ def run(
                     repeats = int(max(1, min(max_repeats, cell_budget_s / max(first, 1e-6))))
                     warmup = 2 if on_gpu else 0 if first > 2.0 else 1
                     calls = {name: lambda fn=fn, inputs=inputs: fn(inputs, mode)}
-                    times = [ms / 1000 for ms in time_calls(calls, warmup, repeats, device)[name]]
+                    stats = timing_stats(time_calls(calls, warmup, repeats, device)[name])
                 except Exception as exc:  # noqa: BLE001 - report the failure and keep measuring the rest
                     row.update(status="failed", reason=f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
                     rows.append(row)
@@ -181,20 +180,21 @@ def run(
                     if on_gpu:
                         torch.cuda.empty_cache()
                     continue
-                seconds = statistics.median(times)
+                seconds = stats["median_ms"] / 1000
                 per_item_s[name] = seconds / (n * h)  # the largest call so far: the least overhead-bound
                 gbs = nbytes / seconds / 1e9
                 row.update(
                     status="ok",
-                    repeats=len(times),
+                    repeats=stats["repeats"],
+                    clipped=stats["clipped"],
                     median_ms=seconds * 1000,
-                    min_ms=min(times) * 1000,
+                    p90_ms=stats["p90_ms"],
                     gbs=gbs,
                     pct_copy=100 * gbs / copy["gbs"],
                     frames_per_s=n / seconds,
                 )
                 rows.append(row)
-                log(f"N={n:>7} H={h:>2} {name:<13} {seconds * 1000:10.3f} ms {gbs:8.2f} GB/s ({len(times)} runs)")
+                log(f"N={n:>7} H={h:>2} {name:<13} {seconds * 1000:10.3f} ms {gbs:8.2f} GB/s ({stats['repeats']} runs)")
             inputs = None  # free before the next size
             if on_gpu:
                 torch.cuda.empty_cache()
@@ -212,7 +212,7 @@ def run(
         "translation": "solved",
         "quick": quick,
         "max_call_s": max_call_s,
-        "timer": "CUDA events, median" if on_gpu else "time.perf_counter, median",
+        "timer": "CUDA events, 3-sigma clipped median" if on_gpu else "time.perf_counter, 3-sigma clipped median",
     }
     info["load_average_1min_end"] = load_average()
     return {"machine": info, "settings": settings, "copy": copy, "skipped": skipped, "rows": rows}

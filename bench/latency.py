@@ -39,7 +39,6 @@ batch 1 with few repeats. :func:`run` returns the result (``machine``, ``rows``,
 
 from __future__ import annotations
 
-import statistics
 import time
 
 import numpy as np
@@ -193,14 +192,13 @@ def end_to_end(prep: Prepared, makers: dict, skipped: dict, log=lambda _line: No
             skipped[f"end-to-end/{backend}"] = _first_line(exc)
             continue
         lifter = Lifter(counted)
-        seconds = []
-        for i in range(warmup + repeats):
-            counted.calls = counted.clips = 0
-            t0 = time.perf_counter()
+
+        def lift(lifter=lifter, counted=counted):
+            counted.calls = counted.clips = 0  # the counts of one lift
             lifter.lift_keypoints(keypoints, (1000, 1000), settings=settings)
-            if i >= warmup:
-                seconds.append(time.perf_counter() - t0)
-        wall = statistics.median(seconds)
+
+        stats = timing_stats(time_calls({"lift": lift}, warmup, repeats, prep.device)["lift"])
+        wall = stats["median_ms"] / 1000
         row = {
             "config": prep.config,
             "backend": backend,
@@ -216,7 +214,7 @@ def end_to_end(prep: Prepared, makers: dict, skipped: dict, log=lambda _line: No
             "wall_s": round(wall, 3),
             "frames_per_s": round(len(keypoints) / wall, 1),
             "realtime_factor": round(E2E_SECONDS / wall, 2),
-            "repeats": len(seconds),
+            "repeats": stats["repeats"],
         }
         log(f"[latency] {prep.config} end to end on {row['device']}: {row['wall_s']} s, {row['denoiser_calls']} calls")
         rows.append(row)

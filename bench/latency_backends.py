@@ -21,11 +21,12 @@ from posynda.devices import resolve_device
 from posynda.diffusion import SchedulerConfig
 from posynda.environment import physical_cores
 from posynda.export import onnx_graphs
+from posynda.export.onnx_graphs import artefact_metadata
 from posynda.export.tensorrt import build_engine
 from posynda.models import PRESETS, build_denoiser, count_parameters
 from posynda.runtime.backends import ort_session
 from posynda.runtime.backends.tensorrt_backend import EngineRunner
-from posynda.runtime.metadata import DENOISER_INPUTS, DENOISER_OUTPUT, runtime_metadata
+from posynda.runtime.metadata import DENOISER_INPUTS, DENOISER_OUTPUT
 from posynda.runtime.tensorrt import unavailable_reason
 
 Make = Callable[[int, tuple], Callable[[], object]]
@@ -50,7 +51,8 @@ class Prepared:
         self.model = build_denoiser(self.cfg).eval()
         self.params = count_parameters(self.model)
         self.checkpoint = save_checkpoint(self.tmp / "model.safetensors", self.model, self.cfg, SchedulerConfig())
-        self.meta = runtime_metadata(load_checkpoint(self.checkpoint))
+        self.saved = load_checkpoint(self.checkpoint)
+        self.meta = artefact_metadata(self.saved, "denoiser", onnx_graphs.DEFAULT_OPSET, "fp32")
         self.onnx = self.tmp / "denoiser.onnx"
         t0 = time.perf_counter()
         self.write_onnx(self.onnx, fp16=False)
@@ -62,9 +64,7 @@ class Prepared:
     def write_onnx(self, path: Path, fp16: bool) -> None:
         proto = onnx_graphs.denoiser_to_onnx(self.model.cpu(), self.cfg.frames, self.cfg.joints, fp16=fp16)
         precision = "fp16" if fp16 else "fp32"
-        onnx_graphs.set_metadata(
-            proto, {**self.meta, "graph": "denoiser", "opset": str(onnx_graphs.DEFAULT_OPSET), "precision": precision}
-        )
+        onnx_graphs.set_metadata(proto, artefact_metadata(self.saved, "denoiser", onnx_graphs.DEFAULT_OPSET, precision))
         path.write_bytes(proto.SerializeToString())
 
     def close(self) -> None:
@@ -178,7 +178,7 @@ def _tensorrt(prep: Prepared, precision: str) -> Make:
         frames=prep.cfg.frames,
         joints=prep.cfg.joints,
         fp16=precision == "fp16",
-        metadata={**prep.meta, "graph": "denoiser", "precision": precision},
+        metadata=artefact_metadata(prep.saved, "denoiser", onnx_graphs.DEFAULT_OPSET, precision),
         timing_cache=prep.tmp / "timing.cache",
     )
     runner = EngineRunner(engine)

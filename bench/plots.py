@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import textwrap
@@ -29,6 +30,14 @@ def _load(source: dict | str | os.PathLike, what: str, key: str) -> dict:
     if not isinstance(data, dict) or key not in data or not data[key]:
         raise InputError(f"{source if not isinstance(source, dict) else what}: not {what} JSON (no {key!r})")
     return data
+
+
+def plot_if_available(plot, result, out: Path, log) -> list[Path]:
+    """``[plot(result, out)]``, or ``[]`` with a logged reason where matplotlib is not installed."""
+    if importlib.util.find_spec("matplotlib") is None:
+        log(f"{Path(out).name} skipped: matplotlib is not installed")
+        return []
+    return [plot(result, out)]
 
 
 def plot_latency(source: dict | str | os.PathLike, out: str | os.PathLike) -> Path:

@@ -16,16 +16,18 @@ import re
 import shutil
 from pathlib import Path
 
-from posynda.environment import gpu_info
+import torch
+
 from posynda.fileio import atomic_write_text
 
 RESULTS_ENV = "POSYNDA_BENCH_RESULTS"
 
 
 def machine_slug() -> str:
-    """``gpu-<gpu name>-<n>core`` with an NVIDIA GPU, else ``cpu-<n>core`` (n = ``os.cpu_count()``)."""
+    """``gpu-<gpu name>-<n>core`` when PyTorch runs on an NVIDIA GPU, else ``cpu-<n>core`` (n = ``os.cpu_count()``):
+    the device the benches measure, not merely one ``nvidia-smi`` can see."""
     cores = f"{os.cpu_count()}core"
-    name = gpu_info()["gpu_name"]
+    name = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
     if name:
         return f"gpu-{re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')}-{cores}"
     return f"cpu-{cores}"

@@ -19,7 +19,7 @@ from posynda.bench import flops as flops_bench
 from posynda.bench import kernels as kernel_bench
 from posynda.bench import latency as latency_bench
 from posynda.bench.accuracy import ABLATION_SAVE_NAMES, run_accuracy
-from posynda.bench.plots import plot_latency
+from posynda.bench.plots import plot_if_available, plot_latency
 from posynda.bench.results import machine_slug, results_dir, save_copies, write_results
 from posynda.errors import InputError
 from posynda.report import markdown_table
@@ -95,10 +95,7 @@ def run_all(
         result = latency_bench.run(configs=configs, repeats=5 if quick else None, log=log)
         skipped.update({f"latency/{name}": reason for name, reason in result["skipped"].items()})
         files = write_results(out, "latency", result, latency_bench.markdown(result))
-        if _has("matplotlib"):
-            files.append(plot_latency(result, out / "latency.png"))
-        else:
-            skipped["latency/plot"] = "matplotlib is not installed"
+        files += plot_if_available(plot_latency, result, out / "latency.png", log)
         record("latency", t0, files, QUICK_NOT_SAVED if quick else None)
 
     if "accuracy" in skip:

@@ -4,8 +4,8 @@
 
 For each preset: one AdamW training step on a batch of the preset's recipe (ms, median of the
 repeats after warm-up) and inference throughput of the sampler (H=1, K=1, flip on: frames/s).
-Ratios are against the first preset, all measured in the same run, on the CPU (the GPU numbers
-belong to ``posynda bench train`` on a GPU machine).
+Ratios are against the first preset, all measured in the same run. It runs on the CPU: training on a
+GPU is not measured here (``posynda pretrain`` has no ``--device`` yet).
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ import torch
 from posynda.bench.timing import time_calls, timing_stats
 from posynda.diffusion import DDIMScheduler, mpjpe_loss, sample_poses
 from posynda.environment import machine_info
-from posynda.errors import InputError
-from posynda.models import PRESETS, build_denoiser, count_parameters, example_inputs
+from posynda.models import PRESETS, build_denoiser, count_parameters, example_inputs, preset
 from posynda.report import markdown_table
 from posynda.train import RECIPES, TrainRecipe
 
@@ -65,9 +64,8 @@ def measure(preset: str, repeats: int = 5, infer_batch: int = 16) -> dict:
 
 def run(presets=DEFAULT_PRESETS, repeats: int = 5, log=lambda _line: None) -> dict:
     """``{"machine", "rows"}``: :func:`measure` of every preset, in order (ratios against the first)."""
-    unknown = [p for p in presets if p not in PRESETS]
-    if unknown or not presets:
-        raise InputError(f"--presets: unknown preset(s) {unknown}; choose from {', '.join(PRESETS)}")
+    for name in presets:
+        preset(name)  # InputError naming the choices
     rows = []
     for name in presets:
         rows.append(measure(name, repeats))

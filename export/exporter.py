@@ -27,11 +27,12 @@ from pathlib import Path
 from posynda.errors import InputError
 from posynda.export import onnx_graphs, parity
 from posynda.export.merge import load_for_export
+from posynda.export.onnx_graphs import artefact_metadata
 from posynda.export.tensorrt import DEFAULT_BATCH, build_engine
 from posynda.fileio import atomic_write_bytes, sha256_file
 from posynda.models import count_parameters
 from posynda.runtime.backends import ort_session
-from posynda.runtime.metadata import runtime_metadata, sampler_metadata
+from posynda.runtime.metadata import sampler_metadata
 from posynda.runtime.tensorrt import require_tensorrt, sidecar_path
 
 
@@ -69,14 +70,6 @@ class ExportOptions:
 
 def _mb(path: Path) -> float:
     return path.stat().st_size / 1e6
-
-
-def _metadata(ckpt, source: dict, graph: str, opset: int, precision: str, extra: dict | None = None) -> dict:
-    meta = runtime_metadata(ckpt)
-    meta.update(source)
-    meta.update({"graph": graph, "opset": str(opset), "precision": precision})
-    meta.update(extra or {})
-    return meta
 
 
 def _save(proto, path: Path) -> None:
@@ -119,7 +112,7 @@ def run_export(checkpoint: str | os.PathLike, out_dir: str | os.PathLike, adapte
             proto = onnx_graphs.denoiser_to_onnx(model, frames, joints, options.opset, fp16=precision == "fp16")
             onnx_graphs.set_metadata(
                 proto,
-                _metadata(ckpt, source, "denoiser", options.opset, precision),
+                artefact_metadata(ckpt, "denoiser", options.opset, precision, source),
                 doc="posynda denoiser: (keypoints_2d, noisy_3d, t) -> x0, root-relative metres",
             )
             onnx_graphs.check_model(proto)
@@ -136,7 +129,7 @@ def run_export(checkpoint: str | os.PathLike, out_dir: str | os.PathLike, adapte
             extra = sampler_metadata(options.steps, options.hypotheses, options.flip)
             onnx_graphs.set_metadata(
                 proto,
-                _metadata(ckpt, source, "sampler", options.opset, "fp32", extra),
+                artefact_metadata(ckpt, "sampler", options.opset, "fp32", source, extra),
                 doc="posynda sampler: (keypoints_2d, noise) -> poses, root-relative metres, mean of H hypotheses",
             )
             onnx_graphs.check_model(proto)
@@ -151,7 +144,7 @@ def run_export(checkpoint: str | os.PathLike, out_dir: str | os.PathLike, adapte
             if (out_dir / "timing.cache").is_file():  # reuse the tactic timings of an earlier build
                 shutil.copy(out_dir / "timing.cache", staging / "timing.cache")
             source_onnx = staging / ("denoiser_fp16.onnx" if options.fp16 else "denoiser.onnx")
-            meta = _metadata(ckpt, source, "denoiser", options.opset, "fp16" if options.fp16 else "fp32")
+            meta = artefact_metadata(ckpt, "denoiser", options.opset, "fp16" if options.fp16 else "fp32", source)
             sidecar = build_engine(
                 source_onnx,
                 staging / "denoiser.engine",

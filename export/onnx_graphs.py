@@ -30,7 +30,13 @@ from torch import nn
 from posynda.diffusion import DDIMScheduler, SchedulerConfig, sample_poses
 from posynda.models import example_inputs
 from posynda.models.layers import SinusoidalTimestepEmbedding
-from posynda.runtime.metadata import DENOISER_INPUTS, DENOISER_OUTPUT, SAMPLER_INPUTS, SAMPLER_OUTPUT
+from posynda.runtime.metadata import (
+    DENOISER_INPUTS,
+    DENOISER_OUTPUT,
+    SAMPLER_INPUTS,
+    SAMPLER_OUTPUT,
+    runtime_metadata,
+)
 
 DEFAULT_OPSET = 17
 
@@ -126,6 +132,21 @@ def sampler_to_onnx(
     proto = _export(graph, (kp, noise), SAMPLER_INPUTS, SAMPLER_OUTPUT, dynamic, opset)
     _name_output_dims(proto, SAMPLER_OUTPUT, ["batch", frames, joints, 3])
     return proto
+
+
+def artefact_metadata(
+    checkpoint, graph: str, opset: int, precision: str, source: dict | None = None, extra: dict | None = None
+) -> dict[str, str]:
+    """The ``metadata_props`` of an exported graph: the checkpoint's runtime metadata, where it came
+    from (``source``), the graph kind, opset and precision, and ``extra`` (a sampler's settings)."""
+    return {
+        **runtime_metadata(checkpoint),
+        **(source or {}),
+        "graph": graph,
+        "opset": str(opset),
+        "precision": precision,
+        **(extra or {}),
+    }
 
 
 def set_metadata(proto, metadata: dict[str, str], doc: str = "") -> None:

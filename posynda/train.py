@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -216,16 +215,17 @@ def pretrain_file(
     resume: bool = False,
     seed: int = 0,
     progress: bool = True,
+    command: str = "posynda pretrain",
 ) -> Path:
     """:func:`pretrain` on a clip file (default: the embedded ``studio/train``) with preset
     ``preset_name``'s recipe, changed by ``overrides`` (``batch_size``, ``lr``, ``checkpoint_every``);
-    the checkpoint records the command line and the data file's sha256."""
+    the checkpoint records ``command`` (the command line) and the data file's sha256."""
     config = preset(preset_name)
     recipe = dataclasses.replace(RECIPES.get(preset_name, TrainRecipe()), **(overrides or {}))
     path = Path(data) if data else default_clips_path("studio", "train")
     clips = load_clips(path)
     provenance = {
-        "command": " ".join(["posynda"] + sys.argv[1:]),
+        "command": command,
         "preset": preset_name,
         "steps_requested": steps,
         "data": str(path) if data else "embedded studio/train",

@@ -14,13 +14,12 @@ from posynda.adapt.gpa import global_position_alignment
 from posynda.adapt.settings import AdaptSettings
 from posynda.adapt.step import adaptation_step, domain_sampler, teacher_labels
 from posynda.adapt.student import build_student
-from posynda.adapt.trainer import adapt, adapt_files
+from posynda.adapt.trainer import adapt
 
 __all__ = [
     "ABLATION_ROWS",
     "AdaptSettings",
     "adapt",
-    "adapt_files",
     "adaptation_step",
     "build_student",
     "domain_sampler",

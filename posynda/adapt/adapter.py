@@ -65,10 +65,14 @@ def read_adapter_info(adapter_dir: str | Path) -> tuple[dict, AdaptSettings]:
 
 def load_adapted(base_path: str | Path, adapter_dir: str | Path) -> nn.Module:
     """Rebuild an adapted (unmerged) denoiser from its base checkpoint and ``adapter/`` directory."""
-    base = load_checkpoint(base_path)
-    adapter_dir = Path(adapter_dir)
+    return _rebuild(load_checkpoint(base_path), base_path, sha256_file(base_path), Path(adapter_dir))[0]
+
+
+def _rebuild(base: Checkpoint, base_path, base_sha: str, adapter_dir: Path) -> tuple[nn.Module, dict, AdaptSettings]:
+    """The adapted model of ``adapter_dir`` on the loaded ``base`` (whose file hashes to ``base_sha``),
+    with the adapter's record and settings."""
     info, settings = read_adapter_info(adapter_dir)
-    if info.get("base_sha256") != sha256_file(base_path):
+    if info.get("base_sha256") != base_sha:
         raise InputError(f"{adapter_dir}: adapter was trained on another base checkpoint than {base_path}")
     model = build_denoiser(base.config)
     model.load_state_dict(base.model.state_dict())
@@ -77,7 +81,7 @@ def load_adapted(base_path: str | Path, adapter_dir: str | Path) -> nn.Module:
     if settings.cd_embedding:
         model = CrossDatasetEmbedding(model, base.config.joints)
         model.offset.data.copy_(load_file(str(adapter_dir / EMBEDDING_FILE))["offset"])
-    return model.eval()
+    return model.eval(), info, settings
 
 
 def merged_checkpoint(student: nn.Module, base: Checkpoint, settings: AdaptSettings, provenance: dict) -> Checkpoint:
@@ -112,9 +116,9 @@ def merge_adapter(base_path: str | Path, adapter_dir: str | Path) -> Checkpoint:
             base checkpoint, or does not fit the base architecture (one line).
     """
     base_path, adapter_dir = Path(base_path), Path(adapter_dir)
-    base = load_checkpoint(base_path)
+    base, base_sha = load_checkpoint(base_path), sha256_file(base_path)
     try:
-        student = load_adapted(base_path, adapter_dir)
+        student, info, settings = _rebuild(base, base_path, base_sha, adapter_dir)
     except InputError as exc:  # peft's size-mismatch errors list every tensor: keep the first line
         lines = str(exc).strip().splitlines()
         more = f" ... ({len(lines) - 1} more lines)" if len(lines) > 1 else ""
@@ -123,11 +127,10 @@ def merge_adapter(base_path: str | Path, adapter_dir: str | Path) -> Checkpoint:
         raise InputError(
             f"{adapter_dir}: adapter does not fit {base_path.name} ({type(exc).__name__}: {str(exc).splitlines()[0]})"
         ) from None
-    info, settings = read_adapter_info(adapter_dir)
     provenance = {
         "command": "posynda export --adapter",
         "base_checkpoint": str(base_path),
-        "base_sha256": sha256_file(base_path),
+        "base_sha256": base_sha,
         "adapter": str(adapter_dir),
         "adapter_sha256": adapter_sha256(adapter_dir),
         "adaptation": info["settings"],

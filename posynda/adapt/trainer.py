@@ -33,7 +33,6 @@ from posynda.adapt.student import build_student, trainable_state
 from posynda.adapt.teacher import EMATeacher
 from posynda.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from posynda.data.clips import ClipSet
-from posynda.defaults import adaptation_inputs
 from posynda.devices import Device, resolve_device
 from posynda.diffusion import DDIMScheduler
 from posynda.errors import InputError
@@ -173,22 +172,3 @@ def adapt(
     report["seconds"] = round(time.perf_counter() - t0, 1)
     atomic_write_text(out_dir / REPORT_FILE, json.dumps(report, indent=2))
     return report
-
-
-def adapt_files(
-    out_dir: str | Path,
-    settings: AdaptSettings = AdaptSettings(),
-    *,
-    checkpoint=None,
-    source=None,
-    target=None,
-    test=None,
-    resume: bool = False,
-    progress: bool = True,
-    device: Device = "auto",
-) -> tuple[dict, ClipSet]:
-    """:func:`adapt` on files, each defaulting to the embedded pair (:func:`posynda.defaults.adaptation_inputs`):
-    what ``posynda adapt`` runs. Returns the report and the test clips it was scored on."""
-    base, src, tgt, tst = adaptation_inputs(checkpoint, source, target, test)
-    report = adapt(base, src, tgt, out_dir, settings, eval_clips=tst, resume=resume, progress=progress, device=device)
-    return report, tst

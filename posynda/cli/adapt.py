@@ -1,20 +1,90 @@
-"""``posynda adapt``: PoSynDA adaptation of a source-trained lifter to an unlabelled target (or Table 3)."""
+"""``posynda adapt``: PoSynDA adaptation of a source-trained lifter to an unlabelled target (or Table 3).
+
+The option blocks of an adaptation live here too; ``posynda bench accuracy`` shares them.
+"""
 
 from __future__ import annotations
+
+import functools
 
 import click
 from rich.console import Console
 
-from posynda.adapt import ABLATION_ROWS, adapt_files, run_default_ablation
-from posynda.cli.options import (
-    FOLDER,
-    adapt_settings_options,
-    adaptation_data_options,
-    device_option,
-    quiet_option,
-    run_dir,
-)
+import posynda.adapt as adaptation
+from posynda.adapt import ABLATION_ROWS, AdaptSettings, run_ablation
+from posynda.adapt.settings import LrSchedule, TeacherKind
+from posynda.cli.options import FILE, FOLDER, apply_options, choice, device_option, quiet_option, run_dir
+from posynda.defaults import adaptation_inputs
+from posynda.hypotheses import Selection
 from posynda.report import metrics_table
+
+
+def adaptation_data_options(fn):
+    """--checkpoint, --source, --target and --eval of an adaptation (each defaulting to the embedded pair)."""
+    options = [
+        click.option("--checkpoint", type=FILE, default=None, help="base model (default: shipped studio)"),
+        click.option("--source", type=FILE, default=None, help="labelled source (default: studio/train)"),
+        click.option(
+            "--target",
+            type=FILE,
+            default=None,
+            help="unlabelled target 2D (default: wild/train); any joints_3d in it is ignored",
+        ),
+        click.option(
+            "--eval",
+            "eval_path",
+            type=FILE,
+            default=None,
+            help="labelled test file, for the before/after report only (default: wild/test)",
+        ),
+    ]
+    return apply_options(options, fn)
+
+
+# (option, AdaptSettings field, click keyword arguments) of `adapt` (and `bench accuracy`); the default
+# of each option is the field's default, a `--no-X` flag switches its field off.
+ADAPT_SETTINGS = (
+    ("--steps", "steps", dict(type=int, help="optimisation steps")),
+    ("--lr", "lr", dict(type=float, help="Adam learning rate (default: 1.2e-2 LoRA, 2e-3 full fine-tuning)")),
+    ("--lr-schedule", "lr_schedule", dict(type=choice(LrSchedule), help="constant, or cosine decay to 0 over --steps")),
+    ("--hypotheses/-H", "hypotheses", dict(type=int, help="teacher hypotheses")),
+    ("--sampling-steps", "sampling_steps", dict(type=int, help="teacher DDIM steps K")),
+    ("--selection", "selection", dict(type=choice(Selection),
+                                      help="pseudo-label per joint (JPMA) or per frame (paper Eq. 4)")),
+    ("--rank", "rank", dict(type=int, help="LoRA rank")),
+    ("--no-gpa", "gpa", dict(is_flag=True, help="no target-specific source augmentation")),
+    ("--no-lora", "lora", dict(is_flag=True, help="fine-tune every weight instead of LoRA adapters")),
+    ("--no-cd", "cd_embedding", dict(is_flag=True, help="no cross-dataset embedding")),
+    ("--teacher", "teacher", dict(type=choice(TeacherKind), help="the current student, or an EMA of it")),
+    ("--source-batch", "source_batch", dict(type=int, help="source clips per step")),
+    ("--target-batch", "target_batch", dict(type=int, help="target clips per step")),
+    ("--reproj-weight", "reproj_weight", dict(type=float,
+                                              help="weight of the optional 2D reprojection term on target clips")),
+    ("--seed", "seed", dict(type=int, help="seed of clip sampling, noise and LoRA initialisation")),
+)  # fmt: skip
+
+
+def adapt_settings_options(fields: tuple[str, ...] | None = None):
+    """The options of :data:`ADAPT_SETTINGS` (or those of ``fields``), collected into one ``settings``
+    argument (an :class:`~posynda.adapt.AdaptSettings`); a ``--no-X`` flag switches its field off."""
+    chosen = [entry for entry in ADAPT_SETTINGS if fields is None or entry[1] in fields]
+    default = AdaptSettings()
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            values = {}
+            for option, field, spec in chosen:
+                value = kwargs.pop(field)
+                values[field] = not value if spec.get("is_flag") and option.startswith("--no-") else value
+            return fn(*args, settings=AdaptSettings(**values), **kwargs)
+
+        for option, field, spec in reversed(chosen):
+            shown = {} if spec.get("is_flag") else {"default": getattr(default, field), "show_default": True}
+            wrapper = click.option(*option.split("/"), field, **spec, **shown)(wrapper)
+        return wrapper
+
+    return decorate
 
 
 @click.command()
@@ -27,12 +97,14 @@ from posynda.report import metrics_table
 @quiet_option
 def adapt(checkpoint, source, target, eval_path, out, settings, device, resume, ablation, quiet):
     """Adapt a source-trained lifter to an unlabelled target domain (PoSynDA)."""
-    files = dict(checkpoint=checkpoint, source=source, target=target, test=eval_path)
+    base, src, tgt, test = adaptation_inputs(checkpoint, source, target, eval_path)  # checked before any folder
     out_dir = run_dir(out, "ablation" if ablation else "adapt", resume)
     if ablation:
-        run_default_ablation(out_dir, settings, ABLATION_ROWS, Console(), progress=not quiet, device=device, **files)
+        run_ablation(base, src, tgt, test, out_dir, settings, ABLATION_ROWS, Console(), not quiet, device=device)
         return
-    report, test = adapt_files(out_dir, settings, resume=resume, progress=not quiet, device=device, **files)
+    report = adaptation.adapt(
+        base, src, tgt, out_dir, settings, eval_clips=test, resume=resume, progress=not quiet, device=device
+    )
     rows = {"before (source only)": report["before"], "after (adapted)": report["after"]}
     params = f"{report['trainable_parameters']:,} trainable parameters"
     title = f"{test.num_frames} test frames; {params}; {report['seconds']:.0f} s"

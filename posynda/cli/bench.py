@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -15,7 +14,9 @@ import torch
 from posynda.bench import adapt_step, flops, kernels, latency, plots, suite, throughput
 from posynda.bench.accuracy import run_accuracy, save_names
 from posynda.bench.latency_backends import LATENCY_BACKENDS
+from posynda.bench.plots import plot_if_available
 from posynda.bench.results import save_copies, write_results
+from posynda.cli.adapt import adapt_settings_options, adaptation_data_options
 from posynda.cli.lazy import LazyGroup
 from posynda.cli.options import (
     FILE,
@@ -23,8 +24,6 @@ from posynda.cli.options import (
     IntList,
     NameList,
     PresetName,
-    adapt_settings_options,
-    adaptation_data_options,
     device_option,
     quiet_option,
     run_dir,
@@ -53,10 +52,8 @@ def finish(out_dir: Path, stem: str, result: dict, markdown: str, json_path=None
     """Write ``stem.json`` / ``stem.md`` (+ ``stem.png`` from ``plot(result, path)``), print, copy to ``--json``
     and, with ``save``, into the results folder."""
     files = write_results(out_dir, stem, result, markdown)
-    if plot is not None and importlib.util.find_spec("matplotlib") is not None:
-        files.append(plot(result, out_dir / f"{stem}.png"))
-    elif plot is not None:
-        click.echo(f"{stem} plot skipped: matplotlib is not installed", err=True)
+    if plot is not None:
+        files += plot_if_available(plot, result, out_dir / f"{stem}.png", log_err)
     click.echo(markdown)
     click.echo(f"wrote {', '.join(str(f) for f in files)}")
     if json_path:
@@ -81,14 +78,21 @@ def bench():
     "--compile/--no-compile", "use_compile", default=None, help="include torch.compile of the reference [CUDA: on]"
 )
 @click.option("--threads", type=POSITIVE, default=None, help="torch CPU threads (default: torch's)")
+@click.option("--device", default=None, help="cuda, cuda:1 or cpu (default: cuda when available)")
+@click.option(
+    "--max-call-s",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="skip calls extrapolated to take longer (default: 20 s on a CPU, 5 s with --quick, 60 s on a GPU)",
+)
 @out_option("kernels")
 @save_option()
-def bench_kernels(quick, use_compile, threads, out, save):
+def bench_kernels(quick, use_compile, threads, device, max_call_s, out, save):
     """reproject_select: Triton kernel vs PyTorch reference vs torch.compile (ms, GB/s, % of copy bandwidth)."""
     if threads is not None:
         torch.set_num_threads(threads)
     out_dir = run_dir(out, "bench-kernels")
-    result = kernels.run(quick=quick, use_compile=use_compile, log=log_err)
+    result = kernels.run(device, quick=quick, use_compile=use_compile, max_call_s=max_call_s, log=log_err)
     finish(out_dir, "kernels", result, kernels.markdown(result), save=save)
 
 
@@ -118,7 +122,7 @@ def bench_flops(config, hypotheses, steps, flip, rank, json_path, out, save):
 )
 @click.option(
     "--backends",
-    type=NameList(LATENCY_BACKENDS, "backend"),
+    type=NameList(LATENCY_BACKENDS, "backend", allow_empty=True),
     default=None,
     help=f"comma-separated: {', '.join(LATENCY_BACKENDS)} (default: all; torch-compile only with CUDA)",
 )

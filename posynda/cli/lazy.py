@@ -3,8 +3,9 @@
 Each command is registered as ``name -> "module:function"``. Listing the commands (``--help``)
 reads each function's docstring from its module's source with :mod:`ast`, without importing the
 module; running a command (or asking for its own help) imports its module. The group also draws
-the CLI's error boundary: posynda's :class:`~posynda.errors.InputError` becomes one line on stderr
-and exit code 2, any other exception one line and exit code 1 (``POSYNDA_DEBUG=1`` re-raises).
+the CLI's error boundary, one line on stderr for every failure: posynda's
+:class:`~posynda.errors.InputError` and click's usage errors (a bad option value, an unknown
+option) exit with code 2, any other exception with code 1 (``POSYNDA_DEBUG=1`` re-raises).
 """
 
 from __future__ import annotations
@@ -63,6 +64,24 @@ class LazyGroup(click.Group):
                 rows.append((name, click.Command(name, help=_docstring(target)).get_short_help_str(limit)))
         with formatter.section("Commands"):
             formatter.write_dl(rows)
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        """click's ``main`` with usage errors on one line: ``posynda: error: <what> (see '<command> --help')``."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        except click.ClickException as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # a group called without a command: its help
+                exc.show()
+                sys.exit(exc.exit_code)
+            hint = f" (see '{exc.ctx.command_path} --help')" if getattr(exc, "ctx", None) is not None else ""
+            click.echo(f"posynda: error: {exc.format_message()}{hint}", err=True)
+            sys.exit(exc.exit_code)
+        sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx):
         try:

@@ -16,11 +16,10 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-from posynda.adapt import AdaptSettings
-from posynda.adapt.settings import LrSchedule, TeacherKind
 from posynda.defaults import new_run_dir
 from posynda.devices import Device
-from posynda.hypotheses import Aggregation, Selection
+from posynda.errors import InputError
+from posynda.hypotheses import Aggregation
 from posynda.models import PRESETS
 from posynda.runtime import SamplingSettings
 
@@ -138,7 +137,7 @@ def run_dir(out: str | None, command: str, resume: bool = False) -> Path:
     ``--resume`` continues a run, so it needs the ``--out`` of that run.
     """
     if resume and not out:
-        raise click.UsageError("--resume needs --out (the run directory to continue)")
+        raise InputError("--resume needs --out (the run directory to continue)")
     path = Path(out) if out else new_run_dir(command)
     click.echo(f"run directory: {path}")
     return path
@@ -173,7 +172,7 @@ def quiet_option(fn):
     return click.option("--quiet", is_flag=True, help="no progress bar")(fn)
 
 
-def _apply(options, fn):
+def apply_options(options, fn):
     """``fn`` decorated by every click option of ``options``, in the listed order."""
     for option in reversed(options):
         fn = option(fn)
@@ -192,7 +191,8 @@ def sampling_options(fn):
         click.option("--aggregate", type=choice(Aggregation), default=default.aggregate, show_default=True,
                      help="hypothesis aggregation: reprojection-selected per joint / per frame, or the mean"),
         click.option("--flip/--no-flip", default=default.flip, show_default=True, help="flip test-time augmentation"),
-        click.option("--seed", type=int, default=default.seed, show_default=True, help="sampling noise seed"),
+        click.option("--seed", type=int, default=default.seed, show_default=True,
+                     help="sampling noise seed (the same seed gives the same poses on every backend)"),
         click.option("--batch-size", type=int, default=default.batch_size, show_default=True,
                      help="windows per forward"),
     ]  # fmt: skip
@@ -202,72 +202,4 @@ def sampling_options(fn):
         settings = SamplingSettings(hypotheses, steps, flip, aggregate, batch_size, seed, stride)
         return fn(*args, settings=settings, **kwargs)
 
-    return _apply(options, wrapper)
-
-
-def adaptation_data_options(fn):
-    """--checkpoint, --source, --target and --eval of an adaptation (each defaulting to the embedded pair)."""
-    options = [
-        click.option("--checkpoint", type=FILE, default=None, help="base model (default: shipped studio)"),
-        click.option("--source", type=FILE, default=None, help="labelled source (default: studio/train)"),
-        click.option(
-            "--target",
-            type=FILE,
-            default=None,
-            help="unlabelled target 2D (default: wild/train); any joints_3d in it is ignored",
-        ),
-        click.option(
-            "--eval",
-            "eval_path",
-            type=FILE,
-            default=None,
-            help="labelled test file, for the before/after report only (default: wild/test)",
-        ),
-    ]
-    return _apply(options, fn)
-
-
-# (option, AdaptSettings field, click keyword arguments) of `adapt` (and `bench accuracy`); the default
-# of each option is the field's default, a `--no-X` flag switches its field off.
-ADAPT_SETTINGS = (
-    ("--steps", "steps", dict(type=int, help="optimisation steps")),
-    ("--lr", "lr", dict(type=float, help="Adam learning rate (default: 1.2e-2 LoRA, 2e-3 full fine-tuning)")),
-    ("--lr-schedule", "lr_schedule", dict(type=choice(LrSchedule), help="constant, or cosine decay to 0 over --steps")),
-    ("--hypotheses/-H", "hypotheses", dict(type=int, help="teacher hypotheses")),
-    ("--sampling-steps", "sampling_steps", dict(type=int, help="teacher DDIM steps K")),
-    ("--selection", "selection", dict(type=choice(Selection),
-                                      help="pseudo-label per joint (JPMA) or per frame (paper Eq. 4)")),
-    ("--rank", "rank", dict(type=int, help="LoRA rank")),
-    ("--no-gpa", "gpa", dict(is_flag=True, help="no target-specific source augmentation")),
-    ("--no-lora", "lora", dict(is_flag=True, help="fine-tune every weight instead of LoRA adapters")),
-    ("--no-cd", "cd_embedding", dict(is_flag=True, help="no cross-dataset embedding")),
-    ("--teacher", "teacher", dict(type=choice(TeacherKind), help="the current student, or an EMA of it")),
-    ("--source-batch", "source_batch", dict(type=int, help="source clips per step")),
-    ("--target-batch", "target_batch", dict(type=int, help="target clips per step")),
-    ("--reproj-weight", "reproj_weight", dict(type=float,
-                                              help="weight of the optional 2D reprojection term on target clips")),
-    ("--seed", "seed", dict(type=int, help="seed of clip sampling, noise and LoRA initialisation")),
-)  # fmt: skip
-
-
-def adapt_settings_options(fields: tuple[str, ...] | None = None):
-    """The options of :data:`ADAPT_SETTINGS` (or those of ``fields``), collected into one ``settings``
-    argument (an :class:`~posynda.adapt.AdaptSettings`); a ``--no-X`` flag switches its field off."""
-    chosen = [entry for entry in ADAPT_SETTINGS if fields is None or entry[1] in fields]
-    default = AdaptSettings()
-
-    def decorate(fn):
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            values = {}
-            for option, field, spec in chosen:
-                value = kwargs.pop(field)
-                values[field] = not value if spec.get("is_flag") and option.startswith("--no-") else value
-            return fn(*args, settings=AdaptSettings(**values), **kwargs)
-
-        for option, field, spec in reversed(chosen):
-            shown = {} if spec.get("is_flag") else {"default": getattr(default, field), "show_default": True}
-            wrapper = click.option(*option.split("/"), field, **spec, **shown)(wrapper)
-        return wrapper
-
-    return decorate
+    return apply_options(options, wrapper)

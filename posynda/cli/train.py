@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from posynda.cli.options import FILE, FOLDER, PRESET_HELP, PresetName, quiet_option, run_dir
@@ -33,5 +35,6 @@ def pretrain(data_path, preset, steps, out, resume, seed, batch_size, lr, checkp
     recipe = {"batch_size": batch_size, "lr": lr, "checkpoint_every": checkpoint_every}
     out_dir = run_dir(out, "pretrain", resume)
     overrides = {k: v for k, v in recipe.items() if v is not None}
-    model = pretrain_file(data_path, preset, steps, out_dir, overrides, resume=resume, seed=seed, progress=not quiet)
+    command = " ".join(["posynda", *sys.argv[1:]])
+    model = pretrain_file(data_path, preset, steps, out_dir, overrides, resume, seed, not quiet, command)
     click.echo(f"wrote {model}")

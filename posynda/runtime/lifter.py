@@ -88,8 +88,8 @@ class Lifter:
     'onnxruntime (CPUExecutionProvider)'
     """
 
-    def __init__(self, model: str | os.PathLike | Backend, device: Device = "auto", threads: int | None = None):
-        self.backend = model if isinstance(model, Backend) else load_backend(model, device, threads)
+    def __init__(self, model: str | os.PathLike | Backend, *, device: Device = "auto", threads: int | None = None):
+        self.backend = model if isinstance(model, Backend) else load_backend(model, device=device, threads=threads)
 
     @property
     def frames(self) -> int:

@@ -32,6 +32,14 @@ def test_synth_and_convert_options_are_checked(in_tmp):
     assert result.exit_code == 2 and "must be 4 numbers fx,fy,cx,cy" in result.output
 
 
+def test_empty_subjects_convert_every_subject(in_tmp):
+    positions = {s: {"Walking": np.random.default_rng(0).normal(size=(5, 32, 3))} for s in ("S9", "S11")}
+    np.savez(in_tmp / "h.npz", positions_3d=positions)
+    result = run(["data", "convert", "--from", "h36m", "--input", "h.npz", "--subjects", "", "--out", "o.npz"])
+    assert result.exit_code == 0, result.output
+    assert load_clips("o.npz").num_sequences == 8  # 2 subjects x 4 cameras
+
+
 def test_info_reports_the_file(in_tmp):
     assert (
         run(["data", "synth", "--domain", "studio", "--split", "test", "--scale", "0.2", "--out", "s.npz"]).exit_code

@@ -3,6 +3,7 @@ error boundary (bad input: one line, exit 2; anything else: one line, exit 1).""
 
 import importlib
 
+import pytest
 from click.testing import CliRunner
 
 from posynda import __version__
@@ -29,3 +30,23 @@ def test_unknown_command_and_internal_errors(tmp_path):
     result = CliRunner().invoke(main, ["bench", "plot", "--latency", str(tmp_path / "x.json")])
     assert result.exit_code == 1 and result.output.startswith("posynda: internal error:")
     assert len(result.output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["data", "synth", "--domain", "moon", "--split", "train", "--out", "x.npz"], "'moon' is not one of"),
+        (["data", "synth", "--domain", "wild", "--split", "test", "--scale", "0", "--out", "x.npz"], "--scale"),
+        (["--bogus"], "No such option '--bogus'"),
+        (["adapt", "--resume"], "--resume needs --out"),
+    ],
+)
+def test_usage_errors_are_one_line_with_exit_2(args, needle):
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1, result.output
+    assert result.output.startswith("posynda: error: ") and needle in result.output
+
+
+def test_a_group_without_a_command_shows_its_help():
+    result = CliRunner().invoke(main, ["bench"])
+    assert result.exit_code == 2 and "Commands:" in result.output and "throughput" in result.output

@@ -5,6 +5,7 @@ import pytest
 from click.testing import CliRunner
 
 from posynda.cli.options import BatchProfile, FloatVector, IntList, NameList, PresetName, choice, run_dir
+from posynda.errors import InputError
 from posynda.hypotheses import Aggregation
 
 
@@ -72,7 +73,7 @@ def test_run_directories(in_tmp):
     assert made.is_dir() and made.parent.name == "runs" and made.name.startswith("thing-")
     given = run_dir("out", "thing")
     assert str(given) == "out" and not given.exists()  # created by the command once its inputs are checked
-    with pytest.raises(click.UsageError, match="--resume needs --out"):
+    with pytest.raises(InputError, match="--resume needs --out"):
         run_dir(None, "thing", resume=True)
 
 

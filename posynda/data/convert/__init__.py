@@ -42,7 +42,7 @@ def convert_file(source: Source, path, input_2d=None, subjects=None, split=None,
     apply to one layout each: ``input_2d`` and ``subjects`` to h36m, ``split`` to 3dhp, ``intrinsics``
     (fx, fy, cx, cy) to 3dpw."""
     if source == "h36m":
-        return convert_h36m(path, input_2d, subjects=subjects)
+        return convert_h36m(path, input_2d, subjects=subjects or None)
     if source == "3dhp":
         return convert_3dhp(path, split=split)
     return convert_3dpw(path, intrinsics=intrinsics)

@@ -74,7 +74,7 @@ def expect_backend(path: str | os.PathLike, backend: RuntimeBackend) -> None:
         raise InputError(f"{path}: backend {backend} needs {needs}, got a {Path(path).suffix} file")
 
 
-def load_backend(model: str | os.PathLike, device: Device = "auto", threads: int | None = None) -> Backend:
+def load_backend(model: str | os.PathLike, *, device: Device = "auto", threads: int | None = None) -> Backend:
     """Open ``model`` on the backend its file type belongs to.
 
     Args:
