@@ -146,7 +146,6 @@ _SEQ_KEYS = {
     "seq_name": ("U", ()),
 }
 _REQUIRED = ("keypoints_2d", "seq_index", "camera", "image_size")
-_DTYPES = {"f": np.float32, "i": np.int32, "b": np.bool_}
 
 
 def _check_array(name: str, value, kind: str, trailing: tuple, source: str) -> np.ndarray:
