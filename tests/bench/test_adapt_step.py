@@ -12,9 +12,9 @@ def test_rows_per_hypothesis_count():
     rows = result["rows"]
     assert [(r["preset"], r["hypotheses"]) for r in rows] == [("tiny", 1), ("tiny", 2)]
     for r in rows:
-        assert (
-            r["step_ms"] > 0 and 0 < r["teacher_ms"] and r["teacher_share"] == round(r["teacher_ms"] / r["step_ms"], 3)
-        )
+        assert r["step_ms"] > 0 and 0 < r["teacher_ms"]
+        # the share is taken before the times are rounded to 0.1 ms
+        assert r["teacher_share"] == pytest.approx(r["teacher_ms"] / r["step_ms"], abs=2e-3)
         assert (r["source_batch"], r["target_batch"]) == (24, 8) and r["settings"]["hypotheses"] == r["hypotheses"]
     assert rows[0]["x_vs_first"] == 1.0 and result["device"] == "cpu"
     assert markdown_rows(adapt_step.markdown(result))[1][:4] == ["tiny", "1", "27", "24+8"]
