@@ -43,12 +43,15 @@ def run_default_ablation(
     progress: bool = True,
     eval_settings: SamplingSettings = SamplingSettings(),
     device: Device = "auto",
+    references: dict[str, dict] | None = None,
 ) -> dict:
     """:func:`run_ablation` on the given files, each defaulting to the embedded pair: the shipped
     ``studio`` model, ``studio/train`` as source, ``wild/train`` (2D only: any 3D is dropped) as
     target, scored on ``wild/test``. What ``posynda adapt --ablation`` and ``posynda bench accuracy`` run."""
     base, src, tgt, tst = adaptation_inputs(checkpoint, source, target, test)
-    return run_ablation(base, src, tgt, tst, out_dir, settings, rows, console, progress, eval_settings, device)
+    return run_ablation(
+        base, src, tgt, tst, out_dir, settings, rows, console, progress, eval_settings, device, references
+    )
 
 
 def run_ablation(
@@ -63,9 +66,12 @@ def run_ablation(
     progress: bool = True,
     eval_settings: SamplingSettings = SamplingSettings(),
     device: Device = "auto",
+    references: dict[str, dict] | None = None,
 ) -> dict:
     """Run every ``(name, overrides)`` row (``None`` = the base model, not adapted) on ``device``.
 
+    ``references``: metrics of rows that are not adaptations of the base (baselines, a
+    target-trained oracle), shown first in the table and marked as references.
     Writes ``ablation.json`` and ``ablation.md`` into ``out_dir`` and returns the JSON content.
     """
     results: dict[str, dict] = {}
@@ -95,6 +101,7 @@ def run_ablation(
             )
         results[name] = metrics
     baseline = next(iter(results.values()))["mpjpe"]
+    results = {**{f"reference: {k}": dict(v, trainable_parameters=0) for k, v in (references or {}).items()}, **results}
     for metrics in results.values():
         metrics["mpjpe_change_pct"] = 100.0 * (metrics["mpjpe"] / baseline - 1.0)
     payload = {

@@ -39,6 +39,8 @@ class AdaptSettings:
         sampling_steps: teacher DDIM steps K.
         selection: "joint" (JPMA) or "frame" (Eq. 4).
         gpa: target-specific source augmentation on/off.
+        bone_aug_degrees: local pose augmentation of the source (:mod:`posynda.adapt.bone_aug`): the
+            largest random turn of an arm bone, degrees (0 = off, the paper's recipe).
         lora: LoRA adapters (True) or full fine-tuning (False).
         rank: LoRA rank r.
         cd_embedding: cross-dataset embedding on/off.
@@ -61,6 +63,7 @@ class AdaptSettings:
     sampling_steps: int = 1
     selection: Selection = "joint"
     gpa: bool = True
+    bone_aug_degrees: float = 0.0
     lora: bool = True
     rank: int = 4
     cd_embedding: bool = True

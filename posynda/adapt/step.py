@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from posynda import camera
+from posynda.adapt.bone_aug import bone_angle_augment
 from posynda.adapt.gpa import global_position_alignment
 from posynda.adapt.settings import AdaptSettings
 from posynda.adapt.teacher import pseudo_labels
@@ -39,11 +40,20 @@ def source_pairs(
     camera and re-projected with it; otherwise the source's own 2D is used.
     """
     s_idx = src.pick(rng, settings.source_batch)
+    joints = src.joints_3d[s_idx]
+    if settings.bone_aug_degrees > 0:  # local pose augmentation (adapt/bone_aug.py) before the placement
+        joints = bone_angle_augment(joints, rng, settings.bone_aug_degrees)
     if not settings.gpa:
-        return src.norm[s_idx], root_relative_metres(src.joints_3d[s_idx])
+        if settings.bone_aug_degrees > 0:  # re-projected with the source's own cameras
+            cam = torch.from_numpy(src.camera[s_idx[:, 0]]).double()[:, None, None, :]
+            uv = camera.project(torch.from_numpy(joints).double(), cam).numpy()
+            size = src.size[s_idx]
+            kp = camera.normalize_screen(uv, size[..., None, 0], size[..., None, 1]).astype(np.float32)
+            return kp, root_relative_metres(joints)
+        return src.norm[s_idx], root_relative_metres(joints)
     pair_idx = tgt.pick(rng, settings.source_batch)
     aug_3d, aug_2d = global_position_alignment(
-        torch.from_numpy(src.joints_3d[s_idx]).double(),
+        torch.from_numpy(joints).double(),
         torch.from_numpy(tgt.pixels[pair_idx]).double(),
         torch.from_numpy(tgt.camera[pair_idx[:, 0]]).double(),
     )

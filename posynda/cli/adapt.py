@@ -13,6 +13,7 @@ from rich.console import Console
 import posynda.adapt as adaptation
 from posynda.adapt import ABLATION_ROWS, AdaptSettings, run_ablation
 from posynda.adapt.settings import LrSchedule, TeacherKind
+from posynda.bench.accuracy import reference_rows
 from posynda.cli.options import FILE, FOLDER, apply_options, choice, device_option, quiet_option, run_dir
 from posynda.defaults import adaptation_inputs
 from posynda.hypotheses import Selection
@@ -53,6 +54,8 @@ ADAPT_SETTINGS = (
                                       help="pseudo-label per joint (JPMA) or per frame (paper Eq. 4)")),
     ("--rank", "rank", dict(type=int, help="LoRA rank")),
     ("--no-gpa", "gpa", dict(is_flag=True, help="no target-specific source augmentation")),
+    ("--bone-aug", "bone_aug_degrees", dict(type=float,
+                                            help="largest random turn of a source arm bone, degrees (0: off)")),
     ("--no-lora", "lora", dict(is_flag=True, help="fine-tune every weight instead of LoRA adapters")),
     ("--no-cd", "cd_embedding", dict(is_flag=True, help="no cross-dataset embedding")),
     ("--teacher", "teacher", dict(type=choice(TeacherKind), help="the current student, or an EMA of it")),
@@ -94,13 +97,34 @@ def adapt_settings_options(fields: tuple[str, ...] | None = None):
 @device_option("where the teacher, the student and the evaluations run (auto: CUDA when PyTorch sees a GPU)")
 @click.option("--resume", is_flag=True, help="continue the run in --out from its last checkpoint")
 @click.option("--ablation", is_flag=True, help="run the five rows of the paper's Table 3 instead of one adaptation")
+@click.option(
+    "--mlp-steps",
+    type=click.IntRange(min=1),
+    default=3000,
+    show_default=True,
+    help="--ablation: the MLP baseline's steps",
+)
 @quiet_option
-def adapt(checkpoint, source, target, eval_path, out, settings, device, resume, ablation, quiet):
+def adapt(checkpoint, source, target, eval_path, out, settings, device, resume, ablation, mlp_steps, quiet):
     """Adapt a source-trained lifter to an unlabelled target domain (PoSynDA)."""
     base, src, tgt, test = adaptation_inputs(checkpoint, source, target, eval_path)  # checked before any folder
     out_dir = run_dir(out, "ablation" if ablation else "adapt", resume)
     if ablation:
-        run_ablation(base, src, tgt, test, out_dir, settings, ABLATION_ROWS, Console(), not quiet, device=device)
+        files = dict(checkpoint=checkpoint, source=source, target=target, test=eval_path)
+        references = reference_rows(out_dir, files, click.echo, mlp_steps)
+        run_ablation(
+            base,
+            src,
+            tgt,
+            test,
+            out_dir,
+            settings,
+            ABLATION_ROWS,
+            Console(),
+            not quiet,
+            device=device,
+            references=references,
+        )
         return
     report = adaptation.adapt(
         base, src, tgt, out_dir, settings, eval_clips=test, resume=resume, progress=not quiet, device=device

@@ -15,6 +15,7 @@ from posynda.bench import adapt_step, flops, kernels, latency, plots, suite, thr
 from posynda.bench.accuracy import run_accuracy, save_names
 from posynda.bench.latency_backends import LATENCY_BACKENDS
 from posynda.bench.plots import plot_if_available
+from posynda.bench.realmotion_run import run_realmotion
 from posynda.bench.results import save_copies, write_results
 from posynda.cli.adapt import adapt_settings_options, adaptation_data_options
 from posynda.cli.lazy import LazyGroup
@@ -192,13 +193,48 @@ def bench_adapt_step(presets, hypotheses, repeats, device, json_path, out, save)
 @bench.command("accuracy")
 @adaptation_data_options
 @adapt_settings_options(("steps", "hypotheses", "source_batch", "target_batch", "seed"))
+@click.option(
+    "--suite",
+    type=click.Choice(["embedded", "bandai"]),
+    default="embedded",
+    show_default=True,
+    help="embedded: the Table 3 ablation on the synthetic pair (or the given files); bandai: the real-motion "
+    "benchmark rendered from --data-dir",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, exists=True),
+    default=None,
+    help="bandai: the Bandai-Namco-Research-Motiondataset-1 folder (CC BY-NC; rendered clips go to the cache)",
+)
+@click.option("--variants", is_flag=True, help="bandai: every adaptation variant, scored on target-val (the study)")
+@click.option("--mlp-steps", type=POSITIVE, default=3000, show_default=True, help="training steps of the MLP baseline")
 @out_option("accuracy")
-@save_option("; the embedded pair as ablation-studio-wild.*")
+@save_option("; the embedded pair as ablation-studio-wild.*, bandai as realmotion[-variants].*")
 @quiet_option
-def bench_accuracy(checkpoint, source, target, eval_path, settings, out, save, quiet):
-    """The paper's Table 3 ablation (as `posynda adapt --ablation`): JSON, Markdown and a bar chart of MPJPE."""
+def bench_accuracy(
+    checkpoint, source, target, eval_path, settings, suite, data_dir, variants, mlp_steps, out, save, quiet
+):
+    """Accuracy against baselines: the Table 3 ablation, or the real-motion benchmark (--suite bandai)."""
+    if suite == "bandai":
+        if not data_dir:
+            raise InputError("--suite bandai needs --data-dir (the Bandai-Namco-Research-Motiondataset-1 folder)")
+        out_dir = run_dir(out, "bench-accuracy")
+        run_realmotion(
+            data_dir, out_dir, settings, variants=variants, log=click.echo, checkpoint=checkpoint, mlp_steps=mlp_steps
+        )
+        written = [out_dir / "realmotion.json", out_dir / "realmotion.md"]
+        click.echo((out_dir / "realmotion.md").read_text())
+        click.echo(f"wrote {', '.join(str(f) for f in written)}")
+        if save:
+            stem = "realmotion-variants" if variants else "realmotion"
+            rename = {f.name: f"{stem}{f.suffix}" for f in written}
+            click.echo(f"saved {', '.join(str(p) for p in save_copies(written, rename=rename))}")
+        return
     files = dict(checkpoint=checkpoint, source=source, target=target, test=eval_path)
-    written = run_accuracy(run_dir(out, "bench-accuracy"), settings, log=click.echo, progress=not quiet, **files)
+    written = run_accuracy(
+        run_dir(out, "bench-accuracy"), settings, log=click.echo, progress=not quiet, mlp_steps=mlp_steps, **files
+    )
     click.echo(f"wrote {', '.join(str(f) for f in written)}")
     if save:
         click.echo(f"saved {', '.join(str(p) for p in save_copies(written, rename=save_names(files)))}")

@@ -1,4 +1,4 @@
-"""``posynda data synth|convert|info``: create, convert and inspect clip files."""
+"""``posynda data synth|convert|render|info``: create, convert and inspect clip files."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import click
 from posynda.cli.lazy import LazyGroup
 from posynda.cli.options import FILE, FloatVector, choice
 from posynda.data import convert, describe_clips, load_clips, save_clips, synth
+from posynda.data.mocap import MAPPINGS, load_mapping
+from posynda.data.render import UNITS, render_motions
 
 
 @click.group(cls=LazyGroup)
@@ -62,6 +64,68 @@ def data_convert(source, input_path, input_2d, subjects, split, intrinsics, out)
     save_clips(out, clips)
     labels = "" if clips.has_3d else " (no 3D)"
     click.echo(f"wrote {out}: {clips.num_sequences} sequences, {clips.num_frames} frames{labels}")
+
+
+@data.command("render")
+@click.option("--bvh", "bvh_files", type=FILE, multiple=True, required=True, help="BVH file (repeat for several)")
+@click.option(
+    "--rig",
+    default="studio",
+    show_default=True,
+    help="studio (H36M-like 4 cameras), wild (random 3DHP-like) or CAMERAS.json",
+)
+@click.option(
+    "--skeleton",
+    type=click.Choice(["auto", *MAPPINGS]),
+    default="auto",
+    show_default=True,
+    help="joint-name preset of the BVH skeleton",
+)
+@click.option(
+    "--mapping", type=FILE, default=None, help="JSON mapping of the 17 H36M joints to BVH joints (overrides --skeleton)"
+)
+@click.option(
+    "--fps", type=click.FloatRange(min=0, min_open=True), default=50.0, show_default=True, help="output frame rate"
+)
+@click.option(
+    "--units", type=click.Choice(UNITS), default="auto", show_default=True, help="length unit of the BVH files"
+)
+@click.option(
+    "--segment-s",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="cut takes into segments of this many seconds",
+)
+@click.option(
+    "--noise-px", type=click.FloatRange(min=0), default=0.0, show_default=True, help="detector-like 2D noise (pixels)"
+)
+@click.option(
+    "--drop",
+    type=click.FloatRange(min=0, max=1, max_open=True),
+    default=0.0,
+    show_default=True,
+    help="share of missing joints",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="seeds the cameras and the noise")
+@click.option("--out", type=FILE, required=True, help="output clip file (.npz)")
+def data_render(bvh_files, rig, skeleton, mapping, fps, units, segment_s, noise_px, drop, seed, out):
+    """Render BVH motion capture through virtual cameras into a clip file (H36M-17, mm, pixels)."""
+    rules = load_mapping(mapping) if mapping else skeleton
+    clips, report = render_motions(
+        bvh_files,
+        rig,
+        mapping=rules,
+        fps=fps,
+        units=units,
+        segment_s=segment_s,
+        noise_px=noise_px,
+        drop=drop,
+        seed=seed,
+    )
+    save_clips(out, clips)
+    skipped = f", {report.skipped_segments} segments no camera could frame skipped" if report.skipped_segments else ""
+    sizes = f"{clips.num_sequences} sequences, {clips.num_frames} frames"
+    click.echo(f"wrote {out}: {sizes} from {len(bvh_files)} BVH files{skipped}")
 
 
 @data.command("info")

@@ -16,8 +16,8 @@ POSITIVE_INT = click.IntRange(min=1)
 @click.option(
     "--data", "data_path", type=FILE, default=None, help="labelled source clip file (default: embedded studio/train)"
 )
-@click.option("--preset", type=PresetName(), default="tiny", show_default=True, help=PRESET_HELP)
-@click.option("--steps", type=int, default=2000, show_default=True, help="optimisation steps")
+@click.option("--preset", type=PresetName(), default="cpu", show_default=True, help=PRESET_HELP)
+@click.option("--steps", type=int, default=None, help="optimisation steps (default: the preset's recipe; cpu: 6000)")
 @click.option("--out", type=FOLDER, default=None, help="run directory (default: runs/pretrain-<time>)")
 @click.option("--resume", is_flag=True, help="continue the run in --out from its last checkpoint")
 @click.option("--seed", type=int, default=0, show_default=True)

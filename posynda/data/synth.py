@@ -28,8 +28,8 @@ from typing import Literal, get_args
 
 import numpy as np
 
-from posynda import camera
 from posynda.data.clips import ClipSet
+from posynda.data.rigs import detections, studio_cameras, to_camera_mm, unit, wild_camera
 from posynda.errors import InputError
 
 GENERATOR_VERSION = 1
@@ -293,10 +293,6 @@ def limit_angles(ang: dict) -> dict:
     return out
 
 
-def _unit(v: np.ndarray) -> np.ndarray:
-    return v / np.linalg.norm(v, axis=-1, keepdims=True)
-
-
 def forward_kinematics(ang: dict, bones: dict) -> np.ndarray:
     """Body-frame joints ``[n, 17, 3]`` (m; pelvis at the origin, x = subject's left, y up, z forward)."""
     n = len(ang["knee_l"])
@@ -308,28 +304,28 @@ def forward_kinematics(ang: dict, bones: dict) -> np.ndarray:
         out[:, hip] = np.stack([sgn * bones["hip_width"] * ones, 0 * ones, 0 * ones], -1)
         thigh = np.stack([sgn * np.sin(abd), -np.cos(abd) * np.cos(flex), np.cos(abd) * np.sin(flex)], -1)
         shin = np.stack([sgn * np.sin(abd), -np.cos(abd) * np.cos(flex - kn), np.cos(abd) * np.sin(flex - kn)], -1)
-        out[:, knee] = out[:, hip] + bones["thigh"] * _unit(thigh)
-        out[:, ankle] = out[:, knee] + bones["shin"] * _unit(shin)
+        out[:, knee] = out[:, hip] + bones["thigh"] * unit(thigh)
+        out[:, ankle] = out[:, knee] + bones["shin"] * unit(shin)
     # trunk: 7 spine, 8 thorax, 9 neck/nose, 10 head
     bend, lean = ang["spine_bend"], ang["spine_lean"]
-    up = _unit(np.stack([np.sin(lean), np.cos(bend) * np.cos(lean), np.sin(bend) * np.cos(lean)], -1))
+    up = unit(np.stack([np.sin(lean), np.cos(bend) * np.cos(lean), np.sin(bend) * np.cos(lean)], -1))
     out[:, 7] = bones["spine"] * up
     out[:, 8] = out[:, 7] + bones["chest"] * up
     head_bend = bend + ang["neck"]
-    head_dir = _unit(np.stack([np.sin(lean), np.cos(head_bend), np.sin(head_bend) + 0.25], -1))
+    head_dir = unit(np.stack([np.sin(lean), np.cos(head_bend), np.sin(head_bend) + 0.25], -1))
     out[:, 9] = out[:, 8] + bones["neck"] * head_dir
-    out[:, 10] = out[:, 9] + bones["head"] * _unit(np.stack([np.sin(lean), np.cos(head_bend), np.sin(head_bend)], -1))
+    out[:, 10] = out[:, 9] + bones["head"] * unit(np.stack([np.sin(lean), np.cos(head_bend), np.sin(head_bend)], -1))
     # shoulders: lateral axis twisted about the trunk; 11-13 left arm, 14-16 right arm
     twist = ang["twist"]
     lateral = np.stack([np.cos(twist), 0 * ones, -np.sin(twist)], -1)
-    lateral = _unit(lateral - (lateral * up).sum(-1, keepdims=True) * up)  # perpendicular to the trunk
+    lateral = unit(lateral - (lateral * up).sum(-1, keepdims=True) * up)  # perpendicular to the trunk
     for side, sgn, (sh, el, wr) in (("l", 1.0, (11, 12, 13)), ("r", -1.0, (14, 15, 16))):
         flex, abd, elb = ang[f"sh_flex_{side}"] + bend, ang[f"sh_abd_{side}"], ang[f"elbow_{side}"]
         out[:, sh] = out[:, 8] + sgn * bones["shoulder_width"] * lateral - 0.03 * up
         upper = np.stack([sgn * np.sin(abd), -np.cos(abd) * np.cos(flex), np.cos(abd) * np.sin(flex)], -1)
         fore = np.stack([sgn * np.sin(abd), -np.cos(abd) * np.cos(flex + elb), np.cos(abd) * np.sin(flex + elb)], -1)
-        out[:, el] = out[:, sh] + bones["upper_arm"] * _unit(upper)
-        out[:, wr] = out[:, el] + bones["forearm"] * _unit(fore)
+        out[:, el] = out[:, sh] + bones["upper_arm"] * unit(upper)
+        out[:, wr] = out[:, el] + bones["forearm"] * unit(fore)
     return out
 
 
@@ -362,99 +358,6 @@ def world_motion(activity: str, subj: Subject, n: int, fps: float, area: float, 
     world[..., 0] += position[:, None, 0]
     world[..., 2] += position[:, None, 1]
     return world
-
-
-# ------------------------------------------------------------------------------------ cameras
-def look_at(position: np.ndarray, target: np.ndarray, roll: float = 0.0) -> np.ndarray:
-    """World->camera rotation ``[3, 3]`` (rows: camera x right, y down, z forward) for a y-up world."""
-    forward = _unit(target - position)
-    right = _unit(np.cross(forward, np.array([0.0, 1.0, 0.0])))
-    down = np.cross(forward, right)
-    c, s = np.cos(roll), np.sin(roll)
-    return np.stack([c * right + s * down, -s * right + c * down, forward])
-
-
-def to_camera_mm(world_m: np.ndarray, rotation: np.ndarray, position: np.ndarray) -> np.ndarray:
-    """World joints (m) -> camera-frame joints (mm)."""
-    return np.einsum("ij,nkj->nki", rotation, world_m - position) * 1000.0
-
-
-def studio_cameras(rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, int]]]:
-    """Four H36M-like static cameras: (intrinsics [9] px, rotation, position m, (w, h))."""
-    base = rng.uniform(0, np.pi / 2)
-    cams = []
-    for k in range(4):
-        az = base + k * np.pi / 2 + rng.uniform(-0.17, 0.17)
-        dist, height = rng.uniform(4.5, 6.0), 1.5 + rng.uniform(-0.2, 0.2)
-        pos = np.array([dist * np.sin(az), height, dist * np.cos(az)])
-        rot = look_at(pos, np.array([0.0, 0.95, 0.0]))
-        f = 1145.0 * rng.uniform(0.99, 1.01)
-        intr = np.array(
-            [
-                f,
-                f * rng.uniform(0.998, 1.002),
-                500 + rng.uniform(-6, 6),
-                500 + rng.uniform(-6, 6),
-                rng.uniform(-0.21, -0.19),
-                rng.uniform(0.22, 0.25),
-                rng.uniform(-0.01, 0.01),
-                rng.uniform(-0.002, 0.002),
-                rng.uniform(-0.002, 0.002),
-            ]
-        )
-        cams.append((intr, rot, pos, (1000, 1000)))
-    return cams
-
-
-def wild_camera(world: np.ndarray, rng: np.random.Generator):
-    """One 3DHP/in-the-wild-like camera looking at the subject off-centre, or None if it misses."""
-    size = (2048, 2048) if rng.random() < 0.5 else (1920, 1080)
-    centre = world[:, 0].mean(0)
-    for _ in range(20):
-        f = rng.uniform(700, 1500)
-        az = rng.uniform(0, 2 * np.pi)
-        dist, height = rng.uniform(2.5, 8.0), rng.uniform(0.3, 2.5)
-        pos = np.array([centre[0] + dist * np.sin(az), height, centre[2] + dist * np.cos(az)])
-        # aim off the subject: up to ~30 % of the half field of view sideways and vertically
-        half_fov = np.array(size) / 2 / f
-        offset = rng.uniform(-0.3, 0.3, 2) * half_fov * dist
-        right = _unit(np.cross(_unit(centre - pos), np.array([0.0, 1.0, 0.0])))
-        target = (
-            np.array([centre[0], rng.uniform(0.6, 1.2), centre[2]]) + offset[0] * right + np.array([0, offset[1], 0])
-        )
-        rot = look_at(pos, target, roll=np.deg2rad(rng.uniform(-10, 10)))
-        intr = np.array([f, f, size[0] / 2 + rng.uniform(-15, 15), size[1] / 2 + rng.uniform(-15, 15), 0, 0, 0, 0, 0])
-        cam = to_camera_mm(world, rot, pos)
-        if cam[..., 2].min() < 500:
-            continue
-        uv = camera.project(cam, intr)
-        inside = (uv[..., 0] >= 0) & (uv[..., 0] < size[0]) & (uv[..., 1] >= 0) & (uv[..., 1] < size[1])
-        if inside.mean() > 0.99:
-            return intr, rot, pos, size
-    return None
-
-
-# ------------------------------------------------------------------------------- 2D detections
-def detections(
-    joints_cam_mm: np.ndarray, intr: np.ndarray, sigma_px: float, drop: float, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
-    """Projected 2D with temporally correlated noise, confidences and dropped joints."""
-    uv = camera.project(joints_cam_mm, intr)
-    n = len(uv)
-    white = rng.normal(0, 1, uv.shape)
-    noise = np.empty_like(white)
-    noise[0] = white[0]
-    rho = 0.7
-    for i in range(1, n):  # AR(1): detector errors persist over a few frames
-        noise[i] = rho * noise[i - 1] + np.sqrt(1 - rho**2) * white[i]
-    per_joint = sigma_px * rng.uniform(0.6, 1.6, (1, 17, 1))
-    err = noise * per_joint
-    conf = np.clip(np.exp(-((np.linalg.norm(err, axis=-1) / (3 * sigma_px)) ** 2)), 0.05, 1.0)
-    kp = uv + err
-    dropped = rng.random((n, 17)) < drop
-    kp[dropped] = np.nan
-    conf[dropped] = 0.0
-    return kp.astype(np.float32), conf.astype(np.float32)
 
 
 def _wild_take(activity: str, subj: Subject, n: int, fps: float, rng: np.random.Generator):

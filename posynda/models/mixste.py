@@ -2,7 +2,8 @@
 
 Alternating spatial (over the J joints of a frame) and temporal (over the T frames of a joint)
 transformer blocks; seq2seq, so every frame of the window gets a pose. D3DP's changes: the input
-is 5 channels per joint (normalised 2D + noisy 3D) and a timestep MLP is added to the spatial
+is 5 channels per joint (normalised 2D + noisy 3D; 8 with ``input_norm="root"``, whose root
+position and log-scale are given to every joint token) and a timestep MLP is added to the spatial
 tokens before the first spatial block. The ``paper`` preset (dim 512, 8 + 8 blocks, 8 heads, MLP
 ratio 2, 243 frames) has 34,835,459 parameters, as D3DP's.
 """
@@ -14,6 +15,7 @@ from torch import nn
 
 from posynda.models.config import DenoiserConfig
 from posynda.models.layers import Block, TimeMLP
+from posynda.models.normalization import input_channels, normalize_input
 
 
 class MixSTEDenoiser(nn.Module):
@@ -26,7 +28,8 @@ class MixSTEDenoiser(nn.Module):
         super().__init__()
         self.config = config
         dim, depth = config.dim, config.depth
-        self.spatial_embed = nn.Linear(2 + 3, dim)
+        joint_ch, global_ch = input_channels(config.input_norm)
+        self.spatial_embed = nn.Linear(joint_ch + global_ch + 3, dim)
         self.spatial_pos = nn.Parameter(torch.zeros(1, config.joints, dim))
         self.temporal_pos = nn.Parameter(torch.zeros(1, config.frames, dim))
         self.time_mlp = TimeMLP(config.time_dim or dim, dim)
@@ -43,7 +46,11 @@ class MixSTEDenoiser(nn.Module):
     def forward(self, keypoints_2d: torch.Tensor, noisy_3d: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         b, f, j, _ = keypoints_2d.shape
         c = self.config.dim
-        x = torch.cat([keypoints_2d, noisy_3d], dim=-1).reshape(b * f, j, 5)
+        kp, frame_globals = normalize_input(keypoints_2d, self.config.input_norm)
+        parts = (
+            [kp, noisy_3d] if frame_globals is None else [kp, frame_globals[:, :, None].expand(b, f, j, 3), noisy_3d]
+        )
+        x = torch.cat(parts, dim=-1).reshape(b * f, j, -1)
         x = self.spatial_embed(x) + self.spatial_pos
         time = self.time_mlp(t)  # [B, C]
         x = x + time.repeat_interleave(f, dim=0)[:, None, :]

@@ -2,7 +2,8 @@
 
 The original model maps a receptive field of T frames to one pose; as a D3DP-style denoiser it
 must return every frame of the window, so the convolutions are "same"-padded (replicate padding)
-and the network is seq2seq. Input per frame: the J x 5 channels (normalised 2D + noisy 3D); the
+and the network is seq2seq. Input per frame: the J x 5 channels (normalised 2D + noisy 3D), plus the root position and
+log-scale with ``input_norm="root"``; the
 timestep embedding is added after the expand convolution.
 """
 
@@ -14,6 +15,7 @@ from torch import nn
 
 from posynda.models.config import DenoiserConfig
 from posynda.models.layers import TimeMLP
+from posynda.models.normalization import input_channels, normalize_input
 
 
 class _TemporalConv(nn.Module):
@@ -52,7 +54,8 @@ class VideoPoseDenoiser(nn.Module):
         super().__init__()
         self.config = config
         ch, widths = config.dim, config.filter_widths
-        self.expand = _TemporalConv(config.joints * 5, ch, widths[0], 1)
+        joint_ch, global_ch = input_channels(config.input_norm)
+        self.expand = _TemporalConv(config.joints * (joint_ch + 3) + global_ch, ch, widths[0], 1)
         self.expand_bn = nn.BatchNorm1d(ch, momentum=0.1)
         self.time_mlp = TimeMLP(config.time_dim or min(ch, 256), ch)
         self.drop = nn.Dropout(config.dropout)
@@ -67,7 +70,11 @@ class VideoPoseDenoiser(nn.Module):
 
     def forward(self, keypoints_2d: torch.Tensor, noisy_3d: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         b, f, j, _ = keypoints_2d.shape
-        x = torch.cat([keypoints_2d, noisy_3d], dim=-1).reshape(b, f, j * 5).transpose(1, 2)
+        kp, frame_globals = normalize_input(keypoints_2d, self.config.input_norm)
+        x = torch.cat([kp, noisy_3d], dim=-1).reshape(b, f, -1)
+        if frame_globals is not None:
+            x = torch.cat([x, frame_globals], dim=-1)
+        x = x.transpose(1, 2)
         x = F.relu(self.expand_bn(self.expand(x)))
         x = self.drop(x + self.time_mlp(t)[:, :, None])
         for block in self.blocks:

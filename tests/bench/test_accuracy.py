@@ -5,6 +5,7 @@ import json
 import pytest
 
 from posynda.adapt import ABLATION_ROWS, AdaptSettings
+from posynda.baselines import BASELINES
 from posynda.bench.accuracy import ABLATION_SAVE_NAMES, run_accuracy, save_names
 from posynda.data import save_clips
 from tests.conftest import PNG, make_clips
@@ -24,7 +25,8 @@ def test_ablation_with_its_chart(tmp_path, micro_file):
         test=save_clips(tmp_path / "e.npz", make_clips((15,), seed=4)),
     )
     settings = AdaptSettings(steps=1, source_batch=2, target_batch=2, hypotheses=2)
-    written = run_accuracy(tmp_path / "acc", settings, rows=ABLATION_ROWS[:2], **files)
+    written = run_accuracy(tmp_path / "acc", settings, rows=ABLATION_ROWS[:2], mlp_steps=5, **files)
     assert [p.name for p in written] == ["ablation.json", "ablation.md", "ablation.png"]
-    assert list(json.loads(written[0].read_text())["rows"]) == [name for name, _ in ABLATION_ROWS[:2]]
+    references = [f"reference: {name}" for name in BASELINES]  # no oracle: the target file has no 3D
+    assert list(json.loads(written[0].read_text())["rows"]) == references + [name for name, _ in ABLATION_ROWS[:2]]
     assert written[2].read_bytes().startswith(PNG)

@@ -47,10 +47,11 @@ def test_accuracy_with_a_micro_model_then_plot(results, micro_file):
     ckpt = micro_file
     args = ["bench", "accuracy", "--checkpoint", str(ckpt), "--source", str(data), "--target", str(target)]
     args += ["--eval", str(data), "--steps", "2", "--source-batch", "2", "--target-batch", "2", "-H", "2"]
-    result = run([*args, "--quiet", "--out", "acc", "--save"])
+    result = run([*args, "--mlp-steps", "5", "--quiet", "--out", "acc", "--save"])
     assert result.exit_code == 0, result.output
     payload = json.loads((tmp / "acc/ablation.json").read_text())
-    assert len(payload["rows"]) == 5 and payload["common_settings"]["steps"] == 2
+    assert len(payload["rows"]) == 3 + 5 and payload["common_settings"]["steps"] == 2
+    assert all(name.startswith("reference: ") for name in list(payload["rows"])[:3])
     assert markdown_rows((tmp / "acc/ablation.md").read_text())[0][0] == "configuration"
     assert (tmp / "acc/ablation.png").read_bytes().startswith(PNG)
     # custom data: saved under the plain names, not as the embedded pair's ablation-studio-wild.*

@@ -51,3 +51,28 @@ def test_info_reports_the_file(in_tmp):
     assert f"sequences {clips.num_sequences}, frames {clips.num_frames}, 3D yes, missing keypoints 0.00 %" in lines[1]
     assert "image sizes 1000x1000; focal" in lines[2]
     assert np.isfinite(clips.joints_3d).all()
+
+
+def test_render_writes_a_clip_file_from_bvh_takes(in_tmp):
+    from tests.conftest import write_bvh
+
+    takes = [write_bvh(in_tmp / f"t{i}.bvh", kind, frames=40, seed=i) for i, kind in enumerate(["bandai", "cmu"])]
+    args = ["data", "render", "--bvh", str(takes[0]), "--bvh", str(takes[1]), "--rig", "studio", "--out", "r.npz"]
+    result = run(args)
+    assert result.exit_code == 0, result.output
+    assert "8 sequences" in result.output and load_clips(in_tmp / "r.npz").has_3d
+
+
+def test_render_refusals_are_one_line_and_write_nothing(in_tmp):
+    from tests.conftest import error_lines, write_bvh
+
+    good = write_bvh(in_tmp / "good.bvh")
+    odd = in_tmp / "odd.bvh"
+    odd.write_text(good.read_text().replace("Hand_L", "Paw_L"))
+    truncated = in_tmp / "cut.bvh"
+    truncated.write_text(good.read_text()[:-200])
+    zero = write_bvh(in_tmp / "zero.bvh", frame_time=0)
+    for path, message in [(odd, "Paw_L"), (odd, "--mapping"), (truncated, "truncated"), (zero, "frame time is 0")]:
+        result = CliRunner().invoke(main, ["data", "render", "--bvh", str(path), "--out", "x.npz"])
+        assert result.exit_code == 2 and message in result.output
+        assert len(error_lines(result)) == 1 and not (in_tmp / "x.npz").exists()

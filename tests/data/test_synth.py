@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from posynda import camera
-from posynda.data import load_clips, save_clips, synth
+from posynda.data import load_clips, rigs, save_clips, synth
 from posynda.errors import InputError
 from posynda.skeleton import bone_lengths
 
@@ -94,7 +94,7 @@ def test_cameras_and_projections(small, domain, split):
 
 def test_studio_camera_rig_geometry():
     rng = np.random.default_rng(3)
-    for _, rot, pos, _ in synth.studio_cameras(rng):
+    for _, rot, pos, _ in rigs.studio_cameras(rng):
         assert 1.25 <= pos[1] <= 1.75 and 4.5 <= np.hypot(pos[0], pos[2]) <= 6.0
         np.testing.assert_allclose(rot @ rot.T, np.eye(3), atol=1e-9)
         assert rot[2, 1] < 0  # looking slightly down

@@ -1,0 +1,157 @@
+"""Run the real-motion benchmark (:mod:`posynda.bench.realmotion`) in one call: baselines, the
+recommended lifter source-only, adapted, and a target-trained oracle of the same architecture.
+
+Every number is MPJPE and P-MPJPE (mm, root-relative) on the in-domain test (``source-test``) and
+the cross-domain split (``target-test``, or ``target-val`` while choosing), overall and per action.
+The adaptation sees the target-train split's 2D only; the oracle is trained on its 3D (it is the
+upper bound, as the paper's target-trained MixSTE).
+
+``variants=True`` runs every adaptation variant of :data:`VARIANTS` on ``target-val``: the study
+that chose the defaults (bench/README.md, "Real motion").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+from posynda.adapt import AdaptSettings
+from posynda.adapt.trainer import adapt
+from posynda.baselines import BASELINES, baseline_metrics
+from posynda.bench.realmotion import action_of, load_suite, suite_files
+from posynda.checkpoint import load_checkpoint
+from posynda.evaluate import evaluate
+from posynda.fileio import atomic_write_text
+from posynda.models import PRESETS
+from posynda.report import markdown_table
+from posynda.runtime.settings import SamplingSettings
+from posynda.train import pretrain_file
+
+EVAL = SamplingSettings(batch_size=256)
+# Adaptation variants tried on target-val (name: AdaptSettings overrides). The first is the default.
+VARIANTS: dict[str, dict] = {
+    "PoSynDA defaults (GPA + LoRA r4 + CD embedding, H 3)": {},
+    "full fine-tuning (--no-lora)": dict(lora=False),
+    "no GPA": dict(gpa=False),
+    "H 1 (no multi-hypothesis selection)": dict(hypotheses=1),
+    "H 5": dict(hypotheses=5),
+    "EMA teacher": dict(teacher="ema"),
+    "LoRA r 16": dict(rank=16),
+    "target-only batches (0 source)": dict(source_batch=0, target_batch=32),
+    "1500 steps": dict(steps=1500),
+}
+
+
+def _scores(model_path: Path, tests: dict) -> dict[str, dict]:
+    ckpt = load_checkpoint(model_path, "cpu")
+    return {name: evaluate(ckpt, clips, EVAL) for name, clips in tests.items()}
+
+
+def per_action(metrics: dict) -> dict[str, float]:
+    """Frame-weighted MPJPE per action from a score's ``per_sequence``."""
+    sums: dict[str, list[float]] = {}
+    for name, m in metrics["per_sequence"].items():
+        acc = sums.setdefault(action_of(name), [0.0, 0.0])
+        acc[0] += m["mpjpe"] * m["frames"]
+        acc[1] += m["frames"]
+    return {a: s / n for a, (s, n) in sorted(sums.items()) if n}
+
+
+def run_realmotion(
+    folder,
+    out_dir,
+    settings: AdaptSettings | None = None,
+    variants: bool = False,
+    log=print,
+    checkpoint=None,
+    pretrain_steps: int | None = None,
+    mlp_steps: int = 3000,
+    clips_dir=None,
+) -> dict:
+    """The benchmark into ``out_dir`` (``realmotion.json``, ``realmotion.md``); returns the JSON content.
+
+    ``checkpoint``: a source-trained base instead of pretraining the ``cpu`` preset on source-train;
+    ``pretrain_steps``: steps of that pretraining and of the oracle (default: the recipe's);
+    ``clips_dir``: where the rendered splits are cached (default: under ``$POSYNDA_CACHE``).
+    """
+    out = Path(out_dir)
+    settings = settings or AdaptSettings()
+    files = suite_files(folder, clips_dir, log=log)
+    suite = load_suite(files)
+    cross = "target-val" if variants else "target-test"
+    tests = {"in-domain": suite["source-test"], "cross-domain": suite[cross]}
+    rows: dict[str, dict] = {}
+    for name in BASELINES:
+        log(f"baseline: {name}")
+        options = {"steps": mlp_steps} if name.startswith("single-frame MLP") else {}
+        rows[name] = baseline_metrics(name, suite["source-train"], tests, **options)
+    if checkpoint:
+        base = Path(checkpoint)
+    else:
+        log("pretraining the default lifter on source-train (posynda pretrain --data source-train.npz)")
+        base = pretrain_file(files["source-train"], "cpu", pretrain_steps, out / "source-only", progress=False)
+    rows["posynda source-only"] = _scores(base, tests)
+    config = load_checkpoint(base).config
+    chosen = VARIANTS if variants else {"posynda adapted (defaults)": {}}
+    target_2d = suite["target-train"].without_3d()
+    for k, (name, overrides) in enumerate(chosen.items()):
+        log(f"adaptation: {name}")
+        report = adapt(
+            base,
+            suite["source-train"],
+            target_2d,
+            out / f"adapt{k}",
+            dataclasses.replace(settings, **overrides),
+            progress=False,
+            device="cpu",
+        )
+        rows[name] = {**_scores(out / f"adapt{k}" / "model.safetensors", tests), "seconds": report["seconds"]}
+    log("oracle: the same architecture trained on target-train with its 3D")
+    oracle_dir = out / "oracle"
+    preset_name = next((n for n, c in PRESETS.items() if c == config), "cpu")  # the base's recipe
+    oracle = pretrain_file(files["target-train"], preset_name, pretrain_steps, oracle_dir, progress=False)
+    rows["oracle (trained on target 3D)"] = _scores(oracle, tests)
+    payload = {"cross_domain_split": cross, "rows": rows, "settings": dataclasses.asdict(settings)}
+    atomic_write_text(out / "realmotion.json", json.dumps(payload, indent=2, default=float))
+    atomic_write_text(out / "realmotion.md", realmotion_markdown(payload))
+    return payload
+
+
+def realmotion_markdown(payload: dict) -> str:
+    """The overall table and the per-action cross-domain MPJPE table of a :func:`run_realmotion` result."""
+    rows = payload["rows"]
+    cross = payload["cross_domain_split"]
+    source_only = rows["posynda source-only"]["cross-domain"]["mpjpe"]
+    oracle = rows.get("oracle (trained on target 3D)", {}).get("cross-domain", {}).get("mpjpe")
+    body = []
+    for name, r in rows.items():
+        c = r["cross-domain"]["mpjpe"]
+        gap = f"{100 * (source_only - c) / (source_only - oracle):+.0f} %" if oracle and source_only != oracle else "-"
+        body.append(
+            [
+                name,
+                f"{r['in-domain']['mpjpe']:.1f}",
+                f"{r['in-domain']['p_mpjpe']:.1f}",
+                f"{c:.1f}",
+                f"{r['cross-domain']['p_mpjpe']:.1f}",
+                f"{c / source_only:.3f}",
+                gap,
+            ]
+        )
+    headers = [
+        "model",
+        "in-domain MPJPE",
+        "in-domain P-MPJPE",
+        f"{cross} MPJPE",
+        f"{cross} P-MPJPE",
+        "x source-only",
+        "gap to oracle closed",
+    ]
+    text = markdown_table(headers, body)
+    actions = sorted({a for r in rows.values() for a in per_action(r["cross-domain"])})
+    per = [
+        [name, *(f"{per_action(r['cross-domain']).get(a, float('nan')):.1f}" for a in actions)]
+        for name, r in rows.items()
+    ]
+    return text + f"\n{cross} MPJPE (mm) per action:\n\n" + markdown_table(["model", *actions], per)

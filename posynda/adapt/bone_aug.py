@@ -1,0 +1,57 @@
+"""Local pose augmentation of source poses: random bone-angle changes (after PoseDA, Chai et al.
+ICCV 2023, and the bone-angle augmentor of Liu et al. 2025, arXiv 2504.12699).
+
+GPA (paper Eq. 3) re-places a source pose in a target camera but keeps the pose itself; when the
+target does other things than the source (gestures, fighting and dance after locomotion), the
+source never shows the poses the target needs. Here every limb bone of a clip (upper arm, forearm,
+thigh, shin) and the head turn by a random rotation about their parent joint -- one rotation per
+bone and clip, so the motion stays smooth -- which keeps every bone length and makes new
+configurations of the same skeleton; the result then goes through GPA like any source pose.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# (joint whose bone turns, the joints carried along): upper arms, forearms, thighs, shins, head
+BONE_SUBTREES: tuple[tuple[int, tuple[int, ...]], ...] = (
+    (11, (12, 13)),
+    (12, (13,)),
+    (14, (15, 16)),
+    (15, (16,)),
+    (1, (2, 3)),
+    (2, (3,)),
+    (4, (5, 6)),
+    (5, (6,)),
+    (8, (9, 10)),
+)
+# how much each bone may turn, as a fraction of ``max_degrees`` (legs and head less than arms)
+BONE_SCALE = (1.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.5, 0.3)
+
+
+def random_rotations(rng: np.random.Generator, n: int, max_radians: np.ndarray) -> np.ndarray:
+    """``[n, 3, 3]`` rotations about uniformly random axes by angles uniform in ``[0, max_radians [n]]`` (Rodrigues)."""
+    axis = rng.normal(size=(n, 3))
+    axis /= np.linalg.norm(axis, axis=1, keepdims=True)
+    angle = rng.uniform(0, 1, n) * max_radians
+    k = np.zeros((n, 3, 3))
+    k[:, 0, 1], k[:, 0, 2], k[:, 1, 2] = -axis[:, 2], axis[:, 1], -axis[:, 0]
+    k -= k.transpose(0, 2, 1)
+    s, c = np.sin(angle)[:, None, None], np.cos(angle)[:, None, None]
+    return np.eye(3) + s * k + (1 - c) * (k @ k)
+
+
+def bone_angle_augment(joints_3d: np.ndarray, rng: np.random.Generator, max_degrees: float) -> np.ndarray:
+    """``joints_3d [B, T, 17, 3]`` (any unit) with every bone of :data:`BONE_SUBTREES` turned about its
+    parent joint by a random rotation of up to ``max_degrees`` x :data:`BONE_SCALE` (one per bone
+    and clip); bone lengths are kept exactly. ``max_degrees`` 0 returns a copy."""
+    out = np.array(joints_3d, dtype=np.float64, copy=True)
+    if max_degrees <= 0:
+        return out.astype(joints_3d.dtype)
+    b = out.shape[0]
+    for (pivot, carried), scale in zip(BONE_SUBTREES, BONE_SCALE):
+        rot = random_rotations(rng, b, np.full(b, np.deg2rad(max_degrees * scale)))  # [B, 3, 3]
+        centre = out[:, :, pivot : pivot + 1]  # [B, T, 1, 3]
+        moved = out[:, :, list(carried)] - centre
+        out[:, :, list(carried)] = np.einsum("bij,btkj->btki", rot, moved) + centre
+    return out.astype(joints_3d.dtype)
