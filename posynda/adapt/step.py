@@ -45,7 +45,7 @@ def source_pairs(
         joints = bone_angle_augment(joints, rng, settings.bone_aug_degrees)
     if not settings.gpa:
         if settings.bone_aug_degrees > 0:  # re-projected with the source's own cameras
-            cam = torch.from_numpy(src.camera[s_idx[:, 0]]).double()[:, None, None, :]
+            cam = torch.from_numpy(src.camera[s_idx[:, 0]]).double()[:, None, :]  # [B, 1, 9]
             uv = camera.project(torch.from_numpy(joints).double(), cam).numpy()
             size = src.size[s_idx]
             kp = camera.normalize_screen(uv, size[..., None, 0], size[..., None, 1]).astype(np.float32)

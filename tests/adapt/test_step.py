@@ -7,6 +7,8 @@ import torch
 from posynda import camera
 from posynda.adapt import AdaptSettings, adaptation_step, build_student, domain_sampler, teacher_labels
 from posynda.adapt.step import reprojection_loss, source_pairs
+from posynda.data.prepare import root_relative_metres
+from posynda.skeleton import bone_lengths
 from posynda.diffusion import DDIMScheduler
 from tests.conftest import MICRO, make_clips, micro_checkpoint
 
@@ -61,3 +63,17 @@ def test_a_step_trains_only_the_trainable_weights(samplers):
     now = dict(student.named_parameters())
     assert all(torch.equal(now[n], p) for n, p in frozen.items())
     assert any(not torch.equal(now[n], p) for n, p in trained.items())
+
+
+@pytest.mark.parametrize("gpa", [True, False])
+def test_bone_augmented_pairs_keep_bones_and_their_2d_matches_their_3d(samplers, gpa):
+    src, tgt = samplers
+    settings = AdaptSettings(source_batch=4, gpa=gpa, bone_aug_degrees=60)
+    kp, labels = source_pairs(src, tgt, np.random.default_rng(0), settings)
+    index = src.pick(np.random.default_rng(0), 4)
+    plain = root_relative_metres(src.joints_3d[index])
+    np.testing.assert_allclose(bone_lengths(labels), bone_lengths(plain), rtol=1e-4)
+    assert np.abs(labels - plain).max() > 0.01  # metres: the limbs moved
+    if not gpa:  # seen by the source's own camera: the root-centred 2D shape changed with the 3D
+        assert not np.allclose(kp, src.norm[index])
+        np.testing.assert_allclose(kp[..., 0, :], src.norm[index][..., 0, :], atol=1e-5)  # the root stays
