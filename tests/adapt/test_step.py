@@ -8,8 +8,8 @@ from posynda import camera
 from posynda.adapt import AdaptSettings, adaptation_step, build_student, domain_sampler, teacher_labels
 from posynda.adapt.step import reprojection_loss, source_pairs
 from posynda.data.prepare import root_relative_metres
-from posynda.skeleton import bone_lengths
 from posynda.diffusion import DDIMScheduler
+from posynda.skeleton import bone_lengths
 from tests.conftest import MICRO, make_clips, micro_checkpoint
 
 SETTINGS = AdaptSettings(source_batch=3, target_batch=2, hypotheses=2)
