@@ -10,38 +10,35 @@ from pathlib import Path
 
 from rich.console import Console
 
-from posynda.adapt import ABLATION_ROWS, AdaptSettings, run_default_ablation
-from posynda.baselines import BASELINES, baseline_metrics
+from posynda.adapt import ABLATION_ROWS, AdaptSettings, run_ablation
+from posynda.baselines import baseline_rows
 from posynda.bench.plots import plot_ablation, plot_if_available
 from posynda.checkpoint import load_checkpoint
-from posynda.data import load_clips
+from posynda.data import ClipSet, load_clips
 from posynda.defaults import adaptation_inputs, default_clips_path
 from posynda.evaluate import evaluate
-from posynda.models import PRESETS
+from posynda.models import preset_of
 from posynda.train import pretrain_file
 
 # The embedded studio -> wild ablation is committed as bench/results/<machine>/ablation-studio-wild.*
 ABLATION_SAVE_NAMES = {f"ablation.{ext}": f"ablation-studio-wild.{ext}" for ext in ("json", "md", "png")}
 
 
-def reference_rows(out_dir: Path, files: dict, log=print, mlp_steps: int = 3000) -> dict[str, dict]:
-    """The rows every accuracy table is read against: the baselines fitted on the source, and an
-    oracle -- the base's architecture and recipe trained on the target's 3D -- when the target file
-    has 3D (the embedded ``wild/train`` has). Scored on the test split; ``mlp_steps``: the MLP's training steps."""
-    base, src, _, test = adaptation_inputs(**files)
-    rows = {}
-    for name in BASELINES:
-        log(f"reference: {name}")
-        options = {"steps": mlp_steps} if name.startswith("single-frame MLP") else {}
-        rows[name] = baseline_metrics(name, src, {"test": test}, **options)["test"]
-    target_path = Path(files.get("target") or default_clips_path("wild", "train"))
+def reference_rows(
+    out_dir: Path, base: Path, source: ClipSet, test: ClipSet, target=None, log=print, mlp_steps: int = 3000
+) -> dict[str, dict]:
+    """The rows every accuracy table is read against, scored on ``test``: the baselines fitted on
+    ``source`` (the MLP for ``mlp_steps`` steps), and an oracle -- the architecture and recipe of the
+    ``base`` checkpoint trained on the target's 3D -- when the ``target`` file (default: the embedded
+    ``wild/train``) has 3D and the base is a preset."""
+    rows = {name: r["test"] for name, r in baseline_rows(source, {"test": test}, mlp_steps, log).items()}
+    target_path = Path(target or default_clips_path("wild", "train"))
     if load_clips(target_path).has_3d:
-        log("reference: oracle (the base's architecture trained on the target's 3D)")
-        config = load_checkpoint(base).config
-        preset_name = next((n for n, c in PRESETS.items() if c == config), None)
+        preset_name = preset_of(load_checkpoint(base).config)
         if preset_name is None:
-            log("  skipped: the base is not a preset, so its recipe is unknown")
+            log("oracle skipped: the base is not a preset, so its recipe is unknown")
         else:
+            log("oracle: the base's architecture trained on the target's 3D")
             oracle = pretrain_file(target_path, preset_name, None, out_dir / "oracle", progress=False)
             rows["oracle (trained on target 3D)"] = evaluate(load_checkpoint(oracle), test)
     return rows
@@ -60,9 +57,10 @@ def run_accuracy(
     ``files`` (``checkpoint`` / ``source`` / ``target`` / ``test`` paths), into ``out_dir``, with the
     :func:`reference_rows` first, plus ``ablation.png`` when matplotlib is installed; returns the written files."""
     out = Path(out_dir)
-    references = reference_rows(out, files, log, mlp_steps)
-    payload = run_default_ablation(
-        out, settings or AdaptSettings(), rows, Console(), progress=progress, references=references, **files
+    base, src, tgt, test = adaptation_inputs(**files)
+    references = reference_rows(out, base, src, test, files.get("target"), log, mlp_steps)
+    payload = run_ablation(
+        base, src, tgt, test, out, settings or AdaptSettings(), rows, Console(), progress, references=references
     )
     chart = plot_if_available(plot_ablation, payload, out / "ablation.png", log)
     return [out / "ablation.json", out / "ablation.md", *chart]

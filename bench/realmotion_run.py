@@ -18,12 +18,12 @@ from pathlib import Path
 
 from posynda.adapt import AdaptSettings
 from posynda.adapt.trainer import adapt
-from posynda.baselines import BASELINES, baseline_metrics
+from posynda.baselines import baseline_rows
 from posynda.bench.realmotion import action_of, load_suite, suite_files
 from posynda.checkpoint import load_checkpoint
 from posynda.evaluate import evaluate
 from posynda.fileio import atomic_write_text
-from posynda.models import PRESETS
+from posynda.models import preset_of
 from posynda.report import markdown_table
 from posynda.runtime.settings import SamplingSettings
 from posynda.train import pretrain_file
@@ -82,10 +82,7 @@ def run_realmotion(
     cross = "target-val" if variants else "target-test"
     tests = {"in-domain": suite["source-test"], "cross-domain": suite[cross]}
     rows: dict[str, dict] = {}
-    for name in BASELINES:
-        log(f"baseline: {name}")
-        options = {"steps": mlp_steps} if name.startswith("single-frame MLP") else {}
-        rows[name] = baseline_metrics(name, suite["source-train"], tests, **options)
+    rows.update(baseline_rows(suite["source-train"], tests, mlp_steps, log))
     if checkpoint:
         base = Path(checkpoint)
     else:
@@ -109,7 +106,7 @@ def run_realmotion(
         rows[name] = {**_scores(out / f"adapt{k}" / "model.safetensors", tests), "seconds": report["seconds"]}
     log("oracle: the same architecture trained on target-train with its 3D")
     oracle_dir = out / "oracle"
-    preset_name = next((n for n, c in PRESETS.items() if c == config), "cpu")  # the base's recipe
+    preset_name = preset_of(config) or "cpu"  # the base's recipe
     oracle = pretrain_file(files["target-train"], preset_name, pretrain_steps, oracle_dir, progress=False)
     rows["oracle (trained on target 3D)"] = _scores(oracle, tests)
     payload = {"cross_domain_split": cross, "rows": rows, "settings": dataclasses.asdict(settings)}

@@ -8,7 +8,7 @@ Eq. 10), :mod:`~posynda.adapt.embedding` (Eq. 11), :mod:`~posynda.adapt.student`
 :mod:`~posynda.adapt.ablation` (Table 3). peft is imported only when LoRA is used.
 """
 
-from posynda.adapt.ablation import ABLATION_ROWS, run_ablation, run_default_ablation
+from posynda.adapt.ablation import ABLATION_ROWS, run_ablation
 from posynda.adapt.adapter import load_adapted, merge_adapter, merged_checkpoint, save_adapter
 from posynda.adapt.gpa import global_position_alignment
 from posynda.adapt.settings import AdaptSettings
@@ -28,7 +28,6 @@ __all__ = [
     "merge_adapter",
     "merged_checkpoint",
     "run_ablation",
-    "run_default_ablation",
     "save_adapter",
     "teacher_labels",
 ]

@@ -14,7 +14,6 @@ from posynda.adapt.settings import AdaptSettings
 from posynda.adapt.trainer import adapt
 from posynda.checkpoint import load_checkpoint
 from posynda.data.clips import ClipSet
-from posynda.defaults import adaptation_inputs
 from posynda.devices import Device, resolve_device
 from posynda.evaluate import evaluate
 from posynda.fileio import atomic_write_text
@@ -28,30 +27,6 @@ ABLATION_ROWS = (  # paper Table 3: each row adds one component
     ("+ cross-dataset embedding", dict(gpa=True, lora=True, cd_embedding=True, hypotheses=1)),
     ("+ multi-hypothesis (full PoSynDA)", dict(gpa=True, lora=True, cd_embedding=True)),
 )
-
-
-def run_default_ablation(
-    out_dir: Path,
-    settings: AdaptSettings,
-    rows,
-    console,
-    *,
-    checkpoint=None,
-    source=None,
-    target=None,
-    test=None,
-    progress: bool = True,
-    eval_settings: SamplingSettings = SamplingSettings(),
-    device: Device = "auto",
-    references: dict[str, dict] | None = None,
-) -> dict:
-    """:func:`run_ablation` on the given files, each defaulting to the embedded pair: the shipped
-    ``studio`` model, ``studio/train`` as source, ``wild/train`` (2D only: any 3D is dropped) as
-    target, scored on ``wild/test``. What ``posynda adapt --ablation`` and ``posynda bench accuracy`` run."""
-    base, src, tgt, tst = adaptation_inputs(checkpoint, source, target, test)
-    return run_ablation(
-        base, src, tgt, tst, out_dir, settings, rows, console, progress, eval_settings, device, references
-    )
 
 
 def run_ablation(

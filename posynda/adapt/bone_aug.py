@@ -13,20 +13,19 @@ from __future__ import annotations
 
 import numpy as np
 
-# (joint whose bone turns, the joints carried along): upper arms, forearms, thighs, shins, head
-BONE_SUBTREES: tuple[tuple[int, tuple[int, ...]], ...] = (
-    (11, (12, 13)),
-    (12, (13,)),
-    (14, (15, 16)),
-    (15, (16,)),
-    (1, (2, 3)),
-    (2, (3,)),
-    (4, (5, 6)),
-    (5, (6,)),
-    (8, (9, 10)),
+# (pivot joint, the joints carried along, the largest turn as a fraction of ``max_degrees``):
+# upper arms and forearms 1, thighs and shins 0.5, the head 0.3
+BONE_SUBTREES: tuple[tuple[int, tuple[int, ...], float], ...] = (
+    (11, (12, 13), 1.0),
+    (12, (13,), 1.0),
+    (14, (15, 16), 1.0),
+    (15, (16,), 1.0),
+    (1, (2, 3), 0.5),
+    (2, (3,), 0.5),
+    (4, (5, 6), 0.5),
+    (5, (6,), 0.5),
+    (8, (9, 10), 0.3),
 )
-# how much each bone may turn, as a fraction of ``max_degrees`` (legs and head less than arms)
-BONE_SCALE = (1.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.5, 0.3)
 
 
 def random_rotations(rng: np.random.Generator, n: int, max_radians: np.ndarray) -> np.ndarray:
@@ -43,13 +42,13 @@ def random_rotations(rng: np.random.Generator, n: int, max_radians: np.ndarray) 
 
 def bone_angle_augment(joints_3d: np.ndarray, rng: np.random.Generator, max_degrees: float) -> np.ndarray:
     """``joints_3d [B, T, 17, 3]`` (any unit) with every bone of :data:`BONE_SUBTREES` turned about its
-    parent joint by a random rotation of up to ``max_degrees`` x :data:`BONE_SCALE` (one per bone
+    parent joint by a random rotation of up to ``max_degrees`` x its fraction (one per bone
     and clip); bone lengths are kept exactly. ``max_degrees`` 0 returns a copy."""
     out = np.array(joints_3d, dtype=np.float64, copy=True)
     if max_degrees <= 0:
         return out.astype(joints_3d.dtype)
     b = out.shape[0]
-    for (pivot, carried), scale in zip(BONE_SUBTREES, BONE_SCALE):
+    for pivot, carried, scale in BONE_SUBTREES:
         rot = random_rotations(rng, b, np.full(b, np.deg2rad(max_degrees * scale)))  # [B, 3, 3]
         centre = out[:, :, pivot : pivot + 1]  # [B, T, 1, 3]
         moved = out[:, :, list(carried)] - centre

@@ -2,7 +2,8 @@
 
 Each is fitted on labelled clips and predicts root-relative mm per frame: :class:`MeanPose` (no
 input at all), :class:`NearestNeighbour` (2D -> 3D lookup), :class:`FrameMLP` (Martinez et al.
-2017). :data:`BASELINES` names them for tables; :func:`baseline_metrics` fits one and scores it.
+2017). :data:`BASELINES` names them for tables; :func:`baseline_metrics` fits one and scores it,
+:func:`baseline_rows` all of them.
 """
 
 from __future__ import annotations
@@ -31,4 +32,14 @@ def baseline_metrics(name: str, train: ClipSet, tests: dict[str, ClipSet], seed:
     return {key: {**score(model.predict(clips), clips), "seconds": seconds} for key, clips in tests.items()}
 
 
-__all__ = ["BASELINES", "FrameMLP", "MeanPose", "NearestNeighbour", "baseline_metrics"]
+def baseline_rows(train: ClipSet, tests: dict[str, ClipSet], mlp_steps: int = 3000, log=print) -> dict[str, dict]:
+    """Every baseline of :data:`BASELINES` fitted on ``train`` (the MLP for ``mlp_steps`` steps) and
+    scored on ``tests``: ``{baseline name: {test name: metrics}}``."""
+    rows = {}
+    for name, kind in BASELINES.items():
+        log(f"baseline: {name}")
+        rows[name] = baseline_metrics(name, train, tests, **({"steps": mlp_steps} if kind is FrameMLP else {}))
+    return rows
+
+
+__all__ = ["BASELINES", "FrameMLP", "MeanPose", "NearestNeighbour", "baseline_metrics", "baseline_rows"]

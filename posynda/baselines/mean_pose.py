@@ -12,7 +12,7 @@ from posynda.data.prepare import MM_PER_M
 class MeanPose:
     """Predicts the mean root-relative pose of the training frames, whatever the 2D."""
 
-    def __init__(self, train: ClipSet, seed: int = 0, **_options):
+    def __init__(self, train: ClipSet, seed: int = 0):
         self.pose = frame_targets(train).mean(0)  # [17, 3] m
 
     def predict(self, clips: ClipSet) -> np.ndarray:

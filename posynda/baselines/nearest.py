@@ -20,7 +20,7 @@ CHUNK = 2048  # query frames per distance matrix
 class NearestNeighbour:
     """2D -> 3D lookup in the training frames (one neighbour)."""
 
-    def __init__(self, train: ClipSet, seed: int = 0, **_options):
+    def __init__(self, train: ClipSet, seed: int = 0):
         keys, _ = frame_features(train)
         values = frame_targets(train)
         step = max(1, -(-len(keys) // MAX_KEYS))

@@ -110,8 +110,7 @@ def adapt(checkpoint, source, target, eval_path, out, settings, device, resume, 
     base, src, tgt, test = adaptation_inputs(checkpoint, source, target, eval_path)  # checked before any folder
     out_dir = run_dir(out, "ablation" if ablation else "adapt", resume)
     if ablation:
-        files = dict(checkpoint=checkpoint, source=source, target=target, test=eval_path)
-        references = reference_rows(out_dir, files, click.echo, mlp_steps)
+        references = reference_rows(out_dir, base, src, test, target, click.echo, mlp_steps)
         run_ablation(
             base,
             src,

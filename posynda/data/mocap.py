@@ -39,14 +39,15 @@ Rule = str | dict
 
 
 def _limbs(hip: str, knee: str, ankle: str, shoulder: str, elbow: str, wrist: str) -> dict[str, str]:
-    """The limb joints of one naming scheme; ``{side}`` is replaced by the side's spelling."""
-    out = {}
-    for side, (h36m, tag) in {"r": ("r", "R"), "l": ("l", "L")}.items():
-        names = {"hip": hip, "knee": knee, "ankle": ankle, "shoulder": shoulder, "elbow": elbow, "wrist": wrist}
-        for part, pattern in names.items():
-            spelled = pattern.format(side="Right" if side == "r" else "Left", s=tag)
-            out[f"{h36m}_{part}"] = spelled
-    return out
+    """The limb joints of one naming scheme, both sides: in each pattern ``{side}`` becomes
+    Right / Left and ``{s}`` becomes R / L."""
+    parts = {"hip": hip, "knee": knee, "ankle": ankle, "shoulder": shoulder, "elbow": elbow, "wrist": wrist}
+    sides = {"r": ("Right", "R"), "l": ("Left", "L")}
+    return {
+        f"{h36m}_{part}": pattern.format(side=word, s=letter)
+        for h36m, (word, letter) in sides.items()
+        for part, pattern in parts.items()
+    }
 
 
 MAPPINGS: dict[str, dict[str, Rule]] = {

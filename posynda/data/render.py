@@ -32,6 +32,7 @@ import numpy as np
 from posynda import camera
 from posynda.data.bvh import read_bvh
 from posynda.data.clips import ClipSet
+from posynda.data.convert.arrays import assemble, sequence_record
 from posynda.data.mocap import Rule, h36m_positions, resolve_mapping
 from posynda.data.rigs import Camera, detections, studio_cameras, to_camera_mm, wild_camera
 from posynda.errors import InputError
@@ -182,8 +183,7 @@ def render_motions(
     motions = [read_bvh(p) for p in paths]  # every file is checked before anything is rendered
     rules = [resolve_mapping(m, mapping) for m in motions]
     rng = np.random.default_rng([int(seed), 0x8B7A])
-    kps, confs, joints, cams, sizes, names = [], [], [], [], [], []
-    files, skipped = [], 0
+    seqs, files, skipped = [], [], 0
     for path, motion, rule in zip(paths, motions, rules):
         h36m = h36m_positions(motion, motion.kinematics(), rule)
         unit = guess_unit(h36m, str(path)) if units == "auto" else units
@@ -212,23 +212,7 @@ def render_motions(
                     kp, conf = detections(j3d, intr, noise_px, drop, rng)
                 else:
                     kp, conf = camera.project(j3d, intr).astype(np.float32), np.ones(j3d.shape[:2], np.float32)
-                kps.append(kp)
-                confs.append(conf)
-                joints.append(j3d.astype(np.float32))
-                cams.append(intr)
-                sizes.append(size)
-                names.append(name)
-    if not kps:
+                seqs.append(sequence_record(name, kp, intr, size, confidence=conf, joints_3d=j3d, fps=fps))
+    if not seqs:
         raise InputError("no segment could be framed by the rig's cameras; try --segment-s with a shorter length")
-    counts = [len(k) for k in kps]
-    clips = ClipSet(
-        keypoints_2d=np.concatenate(kps),
-        seq_index=np.repeat(np.arange(len(counts)), counts).astype(np.int32),
-        camera=np.asarray(cams, np.float32),
-        image_size=np.asarray(sizes, np.int32),
-        confidence=np.concatenate(confs),
-        joints_3d=np.concatenate(joints),
-        fps=np.full(len(counts), fps, np.float32),
-        seq_name=np.asarray(names),
-    )
-    return clips, RenderReport(files, skipped)
+    return assemble(seqs, "render"), RenderReport(files, skipped)

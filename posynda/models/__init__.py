@@ -2,7 +2,7 @@
 
 from torch import nn
 
-from posynda.models.config import PRESETS, DenoiserConfig, preset
+from posynda.models.config import PRESETS, DenoiserConfig, preset, preset_of
 from posynda.models.inputs import example_inputs
 from posynda.models.mixste import MixSTEDenoiser
 from posynda.models.videopose import VideoPoseDenoiser
@@ -21,6 +21,7 @@ __all__ = [
     "PRESETS",
     "DenoiserConfig",
     "preset",
+    "preset_of",
     "build_denoiser",
     "count_parameters",
     "example_inputs",

@@ -98,6 +98,11 @@ PRESETS: dict[str, DenoiserConfig] = {
 }
 
 
+def preset_of(config: DenoiserConfig) -> str | None:
+    """The name of the preset ``config`` is, or None (its training recipe is then unknown)."""
+    return next((name for name, known in PRESETS.items() if known == config), None)
+
+
 def preset(name: str) -> DenoiserConfig:
     """The named preset; InputError listing the valid names otherwise."""
     if name not in PRESETS:
