@@ -16,7 +16,7 @@ import dataclasses
 import json
 from pathlib import Path
 
-from posynda.adapt import AdaptSettings
+from posynda.adapt import PAPER_RECIPE, AdaptSettings
 from posynda.adapt.trainer import adapt
 from posynda.baselines import baseline_rows
 from posynda.bench.realmotion import action_of, load_suite, suite_files
@@ -29,17 +29,18 @@ from posynda.runtime.settings import SamplingSettings
 from posynda.train import pretrain_file
 
 EVAL = SamplingSettings(batch_size=256)
-# Adaptation variants tried on target-val (name: AdaptSettings overrides). The first is the default.
+# Adaptation variants tried on target-val (name: AdaptSettings overrides of the defaults); the first is
+# the default recipe, the second the paper's.
 VARIANTS: dict[str, dict] = {
-    "PoSynDA defaults (GPA + LoRA r4 + CD embedding, H 3)": {},
-    "full fine-tuning (--no-lora)": dict(lora=False),
-    "no GPA": dict(gpa=False),
-    "H 1 (no multi-hypothesis selection)": dict(hypotheses=1),
-    "H 5": dict(hypotheses=5),
-    "EMA teacher": dict(teacher="ema"),
-    "LoRA r 16": dict(rank=16),
-    "target-only batches (0 source)": dict(source_batch=0, target_batch=32),
-    "1500 steps": dict(steps=1500),
+    "posynda defaults (full fine-tuning, EMA teacher, snapped labels, view aug 20/10)": {},
+    "PoSynDA paper recipe (LoRA r4, moving teacher, raw labels, no view aug)": dict(PAPER_RECIPE, lora=True),
+    "no view augmentation": dict(view_pitch_degrees=0.0, view_roll_degrees=0.0),
+    "view augmentation 30/10": dict(view_pitch_degrees=30.0),
+    "raw pseudo-labels (no snapping)": dict(snap_labels=False),
+    "moving teacher (the student)": dict(teacher="student"),
+    "no pseudo-labels (source batch 32, target 0)": dict(source_batch=32, target_batch=0),
+    "LoRA r 16 at 3e-3": dict(lora=True, rank=16, lr=3e-3),
+    "+ bone-angle augmentation 30": dict(bone_aug_degrees=30.0),
 }
 
 

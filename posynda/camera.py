@@ -189,3 +189,36 @@ def solve_root_translation(relative, keypoints_2d, intrinsics, weights=None, rid
     tx = (r1 + su * tz) / a
     ty = (r2 + sv * tz) / a
     return torch.stack([tx, ty, tz], dim=-1).to(dtype)
+
+
+@_numpy_compatible
+def snap_to_rays(relative, keypoints_2d, intrinsics, weights=None, root: int = 0):
+    """A root-relative pose moved onto the camera rays of its 2D keypoints, keeping every joint's depth.
+
+    The pose is placed by :func:`solve_root_translation`; then each joint with a finite keypoint
+    moves to the point of its ray ``(x, y, 1) Z_j`` (undistorted image plane) at its own depth
+    ``Z_j``, so the result reprojects exactly onto the keypoints; joints without one keep their
+    place. Only the depths come from the pose -- the 2D decides x and y.
+
+    Args:
+        relative: ``[..., J, 3]`` root-relative pose (any length unit).
+        keypoints_2d: ``[..., J, 2]`` pixels; NaN marks a missing joint.
+        intrinsics: ``[..., 9]`` pixel intrinsics.
+        weights: ``[..., J]`` weights of the root solve; None = all ones.
+        root: index of the root joint the result is centred on (0: the H36M-17 pelvis).
+
+    Returns:
+        ``[..., J, 3]`` root-relative pose, same unit and dtype as ``relative``.
+    """
+    _check_shape("relative", relative, (None, 3))
+    _check_shape("keypoints_2d", keypoints_2d, (None, 2))
+    _check_shape("intrinsics", intrinsics, (9,))
+    dtype = relative.dtype
+    rel = relative.to(torch.float64)
+    placed = rel + solve_root_translation(rel, keypoints_2d, intrinsics, weights)[..., None, :]
+    uv = keypoints_2d.to(torch.float64)
+    finite = torch.isfinite(uv).all(-1, keepdim=True) & (placed[..., 2:3] > 0)
+    xy = undistort_image_plane(torch.where(torch.isfinite(uv), uv, torch.zeros_like(uv)), intrinsics.to(torch.float64))
+    on_ray = torch.cat([xy * placed[..., 2:3], placed[..., 2:3]], dim=-1)
+    snapped = torch.where(finite, on_ray, placed)
+    return (snapped - snapped[..., root : root + 1, :]).to(dtype)

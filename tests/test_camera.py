@@ -110,3 +110,28 @@ def test_root_solve_fully_masked_is_finite():
 def test_shapes_are_checked_at_the_door(call, needle):
     with pytest.raises(ValueError, match=needle):
         call()
+
+
+@pytest.mark.parametrize("intrinsics", [STUDIO, PINHOLE_WILD], ids=["distorted", "pinhole"])
+def test_snap_to_rays_reprojects_exactly_and_keeps_an_exact_pose(intrinsics):
+    rng = np.random.default_rng(7)
+    truth = random_pose(rng, 6, scale_mm=250.0)
+    uv = camera.project(truth + np.array([150.0, -80.0, 4500.0]), intrinsics)
+    np.testing.assert_allclose(camera.snap_to_rays(truth, uv, intrinsics), truth, atol=1e-3)  # mm: nothing to fix
+    wrong = truth + rng.normal(size=truth.shape) * 40.0
+    wrong[:, 0] = 0.0
+    snapped = camera.snap_to_rays(wrong, uv, intrinsics)
+    placed = snapped + camera.solve_root_translation(snapped, uv, intrinsics)[:, None]
+    np.testing.assert_allclose(camera.project(placed, intrinsics), uv, atol=1e-3)  # px: on the rays
+    assert np.abs(snapped - truth).mean() < np.abs(wrong - truth).mean()  # x and y now come from the 2D
+    np.testing.assert_array_equal(snapped[:, 0], 0.0)
+
+
+def test_snap_to_rays_leaves_joints_without_2d_where_the_root_solve_put_them():
+    rng = np.random.default_rng(8)
+    pose = random_pose(rng, 2, scale_mm=250.0)
+    uv = camera.project(pose + np.array([0.0, 0.0, 4000.0]), PINHOLE_WILD)
+    uv[:, 5] = np.nan
+    snapped = camera.snap_to_rays(pose, uv, PINHOLE_WILD)
+    assert np.isfinite(snapped).all()
+    np.testing.assert_allclose(snapped[:, 5], pose[:, 5], atol=1e-3)  # mm (the ridge of the solve)

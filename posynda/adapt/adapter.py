@@ -1,7 +1,8 @@
 """A saved adaptation (``adapter/``): writing it, rebuilding the adapted model, and merging it into plain weights.
 
 Layout of ``adapter/``: peft's ``adapter_config.json`` + ``adapter_model.safetensors`` (LoRA,
-when used), ``cross_dataset_embedding.safetensors`` (the ``[J, 3]`` offset, when used) and
+when used) or ``denoiser.safetensors`` (every weight, after full fine-tuning),
+``cross_dataset_embedding.safetensors`` (the ``[J, 3]`` offset, when used) and
 ``adaptation.json`` (the base checkpoint's path and sha256, the settings). An adapter is refused on
 any other base checkpoint. Merging folds ``W0 + B A`` into the weights and the offset into the
 denoiser's ``output_offset`` (config ``output_offset=True``), so the merged model has no adapter.
@@ -28,6 +29,7 @@ from posynda.models import build_denoiser
 
 ADAPTER_DIR = "adapter"
 EMBEDDING_FILE = "cross_dataset_embedding.safetensors"
+DENOISER_FILE = "denoiser.safetensors"  # full fine-tuning: the whole fine-tuned denoiser
 INFO_FILE = "adaptation.json"
 
 
@@ -37,6 +39,9 @@ def save_adapter(out_dir: Path, student: nn.Module, settings: AdaptSettings, bas
     adapter.mkdir(parents=True, exist_ok=True)
     if settings.lora:
         adapted_denoiser(student).save_pretrained(str(adapter))
+    else:
+        weights = {k: v.detach().cpu().contiguous() for k, v in adapted_denoiser(student).state_dict().items()}
+        atomic_write_bytes(adapter / DENOISER_FILE, save(weights))
     if settings.cd_embedding:
         atomic_write_bytes(adapter / EMBEDDING_FILE, save({"offset": student.offset.detach().cpu().contiguous()}))
     info = {
@@ -78,6 +83,11 @@ def _rebuild(base: Checkpoint, base_path, base_sha: str, adapter_dir: Path) -> t
     model.load_state_dict(base.model.state_dict())
     if settings.lora:
         model = load_lora(model, adapter_dir)
+    else:
+        weights = adapter_dir / DENOISER_FILE
+        if not weights.is_file():
+            raise InputError(f"{adapter_dir}: full fine-tuning adapter without {DENOISER_FILE}")
+        model.load_state_dict(load_file(str(weights)))
     if settings.cd_embedding:
         model = CrossDatasetEmbedding(model, base.config.joints)
         model.offset.data.copy_(load_file(str(adapter_dir / EMBEDDING_FILE))["offset"])

@@ -20,6 +20,7 @@ from posynda.adapt.bone_aug import bone_angle_augment
 from posynda.adapt.gpa import global_position_alignment
 from posynda.adapt.settings import AdaptSettings
 from posynda.adapt.teacher import pseudo_labels
+from posynda.adapt.view_aug import view_augment
 from posynda.data.prepare import root_relative_metres
 from posynda.data.sampler import WindowSampler, mirror
 from posynda.diffusion import DDIMScheduler, mpjpe_per_clip, noised_targets
@@ -43,8 +44,11 @@ def source_pairs(
     joints = src.joints_3d[s_idx]
     if settings.bone_aug_degrees > 0:  # local pose augmentation (adapt/bone_aug.py) before the placement
         joints = bone_angle_augment(joints, rng, settings.bone_aug_degrees)
+    turned = settings.view_pitch_degrees > 0 or settings.view_roll_degrees > 0
+    if turned:  # global view augmentation (adapt/view_aug.py), also before the placement
+        joints = view_augment(joints, rng, settings.view_pitch_degrees, settings.view_roll_degrees)
     if not settings.gpa:
-        if settings.bone_aug_degrees > 0:  # re-projected with the source's own cameras
+        if settings.bone_aug_degrees > 0 or turned:  # re-projected with the source's own cameras
             cam = torch.from_numpy(src.camera[s_idx[:, 0]]).double()[:, None, :]  # [B, 1, 9]
             uv = camera.project(torch.from_numpy(joints).double(), cam).numpy()
             size = src.size[s_idx]
@@ -78,6 +82,7 @@ def teacher_labels(
         settings.hypotheses,
         settings.sampling_steps,
         settings.selection,
+        snap=settings.snap_labels,
     )
     return labels.cpu().numpy()
 

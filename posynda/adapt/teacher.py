@@ -13,6 +13,7 @@ import copy
 import torch
 from torch import nn
 
+from posynda import camera
 from posynda.diffusion import DDIMScheduler, draw_noise, sample_poses
 from posynda.hypotheses import Selection, reproject_select
 
@@ -29,6 +30,7 @@ def pseudo_labels(
     steps: int = 1,
     selection: Selection = "joint",
     generator: torch.Generator | None = None,
+    snap: bool = False,
 ) -> torch.Tensor:
     """Pseudo-label ``[B, T, J, 3]`` (root-relative metres) for target clips.
 
@@ -40,6 +42,8 @@ def pseudo_labels(
         weights: ``[B, T, J]`` joint confidences (0 = ignore in the selection).
         hypotheses, steps: H and K of the sampler.
         selection: "joint" (JPMA) or "frame" (Eq. 4); with H = 1 the single sample is the label.
+        snap: move the selected pose onto the rays of the keypoints, keeping its depths
+            (:func:`posynda.camera.snap_to_rays`): the label then reprojects onto the 2D exactly.
     """
     was_training = teacher.training
     teacher.eval()
@@ -47,13 +51,16 @@ def pseudo_labels(
     noise = draw_noise(b, hypotheses, t, j, steps, generator)
     poses = sample_poses(teacher, keypoints_norm, scheduler, hypotheses, steps, False, noise)  # [B, H, T, J, 3]
     teacher.train(was_training)
-    if hypotheses == 1:
-        return poses[:, 0]
-    flat = poses.permute(0, 2, 1, 3, 4).reshape(b * t, hypotheses, j, 3)
     cam = intrinsics[:, None, :].expand(b, t, intrinsics.shape[-1]).reshape(b * t, -1)
-    selected, _, _, _ = reproject_select(
-        flat, keypoints_px.reshape(b * t, j, 2), cam, mode=selection, mask=weights.reshape(b * t, j)
-    )
+    if hypotheses == 1:
+        selected = poses[:, 0].reshape(b * t, j, 3)
+    else:
+        flat = poses.permute(0, 2, 1, 3, 4).reshape(b * t, hypotheses, j, 3)
+        selected, _, _, _ = reproject_select(
+            flat, keypoints_px.reshape(b * t, j, 2), cam, mode=selection, mask=weights.reshape(b * t, j)
+        )
+    if snap:
+        selected = camera.snap_to_rays(selected, keypoints_px.reshape(b * t, j, 2), cam, weights.reshape(b * t, j))
     return selected.reshape(b, t, j, 3)
 
 

@@ -56,9 +56,15 @@ ADAPT_SETTINGS = (
     ("--no-gpa", "gpa", dict(is_flag=True, help="no target-specific source augmentation")),
     ("--bone-aug", "bone_aug_degrees", dict(type=float,
                                             help="largest random turn of a source arm bone, degrees (0: off)")),
-    ("--no-lora", "lora", dict(is_flag=True, help="fine-tune every weight instead of LoRA adapters")),
+    ("--view-pitch", "view_pitch_degrees", dict(type=float,
+                                                help="largest random camera pitch of a source clip, degrees (0: off)")),
+    ("--view-roll", "view_roll_degrees", dict(type=float,
+                                              help="largest random camera roll of a source clip, degrees (0: off)")),
+    ("--snap-labels/--no-snap-labels", "snap_labels", dict(help="move pseudo-labels onto the rays of the target 2D")),
+    ("--lora/--no-lora", "lora", dict(help="LoRA adapters (paper Eq. 10) instead of fine-tuning every weight")),
     ("--no-cd", "cd_embedding", dict(is_flag=True, help="no cross-dataset embedding")),
     ("--teacher", "teacher", dict(type=choice(TeacherKind), help="the current student, or an EMA of it")),
+    ("--ema-decay", "ema_decay", dict(type=float, help="decay of the EMA teacher per step")),
     ("--source-batch", "source_batch", dict(type=int, help="source clips per step")),
     ("--target-batch", "target_batch", dict(type=int, help="target clips per step")),
     ("--reproj-weight", "reproj_weight", dict(type=float,
@@ -69,7 +75,8 @@ ADAPT_SETTINGS = (
 
 def adapt_settings_options(fields: tuple[str, ...] | None = None):
     """The options of :data:`ADAPT_SETTINGS` (or those of ``fields``), collected into one ``settings``
-    argument (an :class:`~posynda.adapt.AdaptSettings`); a ``--no-X`` flag switches its field off."""
+    argument (an :class:`~posynda.adapt.AdaptSettings`); a ``--no-X`` flag switches its field off,
+    a ``--X/--no-X`` pair sets it either way."""
     chosen = [entry for entry in ADAPT_SETTINGS if fields is None or entry[1] in fields]
     default = AdaptSettings()
 
@@ -84,7 +91,9 @@ def adapt_settings_options(fields: tuple[str, ...] | None = None):
 
         for option, field, spec in reversed(chosen):
             shown = {} if spec.get("is_flag") else {"default": getattr(default, field), "show_default": True}
-            wrapper = click.option(*option.split("/"), field, **spec, **shown)(wrapper)
+            pair = "/--" in option  # a boolean "--X/--no-X" pair; "--name/-N" is a name and its short alias
+            declarations = [option] if pair else option.split("/")
+            wrapper = click.option(*declarations, field, **spec, **shown)(wrapper)
         return wrapper
 
     return decorate
@@ -96,7 +105,11 @@ def adapt_settings_options(fields: tuple[str, ...] | None = None):
 @adapt_settings_options()
 @device_option("where the teacher, the student and the evaluations run (auto: CUDA when PyTorch sees a GPU)")
 @click.option("--resume", is_flag=True, help="continue the run in --out from its last checkpoint")
-@click.option("--ablation", is_flag=True, help="run the five rows of the paper's Table 3 instead of one adaptation")
+@click.option(
+    "--ablation",
+    is_flag=True,
+    help="run the rows of the paper's Table 3 and posynda's defaults instead of one adaptation",
+)
 @click.option(
     "--mlp-steps",
     type=click.IntRange(min=1),

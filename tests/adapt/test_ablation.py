@@ -1,28 +1,31 @@
 """The Table 3 ablation: one row per component, scored on the test split, written as JSON + Markdown."""
 
+import dataclasses
 import json
 
 from rich.console import Console
 
-from posynda.adapt import ABLATION_ROWS, AdaptSettings, run_ablation
+from posynda.adapt import ABLATION_ROWS, PAPER_RECIPE, AdaptSettings, run_ablation
 from tests.conftest import make_clips
 
 FAST = AdaptSettings(steps=2, source_batch=2, target_batch=2, hypotheses=2)
 
 
 def test_rows_add_one_component_each_and_are_scored_against_the_baseline(tmp_path, micro_file):
-    rows = ABLATION_ROWS[:2] + ABLATION_ROWS[-1:]  # source-only, + GPA, full PoSynDA
+    rows = ABLATION_ROWS[:2] + ABLATION_ROWS[-2:]  # source-only, + GPA, full PoSynDA, posynda defaults
     test = make_clips((15,), seed=4)
     payload = run_ablation(
         micro_file, make_clips((30,)), make_clips((20,), seed=3, with_3d=False), test, tmp_path, FAST, rows,
         Console(quiet=True), progress=False, device="cpu",
     )  # fmt: skip
     assert list(payload["rows"]) == [name for name, _ in rows]
-    baseline, gpa, full = payload["rows"].values()
+    baseline, gpa, full, defaults = payload["rows"].values()
     assert baseline["trainable_parameters"] == 0 and baseline["mpjpe_change_pct"] == 0.0
     assert gpa["settings"]["lora"] is False and gpa["settings"]["hypotheses"] == 1
     assert full["settings"]["lora"] and full["settings"]["hypotheses"] == FAST.hypotheses
     assert full["trainable_parameters"] < gpa["trainable_parameters"]
+    assert all(full["settings"][k] == v for k, v in PAPER_RECIPE.items())  # the paper's rows keep its recipe
+    assert defaults["settings"] == dataclasses.asdict(FAST)  # the last row is the defaults, untouched
     assert gpa["mpjpe_change_pct"] == 100 * (gpa["mpjpe"] / baseline["mpjpe"] - 1)
     assert json.loads((tmp_path / "ablation.json").read_text()) == payload
     table = (tmp_path / "ablation.md").read_text().splitlines()

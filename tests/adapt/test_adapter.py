@@ -58,10 +58,10 @@ def checkpoint_of(config):
     return micro_checkpoint(config, seed=0)
 
 
-@pytest.fixture
-def saved(tmp_path, micro_file):
-    """A perturbed LoRA + CD student of the micro checkpoint, saved as ``run/adapter``."""
-    settings = AdaptSettings(rank=2)
+@pytest.fixture(params=[dict(lora=True, rank=2), dict(lora=False)], ids=["lora", "full"])
+def saved(tmp_path, micro_file, request):
+    """A perturbed LoRA + CD (or fully fine-tuned + CD) student of the micro checkpoint, saved as ``run/adapter``."""
+    settings = AdaptSettings(**request.param)
     student = build_student(micro_checkpoint(), settings)
     with torch.no_grad():
         for p in student.parameters():
@@ -73,7 +73,7 @@ def saved(tmp_path, micro_file):
 def test_saved_adapter_reloads_and_merges_to_the_same_model(saved, micro_file):
     adapter, student = saved
     info, settings = read_adapter_info(adapter)
-    assert settings == AdaptSettings(rank=2) and info["base_checkpoint"] == str(micro_file)
+    assert (settings.lora, settings.rank) in {(True, 2), (False, 4)} and info["base_checkpoint"] == str(micro_file)
     kp, noisy, t = torch.randn(2, 9, 17, 2), torch.randn(2, 9, 17, 3), torch.tensor([3, 999])
     with torch.no_grad():
         expected = student(kp, noisy, t)

@@ -26,6 +26,7 @@ def test_bad_settings(bad):
 
 
 def test_default_learning_rate_follows_the_lora_switch():
-    assert AdaptSettings().learning_rate == DEFAULT_LR_LORA
+    assert AdaptSettings(lora=True).learning_rate == DEFAULT_LR_LORA
+    assert AdaptSettings().learning_rate == DEFAULT_LR_FULL  # full fine-tuning is the default
     assert AdaptSettings(lora=False).learning_rate == DEFAULT_LR_FULL
     assert AdaptSettings(lr=5e-4, lora=False).learning_rate == 5e-4

@@ -10,7 +10,7 @@ from tests.conftest import micro_checkpoint
 
 @pytest.mark.parametrize("rank", [1, 4, 8])
 def test_paper_lora_counts(rank):
-    student = build_student(checkpoint_of(PRESETS["paper"]), AdaptSettings(rank=rank))
+    student = build_student(checkpoint_of(PRESETS["paper"]), AdaptSettings(lora=True, rank=rank))
     assert count_parameters(student, trainable_only=True) == 49_152 * rank + 51  # r=4: 196,608 + 51 = 196,659
 
 
@@ -21,7 +21,7 @@ def test_no_lora_trains_everything_and_no_cd_drops_the_offset():
 
 
 def test_trainable_state_holds_exactly_the_trainable_tensors():
-    student = build_student(micro_checkpoint(), AdaptSettings(rank=2))
+    student = build_student(micro_checkpoint(), AdaptSettings(lora=True, rank=2))
     state = trainable_state(student)
     names = {n for n, p in student.named_parameters() if p.requires_grad}
     assert set(state) == names and "offset" in state

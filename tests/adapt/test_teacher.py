@@ -24,6 +24,24 @@ def test_pseudo_labels_pick_among_the_hypotheses_per_joint():
     assert match.any(0).all()  # every joint of every frame comes from one of the hypotheses
 
 
+def test_snapped_pseudo_labels_are_the_selection_moved_onto_the_rays():
+    model = micro_checkpoint().model
+    clips = make_clips((9,))
+    kp_px = torch.from_numpy(clips.keypoints_2d)[None].double()
+    kp = camera.normalize_screen(kp_px, 1000.0, 1000.0).float()
+    intr = torch.from_numpy(clips.camera[:1]).double()
+    weights = torch.ones(1, 9, 17)
+
+    def labels(snap):
+        generator = torch.Generator().manual_seed(0)
+        return pseudo_labels(model, DDIMScheduler(), kp, kp_px, intr, weights, 3, 1, "joint", generator, snap=snap)
+
+    plain, snapped = labels(False), labels(True)
+    expected = camera.snap_to_rays(plain[0], kp_px[0], intr.expand(9, 9), weights[0])
+    torch.testing.assert_close(snapped[0], expected.to(snapped.dtype))
+    assert not torch.allclose(snapped, plain)
+
+
 def test_ema_teacher_moves_towards_the_student():
     student = torch.nn.Linear(2, 2)
     ema = EMATeacher(student, decay=0.5)

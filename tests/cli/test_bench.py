@@ -6,6 +6,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from posynda.adapt import ABLATION_ROWS
 from posynda.cli import main
 from posynda.data import save_clips
 from tests.conftest import PNG, make_clips, markdown_rows, run
@@ -50,7 +51,7 @@ def test_accuracy_with_a_micro_model_then_plot(results, micro_file):
     result = run([*args, "--mlp-steps", "5", "--quiet", "--out", "acc", "--save"])
     assert result.exit_code == 0, result.output
     payload = json.loads((tmp / "acc/ablation.json").read_text())
-    assert len(payload["rows"]) == 3 + 5 and payload["common_settings"]["steps"] == 2
+    assert len(payload["rows"]) == 3 + len(ABLATION_ROWS) and payload["common_settings"]["steps"] == 2
     assert all(name.startswith("reference: ") for name in list(payload["rows"])[:3])
     assert markdown_rows((tmp / "acc/ablation.md").read_text())[0][0] == "configuration"
     assert (tmp / "acc/ablation.png").read_bytes().startswith(PNG)
