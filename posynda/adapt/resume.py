@@ -11,7 +11,8 @@ from posynda.errors import InputError
 from posynda.runstate import load_state
 
 STATE_FILE = "adapt_state.pt"
-# Settings a resumed run may change: how long it runs and how often it logs, nothing that shapes the model.
+# Settings a resumed run may change: how long it runs and how often it logs, nothing that shapes the model
+# (not the length either under a cosine schedule, whose learning rate at every step depends on it).
 RESUMABLE_CHANGES = ("steps", "log_every", "checkpoint_every")
 
 
@@ -24,7 +25,8 @@ def load_resume_state(state_path: Path, settings: AdaptSettings, base_sha: str) 
         raise InputError(f"--resume: {state_path} was adapted from another base checkpoint than --checkpoint")
     saved = json.loads(state["settings"])
     current = dataclasses.asdict(settings)
-    changed = [k for k in current if k not in RESUMABLE_CHANGES and saved.get(k) != current[k]]
+    free = [k for k in RESUMABLE_CHANGES if not (k == "steps" and current["lr_schedule"] == "cosine")]
+    changed = [k for k in current if k not in free and saved.get(k) != current[k]]
     if changed:
         k = changed[0]
         raise InputError(

@@ -12,7 +12,7 @@ from posynda.adapt.resume import RESUMABLE_CHANGES, load_resume_state
 from posynda.errors import InputError
 from posynda.runstate import save_state
 
-SETTINGS = AdaptSettings(steps=10, rank=2)
+SETTINGS = AdaptSettings(steps=10, rank=2, lr_schedule="constant")
 
 
 @pytest.fixture
@@ -30,14 +30,27 @@ def test_run_length_and_logging_may_change(state_file, field):
     assert state["step"] == 4
 
 
+def test_a_cosine_run_cannot_change_its_length(tmp_path):
+    cosine = dataclasses.replace(SETTINGS, lr_schedule="cosine")
+    optimizer = torch.optim.Adam([torch.nn.Parameter(torch.zeros(2))])
+    path = tmp_path / "adapt_state.pt"
+    save_state(
+        path, 4, optimizer, np.random.default_rng(0), settings=json.dumps(dataclasses.asdict(cosine)), base_sha256="abc"
+    )
+    assert load_resume_state(path, dataclasses.replace(cosine, log_every=3), "abc")["step"] == 4
+    with pytest.raises(InputError, match="steps=10"):
+        load_resume_state(path, dataclasses.replace(cosine, steps=20), "abc")
+
+
 @pytest.mark.parametrize(
     "settings, base, needle",
     [
         (dataclasses.replace(SETTINGS, rank=4), "abc", "rank=2"),
         (dataclasses.replace(SETTINGS, gpa=False), "abc", "gpa=True"),
         (SETTINGS, "other", "another base checkpoint"),
+        (dataclasses.replace(SETTINGS, lr_schedule="cosine"), "abc", "lr_schedule='constant'"),
     ],
-    ids=["rank", "gpa", "base"],
+    ids=["rank", "gpa", "base", "schedule"],
 )
 def test_other_settings_or_base_are_refused(state_file, settings, base, needle):
     with pytest.raises(InputError, match=needle):

@@ -112,12 +112,21 @@ def test_adapt_bad_input_exits_2_and_writes_nothing(files, case):
 
 @pytest.mark.parametrize(
     "change,needle",
-    [(["--rank", "2"], "rank"), (["--no-cd"], "cd_embedding"), (["-H", "3"], "hypotheses")],
+    [
+        (["--rank", "2"], "rank"),
+        (["--no-cd"], "cd_embedding"),
+        (["-H", "3"], "hypotheses"),
+        (["--lora"], "lora"),
+        (["--no-snap-labels"], "snap_labels"),
+        (["--view-pitch", "5"], "view_pitch_degrees"),
+        (["--lr-schedule", "cosine"], "steps=2"),  # a cosine schedule fixes the run length too
+    ],
 )
 def test_adapt_resume_refuses_other_settings_and_keeps_the_run(files, change, needle):
     tmp, data, ckpt, _ = files
     common = ["adapt", "--checkpoint", str(ckpt), "--source", str(data), "--target", str(data)]
     common += ["--source-batch", "2", "--target-batch", "1", "-H", "2", "--out", "run", "--quiet"]
+    common += ["--lr-schedule", "constant"]  # a constant-rate run may be lengthened on resume
     assert run([*common, "--steps", "2"]).exit_code == 0
     before = tree_digest(tmp / "run")
     result = CliRunner().invoke(main, [*common, "--steps", "4", "--resume", *change])
