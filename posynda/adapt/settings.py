@@ -103,6 +103,11 @@ class AdaptSettings:
             raise InputError("steps and hypotheses must be >= 1 and batch sizes >= 0")
         if self.rank < 1:
             raise InputError(f"--rank must be >= 1, got {self.rank}")
+        for name, degrees in (("view-pitch", self.view_pitch_degrees), ("view-roll", self.view_roll_degrees)):
+            if not 0 <= degrees <= 90:
+                raise InputError(f"--{name} must be between 0 and 90 degrees, got {degrees}")
+        if not 0 <= self.ema_decay < 1:
+            raise InputError(f"--ema-decay must be in [0, 1), got {self.ema_decay}")
         if self.source_batch + self.target_batch == 0:
             raise InputError("source and target batch sizes cannot both be 0")
         for name, value, allowed in (

@@ -37,7 +37,7 @@ def view_augment(
     out = np.array(joints_3d, dtype=np.float64, copy=True)
     if pitch_degrees <= 0 and roll_degrees <= 0:
         return out.astype(joints_3d.dtype)
-    rot = view_rotations(rng, out.shape[0], max(pitch_degrees, 0.0), max(roll_degrees, 0.0))
+    rot = view_rotations(rng, out.shape[0], pitch_degrees, roll_degrees)
     root = out[:, :, ROOT : ROOT + 1]
     out = np.einsum("bij,btkj->btki", rot, out - root) + root
     return out.astype(joints_3d.dtype)

@@ -18,7 +18,16 @@ def test_learning_rate_schedule(schedule, step, expected):
 
 @pytest.mark.parametrize(
     "bad",
-    [{"selection": "pose"}, {"hypotheses": 0}, {"rank": 0}, {"lr_schedule": "step"}, {"teacher": "oracle"}],
+    [
+        {"selection": "pose"},
+        {"hypotheses": 0},
+        {"rank": 0},
+        {"lr_schedule": "step"},
+        {"teacher": "oracle"},
+        {"view_pitch_degrees": -5.0},
+        {"view_roll_degrees": 120.0},
+        {"ema_decay": 1.0},
+    ],
 )
 def test_bad_settings(bad):
     with pytest.raises(InputError):
