@@ -1,16 +1,17 @@
 """Cost of one PoSynDA adaptation step, single- vs multi-hypothesis teacher.
 
-    posynda bench adapt-step [--presets tiny] [--hypotheses 1,3,5] [--device auto|cpu|cuda] [--out DIR] [--save]
+    posynda bench adapt-step [--presets cpu] [--hypotheses 1,3,5] [--device auto|cpu|cuda] [--out DIR] [--save]
 
-Each row runs the real loop body (:func:`posynda.adapt.adaptation_step`: GPA source pairs,
-teacher sampling with H hypotheses + reprojection selection, student forward/backward with LoRA
-and the cross-dataset embedding, Adam) on the embedded studio -> wild pair with the default batch
+Each row runs the real loop body (:func:`posynda.adapt.adaptation_step` with the default
+``AdaptSettings``: view-augmented GPA source pairs, teacher sampling with H hypotheses +
+reprojection selection and ray snapping, student forward/backward of its trainable weights and the
+cross-dataset embedding, Adam) on the embedded studio -> wild pair with the default batch
 (24 source + 8 target clips). The teacher alone is timed as well, so the share of the step that
 multi-hypothesis selection costs is visible. The step and the teacher are timed interleaved,
 synchronised and 3-sigma clipped (:mod:`posynda.bench.timing`). Ratios are against the first row of
 the same run.
 
-Presets other than the shipped ``tiny`` are measured with random initial weights (speed does not
+Presets other than the shipped model's (``cpu``) are measured with random initial weights (speed does not
 depend on them); ``paper`` needs tens of seconds per step on a CPU and belongs on a GPU
 (``--presets paper --device cuda``).
 """
@@ -35,8 +36,9 @@ from posynda.report import markdown_table
 
 
 def _base(preset: str) -> Checkpoint:
-    if preset == "tiny":
-        return load_checkpoint(shipped_checkpoint())
+    shipped = load_checkpoint(shipped_checkpoint())
+    if shipped.config == PRESETS[preset]:
+        return shipped
     torch.manual_seed(0)
     return Checkpoint(model=build_denoiser(PRESETS[preset]).eval(), config=PRESETS[preset], diffusion=SchedulerConfig())
 

@@ -27,6 +27,7 @@ from posynda.data.clips import load_clips, save_clips
 from posynda.data.render import render_motions
 from posynda.defaults import cache_dir
 from posynda.errors import InputError
+from posynda.report import action_of as generic_action_of
 
 SUITE_VERSION = 1
 LOCOMOTION = ("walk", "walk-back", "walk-left", "walk-right", "run", "dash")
@@ -96,13 +97,11 @@ def suite_files(folder: str | Path, out: str | Path | None = None, log=print) ->
 
 
 def action_of(name: str) -> str:
-    """The action of a sequence name: the content of a Bandai take, else the name without its
-    folders, camera / segment suffixes and take number (``S9/Walking 1.54138969`` -> ``Walking``)."""
+    """The action of a sequence name: the content of a Bandai take, else
+    :func:`posynda.report.action_of` (``S9/Walking 1.54138969`` -> ``Walking``)."""
     stem = name.rsplit("/", 1)[-1].split(".", 1)[0]
     match = _NAME.match(stem)
-    if match:
-        return match["content"]
-    return re.sub(r"[ _]\d+$", "", stem)
+    return match["content"] if match else generic_action_of(name)
 
 
 def load_suite(files: dict[str, Path]):

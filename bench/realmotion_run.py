@@ -24,7 +24,7 @@ from posynda.checkpoint import load_checkpoint
 from posynda.evaluate import evaluate
 from posynda.fileio import atomic_write_text
 from posynda.models import preset_of
-from posynda.report import markdown_table
+from posynda.report import markdown_table, per_action_markdown
 from posynda.runtime.settings import SamplingSettings
 from posynda.train import pretrain_file
 
@@ -47,16 +47,6 @@ VARIANTS: dict[str, dict] = {
 def _scores(model_path: Path, tests: dict) -> dict[str, dict]:
     ckpt = load_checkpoint(model_path, "cpu")
     return {name: evaluate(ckpt, clips, EVAL) for name, clips in tests.items()}
-
-
-def per_action(metrics: dict) -> dict[str, float]:
-    """Frame-weighted MPJPE per action from a score's ``per_sequence``."""
-    sums: dict[str, list[float]] = {}
-    for name, m in metrics["per_sequence"].items():
-        acc = sums.setdefault(action_of(name), [0.0, 0.0])
-        acc[0] += m["mpjpe"] * m["frames"]
-        acc[1] += m["frames"]
-    return {a: s / n for a, (s, n) in sorted(sums.items()) if n}
 
 
 def run_realmotion(
@@ -147,9 +137,5 @@ def realmotion_markdown(payload: dict) -> str:
         "gap to oracle closed",
     ]
     text = markdown_table(headers, body)
-    actions = sorted({a for r in rows.values() for a in per_action(r["cross-domain"])})
-    per = [
-        [name, *(f"{per_action(r['cross-domain']).get(a, float('nan')):.1f}" for a in actions)]
-        for name, r in rows.items()
-    ]
-    return text + f"\n{cross} MPJPE (mm) per action:\n\n" + markdown_table(["model", *actions], per)
+    per = per_action_markdown({name: r["cross-domain"] for name, r in rows.items()}, action=action_of)
+    return text + f"\n{cross} MPJPE / P-MPJPE (mm) per action:\n\n" + per

@@ -2,7 +2,7 @@
 
 :func:`run_all` runs, into one folder: FLOPs of ``tiny`` and ``paper``, the ``reproject_select``
 kernels (quick sizes), the denoiser latency (``tiny``; ``paper`` too without ``quick``) with its
-plot when onnxruntime is installed, and the Table 3 ablation only when asked (five adaptation
+plot when onnxruntime is installed, and the Table 3 ablation only when asked (six adaptation
 runs); it reports what it skipped and why, and with ``save`` copies the full-size results into
 :func:`posynda.bench.results.results_dir` (quick-size runs are never saved).
 """
@@ -27,7 +27,8 @@ from posynda.report import markdown_table
 BENCHES = ("flops", "kernels", "latency", "accuracy")
 FLOPS_CONFIGS = ("tiny", "paper")
 ACCURACY_SKIPPED = (
-    "long: five adaptation runs (about 4 min per row at the default 750 steps on 2 CPU cores); pass --with-accuracy"
+    "long: the references (an MLP and the oracle's pretraining, about 9 min) and six adaptation runs (about"
+    " 35 s each) on 2 CPU cores; pass --with-accuracy"
 )
 KERNELS_NOT_SAVED = "quick sizes (N <= 16k); save the full run with `posynda bench kernels --save`"
 QUICK_NOT_SAVED = "quick run (differs from the full run); rerun without --quick to save it"

@@ -10,13 +10,14 @@ from __future__ import annotations
 import os
 from datetime import datetime
 from pathlib import Path
+from typing import Callable
 
 from posynda.checkpoint import load_checkpoint
 from posynda.data import load_clips, save_clips, synth
 from posynda.data.clips import ClipSet
 from posynda.errors import InputError
 
-SHIPPED_CHECKPOINT = Path(__file__).resolve().parent / "assets" / "studio-tiny.safetensors"
+SHIPPED_CHECKPOINT = Path(__file__).resolve().parent / "assets" / "studio-cpu.safetensors"
 
 
 def cache_dir() -> Path:
@@ -38,17 +39,22 @@ def shipped_checkpoint() -> Path:
     return SHIPPED_CHECKPOINT
 
 
-def adaptation_inputs(checkpoint=None, source=None, target=None, test=None) -> tuple[Path, ClipSet, ClipSet, ClipSet]:
+def adaptation_inputs(
+    checkpoint=None, source=None, target=None, test=None, read_target: Callable[[Path], ClipSet] | None = None
+) -> tuple[Path, ClipSet, ClipSet, ClipSet]:
     """``(base checkpoint path, source, target, test)`` of an adaptation, each defaulting to the embedded pair.
 
     Defaults: the shipped ``studio`` model, ``studio/train`` (labelled source), ``wild/train`` (the
     target: its 3D, if any, is dropped here) and ``wild/test`` (scored, never used to decide). The
-    checkpoint is loaded once first, so a bad one fails before any data is read.
+    checkpoint is loaded once first, so a bad one fails before any data is read. ``read_target``
+    reads a given ``target`` (default :func:`~posynda.data.load_clips`, a clip file; ``posynda adapt``
+    passes a reader of every keypoint format, :func:`posynda.data.detections.read_detections`).
     """
     base = Path(checkpoint) if checkpoint else shipped_checkpoint()
     load_checkpoint(base)
     src = load_clips(Path(source) if source else default_clips_path("studio", "train"))
-    tgt = load_clips(Path(target) if target else default_clips_path("wild", "train")).without_3d()
+    tgt = (read_target or load_clips)(Path(target)) if target else load_clips(default_clips_path("wild", "train"))
+    tgt = tgt.without_3d()
     tst = load_clips(Path(test) if test else default_clips_path("wild", "test"))
     return base, src, tgt, tst
 

@@ -1,13 +1,18 @@
 """Resumable run state shared by ``pretrain`` and ``adapt``: one atomic ``.pt`` file with the step,
 the trainable weights, the optimizer and both RNG states; a ``metrics.jsonl`` kept in step with it;
-the file names of a run directory; and the progress bar both loops show.
+the file names of a run directory; the progress bar both loops show; and :func:`stop_on_interrupt`,
+which turns Ctrl-C into a stop after the current step (so that the state saved is a whole step's).
 """
 
 from __future__ import annotations
 
 import io
 import json
+import signal
+import threading
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import torch
@@ -84,3 +89,38 @@ def progress_bar(label: str, fields: str, enabled: bool):
         TimeRemainingColumn(),
         disable=not enabled,
     )
+
+
+class StopRequest:
+    """Set by the first Ctrl-C (SIGINT) inside :func:`stop_on_interrupt`: ``requested`` is True."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+
+@contextmanager
+def stop_on_interrupt() -> Iterator[StopRequest]:
+    """Within the block, the first Ctrl-C only sets the yielded request's ``requested`` -- the training
+    loop finishes its step, saves its state and raises :class:`~posynda.errors.RunInterrupted` -- and
+    a second Ctrl-C interrupts at once (the previous handler is back). Off the main thread, where
+    Python cannot install signal handlers, nothing is changed."""
+    stop = StopRequest()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+    previous = signal.getsignal(signal.SIGINT)
+
+    def request_stop(signum, frame):
+        stop.requested = True
+        signal.signal(signal.SIGINT, previous)
+
+    signal.signal(signal.SIGINT, request_stop)
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def interrupted_message(done: int, total: int, out_dir: Path) -> str:
+    """What a run stopped by Ctrl-C says: its step and the command line option that continues it."""
+    return f"interrupted at step {done} of {total}; {out_dir} holds its state: continue with --resume --out {out_dir}"

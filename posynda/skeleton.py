@@ -112,6 +112,70 @@ _COCO_RULES: tuple[tuple[tuple[int, ...], tuple[float, ...]], ...] = (
     ((10,), (1.0,)),  # r_wrist
 )
 
+Rules = tuple[tuple[tuple[int, ...], tuple[float, ...]], ...]
+
+
+def body_rules(names: Sequence[str]) -> Rules:
+    """The COCO rule above for any detector skeleton whose joint ``names`` include COCO's (``nose``,
+    ``l_eye``, ``r_eye``, ``l_shoulder`` ... ``r_ankle``; its other joints are not used):
+    ``body_rules(COCO_JOINT_NAMES)`` is the "coco" rule."""
+    j = list(names).index
+    one = lambda name: ((j(name),), (1.0,))  # noqa: E731
+    mid = lambda a, b: ((j(a), j(b)), (0.5, 0.5))  # noqa: E731
+    spine = ((j("l_hip"), j("r_hip"), j("l_shoulder"), j("r_shoulder")), (0.25, 0.25, 0.25, 0.25))
+    return (
+        mid("l_hip", "r_hip"),  # pelvis = mid-hips
+        one("r_hip"),
+        one("r_knee"),
+        one("r_ankle"),
+        one("l_hip"),
+        one("l_knee"),
+        one("l_ankle"),
+        spine,  # spine = mid(pelvis, thorax)
+        mid("l_shoulder", "r_shoulder"),  # thorax = mid-shoulders
+        one("nose"),  # neck/nose = nose
+        mid("l_eye", "r_eye"),  # head = mid-eyes
+        one("l_shoulder"),
+        one("l_elbow"),
+        one("l_wrist"),
+        one("r_shoulder"),
+        one("r_elbow"),
+        one("r_wrist"),
+    )
+
+
+# OpenPose BODY_25 (``pose_keypoints_2d`` of its default model). Its own neck and mid-hip joints are
+# not used, so that the pelvis and thorax of every detector follow one rule (mid-hips, mid-shoulders).
+OPENPOSE_BODY25_JOINT_NAMES: tuple[str, ...] = (
+    "nose",
+    "neck",
+    "r_shoulder",
+    "r_elbow",
+    "r_wrist",
+    "l_shoulder",
+    "l_elbow",
+    "l_wrist",
+    "mid_hip",
+    "r_hip",
+    "r_knee",
+    "r_ankle",
+    "l_hip",
+    "l_knee",
+    "l_ankle",
+    "r_eye",
+    "l_eye",
+    "r_ear",
+    "l_ear",
+    "l_big_toe",
+    "l_small_toe",
+    "l_heel",
+    "r_big_toe",
+    "r_small_toe",
+    "r_heel",
+)
+# OpenPose's 18-joint COCO model: BODY_25's first 19 joints without mid-hip.
+OPENPOSE_COCO18_JOINT_NAMES: tuple[str, ...] = tuple(n for n in OPENPOSE_BODY25_JOINT_NAMES[:19] if n != "mid_hip")
+
 # SPIN's 24-joint set (``part``/``S`` arrays of SPIN-style npz files, e.g. 3DPW): 0 r_ankle,
 # 1 r_knee, 2 r_hip, 3 l_hip, 4 l_knee, 5 l_ankle, 6 r_wrist, 7 r_elbow, 8 r_shoulder, 9 l_shoulder,
 # 10 l_elbow, 11 l_wrist, 12 neck (LSP), 13 head top (LSP), 14 pelvis (MPII), 15 thorax (MPII),
@@ -119,22 +183,33 @@ _COCO_RULES: tuple[tuple[tuple[int, ...], tuple[float, ...]], ...] = (
 SPIN24_TO_H36M: tuple[int, ...] = (14, 2, 1, 0, 3, 4, 5, 16, 15, 17, 18, 9, 10, 11, 8, 7, 6)
 
 # name -> (number of source joints, per-H36M-joint (source joints, weights))
-JOINT_ORDERS: dict[str, tuple[int, tuple[tuple[tuple[int, ...], tuple[float, ...]], ...]]] = {
+JOINT_ORDERS: dict[str, tuple[int, Rules]] = {
     "h36m": (17, tuple(((i,), (1.0,)) for i in range(NUM_JOINTS))),
     "3dhp": (17, tuple(((m,), (1.0,)) for m in MPI_INF_3DHP_TO_H36M)),
     "coco": (17, _COCO_RULES),
     "spin24": (24, tuple(((m,), (1.0,)) for m in SPIN24_TO_H36M)),
+    # Detector skeletons whose first 17 joints are COCO-17, converted by the COCO rule (their other
+    # joints -- Halpe's head, neck, hip and feet, the whole-body face and hands -- are not used):
+    # AlphaPose / RTMPose Halpe-26, COCO-WholeBody (133, MMPose's "wholebody"), Halpe-136.
+    "halpe26": (26, _COCO_RULES),
+    "coco_wholebody": (133, _COCO_RULES),
+    "halpe136": (136, _COCO_RULES),
+    # OpenPose BODY_25 and COCO-18 by the same rule.
+    "body25": (25, body_rules(OPENPOSE_BODY25_JOINT_NAMES)),
+    "coco18": (18, body_rules(OPENPOSE_COCO18_JOINT_NAMES)),
 }
 
 
 def convert_joints(
     points: np.ndarray, order: str, confidence: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Convert joints from skeleton ``order`` ("h36m", "3dhp", "coco", "spin24") to H36M-17.
+    """Convert joints from skeleton ``order`` (a key of ``JOINT_ORDERS``: "h36m", "3dhp", "coco",
+    "spin24", "halpe26", "coco_wholebody", "halpe136", "body25", "coco18") to H36M-17.
 
     Args:
-        points: ``[..., Js, C]`` coordinates in ``order`` (Js = 17, or 24 for "spin24"; C = 2 or 3,
-            any unit); NaN = missing.
+        points: ``[..., Js, C]`` coordinates in ``order`` (Js = ``JOINT_ORDERS[order][0]``: 17; 24 for
+            "spin24"; 26, 133, 136 for the Halpe / whole-body sets; 25 for OpenPose BODY_25, 18 for
+            OpenPose COCO; C = 2 or 3, any unit); NaN = missing.
         order: name of the source joint order (a key of ``JOINT_ORDERS``).
         confidence: ``[..., Js]`` scores in [0, 1], or None (1 where the point is finite).
 

@@ -7,7 +7,10 @@ decay, a short linear warm-up and exponential learning-rate decay (D3DP decays 0
 
 A run directory holds ``model.safetensors`` (weights + config), ``train_state.pt`` (optimizer,
 RNG states, step) and ``metrics.jsonl``; all are written atomically at every checkpoint, so a
-killed run resumes exactly where its last checkpoint stopped.
+killed run resumes exactly where its last checkpoint stopped; Ctrl-C stops after the current step
+with a checkpoint of it (``posynda.runstate.stop_on_interrupt``). With validation clips, every
+``eval_every`` steps (and at the last) a ``metrics.jsonl`` line holds their MPJPE / P-MPJPE: the
+training curve (``posynda.bench.curves`` plots it).
 """
 
 from __future__ import annotations
@@ -21,23 +24,26 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from posynda.checkpoint import save_checkpoint
+from posynda.checkpoint import Checkpoint, save_checkpoint
 from posynda.data.clips import ClipSet, load_clips
 from posynda.data.prepare import root_relative_metres
 from posynda.data.sampler import WindowSampler, mirror
 from posynda.defaults import default_clips_path
 from posynda.diffusion import DDIMScheduler, SchedulerConfig, mpjpe_loss, noised_targets
-from posynda.errors import InputError
+from posynda.errors import InputError, RunInterrupted
+from posynda.evaluate import evaluate
 from posynda.fileio import sha256_file
 from posynda.models import DenoiserConfig, build_denoiser, preset
 from posynda.runstate import (
     METRICS_FILE,
     MODEL_FILE,
+    interrupted_message,
     load_state,
     progress_bar,
     read_metrics,
     restore_state,
     save_state,
+    stop_on_interrupt,
     write_metrics,
 )
 
@@ -120,6 +126,8 @@ def pretrain(
     provenance: dict | None = None,
     progress: bool = True,
     stop_after: int | None = None,
+    eval_clips: ClipSet | None = None,
+    eval_every: int = 500,
 ) -> Path:
     """Train a denoiser on labelled source clips; return the path of ``model.safetensors``.
 
@@ -142,6 +150,10 @@ def pretrain(
     state_path, model_path, metrics_path = out_dir / STATE_FILE, out_dir / MODEL_FILE, out_dir / METRICS_FILE
     if steps < 1:
         raise InputError("--steps must be >= 1")
+    if eval_every < 1:
+        raise InputError("--eval-every must be >= 1")
+    if eval_clips is not None and not eval_clips.has_3d:
+        raise InputError("--eval data has no 'joints_3d' (validation needs ground truth)")
     if not resume and (state_path.exists() or model_path.exists()):
         raise InputError(
             f"{out_dir} already holds a training run; pass --resume to continue it or choose another --out"
@@ -174,10 +186,17 @@ def pretrain(
         write_metrics(metrics_path, metrics_lines)
         save_checkpoint(model_path, model, config, diffusion, {**provenance, "steps": step})
 
+    def validate(done: int, seconds: float) -> None:
+        model.eval()
+        scores = evaluate(Checkpoint(model=model, config=config, diffusion=diffusion), eval_clips)
+        model.train()
+        line = {"step": done, "val_mpjpe": scores["mpjpe"], "val_p_mpjpe": scores["p_mpjpe"], "seconds": seconds}
+        metrics_lines.append(json.dumps(line))
+
     model.train()
-    running, count, t0 = 0.0, 0, time.perf_counter()
+    running, count, t0, eval_seconds = 0.0, 0, time.perf_counter(), 0.0
     end = steps if stop_after is None else min(steps, start + stop_after)
-    with progress_bar("pretrain", "loss {task.fields[loss]:.1f} mm", progress) as bar:
+    with progress_bar("pretrain", "loss {task.fields[loss]:.1f} mm", progress) as bar, stop_on_interrupt() as stop:
         task = bar.add_task("pretrain", total=steps, completed=start, loss=float("nan"))
         for step in range(start, end):
             lr = learning_rate(recipe, step, steps)
@@ -198,15 +217,23 @@ def pretrain(
                             "step": done,
                             "loss_mm": running / count,
                             "lr": lr,
-                            "seconds": round(time.perf_counter() - t0, 3),
+                            "seconds": round(time.perf_counter() - t0 - eval_seconds, 3),
                         }
                     )
                 )
                 bar.update(task, loss=running / count)
                 running, count = 0.0, 0
+            if eval_clips is not None and (done % eval_every == 0 or done == steps):
+                e0 = time.perf_counter()
+                validate(done, round(e0 - t0 - eval_seconds, 3))
+                eval_seconds += time.perf_counter() - e0
             bar.update(task, completed=done)
             if done % recipe.checkpoint_every == 0 or done == steps:
                 checkpoint(done)
+            elif stop.requested:  # Ctrl-C: keep the whole steps done so far
+                checkpoint(done)
+            if stop.requested and done < steps:
+                raise RunInterrupted(interrupted_message(done, steps, out_dir))
     return model_path
 
 
@@ -220,16 +247,20 @@ def pretrain_file(
     seed: int = 0,
     progress: bool = True,
     command: str = "posynda pretrain",
+    eval_data: str | Path | None = None,
+    eval_every: int = 500,
 ) -> Path:
     """:func:`pretrain` on a clip file (default: the embedded ``studio/train``) with preset
     ``preset_name``'s recipe, changed by ``overrides`` (``batch_size``, ``lr``, ``checkpoint_every``),
     for ``steps`` steps (None: the recipe's);
-    the checkpoint records ``command`` (the command line) and the data file's sha256."""
+    the checkpoint records ``command`` (the command line) and the data file's sha256;
+    ``eval_data``: a labelled clip file scored every ``eval_every`` steps (:func:`pretrain`)."""
     config = preset(preset_name)
     recipe = dataclasses.replace(RECIPES.get(preset_name, TrainRecipe()), **(overrides or {}))
     steps = recipe.steps if steps is None else steps
     path = Path(data) if data else default_clips_path("studio", "train")
     clips = load_clips(path)
+    eval_clips = load_clips(eval_data) if eval_data else None
     provenance = {
         "command": command,
         "preset": preset_name,
@@ -238,5 +269,15 @@ def pretrain_file(
         "data_sha256": sha256_file(path),
     }
     return pretrain(
-        clips, config, steps, out_dir, recipe=recipe, resume=resume, seed=seed, provenance=provenance, progress=progress
+        clips,
+        config,
+        steps,
+        out_dir,
+        recipe=recipe,
+        resume=resume,
+        seed=seed,
+        provenance=provenance,
+        progress=progress,
+        eval_clips=eval_clips,
+        eval_every=eval_every,
     )

@@ -2,6 +2,8 @@
 denoiser, its checkpoint, a CLI runner, and a results folder for the benches."""
 
 import dataclasses
+import os
+import signal
 
 import numpy as np
 import pytest
@@ -71,6 +73,20 @@ def micro_checkpoint(config: DenoiserConfig = MICRO, seed: int = 0) -> Checkpoin
 def run(args, catch: bool = False):
     """``posynda ARGS`` through click's runner (exceptions propagate unless ``catch``)."""
     return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=catch)
+
+
+def ctrl_c_on_call(fn, call: int):
+    """``fn`` wrapped to send this process a SIGINT (Ctrl-C) during its ``call``-th call (1-based),
+    the way a user presses it in the middle of a training step."""
+    calls = []
+
+    def wrapped(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == call:
+            os.kill(os.getpid(), signal.SIGINT)
+        return fn(*args, **kwargs)
+
+    return wrapped
 
 
 def markdown_rows(text: str) -> list[list[str]]:

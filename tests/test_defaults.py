@@ -7,6 +7,7 @@ from posynda.data import load_clips, save_clips
 from posynda.defaults import adaptation_inputs, default_clips_path, new_run_dir, shipped_checkpoint
 from posynda.errors import InputError
 from posynda.models import PRESETS
+from posynda.train import RECIPES
 from tests.conftest import make_clips
 
 
@@ -24,10 +25,11 @@ def test_run_dirs_never_collide(tmp_path):
     assert a != b and a.is_dir() and b.is_dir()
 
 
-def test_shipped_checkpoint_is_the_tiny_studio_model():
+def test_shipped_checkpoint_is_the_cpu_preset_made_by_the_default_pretrain_command():
     ckpt = load_checkpoint(shipped_checkpoint())
-    assert ckpt.config == PRESETS["tiny"]
-    assert ckpt.provenance["data"] == "embedded studio/train" and ckpt.provenance["steps"] >= 1000
+    assert ckpt.config == PRESETS["cpu"]
+    assert ckpt.provenance["data"] == "embedded studio/train" and ckpt.provenance["steps"] == RECIPES["cpu"].steps
+    assert ckpt.provenance["command"] == "posynda pretrain --out runs/studio-cpu" and ckpt.provenance["seed"] == 0
     assert shipped_checkpoint().stat().st_size < 5_000_000
 
 

@@ -1,13 +1,16 @@
 """Resumable run state: RNGs and optimizer come back exactly; bad files are input errors."""
 
 import json
+import os
+import signal
+import time
 
 import numpy as np
 import pytest
 import torch
 
 from posynda.errors import InputError
-from posynda.runstate import load_state, read_metrics, restore_state, save_state, write_metrics
+from posynda.runstate import load_state, read_metrics, restore_state, save_state, stop_on_interrupt, write_metrics
 
 
 def test_state_round_trip_restores_rngs_optimizer_and_payload(tmp_path):
@@ -39,3 +42,16 @@ def test_metrics_are_truncated_to_the_resumed_step(tmp_path):
     write_metrics(path, [json.dumps({"step": s}) for s in (10, 20, 30)])
     assert [json.loads(x)["step"] for x in read_metrics(path, 20)] == [10, 20]
     assert read_metrics(tmp_path / "absent.jsonl", 5) == []
+
+
+def test_the_first_ctrl_c_only_requests_a_stop_and_the_second_interrupts():
+    before = signal.getsignal(signal.SIGINT)
+    with stop_on_interrupt() as stop:
+        assert not stop.requested
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.01)  # the handler runs between bytecodes of the main thread
+        assert stop.requested
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.01)
+    assert signal.getsignal(signal.SIGINT) is before

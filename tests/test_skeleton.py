@@ -65,6 +65,33 @@ def test_convert_coco_missing_source_makes_synthesised_joint_missing():
     assert np.isfinite(out[0, 1]).all() and out_conf[0, 1] == pytest.approx(0.9)
 
 
+def test_body_rules_of_the_coco_names_are_the_coco_rule():
+    assert skeleton.body_rules(skeleton.COCO_JOINT_NAMES) == skeleton.JOINT_ORDERS["coco"][1]
+
+
+@pytest.mark.parametrize(
+    "order, names", [("body25", "OPENPOSE_BODY25_JOINT_NAMES"), ("coco18", "OPENPOSE_COCO18_JOINT_NAMES")]
+)
+def test_openpose_orders_follow_the_coco_rule_by_joint_name(order, names):
+    names = getattr(skeleton, names)
+    count = {"body25": 25, "coco18": 18}[order]
+    assert len(names) == count and skeleton.JOINT_ORDERS[order][0] == count
+    x = np.random.default_rng(4).normal(size=(3, count, 2))
+    out, _ = skeleton.convert_joints(x, order)
+    at = lambda name: x[:, names.index(name)]  # noqa: E731
+    np.testing.assert_allclose(out[:, 0], (at("l_hip") + at("r_hip")) / 2)  # pelvis = mid-hips, not mid_hip
+    np.testing.assert_allclose(out[:, 8], (at("l_shoulder") + at("r_shoulder")) / 2)  # thorax, not neck
+    np.testing.assert_allclose(out[:, 10], (at("l_eye") + at("r_eye")) / 2)
+    for h36m, name in [(1, "r_hip"), (6, "l_ankle"), (9, "nose"), (13, "l_wrist"), (14, "r_shoulder")]:
+        np.testing.assert_allclose(out[:, h36m], at(name))
+
+
+@pytest.mark.parametrize("order, joints", [("halpe26", 26), ("coco_wholebody", 133), ("halpe136", 136)])
+def test_larger_detector_sets_use_their_first_17_joints_as_coco(order, joints):
+    x = np.random.default_rng(5).normal(size=(2, joints, 2))
+    np.testing.assert_array_equal(skeleton.convert_joints(x, order)[0], skeleton.convert_joints(x[:, :17], "coco")[0])
+
+
 @pytest.mark.parametrize("order,shape", [("coco", (4, 16, 2)), ("spin24", (4, 17, 3)), ("openpose", (4, 17, 2))])
 def test_convert_rejects_wrong_joint_count_or_unknown_order(order, shape):
     with pytest.raises(InputError):

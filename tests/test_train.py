@@ -1,18 +1,20 @@
 """Source pretraining: learning happens, checkpoints are atomic, resume is exact."""
 
+import dataclasses
 import json
 
 import numpy as np
 import pytest
 import torch
 
+from posynda import train
 from posynda.checkpoint import load_checkpoint
 from posynda.data import save_clips
-from posynda.errors import InputError
+from posynda.errors import InputError, RunInterrupted
 from posynda.models import PRESETS
 from posynda.skeleton import flip_left_right
 from posynda.train import TrainRecipe, learning_rate, pretrain, pretrain_file, sample_batch, source_sampler
-from tests.conftest import MICRO, make_clips
+from tests.conftest import MICRO, ctrl_c_on_call, make_clips
 
 RECIPE = TrainRecipe(batch_size=8, lr=3e-3, warmup_steps=0, log_every=1, checkpoint_every=2)
 
@@ -41,6 +43,37 @@ def test_interrupted_and_resumed_run_equals_uninterrupted_run(tmp_path):
     assert (tmp_path / "a/metrics.jsonl").read_text().count("\n") == (tmp_path / "b/metrics.jsonl").read_text().count(
         "\n"
     )
+
+
+def test_validation_scores_form_the_training_curve_and_leave_training_unchanged(tmp_path):
+    clips, val = make_clips((50, 30)), make_clips((20,), seed=9)
+    plain = pretrain(clips, MICRO, 6, tmp_path / "a", recipe=RECIPE, progress=False, seed=2)
+    curve = pretrain(
+        clips, MICRO, 6, tmp_path / "b", recipe=RECIPE, progress=False, seed=2, eval_clips=val, eval_every=4
+    )
+    lines = [json.loads(x) for x in (tmp_path / "b/metrics.jsonl").read_text().splitlines()]
+    scored = [x for x in lines if "val_mpjpe" in x]
+    assert [x["step"] for x in scored] == [4, 6]  # every eval_every steps and the last
+    assert all(x["val_mpjpe"] > 0 and 0 < x["val_p_mpjpe"] <= x["val_mpjpe"] * 1.5 for x in scored)
+    a, b = load_checkpoint(plain).model.state_dict(), load_checkpoint(curve).model.state_dict()
+    for name in a:  # scoring draws from its own generator and leaves the model in training mode
+        torch.testing.assert_close(a[name], b[name], rtol=0, atol=0, msg=name)
+    with pytest.raises(InputError, match="validation needs ground truth"):
+        pretrain(clips, MICRO, 2, tmp_path / "c", recipe=RECIPE, progress=False, eval_clips=val.without_3d())
+
+
+def test_ctrl_c_stops_after_the_step_with_its_checkpoint_and_the_run_resumes_exactly(tmp_path):
+    clips = make_clips((50, 30))
+    recipe = dataclasses.replace(RECIPE, checkpoint_every=100)  # no periodic checkpoint before the stop
+    straight = pretrain(clips, MICRO, 8, tmp_path / "a", recipe=recipe, progress=False, seed=3)
+    with pytest.MonkeyPatch.context() as pressing, pytest.raises(RunInterrupted, match=r"at step 3 of 8; .*--resume"):
+        pressing.setattr(train, "sample_batch", ctrl_c_on_call(train.sample_batch, 3))
+        pretrain(clips, MICRO, 8, tmp_path / "b", recipe=recipe, progress=False, seed=3)
+    assert torch.load(tmp_path / "b/train_state.pt", weights_only=True)["step"] == 3
+    resumed = pretrain(clips, MICRO, 8, tmp_path / "b", recipe=recipe, progress=False, seed=3, resume=True)
+    a, b = load_checkpoint(straight).model.state_dict(), load_checkpoint(resumed).model.state_dict()
+    for name in a:
+        torch.testing.assert_close(a[name], b[name], rtol=0, atol=0, msg=name)
 
 
 def test_refuses_to_overwrite_a_run_and_to_resume_another_architecture(tmp_path):

@@ -16,6 +16,15 @@ STATE_FILE = "adapt_state.pt"
 RESUMABLE_CHANGES = ("steps", "log_every", "checkpoint_every")
 
 
+class SettingsChanged(InputError):
+    """``--resume`` with a setting other than the saved run's: ``field`` (an AdaptSettings name), the
+    ``saved`` and the ``current`` value (the CLI re-words it with the option names as typed)."""
+
+    def __init__(self, field: str, saved, current):
+        super().__init__(f"--resume: the run was made with {field}={saved!r}, not {current!r}; use the same options")
+        self.field, self.saved, self.current = field, saved, current
+
+
 def load_resume_state(state_path: Path, settings: AdaptSettings, base_sha: str) -> dict:
     """The saved state of the run to resume, refused if it was made for another base or other settings."""
     state = load_state(state_path)
@@ -28,8 +37,5 @@ def load_resume_state(state_path: Path, settings: AdaptSettings, base_sha: str) 
     free = [k for k in RESUMABLE_CHANGES if not (k == "steps" and current["lr_schedule"] == "cosine")]
     changed = [k for k in current if k not in free and saved.get(k) != current[k]]
     if changed:
-        k = changed[0]
-        raise InputError(
-            f"--resume: the run was made with {k}={saved.get(k)!r}, not {current[k]!r}; use the same options"
-        )
+        raise SettingsChanged(changed[0], saved.get(changed[0]), current[changed[0]])
     return state

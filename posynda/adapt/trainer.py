@@ -35,17 +35,19 @@ from posynda.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from posynda.data.clips import ClipSet
 from posynda.devices import Device, resolve_device
 from posynda.diffusion import DDIMScheduler
-from posynda.errors import InputError
+from posynda.errors import InputError, RunInterrupted
 from posynda.evaluate import evaluate
 from posynda.fileio import atomic_write_text, sha256_file
 from posynda.models import count_parameters
 from posynda.runstate import (
     METRICS_FILE,
     MODEL_FILE,
+    interrupted_message,
     progress_bar,
     read_metrics,
     restore_state,
     save_state,
+    stop_on_interrupt,
     write_metrics,
 )
 from posynda.runtime.settings import SamplingSettings
@@ -115,7 +117,8 @@ def adapt(
 
     t0 = time.perf_counter()
     student.train()
-    with progress_bar("adapt", "src {task.fields[src]:.1f} tgt {task.fields[tgt]:.1f} mm", progress) as bar:
+    fields = "src {task.fields[src]:.1f} tgt {task.fields[tgt]:.1f} mm"
+    with progress_bar("adapt", fields, progress) as bar, stop_on_interrupt() as stop:
         task = bar.add_task("adapt", total=settings.steps, completed=start, src=float("nan"), tgt=float("nan"))
         for step in range(start, settings.steps):
             for group in optimizer.param_groups:
@@ -141,7 +144,7 @@ def adapt(
                         }
                     )
                 )
-            if done % settings.checkpoint_every == 0 or done == settings.steps:
+            if done % settings.checkpoint_every == 0 or done == settings.steps or stop.requested:
                 save_state(
                     state_path,
                     done,
@@ -153,6 +156,8 @@ def adapt(
                     base_sha256=base_sha,
                 )
                 write_metrics(metrics_path, lines)
+            if stop.requested and done < settings.steps:  # Ctrl-C: the state of the whole steps is saved
+                raise RunInterrupted(interrupted_message(done, settings.steps, out_dir))
 
     student.eval()
     adapted = Checkpoint(model=student, config=base.config, diffusion=base.diffusion)

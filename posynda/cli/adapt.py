@@ -12,25 +12,46 @@ from rich.console import Console
 
 import posynda.adapt as adaptation
 from posynda.adapt import ABLATION_ROWS, AdaptSettings, run_ablation
-from posynda.adapt.settings import LrSchedule, TeacherKind
+from posynda.adapt.resume import SettingsChanged
+from posynda.adapt.settings import DEFAULT_LR_FULL, DEFAULT_LR_LORA, LrSchedule, TeacherKind
 from posynda.bench.accuracy import reference_rows
-from posynda.cli.options import FILE, FOLDER, apply_options, choice, device_option, quiet_option, run_dir
+from posynda.cli.options import (
+    FILE,
+    FILE_OR_FOLDER,
+    FOLDER,
+    apply_options,
+    choice,
+    device_option,
+    keypoint_input_options,
+    quiet_option,
+    run_dir,
+)
+from posynda.data import save_clips
 from posynda.defaults import adaptation_inputs
+from posynda.errors import InputError
 from posynda.hypotheses import Selection
 from posynda.report import metrics_table
 
 
-def adaptation_data_options(fn):
-    """--checkpoint, --source, --target and --eval of an adaptation (each defaulting to the embedded pair)."""
+def adaptation_data_options(fn=None, *, keypoint_target: bool = False):
+    """--checkpoint, --source, --target and --eval of an adaptation (each defaulting to the embedded pair).
+
+    ``keypoint_target``: --target takes every keypoint input ``posynda lift`` takes (a file or an
+    OpenPose folder; ``posynda adapt`` adds :func:`~posynda.cli.options.keypoint_input_options`),
+    else a clip file. Used bare (``@adaptation_data_options``) or called (``@adaptation_data_options(...)``).
+    """
+    if fn is None:
+        return functools.partial(adaptation_data_options, keypoint_target=keypoint_target)
+    target_help = (
+        "unlabelled target 2D: a clip file or any keypoint input of `posynda lift` (see --format; default: "
+        "wild/train); any joints_3d in it is ignored"
+        if keypoint_target
+        else "unlabelled target 2D (default: wild/train); any joints_3d in it is ignored"
+    )
     options = [
         click.option("--checkpoint", type=FILE, default=None, help="base model (default: shipped studio)"),
         click.option("--source", type=FILE, default=None, help="labelled source (default: studio/train)"),
-        click.option(
-            "--target",
-            type=FILE,
-            default=None,
-            help="unlabelled target 2D (default: wild/train); any joints_3d in it is ignored",
-        ),
+        click.option("--target", type=FILE_OR_FOLDER if keypoint_target else FILE, default=None, help=target_help),
         click.option(
             "--eval",
             "eval_path",
@@ -46,7 +67,8 @@ def adaptation_data_options(fn):
 # of each option is the field's default, a `--no-X` flag switches its field off.
 ADAPT_SETTINGS = (
     ("--steps", "steps", dict(type=int, help="optimisation steps")),
-    ("--lr", "lr", dict(type=float, help="Adam learning rate (default: 1.2e-2 LoRA, 2e-3 full fine-tuning)")),
+    ("--lr", "lr", dict(type=float, help=f"Adam learning rate (default: {DEFAULT_LR_LORA:g} LoRA, "
+                                         f"{DEFAULT_LR_FULL:g} full fine-tuning)")),
     ("--lr-schedule", "lr_schedule", dict(type=choice(LrSchedule), help="constant, or cosine decay to 0 over --steps")),
     ("--hypotheses/-H", "hypotheses", dict(type=int, help="teacher hypotheses")),
     ("--sampling-steps", "sampling_steps", dict(type=int, help="teacher DDIM steps K")),
@@ -71,6 +93,22 @@ ADAPT_SETTINGS = (
                                               help="weight of the optional 2D reprojection term on target clips")),
     ("--seed", "seed", dict(type=int, help="seed of clip sampling, noise and LoRA initialisation")),
 )  # fmt: skip
+
+
+def typed_setting(field: str, value) -> str:
+    """A setting as the user types it: ``--lr 0.001``, ``--lr default``, ``--no-lora``, ``--no-gpa``
+    (the field name and value for a setting without an option)."""
+    entry = next((e for e in ADAPT_SETTINGS if e[1] == field), None)
+    if entry is None:
+        return f"{field}={value!r}"
+    option, _, spec = entry
+    if "/--" in option:  # a --X/--no-X pair
+        on, off = option.split("/")
+        return on if value else off
+    if spec.get("is_flag"):  # a --no-X switch of a field that is on by default
+        return f"without {option}" if value else option
+    name = option.split("/")[0]
+    return f"{name} default" if value is None else f"{name} {value}"
 
 
 def adapt_settings_options(fields: tuple[str, ...] | None = None):
@@ -100,7 +138,8 @@ def adapt_settings_options(fields: tuple[str, ...] | None = None):
 
 
 @click.command()
-@adaptation_data_options
+@adaptation_data_options(keypoint_target=True)
+@keypoint_input_options("--target")
 @click.option("--out", type=FOLDER, default=None, help="run directory (default: runs/adapt-<time>)")
 @adapt_settings_options()
 @device_option("where the teacher, the student and the evaluations run (auto: CUDA when PyTorch sees a GPU)")
@@ -118,11 +157,21 @@ def adapt_settings_options(fields: tuple[str, ...] | None = None):
     help="--ablation: the MLP baseline's steps",
 )
 @quiet_option
-def adapt(checkpoint, source, target, eval_path, out, settings, device, resume, ablation, mlp_steps, quiet):
+def adapt(checkpoint, source, target, eval_path, keypoints, out, settings, device, resume, ablation, mlp_steps, quiet):
     """Adapt a source-trained lifter to an unlabelled target domain (PoSynDA)."""
-    base, src, tgt, test = adaptation_inputs(checkpoint, source, target, eval_path)  # checked before any folder
+    formats = []
+
+    def read_target(path):  # any keypoint input; prints one line per target sequence
+        clips, report = keypoints.read(path)
+        formats.append(report.format)
+        return clips
+
+    base, src, tgt, test = adaptation_inputs(checkpoint, source, target, eval_path, read_target)  # before any folder
     out_dir = run_dir(out, "ablation" if ablation else "adapt", resume)
     if ablation:
+        if formats and formats[0] != "clips":  # the references read the target as a clip file
+            target = save_clips(out_dir / "target.npz", tgt)
+            click.echo(f"wrote {target} (the target 2D as a clip file)")
         references = reference_rows(out_dir, base, src, test, target, click.echo, mlp_steps)
         run_ablation(
             base,
@@ -138,9 +187,14 @@ def adapt(checkpoint, source, target, eval_path, out, settings, device, resume, 
             references=references,
         )
         return
-    report = adaptation.adapt(
-        base, src, tgt, out_dir, settings, eval_clips=test, resume=resume, progress=not quiet, device=device
-    )
+    try:
+        report = adaptation.adapt(
+            base, src, tgt, out_dir, settings, eval_clips=test, resume=resume, progress=not quiet, device=device
+        )
+    except SettingsChanged as exc:  # name the options as typed, not the settings fields
+        saved, current = typed_setting(exc.field, exc.saved), typed_setting(exc.field, exc.current)
+        made = saved if saved.startswith("without ") else f"with {saved}"
+        raise InputError(f"--resume: the run was made {made}, not {current}; use the same options") from None
     rows = {"before (source only)": report["before"], "after (adapted)": report["after"]}
     params = f"{report['trainable_parameters']:,} trainable parameters"
     title = f"{test.num_frames} test frames; {params}; {report['seconds']:.0f} s"

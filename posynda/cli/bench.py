@@ -11,10 +11,11 @@ from pathlib import Path
 import click
 import torch
 
-from posynda.bench import adapt_step, flops, kernels, latency, plots, suite, throughput
+from posynda.bench import adapt_step, curves, flops, footage, kernels, latency, plots, suite, throughput
 from posynda.bench.accuracy import run_accuracy, save_names
 from posynda.bench.latency_backends import LATENCY_BACKENDS
 from posynda.bench.plots import plot_if_available
+from posynda.bench.realmotion import suite_files
 from posynda.bench.realmotion_run import run_realmotion
 from posynda.bench.results import save_copies, write_results
 from posynda.cli.adapt import adapt_settings_options, adaptation_data_options
@@ -24,14 +25,18 @@ from posynda.cli.options import (
     FOLDER,
     IntList,
     NameList,
+    PositiveList,
     PresetName,
     device_option,
     quiet_option,
     run_dir,
 )
+from posynda.data import load_clips
+from posynda.defaults import default_clips_path, shipped_checkpoint
 from posynda.errors import InputError
 from posynda.fileio import atomic_write_text
 from posynda.models import PRESETS
+from posynda.train import pretrain_file
 
 SAVE_HELP = "also write the results into bench/results/<machine>/ (root: $POSYNDA_BENCH_RESULTS)"
 POSITIVE = click.IntRange(min=1)
@@ -173,9 +178,9 @@ def bench_throughput(presets, repeats, json_path, out, save):
 @click.option(
     "--presets",
     type=NameList(PRESETS, "preset"),
-    default="tiny",
+    default="cpu",
     show_default=True,
-    help="comma-separated denoiser presets (tiny: the shipped model; others: random weights)",
+    help="comma-separated denoiser presets (cpu: the shipped model; others: random weights)",
 )
 @click.option("--hypotheses", "-H", type=IntList(), default="1,3,5", show_default=True, help="teacher hypotheses H")
 @click.option("--repeats", type=POSITIVE, default=20, show_default=True, help="timed repeats per row")
@@ -240,6 +245,86 @@ def bench_accuracy(
         click.echo(f"saved {', '.join(str(p) for p in save_copies(written, rename=save_names(files)))}")
 
 
+@bench.command("curves")
+@click.option(
+    "--suite",
+    type=click.Choice(["embedded", "bandai"]),
+    default="embedded",
+    show_default=True,
+    help="embedded: studio/train, validated on studio/test (or --train/--val); bandai: source-train, validated "
+    "on target-val, rendered from --data-dir",
+)
+@click.option(
+    "--data-dir", type=click.Path(file_okay=False, exists=True), default=None, help="bandai: the dataset folder"
+)
+@click.option("--train", "train_path", type=FILE, default=None, help="labelled training clip file")
+@click.option("--val", "val_path", type=FILE, default=None, help="labelled validation clip file")
+@click.option("--steps", type=POSITIVE, default=3000, show_default=True, help="training steps per variant")
+@click.option("--eval-every", type=POSITIVE, default=250, show_default=True, help="steps between validation scores")
+@click.option("--seed", type=int, default=0, show_default=True)
+@out_option("curves")
+@save_option()
+def bench_curves(suite, data_dir, train_path, val_path, steps, eval_every, seed, out, save):
+    """Training curves (validation MPJPE vs steps and seconds) of MixSTE / VideoPose x screen / root-normalised 2D."""
+    if suite == "bandai":
+        if not data_dir:
+            raise InputError("--suite bandai needs --data-dir (the Bandai-Namco-Research-Motiondataset-1 folder)")
+        files = suite_files(data_dir, log=click.echo)
+        train_path, val_path = train_path or files["source-train"], val_path or files["target-val"]
+        data = {"train": "bandai source-train", "val": "bandai target-val"}
+    else:
+        data = {"train": str(train_path or "embedded studio/train"), "val": str(val_path or "embedded studio/test")}
+        train_path = train_path or default_clips_path("studio", "train")
+        val_path = val_path or default_clips_path("studio", "test")
+    train, val = load_clips(train_path), load_clips(val_path)
+    out_dir = run_dir(out, "bench-curves")
+    result = curves.run_curves(train, val, out_dir, steps, eval_every, seed=seed, log=click.echo, data=data)
+    finish(out_dir, "curves", result, curves.markdown(result), save=save, plot=plots.plot_curves)
+
+
+@bench.command("footage")
+@click.option(
+    "--suite",
+    type=click.Choice(["embedded", "bandai"]),
+    default="embedded",
+    show_default=True,
+    help="embedded: shipped model, studio/train -> wild/train, scored on wild/test; bandai: source-train -> "
+    "target-train, scored on target-val, rendered from --data-dir",
+)
+@click.option("--data-dir", type=click.Path(file_okay=False, exists=True), default=None, help="bandai: the dataset")
+@click.option("--checkpoint", type=FILE, default=None, help="source-trained base (bandai default: pretrained here)")
+@click.option(
+    "--minutes",
+    type=PositiveList(),
+    default=",".join(f"{m:g}" for m in footage.DEFAULT_MINUTES),
+    show_default=True,
+    help="amounts of target 2D to adapt with (then all of it)",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="order in which target sequences are taken")
+@out_option("footage")
+@save_option()
+def bench_footage(suite, data_dir, checkpoint, minutes, seed, out, save):
+    """Adaptation vs amount of unlabelled target footage: validation MPJPE against minutes of target 2D."""
+    if suite == "bandai" and not data_dir:
+        raise InputError("--suite bandai needs --data-dir (the Bandai-Namco-Research-Motiondataset-1 folder)")
+    out_dir = run_dir(out, "bench-footage")
+    if suite == "bandai":
+        files = suite_files(data_dir, log=click.echo)
+        source, target, val = (load_clips(files[k]) for k in ("source-train", "target-train", "target-val"))
+        if checkpoint is None:
+            click.echo("pretraining the default lifter on source-train (posynda pretrain --data source-train.npz)")
+            checkpoint = pretrain_file(files["source-train"], "cpu", None, out_dir / "source-only", progress=False)
+        data = {"source": "bandai source-train", "target": "bandai target-train (2D)", "val": "bandai target-val"}
+    else:
+        source, target, val = (load_clips(default_clips_path(*k)) for k in (("studio", "train"), ("wild", "train"),
+                                                                              ("wild", "test")))  # fmt: skip
+        checkpoint = checkpoint or shipped_checkpoint()
+        data = {"source": "embedded studio/train", "target": "embedded wild/train (2D)", "val": "embedded wild/test"}
+    result = footage.run_footage(Path(checkpoint), source, target, val, out_dir, minutes, seed=seed, log=click.echo,
+                                 data=data)  # fmt: skip
+    finish(out_dir, "footage", result, footage.markdown(result), save=save, plot=plots.plot_footage)
+
+
 @bench.command("plot")
 @click.option("--ablation", type=click.Path(dir_okay=False, exists=True), default=None, help="an ablation.json")
 @click.option(
@@ -258,7 +343,9 @@ def bench_plot(ablation, latency_json, out):
 
 @bench.command("all")
 @click.option("--quick", is_flag=True, help="quick sizes: latency of tiny only, 5 repeats")
-@click.option("--with-accuracy", is_flag=True, help="also run the Table 3 ablation (five adaptation runs; long)")
+@click.option(
+    "--with-accuracy", is_flag=True, help="also run the Table 3 ablation (references + six adaptation runs; long)"
+)
 @click.option("--accuracy-steps", type=int, default=None, help="steps per ablation row (default: as adapt)")
 @click.option(
     "--skip",

@@ -5,7 +5,8 @@ reads each function's docstring from its module's source with :mod:`ast`, withou
 module; running a command (or asking for its own help) imports its module. The group also draws
 the CLI's error boundary, one line on stderr for every failure: posynda's
 :class:`~posynda.errors.InputError` and click's usage errors (a bad option value, an unknown
-option) exit with code 2, any other exception with code 1 (``POSYNDA_DEBUG=1`` re-raises).
+option) exit with code 2, Ctrl-C with code 130 (a training run says how to resume it), any other
+exception with code 1 (``POSYNDA_DEBUG=1`` re-raises).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from functools import lru_cache
 
 import click
 
-from posynda.errors import InputError
+from posynda.errors import InputError, RunInterrupted
 
 
 @lru_cache(maxsize=None)
@@ -88,6 +89,10 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, SystemExit):
             raise
+        except KeyboardInterrupt as exc:  # Ctrl-C: one line, the shell's code for SIGINT
+            what = str(exc) if isinstance(exc, RunInterrupted) else "stopped by Ctrl-C"
+            click.echo(f"posynda: interrupted: {what}", err=True)
+            sys.exit(130)
         except Exception as exc:  # noqa: BLE001 - the CLI boundary
             if os.environ.get("POSYNDA_DEBUG"):
                 raise

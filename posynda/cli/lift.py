@@ -6,12 +6,21 @@ from pathlib import Path
 
 import click
 
-from posynda.cli.options import FILE, choice, device_option, quiet_option, run_dir, sampling_options, window_progress
-from posynda.data import save_clips
+from posynda.cli.options import (
+    FILE,
+    FILE_OR_FOLDER,
+    choice,
+    device_option,
+    keypoint_input_options,
+    quiet_option,
+    run_dir,
+    sampling_options,
+    window_progress,
+)
 from posynda.defaults import default_clips_path, shipped_checkpoint
-from posynda.runtime import Lifter, RuntimeBackend, expect_backend, read_keypoints
-from posynda.runtime.inputs import KeypointOrder
-from posynda.runtime.viz import draw_lift, pyplot
+from posynda.runtime import Lifter, RuntimeBackend, expect_backend
+from posynda.runtime.outputs import output_format, write_poses
+from posynda.runtime.viz import viz_format, write_viz
 
 
 @click.command()
@@ -24,12 +33,19 @@ from posynda.runtime.viz import draw_lift, pyplot
 @click.option(
     "--input",
     "input_path",
+    type=FILE_OR_FOLDER,
+    default=None,
+    help="2D keypoints: a clip file (.npz), posynda / COCO / AlphaPose / MMPose JSON, an OpenPose folder or a "
+    "VideoPose3D npz (see --format; default: embedded wild/test, 3D removed)",
+)
+@keypoint_input_options("--input")
+@click.option(
+    "--out",
     type=FILE,
     default=None,
-    help="2D keypoints: clip file (.npz) or JSON keypoint file (default: embedded wild/test, 3D removed)",
-)
-@click.option(
-    "--out", type=FILE, default=None, help="output clip file with joints_3d in mm (default: runs/lift-<time>/poses.npz)"
+    help="output file, its extension picks the format: .npz (the input clip file with joints_3d, camera-frame mm), "
+    ".json / .csv (mm) or .bvh (cm; + <file>.json), in world coordinates (floor at z = 0; y for BVH) when a floor "
+    "is found, else camera coordinates (default: runs/lift-<time>/poses.npz)",
 )
 @click.option(
     "--backend",
@@ -43,33 +59,34 @@ from posynda.runtime.viz import draw_lift, pyplot
     "--stride", type=click.IntRange(min=1), default=None, help="frames between windows (default: T; smaller = overlap)"
 )
 @click.option(
-    "--joint-order",
-    type=choice(KeypointOrder),
+    "--viz",
+    type=FILE,
     default=None,
-    help="joint order of the input keypoints (default: h36m, or the JSON file's joint_order)",
+    help="also draw the 2D input and the lifted 3D skeleton; the extension picks: .png (contact sheet of 8 frames), "
+    ".gif or .mp4 (animation of the longest sequence, at most 300 frames; .mp4 needs ffmpeg)",
 )
-@click.option("--viz", type=FILE, default=None, help="also draw 2D input and lifted 3D of a few frames (PNG)")
 @quiet_option
-def lift(model, input_path, out, backend, device, settings, joint_order, viz, quiet):
-    """Lift 2D keypoints to 3D poses (mm, camera frame) with a checkpoint, ONNX model or TensorRT engine."""
+def lift(model, input_path, keypoints, out, backend, device, settings, viz, quiet):
+    """Lift 2D keypoints to 3D poses (mm; .npz, .json, .csv, .bvh) with a checkpoint, ONNX export or engine."""
+    if out:
+        output_format(out)  # an unknown extension fails before any work
     if viz:
-        pyplot("--viz")  # fail before any work without matplotlib
+        viz_format(viz)  # an unknown extension, no matplotlib or .mp4 without ffmpeg fails before any work
     path = Path(model) if model else shipped_checkpoint()
     if backend:
         expect_backend(path, backend)
     lifter = Lifter(path, device=device)
-    clips = read_keypoints(input_path or default_clips_path("wild", "test"), joint_order)
+    clips, _ = keypoints.read(input_path or default_clips_path("wild", "test"))  # prints one line per sequence
     out_path = Path(out) if out else run_dir(None, "lift") / "poses.npz"
     with window_progress(f"lifting with {lifter.describe()}", enabled=not quiet) as report:
         result = lifter.lift(clips, settings, progress=report)
-    save_clips(out_path, result.to_clips(clips))
+    written = write_poses(out_path, result, clips)
     s = result.settings
     click.echo(
         f"backend: {result.backend} | {clips.num_frames} frames, {clips.num_sequences} sequences | "
         f"H={s.hypotheses}, K={s.steps}, {s.aggregate}{', flip' if s.flip else ''}, seed {s.seed} | "
         f"{result.seconds:.1f} s"
     )
-    click.echo(f"wrote {out_path} (joints_3d: absolute camera-frame mm)")
+    click.echo(f"wrote {written.summary()}")
     if viz:
-        picked = draw_lift(clips, result.root_relative_mm, viz)
-        click.echo(f"wrote {viz} (frames {', '.join(map(str, picked))})")
+        click.echo(f"wrote {write_viz(viz, clips, result.root_relative_mm)}")

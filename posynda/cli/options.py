@@ -8,14 +8,27 @@ work starts.
 from __future__ import annotations
 
 import functools
+import warnings
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, get_args
+from typing import Callable, Iterator, get_args
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+from posynda.data.clips import ClipSet
+from posynda.data.detections import (
+    DEFAULT_MIN_CONFIDENCE,
+    DetectionFormat,
+    DetectionReport,
+    KeypointOrder,
+    KeypointWarning,
+    ReadOptions,
+    Tracking,
+    read_detections,
+)
 from posynda.defaults import new_run_dir
 from posynda.devices import Device
 from posynda.errors import InputError
@@ -43,6 +56,23 @@ class IntList(click.ParamType):
             self.fail(f"{value!r}: expected comma-separated integers, e.g. 1,8,32", param, ctx)
         if not values or min(values) < 1:
             self.fail(f"{value!r}: values must be >= 1", param, ctx)
+        return values
+
+
+class PositiveList(click.ParamType):
+    """``"0.5,1,2"`` -> ``(0.5, 1.0, 2.0)``: comma-separated positive numbers."""
+
+    name = "X,X,..."
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        try:
+            values = tuple(float(v) for v in str(value).split(",") if v.strip())
+        except ValueError:
+            self.fail(f"{value!r}: expected comma-separated numbers, e.g. 0.5,1,2", param, ctx)
+        if not values or min(values) <= 0:
+            self.fail(f"{value!r}: values must be > 0", param, ctx)
         return values
 
 
@@ -125,9 +155,47 @@ class BatchProfile(click.ParamType):
         return low, opt, high
 
 
+class ImageSize(click.ParamType):
+    """``"1920x1080"`` -> ``(1920, 1080)``: a positive width and height in pixels."""
+
+    name = "WxH"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        parts = str(value).lower().replace(",", "x").split("x")
+        try:
+            size = tuple(int(p) for p in parts)
+        except ValueError:
+            size = ()
+        if len(size) != 2 or min(size) <= 0:
+            self.fail(f"{value!r}: expected WxH in pixels, e.g. 1920x1080", param, ctx)
+        return size
+
+
+class Intrinsics(click.ParamType):
+    """``"fx,fy,cx,cy[,k1,k2,k3,p1,p2]"`` -> 4 to 9 floats (pixels; missing distortion terms are 0)."""
+
+    name = "fx,fy,cx,cy[,k1,k2,k3,p1,p2]"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        try:
+            values = tuple(float(v) for v in str(value).split(","))
+        except ValueError:
+            values = ()
+        if not 4 <= len(values) <= 9:
+            self.fail(f"{value!r}: expected 4 to 9 numbers fx,fy,cx,cy[,k1,k2,k3,p1,p2] in pixels", param, ctx)
+        if min(values[:2]) <= 0:
+            self.fail(f"{value!r}: the focal lengths fx, fy must be positive", param, ctx)
+        return values
+
+
 PRESET_HELP = f"denoiser preset: {', '.join(PRESETS)}"
 FILE = click.Path(dir_okay=False)
 FOLDER = click.Path(file_okay=False)
+FILE_OR_FOLDER = click.Path()  # a keypoint input: a file, or a folder of per-frame JSON (OpenPose)
 
 
 def run_dir(out: str | None, command: str, resume: bool = False) -> Path:
@@ -203,3 +271,64 @@ def sampling_options(fn):
         return fn(*args, settings=settings, **kwargs)
 
     return apply_options(options, wrapper)
+
+
+@dataclass(frozen=True)
+class KeypointInput:
+    """How the command reads its keypoint input: the ``format`` and the reading ``options``."""
+
+    format: DetectionFormat
+    options: ReadOptions
+
+    def read(self, path, echo: Callable[[str], None] = click.echo) -> tuple[ClipSet, DetectionReport]:
+        """Read ``path`` (:func:`posynda.data.detections.read_detections`) and print its report, one line
+        per sequence (warnings appear there, not as Python warnings)."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", KeypointWarning)
+            clips, report = read_detections(path, self.format, self.options)
+        for line in report.lines():
+            echo(line)
+        return clips, report
+
+
+def keypoint_input_options(what: str):
+    """--format, --image-size, --intrinsics, --fov, --min-confidence, --joint-order and --tracking of the
+    keypoint input ``what`` (e.g. "--input"), collected into one ``keypoints`` argument (a
+    :class:`KeypointInput`); ``lift`` and ``adapt`` (for ``--target``) share them."""
+    options = [
+        click.option("--format", "input_format", type=choice(DetectionFormat), default="auto", show_default=True,
+                     help=f"format of {what} (auto: from the content; see posynda.data.detections)"),
+        click.option("--image-size", type=ImageSize(), default=None,
+                     help=f"image size of {what}, pixels (needed by COCO, AlphaPose, OpenPose and MMPose files)"),
+        click.option("--intrinsics", type=Intrinsics(), default=None,
+                     help=f"camera of {what}, pixels (default: the file's, else f = max(w, h), centred)"),
+        click.option("--fov", type=click.FloatRange(0, 180, min_open=True, max_open=True), default=None,
+                     help=f"camera of {what} as a horizontal field of view, degrees (instead of --intrinsics)"),
+        click.option("--min-confidence", type=click.FloatRange(0, 1), default=None,
+                     help=f"joints of {what} scored under it are missing (default: {DEFAULT_MIN_CONFIDENCE} for "
+                          "detector files, none for posynda's own)"),
+        click.option("--joint-order", type=choice(KeypointOrder), default=None,
+                     help=f"joint order of {what} (default: the format's own, the JSON file's joint_order, or h36m)"),
+        click.option("--tracking", type=choice(Tracking), default="auto", show_default=True,
+                     help=f"people of {what}: the file's track ids when every detection has one (auto), or the "
+                          "greedy keypoint-box tracker"),
+    ]  # fmt: skip
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, input_format, image_size, intrinsics, fov, min_confidence, joint_order, tracking, **kwargs):
+            if intrinsics is not None and fov is not None:
+                raise click.UsageError("--intrinsics and --fov both set the camera: give one of them")
+            reading = ReadOptions(
+                image_size=image_size,
+                intrinsics=intrinsics,
+                fov=fov,
+                min_confidence=min_confidence,
+                joint_order=joint_order,
+                tracking=tracking,
+            )
+            return fn(*args, keypoints=KeypointInput(input_format, reading), **kwargs)
+
+        return apply_options(options, wrapper)
+
+    return decorate

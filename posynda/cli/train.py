@@ -29,12 +29,24 @@ POSITIVE_INT = click.IntRange(min=1)
     help="peak learning rate (default: the preset's recipe)",
 )
 @click.option("--checkpoint-every", type=POSITIVE_INT, default=None, help="steps between checkpoints")
+@click.option(
+    "--eval",
+    "eval_path",
+    type=FILE,
+    default=None,
+    help="labelled validation clip file, scored into metrics.jsonl during training (the training curve)",
+)
+@click.option("--eval-every", type=POSITIVE_INT, default=500, show_default=True, help="steps between --eval scores")
 @quiet_option
-def pretrain(data_path, preset, steps, out, resume, seed, batch_size, lr, checkpoint_every, quiet):
+def pretrain(
+    data_path, preset, steps, out, resume, seed, batch_size, lr, checkpoint_every, eval_path, eval_every, quiet
+):
     """Train a diffusion denoiser on a labelled source domain."""
     recipe = {"batch_size": batch_size, "lr": lr, "checkpoint_every": checkpoint_every}
     out_dir = run_dir(out, "pretrain", resume)
     overrides = {k: v for k, v in recipe.items() if v is not None}
     command = " ".join(["posynda", *sys.argv[1:]])
-    model = pretrain_file(data_path, preset, steps, out_dir, overrides, resume, seed, not quiet, command)
+    model = pretrain_file(
+        data_path, preset, steps, out_dir, overrides, resume, seed, not quiet, command, eval_path, eval_every
+    )
     click.echo(f"wrote {model}")

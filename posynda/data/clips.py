@@ -223,16 +223,27 @@ def validate(clips: ClipSet, source: str = "clips") -> ClipSet:
     return ClipSet(**fields)
 
 
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a zip archive's first bytes (an empty archive: the second)
+
+
+def looks_like_npz(path: str | os.PathLike) -> bool:
+    """Whether the file starts like a zip archive, as every ``.npz`` does (truncated ones included)."""
+    with open(path, "rb") as handle:
+        return handle.read(4) in ZIP_MAGIC
+
+
 def load_clips(path: str | os.PathLike) -> ClipSet:
     """Read and validate a clip file.
 
     Raises:
-        InputError: the file is missing, not a readable npz (truncated/corrupt), has the wrong
-            ``format`` tag, or fails :func:`validate`.
+        InputError: the file is missing, not an npz at all (e.g. text), not a readable npz
+            (truncated/corrupt), has the wrong ``format`` tag, or fails :func:`validate`.
     """
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such clip file")
+    if not looks_like_npz(path):  # text, a pickle, a bare .npy: np.load would call it a pickle problem
+        raise InputError(f"{path}: not an npz file (a .npz is a zip archive of arrays; expected a '{FORMAT}' file)")
     try:
         with np.load(path, allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}

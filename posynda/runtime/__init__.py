@@ -10,8 +10,10 @@ Modules: :mod:`~posynda.runtime.settings` (sampling settings), :mod:`~posynda.ru
 callables: torch, ONNX Runtime, TensorRT; the format table), :mod:`~posynda.runtime.tensorrt`
 (engine sidecars and the machine they need), :mod:`~posynda.runtime.sampling` (windowing,
 sampling, aggregation; shared with ``posynda eval``), :mod:`~posynda.runtime.lifter` (the
-``Lifter``), :mod:`~posynda.runtime.inputs` (keypoint files) and :mod:`~posynda.runtime.viz`
-(``--viz`` figure). onnxruntime, tensorrt and matplotlib are imported only when used.
+``Lifter``), :mod:`~posynda.runtime.inputs` (keypoint files), :mod:`~posynda.runtime.outputs` (pose files
+for people and tools: npz, JSON, CSV, BVH by extension, in floor-based world coordinates when a floor is
+found) and :mod:`~posynda.runtime.viz` (``--viz`` figure). onnxruntime, tensorrt and matplotlib are
+imported only when used.
 """
 
 from posynda.runtime.backends import (

@@ -19,10 +19,10 @@ import torch
 
 from posynda import camera
 from posynda.data.clips import ClipSet, validate
+from posynda.data.detections import default_intrinsics
 from posynda.data.prepare import fill_missing_keypoints, frame_intrinsics
 from posynda.devices import Device
 from posynda.runtime.backends import Backend, load_backend
-from posynda.runtime.inputs import default_intrinsics
 from posynda.runtime.sampling import lift_windows
 from posynda.runtime.settings import SamplingSettings
 
@@ -138,7 +138,7 @@ class Lifter:
         """Lift one sequence ``[N, 17, 2]`` of H36M-order pixel keypoints (NaN = missing).
 
         ``intrinsics``: 9 floats ``[fx, fy, cx, cy, k1, k2, k3, p1, p2]`` in pixels; None = the
-        default pinhole camera of :func:`posynda.runtime.inputs.default_intrinsics`.
+        default pinhole camera of :func:`posynda.data.detections.default_intrinsics`.
         """
         w, h = int(image_size[0]), int(image_size[1])
         cam = default_intrinsics(w, h) if intrinsics is None else intrinsics

@@ -6,7 +6,8 @@ import json
 from rich.console import Console
 
 from posynda.adapt import ABLATION_ROWS, PAPER_RECIPE, AdaptSettings, run_ablation
-from tests.conftest import make_clips
+from posynda.report import action_of
+from tests.conftest import make_clips, markdown_rows
 
 FAST = AdaptSettings(steps=2, source_batch=2, target_batch=2, hypotheses=2)
 
@@ -28,7 +29,13 @@ def test_rows_add_one_component_each_and_are_scored_against_the_baseline(tmp_pat
     assert defaults["settings"] == dataclasses.asdict(FAST)  # the last row is the defaults, untouched
     assert gpa["mpjpe_change_pct"] == 100 * (gpa["mpjpe"] / baseline["mpjpe"] - 1)
     assert json.loads((tmp_path / "ablation.json").read_text()) == payload
-    table = (tmp_path / "ablation.md").read_text().splitlines()
-    assert table[0].split("|")[1].strip() == "configuration" and len(table) == 2 + len(rows)
-    assert table[2].split("|")[-2].strip() == "+0.0 %"
+    metrics, per_action = (tmp_path / "ablation.md").read_text().split("per action:")
+    table = markdown_rows(metrics)
+    assert table[0][0] == "configuration" and len(table) == 1 + len(rows)
+    assert table[1][-1] == "+0.0 %"
+    actions = sorted({action_of(name) for name in test.sequence_names()})
+    per_action_rows = markdown_rows(per_action)
+    assert per_action_rows[0] == ["configuration", *actions] and [r[0] for r in per_action_rows[1:]] == [
+        name for name, _ in rows
+    ]
     assert payload["test_frames"] == test.num_frames

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from posynda.adapt import AdaptSettings
-from posynda.adapt.resume import RESUMABLE_CHANGES, load_resume_state
+from posynda.adapt.resume import RESUMABLE_CHANGES, SettingsChanged, load_resume_state
 from posynda.errors import InputError
 from posynda.runstate import save_state
 
@@ -62,3 +62,9 @@ def test_a_state_without_settings_is_not_an_adapt_state(tmp_path):
     save_state(tmp_path / "s.pt", 1, optimizer, np.random.default_rng(0))
     with pytest.raises(InputError, match="not a posynda adapt state"):
         load_resume_state(tmp_path / "s.pt", SETTINGS, "abc")
+
+
+def test_a_refusal_carries_the_field_and_both_values_for_the_cli(state_file):
+    with pytest.raises(SettingsChanged) as refused:
+        load_resume_state(state_file, dataclasses.replace(SETTINGS, rank=4), "abc")
+    assert (refused.value.field, refused.value.saved, refused.value.current) == ("rank", 2, 4)

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import torch
 
-from posynda.adapt import AdaptSettings, adapt, load_adapted
+from posynda.adapt import AdaptSettings, adapt, load_adapted, trainer
 from posynda.checkpoint import load_checkpoint
-from posynda.errors import InputError
-from tests.conftest import make_clips
+from posynda.errors import InputError, RunInterrupted
+from tests.conftest import ctrl_c_on_call, make_clips
 
 # constant lr: the resume test stands in for a killed 4-step run with a 2-step one (a cosine schedule depends on steps)
 FAST = AdaptSettings(
@@ -65,6 +65,21 @@ def test_resume_continues_from_the_last_checkpoint(tmp_path, micro_file):
     adapt(micro_file, source, target, tmp_path / "b", dataclasses.replace(FAST, steps=2), progress=False)
     (tmp_path / "b/model.safetensors").unlink()  # as if killed after the step-2 checkpoint
     adapt(micro_file, source, target, tmp_path / "b", dataclasses.replace(FAST, steps=4), resume=True, progress=False)
+    a = load_checkpoint(tmp_path / "a/model.safetensors").model.state_dict()
+    b = load_checkpoint(tmp_path / "b/model.safetensors").model.state_dict()
+    for name in a:
+        torch.testing.assert_close(a[name], b[name], rtol=0, atol=0, msg=name)
+
+
+def test_ctrl_c_saves_the_whole_steps_and_the_run_resumes_exactly(tmp_path, micro_file):
+    source, target = make_clips((30,)), make_clips((25,), seed=2, with_3d=False)
+    settings = dataclasses.replace(FAST, steps=4, checkpoint_every=100)
+    adapt(micro_file, source, target, tmp_path / "a", settings, progress=False)
+    with pytest.MonkeyPatch.context() as pressing, pytest.raises(RunInterrupted, match="at step 2 of 4"):
+        pressing.setattr(trainer, "adaptation_step", ctrl_c_on_call(trainer.adaptation_step, 2))
+        adapt(micro_file, source, target, tmp_path / "b", settings, progress=False)
+    assert not (tmp_path / "b/model.safetensors").exists()
+    adapt(micro_file, source, target, tmp_path / "b", settings, resume=True, progress=False)
     a = load_checkpoint(tmp_path / "a/model.safetensors").model.state_dict()
     b = load_checkpoint(tmp_path / "b/model.safetensors").model.state_dict()
     for name in a:

@@ -3,7 +3,7 @@ import pytest
 from posynda.adapt import AdaptSettings
 from posynda.baselines import BASELINES
 from posynda.bench.realmotion import action_of, split_of, suite_files
-from posynda.bench.realmotion_run import per_action, run_realmotion
+from posynda.bench.realmotion_run import run_realmotion
 from posynda.errors import InputError
 from tests.conftest import markdown_rows, write_bvh
 
@@ -58,17 +58,6 @@ def test_the_suite_renders_each_split_from_a_folder_of_takes(takes, tmp_path):
 def test_a_folder_without_takes_is_refused(tmp_path):
     with pytest.raises(InputError, match="no Bandai-Namco"):
         suite_files(tmp_path, out=tmp_path / "clips")
-
-
-def test_per_action_is_frame_weighted():
-    metrics = {
-        "per_sequence": {
-            "dataset-1_bow_a_001": {"mpjpe": 10.0, "frames": 1},
-            "dataset-1_bow_b_001": {"mpjpe": 40.0, "frames": 3},
-            "dataset-1_kick_normal_001": {"mpjpe": 5.0, "frames": 2},
-        }
-    }
-    assert per_action(metrics) == {"bow": 32.5, "kick": 5.0}
 
 
 def test_the_benchmark_runs_end_to_end_with_every_row(takes, tmp_path):

@@ -16,6 +16,7 @@ from posynda.diffusion import SchedulerConfig
 from posynda.models import build_denoiser
 from tests.cli.conftest import bad_clip_file, tree_digest
 from tests.conftest import MICRO, error_lines, make_clips, markdown_rows, run
+from tests.data.detections.conftest import scene, write_coco
 
 
 def test_adapt_and_ablation_commands(files):
@@ -49,8 +50,9 @@ def test_adapt_and_ablation_commands(files):
     result = run(["adapt", *common, "--ablation", "--mlp-steps", "5", "--out", "ablation"])
     assert result.exit_code == 0, result.output
     rows = json.loads((tmp / "ablation/ablation.json").read_text())["rows"]
-    table = markdown_rows((tmp / "ablation/ablation.md").read_text())
-    assert table[0][0] == "configuration" and [r[0] for r in table[1:]] == list(rows)
+    metrics, per_action = (tmp / "ablation/ablation.md").read_text().split("per action:")
+    for table in markdown_rows(metrics), markdown_rows(per_action):
+        assert table[0][0] == "configuration" and [r[0] for r in table[1:]] == list(rows)
     # the baselines first (the micro model is no preset, so there is no oracle), then the 5 Table 3 rows
     references = ["reference: mean pose", "reference: nearest neighbour", "reference: single-frame MLP (Martinez 2017)"]
     assert list(rows)[:3] == references and len(rows) == 3 + len(ABLATION_ROWS)
@@ -113,13 +115,15 @@ def test_adapt_bad_input_exits_2_and_writes_nothing(files, case):
 @pytest.mark.parametrize(
     "change,needle",
     [
-        (["--rank", "2"], "rank"),
-        (["--no-cd"], "cd_embedding"),
-        (["-H", "3"], "hypotheses"),
-        (["--lora"], "lora"),
-        (["--no-snap-labels"], "snap_labels"),
-        (["--view-pitch", "5"], "view_pitch_degrees"),
-        (["--lr-schedule", "cosine"], "steps=2"),  # a cosine schedule fixes the run length too
+        # the refusal names the options as typed, not the settings fields
+        (["--rank", "2"], "made with --rank 4, not --rank 2;"),
+        (["--no-cd"], "made without --no-cd, not --no-cd;"),
+        (["-H", "3"], "made with --hypotheses 2, not --hypotheses 3;"),
+        (["--lora"], "made with --no-lora, not --lora;"),
+        (["--no-snap-labels"], "made with --snap-labels, not --no-snap-labels;"),
+        (["--view-pitch", "5"], "made with --view-pitch 20.0, not --view-pitch 5.0;"),
+        (["--lr", "0.001"], "made with --lr default, not --lr 0.001;"),
+        (["--lr-schedule", "cosine"], "made with --steps 2, not --steps 4;"),  # cosine fixes the run length too
     ],
 )
 def test_adapt_resume_refuses_other_settings_and_keeps_the_run(files, change, needle):
@@ -137,3 +141,19 @@ def test_adapt_resume_refuses_other_settings_and_keeps_the_run(files, change, ne
     result = CliRunner().invoke(main, [*common[:2], str(other), *common[3:], "--steps", "4", "--resume"])
     assert result.exit_code == 2 and "another base checkpoint" in result.output, result.output
     assert tree_digest(tmp / "run") == before
+
+
+def test_adapt_takes_a_coco_results_target_and_prints_its_report(files):
+    tmp, data, ckpt, _ = files
+    target = write_coco(tmp / "coco.json", scene(frames=12))
+    common = ["adapt", "--checkpoint", ckpt, "--source", data, "--eval", data, "--target", target, "--steps", "1"]
+    common += ["--source-batch", "2", "--target-batch", "2", "-H", "2", "--quiet"]
+    result = run([*common, "--image-size", "1920x1080", "--out", "adapted"])
+    assert result.exit_code == 0, result.output
+    assert f"input {target}: coco, 2 sequences, 1920x1080" in result.output
+    assert "  coco/person1: 12 frames, track 1 (tracker)" in result.output
+    assert (tmp / "adapted/model.safetensors").is_file()
+    result = CliRunner().invoke(main, [str(a) for a in common] + ["--out", "refused"])
+    errors = error_lines(result)
+    assert result.exit_code == 2 and len(errors) == 1 and "--image-size WxH" in errors[0], result.output
+    assert tree_digest(tmp / "refused") == {}

@@ -109,12 +109,29 @@ def test_latency_writes_and_saves_its_results(results):
         (["throughput", "--presets", "huge"], "huge"),
         (["adapt-step", "-H", "0"], "values must be >= 1"),
         (["plot"], "exactly one of --ablation"),
+        (["curves", "--suite", "bandai"], "--suite bandai needs --data-dir"),
+        (["curves", "--steps", "0"], "--steps"),
+        (["footage", "--suite", "bandai"], "--suite bandai needs --data-dir"),
+        (["footage", "--minutes", "1,0"], "values must be > 0"),
     ],
 )
 def test_bad_options_exit_2(in_tmp, args, needle):
     result = CliRunner().invoke(main, ["bench", *args])
     assert result.exit_code == 2 and needle in result.output
     assert not (in_tmp / "runs").exists()
+
+
+def test_curves_of_every_variant_on_given_files_saved_with_their_chart(results):
+    tmp = results.parent.parent
+    data = save_clips(tmp / "data.npz", make_clips((40,)))
+    result = run(["bench", "curves", "--train", str(data), "--val", str(data), "--steps", "2", "--eval-every", "1"]
+                 + ["--save"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    (run_dir,) = (tmp / "runs").iterdir()
+    payload = json.loads((run_dir / "curves.json").read_text())
+    assert all([p["step"] for p in r["points"]] == [1, 2] for r in payload["rows"].values())
+    assert payload["data"] == {"train": str(data), "val": str(data)}
+    assert {p.name for p in results.iterdir()} == {"curves.json", "curves.md", "curves.png"}
 
 
 def test_kernels_and_throughput_save_like_every_bench(results):

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from posynda import __version__
 from posynda.cli import COMMANDS, main
-from tests.conftest import run
+from tests.conftest import error_lines, run
 
 
 def test_help_lists_every_command_with_its_own_docstring():
@@ -50,3 +50,15 @@ def test_usage_errors_are_one_line_with_exit_2(args, needle):
 def test_a_group_without_a_command_shows_its_help():
     result = CliRunner().invoke(main, ["bench"])
     assert result.exit_code == 2 and "Commands:" in result.output and "throughput" in result.output
+
+
+def test_ctrl_c_exits_130_with_one_line(monkeypatch):
+    import posynda.cli.evaluate
+
+    def pressed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(posynda.cli.evaluate, "evaluate_all", pressed)
+    result = CliRunner().invoke(main, ["eval"])
+    assert result.exit_code == 130 and result.output.splitlines()[-1] == "posynda: interrupted: stopped by Ctrl-C"
+    assert error_lines(result) == [] and result.output.count("posynda:") == 1

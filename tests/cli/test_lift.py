@@ -1,19 +1,25 @@
-"""`posynda lift`: clip and JSON input, COCO order, backends agree for a seed, bad input exits 2."""
+"""`posynda lift`: clip and JSON input, COCO order, backends agree for a seed, bad input exits 2, and --out's
+extension picks the output format (an unknown one exits 2 before any work)."""
 
+import csv
 import dataclasses
 import json
+import sys
 
 import numpy as np
 import pytest
 
 from posynda.data import load_clips, save_clips
+from posynda.data.bvh import read_bvh
 from posynda.defaults import shipped_checkpoint
-from posynda.runtime import Lifter, SamplingSettings, default_intrinsics
+from posynda.runtime import Lifter, LiftResult, SamplingSettings, default_intrinsics
 from posynda.runtime import tensorrt as trt_env
+from posynda.runtime.outputs.poses import lifted_poses
 from posynda.runtime.tensorrt import REBUILD_HINT, unavailable_reason
 from posynda.skeleton import convert_joints
 from tests.conftest import PNG, SAMPLER_HYPOTHESES, SAMPLER_STEPS, make_clips, run
 from tests.conftest import TRT_ENV as ENV
+from tests.data.detections.conftest import expected_track, scene, write_coco, write_openpose
 
 
 @pytest.fixture
@@ -125,11 +131,10 @@ def test_sampler_graph_model(tmp_path, keypoints, shipped_export):
         ("sampler.onnx", []),
         ("denoiser.onnx", ["-K", SAMPLER_STEPS, "-H", SAMPLER_HYPOTHESES, "--aggregate", "mean"]),
     ]:
-        result = run(
-            ["lift", "--model", str(out_dir / name), "--input", str(path), "--out", str(tmp_path / name), *extra]
-        )
+        out = tmp_path / f"{name}.npz"  # the extension of --out picks the output format
+        result = run(["lift", "--model", str(out_dir / name), "--input", str(path), "--out", str(out), *extra])
         assert result.exit_code == 0, result.output
-        results[name] = load_clips(tmp_path / name).joints_3d
+        results[name] = load_clips(out).joints_3d
     assert f"H={SAMPLER_HYPOTHESES}, K={SAMPLER_STEPS}, mean" in result.output
     assert np.abs(results["sampler.onnx"] - results["denoiser.onnx"]).max() <= 0.5
 
@@ -140,6 +145,59 @@ def test_viz_writes_a_png(tmp_path, keypoints):
     result = run(["lift", "--input", str(path), "--out", str(tmp_path / "o.npz"), "--viz", str(tmp_path / "v.png")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "v.png").read_bytes()[:8] == PNG
+
+
+@pytest.mark.parametrize("suffix", [".gif", ".mp4"])
+def test_viz_animates_the_longest_sequence(tmp_path, keypoints, suffix):
+    pytest.importorskip("matplotlib")
+    from posynda.runtime.viz import ffmpeg_exe
+    from tests.runtime.viz.conftest import gif_frames
+
+    if suffix == ".mp4" and ffmpeg_exe() is None:
+        pytest.skip("no ffmpeg (pip install imageio-ffmpeg)")
+    path, _ = keypoints  # sequences of 35 and 14 frames, no frame rate: 25 fps
+    viz = tmp_path / f"v{suffix}"
+    result = run(["lift", "--input", str(path), "--out", str(tmp_path / "o.npz"), "--viz", str(viz), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert f"wrote {viz} (animation of seq0: 35 of 35 frames, 25 fps)" in result.output
+    if suffix == ".gif":
+        frames, durations = gif_frames(viz)
+        assert len(frames) == 35 and set(durations) == {40}
+    else:
+        assert viz.read_bytes()[4:8] == b"ftyp"
+
+
+def _no_lifting(monkeypatch):
+    def no_lifting(*args, **kwargs):
+        raise AssertionError("lifting work started")
+
+    monkeypatch.setattr("posynda.cli.lift.Lifter", no_lifting)
+
+
+def test_an_unknown_viz_extension_exits_2_before_any_work(tmp_path, keypoints, monkeypatch, in_tmp):
+    pytest.importorskip("matplotlib")
+    path, _ = keypoints
+    _no_lifting(monkeypatch)
+    result = run(["lift", "--input", str(path), "--out", str(tmp_path / "o.npz"), "--viz", str(tmp_path / "v.mov")])
+    assert result.exit_code == 2, result.output
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("posynda: error: --viz ") and "unknown picture format (extension '.mov')" in line
+    assert ".png (contact sheet of 8 frames), .gif (animation), .mp4 (animation, needs ffmpeg)" in line
+    assert "input" not in result.stdout  # the keypoints were not even read
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kp.npz"]  # no poses, no picture, no run directory
+
+
+def test_an_mp4_without_ffmpeg_exits_2_before_any_work(tmp_path, keypoints, monkeypatch, in_tmp):
+    pytest.importorskip("matplotlib")
+    path, _ = keypoints
+    _no_lifting(monkeypatch)
+    monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)  # not installed
+    monkeypatch.setattr("posynda.runtime.viz.shutil.which", lambda name: None)  # none on PATH
+    result = run(["lift", "--input", str(path), "--out", str(tmp_path / "o.npz"), "--viz", str(tmp_path / "v.mp4")])
+    assert result.exit_code == 2, result.output
+    (line,) = result.stderr.strip().splitlines()
+    assert "needs ffmpeg: pip install imageio-ffmpeg" in line and "or write a .gif" in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kp.npz"]
 
 
 def _wrong_joint_count_npz(tmp):
@@ -177,9 +235,35 @@ def _backend_mismatch(tmp):
     return ["--input", str(tmp / "in.npz"), "--backend", "onnxruntime"]
 
 
+def _coco(tmp, *extra, frames=None):
+    return ["--input", str(write_coco(tmp / "coco.json", frames or scene())), *extra]
+
+
+def _text_as_npz(tmp):
+    (tmp / "in.npz").write_text("x, y\n1, 2\n")
+    return ["--input", str(tmp / "in.npz")]
+
+
+def _unknown_json(tmp):
+    (tmp / "in.json").write_text(json.dumps([{"frame": 0, "points": [1, 2]}]))
+    return ["--input", str(tmp / "in.json"), "--image-size", "1920x1080"]
+
+
+def _nobody(tmp):
+    frames = [[(k, kp, np.full(17, 0.1)) for k, kp, _ in people] for people in scene()]
+    return _coco(tmp, "--image-size", "1920x1080", frames=frames)
+
+
 @pytest.mark.parametrize(
     "make, message",
     [
+        (lambda tmp: _coco(tmp), "has no image size; give it as --image-size WxH"),
+        (_text_as_npz, "not an npz file"),
+        (_unknown_json, "not a keypoint file posynda knows (a JSON of unknown layout)"),
+        (lambda tmp: _coco(tmp, "--image-size", "1920by1080"), "expected WxH in pixels"),
+        (lambda tmp: _coco(tmp, "--image-size", "1920x1080", "--fov", "60", "--intrinsics", "1,1,1,1"), "--fov both"),
+        (_nobody, "no person detected with a joint scored at least 0.3"),
+        (lambda tmp: _coco(tmp, "--image-size", "1920x1080", "--format", "openpose"), "no 'people' list"),
         (_wrong_joint_count_npz, "16 joints"),
         (_wrong_joint_count_json, "16 joints per frame"),
         (_nan_only, "no finite keypoint"),
@@ -188,7 +272,8 @@ def _backend_mismatch(tmp):
         (_model("model.safetensors"), "not a readable .safetensors"),
         (_backend_mismatch, "backend onnxruntime needs a .onnx"),
     ],
-    ids=["npz-16-joints", "json-16-joints", "nan-only", "pt-model", "junk-onnx", "junk-safetensors", "backend"],
+    ids=["coco-no-size", "text-npz", "unknown-json", "bad-size", "fov-and-intrinsics", "nobody", "wrong-format"]
+    + ["npz-16-joints", "json-16-joints", "nan-only", "pt-model", "junk-onnx", "junk-safetensors", "backend"],
 )
 def test_bad_input_exits_2_and_writes_nothing(tmp_path, make, message):
     args = make(tmp_path)
@@ -225,3 +310,95 @@ def test_cli_lift_with_an_engine_here_names_what_is_missing(fake_engine, tmp_pat
     )
     assert result.exit_code == 2
     assert "cannot run a TensorRT engine here" in result.stderr
+
+
+def test_lift_coco_results_end_to_end_prints_the_report(tmp_path):
+    path = write_coco(tmp_path / "coco.json", scene())
+    out = tmp_path / "x.npz"
+    result = run(["lift", "--input", path, "--image-size", "1920x1080", "--out", out, "-K", "1", "-H", "1", "--quiet"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == f"input {path}: coco, 2 sequences, 1920x1080, f = 1920 px (default camera)"
+    assert lines[1] == "  coco/person0: 4 frames, track 0 (tracker), 0.0% joints missing, mean confidence 0.88"
+    assert lines[2] == "  coco/person1: 4 frames, track 1 (tracker), 5.9% joints missing, mean confidence 0.85"
+    lifted = load_clips(out)
+    assert lifted.sequence_names() == ["coco/person0", "coco/person1"]
+    np.testing.assert_array_equal(lifted.keypoints_2d, np.concatenate([expected_track(0)[0], expected_track(1)[0]]))
+    assert lifted.joints_3d.shape == (8, 17, 3) and np.isfinite(lifted.joints_3d).all()
+    assert (lifted.joints_3d[:, 0, 2] > 0).all()
+
+
+def test_lift_takes_an_openpose_folder_with_a_field_of_view(tmp_path):
+    folder = write_openpose(tmp_path / "clip", scene(people=(0,)))
+    out = tmp_path / "x.npz"
+    args = ["lift", "--input", folder, "--image-size", "1920x1080", "--fov", "90", "--out", out, "-K", "1", "-H", "1"]
+    result = run([*args, "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "openpose, 1 sequence, 1920x1080, f = 960 px (from a 90 degree field of view)" in result.output
+    assert load_clips(out).camera[0, 0] == pytest.approx(960)
+
+
+# ------------------------------------------------------------------------------------ --out formats
+def test_an_unknown_out_extension_exits_2_before_any_work(tmp_path, keypoints, monkeypatch, in_tmp):
+    path, _ = keypoints
+
+    def no_lifting(*args, **kwargs):
+        raise AssertionError("lifting work started")
+
+    monkeypatch.setattr("posynda.cli.lift.Lifter", no_lifting)
+    out = tmp_path / "poses.txt"
+    result = run(["lift", "--input", str(path), "--out", str(out), "--viz", str(tmp_path / "v.png")])
+    assert result.exit_code == 2, result.output
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("posynda: error: ") and "unknown output format (extension '.txt')" in line
+    assert ".npz (clip file with joints_3d), .json (poses per frame and joint), .csv (one row per frame), .bvh" in line
+    assert "input" not in result.stdout  # the keypoints were not even read
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kp.npz"]  # no output, no figure, no run directory
+
+
+def _read_json(path):
+    doc = json.loads(path.read_text())
+    return doc["frame"], np.concatenate([[f["absolute"] for f in s["frames"]] for s in doc["sequences"]])
+
+
+def _read_csv(path):
+    lines = path.read_text().splitlines()
+    frame = next(line.removeprefix("# frame: ") for line in lines if line.startswith("# frame: "))
+    rows = list(csv.reader(line for line in lines if not line.startswith("#")))[1:]
+    return frame, np.array([[float(v) for v in row[2:]] for row in rows]).reshape(-1, 17, 3)
+
+
+def _read_bvh(path):
+    frame = json.loads(path.with_name(path.name + ".json").read_text())["frame"]
+    files = [path] + sorted(path.parent.glob(f"{path.stem}_*.bvh"))
+    roots = np.concatenate([read_bvh(p).kinematics().positions[:, 0] for p in files])
+    turn = np.array([[1, 0, 0], [0, 0, 1], [0, -1, 0]]) if frame == "world" else np.diag([1, -1, -1])
+    return frame, (roots * 10.0 @ turn)[:, None]  # the root track, back in posynda's axes, mm
+
+
+@pytest.mark.parametrize(
+    "suffix, read, joints, atol",
+    [(".json", _read_json, slice(None), 5e-4), (".csv", _read_csv, slice(None), 5e-4), (".bvh", _read_bvh, [0], 1e-3)],
+    ids=["json", "csv", "bvh"],
+)
+def test_lift_writes_the_format_of_the_out_extension(tmp_path, keypoints, suffix, read, joints, atol):
+    path, clips = keypoints
+    common = ["lift", "--input", str(path), "-K", "1", "-H", "1", "--seed", "3", "--quiet"]
+    assert run([*common, "--out", str(tmp_path / "ref.npz")]).exit_code == 0
+    out = tmp_path / f"poses{suffix}"
+    result = run([*common, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    lifted = load_clips(tmp_path / "ref.npz")  # the same seed: the same poses
+    expected = lifted_poses(
+        LiftResult(lifted.joints_3d - lifted.joints_3d[:, :1], lifted.joints_3d, "", SamplingSettings(), 0), clips
+    )
+    frame, values = read(out)
+    assert frame == expected.frame
+    if frame == "world":
+        assert f"wrote {out} " in result.output and "(world coordinates, floor at " in result.output
+    else:
+        units = "cm" if suffix == ".bvh" else "mm"
+        turned = " turned y up" if suffix == ".bvh" else ""
+        assert f"(camera coordinates{turned}, {units}: no floor found: {expected.reason})" in result.output
+    want = np.concatenate([s.absolute for s in expected.sequences])
+    np.testing.assert_allclose(values[:, joints], want[:, joints], atol=atol + 2e-3, rtol=0)  # + float32 of the npz

@@ -15,7 +15,7 @@ from posynda.checkpoint import load_checkpoint
 from posynda.cli import main
 from posynda.data import save_clips
 from tests.cli.conftest import BAD_CLIP_FILES, bad_clip_file
-from tests.conftest import error_lines, make_clips, run
+from tests.conftest import ctrl_c_on_call, error_lines, make_clips, run
 
 
 def test_pretrain_writes_the_run_directory(files):
@@ -38,6 +38,39 @@ def test_pretrain_writes_the_run_directory(files):
     )
     assert result.exit_code == 0, result.output
     assert (tmp / "run/model.safetensors").is_file() and (tmp / "run/metrics.jsonl").is_file()
+
+
+def test_pretrain_with_eval_writes_the_training_curve_and_refuses_unlabelled_eval_data(files):
+    tmp, data, _, clips = files
+    common = ["pretrain", "--data", data, "--preset", "videopose-tiny", "--steps", 3, "--batch-size", 2, "--quiet"]
+    result = run([*common, "--eval", data, "--eval-every", 2, "--out", "curve"])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(x) for x in (tmp / "curve/metrics.jsonl").read_text().splitlines()]
+    assert [x["step"] for x in lines if "val_mpjpe" in x] == [2, 3]
+    save_clips(tmp / "unlabelled.npz", clips.without_3d())
+    result = CliRunner().invoke(main, [*map(str, common), "--eval", str(tmp / "unlabelled.npz"), "--out", "no"])
+    assert result.exit_code == 2 and "validation needs ground truth" in result.output
+    assert not (tmp / "no").exists()
+
+
+def test_ctrl_c_exits_130_saying_how_to_resume_and_resume_finishes_the_run(files):
+    from posynda import train
+
+    tmp, data, _, _ = files
+    args = ["pretrain", "--data", str(data), "--preset", "videopose-tiny", "--steps", "6", "--batch-size", "2"]
+    args += ["--checkpoint-every", "100", "--out", "run", "--quiet"]
+    with pytest.MonkeyPatch.context() as pressing:
+        pressing.setattr(train, "sample_batch", ctrl_c_on_call(train.sample_batch, 2))
+        result = CliRunner().invoke(main, args)
+    assert result.exit_code == 130, result.output
+    (line,) = [x for x in result.output.splitlines() if x.startswith("posynda:")]
+    assert (
+        line
+        == "posynda: interrupted: interrupted at step 2 of 6; run holds its state: continue with --resume --out run"
+    )
+    result = run([*args, "--resume"])
+    assert result.exit_code == 0, result.output
+    assert load_checkpoint(tmp / "run/model.safetensors").provenance["steps"] == 6
 
 
 @pytest.mark.parametrize("kind,needle", BAD_CLIP_FILES)

@@ -70,6 +70,16 @@ def test_truncated_and_missing_files(tmp_path, clips):
         load_clips(tmp_path / "absent.npz")
 
 
+@pytest.mark.parametrize("content", [b"keypoints, as text\n", b"\x93NUMPY\x01\x00"], ids=["text", "npy"])
+def test_a_file_that_is_no_zip_archive_is_not_an_npz_file(tmp_path, content):
+    path = tmp_path / "renamed.npz"
+    path.write_bytes(content)
+    with pytest.raises(InputError) as err:
+        load_clips(path)
+    message = str(err.value)
+    assert "not an npz file" in message and "pickle" not in message and "\n" not in message
+
+
 def test_invalid_save_writes_nothing_and_keeps_the_old_file(tmp_path, clips):
     path = save_clips(tmp_path / "c.npz", clips)
     before = path.read_bytes()

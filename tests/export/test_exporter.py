@@ -32,7 +32,7 @@ def test_report_lists_every_artefact_with_its_parity(shipped_export):
         assert (shipped_export / name).is_file()
     sampler = report["files"]["sampler.onnx"]["graph"]
     assert sampler["inputs"]["noise"] == [SAMPLER_STEPS + 1, "batch", SAMPLER_HYPOTHESES, 27, 17, 3]
-    assert report["source"]["source_checkpoint"] == "studio-tiny.safetensors"
+    assert report["source"]["source_checkpoint"] == "studio-cpu.safetensors"
     assert sorted(p.name for p in shipped_export.iterdir()) == ["denoiser.onnx", "export.json", "sampler.onnx"]
 
 

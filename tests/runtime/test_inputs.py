@@ -1,4 +1,5 @@
-"""Keypoint files: clip files and the JSON schema, several sequences, joint orders, the default camera."""
+"""Keypoint files: clip files and the JSON schema, several sequences, joint orders, the default camera,
+detector files through the data layer."""
 
 import json
 
@@ -6,10 +7,12 @@ import numpy as np
 import pytest
 
 from posynda.data import save_clips
+from posynda.data.detections import ReadOptions
 from posynda.errors import InputError
 from posynda.runtime import default_intrinsics, read_keypoints
 from posynda.runtime.inputs import read_json_keypoints
 from tests.conftest import make_clips
+from tests.data.detections.conftest import scene, write_coco
 
 
 def sequence(n=12, name="a", order=None, seed=0):
@@ -53,3 +56,11 @@ def test_bad_files_name_the_problem(tmp_path, payload, flag, needle):
 
 def test_default_camera_is_a_centred_pinhole_with_f_the_longer_side():
     np.testing.assert_array_equal(default_intrinsics(1920, 1080), [1920, 1920, 960, 540, 0, 0, 0, 0, 0])
+
+
+def test_detector_files_are_read_through_the_data_layer(tmp_path):
+    path = write_coco(tmp_path / "coco.json", scene())
+    clips = read_keypoints(path, options=ReadOptions(image_size=(1920, 1080)))
+    assert clips.sequence_names() == ["coco/person0", "coco/person1"] and clips.joints_3d is None
+    with pytest.raises(InputError, match="--image-size WxH"):
+        read_keypoints(path)

@@ -1,0 +1,101 @@
+"""The format table: which keypoint inputs posynda reads, how each is recognised, and the one entry point.
+
+``FORMATS`` maps a format name to its :class:`Format` (what it is, how its content looks, its
+reader); the table's order is the order in which ``format="auto"`` tries them. Detection looks at
+the content, not the file name: npz member names, the keys of the JSON records, a folder of
+``*_keypoints.json`` files.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Callable, Literal, get_args
+
+from posynda.data.clips import ClipSet
+from posynda.data.detections import alphapose, clip_files, coco, mmpose, openpose, posynda_json, videopose3d
+from posynda.data.detections.common import DetectionReport, ReadOptions
+from posynda.data.detections.probe import Probe, probe
+from posynda.errors import InputError
+
+DetectionFormat = Literal["auto", "clips", "videopose3d", "posynda-json", "mmpose", "alphapose", "coco", "openpose"]
+DETECTION_FORMATS: tuple[str, ...] = get_args(DetectionFormat)
+
+
+@dataclass(frozen=True)
+class Format:
+    """A keypoint input format: its ``what`` (for help and messages), whether its content fits
+    (``looks_like``), and its reader ``read(probe, options) -> (ClipSet, DetectionReport)``."""
+
+    what: str
+    looks_like: Callable[[Probe], bool]
+    read: Callable[[Probe, ReadOptions], tuple[ClipSet, DetectionReport]]
+
+
+FORMATS: dict[str, Format] = {
+    "clips": Format(clip_files.WHAT, clip_files.looks_like, clip_files.read),
+    "videopose3d": Format(videopose3d.WHAT, videopose3d.looks_like, videopose3d.read),
+    "posynda-json": Format(posynda_json.WHAT, posynda_json.looks_like, posynda_json.read),
+    "mmpose": Format(mmpose.WHAT, mmpose.looks_like, mmpose.read),
+    "alphapose": Format(alphapose.WHAT, alphapose.looks_like, alphapose.read),
+    "coco": Format(coco.WHAT, coco.looks_like, coco.read),
+    "openpose": Format(openpose.WHAT, openpose.looks_like, openpose.read),
+}
+
+EXPECTED = (
+    "expected a posynda clip file or VideoPose3D npz, a COCO / AlphaPose / MMPose / OpenPose / posynda "
+    "keypoint JSON, or an OpenPose folder of *_keypoints.json (or name the format with --format)"
+)
+
+
+def detect_format(path: str | os.PathLike | Probe) -> str:
+    """The name of the format of ``path`` (a key of :data:`FORMATS`), from its content.
+
+    Raises:
+        InputError: nothing there, an empty JSON list, or no format fits (one line naming what was expected).
+    """
+    found = path if isinstance(path, Probe) else probe(path)
+    for name, fmt in FORMATS.items():
+        if fmt.looks_like(found):
+            return name
+    if found.kind == "json" and found.payload == []:
+        raise InputError(f"{found.path}: holds no sequence or detection (an empty JSON list)")
+    if found.kind == "other" and found.path.suffix.lower() == ".npz":
+        raise InputError(f"{found.path}: not an npz file (a .npz is a zip archive of arrays); {EXPECTED}")
+    if found.kind == "other" and found.path.suffix.lower() == ".json":
+        raise InputError(f"{found.path}: not a readable JSON keypoint file ({found.error})")
+    if found.kind == "npz":
+        members = sorted(found.members or ())
+        what = f"an npz with keys {members}, neither a posynda clip file nor VideoPose3D's"
+        raise InputError(f"{found.path}: not a keypoint file posynda knows ({what}); {EXPECTED}")
+    what = {"folder": "a folder with no keypoint JSON files", "json": "a JSON of unknown layout"}.get(found.kind)
+    raise InputError(f"{found.path}: not a keypoint file posynda knows ({what or 'neither JSON nor npz'}); {EXPECTED}")
+
+
+def read_detections(
+    path: str | os.PathLike, format: DetectionFormat = "auto", options: ReadOptions | None = None
+) -> tuple[ClipSet, DetectionReport]:
+    """Keypoints of any supported format -> ``(ClipSet, DetectionReport)``.
+
+    Args:
+        path: a file, or a folder (OpenPose's per-frame JSON, MMPose's per-image JSON).
+        format: a key of :data:`FORMATS`, or "auto" (:func:`detect_format`).
+        options: image size, camera, minimum confidence, joint order, tracking (:class:`ReadOptions`;
+            None = the defaults).
+
+    Returns:
+        The clip set -- ``keypoints_2d [N, 17, 2]`` H36M-order pixels (NaN = missing), ``confidence
+        [N, 17]`` in [0, 1], a camera and image size per sequence, no ``joints_3d``; one sequence per
+        tracked person for the detector formats, named ``<source>/person<k>`` (tracker) or
+        ``<source>/track<id>`` (the file's ids) -- and the report of what was read (one
+        :class:`~posynda.data.detections.common.SequenceReport` per sequence, notes, warnings).
+
+    Raises:
+        InputError: one line naming the file and the problem: nothing there, an unknown format, keys
+            or shapes the format does not have, no image size where the format has none, nobody detected.
+    """
+    if format != "auto" and format not in FORMATS:
+        raise InputError(f"unknown keypoint format {format!r}; choose one of {', '.join(DETECTION_FORMATS)}")
+    found = probe(path)
+    name = detect_format(found) if format == "auto" else format
+    return FORMATS[name].read(found, options or ReadOptions())
