@@ -16,30 +16,37 @@ from typing import IO, Iterator
 
 
 @contextlib.contextmanager
-def atomic_open(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
-    """Open ``path`` for writing through a temporary sibling file that replaces it on success.
-
-    On an exception inside the ``with`` block the temporary file is removed and ``path`` is not
-    touched. Parent directories are created.
-    """
-    if "w" not in mode:
-        raise ValueError("atomic_open only writes ('w' modes)")
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """A temporary file name beside ``path``, with the same extension (for writers that take a file name
+    and pick the format by it); on success it gets the usual permissions, is fsync'ed and moved over
+    ``path`` (``os.replace``); on an exception it is removed and ``path`` is not touched. Parent
+    directories are created."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; outputs get the usual permissions
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
     try:
-        with os.fdopen(fd, mode) as handle:
-            yield handle
-            handle.flush()
+        yield Path(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; outputs get the usual permissions
+        with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+@contextlib.contextmanager
+def atomic_open(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
+    """Open ``path`` for writing through :func:`atomic_path`: a temporary sibling file that replaces it
+    on success; on an exception inside the ``with`` block it is removed and ``path`` is not touched."""
+    if "w" not in mode:
+        raise ValueError("atomic_open only writes ('w' modes)")
+    with atomic_path(path) as tmp, open(tmp, mode) as handle:
+        yield handle
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:

@@ -69,6 +69,12 @@ def finish(out_dir: Path, stem: str, result: dict, markdown: str, json_path=None
         click.echo(f"saved {', '.join(str(p) for p in save_copies(files))}")
 
 
+def require_data_dir(suite: str, data_dir) -> None:
+    """The Bandai suites render their clips from ``--data-dir``: refuse them without it (before any folder)."""
+    if suite == "bandai" and not data_dir:
+        raise InputError("--suite bandai needs --data-dir (the Bandai-Namco-Research-Motiondataset-1 folder)")
+
+
 def log_err(line: str) -> None:
     click.echo(line, err=True)
 
@@ -222,8 +228,7 @@ def bench_accuracy(
 ):
     """Accuracy against baselines: the Table 3 ablation, or the real-motion benchmark (--suite bandai)."""
     if suite == "bandai":
-        if not data_dir:
-            raise InputError("--suite bandai needs --data-dir (the Bandai-Namco-Research-Motiondataset-1 folder)")
+        require_data_dir(suite, data_dir)
         out_dir = run_dir(out, "bench-accuracy")
         run_realmotion(
             data_dir, out_dir, settings, variants=variants, log=click.echo, checkpoint=checkpoint, mlp_steps=mlp_steps
@@ -267,8 +272,7 @@ def bench_accuracy(
 def bench_curves(suite, data_dir, train_path, val_path, steps, eval_every, seed, out, save):
     """Training curves (validation MPJPE vs steps and seconds) of MixSTE / VideoPose x screen / root-normalised 2D."""
     if suite == "bandai":
-        if not data_dir:
-            raise InputError("--suite bandai needs --data-dir (the Bandai-Namco-Research-Motiondataset-1 folder)")
+        require_data_dir(suite, data_dir)
         files = suite_files(data_dir, log=click.echo)
         train_path, val_path = train_path or files["source-train"], val_path or files["target-val"]
         data = {"train": "bandai source-train", "val": "bandai target-val"}
@@ -305,8 +309,7 @@ def bench_curves(suite, data_dir, train_path, val_path, steps, eval_every, seed,
 @save_option()
 def bench_footage(suite, data_dir, checkpoint, minutes, seed, out, save):
     """Adaptation vs amount of unlabelled target footage: validation MPJPE against minutes of target 2D."""
-    if suite == "bandai" and not data_dir:
-        raise InputError("--suite bandai needs --data-dir (the Bandai-Namco-Research-Motiondataset-1 folder)")
+    require_data_dir(suite, data_dir)
     out_dir = run_dir(out, "bench-footage")
     if suite == "bandai":
         files = suite_files(data_dir, log=click.echo)

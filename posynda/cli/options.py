@@ -42,38 +42,33 @@ def choice(literal) -> click.Choice:
     return click.Choice(get_args(literal))
 
 
-class IntList(click.ParamType):
+class NumberList(click.ParamType):
+    """Comma-separated numbers: ``cast`` each, every one at least ``least`` (``exclusive``: above it)."""
+
+    name = "X,X,..."
+    cast, least, exclusive, kind, example = float, 0.0, True, "numbers", "0.5,1,2"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        try:
+            values = tuple(self.cast(v) for v in str(value).split(",") if v.strip())
+        except ValueError:
+            self.fail(f"{value!r}: expected comma-separated {self.kind}, e.g. {self.example}", param, ctx)
+        if not values or min(values) < self.least or (self.exclusive and min(values) == self.least):
+            self.fail(f"{value!r}: values must be {'>' if self.exclusive else '>='} {self.least:g}", param, ctx)
+        return values
+
+
+class IntList(NumberList):
     """``"1,8,32"`` -> ``(1, 8, 32)``: comma-separated integers >= 1."""
 
     name = "N,N,..."
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, tuple):
-            return value
-        try:
-            values = tuple(int(v) for v in str(value).split(",") if v.strip())
-        except ValueError:
-            self.fail(f"{value!r}: expected comma-separated integers, e.g. 1,8,32", param, ctx)
-        if not values or min(values) < 1:
-            self.fail(f"{value!r}: values must be >= 1", param, ctx)
-        return values
+    cast, least, exclusive, kind, example = int, 1, False, "integers", "1,8,32"
 
 
-class PositiveList(click.ParamType):
+class PositiveList(NumberList):
     """``"0.5,1,2"`` -> ``(0.5, 1.0, 2.0)``: comma-separated positive numbers."""
-
-    name = "X,X,..."
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, tuple):
-            return value
-        try:
-            values = tuple(float(v) for v in str(value).split(",") if v.strip())
-        except ValueError:
-            self.fail(f"{value!r}: expected comma-separated numbers, e.g. 0.5,1,2", param, ctx)
-        if not values or min(values) <= 0:
-            self.fail(f"{value!r}: values must be > 0", param, ctx)
-        return values
 
 
 class NameList(click.ParamType):

@@ -40,22 +40,20 @@ ffmpeg: InputError); :func:`write_viz` draws. matplotlib is imported only when a
 
 from __future__ import annotations
 
-import contextlib
 import io
 import math
 import os
 import shutil
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Union
+from typing import Union
 
 import numpy as np
 
 from posynda.data.clips import ClipSet
 from posynda.errors import InputError
-from posynda.fileio import atomic_write_bytes
+from posynda.fileio import atomic_path, atomic_write_bytes
 from posynda.skeleton import H36M_LEFT, H36M_PARENTS, H36M_RIGHT, ROOT
 
 # --------------------------------------------------------------- matplotlib and atomic figure files
@@ -84,28 +82,6 @@ def save_figure(fig, path: str | os.PathLike, dpi: int, tight: bool = True) -> P
     plt.close(fig)
     atomic_write_bytes(path, buffer.getvalue())
     return Path(path)
-
-
-@contextlib.contextmanager
-def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """A temporary file name beside ``path`` with the same extension (writers pick the format by it); on
-    success it is fsync'ed and moved over ``path`` (``os.replace``), on an exception removed."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; outputs get the usual permissions
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 # ---------------------- what every picture shares: colours, legend, limits, the 2D and the 3D panel

@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 
 from posynda.errors import InputError
+from posynda.fileio import atomic_path
 from posynda.runtime.viz import (
     DEFAULT_FPS,
     animate_lift,
     animation_plan,
-    atomic_path,
     ffmpeg_exe,
     pick_sequence,
 )
