@@ -50,7 +50,7 @@ def _reproject_select_kernel(
     err_ptr,  # out fp32 [N, H, J] contiguous
     t_out_ptr,  # out fp32 [N, H, 3] contiguous
     N,
-    H,
+    H: tl.constexpr,  # compile-time: one build per hypothesis count (see the loop below)
     J,
     n_bucket,  # autotune key only: log2 bucket of N
     s_hn,
@@ -157,6 +157,8 @@ def _reproject_select_kernel(
     hyp_base = hyp_ptr + n64[:, None] * s_hn + jj * s_hj
     err_base = err_ptr + n64[:, None] * H * J + jj
     t_out = t_out_ptr + n64 * H * 3
+    # H is constexpr: triton 3.6's interpreter int()s a runtime loop bound's 1-element array, which
+    # numpy >= 2.4 refuses (triton 3.9 squeezes it first)
     for h in range(0, H):
         hp = hyp_base + h * s_hh
         x = tl.load(hp, mask=nj_ok, other=0.0).to(tl.float32)
