@@ -1,4 +1,4 @@
-"""Camera geometry: screen normalisation, Human3.6M-model projection, root-translation solve.
+"""Camera geometry: the model's canonical-camera input, Human3.6M-model projection, root-translation solve.
 
 Conventions (docs/CONVENTIONS.md): camera frame x right, y down, z forward; intrinsics are the
 9-vector ``[fx, fy, cx, cy, k1, k2, k3, p1, p2]`` in pixels; the distortion model is the one of
@@ -53,36 +53,39 @@ def _check_joints(**arrays) -> None:
         raise ValueError(f"joint counts differ: {counts}")
 
 
-@_numpy_compatible
-def normalize_screen(uv, width, height):
-    """Pixels -> VideoPose3D screen normalisation, both axes divided by the width.
+# Focal length of the canonical camera the model sees, in its screen units: a model input point is
+# ``CANONICAL_FOCAL * (u - cx) / fx`` (about +-1 across the width of a 53 degree view).
+CANONICAL_FOCAL = 2.0
 
-    ``u' = 2u/w - 1``, ``v' = 2v/w - h/w``. ``uv [..., 2]``; ``width``/``height`` broadcast
-    against ``uv[..., 0]`` (scalars or ``[...]`` tensors).
+
+@_numpy_compatible
+def canonical_screen(uv, intrinsics):
+    """Pixels -> the model's 2D input: the point as the canonical camera would see it.
+
+    ``u' = F (u - cx) / fx``, ``v' = F (v - cy) / fy`` with ``F = CANONICAL_FOCAL``: the keypoint
+    re-expressed in the camera's focal units, so the input does not depend on the image's size,
+    aspect or orientation (a portrait and a landscape frame of the same camera give the same
+    input), only on where the ray points. The map is affine per axis, so the camera's lens
+    distortion carries over unchanged (:func:`canonical_intrinsics`). ``uv [..., J, 2]`` and
+    ``intrinsics [..., 9]`` in pixels, broadcast like :func:`project` (one camera per ``[..., J]``).
     """
     _check_shape("uv", uv, (2,))
-    width = torch.as_tensor(width, dtype=uv.dtype)
-    height = torch.as_tensor(height, dtype=uv.dtype)
-    u = 2.0 * uv[..., 0] / width - 1.0
-    v = 2.0 * uv[..., 1] / width - height / width
-    return torch.stack([u, v], dim=-1)
+    _check_shape("intrinsics", intrinsics, (9,))
+    focal, centre, _, _ = _split(torch.as_tensor(intrinsics, dtype=uv.dtype))  # [..., 1, 2] over the joints
+    return CANONICAL_FOCAL * (uv - centre) / focal
 
 
 @_numpy_compatible
-def normalize_intrinsics(intrinsics, width, height):
-    """Pixel intrinsics ``[..., 9]`` -> the same camera in normalised screen units.
+def canonical_intrinsics(intrinsics):
+    """Pixel intrinsics ``[..., 9]`` -> the canonical camera the model input lives in.
 
-    Focal lengths scale by 2/w, the principal point maps like a keypoint; distortion coefficients
-    act on x/z and are unit-free, so they are unchanged. Projecting with the result gives
-    ``normalize_screen(project(X, intrinsics))``.
+    Focal lengths ``CANONICAL_FOCAL``, principal point 0, the same distortion coefficients (they act
+    on x/z and are unit-free). Projecting with it gives ``canonical_screen(project(X, intrinsics))``.
     """
     _check_shape("intrinsics", intrinsics, (9,))
-    width = torch.as_tensor(width, dtype=intrinsics.dtype)
-    height = torch.as_tensor(height, dtype=intrinsics.dtype)
     out = intrinsics.clone()
-    out[..., 0] = intrinsics[..., 0] * 2.0 / width
-    out[..., 1] = intrinsics[..., 1] * 2.0 / width
-    out[..., 2:4] = normalize_screen(intrinsics[..., 2:4], width, height)
+    out[..., 0:2] = CANONICAL_FOCAL
+    out[..., 2:4] = 0.0
     return out
 
 
@@ -105,8 +108,8 @@ def project(points, intrinsics, eps: float = 1e-6):
     """Project camera-frame points ``[..., J, 3]`` with intrinsics ``[..., 9]`` -> ``[..., J, 2]``.
 
     The intrinsics' leading dimensions broadcast against the points' (without J). Units: the
-    output is in the intrinsics' units (pixels, or normalised screen units after
-    :func:`normalize_intrinsics`); the point unit cancels. Depths below ``eps`` are clamped so
+    output is in the intrinsics' units (pixels, or the model's canonical screen units after
+    :func:`canonical_intrinsics`); the point unit cancels. Depths below ``eps`` are clamped so
     that a point behind the camera gives a large finite value instead of inf/NaN.
     """
     _check_shape("points", points, (None, 3))

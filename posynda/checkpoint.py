@@ -4,7 +4,7 @@ Metadata (all strings, as safetensors requires):
 
 | key          | value                                                              |
 |--------------|--------------------------------------------------------------------|
-| ``format``   | ``posynda-checkpoint-v1``                                          |
+| ``format``   | ``posynda-checkpoint-v2`` (v2: 2D input in the canonical camera)   |
 | ``version``  | posynda version that wrote it                                      |
 | ``skeleton`` | ``h36m-17``                                                        |
 | ``denoiser`` | DenoiserConfig JSON                                                |
@@ -33,7 +33,13 @@ from posynda.errors import InputError
 from posynda.fileio import atomic_write_bytes
 from posynda.models import DenoiserConfig, build_denoiser
 
-FORMAT = "posynda-checkpoint-v1"
+FORMAT = "posynda-checkpoint-v2"
+# v1 models took the 2D normalised by the image width (u' = 2u/w - 1, v' = 2v/w - h/w); v2 models take
+# it in the canonical camera (posynda.camera.canonical_screen). The weights of one do not serve the other.
+OLD_FORMATS = {
+    "posynda-checkpoint-v1": "its model takes 2D normalised by the image width (before posynda's "
+    "canonical-camera input); train it again with this version"
+}
 
 
 @dataclass
@@ -89,6 +95,8 @@ def load_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu")
     """
     path = Path(path)
     meta = read_metadata(path)
+    if meta.get("format") in OLD_FORMATS:
+        raise InputError(f"{path}: a {meta['format']} checkpoint: {OLD_FORMATS[meta['format']]}")
     if meta.get("format") != FORMAT:
         raise InputError(
             f"{path}: not a posynda checkpoint (metadata 'format' is {meta.get('format')!r}, expected '{FORMAT}')"

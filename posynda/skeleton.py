@@ -176,6 +176,44 @@ OPENPOSE_BODY25_JOINT_NAMES: tuple[str, ...] = (
 # OpenPose's 18-joint COCO model: BODY_25's first 19 joints without mid-hip.
 OPENPOSE_COCO18_JOINT_NAMES: tuple[str, ...] = tuple(n for n in OPENPOSE_BODY25_JOINT_NAMES[:19] if n != "mid_hip")
 
+# BlazePose's 33 landmarks (MediaPipe Pose, ``posynda.data.detections.blazepose``), by the same rule;
+# its face, hand and foot landmarks are not used.
+BLAZEPOSE33_JOINT_NAMES: tuple[str, ...] = (
+    "nose",
+    "l_eye_inner",
+    "l_eye",
+    "l_eye_outer",
+    "r_eye_inner",
+    "r_eye",
+    "r_eye_outer",
+    "l_ear",
+    "r_ear",
+    "mouth_left",
+    "mouth_right",
+    "l_shoulder",
+    "r_shoulder",
+    "l_elbow",
+    "r_elbow",
+    "l_wrist",
+    "r_wrist",
+    "l_pinky",
+    "r_pinky",
+    "l_index",
+    "r_index",
+    "l_thumb",
+    "r_thumb",
+    "l_hip",
+    "r_hip",
+    "l_knee",
+    "r_knee",
+    "l_ankle",
+    "r_ankle",
+    "l_heel",
+    "r_heel",
+    "l_foot_index",
+    "r_foot_index",
+)
+
 # SPIN's 24-joint set (``part``/``S`` arrays of SPIN-style npz files, e.g. 3DPW): 0 r_ankle,
 # 1 r_knee, 2 r_hip, 3 l_hip, 4 l_knee, 5 l_ankle, 6 r_wrist, 7 r_elbow, 8 r_shoulder, 9 l_shoulder,
 # 10 l_elbow, 11 l_wrist, 12 neck (LSP), 13 head top (LSP), 14 pelvis (MPII), 15 thorax (MPII),
@@ -197,6 +235,7 @@ JOINT_ORDERS: dict[str, tuple[int, Rules]] = {
     # OpenPose BODY_25 and COCO-18 by the same rule.
     "body25": (25, body_rules(OPENPOSE_BODY25_JOINT_NAMES)),
     "coco18": (18, body_rules(OPENPOSE_COCO18_JOINT_NAMES)),
+    "blazepose33": (33, body_rules(BLAZEPOSE33_JOINT_NAMES)),
 }
 
 
@@ -204,12 +243,12 @@ def convert_joints(
     points: np.ndarray, order: str, confidence: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Convert joints from skeleton ``order`` (a key of ``JOINT_ORDERS``: "h36m", "3dhp", "coco",
-    "spin24", "halpe26", "coco_wholebody", "halpe136", "body25", "coco18") to H36M-17.
+    "spin24", "halpe26", "coco_wholebody", "halpe136", "body25", "coco18", "blazepose33") to H36M-17.
 
     Args:
         points: ``[..., Js, C]`` coordinates in ``order`` (Js = ``JOINT_ORDERS[order][0]``: 17; 24 for
             "spin24"; 26, 133, 136 for the Halpe / whole-body sets; 25 for OpenPose BODY_25, 18 for
-            OpenPose COCO; C = 2 or 3, any unit); NaN = missing.
+            OpenPose COCO, 33 for BlazePose; C = 2 or 3, any unit); NaN = missing.
         order: name of the source joint order (a key of ``JOINT_ORDERS``).
         confidence: ``[..., Js]`` scores in [0, 1], or None (1 where the point is finite).
 

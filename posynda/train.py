@@ -26,6 +26,7 @@ import torch
 
 from posynda.checkpoint import Checkpoint, save_checkpoint
 from posynda.data.clips import ClipSet, load_clips
+from posynda.data.placement import random_placement
 from posynda.data.prepare import root_relative_metres
 from posynda.data.sampler import WindowSampler, mirror
 from posynda.defaults import default_clips_path
@@ -63,6 +64,9 @@ class TrainRecipe:
         warmup_steps: linear warm-up length (capped at 10 % of the run).
         window_stride: stride between training windows, as a fraction of the window.
         flip_prob: probability of the left/right mirror augmentation per clip.
+        placement_prob: probability that a clip is moved to a random ray of its camera
+            (:func:`posynda.data.placement.random_placement`: where the person stands stops mattering).
+        placement_extent: the rays' range, canonical screen units (1: the edge of a 53 degree view).
         log_every: steps between metrics.jsonl lines.
         checkpoint_every: steps between checkpoints.
     """
@@ -75,6 +79,8 @@ class TrainRecipe:
     warmup_steps: int = 100
     window_stride: float = 1 / 3
     flip_prob: float = 0.5
+    placement_prob: float = 0.5
+    placement_extent: float = 1.0
     log_every: int = 10
     checkpoint_every: int = 200
 
@@ -108,9 +114,17 @@ def source_sampler(clips: ClipSet, frames: int, recipe: TrainRecipe) -> WindowSa
 def sample_batch(
     sampler: WindowSampler, rng: np.random.Generator, recipe: TrainRecipe
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(keypoints_2d [B,T,J,2] normalised, target_3d [B,T,J,3] root-relative m)``, randomly mirrored."""
+    """``(keypoints_2d [B,T,J,2] canonical screen units, target_3d [B,T,J,3] root-relative m)``:
+    random windows, some re-placed in their camera's view (``recipe.placement_prob``), randomly mirrored."""
     index = sampler.pick(rng, recipe.batch_size)
-    kp, target, _ = mirror(rng, recipe.flip_prob, sampler.norm[index], root_relative_metres(sampler.joints_3d[index]))
+    joints = sampler.joints_3d[index]
+    kp = sampler.norm[index]
+    if recipe.placement_prob > 0:
+        placed, moved = random_placement(
+            joints, sampler.camera[index[:, 0]], rng, recipe.placement_prob, recipe.placement_extent
+        )
+        kp = np.where(moved[:, None, None, None], placed, kp)  # unmoved clips keep their detected 2D
+    kp, target, _ = mirror(rng, recipe.flip_prob, kp, root_relative_metres(joints))
     return torch.from_numpy(kp), torch.from_numpy(target)
 
 

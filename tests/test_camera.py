@@ -16,23 +16,36 @@ def random_pose(rng, n, scale_mm=350.0):
     return rel
 
 
-@pytest.mark.parametrize("width,height", [(1000, 1000), (1920, 1080), (2048, 2048)])
-def test_screen_normalisation_divides_both_axes_by_the_width(width, height):
-    uv = np.random.default_rng(0).uniform(0, [width, height], size=(50, 17, 2))
-    norm = camera.normalize_screen(uv, width, height)
-    assert np.abs(norm[..., 0]).max() <= 1.0 + 1e-9
-    np.testing.assert_allclose(norm[..., 0], 2 * uv[..., 0] / width - 1, atol=1e-12)
-    np.testing.assert_allclose(norm[..., 1], 2 * uv[..., 1] / width - height / width, atol=1e-12)
+@pytest.mark.parametrize("intrinsics", [STUDIO, PINHOLE_WILD], ids=["distorted", "pinhole"])
+def test_canonical_screen_is_the_point_in_focal_units(intrinsics):
+    uv = np.random.default_rng(0).uniform(0, 2000, size=(50, 17, 2))
+    canon = camera.canonical_screen(uv, intrinsics)
+    np.testing.assert_allclose(canon, camera.CANONICAL_FOCAL * (uv - intrinsics[2:4]) / intrinsics[0:2], atol=1e-12)
+    per_frame = camera.canonical_screen(uv, np.broadcast_to(intrinsics, (50, 9)))  # one camera per frame
+    np.testing.assert_allclose(per_frame, canon, atol=1e-12)
 
 
 @pytest.mark.parametrize("intrinsics", [STUDIO, PINHOLE_WILD], ids=["distorted", "pinhole"])
-def test_normalised_intrinsics_project_to_normalised_screen(intrinsics):
+def test_canonical_intrinsics_project_to_canonical_screen(intrinsics):
     rng = np.random.default_rng(1)
     points = random_pose(rng, 20) + np.array([100.0, -50.0, 4500.0])
-    w, h = 1000, 1000
-    direct = camera.normalize_screen(camera.project(points, intrinsics), w, h)
-    via = camera.project(points, camera.normalize_intrinsics(intrinsics, w, h))
+    direct = camera.canonical_screen(camera.project(points, intrinsics), intrinsics)
+    via = camera.project(points, camera.canonical_intrinsics(intrinsics))
     np.testing.assert_allclose(via, direct, atol=1e-9)
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1080, 1920), (1000, 1000)], ids=["landscape", "portrait", "square"])
+def test_canonical_screen_ignores_image_size_and_orientation(size):
+    """The same rays seen through a landscape, a portrait and a square frame of one lens give one input."""
+    points = random_pose(np.random.default_rng(4), 6) + np.array([300.0, 200.0, 5000.0])
+    f = 1500.0
+    frame = np.array([f, f, size[0] / 2, size[1] / 2, 0, 0, 0, 0, 0])
+    reference = np.array([f, f, 960.0, 540.0, 0, 0, 0, 0, 0])
+    np.testing.assert_allclose(
+        camera.canonical_screen(camera.project(points, frame), frame),
+        camera.canonical_screen(camera.project(points, reference), reference),
+        atol=1e-9,
+    )
 
 
 def test_projection_matches_pinhole_without_distortion_and_undistort_inverts():
@@ -93,8 +106,9 @@ def test_root_solve_fully_masked_is_finite():
     [
         (lambda: camera.project(np.zeros((3, 17, 2)), STUDIO), r"points must be \[..., J, 3\], got shape \[3, 17, 2\]"),
         (lambda: camera.project(np.ones((3, 17, 3)), np.ones(8)), r"intrinsics must be \[..., 9\]"),
-        (lambda: camera.normalize_screen(np.zeros((5, 3)), 100, 100), r"uv must be \[..., 2\]"),
-        (lambda: camera.normalize_intrinsics(np.ones(4), 100, 100), r"intrinsics must be \[..., 9\]"),
+        (lambda: camera.canonical_screen(np.zeros((5, 3)), STUDIO), r"uv must be \[..., 2\]"),
+        (lambda: camera.canonical_screen(np.zeros((5, 2)), np.ones(4)), r"intrinsics must be \[..., 9\]"),
+        (lambda: camera.canonical_intrinsics(np.ones(4)), r"intrinsics must be \[..., 9\]"),
         (lambda: camera.undistort_image_plane(np.zeros(2), STUDIO), r"uv must be \[..., J, 2\]"),
         (
             lambda: camera.solve_root_translation(np.zeros((2, 17, 3)), np.zeros((2, 16, 2)), STUDIO),
@@ -105,7 +119,16 @@ def test_root_solve_fully_masked_is_finite():
             "joint counts differ",
         ),
     ],
-    ids=["points", "intrinsics", "uv", "normalise-intrinsics", "undistort", "solve-2d", "solve-weights"],
+    ids=[
+        "points",
+        "intrinsics",
+        "uv",
+        "canonical-intrinsics",
+        "canonical-intrinsics-alone",
+        "undistort",
+        "solve-2d",
+        "solve-weights",
+    ],  # fmt: skip
 )
 def test_shapes_are_checked_at_the_door(call, needle):
     with pytest.raises(ValueError, match=needle):

@@ -27,7 +27,7 @@ def test_round_trip_restores_weights_and_config(saved):
     for (name, a), (_, b) in zip(model.state_dict().items(), ckpt.model.state_dict().items()):
         assert torch.equal(a, b), name
     meta = read_metadata(path)
-    assert meta["format"] == "posynda-checkpoint-v1" and meta["skeleton"] == "h36m-17"
+    assert meta["format"] == "posynda-checkpoint-v2" and meta["skeleton"] == "h36m-17"
     assert json.loads(meta["denoiser"])["frames"] == 27
 
 
@@ -41,6 +41,19 @@ def test_checkpoint_of_another_architecture_is_refused(tmp_path, saved):
     save_file(load_file(str(path)), str(other), metadata=meta)
     with pytest.raises(InputError, match="do not match the videopose architecture"):
         load_checkpoint(other)
+
+
+def test_a_checkpoint_of_the_width_normalised_input_is_refused_with_the_reason(tmp_path, saved):
+    """Format v1 models took u' = 2u/w - 1: their weights mean something else under the canonical camera."""
+    _, path = saved
+    meta = read_metadata(path)
+    meta["format"] = "posynda-checkpoint-v1"
+    from safetensors.torch import load_file
+
+    old = tmp_path / "old.safetensors"
+    save_file(load_file(str(path)), str(old), metadata=meta)
+    with pytest.raises(InputError, match="posynda-checkpoint-v1 checkpoint: .*normalised by the image width.*train it"):
+        load_checkpoint(old)
 
 
 @pytest.mark.parametrize("kind", ["not-safetensors", "truncated", "no-metadata", "missing"])

@@ -70,11 +70,16 @@ def test_body_rules_of_the_coco_names_are_the_coco_rule():
 
 
 @pytest.mark.parametrize(
-    "order, names", [("body25", "OPENPOSE_BODY25_JOINT_NAMES"), ("coco18", "OPENPOSE_COCO18_JOINT_NAMES")]
+    "order, names",
+    [
+        ("body25", "OPENPOSE_BODY25_JOINT_NAMES"),
+        ("coco18", "OPENPOSE_COCO18_JOINT_NAMES"),
+        ("blazepose33", "BLAZEPOSE33_JOINT_NAMES"),
+    ],
 )
-def test_openpose_orders_follow_the_coco_rule_by_joint_name(order, names):
+def test_detector_orders_follow_the_coco_rule_by_joint_name(order, names):
     names = getattr(skeleton, names)
-    count = {"body25": 25, "coco18": 18}[order]
+    count = {"body25": 25, "coco18": 18, "blazepose33": 33}[order]
     assert len(names) == count and skeleton.JOINT_ORDERS[order][0] == count
     x = np.random.default_rng(4).normal(size=(3, count, 2))
     out, _ = skeleton.convert_joints(x, order)

@@ -35,7 +35,7 @@ def domain_sampler(clips, frames: int, labelled: bool) -> WindowSampler:
 def source_pairs(
     src: WindowSampler, tgt: WindowSampler, rng: np.random.Generator, settings: AdaptSettings
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Source clips as model pairs ``(keypoints [B,T,J,2] normalised, labels [B,T,J,3] m)``.
+    """Source clips as model pairs ``(keypoints [B,T,J,2] canonical screen units, labels [B,T,J,3] m)``.
 
     With GPA (Eq. 3) each source pose is re-placed in front of a randomly paired target clip's
     camera and re-projected with it; otherwise the source's own 2D is used.
@@ -51,8 +51,7 @@ def source_pairs(
         if settings.bone_aug_degrees > 0 or turned:  # re-projected with the source's own cameras
             cam = torch.from_numpy(src.camera[s_idx[:, 0]]).double()[:, None, :]  # [B, 1, 9]
             uv = camera.project(torch.from_numpy(joints).double(), cam).numpy()
-            size = src.size[s_idx]
-            kp = camera.normalize_screen(uv, size[..., None, 0], size[..., None, 1]).astype(np.float32)
+            kp = camera.canonical_screen(uv, src.camera[s_idx[:, 0]].astype(np.float64)[:, None, :]).astype(np.float32)
             return kp, root_relative_metres(joints)
         return src.norm[s_idx], root_relative_metres(joints)
     pair_idx = tgt.pick(rng, settings.source_batch)
@@ -61,8 +60,7 @@ def source_pairs(
         torch.from_numpy(tgt.pixels[pair_idx]).double(),
         torch.from_numpy(tgt.camera[pair_idx[:, 0]]).double(),
     )
-    size = tgt.size[pair_idx]
-    kp = camera.normalize_screen(aug_2d.numpy(), size[..., None, 0], size[..., None, 1])
+    kp = camera.canonical_screen(aug_2d.numpy(), tgt.camera[pair_idx[:, 0]].astype(np.float64)[:, None, :])
     return kp.astype(np.float32), root_relative_metres(aug_3d.numpy())
 
 
@@ -93,7 +91,7 @@ def reprojection_loss(
     """Confidence-weighted 2D error of poses placed by the root solve and projected.
 
     ``pose [B, T, J, 3]`` root-relative (m), ``keypoints [B, T, J, 2]`` and ``intrinsics [B, 9]`` in
-    the same (normalised screen) units, ``weights [B, T, J]``. Differentiable in ``pose``.
+    the same (canonical screen) units, ``weights [B, T, J]``. Differentiable in ``pose``.
     """
     cam = intrinsics[:, None, :].to(pose.dtype)
     translation = camera.solve_root_translation(pose, keypoints, cam, weights)
@@ -102,10 +100,9 @@ def reprojection_loss(
 
 
 def _target_reprojection_term(pred, kp, tgt: WindowSampler, t_idx, mirrored: np.ndarray) -> torch.Tensor:
-    """:func:`reprojection_loss` of the target clips' predictions, in normalised screen units; a
+    """:func:`reprojection_loss` of the target clips' predictions, in canonical screen units; a
     mirrored clip is seen by the mirrored camera and its joint weights are permuted alike."""
-    size = tgt.size[t_idx[:, 0]]
-    cam = camera.normalize_intrinsics(tgt.camera[t_idx[:, 0]].astype(np.float64), size[:, 0], size[:, 1])
+    cam = camera.canonical_intrinsics(tgt.camera[t_idx[:, 0]].astype(np.float64))
     cam[mirrored, 2] *= -1
     cam[mirrored, 7] *= -1
     weight = tgt.weights[t_idx]

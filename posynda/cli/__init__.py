@@ -12,6 +12,7 @@ with code 2 and one line naming the problem; an internal failure exits with code
 | ``evaluate``| ``eval``                                                                 |
 | ``adapt``  | ``adapt``                                                                 |
 | ``export`` | ``export``                                                                |
+| ``detect`` | ``detect`` (a video's people, or any keypoint input, -> clip file / JSON) |
 | ``lift``   | ``lift``                                                                  |
 | ``bench``  | ``bench flops|latency|kernels|throughput|adapt-step|accuracy|plot|all``   |
 """
@@ -27,6 +28,7 @@ COMMANDS = {
     "adapt": "posynda.cli.adapt:adapt",
     "bench": "posynda.cli.bench:bench",
     "data": "posynda.cli.data:data",
+    "detect": "posynda.cli.detect:detect_cmd",
     "eval": "posynda.cli.evaluate:eval_cmd",
     "export": "posynda.cli.export:export_cmd",
     "lift": "posynda.cli.lift:lift",

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 import torch
 
-from posynda.bench import adapt_step, curves, flops, footage, kernels, latency, plots, suite, throughput
+from posynda.bench import adapt_step, curves, flops, footage, kernels, latency, plots, suite, throughput, video
 from posynda.bench.accuracy import run_accuracy, save_names
 from posynda.bench.latency_backends import LATENCY_BACKENDS
 from posynda.bench.plots import plot_if_available
@@ -23,6 +23,7 @@ from posynda.cli.lazy import LazyGroup
 from posynda.cli.options import (
     FILE,
     FOLDER,
+    ImageSize,
     IntList,
     NameList,
     PositiveList,
@@ -364,3 +365,43 @@ def bench_all(quick, with_accuracy, accuracy_steps, skip, out, save):
     click.echo(suite.summary_markdown(summary))
     if save:
         click.echo(f"saved into {summary['saved_to']}")
+
+
+@bench.command("video")
+@click.option(
+    "--suite",
+    type=click.Choice(["embedded", "bandai"]),
+    default="embedded",
+    show_default=True,
+    help="embedded: wild/test with the shipped model; bandai: target-test (real motion), rendered from --data-dir",
+)
+@click.option("--data-dir", type=click.Path(file_okay=False, exists=True), default=None, help="bandai: the dataset")
+@click.option(
+    "--checkpoint",
+    "checkpoints",
+    type=click.Path(dir_okay=False, exists=True),
+    multiple=True,
+    help="model(s) to score, repeatable (embedded default: the shipped model; bandai: required)",
+)
+@click.option("--frames", type=POSITIVE, default=video.DEFAULT_FRAMES, show_default=True, help="frames per sequence")
+@click.option("--sequences", type=POSITIVE, default=None, help="at most this many sequences (default: all)")
+@click.option(
+    "--size", type=ImageSize(), default="x".join(map(str, video.DEFAULT_SIZE)), show_default=True, help="video WxH"
+)
+@out_option("video")
+@save_option()
+def bench_video(suite, data_dir, checkpoints, frames, sequences, size, out, save):
+    """The video path: labelled poses filmed as a mannequin, BlazePose, lifted; true vs detected 2D."""
+    require_data_dir(suite, data_dir)
+    if suite == "bandai":
+        if not checkpoints:
+            raise InputError(
+                "--suite bandai needs --checkpoint (a model trained on its source, e.g. bench realmotion's)"
+            )
+        clips, data = load_clips(suite_files(data_dir, log=click.echo)["target-test"]), "bandai target-test"
+    else:
+        clips, data = load_clips(default_clips_path("wild", "test")), "embedded wild/test"
+    models = {str(Path(c)): Path(c) for c in checkpoints} or {"shipped": shipped_checkpoint()}
+    out_dir = run_dir(out, "bench-video")
+    result = video.run_video(models, clips, out_dir, frames, size, sequences, log=click.echo, data=data)
+    finish(out_dir, "video", result, video.markdown(result), save=save)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import click
@@ -17,6 +18,7 @@ from posynda.cli.options import (
     sampling_options,
     window_progress,
 )
+from posynda.data.detections.video import clip_frames
 from posynda.defaults import default_clips_path, shipped_checkpoint
 from posynda.runtime import Lifter, RuntimeBackend, expect_backend
 from posynda.runtime.outputs import output_format, write_poses
@@ -35,8 +37,15 @@ from posynda.runtime.viz import viz_format, write_viz
     "input_path",
     type=FILE_OR_FOLDER,
     default=None,
-    help="2D keypoints: a clip file (.npz), posynda / COCO / AlphaPose / MMPose JSON, an OpenPose folder or a "
-    "VideoPose3D npz (see --format; default: embedded wild/test, 3D removed)",
+    help="2D keypoints: a clip file (.npz), posynda / COCO / AlphaPose / MMPose JSON, an OpenPose folder, a "
+    "VideoPose3D npz or a video (see --format; default: embedded wild/test, 3D removed)",
+)
+@click.option(
+    "--video",
+    type=FILE,
+    default=None,
+    help="a video (MP4, MOV, MKV, WebM ...): people found by the offline BlazePose detector (pip install "
+    "'posynda[video]'), then lifted; --viz draws over its frames. Instead of --input",
 )
 @keypoint_input_options("--input")
 @click.option(
@@ -66,8 +75,14 @@ from posynda.runtime.viz import viz_format, write_viz
     ".gif or .mp4 (animation of the longest sequence, at most 300 frames; .mp4 needs ffmpeg)",
 )
 @quiet_option
-def lift(model, input_path, keypoints, out, backend, device, settings, viz, quiet):
-    """Lift 2D keypoints to 3D poses (mm; .npz, .json, .csv, .bvh) with a checkpoint, ONNX export or engine."""
+def lift(model, input_path, video, keypoints, out, backend, device, settings, viz, quiet):
+    """Lift 2D keypoints or a video to 3D poses (mm; .npz, .json, .csv, .bvh) with a checkpoint, ONNX or engine."""
+    if video and input_path:
+        raise click.UsageError("--video and --input both name the input: give one of them")
+    if video:
+        if keypoints.format not in ("auto", "video"):
+            raise click.UsageError(f"--video reads a video; drop --format {keypoints.format}")
+        input_path, keypoints = video, dataclasses.replace(keypoints, format="video")
     if out:
         output_format(out)  # an unknown extension fails before any work
     if viz:
@@ -76,7 +91,8 @@ def lift(model, input_path, keypoints, out, backend, device, settings, viz, quie
     if backend:
         expect_backend(path, backend)
     lifter = Lifter(path, device=device)
-    clips, _ = keypoints.read(input_path or default_clips_path("wild", "test"))  # prints one line per sequence
+    source = input_path or default_clips_path("wild", "test")
+    clips, read_report = keypoints.read(source, progress=not quiet)  # prints one line per sequence
     out_path = Path(out) if out else run_dir(None, "lift") / "poses.npz"
     with window_progress(f"lifting with {lifter.describe()}", enabled=not quiet) as report:
         result = lifter.lift(clips, settings, progress=report)
@@ -89,4 +105,5 @@ def lift(model, input_path, keypoints, out, backend, device, settings, viz, quie
     )
     click.echo(f"wrote {written.summary()}")
     if viz:
-        click.echo(f"wrote {write_viz(viz, clips, result.root_relative_mm)}")
+        background = clip_frames(source, clips, read_report) if read_report.format == "video" else None
+        click.echo(f"wrote {write_viz(viz, clips, result.root_relative_mm, background=background)}")

@@ -207,22 +207,25 @@ def run_dir(out: str | None, command: str, resume: bool = False) -> Path:
 
 
 @contextmanager
-def window_progress(label: str, enabled: bool = True) -> Iterator:
+def window_progress(label: str, enabled: bool = True, unit: str = "windows") -> Iterator:
     """A transient progress bar on stderr; yields the ``(done, total, label=None)`` callback the lifting
-    loops call (a new ``label`` replaces the bar's text)."""
+    loops (or a detector, ``unit="frames"``) call; a new ``label`` replaces the bar's text. The bar
+    appears at the first call, so a reader that never reports shows none."""
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
-        TextColumn("{task.completed}/{task.total} windows"),
+        TextColumn(f"{{task.completed}}/{{task.total}} {unit}"),
         TimeRemainingColumn(),
         console=Console(stderr=True),
         transient=True,
         disable=not enabled,
     ) as bar:
-        task = bar.add_task(label, total=None)
+        tasks = []
 
-        def report(done: int, total: int, label: str | None = None) -> None:
-            bar.update(task, completed=done, total=total, **({"description": label} if label else {}))
+        def report(done: int, total: int, label_now: str | None = None) -> None:
+            if not tasks:
+                tasks.append(bar.add_task(label, total=None))
+            bar.update(tasks[0], completed=done, total=total, **({"description": label_now} if label_now else {}))
 
         yield report
 
@@ -275,12 +278,16 @@ class KeypointInput:
     format: DetectionFormat
     options: ReadOptions
 
-    def read(self, path, echo: Callable[[str], None] = click.echo) -> tuple[ClipSet, DetectionReport]:
+    def read(
+        self, path, echo: Callable[[str], None] = click.echo, progress: bool = True
+    ) -> tuple[ClipSet, DetectionReport]:
         """Read ``path`` (:func:`posynda.data.detections.read_detections`) and print its report, one line
-        per sequence (warnings appear there, not as Python warnings)."""
-        with warnings.catch_warnings():
+        per sequence (warnings appear there, not as Python warnings); a video shows a progress bar of the
+        frames the detector has seen unless ``progress`` is False."""
+        label = f"finding people in {Path(path).name}"
+        with warnings.catch_warnings(), window_progress(label, enabled=progress, unit="frames") as frames:
             warnings.simplefilter("ignore", KeypointWarning)
-            clips, report = read_detections(path, self.format, self.options)
+            clips, report = read_detections(path, self.format, self.options, progress=frames)
         for line in report.lines():
             echo(line)
         return clips, report
@@ -294,7 +301,8 @@ def keypoint_input_options(what: str):
         click.option("--format", "input_format", type=choice(DetectionFormat), default="auto", show_default=True,
                      help=f"format of {what} (auto: from the content; see posynda.data.detections)"),
         click.option("--image-size", type=ImageSize(), default=None,
-                     help=f"image size of {what}, pixels (needed by COCO, AlphaPose, OpenPose and MMPose files)"),
+                     help=f"image size of {what}, pixels (needed by COCO, AlphaPose, OpenPose and MMPose files; "
+                          "a video has its own)"),
         click.option("--intrinsics", type=Intrinsics(), default=None,
                      help=f"camera of {what}, pixels (default: the file's, else f = max(w, h), centred)"),
         click.option("--fov", type=click.FloatRange(0, 180, min_open=True, max_open=True), default=None,

@@ -1,4 +1,4 @@
-"""From a ClipSet to model tensors: gap-filled, screen-normalised 2D and root-relative metres.
+"""From a ClipSet to model tensors: gap-filled 2D in the canonical camera and root-relative metres.
 
 Missing keypoints (NaN) are allowed in clip files; models cannot take NaN, so each missing joint
 is filled by linear interpolation over time within its sequence (held constant before the first
@@ -56,19 +56,15 @@ def _first_seen(gap: np.ndarray) -> int:
     return int(np.flatnonzero(~gap.all(0))[0])
 
 
-def frame_image_size(clips: ClipSet) -> np.ndarray:
-    """``[N, 2]`` float32 (width, height) of every frame's image."""
-    return clips.image_size[clips.seq_index].astype(np.float32)
-
-
 def normalized_keypoints(clips: ClipSet, pixels: np.ndarray | None = None) -> np.ndarray:
-    """Model input: ``[N, 17, 2]`` float32 gap-filled keypoints in normalised screen units.
+    """Model input: ``[N, 17, 2]`` float32 gap-filled keypoints in the canonical camera's units
+    (:func:`posynda.camera.canonical_screen` with each frame's intrinsics; the image size plays no part).
 
     ``pixels``: the clip set's keypoints already gap-filled by :func:`fill_missing_keypoints`.
     """
     kp = fill_missing_keypoints(clips) if pixels is None else pixels
-    size = frame_image_size(clips)
-    return camera.normalize_screen(kp, size[:, None, 0], size[:, None, 1]).astype(np.float32)
+    cam = frame_intrinsics(clips).astype(np.float64)
+    return camera.canonical_screen(kp.astype(np.float64), cam).astype(np.float32)
 
 
 def root_relative_metres(joints_3d_mm: np.ndarray) -> np.ndarray:

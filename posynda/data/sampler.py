@@ -1,7 +1,7 @@
 """Random training windows of one clip set: what pretraining and adaptation draw their batches from.
 
 The per-frame arrays (gap-filled pixels, normalised model input, the raw detections, weights,
-intrinsics, image sizes, 3D) are computed once, on first use; a batch is ``array[index]`` with
+intrinsics, 3D) are computed once, on first use; a batch is ``array[index]`` with
 ``index [B, T]`` from :meth:`WindowSampler.pick`. :func:`mirror` is the left/right flip
 augmentation applied to a batch.
 """
@@ -13,7 +13,7 @@ from functools import cached_property
 import numpy as np
 
 from posynda.data.clips import ClipSet
-from posynda.data.prepare import fill_missing_keypoints, frame_image_size, frame_intrinsics, normalized_keypoints
+from posynda.data.prepare import fill_missing_keypoints, frame_intrinsics, normalized_keypoints
 from posynda.data.windows import Windows, window_sequences
 from posynda.errors import InputError
 from posynda.skeleton import flip_left_right
@@ -24,10 +24,10 @@ class WindowSampler:
 
     Attributes (``[N, ...]`` per frame of the clip set, computed on first use):
         pixels: ``[N, 17, 2]`` float32 gap-filled keypoints, pixels.
-        norm: ``[N, 17, 2]`` float32 model input (normalised screen units).
+        norm: ``[N, 17, 2]`` float32 model input (canonical screen units, camera.canonical_screen).
         detections: ``[N, 17, 2]`` keypoints as detected (NaN = missing).
         weights: ``[N, 17]`` confidences (0 where missing).
-        camera: ``[N, 9]`` pixel intrinsics; ``size``: ``[N, 2]`` float32 width, height.
+        camera: ``[N, 9]`` pixel intrinsics.
         joints_3d: ``[N, 17, 3]`` camera-frame mm (only when ``labelled``).
         windows: the :class:`~posynda.data.windows.Windows`.
     """
@@ -45,10 +45,6 @@ class WindowSampler:
     @cached_property
     def pixels(self) -> np.ndarray:
         return fill_missing_keypoints(self.clips)
-
-    @cached_property
-    def size(self) -> np.ndarray:
-        return frame_image_size(self.clips)
 
     @cached_property
     def norm(self) -> np.ndarray:

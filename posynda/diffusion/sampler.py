@@ -39,7 +39,7 @@ def sample_poses(
 
     Args:
         denoiser: callable ``(keypoints_2d [B',T,J,2], noisy_3d [B',T,J,3], t [B']) -> x0``.
-        keypoints_2d: ``[B, T, J, 2]`` normalised screen coordinates (camera.normalize_screen).
+        keypoints_2d: ``[B, T, J, 2]`` canonical screen coordinates (camera.canonical_screen).
         scheduler: a DDIMScheduler (its config supplies eta and the clamp).
         hypotheses: H.
         steps: K DDIM steps.

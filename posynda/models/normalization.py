@@ -1,12 +1,13 @@
 """Input normalisation of the 2D keypoints inside a denoiser (its config's ``input_norm``).
 
-Every denoiser takes VideoPose3D's screen-normalised 2D (``u' = 2u/w - 1``, ``v' = 2v/w - h/w``,
-docs/CONVENTIONS.md) -- the contract of every runtime, exported graph and the C++ example -- and
-turns it into what its first layer sees:
+Every denoiser takes the 2D in the canonical camera (``u' = F (u - cx) / fx``, ``v' = F (v - cy) / fy``,
+:func:`posynda.camera.canonical_screen`, docs/CONVENTIONS.md) -- the contract of every runtime,
+exported graph and the C++ example -- and turns it into what its first layer sees:
 
-* ``"screen"`` -- unchanged: absolute screen coordinates (D3DP's and PoSynDA's input).
+* ``"screen"`` -- unchanged: absolute canonical-screen coordinates (D3DP's and PoSynDA's input, but
+  in the camera's focal units rather than divided by the image width).
 * ``"root"`` -- root-centred and scale-normalised 2D (the pose's shape, which does not change with
-  where the person stands in the image, how far away they are or the image's aspect), with the root
+  where the person stands in the image or how far away they are), with the root
   position and the log-scale as three more inputs (the perspective cues): per frame,
   ``c = (x - x_root) / s`` with ``s`` the RMS distance of the joints to the root, and
   ``g = (u'_root, v'_root, log s)``. Cross-database studies (Rapczynski et al. 2021) found this

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 from posynda import SKELETON_NAME, __version__
+from posynda.camera import CANONICAL_FOCAL
 from posynda.checkpoint import Checkpoint
 from posynda.diffusion import SchedulerConfig
 from posynda.errors import InputError
@@ -22,6 +23,12 @@ DENOISER_INPUTS = ("keypoints_2d", "noisy_3d", "t")
 DENOISER_OUTPUT = "x0"
 SAMPLER_INPUTS = ("keypoints_2d", "noise")
 SAMPLER_OUTPUT = "poses"
+# How pixels become the graph's 2D input (posynda.camera.canonical_screen); a runtime in another
+# language applies it with the camera's intrinsics fx, fy, cx, cy (the image size plays no part).
+INPUT_NORMALIZATION = (
+    "u' = F (u - cx) / fx, v' = F (v - cy) / fy with F = canonical_focal (pixels; the camera's intrinsics)"
+)
+
 # Keys of a whole-sampler graph (``posynda export --sampler``).
 SAMPLER_KEYS = ("sampler_steps", "sampler_hypotheses", "sampler_flip")
 
@@ -30,7 +37,7 @@ def runtime_metadata(checkpoint: Checkpoint) -> dict[str, str]:
     """Flat ``str -> str`` description of ``checkpoint`` for a runtime.
 
     Keys: ``posynda_version``, ``skeleton``, ``joint_names``, ``parents`` (JSON lists),
-    ``window_frames`` (T), ``input_normalization`` (the screen normalisation formula),
+    ``window_frames`` (T), ``input_normalization`` (how pixels become the input), ``canonical_focal`` (its F),
     ``output_units`` (root-relative metres), ``denoiser`` and ``scheduler`` (JSON configs),
     ``source_checkpoint_sha256`` (when the checkpoint came from a file).
     """
@@ -40,7 +47,8 @@ def runtime_metadata(checkpoint: Checkpoint) -> dict[str, str]:
         "joint_names": json.dumps(list(H36M_JOINT_NAMES)),
         "parents": json.dumps(list(H36M_PARENTS)),
         "window_frames": str(checkpoint.config.frames),
-        "input_normalization": "u' = 2u/w - 1, v' = 2v/w - h/w (pixels, image width w, height h)",
+        "input_normalization": INPUT_NORMALIZATION,
+        "canonical_focal": repr(CANONICAL_FOCAL),
         "output_units": "root-relative metres, camera frame (x right, y down, z forward)",
         "denoiser": checkpoint.config.to_json(),
         "scheduler": json.dumps(checkpoint.diffusion.to_dict(), sort_keys=True),

@@ -21,11 +21,12 @@ sequence longer than :data:`MAX_FRAMES` frames is subsampled to every k-th frame
 MAX_FRAMES)) and played at fps / k, and a GIF shows at most :data:`GIF_MAX_FPS` frames a second
 (browsers slow shorter GIF delays down).
 
-``background`` puts pictures under the 2D keypoints: the video frames they were detected on (posynda has
-no video input yet; this is the door for one). It is indexed like the clip file's frames (frame ``i`` of
-the ``ClipSet``) and is an array ``[N, H, W, 3]`` (or ``[N, H, W]`` grey, ``[N, H, W, 4]`` RGBA; uint8,
-or float in [0, 1]) or any sequence of such frames with ``len`` = N (a lazy reader with ``__getitem__``
-works), a callable ``frame_index -> image or None``, or any other iterable of frames, read forwards once.
+``background`` puts pictures under the 2D keypoints: the video frames they were detected on (``posynda
+lift --video`` passes :func:`posynda.data.detections.video.clip_frames`). It is indexed like the clip
+file's frames (frame ``i`` of the ``ClipSet``) and is an array ``[N, H, W, 3]`` (or ``[N, H, W]`` grey,
+``[N, H, W, 4]`` RGBA; uint8, or float in [0, 1]) or any sequence of such frames with ``len`` = N (a lazy
+reader with ``__getitem__`` works), a callable ``frame_index -> image or None``, or any other iterable of
+frames, read forwards once.
 Every frame must be the clip's image size (W x H): the keypoints are drawn in its pixels.
 
 :func:`viz_format` checks a path before any lifting (unknown extension, no matplotlib, ``.mp4`` without

@@ -12,7 +12,7 @@ def test_pseudo_labels_pick_among_the_hypotheses_per_joint():
     model = micro_checkpoint().model
     clips = make_clips((9,))
     kp_px = torch.from_numpy(clips.keypoints_2d)[None]
-    kp = camera.normalize_screen(kp_px, 1000.0, 1000.0)
+    kp = camera.canonical_screen(kp_px, torch.from_numpy(clips.camera[:1]))
     intr = torch.from_numpy(clips.camera[:1])
     labels = pseudo_labels(
         model, DDIMScheduler(), kp, kp_px, intr, torch.ones(1, 9, 17), 3, 1, "joint", torch.Generator().manual_seed(0)
@@ -28,7 +28,7 @@ def test_snapped_pseudo_labels_are_the_selection_moved_onto_the_rays():
     model = micro_checkpoint().model
     clips = make_clips((9,))
     kp_px = torch.from_numpy(clips.keypoints_2d)[None].double()
-    kp = camera.normalize_screen(kp_px, 1000.0, 1000.0).float()
+    kp = camera.canonical_screen(kp_px, torch.from_numpy(clips.camera[:1]).double()).float()
     intr = torch.from_numpy(clips.camera[:1]).double()
     weights = torch.ones(1, 9, 17)
 

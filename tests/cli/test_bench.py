@@ -113,6 +113,8 @@ def test_latency_writes_and_saves_its_results(results):
         (["curves", "--steps", "0"], "--steps"),
         (["footage", "--suite", "bandai"], "--suite bandai needs --data-dir"),
         (["footage", "--minutes", "1,0"], "values must be > 0"),
+        (["video", "--suite", "bandai"], "--suite bandai needs --data-dir"),
+        (["video", "--size", "640"], "expected WxH"),
     ],
 )
 def test_bad_options_exit_2(in_tmp, args, needle):

@@ -52,7 +52,7 @@ def test_a_group_without_a_command_shows_its_help():
     assert result.exit_code == 2 and "Commands:" in result.output and "throughput" in result.output
 
 
-def test_ctrl_c_exits_130_with_one_line(monkeypatch):
+def test_ctrl_c_exits_130_with_one_line(monkeypatch, in_tmp):
     import posynda.cli.evaluate
 
     def pressed(*args, **kwargs):

@@ -29,6 +29,8 @@ def test_never_seen_joint_takes_its_parent_and_empty_sequence_is_refused(clips):
 
 def test_normalised_inputs_and_metres(clips):
     kp = normalized_keypoints(clips)
-    np.testing.assert_allclose(kp, camera.normalize_screen(clips.keypoints_2d, 1000, 1000), atol=1e-6)
+    cam = clips.camera[clips.seq_index]
+    expected = camera.CANONICAL_FOCAL * (clips.keypoints_2d - cam[:, None, 2:4]) / cam[:, None, 0:2]
+    np.testing.assert_allclose(kp, expected, atol=1e-6)
     rel = root_relative_metres(clips.joints_3d)
     assert (rel[:, 0] == 0).all() and np.abs(rel).max() < 2.0

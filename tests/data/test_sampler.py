@@ -22,7 +22,7 @@ def test_per_frame_arrays(clips):
     np.testing.assert_array_equal(sampler.pixels, fill_missing_keypoints(clips))
     np.testing.assert_array_equal(sampler.norm, normalized_keypoints(clips))
     assert np.isnan(sampler.detections[4, 2]).all() and sampler.weights[4, 2] == 0
-    assert sampler.camera.shape == (42, 9) and sampler.size.shape == (42, 2)
+    assert sampler.camera.shape == (42, 9)
     assert sampler.joints_3d is clips.joints_3d and WindowSampler(clips, 9, 3, labelled=False).joints_3d is None
 
 

@@ -45,7 +45,8 @@ def test_export_writes_a_checked_denoiser_with_metadata(shipped_export):
     assert meta["skeleton"] == "h36m-17" and meta["window_frames"] == "27" and meta["graph"] == "denoiser"
     assert json.loads(meta["scheduler"]) == SchedulerConfig().to_dict()
     assert meta["source_checkpoint_sha256"] == sha256_file(shipped_checkpoint())
-    assert meta["posynda_version"] and "u' = 2u/w - 1" in meta["input_normalization"]
+    assert meta["posynda_version"] and "u' = F (u - cx) / fx" in meta["input_normalization"]
+    assert float(meta["canonical_focal"]) == 2.0
 
 
 @pytest.mark.parametrize("batch", [1, 2, 7])

@@ -3,9 +3,12 @@
 import numpy as np
 import pytest
 
+from posynda import camera
 from posynda.checkpoint import load_checkpoint
-from posynda.defaults import shipped_checkpoint
+from posynda.data.clips import load_clips
+from posynda.defaults import default_clips_path, shipped_checkpoint
 from posynda.evaluate import lift_clips
+from posynda.metrics import mpjpe
 from posynda.runtime import Lifter, SamplingSettings
 from posynda.runtime.lifter import absolute_positions
 from tests.conftest import SAMPLER_FLIP, SAMPLER_HYPOTHESES, SAMPLER_STEPS, make_clips
@@ -84,3 +87,59 @@ def test_result_becomes_a_clip_file_with_absolute_3d(clips):
     np.testing.assert_array_equal(lifted.joints_3d, result.absolute_mm)
     np.testing.assert_array_equal(lifted.keypoints_2d, clips.keypoints_2d)
     assert result.seconds > 0 and result.settings == SamplingSettings()
+
+
+# ------------------------------------------------------------------ portrait and landscape footage
+
+
+def _motion_mm(frames: int = 60) -> np.ndarray:
+    """``[N, 17, 3]`` camera-frame mm: real-looking motion (the embedded wild/test clip), 5 m ahead."""
+    clips = load_clips(default_clips_path("wild", "test"))
+    joints = clips.joints_3d[:frames].astype(np.float64)
+    return joints - joints[:, :1].mean(0) + np.array([0.0, 0.0, 5000.0])
+
+
+def _lift(joints: np.ndarray, size, intrinsics=None, f: float = 1500.0) -> np.ndarray:
+    """Root-relative mm of ``joints`` seen by a pinhole of focal ``f`` centred in an image of ``size``."""
+    seen_by = np.array([f, f, size[0] / 2, size[1] / 2, 0, 0, 0, 0, 0])
+    uv = camera.project(joints, seen_by).astype(np.float32)
+    result = Lifter(shipped_checkpoint()).lift_keypoints(uv, size, intrinsics=intrinsics)
+    return result.root_relative_mm
+
+
+def _relative(joints: np.ndarray) -> np.ndarray:
+    return joints - joints[:, :1]
+
+
+def _mpjpe(pred: np.ndarray, truth: np.ndarray) -> float:
+    return float(mpjpe(pred, truth).mean())
+
+
+@pytest.mark.parametrize("intrinsics", ["given", "default"])
+def test_portrait_and_landscape_frames_of_one_camera_lift_alike(intrinsics):
+    """A phone turned upright: the same motion through a 1920x1080 and a 1080x1920 frame of one lens
+    (the file's intrinsics, or the default camera f = max(w, h)) lifts to the same poses."""
+    joints = _motion_mm()
+    f = 1920.0
+
+    def cam(size):
+        return [f, f, size[0] / 2, size[1] / 2, 0, 0, 0, 0, 0] if intrinsics == "given" else None
+
+    landscape = _lift(joints, (1920, 1080), cam((1920, 1080)), f)
+    portrait = _lift(joints, (1080, 1920), cam((1080, 1920)), f)
+    np.testing.assert_allclose(portrait, landscape, atol=0.05)  # mm: float32 rounding only
+    assert _mpjpe(landscape, _relative(joints)) < 150.0  # and they are poses, not noise
+
+
+def test_where_the_person_stands_in_a_portrait_frame_changes_little():
+    """The same motion in the middle of a landscape frame and near the top of a portrait one (the
+    rays change, so the poses may too, a little): both lift about as well, and alike."""
+    joints = _motion_mm()
+    size = (1080, 1920)
+    high = joints + np.array([0.0, -1200.0, 0.0])  # 1.2 m up at 5 m: near the top of the portrait frame
+    centre = _lift(joints, (1920, 1080), [1500.0, 1500.0, 960.0, 540.0, 0, 0, 0, 0, 0])
+    top = _lift(high, size, [1500.0, 1500.0, size[0] / 2, size[1] / 2, 0, 0, 0, 0, 0])
+    truth = _relative(joints)
+    error_centre, error_top = _mpjpe(centre, truth), _mpjpe(top, truth)
+    assert error_top < 1.1 * error_centre + 5.0, (error_centre, error_top)
+    assert _mpjpe(top, centre) < 0.35 * error_centre, (_mpjpe(top, centre), error_centre)

@@ -4,7 +4,8 @@
 //   posynda_lift --model denoiser.onnx --keypoints kp.npy --noise noise.npy --out poses.npy
 //                [--no-flip] [--threads N] [--hypotheses-out all.npy]
 //
-// kp.npy:    float32 [B, T, J, 2], screen-normalised 2D (u' = 2u/w - 1, v' = 2v/w - h/w)
+// kp.npy:    float32 [B, T, J, 2], 2D in the canonical camera (u' = F (u - cx) / fx, v' = F (v - cy) / fy,
+//            F = the model's canonical_focal metadata)
 // noise.npy: float32 [K+1, B, H, T, J, 3], N(0, 1); K and H are read from its shape
 // poses.npy: float32 [B, T, J, 3], root-relative metres, mean of the H hypotheses
 //

@@ -8,7 +8,8 @@ Formats (:data:`FORMATS`, detected from the content with ``format="auto"``): ``c
 keypoint results JSON, :mod:`.coco`), ``alphapose`` (:mod:`.alphapose`), ``openpose`` (a folder of
 per-frame JSON, :mod:`.openpose`), ``mmpose`` (MMPoseInferencer predictions, :mod:`.mmpose`),
 ``videopose3d`` (``data_2d_custom_*.npz``, the one format read with ``allow_pickle=True``,
-:mod:`.videopose3d`), ``posynda-json`` (:mod:`.posynda_json`) and ``clips`` (posynda clip files,
+:mod:`.videopose3d`), ``video`` (any video ffmpeg decodes, people found by the offline BlazePose
+detector: :mod:`.video`, :mod:`.blazepose`), ``posynda-json`` (:mod:`.posynda_json`) and ``clips`` (posynda clip files,
 :mod:`.clip_files`). Every format ends as a :class:`~posynda.data.clips.ClipSet` in H36M-17 order,
 pixels, one sequence per tracked person (:mod:`.tracking`, :mod:`.assemble`); the options and the
 report are in :mod:`.common`.
@@ -30,7 +31,7 @@ from posynda.data.detections.common import (
     fov_intrinsics,
 )
 from posynda.data.detections.formats import DETECTION_FORMATS, FORMATS, DetectionFormat, detect_format, read_detections
-from posynda.data.detections.posynda_json import read_json_keypoints
+from posynda.data.detections.posynda_json import read_json_keypoints, write_json_keypoints
 
 __all__ = [
     "DEFAULT_MIN_CONFIDENCE",
@@ -52,4 +53,5 @@ __all__ = [
     "fov_intrinsics",
     "read_detections",
     "read_json_keypoints",
+    "write_json_keypoints",
 ]

@@ -85,7 +85,9 @@ def _name(video: Video, track: Track) -> str:
     return f"{video.name}/track{track.label}" + (f"/part{track.part}" if track.part > 1 else "")
 
 
-def sequence_report(name: str, kp: np.ndarray, conf: np.ndarray, track=None, tracked_by=None) -> SequenceReport:
+def sequence_report(
+    name: str, kp: np.ndarray, conf: np.ndarray, track=None, tracked_by=None, first_frame: int = 0
+) -> SequenceReport:
     present = np.isfinite(kp).all(-1)
     return SequenceReport(
         name=name,
@@ -94,6 +96,7 @@ def sequence_report(name: str, kp: np.ndarray, conf: np.ndarray, track=None, tra
         tracked_by=tracked_by,
         missing_pct=float((~present).mean() * 100),
         mean_confidence=float(conf[present].mean()) if present.any() else 0.0,
+        first_frame=int(first_frame),
     )
 
 
@@ -130,7 +133,7 @@ def assemble(videos: list[Video], options: ReadOptions, source, format_name: str
             names.append(name)
             sizes.append(size)
             cameras.append(cam)
-            reports.append(sequence_report(name, kp, conf, track.label, track.tracked_by))
+            reports.append(sequence_report(name, kp, conf, track.label, track.tracked_by, track.frames[0]))
         if tracks:
             warning = normalised_note(np.concatenate(keypoints[-len(tracks) :]), size, video.name)
             if warning:

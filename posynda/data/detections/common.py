@@ -33,7 +33,9 @@ TRACKINGS: tuple[str, ...] = get_args(Tracking)
 
 # Joint orders a keypoint file may come in (converted to H36M-17 by posynda.skeleton.convert_joints);
 # a test checks this is every key of posynda.skeleton.JOINT_ORDERS.
-KeypointOrder = Literal["h36m", "coco", "halpe26", "coco_wholebody", "halpe136", "body25", "coco18", "3dhp", "spin24"]
+KeypointOrder = Literal[
+    "h36m", "coco", "halpe26", "coco_wholebody", "halpe136", "body25", "coco18", "blazepose33", "3dhp", "spin24"
+]
 KEYPOINT_ORDERS: tuple[str, ...] = get_args(KeypointOrder)
 
 # Joints per detection -> joint order, for the formats whose records carry no skeleton name
@@ -149,7 +151,8 @@ class SequenceReport:
 
     ``track`` is the file's track id, or the tracker's number (``tracked_by`` "file" / "tracker" /
     None for posynda's own files); ``missing_pct`` counts the H36M joints without finite 2D over all
-    its frames (absent frames included); ``mean_confidence`` averages the joints that are present.
+    its frames (absent frames included); ``mean_confidence`` averages the joints that are present;
+    ``first_frame`` is the source's frame number of the sequence's first frame (0 for posynda's files).
     """
 
     name: str
@@ -158,6 +161,7 @@ class SequenceReport:
     tracked_by: str | None
     missing_pct: float
     mean_confidence: float
+    first_frame: int = 0
 
     def line(self) -> str:
         by = " (tracker)" if self.tracked_by == "tracker" else ""
@@ -191,8 +195,9 @@ class DetectionReport:
 
 
 def default_intrinsics(width: int, height: int) -> np.ndarray:
-    """Pinhole camera for footage without calibration: ``f = max(w, h)`` (about a 53 degree field of
-    view across the longer side, a typical phone or webcam), principal point at the image centre."""
+    """Pinhole camera for footage without calibration: ``f = max(w, h)`` (a 53 degree field of view
+    across the longer side, about a webcam's; phone main cameras are wider, 65-70 degrees), principal
+    point at the image centre."""
     f = float(max(width, height))
     return np.array([f, f, width / 2.0, height / 2.0, 0, 0, 0, 0, 0], np.float32)
 

@@ -2,8 +2,8 @@
 
 ``FORMATS`` maps a format name to its :class:`Format` (what it is, how its content looks, its
 reader); the table's order is the order in which ``format="auto"`` tries them. Detection looks at
-the content, not the file name: npz member names, the keys of the JSON records, a folder of
-``*_keypoints.json`` files.
+the content, not the file name: npz member names, a video container's signature, the keys of the
+JSON records, a folder of ``*_keypoints.json`` files.
 """
 
 from __future__ import annotations
@@ -13,28 +13,33 @@ from dataclasses import dataclass
 from typing import Callable, Literal, get_args
 
 from posynda.data.clips import ClipSet
-from posynda.data.detections import alphapose, clip_files, coco, mmpose, openpose, posynda_json, videopose3d
+from posynda.data.detections import alphapose, clip_files, coco, mmpose, openpose, posynda_json, video, videopose3d
 from posynda.data.detections.common import DetectionReport, ReadOptions
 from posynda.data.detections.probe import Probe, probe
 from posynda.errors import InputError
 
-DetectionFormat = Literal["auto", "clips", "videopose3d", "posynda-json", "mmpose", "alphapose", "coco", "openpose"]
+DetectionFormat = Literal[
+    "auto", "clips", "videopose3d", "video", "posynda-json", "mmpose", "alphapose", "coco", "openpose"
+]
 DETECTION_FORMATS: tuple[str, ...] = get_args(DetectionFormat)
 
 
 @dataclass(frozen=True)
 class Format:
     """A keypoint input format: its ``what`` (for help and messages), whether its content fits
-    (``looks_like``), and its reader ``read(probe, options) -> (ClipSet, DetectionReport)``."""
+    (``looks_like``), and its reader ``read(probe, options) -> (ClipSet, DetectionReport)``; a reader that
+    runs a detector (``detects``) also takes ``progress(done, total)`` frames."""
 
     what: str
     looks_like: Callable[[Probe], bool]
-    read: Callable[[Probe, ReadOptions], tuple[ClipSet, DetectionReport]]
+    read: Callable[..., tuple[ClipSet, DetectionReport]]
+    detects: bool = False
 
 
 FORMATS: dict[str, Format] = {
     "clips": Format(clip_files.WHAT, clip_files.looks_like, clip_files.read),
     "videopose3d": Format(videopose3d.WHAT, videopose3d.looks_like, videopose3d.read),
+    "video": Format(video.WHAT, video.looks_like, video.read, detects=True),
     "posynda-json": Format(posynda_json.WHAT, posynda_json.looks_like, posynda_json.read),
     "mmpose": Format(mmpose.WHAT, mmpose.looks_like, mmpose.read),
     "alphapose": Format(alphapose.WHAT, alphapose.looks_like, alphapose.read),
@@ -43,7 +48,7 @@ FORMATS: dict[str, Format] = {
 }
 
 EXPECTED = (
-    "expected a posynda clip file or VideoPose3D npz, a COCO / AlphaPose / MMPose / OpenPose / posynda "
+    "expected a video, a posynda clip file or VideoPose3D npz, a COCO / AlphaPose / MMPose / OpenPose / posynda "
     "keypoint JSON, or an OpenPose folder of *_keypoints.json (or name the format with --format)"
 )
 
@@ -73,15 +78,20 @@ def detect_format(path: str | os.PathLike | Probe) -> str:
 
 
 def read_detections(
-    path: str | os.PathLike, format: DetectionFormat = "auto", options: ReadOptions | None = None
+    path: str | os.PathLike,
+    format: DetectionFormat = "auto",
+    options: ReadOptions | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[ClipSet, DetectionReport]:
     """Keypoints of any supported format -> ``(ClipSet, DetectionReport)``.
 
     Args:
-        path: a file, or a folder (OpenPose's per-frame JSON, MMPose's per-image JSON).
+        path: a file, or a folder (OpenPose's per-frame JSON, MMPose's per-image JSON); a video is run
+            through the offline BlazePose detector (:mod:`.video`).
         format: a key of :data:`FORMATS`, or "auto" (:func:`detect_format`).
         options: image size, camera, minimum confidence, joint order, tracking (:class:`ReadOptions`;
             None = the defaults).
+        progress: ``progress(done, total)`` frames, called by the formats that run a detector (video).
 
     Returns:
         The clip set -- ``keypoints_2d [N, 17, 2]`` H36M-order pixels (NaN = missing), ``confidence
@@ -98,4 +108,7 @@ def read_detections(
         raise InputError(f"unknown keypoint format {format!r}; choose one of {', '.join(DETECTION_FORMATS)}")
     found = probe(path)
     name = detect_format(found) if format == "auto" else format
-    return FORMATS[name].read(found, options or ReadOptions())
+    fmt = FORMATS[name]
+    if fmt.detects:
+        return fmt.read(found, options or ReadOptions(), progress=progress)
+    return fmt.read(found, options or ReadOptions())

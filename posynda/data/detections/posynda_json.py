@@ -14,13 +14,15 @@ Schema (one sequence per object; a top-level list holds several sequences)::
 
 J is the joint count of the joint order (17 for "h36m", the default, and "coco"). Without
 ``camera`` the default pinhole camera is used (:func:`~posynda.data.detections.common.default_intrinsics`:
-focal length ``max(width, height)`` pixels, principal point at the image centre, no distortion); only
-the absolute placement (root depth) depends on it, the root-relative pose does not. ``image_size``
+focal length ``max(width, height)`` pixels, principal point at the image centre, no distortion). The
+lifter sees the 2D through the camera (``posynda.camera.canonical_screen``), so a wrong focal length
+changes the pose a little and the root depth in proportion; give the real one when it is known. ``image_size``
 and ``intrinsics`` / ``fov`` of the options replace the file's.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from pathlib import Path
@@ -32,6 +34,7 @@ from posynda.data.detections.common import KEYPOINT_ORDERS, ReadOptions, default
 from posynda.data.detections.own import finish
 from posynda.data.detections.probe import Probe, first_record, read_json, require
 from posynda.errors import InputError
+from posynda.fileio import atomic_write_text
 from posynda.skeleton import JOINT_ORDERS
 
 WHAT = "posynda keypoint JSON ({keypoints_2d: [[[u, v], ...], ...], image_size: [w, h], ...} or a list of them)"
@@ -144,3 +147,36 @@ def read(probe: Probe, options: ReadOptions):
     require(probe, "json", WHAT)
     clips, order, from_file = _parse(probe.payload, probe.path, options)
     return finish(clips, options.joint_order or order or "h36m", options, probe.path, "posynda-json", from_file)
+
+
+def _rounded(value: float, digits: int) -> float | None:
+    return round(float(value), digits) if math.isfinite(value) else None
+
+
+def write_json_keypoints(path: str | os.PathLike, clips: ClipSet) -> Path:
+    """Write ``clips`` (H36M order, pixels) atomically as a posynda keypoint JSON (the schema above): one
+    object per sequence with ``keypoints_2d`` (0.01 px, ``null`` = missing), ``confidence``, ``image_size``,
+    ``camera``, ``fps`` (when known), ``name`` and ``joint_order`` "h36m"; :func:`read` reads it back."""
+    path = Path(path)
+    clips = validate(clips, source=str(path))
+    names, conf = clips.sequence_names(), clips.confidence_or_ones()
+    sequences = []
+    for s, frames in clips.iter_sequences():
+        kp = clips.keypoints_2d[frames]
+        obj = {
+            "name": names[s],
+            "joint_order": "h36m",
+            "image_size": [int(v) for v in clips.image_size[s]],
+            "camera": [float(v) for v in clips.camera[s]],
+            "keypoints_2d": [
+                [None if not np.isfinite(p).all() else [round(float(p[0]), 2), round(float(p[1]), 2)] for p in frame]
+                for frame in kp
+            ],
+            "confidence": [[round(float(c), 4) for c in frame] for frame in conf[frames]],
+        }
+        if clips.fps is not None and math.isfinite(float(clips.fps[s])):
+            obj["fps"] = _rounded(clips.fps[s], 6)
+        sequences.append(obj)
+    payload = sequences[0] if len(sequences) == 1 else sequences
+    atomic_write_text(path, json.dumps(payload, separators=(",", ":")) + "\n")
+    return path

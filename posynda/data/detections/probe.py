@@ -1,7 +1,8 @@
 """A first look at a keypoint input, for detecting its format from its content.
 
 An npz is recognised by its zip signature and member names (listed without loading anything, so
-nothing is unpickled), JSON by parsing it, a folder by its ``*.json`` files (parsed when asked).
+nothing is unpickled), a video by its container's signature (:func:`posynda.data.video.looks_like_video`,
+never read here), JSON by parsing it, a folder by its ``*.json`` files (parsed when asked).
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from pathlib import Path
 from typing import Literal
 
 from posynda.data.clips import looks_like_npz
+from posynda.data.video import looks_like_video
 from posynda.errors import InputError
 
-Kind = Literal["folder", "npz", "json", "other"]
+Kind = Literal["folder", "npz", "video", "json", "other"]
 
 
 def one_line(exc: Exception) -> str:
@@ -72,6 +74,8 @@ def probe(path) -> Probe:
         except (zipfile.BadZipFile, OSError):
             members = None
         return Probe(path, "npz", members=members)
+    if looks_like_video(path):
+        return Probe(path, "video")
     try:
         return Probe(path, "json", payload=json.loads(path.read_text(encoding="utf-8")))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -91,7 +95,13 @@ def require(probe: Probe, kind: Kind, what: str) -> None:
         return
     if probe.kind == "other" and kind == "json":
         raise InputError(f"{probe.path}: not a readable JSON keypoint file ({probe.error}); expected {what}")
-    found = {"folder": "a folder", "npz": "an npz file", "json": "a JSON file", "other": "neither JSON nor npz"}
+    found = {
+        "folder": "a folder",
+        "npz": "an npz file",
+        "video": "a video",
+        "json": "a JSON file",
+        "other": "neither JSON nor npz",
+    }
     raise InputError(f"{probe.path}: is {found[probe.kind]}; expected {what}")
 
 

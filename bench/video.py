@@ -1,0 +1,207 @@
+"""The video path end to end: labelled 3D poses filmed as a mannequin, found by BlazePose, lifted, scored.
+
+    posynda bench video [--suite embedded|bandai --data-dir DIR] [--checkpoint M ...] [--frames 150]
+                        [--size 640x480] [--save]
+
+Each sequence of the labelled clips (embedded ``wild/test``, or Bandai's ``target-test``: real
+motion) gives its first ``frames`` frames, filmed by a camera that keeps the person centred at 60 %
+of the frame height (:func:`posynda.data.footage.framing_camera`) as a flat-shaded mannequin
+(:func:`~posynda.data.footage.render_mannequin`), encoded to H.264 and read back like any user's
+video: ``posynda.data.detections.read_detections`` runs BlazePose on every frame. Every checkpoint is
+then scored on the same frames twice -- from the true 2D (the joints projected through that camera)
+and from the detected 2D (frames where BlazePose saw nobody are missing and filled by interpolation
+over time, as ``posynda lift`` does) -- with H 1, K 1, flip. The difference is what the detector
+costs. Also recorded: how many frames BlazePose found a person in, its 2D error against the
+projected joints (median / 90th percentile, px and % of the person's height; per joint), and its speed.
+
+The mannequin is not a person: BlazePose's error here is not its error on real footage, and H36M's
+joints are not BlazePose's (its hips sit lower than H36M's hip centres), so part of the 2D error is
+that definition gap. No target 3D is used by anything but the scoring.
+
+Writes ``video.json`` and ``video.md``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+
+import numpy as np
+
+from posynda.camera import project
+from posynda.checkpoint import load_checkpoint
+from posynda.data import ClipSet
+from posynda.data.detections import ReadOptions, read_detections
+from posynda.data.footage import framing_camera, render_mannequin
+from posynda.data.video import write_video
+from posynda.environment import machine_info
+from posynda.errors import InputError
+from posynda.evaluate import evaluate
+from posynda.report import markdown_table
+from posynda.runtime.settings import SamplingSettings
+from posynda.skeleton import H36M_JOINT_NAMES, NUM_JOINTS
+
+DEFAULT_FRAMES = 150
+DEFAULT_SIZE = (640, 480)
+FILL = 0.6  # the person's height, share of the frame's
+EVAL = SamplingSettings(hypotheses=1, steps=1, flip=True)
+
+
+@dataclasses.dataclass
+class Filmed:
+    """One sequence filmed and detected: its truth (``ClipSet`` with the true 2D and 3D) and the detected
+    2D over the same frames (``keypoints [T, 17, 2]`` NaN where nobody was found, ``confidence [T, 17]``)."""
+
+    truth: ClipSet
+    detected: np.ndarray
+    confidence: np.ndarray
+    render_s: float
+    detect_s: float
+
+
+def film_sequence(clips: ClipSet, s: int, frames: int, size, folder: Path) -> Filmed:
+    """Film the first ``frames`` frames of sequence ``s`` of ``clips`` into ``folder/<s>.mp4`` and detect them."""
+    start, stop = (int(v) for v in clips.sequence_bounds()[s])
+    stop = min(stop, start + frames)
+    joints = clips.joints_3d[start:stop].astype(np.float64)
+    cam = framing_camera(joints, size, FILL)
+    fps = float(clips.fps[s]) if clips.fps is not None and np.isfinite(clips.fps[s]) else 50.0
+    path = folder / f"{s:03d}.mp4"
+    t0 = time.perf_counter()
+    write_video(path, render_mannequin(joints, cam, size), fps, size)
+    t1 = time.perf_counter()
+    kp = np.full((stop - start, NUM_JOINTS, 2), np.nan, np.float32)
+    conf = np.zeros((stop - start, NUM_JOINTS), np.float32)
+    try:
+        found, report = read_detections(path, "video", ReadOptions(intrinsics=tuple(float(v) for v in cam)))
+    except InputError:  # nobody detected in any frame
+        found, report = None, None
+    t2 = time.perf_counter()
+    if found is not None:
+        for q, frames_of in found.iter_sequences():
+            first = report.sequences[q].first_frame
+            n = frames_of.stop - frames_of.start
+            kp[first : first + n] = found.keypoints_2d[frames_of]
+            conf[first : first + n] = found.confidence[frames_of]
+    truth = ClipSet.single_sequence(
+        project(joints, cam.astype(np.float64)).astype(np.float32), cam, size, fps=fps, name=clips.sequence_names()[s]
+    )
+    truth = dataclasses.replace(truth, joints_3d=joints.astype(np.float32))
+    return Filmed(truth, kp, conf, t1 - t0, t2 - t1)
+
+
+def _join(parts: list[ClipSet]) -> ClipSet:
+    lengths = [p.num_frames for p in parts]
+    return ClipSet(
+        keypoints_2d=np.concatenate([p.keypoints_2d for p in parts]),
+        seq_index=np.repeat(np.arange(len(parts)), lengths).astype(np.int32),
+        camera=np.concatenate([p.camera for p in parts]),
+        image_size=np.concatenate([p.image_size for p in parts]),
+        confidence=None if parts[0].confidence is None else np.concatenate([p.confidence for p in parts]),
+        joints_3d=np.concatenate([p.joints_3d for p in parts]),
+        fps=np.concatenate([p.fps for p in parts]),
+        seq_name=np.concatenate([p.seq_name for p in parts]),
+    )
+
+
+def detection_stats(filmed: list[Filmed]) -> dict:
+    """Frames with a person, 2D error against the projected joints (px, and % of the person's height)."""
+    truth = np.concatenate([f.truth.keypoints_2d for f in filmed])
+    found = np.concatenate([f.detected for f in filmed])
+    height = np.concatenate(
+        [np.ptp(f.truth.keypoints_2d[..., 1], axis=-1) for f in filmed]
+    )  # per frame, px (top of the head to the lower ankle)
+    err = np.linalg.norm(found - truth, axis=-1)  # [N, 17], NaN where missing
+    seen = np.isfinite(err)
+    rel = err / height[:, None] * 100
+    return {
+        "frames": int(len(found)),
+        "frames_with_person": int(seen.any(-1).sum()),
+        "joints_found_pct": float(seen.mean() * 100),
+        "error_px_median": float(np.nanmedian(err)),
+        "error_px_p90": float(np.nanpercentile(err, 90)),
+        "error_pct_height_median": float(np.nanmedian(rel)),
+        "person_height_px_median": float(np.median(height)),
+        "per_joint_error_px_median": {H36M_JOINT_NAMES[j]: float(np.nanmedian(err[:, j])) for j in range(NUM_JOINTS)},
+        "render_fps": float(len(found) / sum(f.render_s for f in filmed)),
+        "detect_fps": float(len(found) / sum(f.detect_s for f in filmed)),
+    }
+
+
+def run_video(
+    checkpoints: dict[str, Path],
+    clips: ClipSet,
+    out_dir,
+    frames: int = DEFAULT_FRAMES,
+    size=DEFAULT_SIZE,
+    max_sequences: int | None = None,
+    log=print,
+    data: str = "",
+) -> dict:
+    """Film, detect and score (module docstring); returns the ``video.json`` content."""
+    if not clips.has_3d:
+        raise InputError("bench video: the clips have no 'joints_3d' to film")
+    if size[0] % 2 or size[1] % 2:
+        raise InputError(f"bench video: --size {size[0]}x{size[1]} must be even (H.264)")
+    folder = Path(out_dir) / "videos"
+    folder.mkdir(parents=True, exist_ok=True)
+    count = clips.num_sequences if max_sequences is None else min(max_sequences, clips.num_sequences)
+    filmed = []
+    for s in range(count):
+        filmed.append(film_sequence(clips, s, frames, size, folder))
+        f = filmed[-1]
+        found = int(np.isfinite(f.detected).any((1, 2)).sum())
+        log(f"video {s + 1}/{count}: {f.truth.num_frames} frames, a person in {found}")
+    seen = [f for f in filmed if np.isfinite(f.detected).any()]
+    if not seen:
+        raise InputError("bench video: BlazePose found nobody in any video")
+    truth = _join([f.truth for f in seen])
+    detected = dataclasses.replace(
+        truth,
+        keypoints_2d=np.concatenate([f.detected for f in seen]),
+        confidence=np.concatenate([f.confidence for f in seen]),
+    )
+    rows = []
+    for name, path in checkpoints.items():
+        model = load_checkpoint(path, "cpu")
+        for source, inputs in (("true 2D (projected joints)", truth), ("BlazePose on the video", detected)):
+            m = evaluate(model, inputs, EVAL)
+            rows.append({"model": name, "input": source, "mpjpe": m["mpjpe"], "p_mpjpe": m["p_mpjpe"], "pck": m["pck"]})
+            log(f"{name}, {source}: MPJPE {m['mpjpe']:.1f} mm")
+    return {
+        "data": data,
+        "sequences": count,
+        "sequences_with_person": len(seen),
+        "frames_per_sequence": frames,
+        "image_size": list(size),
+        "fill": FILL,
+        "settings": dataclasses.asdict(EVAL),
+        "detection": detection_stats(filmed),
+        "rows": rows,
+        "machine": machine_info(),
+    }
+
+
+def markdown(result: dict) -> str:
+    """The scores per model and input, then the detector's figures."""
+    body = [
+        [r["model"], r["input"], f"{r['mpjpe']:.1f}", f"{r['p_mpjpe']:.1f}", f"{r['pck']:.1f}"] for r in result["rows"]
+    ]
+    d = result["detection"]
+    w, h = result["image_size"]
+    head = (
+        f"Mannequin videos of {result['data']} ({result['sequences']} sequences x up to "
+        f"{result['frames_per_sequence']} frames, {w}x{h} px, the person {100 * result['fill']:.0f} % of the height), "
+        f"BlazePose, lifted with H 1, K 1, flip; MPJPE / P-MPJPE in mm, PCK in %.\n\n"
+    )
+    detector = (
+        f"\n\nBlazePose found a person in {d['frames_with_person']} of {d['frames']} frames "
+        f"({d['joints_found_pct']:.1f} % of the joints at or above the 0.3 score); 2D error against the projected "
+        f"joints: median {d['error_px_median']:.1f} px ({d['error_pct_height_median']:.1f} % of a "
+        f"{d['person_height_px_median']:.0f} px person), 90th percentile {d['error_px_p90']:.1f} px; "
+        f"{d['detect_fps']:.1f} frames/s detected, {d['render_fps']:.1f} frames/s drawn and encoded.\n\n"
+    )
+    joints = d["per_joint_error_px_median"]
+    joint_table = markdown_table(["joint", *joints], [["median 2D error, px", *(f"{v:.1f}" for v in joints.values())]])
+    return head + markdown_table(["model", "input", "MPJPE", "P-MPJPE", "PCK"], body) + detector + joint_table

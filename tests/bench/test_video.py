@@ -1,0 +1,49 @@
+"""The video bench: labelled poses filmed, detected and scored twice (true and detected 2D) per model."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from posynda.bench.video import markdown, run_video
+from posynda.data import load_clips
+from posynda.defaults import default_clips_path
+from posynda.errors import InputError
+from tests.conftest import markdown_rows, needs_blazepose
+
+pytest.importorskip("imageio_ffmpeg")
+
+
+def _short_wild(frames: int):
+    clips = load_clips(default_clips_path("wild", "test")).select_sequences([0, 1])
+    keep = np.concatenate([np.arange(a, a + frames) for a, _ in clips.sequence_bounds()])
+    return dataclasses.replace(
+        clips,
+        keypoints_2d=clips.keypoints_2d[keep],
+        seq_index=clips.seq_index[keep],
+        joints_3d=clips.joints_3d[keep],
+        confidence=None if clips.confidence is None else clips.confidence[keep],
+        valid=None if clips.valid is None else clips.valid[keep],
+    )
+
+
+def test_two_filmed_sequences_score_true_and_detected_2d_for_each_model(tmp_path, micro_file):
+    needs_blazepose()
+    clips = _short_wild(12)
+    result = run_video({"micro": micro_file}, clips, tmp_path, frames=10, size=(320, 240), log=lambda *_: None)
+    assert result["sequences"] == result["sequences_with_person"] == 2
+    assert [r["input"] for r in result["rows"]] == ["true 2D (projected joints)", "BlazePose on the video"]
+    d = result["detection"]
+    assert d["frames"] == 20 and d["frames_with_person"] >= 18
+    assert 0 < d["error_px_median"] < 0.1 * d["person_height_px_median"]
+    assert sorted(p.name for p in (tmp_path / "videos").iterdir()) == ["000.mp4", "001.mp4"]
+    table = markdown_rows(markdown(result))
+    assert table[0] == ["model", "input", "MPJPE", "P-MPJPE", "PCK"] and table[1][0] == "micro"
+
+
+def test_clips_without_3d_or_an_odd_size_are_refused(tmp_path, micro_file):
+    clips = _short_wild(4)
+    with pytest.raises(InputError, match="no 'joints_3d'"):
+        run_video({"m": micro_file}, clips.without_3d(), tmp_path)
+    with pytest.raises(InputError, match="must be even"):
+        run_video({"m": micro_file}, clips, tmp_path, size=(321, 240))

@@ -1,0 +1,87 @@
+"""`posynda lift --video` and `posynda detect`: a filmed video goes in, poses come out for every frame and a
+picture over the footage; detect writes the 2D once for lift and adapt; bad inputs exit 2 with one line."""
+
+import json
+
+import numpy as np
+import pytest
+
+from posynda.data import load_clips
+from tests.conftest import PNG, error_lines, film_mannequin, needs_blazepose, run
+
+pytest.importorskip("imageio_ffmpeg")
+
+FRAMES = 20
+
+
+@pytest.fixture(scope="module")
+def video(tmp_path_factory):
+    path = tmp_path_factory.mktemp("footage") / "walk.mp4"
+    film_mannequin(path, frames=FRAMES)
+    return path
+
+
+def test_lift_video_finds_the_person_and_writes_poses_for_every_frame_and_a_picture_over_the_footage(video, tmp_path):
+    needs_blazepose()
+    out, sheet = tmp_path / "poses.json", tmp_path / "sheet.png"
+    result = run(["lift", "--video", str(video), "--out", str(out), "--viz", str(sheet), "--quiet", "-K", "2"])
+    assert result.exit_code == 0, result.output
+    assert "input " + str(video) + ": video, 1 sequence, 320x240, f = 320 px (default camera)" in result.output
+    assert "walk/person0: 20 frames" in result.output
+    poses = json.loads(out.read_text())
+    (sequence,) = poses["sequences"]
+    assert sequence["name"] == "walk/person0" and sequence["fps"] == 25.0 and len(sequence["frames"]) == FRAMES
+    assert sheet.read_bytes().startswith(PNG)
+
+
+def test_detect_writes_the_2d_once_and_lift_reads_it_to_the_same_poses(video, tmp_path):
+    needs_blazepose()
+    npz, js = tmp_path / "walk.npz", tmp_path / "walk.json"
+    for path in (npz, js):
+        result = run(["detect", str(video), "--out", str(path), "--quiet"])
+        assert result.exit_code == 0, result.output
+        assert f"wrote {path}" in result.output and "1 sequence, 20 frames" in result.output
+    from_npz, from_json = load_clips(npz), None
+    result = run(["lift", "--input", str(js), "--out", str(tmp_path / "j.npz"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    from_json = load_clips(tmp_path / "j.npz")
+    np.testing.assert_allclose(from_json.keypoints_2d, from_npz.keypoints_2d, atol=0.005, equal_nan=True)  # 0.01 px
+    np.testing.assert_allclose(from_json.confidence, from_npz.confidence, atol=5e-5)
+    assert from_json.fps.tolist() == from_npz.fps.tolist() == [25.0]
+    outs = {}
+    for name, source in (("video", ["--video", str(video)]), ("npz", ["--input", str(npz)])):
+        result = run(["lift", *source, "--out", str(tmp_path / f"{name}.out.npz"), "--quiet"])
+        assert result.exit_code == 0, result.output
+        outs[name] = load_clips(tmp_path / f"{name}.out.npz").joints_3d
+    np.testing.assert_array_equal(outs["video"], outs["npz"])  # the same detections, the same seed
+
+
+def test_adapt_takes_a_video_as_its_target(video, tmp_path):
+    needs_blazepose()
+    out = tmp_path / "run"
+    result = run(["adapt", "--target", str(video), "--out", str(out), "--steps", "2", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "walk/person0: 20 frames" in result.output and (out / "model.safetensors").is_file()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["lift", "--video", "{video}", "--input", "{video}"], "--video and --input both name the input"),
+        (["lift", "--video", "{video}", "--format", "coco"], "--video reads a video; drop --format coco"),
+        (["lift", "--video", "{video}", "--image-size", "640x480"], "has its own image size; drop --image-size"),
+        (["lift", "--video", "{text}"], "not a video ffmpeg can read"),
+        (["detect", "{video}", "--out", "{tmp}/kp.txt"], "--out {tmp}/kp.txt: unknown keypoint file format"),
+        (["detect", "{tmp}/missing.mp4", "--out", "{tmp}/kp.npz"], "no such keypoint file or folder"),
+    ],
+    ids=["video-and-input", "format", "image-size", "not-a-video", "detect-out", "detect-missing"],
+)
+def test_bad_video_input_exits_2_with_one_line(video, tmp_path, args, message):
+    text = tmp_path / "notes.mp4"
+    text.write_text("not a video\n")
+    fill = {"video": str(video), "text": str(text), "tmp": str(tmp_path)}
+    result = run([a.format(**fill) for a in args])
+    assert result.exit_code == 2, result.output
+    assert len(error_lines(result)) == 1 or "Usage" in result.output, result.output
+    assert message.format(**fill) in result.output
+    assert not (tmp_path / "kp.npz").exists() and not (tmp_path / "kp.txt").exists()
