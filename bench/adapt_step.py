@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import dataclasses
 
-import numpy as np
 import torch
 
 from posynda.adapt import AdaptSettings, adaptation_step, build_student, domain_sampler, teacher_labels
+from posynda.adapt.step import StepDraws
 from posynda.bench.timing import time_calls, timing_stats
 from posynda.checkpoint import Checkpoint, load_checkpoint
 from posynda.data import load_clips
@@ -51,12 +51,12 @@ def measure(preset: str, hypotheses: int, src, tgt, repeats: int, warmup: int, d
     student = build_student(base, settings).to(device)
     optimizer = torch.optim.Adam([p for p in student.parameters() if p.requires_grad], lr=settings.learning_rate)
     scheduler = DDIMScheduler(base.diffusion)
-    rng = np.random.default_rng(0)
-    t_idx = tgt.pick(rng, settings.target_batch)
+    draws = StepDraws.draw(0, 0, settings, len(src), len(tgt), base.diffusion.num_train_timesteps)
+    t_idx = tgt.window_frames(draws.target_windows)
     times = time_calls(
         {
-            "step": lambda: adaptation_step(student, student, optimizer, scheduler, src, tgt, rng, settings),
-            "teacher": lambda: teacher_labels(student, scheduler, tgt, t_idx, settings),
+            "step": lambda: adaptation_step(student, student, optimizer, scheduler, src, tgt, draws, settings),
+            "teacher": lambda: teacher_labels(student, scheduler, tgt, t_idx, settings, draws.teacher_seeds),
         },
         warmup,
         repeats,

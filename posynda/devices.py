@@ -1,7 +1,14 @@
-"""Which torch device a command runs on: ``--device auto|cpu|cuda``."""
+"""Which torch device a command runs on (``--device auto|cpu|cuda``) and at what precision
+(``--precision fp32|bf16|fp16``), and the settings that make CUDA fast.
+
+Mixed precision keeps fp32 master weights: the forward runs under ``torch.autocast`` in bf16 (or fp16,
+whose small range needs a gradient scaler), losses and optimiser steps stay fp32. On CUDA, fp32
+matmuls and convolutions use TF32 tensor cores (:func:`configure_device`).
+"""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Literal, get_args
 
 import torch
@@ -10,6 +17,9 @@ from posynda.errors import InputError
 
 Device = Literal["auto", "cpu", "cuda"]
 DEVICES: tuple[str, ...] = get_args(Device)
+Precision = Literal["fp32", "bf16", "fp16"]
+PRECISIONS: tuple[str, ...] = get_args(Precision)
+AUTOCAST_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
 
 def resolve_device(device: Device = "auto") -> str:
@@ -19,3 +29,29 @@ def resolve_device(device: Device = "auto") -> str:
     if device == "cuda" and not torch.cuda.is_available():
         raise InputError("--device cuda: PyTorch sees no CUDA device here")
     return "cuda" if device == "cuda" or (device == "auto" and torch.cuda.is_available()) else "cpu"
+
+
+def check_precision(precision: str, device: str) -> Precision:
+    """``precision`` if ``device`` ("cpu" / "cuda[:n]") can train at it: fp16 needs CUDA (its gradient
+    scaler and kernels); bf16 runs on both (on CPUs without bf16 units it is slow, not wrong)."""
+    if precision not in PRECISIONS:
+        raise InputError(f"--precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    if precision == "fp16" and not device.startswith("cuda"):
+        raise InputError("--precision fp16 needs --device cuda (on the CPU use bf16 or fp32)")
+    return precision  # type: ignore[return-value]
+
+
+def autocast(device: str, precision: Precision):
+    """The forward's autocast context on ``device`` at ``precision`` (a no-op context for fp32)."""
+    if precision == "fp32":
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=torch.device(device).type, dtype=AUTOCAST_DTYPES[precision])
+
+
+def configure_device(device: str) -> None:
+    """Fast defaults on CUDA: TF32 for fp32 matmuls and cuDNN convolutions (the bf16/fp16 paths use tensor
+    cores anyway). Nothing changes on the CPU."""
+    if torch.device(device).type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+        torch.set_float32_matmul_precision("high")

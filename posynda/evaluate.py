@@ -70,9 +70,11 @@ def evaluation_targets(data: str | Path | None = None) -> dict[str, Path]:
     return {f"{domain}/test": default_clips_path(domain, "test") for domain in DOMAINS}
 
 
-def load_evaluation(checkpoint: str | Path, targets: dict[str, Path]) -> tuple[Checkpoint, dict[str, ClipSet]]:
-    """The checkpoint and every clip file of ``targets``, all read (and checked) before any work."""
-    return load_checkpoint(checkpoint), {name: load_clips(path) for name, path in targets.items()}
+def load_evaluation(
+    checkpoint: str | Path, targets: dict[str, Path], device: str = "cpu"
+) -> tuple[Checkpoint, dict[str, ClipSet]]:
+    """The checkpoint (on ``device``) and every clip file of ``targets``, all read (and checked) before any work."""
+    return load_checkpoint(checkpoint, device), {name: load_clips(path) for name, path in targets.items()}
 
 
 def evaluate_all(

@@ -26,19 +26,16 @@ MODEL_FILE = "model.safetensors"  # the trained (for adapt: merged) model
 METRICS_FILE = "metrics.jsonl"  # one JSON line per logged step
 
 
-def save_state(path: Path, step: int, optimizer, rng: np.random.Generator, **payload) -> None:
-    """Write ``step``, ``optimizer``, the torch and numpy RNG states and ``payload`` atomically."""
+def save_state(path: Path, step: int, optimizer, rng: np.random.Generator | None = None, **payload) -> None:
+    """Write ``step``, ``optimizer``, the torch CPU (and, with a GPU, CUDA) RNG states, the numpy ``rng``'s
+    state (when given) and ``payload`` atomically; tensors are saved on the CPU."""
+    state = {"step": step, "optimizer": optimizer.state_dict(), "torch_rng": torch.get_rng_state(), **payload}
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        state["cuda_rng"] = torch.cuda.get_rng_state_all()
+    if rng is not None:
+        state["numpy_rng"] = json.dumps(rng.bit_generator.state)
     buffer = io.BytesIO()
-    torch.save(
-        {
-            "step": step,
-            "optimizer": optimizer.state_dict(),
-            "torch_rng": torch.get_rng_state(),
-            "numpy_rng": json.dumps(rng.bit_generator.state),
-            **payload,
-        },
-        buffer,
-    )
+    torch.save(state, buffer)
     atomic_write_bytes(path, buffer.getvalue())
 
 
@@ -57,11 +54,19 @@ def load_state(path: Path) -> dict:
     return state
 
 
-def restore_state(state: dict, optimizer, rng: np.random.Generator) -> int:
-    """Put the optimizer and both RNGs back as they were; return the step to continue from."""
+def restore_state(state: dict, optimizer, rng: np.random.Generator | None = None) -> int:
+    """Put the optimizer and the RNGs back as they were; return the step to continue from.
+
+    The CUDA generators are restored when the state has them and this machine has as many GPUs (a run
+    resumed on another device draws its GPU randomness afresh; host draws are unaffected).
+    """
     optimizer.load_state_dict(state["optimizer"])
     torch.set_rng_state(state["torch_rng"])
-    rng.bit_generator.state = json.loads(state["numpy_rng"])
+    cuda = state.get("cuda_rng")
+    if cuda is not None and torch.cuda.is_available() and len(cuda) == torch.cuda.device_count():
+        torch.cuda.set_rng_state_all(cuda)
+    if rng is not None:
+        rng.bit_generator.state = json.loads(state["numpy_rng"])
     return int(state["step"])
 
 

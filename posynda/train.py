@@ -5,9 +5,21 @@ timestep per clip, noise the root-relative 3D with the cosine schedule (Eq. 7), 
 the 2D and the noisy pose (Eq. 8) and minimise MPJPE to the clean pose (Eq. 9). AdamW with weight
 decay, a short linear warm-up and exponential learning-rate decay (D3DP decays 0.993 per epoch).
 
+Every random draw of a step is a function of the seed and the step alone (:func:`step_batch`: the
+windows, mirrors, placements, timesteps and noise of the whole global batch; the model's DropPath
+masks from ``(seed, rank, step)``), drawn on the host, so a run does not depend on the device, on
+being resumed, or -- under ``torchrun`` (:mod:`posynda.distributed`: each rank takes its slice of the
+global batch, DDP averages the gradients) -- on how many processes share it, up to floating-point
+reduction order (and DropPath, whose masks differ per rank).
+
+On CUDA the forward runs under bf16 / fp16 autocast (``precision``; fp32 master weights, a gradient
+scaler for fp16), matmuls in TF32, AdamW fused, the host batch pinned and copied without blocking;
+``compile`` wraps the denoiser in ``torch.compile``. Files stay device-independent (CPU tensors).
+
 A run directory holds ``model.safetensors`` (weights + config), ``train_state.pt`` (optimizer,
-RNG states, step) and ``metrics.jsonl``; all are written atomically at every checkpoint, so a
-killed run resumes exactly where its last checkpoint stopped; Ctrl-C stops after the current step
+step) and ``metrics.jsonl`` (with ``world_size``), written atomically by rank 0 at every
+checkpoint, so a killed run resumes exactly where its last checkpoint stopped, on any device;
+Ctrl-C stops after the current step (under torchrun: at the next logging step, all ranks together)
 with a checkpoint of it (``posynda.runstate.stop_on_interrupt``). With validation clips, every
 ``eval_every`` steps (and at the last) a ``metrics.jsonl`` line holds their MPJPE / P-MPJPE: the
 training curve (``posynda.bench.curves`` plots it).
@@ -26,11 +38,13 @@ import torch
 
 from posynda.checkpoint import Checkpoint, save_checkpoint
 from posynda.data.clips import ClipSet, load_clips
-from posynda.data.placement import random_placement
+from posynda.data.placement import place_on_rays, placement_choices
 from posynda.data.prepare import root_relative_metres
-from posynda.data.sampler import WindowSampler, mirror
+from posynda.data.sampler import WindowSampler
 from posynda.defaults import default_clips_path
-from posynda.diffusion import DDIMScheduler, SchedulerConfig, mpjpe_loss, noised_targets
+from posynda.devices import Device, Precision, autocast, check_precision, configure_device, resolve_device
+from posynda.diffusion import DDIMScheduler, SchedulerConfig, mpjpe_loss
+from posynda.distributed import World, join_world, leave_world
 from posynda.errors import InputError, RunInterrupted
 from posynda.evaluate import evaluate
 from posynda.fileio import sha256_file
@@ -47,6 +61,7 @@ from posynda.runstate import (
     stop_on_interrupt,
     write_metrics,
 )
+from posynda.skeleton import flip_left_right
 
 STATE_FILE = "train_state.pt"
 
@@ -111,21 +126,59 @@ def source_sampler(clips: ClipSet, frames: int, recipe: TrainRecipe) -> WindowSa
     return WindowSampler(clips, frames, int(round(frames * recipe.window_stride)), labelled=True)
 
 
-def sample_batch(
-    sampler: WindowSampler, rng: np.random.Generator, recipe: TrainRecipe
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(keypoints_2d [B,T,J,2] canonical screen units, target_3d [B,T,J,3] root-relative m)``:
-    random windows, some re-placed in their camera's view (``recipe.placement_prob``), randomly mirrored."""
-    index = sampler.pick(rng, recipe.batch_size)
-    joints = sampler.joints_3d[index]
-    kp = sampler.norm[index]
+@dataclass
+class TrainBatch:
+    """This rank's part of one step's global batch, host tensors: ``keypoints [b, T, J, 2]`` (canonical
+    screen units), ``target [b, T, J, 3]`` (root-relative m), ``noise`` like ``target``, ``t [b]`` int64."""
+
+    keypoints: torch.Tensor
+    target: torch.Tensor
+    noise: torch.Tensor
+    t: torch.Tensor
+
+    def to(self, device: str) -> "TrainBatch":
+        """On ``device``: pinned and copied without blocking on CUDA, as they are on the CPU."""
+        if torch.device(device).type != "cuda":
+            return self
+        move = lambda x: x.pin_memory().to(device, non_blocking=True)  # noqa: E731
+        return TrainBatch(move(self.keypoints), move(self.target), move(self.noise), move(self.t))
+
+
+def step_batch(
+    sampler: WindowSampler, recipe: TrainRecipe, seed: int, step: int, timesteps: int, part: slice = slice(None)
+) -> TrainBatch:
+    """The items ``part`` of step ``step``'s global batch of ``recipe.batch_size`` windows.
+
+    Every choice of the whole global batch -- windows, placement on a random ray (``recipe.placement_prob``,
+    :func:`~posynda.data.placement.place_on_rays`), left/right mirror, diffusion timestep -- comes from one
+    generator seeded by ``(seed, step)``, and each item's noise from its own seed drawn there, so any rank
+    materialises only its slice and the union over ranks is the batch one process would draw.
+    """
+    rng = np.random.default_rng([seed, step])
+    count = recipe.batch_size
+    windows = rng.integers(len(sampler), size=count)
+    moved, rays = placement_choices(rng, count, recipe.placement_prob, recipe.placement_extent)
+    flip = rng.random(count) < recipe.flip_prob
+    t = rng.integers(0, timesteps, size=count)
+    noise_seeds = rng.integers(0, 2**63 - 1, size=count)
+
+    index = sampler.window_frames(windows[part])
+    joints, kp = sampler.joints_3d[index], sampler.norm[index]
     if recipe.placement_prob > 0:
-        placed, moved = random_placement(
-            joints, sampler.camera[index[:, 0]], rng, recipe.placement_prob, recipe.placement_extent
-        )
-        kp = np.where(moved[:, None, None, None], placed, kp)  # unmoved clips keep their detected 2D
-    kp, target, _ = mirror(rng, recipe.flip_prob, kp, root_relative_metres(joints))
-    return torch.from_numpy(kp), torch.from_numpy(target)
+        placed = place_on_rays(joints, sampler.camera[index[:, 0]], moved[part], rays[part])
+        kp = np.where(moved[part][:, None, None, None], placed, kp)  # unmoved clips keep their detected 2D
+    target = root_relative_metres(joints)
+    kp, mirrored = kp.copy(), flip[part]
+    kp[mirrored], target[mirrored] = flip_left_right(kp[mirrored]), flip_left_right(target[mirrored])
+    noise = torch.stack(
+        [torch.randn(target.shape[1:], generator=torch.Generator().manual_seed(int(n))) for n in noise_seeds[part]]
+    )
+    return TrainBatch(torch.from_numpy(kp), torch.from_numpy(target), noise, torch.from_numpy(t[part]))
+
+
+def _step_seed(seed: int, rank: int, step: int) -> int:
+    """The torch seed of a step's in-model randomness (DropPath), per rank."""
+    return int(np.random.default_rng([seed, rank, step, 1]).integers(2**63 - 1))
 
 
 def pretrain(
@@ -142,6 +195,9 @@ def pretrain(
     stop_after: int | None = None,
     eval_clips: ClipSet | None = None,
     eval_every: int = 500,
+    device: Device = "cpu",
+    precision: Precision = "fp32",
+    compile: bool = False,
 ) -> Path:
     """Train a denoiser on labelled source clips; return the path of ``model.safetensors``.
 
@@ -150,18 +206,22 @@ def pretrain(
         config: architecture.
         steps: total optimisation steps of the run.
         out_dir: run directory. Must not hold a run already unless ``resume``.
-        recipe: optimisation settings (default ``TrainRecipe()``).
-        resume: continue from ``out_dir/train_state.pt`` (the run's last checkpoint).
+        recipe: optimisation settings (default ``TrainRecipe()``); ``batch_size`` is the global batch.
+        resume: continue from ``out_dir/train_state.pt`` (the run's last checkpoint; any device).
         seed: seeds window sampling, noise, timesteps and initialisation.
         provenance: extra facts recorded in the checkpoint metadata.
-        progress: show a progress bar with loss and ETA.
+        progress: show a progress bar with loss and ETA (rank 0).
         stop_after: stop (as if killed) after this many steps of this invocation, without a final
             checkpoint beyond the periodic ones -- used by tests of ``resume``.
+        device: "auto" | "cpu" | "cuda" (:func:`posynda.devices.resolve_device`); under ``torchrun``
+            each rank takes its own GPU.
+        precision: "fp32" | "bf16" | "fp16" autocast of the forward (fp16: CUDA only, with a grad scaler).
+        compile: ``torch.compile`` the denoiser.
     """
     recipe = recipe or TrainRecipe()
     diffusion = diffusion or SchedulerConfig()
     out_dir = Path(out_dir)
-    state_path, model_path, metrics_path = out_dir / STATE_FILE, out_dir / MODEL_FILE, out_dir / METRICS_FILE
+    state_path, model_path = out_dir / STATE_FILE, out_dir / MODEL_FILE
     if steps < 1:
         raise InputError("--steps must be >= 1")
     if eval_every < 1:
@@ -172,81 +232,130 @@ def pretrain(
         raise InputError(
             f"{out_dir} already holds a training run; pass --resume to continue it or choose another --out"
         )
+    device = resolve_device(device)
+    precision = check_precision(precision, device)
+    world = join_world(device)
+    try:
+        return _train(
+            world, data, config, steps, out_dir, recipe, diffusion, resume, seed, provenance, progress, stop_after,
+            eval_clips, eval_every, precision, compile,
+        )  # fmt: skip
+    finally:
+        leave_world(world)
 
+
+def _train(
+    world: World,
+    data: ClipSet,
+    config: DenoiserConfig,
+    steps: int,
+    out_dir: Path,
+    recipe: TrainRecipe,
+    diffusion: SchedulerConfig,
+    resume: bool,
+    seed: int,
+    provenance: dict | None,
+    progress: bool,
+    stop_after: int | None,
+    eval_clips: ClipSet | None,
+    eval_every: int,
+    precision: Precision,
+    compile: bool,
+) -> Path:
+    state_path, model_path, metrics_path = out_dir / STATE_FILE, out_dir / MODEL_FILE, out_dir / METRICS_FILE
+    device = world.device
+    configure_device(device)
+    part = world.shard(recipe.batch_size)
     sampler = source_sampler(data, config.frames, recipe)
     torch.manual_seed(seed)
-    model = build_denoiser(config)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay)
-    rng = np.random.default_rng(seed)
+    model = build_denoiser(config).to(device)
+    fused = torch.device(device).type == "cuda"
+    optimizer = torch.optim.AdamW(model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay, fused=fused)
+    scaler = torch.amp.GradScaler(torch.device(device).type, enabled=precision == "fp16")
     start = 0
     if resume:
         state = load_state(state_path)
         if state.get("config") != config.to_json():
             raise InputError(f"--resume: {state_path} was trained with another architecture than the requested preset")
         model.load_state_dict(state["model"])
-        start = restore_state(state, optimizer, rng)
+        start = restore_state(state, optimizer)
     metrics_lines = read_metrics(metrics_path, start)
+    forward = world.wrap(model)
+    if compile:
+        forward = torch.compile(forward)
 
     scheduler = DDIMScheduler(diffusion)
+    timesteps = diffusion.num_train_timesteps
     provenance = {
         **(provenance or {}),
         "seed": seed,
         "recipe": dataclasses.asdict(recipe),
         "frames_trained_on": data.num_frames,
+        "world_size": world.size,
+        "device": torch.device(device).type,
+        "precision": precision,
+        "compile": compile,
     }
 
     def checkpoint(step: int) -> None:
-        save_state(state_path, step, optimizer, rng, config=config.to_json(), model=model.state_dict())
-        write_metrics(metrics_path, metrics_lines)
-        save_checkpoint(model_path, model, config, diffusion, {**provenance, "steps": step})
+        if world.is_main:
+            save_state(state_path, step, optimizer, config=config.to_json(), model=model.state_dict())
+            write_metrics(metrics_path, metrics_lines)
+            save_checkpoint(model_path, model, config, diffusion, {**provenance, "steps": step})
+        world.barrier()  # nobody runs ahead of (or exits before) the files of this step
 
     def validate(done: int, seconds: float) -> None:
-        model.eval()
-        scores = evaluate(Checkpoint(model=model, config=config, diffusion=diffusion), eval_clips)
-        model.train()
-        line = {"step": done, "val_mpjpe": scores["mpjpe"], "val_p_mpjpe": scores["p_mpjpe"], "seconds": seconds}
-        metrics_lines.append(json.dumps(line))
+        if world.is_main:
+            model.eval()
+            scores = evaluate(Checkpoint(model=model, config=config, diffusion=diffusion), eval_clips)
+            model.train()
+            line = {"step": done, "val_mpjpe": scores["mpjpe"], "val_p_mpjpe": scores["p_mpjpe"], "seconds": seconds}
+            metrics_lines.append(json.dumps(line))
+        world.barrier()
 
     model.train()
-    running, count, t0, eval_seconds = 0.0, 0, time.perf_counter(), 0.0
+    running, count = torch.zeros((), device=device), 0
+    t0, eval_seconds = time.perf_counter(), 0.0
     end = steps if stop_after is None else min(steps, start + stop_after)
-    with progress_bar("pretrain", "loss {task.fields[loss]:.1f} mm", progress) as bar, stop_on_interrupt() as stop:
+    show = progress and world.is_main
+    with progress_bar("pretrain", "loss {task.fields[loss]:.1f} mm", show) as bar, stop_on_interrupt() as stop:
         task = bar.add_task("pretrain", total=steps, completed=start, loss=float("nan"))
         for step in range(start, end):
             lr = learning_rate(recipe, step, steps)
             for group in optimizer.param_groups:
                 group["lr"] = lr
-            keypoints, target = sample_batch(sampler, rng, recipe)
-            noisy, t = noised_targets(scheduler, target)
-            loss = mpjpe_loss(model(keypoints, noisy, t), target)  # Eq. 8-9
+            batch = step_batch(sampler, recipe, seed, step, timesteps, part).to(device)
+            torch.manual_seed(_step_seed(seed, world.rank, step))  # DropPath masks of this rank and step
+            noisy = scheduler.add_noise(batch.target, batch.noise, batch.t)  # Eq. 7
+            with autocast(device, precision):
+                pred = forward(batch.keypoints, noisy, batch.t)  # Eq. 8
+            loss = mpjpe_loss(pred.float(), batch.target)  # Eq. 9
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            running, count = running + float(loss.detach()) * 1000.0, count + 1
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
+            running, count = running + loss.detach(), count + 1  # no host sync per step
             done = step + 1
             if done % recipe.log_every == 0 or done == steps:
-                metrics_lines.append(
-                    json.dumps(
-                        {
-                            "step": done,
-                            "loss_mm": running / count,
-                            "lr": lr,
-                            "seconds": round(time.perf_counter() - t0 - eval_seconds, 3),
-                        }
-                    )
-                )
-                bar.update(task, loss=running / count)
-                running, count = 0.0, 0
+                mean_mm = float(world.mean(running / count)) * 1000.0  # over the ranks' shards
+                seconds = round(time.perf_counter() - t0 - eval_seconds, 3)
+                line = {"step": done, "loss_mm": mean_mm, "lr": lr, "seconds": seconds, "world_size": world.size}
+                metrics_lines.append(json.dumps(line))
+                bar.update(task, loss=mean_mm)
+                running, count = torch.zeros((), device=device), 0
             if eval_clips is not None and (done % eval_every == 0 or done == steps):
                 e0 = time.perf_counter()
                 validate(done, round(e0 - t0 - eval_seconds, 3))
                 eval_seconds += time.perf_counter() - e0
             bar.update(task, completed=done)
-            if done % recipe.checkpoint_every == 0 or done == steps:
-                checkpoint(done)
-            elif stop.requested:  # Ctrl-C: keep the whole steps done so far
-                checkpoint(done)
-            if stop.requested and done < steps:
+            stopping = stop.requested
+            if world.distributed:  # every rank stops at the same step: agreed at the logging steps
+                logged = done % recipe.log_every == 0 or done == steps
+                flag = torch.tensor(float(stopping), device=device)
+                stopping = logged and float(world.mean(flag)) > 0
+            if done % recipe.checkpoint_every == 0 or done == steps or stopping:
+                checkpoint(done)  # Ctrl-C: keep the whole steps done so far
+            if stopping and done < steps:
                 raise RunInterrupted(interrupted_message(done, steps, out_dir))
     return model_path
 
@@ -263,12 +372,16 @@ def pretrain_file(
     command: str = "posynda pretrain",
     eval_data: str | Path | None = None,
     eval_every: int = 500,
+    device: Device = "cpu",
+    precision: Precision = "fp32",
+    compile: bool = False,
 ) -> Path:
     """:func:`pretrain` on a clip file (default: the embedded ``studio/train``) with preset
     ``preset_name``'s recipe, changed by ``overrides`` (``batch_size``, ``lr``, ``checkpoint_every``),
     for ``steps`` steps (None: the recipe's);
     the checkpoint records ``command`` (the command line) and the data file's sha256;
-    ``eval_data``: a labelled clip file scored every ``eval_every`` steps (:func:`pretrain`)."""
+    ``eval_data``: a labelled clip file scored every ``eval_every`` steps; ``device``, ``precision``,
+    ``compile``: as :func:`pretrain`."""
     config = preset(preset_name)
     recipe = dataclasses.replace(RECIPES.get(preset_name, TrainRecipe()), **(overrides or {}))
     steps = recipe.steps if steps is None else steps
@@ -294,4 +407,7 @@ def pretrain_file(
         progress=progress,
         eval_clips=eval_clips,
         eval_every=eval_every,
+        device=device,
+        precision=precision,
+        compile=compile,
     )

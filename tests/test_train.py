@@ -13,7 +13,7 @@ from posynda.data import save_clips
 from posynda.errors import InputError, RunInterrupted
 from posynda.models import PRESETS
 from posynda.skeleton import flip_left_right
-from posynda.train import TrainRecipe, learning_rate, pretrain, pretrain_file, sample_batch, source_sampler
+from posynda.train import TrainRecipe, learning_rate, pretrain, pretrain_file, source_sampler, step_batch
 from tests.conftest import MICRO, ctrl_c_on_call, make_clips
 
 RECIPE = TrainRecipe(batch_size=8, lr=3e-3, warmup_steps=0, log_every=1, checkpoint_every=2)
@@ -67,7 +67,7 @@ def test_ctrl_c_stops_after_the_step_with_its_checkpoint_and_the_run_resumes_exa
     recipe = dataclasses.replace(RECIPE, checkpoint_every=100)  # no periodic checkpoint before the stop
     straight = pretrain(clips, MICRO, 8, tmp_path / "a", recipe=recipe, progress=False, seed=3)
     with pytest.MonkeyPatch.context() as pressing, pytest.raises(RunInterrupted, match=r"at step 3 of 8; .*--resume"):
-        pressing.setattr(train, "sample_batch", ctrl_c_on_call(train.sample_batch, 3))
+        pressing.setattr(train, "step_batch", ctrl_c_on_call(train.step_batch, 3))
         pretrain(clips, MICRO, 8, tmp_path / "b", recipe=recipe, progress=False, seed=3)
     assert torch.load(tmp_path / "b/train_state.pt", weights_only=True)["step"] == 3
     resumed = pretrain(clips, MICRO, 8, tmp_path / "b", recipe=recipe, progress=False, seed=3, resume=True)
@@ -99,11 +99,34 @@ def test_batches_mirror_2d_and_3d_together():
     never, always = TrainRecipe(batch_size=4, flip_prob=0.0), TrainRecipe(batch_size=4, flip_prob=1.0)
     sampler = source_sampler(clips, 9, never)
     assert len(sampler) == len(source_sampler(clips, 9, always)) == 12  # every 3 frames + one at the end
-    kp0, tgt0 = sample_batch(sampler, np.random.default_rng(1), never)
-    kp1, tgt1 = sample_batch(sampler, np.random.default_rng(1), always)
-    torch.testing.assert_close(kp1, flip_left_right(kp0))
-    torch.testing.assert_close(tgt1, flip_left_right(tgt0))
-    assert (tgt0[..., 0, :] == 0).all()  # root-relative metres
+    plain, flipped = (step_batch(sampler, recipe, seed=1, step=0, timesteps=1000) for recipe in (never, always))
+    torch.testing.assert_close(flipped.keypoints, flip_left_right(plain.keypoints))
+    torch.testing.assert_close(flipped.target, flip_left_right(plain.target))
+    assert (plain.target[..., 0, :] == 0).all()  # root-relative metres
+    torch.testing.assert_close(flipped.noise, plain.noise) and torch.equal(flipped.t, plain.t)
+
+
+def test_every_draw_of_a_step_comes_from_the_seed_and_step_and_slices_of_the_global_batch_compose_it():
+    sampler = source_sampler(make_clips((40, 30)), 9, RECIPE)
+    whole = step_batch(sampler, RECIPE, seed=5, step=7, timesteps=1000)
+    halves = [step_batch(sampler, RECIPE, seed=5, step=7, timesteps=1000, part=p) for p in (slice(0, 4), slice(4, 8))]
+    for name in ("keypoints", "target", "noise", "t"):
+        torch.testing.assert_close(torch.cat([getattr(h, name) for h in halves]), getattr(whole, name), rtol=0, atol=0)
+    again, other = (step_batch(sampler, RECIPE, seed=5, step=s, timesteps=1000) for s in (7, 8))
+    assert torch.equal(again.noise, whole.noise) and not torch.equal(other.noise, whole.noise)
+    assert whole.keypoints.shape == (8, 9, 17, 2) and whole.t.dtype == torch.int64 and whole.t.max() < 1000
+
+
+def test_bf16_autocast_trains_on_the_cpu_and_fp16_needs_cuda(tmp_path):
+    clips = make_clips((50, 30))
+    pretrain(clips, MICRO, 4, tmp_path / "bf16", recipe=RECIPE, progress=False, precision="bf16")
+    lines = [json.loads(x) for x in (tmp_path / "bf16/metrics.jsonl").read_text().splitlines()]
+    assert all(np.isfinite(x["loss_mm"]) and x["world_size"] == 1 for x in lines)
+    provenance = load_checkpoint(tmp_path / "bf16/model.safetensors").provenance
+    assert provenance["precision"] == "bf16" and provenance["device"] == "cpu" and provenance["world_size"] == 1
+    with pytest.raises(InputError, match="--precision fp16 needs --device cuda"):
+        pretrain(clips, MICRO, 2, tmp_path / "fp16", recipe=RECIPE, progress=False, precision="fp16")
+    assert not (tmp_path / "fp16").exists()
 
 
 def test_pretrain_file_records_where_the_data_came_from(tmp_path):

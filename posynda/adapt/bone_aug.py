@@ -28,11 +28,10 @@ BONE_SUBTREES: tuple[tuple[int, tuple[int, ...], float], ...] = (
 )
 
 
-def random_rotations(rng: np.random.Generator, n: int, max_radians: np.ndarray) -> np.ndarray:
-    """``[n, 3, 3]`` rotations about uniformly random axes by angles uniform in ``[0, max_radians [n]]`` (Rodrigues)."""
-    axis = rng.normal(size=(n, 3))
-    axis /= np.linalg.norm(axis, axis=1, keepdims=True)
-    angle = rng.uniform(0, 1, n) * max_radians
+def axis_angle_rotations(axis: np.ndarray, angle: np.ndarray) -> np.ndarray:
+    """``[n, 3, 3]`` rotations about ``axis [n, 3]`` (any length > 0) by ``angle [n]`` radians (Rodrigues)."""
+    axis = axis / np.linalg.norm(axis, axis=1, keepdims=True)
+    n = len(axis)
     k = np.zeros((n, 3, 3))
     k[:, 0, 1], k[:, 0, 2], k[:, 1, 2] = -axis[:, 2], axis[:, 1], -axis[:, 0]
     k -= k.transpose(0, 2, 1)
@@ -40,17 +39,41 @@ def random_rotations(rng: np.random.Generator, n: int, max_radians: np.ndarray) 
     return np.eye(3) + s * k + (1 - c) * (k @ k)
 
 
-def bone_angle_augment(joints_3d: np.ndarray, rng: np.random.Generator, max_degrees: float) -> np.ndarray:
-    """``joints_3d [B, T, 17, 3]`` (any unit) with every bone of :data:`BONE_SUBTREES` turned about its
-    parent joint by a random rotation of up to ``max_degrees`` x its fraction (one per bone
-    and clip); bone lengths are kept exactly. ``max_degrees`` 0 returns a copy."""
+def random_rotations(rng: np.random.Generator, n: int, max_radians: np.ndarray) -> np.ndarray:
+    """``[n, 3, 3]`` rotations about uniformly random axes by angles uniform in ``[0, max_radians [n]]``."""
+    axis = rng.normal(size=(n, 3))
+    return axis_angle_rotations(axis, rng.uniform(0, 1, n) * max_radians)
+
+
+def bone_choices(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The random part of :func:`bone_angle_augment` for ``n`` clips: ``(axes [n, 9, 3], turns [n, 9])``, one
+    Gaussian axis and one uniform fraction in [0, 1) of the largest turn per bone of :data:`BONE_SUBTREES`."""
+    axes, turns = [], []
+    for _ in BONE_SUBTREES:
+        axes.append(rng.normal(size=(n, 3)))
+        turns.append(rng.uniform(0, 1, n))
+    return np.stack(axes, axis=1), np.stack(turns, axis=1)
+
+
+def apply_bone_angles(joints_3d: np.ndarray, axes: np.ndarray, turns: np.ndarray, max_degrees: float) -> np.ndarray:
+    """``joints_3d [B, T, 17, 3]`` with bone ``k`` of :data:`BONE_SUBTREES` of clip ``b`` turned about its parent
+    joint and ``axes[b, k]`` by ``turns[b, k]`` x ``max_degrees`` x the bone's fraction; lengths kept exactly."""
     out = np.array(joints_3d, dtype=np.float64, copy=True)
     if max_degrees <= 0:
         return out.astype(joints_3d.dtype)
-    b = out.shape[0]
-    for pivot, carried, scale in BONE_SUBTREES:
-        rot = random_rotations(rng, b, np.full(b, np.deg2rad(max_degrees * scale)))  # [B, 3, 3]
+    for k, (pivot, carried, scale) in enumerate(BONE_SUBTREES):
+        rot = axis_angle_rotations(axes[:, k], turns[:, k] * np.deg2rad(max_degrees * scale))  # [B, 3, 3]
         centre = out[:, :, pivot : pivot + 1]  # [B, T, 1, 3]
         moved = out[:, :, list(carried)] - centre
         out[:, :, list(carried)] = np.einsum("bij,btkj->btki", rot, moved) + centre
     return out.astype(joints_3d.dtype)
+
+
+def bone_angle_augment(joints_3d: np.ndarray, rng: np.random.Generator, max_degrees: float) -> np.ndarray:
+    """``joints_3d [B, T, 17, 3]`` (any unit) with every bone of :data:`BONE_SUBTREES` turned about its
+    parent joint by a random rotation of up to ``max_degrees`` x its fraction (one per bone
+    and clip; :func:`bone_choices`, :func:`apply_bone_angles`); bone lengths are kept exactly.
+    ``max_degrees`` 0 returns a copy."""
+    if max_degrees <= 0:
+        return np.array(joints_3d, copy=True)
+    return apply_bone_angles(joints_3d, *bone_choices(rng, joints_3d.shape[0]), max_degrees)

@@ -31,6 +31,7 @@ def pseudo_labels(
     selection: Selection = "joint",
     generator: torch.Generator | None = None,
     snap: bool = False,
+    noise: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Pseudo-label ``[B, T, J, 3]`` (root-relative metres) for target clips.
 
@@ -44,11 +45,14 @@ def pseudo_labels(
         selection: "joint" (JPMA) or "frame" (Eq. 4); with H = 1 the single sample is the label.
         snap: move the selected pose onto the rays of the keypoints, keeping its depths
             (:func:`posynda.camera.snap_to_rays`): the label then reprojects onto the 2D exactly.
+        noise: ``[K+1, B, H, T, J, 3]`` sampling noise (:func:`~posynda.diffusion.draw_noise`); None: drawn
+            on the host with ``generator``.
     """
     was_training = teacher.training
     teacher.eval()
     b, t, j, _ = keypoints_norm.shape
-    noise = draw_noise(b, hypotheses, t, j, steps, generator)
+    if noise is None:
+        noise = draw_noise(b, hypotheses, t, j, steps, generator)
     poses = sample_poses(teacher, keypoints_norm, scheduler, hypotheses, steps, False, noise)  # [B, H, T, J, 3]
     teacher.train(was_training)
     cam = intrinsics[:, None, :].expand(b, t, intrinsics.shape[-1]).reshape(b * t, -1)

@@ -21,13 +21,17 @@ from posynda.cli.options import (
     FOLDER,
     apply_options,
     choice,
+    compile_option,
     device_option,
     keypoint_input_options,
+    precision_option,
     quiet_option,
     run_dir,
 )
 from posynda.data import save_clips
 from posynda.defaults import adaptation_inputs
+from posynda.devices import check_precision, resolve_device
+from posynda.distributed import is_main_process, launched_by_torchrun
 from posynda.errors import InputError
 from posynda.hypotheses import Selection
 from posynda.report import metrics_table
@@ -156,13 +160,34 @@ def adapt_settings_options(fields: tuple[str, ...] | None = None):
     show_default=True,
     help="--ablation: the MLP baseline's steps",
 )
+@precision_option
+@compile_option
 @quiet_option
-def adapt(checkpoint, source, target, eval_path, keypoints, out, settings, device, resume, ablation, mlp_steps, quiet):
-    """Adapt a source-trained lifter to an unlabelled target domain (PoSynDA)."""
+def adapt(
+    checkpoint,
+    source,
+    target,
+    eval_path,
+    keypoints,
+    out,
+    settings,
+    device,
+    resume,
+    ablation,
+    mlp_steps,
+    precision,
+    compile_model,
+    quiet,
+):
+    """Adapt a source-trained lifter to an unlabelled target domain (PoSynDA; under torchrun data-parallel)."""
+    check_precision(precision, resolve_device(device))  # a bad pair fails before any work
+    if launched_by_torchrun() and (ablation or not out):
+        raise click.UsageError("under torchrun give --out (every process writes into one run directory), no --ablation")
     formats = []
+    echo = click.echo if is_main_process() else (lambda _line: None)
 
-    def read_target(path):  # any keypoint input; prints one line per target sequence
-        clips, report = keypoints.read(path)
+    def read_target(path):  # any keypoint input; prints one line per target sequence (rank 0)
+        clips, report = keypoints.read(path, echo=echo, progress=not quiet and is_main_process())
         formats.append(report.format)
         return clips
 
@@ -189,12 +214,15 @@ def adapt(checkpoint, source, target, eval_path, keypoints, out, settings, devic
         return
     try:
         report = adaptation.adapt(
-            base, src, tgt, out_dir, settings, eval_clips=test, resume=resume, progress=not quiet, device=device
-        )
+            base, src, tgt, out_dir, settings, eval_clips=test, resume=resume, progress=not quiet,
+            device=device, precision=precision, compile=compile_model,
+        )  # fmt: skip
     except SettingsChanged as exc:  # name the options as typed, not the settings fields
         saved, current = typed_setting(exc.field, exc.saved), typed_setting(exc.field, exc.current)
         made = saved if saved.startswith("without ") else f"with {saved}"
         raise InputError(f"--resume: the run was made {made}, not {current}; use the same options") from None
+    if not is_main_process():
+        return
     rows = {"before (source only)": report["before"], "after (adapted)": report["after"]}
     params = f"{report['trainable_parameters']:,} trainable parameters"
     title = f"{test.num_frames} test frames; {params}; {report['seconds']:.0f} s"

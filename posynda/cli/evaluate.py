@@ -8,8 +8,9 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from posynda.cli.options import FILE, run_dir, sampling_options, window_progress
+from posynda.cli.options import FILE, device_option, run_dir, sampling_options, window_progress
 from posynda.defaults import shipped_checkpoint
+from posynda.devices import resolve_device
 from posynda.evaluate import evaluate_all, evaluation_payload, evaluation_targets, load_evaluation
 from posynda.fileio import atomic_write_text
 from posynda.report import metrics_table
@@ -27,11 +28,12 @@ from posynda.report import metrics_table
 @sampling_options
 @click.option("--json", "json_path", type=FILE, default=None, help="also write the metrics here")
 @click.option("--per-sequence/--no-per-sequence", default=True, show_default=True, help="print the per-sequence table")
-def eval_cmd(checkpoint, data_path, settings, json_path, per_sequence):
+@device_option()
+def eval_cmd(checkpoint, data_path, settings, json_path, per_sequence, device):
     """Evaluate a checkpoint: MPJPE, P-MPJPE, PCK@150mm, AUC (3DHP protocol joints)."""
     path = Path(checkpoint) if checkpoint else shipped_checkpoint()
     targets = evaluation_targets(data_path)
-    model, datasets = load_evaluation(path, targets)
+    model, datasets = load_evaluation(path, targets, resolve_device(device))
     out_dir = run_dir(None, "eval")
     hk = f"H={settings.hypotheses}, K={settings.steps}"
     with window_progress(f"lifting ({hk})") as report:

@@ -30,7 +30,8 @@ from posynda.data.detections import (
     read_detections,
 )
 from posynda.defaults import new_run_dir
-from posynda.devices import Device
+from posynda.devices import Device, Precision
+from posynda.distributed import is_main_process
 from posynda.errors import InputError
 from posynda.hypotheses import Aggregation
 from posynda.models import PRESETS
@@ -202,7 +203,8 @@ def run_dir(out: str | None, command: str, resume: bool = False) -> Path:
     if resume and not out:
         raise InputError("--resume needs --out (the run directory to continue)")
     path = Path(out) if out else new_run_dir(command)
-    click.echo(f"run directory: {path}")
+    if is_main_process():  # under torchrun only rank 0 speaks
+        click.echo(f"run directory: {path}")
     return path
 
 
@@ -232,6 +234,24 @@ def window_progress(label: str, enabled: bool = True, unit: str = "windows") -> 
 
 def device_option(help_text: str = "where the model runs (auto: CUDA when PyTorch sees a GPU)"):
     return click.option("--device", type=choice(Device), default="auto", show_default=True, help=help_text)
+
+
+def precision_option(fn):
+    """--precision fp32|bf16|fp16: the forward's autocast (fp32 master weights; fp16 on CUDA, with a grad scaler)."""
+    return click.option(
+        "--precision",
+        type=choice(Precision),
+        default="fp32",
+        show_default=True,
+        help="autocast of the forward: bf16 / fp16 mixed precision with fp32 master weights (fp16: CUDA only)",
+    )(fn)
+
+
+def compile_option(fn):
+    return click.option(
+        "--compile/--no-compile", "compile_model", default=False, show_default=True,
+        help="torch.compile the denoiser (first steps slower while it compiles)",
+    )(fn)  # fmt: skip
 
 
 def quiet_option(fn):

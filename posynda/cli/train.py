@@ -6,7 +6,19 @@ import sys
 
 import click
 
-from posynda.cli.options import FILE, FOLDER, PRESET_HELP, PresetName, quiet_option, run_dir
+from posynda.cli.options import (
+    FILE,
+    FOLDER,
+    PRESET_HELP,
+    PresetName,
+    compile_option,
+    device_option,
+    precision_option,
+    quiet_option,
+    run_dir,
+)
+from posynda.devices import check_precision, resolve_device
+from posynda.distributed import is_main_process, launched_by_torchrun
 from posynda.train import pretrain_file
 
 POSITIVE_INT = click.IntRange(min=1)
@@ -37,16 +49,38 @@ POSITIVE_INT = click.IntRange(min=1)
     help="labelled validation clip file, scored into metrics.jsonl during training (the training curve)",
 )
 @click.option("--eval-every", type=POSITIVE_INT, default=500, show_default=True, help="steps between --eval scores")
+@device_option()
+@precision_option
+@compile_option
 @quiet_option
 def pretrain(
-    data_path, preset, steps, out, resume, seed, batch_size, lr, checkpoint_every, eval_path, eval_every, quiet
+    data_path,
+    preset,
+    steps,
+    out,
+    resume,
+    seed,
+    batch_size,
+    lr,
+    checkpoint_every,
+    eval_path,
+    eval_every,
+    device,
+    precision,
+    compile_model,
+    quiet,
 ):
-    """Train a diffusion denoiser on a labelled source domain."""
+    """Train a diffusion denoiser on a labelled source domain (under torchrun: data-parallel, --batch-size global)."""
+    check_precision(precision, resolve_device(device))  # a bad pair fails before any folder is made
+    if launched_by_torchrun() and not out:
+        raise click.UsageError("under torchrun give --out (every process must write into the same run directory)")
     recipe = {"batch_size": batch_size, "lr": lr, "checkpoint_every": checkpoint_every}
     out_dir = run_dir(out, "pretrain", resume)
     overrides = {k: v for k, v in recipe.items() if v is not None}
     command = " ".join(["posynda", *sys.argv[1:]])
     model = pretrain_file(
-        data_path, preset, steps, out_dir, overrides, resume, seed, not quiet, command, eval_path, eval_every
-    )
-    click.echo(f"wrote {model}")
+        data_path, preset, steps, out_dir, overrides, resume, seed, not quiet, command, eval_path, eval_every,
+        device=device, precision=precision, compile=compile_model,
+    )  # fmt: skip
+    if is_main_process():
+        click.echo(f"wrote {model}")

@@ -16,28 +16,40 @@ from posynda import camera
 from posynda.skeleton import ROOT
 
 
-def random_placement(
-    joints_mm: np.ndarray, intrinsics: np.ndarray, rng: np.random.Generator, prob: float, extent: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Re-place clips on random rays and re-project them into the canonical camera.
+def place_on_rays(joints_mm: np.ndarray, intrinsics: np.ndarray, moved: np.ndarray, rays: np.ndarray) -> np.ndarray:
+    """Move the clips ``moved [B]`` so that their mean root lies on the ray ``rays [B, 2]`` (canonical screen
+    units, ``camera.canonical_screen``) at its own depth, and project every clip into the canonical camera.
 
     Args:
         joints_mm: ``[B, T, J, 3]`` camera-frame poses (mm).
         intrinsics: ``[B, 9]`` pixel intrinsics of each clip's camera (its lens distortion is kept).
-        rng: draws which clips move (each with probability ``prob``) and where to.
-        extent: the mean root of a moved clip goes to a ray uniform in ``[-extent, extent]^2``
-            canonical screen units (``camera.canonical_screen``; 1 = half the width of a 53 degree view).
+        moved: ``[B]`` bool, the clips to move (the others are projected as they are).
+        rays: ``[B, 2]`` where each moved clip goes.
 
     Returns:
-        ``(keypoints [B, T, J, 2]`` float32 in canonical screen units (the unmoved clips projected as
-        they are), ``moved [B]`` bool)``.
+        ``[B, T, J, 2]`` float32 keypoints in canonical screen units.
     """
-    b = len(joints_mm)
-    moved = rng.random(b) < prob
-    rays = rng.uniform(-extent, extent, size=(b, 2))
     joints = joints_mm.astype(np.float64, copy=True)
     root = joints[:, :, ROOT].mean(axis=1)  # [B, 3] the clip's mean root
     target = np.concatenate([rays * root[:, 2:3] / camera.CANONICAL_FOCAL, root[:, 2:3]], axis=1)
     joints[moved] += (target - root)[moved][:, None, None, :]
     canon = camera.canonical_intrinsics(intrinsics.astype(np.float64))[:, None, :]  # [B, 1, 9]
-    return camera.project(joints, canon).astype(np.float32), moved
+    return camera.project(joints, canon).astype(np.float32)
+
+
+def placement_choices(
+    rng: np.random.Generator, count: int, prob: float, extent: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(moved [count] bool, rays [count, 2])``: each clip moves with probability ``prob``, to a ray uniform
+    in ``[-extent, extent]^2`` canonical screen units (1 = half the width of a 53 degree view)."""
+    moved = rng.random(count) < prob
+    return moved, rng.uniform(-extent, extent, size=(count, 2))
+
+
+def random_placement(
+    joints_mm: np.ndarray, intrinsics: np.ndarray, rng: np.random.Generator, prob: float, extent: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Re-place clips on random rays (:func:`placement_choices`) and re-project them into the canonical
+    camera (:func:`place_on_rays`); returns ``(keypoints [B, T, J, 2] float32, moved [B] bool)``."""
+    moved, rays = placement_choices(rng, len(joints_mm), prob, extent)
+    return place_on_rays(joints_mm, intrinsics, moved, rays), moved

@@ -68,7 +68,11 @@ class WindowSampler:
 
     def pick(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """``[n, T]`` frame indices of ``n`` windows drawn uniformly with replacement."""
-        return self.windows.index[rng.integers(len(self.windows), size=n)]
+        return self.window_frames(rng.integers(len(self.windows), size=n))
+
+    def window_frames(self, ids: np.ndarray) -> np.ndarray:
+        """``[n, T]`` frame indices of the windows numbered ``ids [n]`` (``0 <= id < len(self)``)."""
+        return self.windows.index[ids]
 
 
 def mirror(rng: np.random.Generator, flip_prob: float, *arrays: np.ndarray):

@@ -60,7 +60,7 @@ def test_ctrl_c_exits_130_saying_how_to_resume_and_resume_finishes_the_run(files
     args = ["pretrain", "--data", str(data), "--preset", "videopose-tiny", "--steps", "6", "--batch-size", "2"]
     args += ["--checkpoint-every", "100", "--out", "run", "--quiet"]
     with pytest.MonkeyPatch.context() as pressing:
-        pressing.setattr(train, "sample_batch", ctrl_c_on_call(train.sample_batch, 2))
+        pressing.setattr(train, "step_batch", ctrl_c_on_call(train.step_batch, 2))
         result = CliRunner().invoke(main, args)
     assert result.exit_code == 130, result.output
     (line,) = [x for x in result.output.splitlines() if x.startswith("posynda:")]

@@ -1,0 +1,61 @@
+"""Run by the DDP tests under ``torchrun`` (or alone): pretrain the micro denoiser on the test clips.
+
+    python -m torch.distributed.run --standalone --nproc-per-node 2 tests/helpers/ddp_pretrain.py OUT STEPS \
+        [STOP_AFTER] [--resume] [--fail-rank K]
+
+Each rank counts the files it wrote (checkpoint, train state, metrics) into ``OUT.rank<k>.json``, so
+the test can check that only rank 0 wrote; ``--fail-rank K`` makes rank K fail at its first step.
+"""
+
+import json
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout, for `tests.conftest`
+
+from posynda import train  # noqa: E402
+from tests.conftest import MICRO, make_clips  # noqa: E402
+
+RECIPE = train.TrainRecipe(batch_size=8, lr=3e-3, warmup_steps=0, log_every=1, checkpoint_every=2)
+
+
+def counting(name: str, counts: dict):
+    original = getattr(train, name)
+
+    def wrapper(*args, **kwargs):
+        counts[name] = counts.get(name, 0) + 1
+        return original(*args, **kwargs)
+
+    setattr(train, name, wrapper)
+
+
+def failing_at_first_step():
+    original = train.step_batch
+
+    def wrapper(*args, **kwargs):
+        raise RuntimeError("this rank fails on purpose")
+
+    train.step_batch = wrapper
+    return original
+
+
+def main(argv: list[str]) -> None:
+    resume = "--resume" in argv
+    fail = int(argv[argv.index("--fail-rank") + 1]) if "--fail-rank" in argv else None
+    args = [a for i, a in enumerate(argv) if a != "--resume" and a != "--fail-rank" and argv[i - 1] != "--fail-rank"]
+    out, steps = Path(args[0]), int(args[1])
+    stop_after = int(args[2]) if len(args) > 2 else None
+    rank = int(os.environ.get("RANK", "0"))
+    counts: dict = {}
+    for name in ("save_checkpoint", "save_state", "write_metrics"):
+        counting(name, counts)
+    if fail == rank:
+        failing_at_first_step()
+    train.pretrain(make_clips((50, 30)), MICRO, steps, out, recipe=RECIPE, progress=False, seed=3,
+                   stop_after=stop_after, resume=resume)  # fmt: skip
+    (out.parent / f"{out.name}.rank{rank}.json").write_text(json.dumps(counts))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
