@@ -5,7 +5,8 @@
 For N frames x H hypotheses x J = 17 joints (mode "joint", fp32 hypotheses, per-frame distorted
 intrinsics, float confidences, ~5 % missing keypoints, translation solved): the median time of a
 call (:func:`posynda.bench.timing.time_calls`: CUDA events on a GPU after warm-up and autotuning;
-perf_counter on a CPU), the effective
+perf_counter on a CPU; the number of repeats sized by a second, steady-state call, so compilation and
+autotuning never decide it), the effective
 bandwidth (each input read once + each output written once, from the dtypes and shapes) and its
 share of the device's copy bandwidth, measured in the same run (a large device-to-device
 ``.copy_()``: 2 x bytes / time).
@@ -71,6 +72,9 @@ def io_bytes(n: int, h: int, j: int = JOINTS, mode: str = "joint", hyp_itemsize:
     return inputs + outputs
 
 
+COMPILE_OFF_GPU = "opt-in (--compile): inductor compiles once per shape, minutes for the whole grid"
+
+
 def _sync(device: torch.device) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize(device)
@@ -104,13 +108,11 @@ def _backend_fns(device: torch.device, use_compile: bool | None) -> tuple[dict, 
         except ValueError:
             skipped["triton"] = NO_TRITON
     fns["torch"] = lambda inp, mode: reproject_select(**inp, mode=mode, backend="torch")
-    if use_compile is None:
-        use_compile = device.type == "cuda"
     if use_compile:
         compiled = torch.compile(reproject_select_reference, dynamic=True)
         fns["torch.compile"] = lambda inp, mode: compiled(**inp, mode=mode)
     else:
-        skipped["torch.compile"] = COMPILE_OFF_CPU if device.type != "cuda" else "disabled with --no-compile"
+        skipped["torch.compile"] = COMPILE_OFF_CPU if device.type != "cuda" else COMPILE_OFF_GPU
     return fns, skipped
 
 
@@ -129,8 +131,8 @@ def run(
 
     Args:
         device: default CUDA when available, else CPU.
-        sizes: frame counts N (default 1k, 16k, 256k; ``quick``: 1k, 16k).
-        use_compile: include torch.compile of the reference (default: on CUDA only).
+        sizes: frame counts N (default 1k, 16k, 256k; ``quick``: 1k, 16k, on every device).
+        use_compile: include torch.compile of the reference (opt-in on every device).
         max_call_s: skip a call whose time, extrapolated from the same backend's smaller calls,
             exceeds this (default: 20 s on a CPU, 5 s with ``quick``; 60 s on a GPU).
         log: progress lines (``print`` by default; None for silence).
@@ -140,7 +142,7 @@ def run(
     if device.type == "cuda" and device.index is None:
         device = torch.device("cuda", torch.cuda.current_device())
     on_gpu = device.type == "cuda"
-    sizes = tuple(sizes or (QUICK_SIZES if quick and not on_gpu else SIZES))
+    sizes = tuple(sizes or (QUICK_SIZES if quick else SIZES))
     if max_call_s is None:
         max_call_s = 60.0 if on_gpu else 5.0 if quick else 20.0
     cell_budget_s = 0.5 if on_gpu else 1.0 if quick else 3.0
@@ -166,10 +168,15 @@ def run(
                     continue
                 try:
                     t0 = time.perf_counter()
-                    fn(inputs, mode)  # warm-up (compiles and autotunes on first use)
+                    fn(inputs, mode)  # warm-up: compiles and autotunes on first use
                     _sync(device)
                     first = time.perf_counter() - t0
-                    repeats = int(max(1, min(max_repeats, cell_budget_s / max(first, 1e-6))))
+                    if first < max_call_s:  # a second call gives the steady time the repeat count is sized by
+                        t0 = time.perf_counter()
+                        fn(inputs, mode)
+                        _sync(device)
+                        first = time.perf_counter() - t0
+                    repeats = int(max(3, min(max_repeats, cell_budget_s / max(first, 1e-6))))
                     warmup = 2 if on_gpu else 0 if first > 2.0 else 1
                     calls = {name: lambda fn=fn, inputs=inputs: fn(inputs, mode)}
                     stats = timing_stats(time_calls(calls, warmup, repeats, device)[name])

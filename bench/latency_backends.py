@@ -17,7 +17,7 @@ from typing import Callable
 import torch
 
 from posynda.checkpoint import load_checkpoint, save_checkpoint
-from posynda.devices import resolve_device
+from posynda.devices import autocast, resolve_device
 from posynda.diffusion import SchedulerConfig
 from posynda.environment import physical_cores
 from posynda.export import onnx_graphs
@@ -47,7 +47,7 @@ class Prepared:
         self._tmp = tempfile.TemporaryDirectory()
         self.tmp = Path(self._tmp.name)
         torch.manual_seed(0)
-        self.device = resolve_device("auto")
+        self.device = resolve_device("auto")  # fp32 as the runtime runs it (no TF32); bf16 rows use tensor cores
         self.model = build_denoiser(self.cfg).eval()
         self.params = count_parameters(self.model)
         self.checkpoint = save_checkpoint(self.tmp / "model.safetensors", self.model, self.cfg, SchedulerConfig())
@@ -70,12 +70,12 @@ class Prepared:
     def close(self) -> None:
         self._tmp.cleanup()
 
-    def torch_call(self, module, inputs) -> Callable[[], object]:
-        """One inference call of ``module`` on ``inputs`` already moved to the device."""
+    def torch_call(self, module, inputs, precision: str = "fp32") -> Callable[[], object]:
+        """One inference call of ``module`` on ``inputs`` moved to the device, under ``precision``'s autocast."""
         args = tuple(x.to(self.device) for x in inputs)
 
         def call():
-            with torch.inference_mode():
+            with torch.inference_mode(), autocast(self.device, precision):
                 return module(*args)
 
         return call
@@ -92,6 +92,43 @@ def _ort_make(session) -> Make:
 def torch_eager(prep: Prepared) -> Make:
     prep.info["torch-eager"] = {"device": prep.device, "torch_threads": torch.get_num_threads()}
     return lambda batch, inputs: prep.torch_call(prep.model, inputs)
+
+
+def torch_eager_bf16(prep: Prepared) -> Make:
+    prep.info["torch-eager-bf16"] = {"device": prep.device, "autocast": "bf16", "weights": "fp32"}
+    return lambda batch, inputs: prep.torch_call(prep.model, inputs, "bf16")
+
+
+def _cuda_graph(prep: Prepared, precision: str) -> Make:
+    """The eager model captured once per batch size into a CUDA graph (static inputs), replayed per call:
+    one launch instead of one per kernel."""
+    if prep.device != "cuda":
+        raise Skip("CUDA graphs need a CUDA device")
+    name = "torch-cuda-graph" + ("-bf16" if precision == "bf16" else "")
+    prep.info[name] = {"device": prep.device, "autocast": precision, "capture": "torch.cuda.graph per batch"}
+
+    def make(batch, inputs):
+        static = tuple(x.to("cuda") for x in inputs)
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side), torch.inference_mode(), autocast("cuda", precision):
+            for _ in range(3):  # warm-up on a side stream, as capture requires
+                prep.model(*static)
+        torch.cuda.current_stream().wait_stream(side)
+        graph = torch.cuda.CUDAGraph()
+        with torch.inference_mode(), autocast("cuda", precision), torch.cuda.graph(graph):
+            prep.model(*static)
+        return graph.replay
+
+    return make
+
+
+def torch_cuda_graph(prep: Prepared) -> Make:
+    return _cuda_graph(prep, "fp32")
+
+
+def torch_cuda_graph_bf16(prep: Prepared) -> Make:
+    return _cuda_graph(prep, "bf16")
 
 
 def torch_compile(prep: Prepared) -> Make:
@@ -209,7 +246,10 @@ def tensorrt_fp16(prep: Prepared) -> Make:
 
 SETUPS: dict[str, Callable[[Prepared], Make]] = {
     "torch-eager": torch_eager,
+    "torch-eager-bf16": torch_eager_bf16,
     "torch-compile": torch_compile,
+    "torch-cuda-graph": torch_cuda_graph,
+    "torch-cuda-graph-bf16": torch_cuda_graph_bf16,
     "onnxruntime-cpu": onnxruntime_cpu,
     "onnxruntime-cpu-default-options": onnxruntime_cpu_default_options,
     "onnxruntime-cuda": onnxruntime_cuda,

@@ -21,6 +21,7 @@ from posynda.bench import latency as latency_bench
 from posynda.bench.accuracy import ABLATION_SAVE_NAMES, run_accuracy
 from posynda.bench.plots import plot_if_available, plot_latency
 from posynda.bench.results import machine_slug, results_dir, save_copies, write_results
+from posynda.devices import resolve_device
 from posynda.errors import InputError
 from posynda.report import markdown_table
 
@@ -61,6 +62,7 @@ def run_all(
         raise InputError(f"--skip: unknown bench(es) {unknown}; choose from {', '.join(BENCHES)}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    device = resolve_device("auto")  # what the kernels and latency benches measure (the results folder's name)
     ran: dict[str, dict] = {}
     skipped: dict[str, str] = {name: "--skip" for name in skip}
     not_saved: dict[str, str] = {}
@@ -70,7 +72,7 @@ def run_all(
         ran[name] = {"seconds": round(time.perf_counter() - t0, 1), "files": [str(p) for p in files]}
         log(f"[{name}] done in {ran[name]['seconds']} s: {', '.join(p.name for p in files)}")
         if save and why_not_saved is None:
-            ran[name]["saved"] = [str(p) for p in save_copies(files, rename=rename)]
+            ran[name]["saved"] = [str(p) for p in save_copies(files, rename=rename, device=device)]
         elif save:
             not_saved[name] = why_not_saved
 
@@ -109,7 +111,7 @@ def run_all(
         record("accuracy", t0, run_accuracy(out / "accuracy", settings, log=log), rename=ABLATION_SAVE_NAMES)
 
     summary = {
-        "machine": machine_slug(),
+        "machine": machine_slug(device),
         "quick": quick,
         "seconds": round(time.perf_counter() - t_all, 1),
         "ran": ran,
@@ -118,7 +120,7 @@ def run_all(
     }
     files = write_results(out, "summary", summary, summary_markdown(summary))
     if save:
-        summary["saved_to"] = str(results_dir())
+        summary["saved_to"] = str(results_dir(device))
     log(f"wrote {files[0]} and {files[1]}")
     return summary
 

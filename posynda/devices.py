@@ -2,19 +2,22 @@
 (``--precision fp32|bf16|fp16``), and the settings that make CUDA fast.
 
 Mixed precision keeps fp32 master weights: the forward runs under ``torch.autocast`` in bf16 (or fp16,
-whose small range needs a gradient scaler), losses and optimiser steps stay fp32. On CUDA, fp32
-matmuls and convolutions use TF32 tensor cores (:func:`configure_device`).
+whose small range needs a gradient scaler), losses and optimiser steps stay fp32. Training on CUDA
+runs fp32 matmuls and convolutions on TF32 tensor cores (:func:`configure_device`); the runtime does
+not (its poses match the other backends' for a seed), and its bf16 path is autocast.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 from typing import Literal, get_args
 
 import torch
 
 from posynda.errors import InputError
 
+DEVICE_ENV = "POSYNDA_DEVICE"  # what --device auto means when set ("cpu" or "cuda")
 Device = Literal["auto", "cpu", "cuda"]
 DEVICES: tuple[str, ...] = get_args(Device)
 Precision = Literal["fp32", "bf16", "fp16"]
@@ -23,9 +26,14 @@ AUTOCAST_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
 
 def resolve_device(device: Device = "auto") -> str:
-    """``"cuda"`` or ``"cpu"``: auto takes CUDA when PyTorch sees a GPU; an explicit cuda without one is an error."""
+    """``"cuda"`` or ``"cpu"``: auto takes CUDA when PyTorch sees a GPU (or what ``$POSYNDA_DEVICE`` names:
+    "cpu" keeps every auto on the CPU, as the test suite does); an explicit cuda without one is an error."""
     if device not in DEVICES:
         raise InputError(f"--device must be one of {DEVICES}, got {device!r}")
+    if device == "auto":
+        device = os.environ.get(DEVICE_ENV) or "auto"
+        if device not in DEVICES:
+            raise InputError(f"${DEVICE_ENV} must be one of {DEVICES}, got {device!r}")
     if device == "cuda" and not torch.cuda.is_available():
         raise InputError("--device cuda: PyTorch sees no CUDA device here")
     return "cuda" if device == "cuda" or (device == "auto" and torch.cuda.is_available()) else "cpu"

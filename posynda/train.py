@@ -181,6 +181,68 @@ def _step_seed(seed: int, rank: int, step: int) -> int:
     return int(np.random.default_rng([seed, rank, step, 1]).integers(2**63 - 1))
 
 
+class TrainStep:
+    """One pretraining step of this rank (Eq. 7-9), everything it needs built once: ``step(n, total)`` draws
+    step ``n``'s part of the global batch (:func:`step_batch`), runs the forward under autocast, the
+    backward (DDP all-reduce under ``torchrun``) and AdamW at the recipe's rate for step ``n`` of
+    ``total``, and returns the loss (m, a device tensor: no host sync). ``posynda pretrain`` and ``posynda
+    bench train`` run this same object.
+
+    Attributes:
+        model: the denoiser (its weights; what is saved), on ``world.device``.
+        forward: what the forward calls: the model, its DDP wrapper, or ``torch.compile`` of that.
+        optimizer, scaler: AdamW (fused on CUDA) and the fp16 gradient scaler (disabled otherwise).
+    """
+
+    def __init__(
+        self,
+        world: World,
+        data: ClipSet,
+        config: DenoiserConfig,
+        recipe: TrainRecipe,
+        diffusion: SchedulerConfig | None = None,
+        seed: int = 0,
+        precision: Precision = "fp32",
+        compile: bool = False,
+    ):
+        self.world, self.config, self.recipe, self.seed, self.precision = world, config, recipe, seed, precision
+        self.diffusion = diffusion or SchedulerConfig()
+        device = world.device
+        configure_device(device)
+        self.part = world.shard(recipe.batch_size)
+        self.sampler = source_sampler(data, config.frames, recipe)
+        torch.manual_seed(seed)
+        self.model = build_denoiser(config).to(device)
+        fused = torch.device(device).type == "cuda"
+        self.optimizer = torch.optim.AdamW(
+            self.model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay, fused=fused
+        )
+        self.scaler = torch.amp.GradScaler(torch.device(device).type, enabled=precision == "fp16")
+        self.scheduler = DDIMScheduler(self.diffusion)
+        self.forward = world.wrap(self.model)
+        if compile:
+            self.forward = torch.compile(self.forward)
+        self.model.train()
+
+    def __call__(self, step: int, total: int) -> torch.Tensor:
+        device = self.world.device
+        lr = learning_rate(self.recipe, step, total)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        timesteps = self.diffusion.num_train_timesteps
+        batch = step_batch(self.sampler, self.recipe, self.seed, step, timesteps, self.part).to(device)
+        torch.manual_seed(_step_seed(self.seed, self.world.rank, step))  # DropPath masks of this rank and step
+        noisy = self.scheduler.add_noise(batch.target, batch.noise, batch.t)  # Eq. 7
+        with autocast(device, self.precision):
+            pred = self.forward(batch.keypoints, noisy, batch.t)  # Eq. 8
+        loss = mpjpe_loss(pred.float(), batch.target)  # Eq. 9
+        self.optimizer.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        return loss.detach()
+
+
 def pretrain(
     data: ClipSet,
     config: DenoiserConfig,
@@ -264,14 +326,8 @@ def _train(
 ) -> Path:
     state_path, model_path, metrics_path = out_dir / STATE_FILE, out_dir / MODEL_FILE, out_dir / METRICS_FILE
     device = world.device
-    configure_device(device)
-    part = world.shard(recipe.batch_size)
-    sampler = source_sampler(data, config.frames, recipe)
-    torch.manual_seed(seed)
-    model = build_denoiser(config).to(device)
-    fused = torch.device(device).type == "cuda"
-    optimizer = torch.optim.AdamW(model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay, fused=fused)
-    scaler = torch.amp.GradScaler(torch.device(device).type, enabled=precision == "fp16")
+    train_step = TrainStep(world, data, config, recipe, diffusion, seed, precision, compile)
+    model, optimizer = train_step.model, train_step.optimizer
     start = 0
     if resume:
         state = load_state(state_path)
@@ -280,12 +336,7 @@ def _train(
         model.load_state_dict(state["model"])
         start = restore_state(state, optimizer)
     metrics_lines = read_metrics(metrics_path, start)
-    forward = world.wrap(model)
-    if compile:
-        forward = torch.compile(forward)
 
-    scheduler = DDIMScheduler(diffusion)
-    timesteps = diffusion.num_train_timesteps
     provenance = {
         **(provenance or {}),
         "seed": seed,
@@ -321,20 +372,9 @@ def _train(
     with progress_bar("pretrain", "loss {task.fields[loss]:.1f} mm", show) as bar, stop_on_interrupt() as stop:
         task = bar.add_task("pretrain", total=steps, completed=start, loss=float("nan"))
         for step in range(start, end):
-            lr = learning_rate(recipe, step, steps)
-            for group in optimizer.param_groups:
-                group["lr"] = lr
-            batch = step_batch(sampler, recipe, seed, step, timesteps, part).to(device)
-            torch.manual_seed(_step_seed(seed, world.rank, step))  # DropPath masks of this rank and step
-            noisy = scheduler.add_noise(batch.target, batch.noise, batch.t)  # Eq. 7
-            with autocast(device, precision):
-                pred = forward(batch.keypoints, noisy, batch.t)  # Eq. 8
-            loss = mpjpe_loss(pred.float(), batch.target)  # Eq. 9
-            optimizer.zero_grad(set_to_none=True)
-            scaler.scale(loss).backward()
-            scaler.step(optimizer)
-            scaler.update()
-            running, count = running + loss.detach(), count + 1  # no host sync per step
+            loss = train_step(step, steps)
+            lr = optimizer.param_groups[0]["lr"]
+            running, count = running + loss, count + 1  # no host sync per step
             done = step + 1
             if done % recipe.log_every == 0 or done == steps:
                 mean_mm = float(world.mean(running / count)) * 1000.0  # over the ranks' shards

@@ -18,6 +18,10 @@ from posynda.data import FORMAT, ClipSet
 from posynda.diffusion import SchedulerConfig
 from posynda.models import DenoiserConfig, build_denoiser
 
+# Library code called with device="auto" stays on the CPU in the tests, so CPU-exact comparisons hold on a
+# GPU machine too; CUDA tests ask for "cuda" explicitly and carry the `gpu` marker.
+os.environ["POSYNDA_DEVICE"] = "cpu"
+
 INTRINSICS = np.array([1145.0, 1145.0, 500.0, 500.0, 0, 0, 0, 0, 0], np.float32)
 # The smallest MixSTE: T = 9, one spatial + one temporal block of width 32.
 MICRO = DenoiserConfig(arch="mixste", frames=9, dim=32, depth=1, heads=2, drop_path=0.0)

@@ -12,12 +12,13 @@ import click
 import torch
 
 from posynda.bench import adapt_step, curves, flops, footage, kernels, latency, plots, suite, throughput, video
+from posynda.bench import train as train_bench
 from posynda.bench.accuracy import run_accuracy, save_names
 from posynda.bench.latency_backends import LATENCY_BACKENDS
 from posynda.bench.plots import plot_if_available
 from posynda.bench.realmotion import suite_files
 from posynda.bench.realmotion_run import run_realmotion
-from posynda.bench.results import save_copies, write_results
+from posynda.bench.results import measured_device, save_copies, write_results
 from posynda.cli.adapt import adapt_settings_options, adaptation_data_options
 from posynda.cli.lazy import LazyGroup
 from posynda.cli.options import (
@@ -34,6 +35,7 @@ from posynda.cli.options import (
 )
 from posynda.data import load_clips
 from posynda.defaults import default_clips_path, shipped_checkpoint
+from posynda.devices import PRECISIONS, check_precision, resolve_device
 from posynda.errors import InputError
 from posynda.fileio import atomic_write_text
 from posynda.models import PRESETS
@@ -67,7 +69,7 @@ def finish(out_dir: Path, stem: str, result: dict, markdown: str, json_path=None
         atomic_write_text(json_path, json.dumps(result, indent=2) + "\n")
         click.echo(f"wrote {json_path}")
     if save:
-        click.echo(f"saved {', '.join(str(p) for p in save_copies(files))}")
+        click.echo(f"saved {', '.join(str(p) for p in save_copies(files, device=measured_device(result)))}")
 
 
 def require_data_dir(suite: str, data_dir) -> None:
@@ -86,12 +88,18 @@ def bench():
 
 
 @bench.command("kernels")
-@click.option("--quick", is_flag=True, help="fewer sizes and repeats (on a CPU: N in 1k, 16k)")
+@click.option("--quick", is_flag=True, help="fewer sizes and repeats (N in 1k, 16k)")
 @click.option(
-    "--compile/--no-compile", "use_compile", default=None, help="include torch.compile of the reference [CUDA: on]"
+    "--compile/--no-compile",
+    "use_compile",
+    default=False,
+    show_default=True,
+    help="include torch.compile of the reference (minutes of compilation: opt-in)",
 )
 @click.option("--threads", type=POSITIVE, default=None, help="torch CPU threads (default: torch's)")
 @click.option("--device", default=None, help="cuda, cuda:1 or cpu (default: cuda when available)")
+@click.option("--sizes", type=IntList(), default=None, help="frame counts N (default: 1024,16384,262144)")
+@click.option("--hypotheses", "-H", type=IntList(), default=None, help="hypothesis counts H (default: 1,3,5,20)")
 @click.option(
     "--max-call-s",
     type=click.FloatRange(min=0, min_open=True),
@@ -100,12 +108,13 @@ def bench():
 )
 @out_option("kernels")
 @save_option()
-def bench_kernels(quick, use_compile, threads, device, max_call_s, out, save):
+def bench_kernels(quick, use_compile, threads, device, sizes, hypotheses, max_call_s, out, save):
     """reproject_select: Triton kernel vs PyTorch reference vs torch.compile (ms, GB/s, % of copy bandwidth)."""
     if threads is not None:
         torch.set_num_threads(threads)
     out_dir = run_dir(out, "bench-kernels")
-    result = kernels.run(device, quick=quick, use_compile=use_compile, max_call_s=max_call_s, log=log_err)
+    result = kernels.run(device, sizes=sizes, hypotheses=hypotheses or kernels.HYPOTHESES, quick=quick,
+                         use_compile=use_compile, max_call_s=max_call_s, log=log_err)  # fmt: skip
     finish(out_dir, "kernels", result, kernels.markdown(result), save=save)
 
 
@@ -191,15 +200,60 @@ def bench_throughput(presets, repeats, json_path, out, save):
 )
 @click.option("--hypotheses", "-H", type=IntList(), default="1,3,5", show_default=True, help="teacher hypotheses H")
 @click.option("--repeats", type=POSITIVE, default=20, show_default=True, help="timed repeats per row")
+@click.option(
+    "--precisions", type=NameList(PRECISIONS, "precision"), default="fp32", show_default=True,
+    help="comma-separated autocast of the student's forward: fp32, bf16, fp16 (CUDA)",
+)  # fmt: skip
+@click.option(
+    "--compile", "compiles", type=NameList(("off", "on"), "compile setting"), default="off", show_default=True,
+    help="off, on or off,on: torch.compile of the student",
+)  # fmt: skip
 @device_option()
 @json_option
 @out_option("adapt-step")
 @save_option()
-def bench_adapt_step(presets, hypotheses, repeats, device, json_path, out, save):
+def bench_adapt_step(presets, hypotheses, repeats, precisions, compiles, device, json_path, out, save):
     """Cost of one adaptation step (GPA, teacher with H hypotheses, student step) and of its teacher alone."""
+    for precision in precisions:
+        check_precision(precision, resolve_device(device))  # before any folder
     out_dir = run_dir(out, "bench-adapt-step")
-    result = adapt_step.run(presets, hypotheses, repeats, device=device)
+    result = adapt_step.run(presets, hypotheses, repeats, device=device, precisions=precisions,
+                            compiles=tuple(c == "on" for c in compiles))  # fmt: skip
     finish(out_dir, "adapt_step", result, adapt_step.markdown(result), json_path, save)
+
+
+@bench.command("train")
+@click.option(
+    "--presets",
+    type=NameList(PRESETS, "preset"),
+    default=",".join(train_bench.DEFAULT_PRESETS),
+    show_default=True,
+    help="comma-separated denoiser presets (random weights, the recipe's batch)",
+)
+@click.option(
+    "--precisions", type=NameList(PRECISIONS, "precision"), default="fp32", show_default=True,
+    help="comma-separated: fp32, bf16, fp16 (CUDA)",
+)  # fmt: skip
+@click.option(
+    "--compile", "compiles", type=NameList(("off", "on"), "compile setting"), default="off", show_default=True,
+    help="off, on or off,on: torch.compile of the denoiser",
+)  # fmt: skip
+@click.option(
+    "--world-sizes", type=IntList(), default="1,2", show_default=True,
+    help="processes per row (torchrun for > 1; on CUDA one GPU each)",
+)  # fmt: skip
+@click.option("--repeats", type=POSITIVE, default=10, show_default=True, help="timed steps per row")
+@click.option("--warmup", type=POSITIVE, default=3, show_default=True, help="untimed steps first (compilation)")
+@device_option()
+@out_option("train")
+@save_option()
+def bench_train(presets, precisions, compiles, world_sizes, repeats, warmup, device, out, save):
+    """Training throughput and memory: frames/s, step ms, peak memory per preset, precision, compile, world size."""
+    train_bench.check_rows(presets, precisions, world_sizes, device)  # before any folder
+    out_dir = run_dir(out, "bench-train")
+    result = train_bench.run_train(presets, precisions, tuple(c == "on" for c in compiles), world_sizes, device,
+                                   repeats, warmup, log=click.echo)  # fmt: skip
+    finish(out_dir, "train", result, train_bench.markdown(result), save=save)
 
 
 @bench.command("accuracy")

@@ -19,7 +19,7 @@ FAST = AdaptSettings(
 NEEDS_CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs an NVIDIA GPU (CUDA)")
 
 
-@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=NEEDS_CUDA)])
+@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=[NEEDS_CUDA, pytest.mark.gpu])])
 def test_adapt_writes_adapter_merged_model_and_reloads(tmp_path, micro_file, device):
     """On either device the written adapter and merged model load on the CPU and agree."""
     out = tmp_path / "run"

@@ -17,7 +17,7 @@ def test_rows_per_hypothesis_count():
         assert r["teacher_share"] == pytest.approx(r["teacher_ms"] / r["step_ms"], abs=2e-3)
         assert (r["source_batch"], r["target_batch"]) == (24, 8) and r["settings"]["hypotheses"] == r["hypotheses"]
     assert rows[0]["x_vs_first"] == 1.0 and result["device"] == "cpu"
-    assert markdown_rows(adapt_step.markdown(result))[1][:4] == ["tiny", "1", "27", "24+8"]
+    assert markdown_rows(adapt_step.markdown(result))[1][:6] == ["tiny", "fp32", "off", "1", "27", "24+8"]
 
 
 def test_unknown_presets_are_refused():

@@ -114,6 +114,9 @@ def test_latency_writes_and_saves_its_results(results):
         (["footage", "--suite", "bandai"], "--suite bandai needs --data-dir"),
         (["footage", "--minutes", "1,0"], "values must be > 0"),
         (["video", "--suite", "bandai"], "--suite bandai needs --data-dir"),
+        (["train", "--precisions", "fp64"], "unknown precision"),
+        (["train", "--world-sizes", "0"], "values must be >= 1"),
+        (["train", "--precisions", "fp16", "--device", "cpu"], "--precision fp16 needs --device cuda"),
         (["video", "--size", "640"], "expected WxH"),
     ],
 )

@@ -18,6 +18,7 @@ class TorchBackend(Backend):
     name = "torch"
 
     def __init__(self, path: str | os.PathLike, device: Device = "auto"):
+        # full fp32 matmuls also on CUDA (no TF32): the same seed gives the same poses as the other backends
         dev = resolve_device(device)
         self.checkpoint = load_checkpoint(path, dev)
         cfg = self.checkpoint.config
