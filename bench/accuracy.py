@@ -25,12 +25,19 @@ ABLATION_SAVE_NAMES = {f"ablation.{ext}": f"ablation-studio-wild.{ext}" for ext 
 
 
 def reference_rows(
-    out_dir: Path, base: Path, source: ClipSet, test: ClipSet, target=None, log=print, mlp_steps: int = 3000
+    out_dir: Path,
+    base: Path,
+    source: ClipSet,
+    test: ClipSet,
+    target=None,
+    log=print,
+    mlp_steps: int = 3000,
+    device: str = "cpu",
 ) -> dict[str, dict]:
     """The rows every accuracy table is read against, scored on ``test``: the baselines fitted on
     ``source`` (the MLP for ``mlp_steps`` steps), and an oracle -- the architecture and recipe of the
     ``base`` checkpoint trained on the target's 3D -- when the ``target`` file (default: the embedded
-    ``wild/train``) has 3D and the base is a preset."""
+    ``wild/train``) has 3D and the base is a preset (trained on ``device``)."""
     rows = {name: r["test"] for name, r in baseline_rows(source, {"test": test}, mlp_steps, log).items()}
     target_path = Path(target or default_clips_path("wild", "train"))
     if load_clips(target_path).has_3d:
@@ -39,7 +46,7 @@ def reference_rows(
             log("oracle skipped: the base is not a preset, so its recipe is unknown")
         else:
             log("oracle: the base's architecture trained on the target's 3D")
-            oracle = pretrain_file(target_path, preset_name, None, out_dir / "oracle", progress=False)
+            oracle = pretrain_file(target_path, preset_name, None, out_dir / "oracle", progress=False, device=device)
             rows["oracle (trained on target 3D)"] = evaluate(load_checkpoint(oracle), test)
     return rows
 
@@ -51,17 +58,19 @@ def run_accuracy(
     log=print,
     progress: bool = False,
     mlp_steps: int = 3000,
+    device: str = "auto",
     **files,
 ) -> list[Path]:
     """The Table 3 ablation with ``settings`` (default ``AdaptSettings()``) on the embedded pair, or on
-    ``files`` (``checkpoint`` / ``source`` / ``target`` / ``test`` paths), into ``out_dir``, with the
+    ``files`` (``checkpoint`` / ``source`` / ``target`` / ``test`` paths), into ``out_dir``, on ``device``, with the
     :func:`reference_rows` first, plus ``ablation.png`` when matplotlib is installed; returns the written files."""
     out = Path(out_dir)
     base, src, tgt, test = adaptation_inputs(**files)
-    references = reference_rows(out, base, src, test, files.get("target"), log, mlp_steps)
+    references = reference_rows(out, base, src, test, files.get("target"), log, mlp_steps, device)
     payload = run_ablation(
-        base, src, tgt, test, out, settings or AdaptSettings(), rows, Console(), progress, references=references
-    )
+        base, src, tgt, test, out, settings or AdaptSettings(), rows, Console(), progress, device=device,
+        references=references,
+    )  # fmt: skip
     chart = plot_if_available(plot_ablation, payload, out / "ablation.png", log)
     return [out / "ablation.json", out / "ablation.md", *chart]
 

@@ -57,8 +57,9 @@ def run_curves(
     seed: int = 0,
     log=print,
     data: dict | None = None,
+    device: str = "cpu",
 ) -> dict:
-    """Train every variant for ``steps`` steps on ``train`` with validation on ``val``; returns the
+    """Train every variant for ``steps`` steps (on ``device``) on ``train`` with validation on ``val``; returns the
     ``curves.json`` content (the run folders stay in ``out_dir/<k>``). ``data``: a description of
     the inputs, recorded as is."""
     if not val.has_3d:
@@ -70,9 +71,8 @@ def run_curves(
         config = dataclasses.replace(preset(preset_name), **overrides)
         recipe = RECIPES.get(preset_name, TrainRecipe())
         log(f"curve {k + 1}/{len(variants)}: {name} ({steps} steps)")
-        pretrain(
-            train, config, steps, out / str(k), recipe, seed=seed, progress=False, eval_clips=val, eval_every=eval_every
-        )
+        pretrain(train, config, steps, out / str(k), recipe, seed=seed, progress=False, eval_clips=val,
+                 eval_every=eval_every, device=device)  # fmt: skip
         points, loss = _curve(out / str(k) / "metrics.jsonl")
         rows[name] = {
             "preset": preset_name,

@@ -69,8 +69,9 @@ def run_footage(
     seed: int = 0,
     log=print,
     data: dict | None = None,
+    device: str = "cpu",
 ) -> dict:
-    """Adapt ``base`` to each subset of :func:`footage_subsets` (its 2D only) and score on ``val``;
+    """Adapt ``base`` (on ``device``) to each subset of :func:`footage_subsets` (its 2D only) and score on ``val``;
     returns the ``footage.json`` content. ``data``: a description of the inputs, recorded as is."""
     if not val.has_3d:
         raise InputError("footage: the validation clips have no 'joints_3d'")
@@ -81,7 +82,7 @@ def run_footage(
     for k, subset in enumerate(footage_subsets(target.without_3d(), minutes, seed, rate)):
         length = subset.num_frames / rate / 60
         log(f"footage {k + 1}: {length:.2f} min of target 2D ({subset.num_sequences} sequences)")
-        report = adapt(base, source, subset, out / f"adapt{k}", settings, eval_clips=val, progress=False, device="cpu")
+        report = adapt(base, source, subset, out / f"adapt{k}", settings, eval_clips=val, progress=False, device=device)
         rows.append(
             {
                 "minutes": length,

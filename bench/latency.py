@@ -46,6 +46,7 @@ import torch
 
 from posynda.bench.latency_backends import LATENCY_BACKENDS, SETUPS, Prepared, Skip
 from posynda.bench.timing import SIGMA, time_calls, timing_stats
+from posynda.devices import resolve_device
 from posynda.environment import load_average, machine_info
 from posynda.models import example_inputs
 from posynda.report import markdown_table
@@ -126,8 +127,9 @@ def measure_config(
     backends=None,
     e2e: bool = True,
     log=lambda _line: None,
+    device: str = "auto",
 ) -> dict:
-    """``{"rows", "skipped", "backend_info", "end_to_end"}`` for one preset.
+    """``{"rows", "skipped", "backend_info", "end_to_end"}`` for one preset, the torch backends on ``device``.
 
     Rows: ``{config, params, frames, batch, backend, median_ms, p90_ms, clips_per_s, poses_per_s, ...}``.
     ``threads``: intra-op threads of posynda's ONNX Runtime session (default: the physical cores).
@@ -136,7 +138,7 @@ def measure_config(
     w_default, r_default = DEFAULT_REPEATS.get(config, (2, 10))
     warmup = w_default if warmup is None else warmup
     repeats = r_default if repeats is None else repeats
-    prep = Prepared(config, batches, threads)
+    prep = Prepared(config, batches, threads, device)
     try:
         makers, skipped = _set_up(prep, tuple(backends or default_backends()), log)
         rows = [row for batch in batches for row in _batch_rows(prep, batch, makers, skipped, warmup, repeats, log)]
@@ -230,8 +232,10 @@ def run(
     warmup: int | None = None,
     e2e: bool = True,
     log=lambda _line: None,
+    device: str = "auto",
 ) -> dict:
-    """Measure every config; returns ``{"machine", "settings", "rows", "skipped", "backend_info", "end_to_end"}``.
+    """Measure every config (the torch backends on ``device``); returns ``{"machine", "device", "settings",
+    "rows", "skipped", "backend_info", "end_to_end"}``.
 
     ``threads`` pins PyTorch's and ONNX Runtime's intra-op threads (e.g. 1 on a shared machine, where
     two OpenMP threads on two busy cores make PyTorch eager erratic); default: each library's default.
@@ -250,7 +254,7 @@ def run(
         info = machine_info()
         rows, end, skipped, backend_info = [], [], {}, {}
         for config in configs:
-            part = measure_config(config, batches, warmup, repeats, threads, backends, e2e, log)
+            part = measure_config(config, batches, warmup, repeats, threads, backends, e2e, log, device)
             rows.extend(part["rows"])
             end.extend(part["end_to_end"])
             for name, reason in part["skipped"].items():
@@ -264,6 +268,7 @@ def run(
     info.update(threads_pinned=threads, load_average_1min_end=load_average())
     return {
         "machine": info,
+        "device": resolve_device(device),
         "settings": {"backends": list(backends), "sigma_clip": SIGMA, "warmup": warmup, "repeats": repeats},
         "rows": rows,
         "skipped": skipped,

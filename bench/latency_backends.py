@@ -41,13 +41,13 @@ class Prepared:
     """One preset with random weights (latency does not depend on them): the module on the device,
     its checkpoint and its fp32 ONNX export in a temporary folder, and what each backend reported."""
 
-    def __init__(self, config: str, batches, threads: int | None):
+    def __init__(self, config: str, batches, threads: int | None, device: str = "auto"):
         self.config, self.cfg, self.threads = config, PRESETS[config], threads
         self.batches = tuple(batches)
         self._tmp = tempfile.TemporaryDirectory()
         self.tmp = Path(self._tmp.name)
         torch.manual_seed(0)
-        self.device = resolve_device("auto")  # fp32 as the runtime runs it (no TF32); bf16 rows use tensor cores
+        self.device = resolve_device(device)  # fp32 as the runtime runs it (no TF32); bf16 rows use tensor cores
         self.model = build_denoiser(self.cfg).eval()
         self.params = count_parameters(self.model)
         self.checkpoint = save_checkpoint(self.tmp / "model.safetensors", self.model, self.cfg, SchedulerConfig())

@@ -59,12 +59,14 @@ def run_realmotion(
     pretrain_steps: int | None = None,
     mlp_steps: int = 3000,
     clips_dir=None,
+    device: str = "cpu",
 ) -> dict:
     """The benchmark into ``out_dir`` (``realmotion.json``, ``realmotion.md``); returns the JSON content.
 
     ``checkpoint``: a source-trained base instead of pretraining the ``cpu`` preset on source-train;
     ``pretrain_steps``: steps of that pretraining and of the oracle (default: the recipe's);
-    ``clips_dir``: where the rendered splits are cached (default: under ``$POSYNDA_CACHE``).
+    ``clips_dir``: where the rendered splits are cached (default: under ``$POSYNDA_CACHE``);
+    ``device``: where the lifters train and adapt.
     """
     out = Path(out_dir)
     settings = settings or AdaptSettings()
@@ -78,7 +80,9 @@ def run_realmotion(
         base = Path(checkpoint)
     else:
         log("pretraining the default lifter on source-train (posynda pretrain --data source-train.npz)")
-        base = pretrain_file(files["source-train"], "cpu", pretrain_steps, out / "source-only", progress=False)
+        base = pretrain_file(
+            files["source-train"], "cpu", pretrain_steps, out / "source-only", progress=False, device=device
+        )
     rows["posynda source-only"] = _scores(base, tests)
     config = load_checkpoint(base).config
     chosen = VARIANTS if variants else {"posynda adapted (defaults)": {}}
@@ -92,13 +96,15 @@ def run_realmotion(
             out / f"adapt{k}",
             dataclasses.replace(settings, **overrides),
             progress=False,
-            device="cpu",
+            device=device,
         )
         rows[name] = {**_scores(out / f"adapt{k}" / "model.safetensors", tests), "seconds": report["seconds"]}
     log("oracle: the same architecture trained on target-train with its 3D")
     oracle_dir = out / "oracle"
     preset_name = preset_of(config) or "cpu"  # the base's recipe
-    oracle = pretrain_file(files["target-train"], preset_name, pretrain_steps, oracle_dir, progress=False)
+    oracle = pretrain_file(
+        files["target-train"], preset_name, pretrain_steps, oracle_dir, progress=False, device=device
+    )
     rows["oracle (trained on target 3D)"] = _scores(oracle, tests)
     payload = {"cross_domain_split": cross, "rows": rows, "settings": dataclasses.asdict(settings)}
     atomic_write_text(out / "realmotion.json", json.dumps(payload, indent=2, default=float))

@@ -4,8 +4,8 @@
 
 For each preset: one AdamW training step on a batch of the preset's recipe (ms, median of the
 repeats after warm-up) and inference throughput of the sampler (H=1, K=1, flip on: frames/s).
-Ratios are against the first preset, all measured in the same run. It runs on the CPU: training on a
-GPU is not measured here (``posynda pretrain`` has no ``--device`` yet).
+Ratios are against the first preset, all measured in the same run. It runs on the CPU with a fixed
+batch; ``posynda bench train`` measures the real pretraining step (data, autocast, DDP) on any device.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ import datetime
 import os
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from posynda.errors import InputError
@@ -95,6 +96,12 @@ class World:
 
         ids = [self.local_rank] if self.device.startswith("cuda") else None
         return DistributedDataParallel(model, device_ids=ids)
+
+
+def rank_step_seed(seed: int, rank: int, step: int) -> int:
+    """The torch seed of step ``step``'s in-model randomness (DropPath, dropout) on ``rank``: every step reseeds,
+    so a resumed run draws what an uninterrupted one would, and each rank draws its own masks."""
+    return int(np.random.default_rng([seed, rank, step, 1]).integers(2**63 - 1))
 
 
 def is_main_process() -> bool:

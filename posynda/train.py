@@ -44,7 +44,7 @@ from posynda.data.sampler import WindowSampler
 from posynda.defaults import default_clips_path
 from posynda.devices import Device, Precision, autocast, check_precision, configure_device, resolve_device
 from posynda.diffusion import DDIMScheduler, SchedulerConfig, mpjpe_loss
-from posynda.distributed import World, join_world, leave_world
+from posynda.distributed import World, join_world, leave_world, rank_step_seed
 from posynda.errors import InputError, RunInterrupted
 from posynda.evaluate import evaluate
 from posynda.fileio import sha256_file
@@ -176,11 +176,6 @@ def step_batch(
     return TrainBatch(torch.from_numpy(kp), torch.from_numpy(target), noise, torch.from_numpy(t[part]))
 
 
-def _step_seed(seed: int, rank: int, step: int) -> int:
-    """The torch seed of a step's in-model randomness (DropPath), per rank."""
-    return int(np.random.default_rng([seed, rank, step, 1]).integers(2**63 - 1))
-
-
 class TrainStep:
     """One pretraining step of this rank (Eq. 7-9), everything it needs built once: ``step(n, total)`` draws
     step ``n``'s part of the global batch (:func:`step_batch`), runs the forward under autocast, the
@@ -231,7 +226,7 @@ class TrainStep:
             group["lr"] = lr
         timesteps = self.diffusion.num_train_timesteps
         batch = step_batch(self.sampler, self.recipe, self.seed, step, timesteps, self.part).to(device)
-        torch.manual_seed(_step_seed(self.seed, self.world.rank, step))  # DropPath masks of this rank and step
+        torch.manual_seed(rank_step_seed(self.seed, self.world.rank, step))  # DropPath masks of this rank and step
         noisy = self.scheduler.add_noise(batch.target, batch.noise, batch.t)  # Eq. 7
         with autocast(device, self.precision):
             pred = self.forward(batch.keypoints, noisy, batch.t)  # Eq. 8

@@ -28,7 +28,6 @@ import json
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from posynda.adapt.adapter import merged_checkpoint, save_adapter
@@ -41,7 +40,7 @@ from posynda.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from posynda.data.clips import ClipSet
 from posynda.devices import Device, Precision, check_precision, configure_device, resolve_device
 from posynda.diffusion import DDIMScheduler
-from posynda.distributed import World, join_world, leave_world
+from posynda.distributed import World, join_world, leave_world, rank_step_seed
 from posynda.errors import InputError, RunInterrupted
 from posynda.evaluate import evaluate
 from posynda.fileio import atomic_write_text, sha256_file
@@ -60,11 +59,6 @@ from posynda.runstate import (
 from posynda.runtime.settings import SamplingSettings
 
 REPORT_FILE = "metrics.json"  # the before/after report
-
-
-def _step_seed(seed: int, rank: int, step: int) -> int:
-    """The torch seed of a step's in-model randomness (DropPath, LoRA dropout), per rank."""
-    return int(np.random.default_rng([seed, rank, step, 1]).integers(2**63 - 1))
 
 
 def adapt(
@@ -182,7 +176,7 @@ def _adapt(
                 group["lr"] = settings.learning_rate_at(step)
             teacher = ema.model if ema is not None else student
             draws = StepDraws.draw(settings.seed, step, settings, len(src), len(tgt), timesteps)
-            torch.manual_seed(_step_seed(settings.seed, world.rank, step))  # DropPath of this rank and step
+            torch.manual_seed(rank_step_seed(settings.seed, world.rank, step))  # DropPath of this rank and step
             per_clip, loss = adaptation_step(student, teacher, optimizer, scheduler, src, tgt,
                                              draws.part(source_part, target_part), settings, forward, precision,
                                              scaler)  # fmt: skip

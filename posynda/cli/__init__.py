@@ -14,7 +14,8 @@ with code 2 and one line naming the problem; an internal failure exits with code
 | ``export`` | ``export``                                                                |
 | ``detect`` | ``detect`` (a video's people, or any keypoint input, -> clip file / JSON) |
 | ``lift``   | ``lift``                                                                  |
-| ``bench``  | ``bench flops|latency|kernels|throughput|adapt-step|accuracy|plot|all``   |
+| ``bench``  | ``bench flops|latency|kernels|throughput|train|adapt-step|accuracy|``     |
+|            | ``curves|footage|video|plot|all``                                         |
 """
 
 from __future__ import annotations

@@ -197,7 +197,7 @@ def adapt(
         if formats and formats[0] != "clips":  # the references read the target as a clip file
             target = save_clips(out_dir / "target.npz", tgt)
             click.echo(f"wrote {target} (the target 2D as a clip file)")
-        references = reference_rows(out_dir, base, src, test, target, click.echo, mlp_steps)
+        references = reference_rows(out_dir, base, src, test, target, click.echo, mlp_steps, resolve_device(device))
         run_ablation(
             base,
             src,

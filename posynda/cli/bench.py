@@ -161,13 +161,14 @@ def bench_flops(config, hypotheses, steps, flip, rank, json_path, out, save):
 )
 @click.option("--threads", type=POSITIVE, default=None, help="pin torch's and ONNX Runtime's intra-op threads")
 @click.option("--e2e/--no-e2e", default=True, show_default=True, help="also time a 500-frame Lifter run")
+@device_option("where the torch backends run (auto: CUDA when PyTorch sees a GPU)")
 @json_option
 @out_option("latency")
 @save_option()
-def bench_latency(configs, backends, batches, repeats, warmup, threads, e2e, json_path, out, save):
+def bench_latency(configs, backends, batches, repeats, warmup, threads, e2e, device, json_path, out, save):
     """Denoiser latency per backend and batch (median, p90, clips/s, poses/s) and a 10 s Lifter run end to end."""
     out_dir = run_dir(out, "bench-latency")
-    result = latency.run(configs, batches, repeats, threads, backends, warmup, e2e, log=log_err)
+    result = latency.run(configs, batches, repeats, threads, backends, warmup, e2e, log=log_err, device=device)
     finish(out_dir, "latency", result, latency.markdown(result), json_path, save, plot=plots.plot_latency)
 
 
@@ -275,34 +276,35 @@ def bench_train(presets, precisions, compiles, world_sizes, repeats, warmup, dev
 )
 @click.option("--variants", is_flag=True, help="bandai: every adaptation variant, scored on target-val (the study)")
 @click.option("--mlp-steps", type=POSITIVE, default=3000, show_default=True, help="training steps of the MLP baseline")
+@device_option("where the lifters train and adapt (auto: CUDA when PyTorch sees a GPU)")
 @out_option("accuracy")
 @save_option("; the embedded pair as ablation-studio-wild.*, bandai as realmotion[-variants].*")
 @quiet_option
 def bench_accuracy(
-    checkpoint, source, target, eval_path, settings, suite, data_dir, variants, mlp_steps, out, save, quiet
+    checkpoint, source, target, eval_path, settings, suite, data_dir, variants, mlp_steps, device, out, save, quiet
 ):
     """Accuracy against baselines: the Table 3 ablation, or the real-motion benchmark (--suite bandai)."""
+    device = resolve_device(device)
     if suite == "bandai":
         require_data_dir(suite, data_dir)
         out_dir = run_dir(out, "bench-accuracy")
-        run_realmotion(
-            data_dir, out_dir, settings, variants=variants, log=click.echo, checkpoint=checkpoint, mlp_steps=mlp_steps
-        )
+        run_realmotion(data_dir, out_dir, settings, variants=variants, log=click.echo, checkpoint=checkpoint,
+                       mlp_steps=mlp_steps, device=device)  # fmt: skip
         written = [out_dir / "realmotion.json", out_dir / "realmotion.md"]
         click.echo((out_dir / "realmotion.md").read_text())
         click.echo(f"wrote {', '.join(str(f) for f in written)}")
         if save:
             stem = "realmotion-variants" if variants else "realmotion"
             rename = {f.name: f"{stem}{f.suffix}" for f in written}
-            click.echo(f"saved {', '.join(str(p) for p in save_copies(written, rename=rename))}")
+            click.echo(f"saved {', '.join(str(p) for p in save_copies(written, rename=rename, device=device))}")
         return
     files = dict(checkpoint=checkpoint, source=source, target=target, test=eval_path)
-    written = run_accuracy(
-        run_dir(out, "bench-accuracy"), settings, log=click.echo, progress=not quiet, mlp_steps=mlp_steps, **files
-    )
+    written = run_accuracy(run_dir(out, "bench-accuracy"), settings, log=click.echo, progress=not quiet,
+                           mlp_steps=mlp_steps, device=device, **files)  # fmt: skip
     click.echo(f"wrote {', '.join(str(f) for f in written)}")
     if save:
-        click.echo(f"saved {', '.join(str(p) for p in save_copies(written, rename=save_names(files)))}")
+        saved = save_copies(written, rename=save_names(files), device=device)
+        click.echo(f"saved {', '.join(str(p) for p in saved)}")
 
 
 @bench.command("curves")
@@ -322,9 +324,10 @@ def bench_accuracy(
 @click.option("--steps", type=POSITIVE, default=3000, show_default=True, help="training steps per variant")
 @click.option("--eval-every", type=POSITIVE, default=250, show_default=True, help="steps between validation scores")
 @click.option("--seed", type=int, default=0, show_default=True)
+@device_option("where the variants train (auto: CUDA when PyTorch sees a GPU)")
 @out_option("curves")
 @save_option()
-def bench_curves(suite, data_dir, train_path, val_path, steps, eval_every, seed, out, save):
+def bench_curves(suite, data_dir, train_path, val_path, steps, eval_every, seed, device, out, save):
     """Training curves (validation MPJPE vs steps and seconds) of MixSTE / VideoPose x screen / root-normalised 2D."""
     if suite == "bandai":
         require_data_dir(suite, data_dir)
@@ -337,7 +340,10 @@ def bench_curves(suite, data_dir, train_path, val_path, steps, eval_every, seed,
         val_path = val_path or default_clips_path("studio", "test")
     train, val = load_clips(train_path), load_clips(val_path)
     out_dir = run_dir(out, "bench-curves")
-    result = curves.run_curves(train, val, out_dir, steps, eval_every, seed=seed, log=click.echo, data=data)
+    device = resolve_device(device)
+    result = curves.run_curves(train, val, out_dir, steps, eval_every, seed=seed, log=click.echo, data=data,
+                               device=device)  # fmt: skip
+    result["device"] = device
     finish(out_dir, "curves", result, curves.markdown(result), save=save, plot=plots.plot_curves)
 
 
@@ -360,18 +366,21 @@ def bench_curves(suite, data_dir, train_path, val_path, steps, eval_every, seed,
     help="amounts of target 2D to adapt with (then all of it)",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="order in which target sequences are taken")
+@device_option("where the adaptations run (auto: CUDA when PyTorch sees a GPU)")
 @out_option("footage")
 @save_option()
-def bench_footage(suite, data_dir, checkpoint, minutes, seed, out, save):
+def bench_footage(suite, data_dir, checkpoint, minutes, seed, device, out, save):
     """Adaptation vs amount of unlabelled target footage: validation MPJPE against minutes of target 2D."""
     require_data_dir(suite, data_dir)
+    device = resolve_device(device)
     out_dir = run_dir(out, "bench-footage")
     if suite == "bandai":
         files = suite_files(data_dir, log=click.echo)
         source, target, val = (load_clips(files[k]) for k in ("source-train", "target-train", "target-val"))
         if checkpoint is None:
             click.echo("pretraining the default lifter on source-train (posynda pretrain --data source-train.npz)")
-            checkpoint = pretrain_file(files["source-train"], "cpu", None, out_dir / "source-only", progress=False)
+            checkpoint = pretrain_file(files["source-train"], "cpu", None, out_dir / "source-only", progress=False,
+                                       device=device)  # fmt: skip
         data = {"source": "bandai source-train", "target": "bandai target-train (2D)", "val": "bandai target-val"}
     else:
         source, target, val = (load_clips(default_clips_path(*k)) for k in (("studio", "train"), ("wild", "train"),
@@ -379,7 +388,8 @@ def bench_footage(suite, data_dir, checkpoint, minutes, seed, out, save):
         checkpoint = checkpoint or shipped_checkpoint()
         data = {"source": "embedded studio/train", "target": "embedded wild/train (2D)", "val": "embedded wild/test"}
     result = footage.run_footage(Path(checkpoint), source, target, val, out_dir, minutes, seed=seed, log=click.echo,
-                                 data=data)  # fmt: skip
+                                 data=data, device=device)  # fmt: skip
+    result["device"] = device
     finish(out_dir, "footage", result, footage.markdown(result), save=save, plot=plots.plot_footage)
 
 

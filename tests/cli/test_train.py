@@ -91,12 +91,29 @@ def test_bad_clip_files_exit_2_with_one_line(files, kind, needle):
         (["--batch-size", "0"], "--batch-size"),
         (["--lr", "0"], "--lr"),
         (["--resume"], "--resume needs --out"),
+        (["--precision", "fp64"], "'fp64' is not one of 'fp32', 'bf16', 'fp16'"),
+        (["--device", "tpu"], "'tpu' is not one of 'auto', 'cpu', 'cuda'"),
+        (["--precision", "fp16", "--device", "cpu"], "--precision fp16 needs --device cuda"),
+        pytest.param(
+            ["--device", "cuda"],
+            "--device cuda: PyTorch sees no CUDA device here",
+            marks=pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU"),
+        ),  # fmt: skip
     ],
 )
 def test_usage_errors_exit_2(files, args, needle):
     result = CliRunner().invoke(main, ["pretrain", "--steps", "1", *args])
     assert result.exit_code == 2 and needle in result.output
-    assert not (files[0] / "runs").exists()
+    assert len(error_lines(result)) <= 1 and not (files[0] / "runs").exists()
+
+
+@pytest.mark.parametrize("command", ["adapt", "eval"])
+def test_device_and_precision_refusals_of_the_other_commands_exit_2_with_one_line(files, command):
+    args = ["--precision", "fp16", "--device", "cpu"] if command == "adapt" else ["--device", "tpu"]
+    result = CliRunner().invoke(main, [command, *args])
+    assert result.exit_code == 2, result.output
+    needle = "--precision fp16 needs --device cuda" if command == "adapt" else "'tpu' is not one of"
+    assert needle in result.output and not (files[0] / "runs").exists()
 
 
 @pytest.mark.slow
