@@ -30,7 +30,7 @@ from posynda.adapt.gpa import global_position_alignment
 from posynda.adapt.settings import AdaptSettings
 from posynda.adapt.teacher import pseudo_labels
 from posynda.adapt.view_aug import apply_view_turns
-from posynda.data.prepare import root_relative_metres
+from posynda.data.prepare import MM_PER_M, root_relative_metres
 from posynda.data.sampler import WindowSampler
 from posynda.devices import Precision, autocast
 from posynda.diffusion import DDIMScheduler, draw_noise, mpjpe_per_clip
@@ -152,9 +152,8 @@ def source_pairs(
         as_tensor(joints).double(), as_tensor(tgt.pixels[pair_idx]).double(), as_tensor(cams)
     )
     kp = camera.canonical_screen(aug_2d, as_tensor(cams)[:, None, :])
-    relative = (
-        aug_3d - aug_3d[..., ROOT : ROOT + 1, :]
-    ) / 1000.0  # root-relative metres (data.prepare.root_relative_metres)
+    # root-relative metres, as data.prepare.root_relative_metres (here on the device)
+    relative = (aug_3d - aug_3d[..., ROOT : ROOT + 1, :]) / MM_PER_M
     return kp.float(), relative.float()
 
 
