@@ -163,6 +163,26 @@ def onnxruntime_cpu(prep: Prepared) -> Make:
     return _ort_make(session)
 
 
+def onnxruntime_cpu_int8(prep: Prepared) -> Make:
+    """The int8 QDQ graph of ``posynda export --int8`` (:func:`posynda.export.quantize.quantize_denoiser`),
+    calibrated here on random plausible inputs (latency does not depend on the scales), on the CPU EP."""
+    if importlib.util.find_spec("onnxruntime") is None:
+        raise Skip(NO_ORT)
+    from posynda.export.quantize import PARITY_BATCHES, quantize_denoiser
+    from posynda.models import example_inputs
+    from posynda.runtime.metadata import DENOISER_INPUTS
+
+    feeds = [
+        dict(zip(DENOISER_INPUTS, (x.numpy() for x in example_inputs(8, prep.cfg.frames, prep.cfg.joints, seed=k))))
+        for k in range(8 + PARITY_BATCHES)
+    ]
+    int8 = prep.tmp / "denoiser_int8.onnx"
+    info = quantize_denoiser(prep.onnx, int8, feeds, prep.tmp)
+    session = ort_session(str(int8), threads=prep.threads)
+    prep.info["onnxruntime-cpu-int8"] = {"provider": session.get_providers()[0], **info}
+    return _ort_make(session)
+
+
 def onnxruntime_cpu_default_options(prep: Prepared) -> Make:
     if importlib.util.find_spec("onnxruntime") is None:
         raise Skip(NO_ORT)
@@ -251,6 +271,7 @@ SETUPS: dict[str, Callable[[Prepared], Make]] = {
     "torch-cuda-graph": torch_cuda_graph,
     "torch-cuda-graph-bf16": torch_cuda_graph_bf16,
     "onnxruntime-cpu": onnxruntime_cpu,
+    "onnxruntime-cpu-int8": onnxruntime_cpu_int8,
     "onnxruntime-cpu-default-options": onnxruntime_cpu_default_options,
     "onnxruntime-cuda": onnxruntime_cuda,
     "tensorrt-fp32": tensorrt_fp32,

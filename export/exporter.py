@@ -4,11 +4,12 @@
 |--------------------------|---------------|----------------------------------------------------------------|
 | ``denoiser.onnx``        | always        | fp32 denoiser, dynamic ``batch``, runtime metadata             |
 | ``denoiser_fp16.onnx``   | ``--fp16``    | fp16 inside, fp32 inputs/outputs                               |
+| ``denoiser_int8.onnx``   | ``--int8``    | int8 QDQ (static, calibrated on target 2D: ``quantize.py``)    |
 | ``sampler.onnx``         | ``--sampler`` | K DDIM steps x H hypotheses + mean, noise as an input          |
 | ``denoiser.engine``      | ``--trt``     | TensorRT engine (from ``denoiser_fp16.onnx`` with ``--fp16``)  |
 | ``denoiser.engine.json`` | ``--trt``     | its sidecar: TensorRT version, GPU, shapes, precision, sha256  |
 | ``timing.cache``         | ``--trt``     | TensorRT timing cache, reused by the next build into ``--out`` |
-| ``export.json``          | always        | files, sizes, export times, parity numbers                     |
+| ``export.json``          | always        | files, sizes, export times, parity numbers, int8 accuracy      |
 
 Every artefact is written into a staging folder inside ``--out`` and moved into place only after
 every check passed, so a failed export leaves nothing half-written in ``--out``.
@@ -47,12 +48,18 @@ class ExportOptions:
     Attributes:
         opset: ONNX opset.
         fp16: also write ``denoiser_fp16.onnx`` (and build the engine from it with ``trt``).
+        int8: also write ``denoiser_int8.onnx`` (:mod:`posynda.export.quantize`), calibrated on the 2D of
+            ``calibrate`` (any keypoint input; default the embedded ``wild/train``) and scored against
+            fp32 on the labelled ``eval`` clips (default the embedded ``wild/test``).
         sampler: also write ``sampler.onnx`` with ``steps`` K, ``hypotheses`` H and ``flip``.
         trt: build a TensorRT engine with the batch profile ``batch`` (min, opt, max).
     """
 
     opset: int = 17
     fp16: bool = False
+    int8: bool = False
+    calibrate: str | None = None
+    eval: str | None = None
     sampler: bool = False
     steps: int = 1
     hypotheses: int = 1
@@ -121,6 +128,8 @@ def run_export(checkpoint: str | os.PathLike, out_dir: str | os.PathLike, adapte
             session = ort_session(str(staging / name))
             check = parity.denoiser_parity(session, model, frames, joints, fp16=precision == "fp16")
             _record(report, staging / name, seconds, check, onnx_graphs.graph_summary(proto), log, "ONNX")
+        if options.int8:
+            _export_int8(ckpt, model, staging, options, source, report, log)
         if options.sampler:
             t0 = time.perf_counter()
             proto = onnx_graphs.sampler_to_onnx(
@@ -217,3 +226,44 @@ def _summary(report: dict, out_dir: Path, log) -> None:
     model = out_dir / ("denoiser.engine" if "denoiser.engine" in report["files"] else "denoiser.onnx")
     log(f"Lift:      posynda lift --model {model} --input KP.npz --out POSES.npz")
     log("Visualize: https://netron.app")
+
+
+def _export_int8(ckpt, model, staging: Path, options: ExportOptions, source: dict, report: dict, log) -> None:
+    """``denoiser_int8.onnx`` from the staged fp32 graph, its parity, and its accuracy against fp32."""
+    import onnx
+
+    from posynda.data.clips import load_clips
+    from posynda.data.detections import read_detections
+    from posynda.defaults import default_clips_path
+    from posynda.export import quantize
+
+    calibration = (
+        read_detections(options.calibrate)[0]
+        if options.calibrate
+        else load_clips(default_clips_path("wild", "train")).without_3d()
+    )
+    labelled = load_clips(options.eval or default_clips_path("wild", "test"))
+    t0 = time.perf_counter()
+    feeds = quantize.calibration_feeds(ckpt, calibration)
+    name = "denoiser_int8.onnx"
+    info = quantize.quantize_denoiser(staging / "denoiser.onnx", staging / name, feeds, staging)
+    proto = onnx.load(str(staging / name))
+    onnx_graphs.set_metadata(
+        proto,
+        artefact_metadata(ckpt, "denoiser", options.opset, "int8", source),
+        doc="posynda denoiser, int8 QDQ: (keypoints_2d, noisy_3d, t) -> x0, root-relative metres",
+    )
+    _save(proto, staging / name)
+    seconds = time.perf_counter() - t0
+    settings = quantize.CALIBRATION_SETTINGS
+    accuracy = quantize.int8_accuracy(staging / "denoiser.onnx", staging / name, labelled, settings)
+    check = quantize.int8_gate(quantize.int8_parity(ort_session(str(staging / name)), model, feeds), accuracy)
+    _record(report, staging / name, seconds, check, onnx_graphs.graph_summary(proto), log, "ONNX int8")
+    where = options.eval or "embedded wild/test"
+    report["files"][name].update(quantization=info, calibration=options.calibrate or "embedded wild/train (2D)",
+                                 accuracy={**accuracy, "data": str(where)})  # fmt: skip
+    log(
+        f"ONNX int8: MPJPE on {where} {accuracy['fp32']:.1f} mm (fp32) -> {accuracy['int8']:.1f} mm (int8), "
+        f"{accuracy['delta_mm']:+.1f} mm ({accuracy['delta_pct']:+.1f} %); lift {accuracy['fp32_seconds']:.2f} s -> "
+        f"{accuracy['int8_seconds']:.2f} s"
+    )

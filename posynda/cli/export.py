@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from posynda.cli.options import FILE, FOLDER, BatchProfile, run_dir
+from posynda.cli.options import FILE, FILE_OR_FOLDER, FOLDER, BatchProfile, run_dir
 from posynda.defaults import shipped_checkpoint
 from posynda.export.exporter import ExportOptions, run_export
 from posynda.export.tensorrt import DEFAULT_BATCH
@@ -24,6 +24,18 @@ from posynda.runtime.tensorrt import require_tensorrt
     "--trt", is_flag=True, help="also build DIR/denoiser.engine + .engine.json sidecar (TensorRT, NVIDIA GPU)"
 )
 @click.option("--fp16", is_flag=True, help="also write DIR/denoiser_fp16.onnx (fp32 I/O); with --trt: an fp16 engine")
+@click.option(
+    "--int8", is_flag=True,
+    help="also write DIR/denoiser_int8.onnx: static int8 (QDQ), calibrated on target 2D, scored against fp32",
+)  # fmt: skip
+@click.option(
+    "--calibrate", type=FILE_OR_FOLDER, default=None,
+    help="--int8: keypoints to calibrate on, any `lift --input` file (default: the embedded wild/train 2D)",
+)  # fmt: skip
+@click.option(
+    "--eval", "eval_path", type=FILE, default=None,
+    help="--int8: labelled clip file to score fp32 vs int8 on (default: the embedded wild/test)",
+)  # fmt: skip
 @click.option("--opset", type=int, default=17, show_default=True, help="ONNX opset")
 @click.option(
     "--batch",
@@ -41,12 +53,16 @@ from posynda.runtime.tensorrt import require_tensorrt
 @click.option("--flip/--no-flip", default=True, show_default=True, help="--sampler: flip test-time augmentation")
 @click.option("--out", type=FOLDER, default=None, help="output directory (default: runs/export-<time>)")
 def export_cmd(
-    checkpoint, adapter, onnx_flag, trt, fp16, opset, batch, workspace, sampler, steps, hypotheses, flip, out
-):
+    checkpoint, adapter, onnx_flag, trt, fp16, int8, calibrate, eval_path, opset, batch, workspace, sampler, steps,
+    hypotheses, flip, out,
+):  # fmt: skip
     """Merge adapters, export the denoiser to ONNX (+ sampler graph, TensorRT engine), check parity."""
     options = ExportOptions(
         opset=opset,
         fp16=fp16,
+        int8=int8,
+        calibrate=calibrate,
+        eval=eval_path,
         sampler=sampler,
         steps=steps,
         hypotheses=hypotheses,
@@ -55,6 +71,8 @@ def export_cmd(
         batch=batch,
         workspace_gib=workspace,
     )
+    if (calibrate or eval_path) and not int8:
+        raise click.UsageError("--calibrate and --eval belong to --int8")
     if trt:
         require_tensorrt()  # exit 2 with the reason before anything is created
     model = checkpoint or shipped_checkpoint()

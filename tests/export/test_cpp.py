@@ -87,3 +87,25 @@ def test_cpp_rejects_mismatched_noise(binary, models, tmp_path):
     result, _ = _lift(binary, models / "denoiser.onnx", kp, np.zeros((2, 3, 1, 27, 17, 3), np.float32), tmp_path)
     assert result.returncode == 2 and "expected [K+1, B, H, T, J, 3]" in result.stderr
     assert not (tmp_path / "out.npy").exists()
+
+
+def test_cpp_runs_the_int8_graph_as_the_python_runtime_does(binary, models, tmp_path):
+    """The QDQ graph of `posynda export --int8` through the C++ example: the same poses as Python's ONNX Runtime
+    session of that graph (both run ONNX Runtime's int8 kernels)."""
+    pytest.importorskip("onnxruntime.quantization")
+    from posynda.checkpoint import load_checkpoint
+    from posynda.data import load_clips
+    from posynda.defaults import default_clips_path, shipped_checkpoint
+    from posynda.export.quantize import calibration_feeds, quantize_denoiser
+
+    train = load_clips(default_clips_path("wild", "train")).without_3d()
+    feeds = calibration_feeds(load_checkpoint(shipped_checkpoint()), train.select_sequences(list(range(0, 40, 8))))
+    int8 = tmp_path / "denoiser_int8.onnx"
+    quantize_denoiser(models / "denoiser.onnx", int8, feeds, tmp_path)
+    backend = load_backend(int8, device="cpu")
+    kp = example_inputs(2, 27, 17, seed=11)[0]
+    noise = draw_noise(2, 2, 27, 17, 2, torch.Generator().manual_seed(11))
+    expected = sample_poses(backend, kp, DDIMScheduler(backend.diffusion), 2, 2, True, noise).mean(1)
+    result, got = _lift(binary, int8, kp.numpy(), noise.numpy(), tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert np.abs(got - expected.numpy()).max() <= 1e-4
