@@ -31,7 +31,7 @@ import numpy as np
 
 from posynda.camera import project
 from posynda.checkpoint import load_checkpoint
-from posynda.data import ClipSet
+from posynda.data import ClipSet, concatenate
 from posynda.data.detections import ReadOptions, read_detections
 from posynda.data.footage import framing_camera, render_mannequin
 from posynda.data.video import write_video
@@ -91,20 +91,6 @@ def film_sequence(clips: ClipSet, s: int, frames: int, size, folder: Path) -> Fi
     return Filmed(truth, kp, conf, t1 - t0, t2 - t1)
 
 
-def _join(parts: list[ClipSet]) -> ClipSet:
-    lengths = [p.num_frames for p in parts]
-    return ClipSet(
-        keypoints_2d=np.concatenate([p.keypoints_2d for p in parts]),
-        seq_index=np.repeat(np.arange(len(parts)), lengths).astype(np.int32),
-        camera=np.concatenate([p.camera for p in parts]),
-        image_size=np.concatenate([p.image_size for p in parts]),
-        confidence=None if parts[0].confidence is None else np.concatenate([p.confidence for p in parts]),
-        joints_3d=np.concatenate([p.joints_3d for p in parts]),
-        fps=np.concatenate([p.fps for p in parts]),
-        seq_name=np.concatenate([p.seq_name for p in parts]),
-    )
-
-
 def detection_stats(filmed: list[Filmed]) -> dict:
     """Frames with a person, 2D error against the projected joints (px, and % of the person's height)."""
     truth = np.concatenate([f.truth.keypoints_2d for f in filmed])
@@ -156,7 +142,7 @@ def run_video(
     seen = [f for f in filmed if np.isfinite(f.detected).any()]
     if not seen:
         raise InputError("bench video: BlazePose found nobody in any video")
-    truth = _join([f.truth for f in seen])
+    truth = concatenate([f.truth for f in seen])
     detected = dataclasses.replace(
         truth,
         keypoints_2d=np.concatenate([f.detected for f in seen]),

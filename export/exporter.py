@@ -129,7 +129,7 @@ def run_export(checkpoint: str | os.PathLike, out_dir: str | os.PathLike, adapte
             check = parity.denoiser_parity(session, model, frames, joints, fp16=precision == "fp16")
             _record(report, staging / name, seconds, check, onnx_graphs.graph_summary(proto), log, "ONNX")
         if options.int8:
-            _export_int8(ckpt, model, staging, options, source, report, log)
+            _export_int8(ckpt, model, staging, options, report, log)
         if options.sampler:
             t0 = time.perf_counter()
             proto = onnx_graphs.sampler_to_onnx(
@@ -228,7 +228,7 @@ def _summary(report: dict, out_dir: Path, log) -> None:
     log("Visualize: https://netron.app")
 
 
-def _export_int8(ckpt, model, staging: Path, options: ExportOptions, source: dict, report: dict, log) -> None:
+def _export_int8(ckpt, model, staging: Path, options: ExportOptions, report: dict, log) -> None:
     """``denoiser_int8.onnx`` from the staged fp32 graph, its parity, and its accuracy against fp32."""
     import onnx
 
@@ -247,13 +247,7 @@ def _export_int8(ckpt, model, staging: Path, options: ExportOptions, source: dic
     feeds = quantize.calibration_feeds(ckpt, calibration)
     name = "denoiser_int8.onnx"
     info = quantize.quantize_denoiser(staging / "denoiser.onnx", staging / name, feeds, staging)
-    proto = onnx.load(str(staging / name))
-    onnx_graphs.set_metadata(
-        proto,
-        artefact_metadata(ckpt, "denoiser", options.opset, "int8", source),
-        doc="posynda denoiser, int8 QDQ: (keypoints_2d, noisy_3d, t) -> x0, root-relative metres",
-    )
-    _save(proto, staging / name)
+    proto = onnx.load(str(staging / name))  # with denoiser.onnx's metadata, precision int8
     seconds = time.perf_counter() - t0
     settings = quantize.CALIBRATION_SETTINGS
     accuracy = quantize.int8_accuracy(staging / "denoiser.onnx", staging / name, labelled, settings)

@@ -130,7 +130,8 @@ def _carry_metadata(fp32_onnx: Path, int8_onnx: Path) -> None:
     if not props:
         return
     proto = onnx.load(str(int8_onnx))
-    set_metadata(proto, {**props, "precision": "int8"}, doc=proto.doc_string)
+    doc = "posynda denoiser, int8 QDQ: (keypoints_2d, noisy_3d, t) -> x0, root-relative metres"
+    set_metadata(proto, {**props, "precision": "int8"}, doc=doc)
     atomic_write_bytes(int8_onnx, proto.SerializeToString())
 
 

@@ -76,17 +76,19 @@ class World:
         torch.distributed.all_reduce(out, op=torch.distributed.ReduceOp.SUM)
         return out / self.size
 
+    def stop_agreed(self, requested: bool, logging_step: bool) -> bool:
+        """Whether the run stops after this step (Ctrl-C): alone, when it was asked; under torchrun, at a
+        logging step where any rank was asked -- so every rank stops at the same step (a rank that went on
+        alone would wait for the others' all-reduce until the timeout)."""
+        if not self.distributed:
+            return requested
+        if not logging_step:
+            return False
+        return float(self.mean(torch.tensor(float(requested), device=self.device))) > 0
+
     def barrier(self) -> None:
         if self.distributed:
             torch.distributed.barrier()
-
-    def broadcast(self, obj):
-        """Rank 0's ``obj`` on every rank (a picklable value)."""
-        if not self.distributed:
-            return obj
-        box = [obj]
-        torch.distributed.broadcast_object_list(box, src=0)
-        return box[0]
 
     def wrap(self, model: torch.nn.Module) -> torch.nn.Module:
         """``model`` in DistributedDataParallel (gradients averaged over the ranks), or itself when alone."""

@@ -1,5 +1,5 @@
 """Resumable run state shared by ``pretrain`` and ``adapt``: one atomic ``.pt`` file with the step,
-the trainable weights, the optimizer and both RNG states; a ``metrics.jsonl`` kept in step with it;
+the trainable weights, the optimizer and the torch RNG states (CPU, CUDA); a ``metrics.jsonl`` kept in step with it;
 the file names of a run directory; the progress bar both loops show; and :func:`stop_on_interrupt`,
 which turns Ctrl-C into a stop after the current step (so that the state saved is a whole step's).
 """
@@ -14,7 +14,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-import numpy as np
 import torch
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
@@ -26,14 +25,13 @@ MODEL_FILE = "model.safetensors"  # the trained (for adapt: merged) model
 METRICS_FILE = "metrics.jsonl"  # one JSON line per logged step
 
 
-def save_state(path: Path, step: int, optimizer, rng: np.random.Generator | None = None, **payload) -> None:
-    """Write ``step``, ``optimizer``, the torch CPU (and, with a GPU, CUDA) RNG states, the numpy ``rng``'s
-    state (when given) and ``payload`` atomically; tensors are saved on the CPU."""
+def save_state(path: Path, step: int, optimizer, **payload) -> None:
+    """Write ``step``, ``optimizer``, the torch CPU (and, with a GPU, CUDA) RNG states and ``payload``
+    atomically; tensors are saved on the CPU. (The loops draw their batches from the seed and the step, so
+    no data-sampling generator needs saving.)"""
     state = {"step": step, "optimizer": optimizer.state_dict(), "torch_rng": torch.get_rng_state(), **payload}
     if torch.cuda.is_available() and torch.cuda.is_initialized():
         state["cuda_rng"] = torch.cuda.get_rng_state_all()
-    if rng is not None:
-        state["numpy_rng"] = json.dumps(rng.bit_generator.state)
     buffer = io.BytesIO()
     torch.save(state, buffer)
     atomic_write_bytes(path, buffer.getvalue())
@@ -54,7 +52,7 @@ def load_state(path: Path) -> dict:
     return state
 
 
-def restore_state(state: dict, optimizer, rng: np.random.Generator | None = None) -> int:
+def restore_state(state: dict, optimizer) -> int:
     """Put the optimizer and the RNGs back as they were; return the step to continue from.
 
     The CUDA generators are restored when the state has them and this machine has as many GPUs (a run
@@ -65,8 +63,6 @@ def restore_state(state: dict, optimizer, rng: np.random.Generator | None = None
     cuda = state.get("cuda_rng")
     if cuda is not None and torch.cuda.is_available() and len(cuda) == torch.cuda.device_count():
         torch.cuda.set_rng_state_all(cuda)
-    if rng is not None:
-        rng.bit_generator.state = json.loads(state["numpy_rng"])
     return int(state["step"])
 
 

@@ -43,7 +43,7 @@ from posynda.data.prepare import root_relative_metres
 from posynda.data.sampler import WindowSampler
 from posynda.defaults import default_clips_path
 from posynda.devices import Device, Precision, autocast, check_precision, configure_device, resolve_device
-from posynda.diffusion import DDIMScheduler, SchedulerConfig, mpjpe_loss
+from posynda.diffusion import DDIMScheduler, SchedulerConfig, mpjpe_loss, seeded_noise
 from posynda.distributed import World, join_world, leave_world, rank_step_seed
 from posynda.errors import InputError, RunInterrupted
 from posynda.evaluate import evaluate
@@ -80,7 +80,7 @@ class TrainRecipe:
         window_stride: stride between training windows, as a fraction of the window.
         flip_prob: probability of the left/right mirror augmentation per clip.
         placement_prob: probability that a clip is moved to a random ray of its camera
-            (:func:`posynda.data.placement.random_placement`: where the person stands stops mattering).
+            (:func:`posynda.data.placement.place_on_rays`: where the person stands stops mattering).
         placement_extent: the rays' range, canonical screen units (1: the edge of a 53 degree view).
         log_every: steps between metrics.jsonl lines.
         checkpoint_every: steps between checkpoints.
@@ -170,9 +170,7 @@ def step_batch(
     target = root_relative_metres(joints)
     kp, mirrored = kp.copy(), flip[part]
     kp[mirrored], target[mirrored] = flip_left_right(kp[mirrored]), flip_left_right(target[mirrored])
-    noise = torch.stack(
-        [torch.randn(target.shape[1:], generator=torch.Generator().manual_seed(int(n))) for n in noise_seeds[part]]
-    )
+    noise = seeded_noise(noise_seeds[part], target.shape[1:])
     return TrainBatch(torch.from_numpy(kp), torch.from_numpy(target), noise, torch.from_numpy(t[part]))
 
 
@@ -383,11 +381,7 @@ def _train(
                 validate(done, round(e0 - t0 - eval_seconds, 3))
                 eval_seconds += time.perf_counter() - e0
             bar.update(task, completed=done)
-            stopping = stop.requested
-            if world.distributed:  # every rank stops at the same step: agreed at the logging steps
-                logged = done % recipe.log_every == 0 or done == steps
-                flag = torch.tensor(float(stopping), device=device)
-                stopping = logged and float(world.mean(flag)) > 0
+            stopping = world.stop_agreed(stop.requested, done % recipe.log_every == 0 or done == steps)
             if done % recipe.checkpoint_every == 0 or done == steps or stopping:
                 checkpoint(done)  # Ctrl-C: keep the whole steps done so far
             if stopping and done < steps:

@@ -39,20 +39,11 @@ def axis_angle_rotations(axis: np.ndarray, angle: np.ndarray) -> np.ndarray:
     return np.eye(3) + s * k + (1 - c) * (k @ k)
 
 
-def random_rotations(rng: np.random.Generator, n: int, max_radians: np.ndarray) -> np.ndarray:
-    """``[n, 3, 3]`` rotations about uniformly random axes by angles uniform in ``[0, max_radians [n]]``."""
-    axis = rng.normal(size=(n, 3))
-    return axis_angle_rotations(axis, rng.uniform(0, 1, n) * max_radians)
-
-
 def bone_choices(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The random part of :func:`bone_angle_augment` for ``n`` clips: ``(axes [n, 9, 3], turns [n, 9])``, one
-    Gaussian axis and one uniform fraction in [0, 1) of the largest turn per bone of :data:`BONE_SUBTREES`."""
-    axes, turns = [], []
-    for _ in BONE_SUBTREES:
-        axes.append(rng.normal(size=(n, 3)))
-        turns.append(rng.uniform(0, 1, n))
-    return np.stack(axes, axis=1), np.stack(turns, axis=1)
+    """The random part of the augmentation for ``n`` clips: ``(axes [n, 9, 3], turns [n, 9])``, a Gaussian axis
+    and a uniform fraction in [0, 1) of the largest turn per clip and bone of :data:`BONE_SUBTREES`."""
+    bones = len(BONE_SUBTREES)
+    return rng.normal(size=(n, bones, 3)), rng.uniform(0, 1, (n, bones))
 
 
 def apply_bone_angles(joints_3d: np.ndarray, axes: np.ndarray, turns: np.ndarray, max_degrees: float) -> np.ndarray:
@@ -67,13 +58,3 @@ def apply_bone_angles(joints_3d: np.ndarray, axes: np.ndarray, turns: np.ndarray
         moved = out[:, :, list(carried)] - centre
         out[:, :, list(carried)] = np.einsum("bij,btkj->btki", rot, moved) + centre
     return out.astype(joints_3d.dtype)
-
-
-def bone_angle_augment(joints_3d: np.ndarray, rng: np.random.Generator, max_degrees: float) -> np.ndarray:
-    """``joints_3d [B, T, 17, 3]`` (any unit) with every bone of :data:`BONE_SUBTREES` turned about its
-    parent joint by a random rotation of up to ``max_degrees`` x its fraction (one per bone
-    and clip; :func:`bone_choices`, :func:`apply_bone_angles`); bone lengths are kept exactly.
-    ``max_degrees`` 0 returns a copy."""
-    if max_degrees <= 0:
-        return np.array(joints_3d, copy=True)
-    return apply_bone_angles(joints_3d, *bone_choices(rng, joints_3d.shape[0]), max_degrees)

@@ -25,15 +25,15 @@ import torch
 from torch import nn
 
 from posynda import camera
-from posynda.adapt.bone_aug import BONE_SUBTREES, apply_bone_angles
+from posynda.adapt.bone_aug import apply_bone_angles, bone_choices
 from posynda.adapt.gpa import global_position_alignment
 from posynda.adapt.settings import AdaptSettings
 from posynda.adapt.teacher import pseudo_labels
-from posynda.adapt.view_aug import apply_view_turns
+from posynda.adapt.view_aug import apply_view_turns, view_choices
 from posynda.data.prepare import MM_PER_M, root_relative_metres
 from posynda.data.sampler import WindowSampler
 from posynda.devices import Precision, autocast
-from posynda.diffusion import DDIMScheduler, draw_noise, mpjpe_per_clip
+from posynda.diffusion import DDIMScheduler, mpjpe_per_clip, seeded_noise
 from posynda.skeleton import FLIP_PERMUTATION, NUM_JOINTS, ROOT, flip_left_right
 
 
@@ -72,13 +72,14 @@ class StepDraws:
         one generator seeded by ``(seed, step)``, always in the same order."""
         rng = np.random.default_rng([seed, step])
         s, b = settings.source_batch, settings.target_batch
-        bones = len(BONE_SUBTREES)
+        source, pairs = rng.integers(max(source_windows, 1), size=s), rng.integers(max(target_windows, 1), size=s)
+        bone_axes, bone_turns = bone_choices(rng, s)
         return cls(
-            source_windows=rng.integers(max(source_windows, 1), size=s),
-            pair_windows=rng.integers(max(target_windows, 1), size=s),
-            bone_axes=rng.normal(size=(s, bones, 3)),
-            bone_turns=rng.uniform(0, 1, (s, bones)),
-            view_turns=rng.uniform(-1, 1, (s, 2)),
+            source_windows=source,
+            pair_windows=pairs,
+            bone_axes=bone_axes,
+            bone_turns=bone_turns,
+            view_turns=view_choices(rng, s),
             target_windows=rng.integers(max(target_windows, 1), size=b),
             flips=rng.random(s + b),
             timesteps=rng.integers(0, timesteps, s + b),
@@ -107,13 +108,6 @@ class StepDraws:
             noise_seeds=self.noise_seeds[both],
             teacher_seeds=self.teacher_seeds[target],
         )
-
-
-def seeded_noise(seeds: np.ndarray, shape: tuple[int, ...]) -> torch.Tensor:
-    """``[len(seeds), *shape]`` float32 standard normal noise on the host, item ``i`` from its own ``seeds[i]``."""
-    if len(seeds) == 0:
-        return torch.zeros((0, *shape))
-    return torch.stack([torch.randn(shape, generator=torch.Generator().manual_seed(int(n))) for n in seeds])
 
 
 def domain_sampler(clips, frames: int, labelled: bool) -> WindowSampler:
@@ -169,22 +163,9 @@ def teacher_labels(
     [B, T]`` (Eq. 4-5); each clip's sampling noise from its own ``seeds[b]`` (None: the global host RNG)."""
     device = next(teacher.parameters()).device
     b, t = t_idx.shape
-    noise = None
-    if seeds is not None:  # [K+1, B, H, T, J, 3], clip b from its seed
-        noise = torch.cat(
-            [
-                draw_noise(
-                    1,
-                    settings.hypotheses,
-                    t,
-                    NUM_JOINTS,
-                    settings.sampling_steps,
-                    torch.Generator().manual_seed(int(n)),
-                )
-                for n in seeds
-            ],
-            dim=1,
-        )
+    noise = None  # [K+1, B, H, T, J, 3], clip b from its seed
+    if seeds is not None:
+        noise = seeded_noise(seeds, (settings.sampling_steps + 1, settings.hypotheses, t, NUM_JOINTS, 3), dim=1)
     return pseudo_labels(
         teacher,
         scheduler,

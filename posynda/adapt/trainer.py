@@ -210,10 +210,7 @@ def _adapt(
                 total_src, total_tgt = torch.zeros((), device=device), torch.zeros((), device=device)
                 total_loss, count = torch.zeros((), device=device), 0
             bar.update(task, completed=done)
-            stopping = stop.requested
-            if world.distributed:  # every rank stops at the same step: agreed at the logging steps
-                flag = torch.tensor(float(stopping), device=device)
-                stopping = logged and float(world.mean(flag)) > 0
+            stopping = world.stop_agreed(stop.requested, logged)
             if done % settings.checkpoint_every == 0 or done == settings.steps or stopping:
                 if world.is_main:
                     save_state(

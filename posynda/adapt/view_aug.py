@@ -17,10 +17,8 @@ from posynda.skeleton import ROOT
 
 
 def view_choices(rng: np.random.Generator, n: int) -> np.ndarray:
-    """The random part of :func:`view_augment` for ``n`` clips: ``[n, 2]`` (pitch, roll) fractions in [-1, 1)."""
-    pitch = rng.uniform(-1, 1, n)
-    roll = rng.uniform(-1, 1, n)
-    return np.stack([pitch, roll], axis=1)
+    """The random part of the augmentation for ``n`` clips: ``[n, 2]`` (pitch, roll) fractions in [-1, 1)."""
+    return rng.uniform(-1, 1, (n, 2))
 
 
 def turn_rotations(turns: np.ndarray, pitch_degrees: float, roll_degrees: float) -> np.ndarray:
@@ -35,11 +33,6 @@ def turn_rotations(turns: np.ndarray, pitch_degrees: float, roll_degrees: float)
     return rz @ rx
 
 
-def view_rotations(rng: np.random.Generator, n: int, pitch_degrees: float, roll_degrees: float) -> np.ndarray:
-    """``[n, 3, 3]`` rotations ``Rz(roll) Rx(pitch)``, angles uniform in ``[-max, max]`` degrees."""
-    return turn_rotations(view_choices(rng, n), pitch_degrees, roll_degrees)
-
-
 def apply_view_turns(joints_3d: np.ndarray, turns: np.ndarray, pitch_degrees: float, roll_degrees: float) -> np.ndarray:
     """``joints_3d [B, T, J, 3]`` turned about each frame's root by the view rotation of ``turns [B, 2]``
     (:func:`turn_rotations`); the root stays where it is."""
@@ -50,14 +43,3 @@ def apply_view_turns(joints_3d: np.ndarray, turns: np.ndarray, pitch_degrees: fl
     root = out[:, :, ROOT : ROOT + 1]
     out = np.einsum("bij,btkj->btki", rot, out - root) + root
     return out.astype(joints_3d.dtype)
-
-
-def view_augment(
-    joints_3d: np.ndarray, rng: np.random.Generator, pitch_degrees: float, roll_degrees: float
-) -> np.ndarray:
-    """``joints_3d [B, T, J, 3]`` (camera frame, any unit) turned about each frame's root by one
-    random view rotation per clip (:func:`view_rotations`); the root stays where it is. Both
-    angles 0 return a copy."""
-    if pitch_degrees <= 0 and roll_degrees <= 0:
-        return np.array(joints_3d, copy=True)
-    return apply_view_turns(joints_3d, view_choices(rng, joints_3d.shape[0]), pitch_degrees, roll_degrees)

@@ -78,6 +78,23 @@ def require_data_dir(suite: str, data_dir) -> None:
         raise InputError("--suite bandai needs --data-dir (the Bandai-Namco-Research-Motiondataset-1 folder)")
 
 
+def precisions_option(what: str):
+    """``--precisions fp32,bf16,...`` (the autocast of ``what``), checked names, as a tuple."""
+    return click.option(
+        "--precisions", type=NameList(PRECISIONS, "precision"), default="fp32", show_default=True,
+        help=f"comma-separated autocast of {what}: fp32, bf16, fp16 (CUDA)",
+    )  # fmt: skip
+
+
+def compiles_option(what: str):
+    """``--compile off|on|off,on`` (torch.compile of ``what``) as a tuple of booleans in ``compiles``."""
+    return click.option(
+        "--compile", "compiles", type=NameList(("off", "on"), "compile setting"), default="off", show_default=True,
+        callback=lambda _ctx, _param, names: tuple(n == "on" for n in names),
+        help=f"off, on or off,on: torch.compile of {what}",
+    )  # fmt: skip
+
+
 def log_err(line: str) -> None:
     click.echo(line, err=True)
 
@@ -201,14 +218,8 @@ def bench_throughput(presets, repeats, json_path, out, save):
 )
 @click.option("--hypotheses", "-H", type=IntList(), default="1,3,5", show_default=True, help="teacher hypotheses H")
 @click.option("--repeats", type=POSITIVE, default=20, show_default=True, help="timed repeats per row")
-@click.option(
-    "--precisions", type=NameList(PRECISIONS, "precision"), default="fp32", show_default=True,
-    help="comma-separated autocast of the student's forward: fp32, bf16, fp16 (CUDA)",
-)  # fmt: skip
-@click.option(
-    "--compile", "compiles", type=NameList(("off", "on"), "compile setting"), default="off", show_default=True,
-    help="off, on or off,on: torch.compile of the student",
-)  # fmt: skip
+@precisions_option("the student's forward")
+@compiles_option("the student")
 @device_option()
 @json_option
 @out_option("adapt-step")
@@ -218,8 +229,7 @@ def bench_adapt_step(presets, hypotheses, repeats, precisions, compiles, device,
     for precision in precisions:
         check_precision(precision, resolve_device(device))  # before any folder
     out_dir = run_dir(out, "bench-adapt-step")
-    result = adapt_step.run(presets, hypotheses, repeats, device=device, precisions=precisions,
-                            compiles=tuple(c == "on" for c in compiles))  # fmt: skip
+    result = adapt_step.run(presets, hypotheses, repeats, device=device, precisions=precisions, compiles=compiles)
     finish(out_dir, "adapt_step", result, adapt_step.markdown(result), json_path, save)
 
 
@@ -231,14 +241,8 @@ def bench_adapt_step(presets, hypotheses, repeats, precisions, compiles, device,
     show_default=True,
     help="comma-separated denoiser presets (random weights, the recipe's batch)",
 )
-@click.option(
-    "--precisions", type=NameList(PRECISIONS, "precision"), default="fp32", show_default=True,
-    help="comma-separated: fp32, bf16, fp16 (CUDA)",
-)  # fmt: skip
-@click.option(
-    "--compile", "compiles", type=NameList(("off", "on"), "compile setting"), default="off", show_default=True,
-    help="off, on or off,on: torch.compile of the denoiser",
-)  # fmt: skip
+@precisions_option("the forward")
+@compiles_option("the denoiser")
 @click.option(
     "--world-sizes", type=IntList(), default="1,2", show_default=True,
     help="processes per row (torchrun for > 1; on CUDA one GPU each)",
@@ -252,8 +256,7 @@ def bench_train(presets, precisions, compiles, world_sizes, repeats, warmup, dev
     """Training throughput and memory: frames/s, step ms, peak memory per preset, precision, compile, world size."""
     train_bench.check_rows(presets, precisions, world_sizes, device)  # before any folder
     out_dir = run_dir(out, "bench-train")
-    result = train_bench.run_train(presets, precisions, tuple(c == "on" for c in compiles), world_sizes, device,
-                                   repeats, warmup, log=click.echo)  # fmt: skip
+    result = train_bench.run_train(presets, precisions, compiles, world_sizes, device, repeats, warmup, log=click.echo)
     finish(out_dir, "train", result, train_bench.markdown(result), save=save)
 
 

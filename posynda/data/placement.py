@@ -44,12 +44,3 @@ def placement_choices(
     in ``[-extent, extent]^2`` canonical screen units (1 = half the width of a 53 degree view)."""
     moved = rng.random(count) < prob
     return moved, rng.uniform(-extent, extent, size=(count, 2))
-
-
-def random_placement(
-    joints_mm: np.ndarray, intrinsics: np.ndarray, rng: np.random.Generator, prob: float, extent: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Re-place clips on random rays (:func:`placement_choices`) and re-project them into the canonical
-    camera (:func:`place_on_rays`); returns ``(keypoints [B, T, J, 2] float32, moved [B] bool)``."""
-    moved, rays = placement_choices(rng, len(joints_mm), prob, extent)
-    return place_on_rays(joints_mm, intrinsics, moved, rays), moved

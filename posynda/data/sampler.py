@@ -2,8 +2,8 @@
 
 The per-frame arrays (gap-filled pixels, normalised model input, the raw detections, weights,
 intrinsics, 3D) are computed once, on first use; a batch is ``array[index]`` with
-``index [B, T]`` from :meth:`WindowSampler.pick`. :func:`mirror` is the left/right flip
-augmentation applied to a batch.
+``index [B, T]`` from :meth:`WindowSampler.window_frames` of the window ids a step drew
+(``posynda.train.step_batch``, ``posynda.adapt.step.StepDraws``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from posynda.data.clips import ClipSet
 from posynda.data.prepare import fill_missing_keypoints, frame_intrinsics, normalized_keypoints
 from posynda.data.windows import Windows, window_sequences
 from posynda.errors import InputError
-from posynda.skeleton import flip_left_right
 
 
 class WindowSampler:
@@ -66,21 +65,6 @@ class WindowSampler:
     def joints_3d(self) -> np.ndarray | None:
         return self.clips.joints_3d if self.labelled else None
 
-    def pick(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        """``[n, T]`` frame indices of ``n`` windows drawn uniformly with replacement."""
-        return self.window_frames(rng.integers(len(self.windows), size=n))
-
     def window_frames(self, ids: np.ndarray) -> np.ndarray:
         """``[n, T]`` frame indices of the windows numbered ``ids [n]`` (``0 <= id < len(self)``)."""
         return self.windows.index[ids]
-
-
-def mirror(rng: np.random.Generator, flip_prob: float, *arrays: np.ndarray):
-    """Mirror the same random clips of every ``[B, T, J, C]`` array (copies); also return the flip mask ``[B]``."""
-    flip = rng.random(len(arrays[0])) < flip_prob
-    out = []
-    for a in arrays:
-        a = a.copy()
-        a[flip] = flip_left_right(a[flip])
-        out.append(a)
-    return (*out, flip)

@@ -1,7 +1,7 @@
 """Diffusion: cosine schedule, DDIM scheduler (x0-prediction), multi-hypothesis sampler, training objective."""
 
-from posynda.diffusion.objective import mpjpe_loss, mpjpe_per_clip, noised_targets
-from posynda.diffusion.sampler import draw_noise, sample_poses
+from posynda.diffusion.objective import mpjpe_loss, mpjpe_per_clip
+from posynda.diffusion.sampler import draw_noise, sample_poses, seeded_noise
 from posynda.diffusion.schedule import cosine_alphas_cumprod
 from posynda.diffusion.scheduling_ddim import DDIMScheduler, SchedulerConfig
 
@@ -12,6 +12,6 @@ __all__ = [
     "draw_noise",
     "mpjpe_loss",
     "mpjpe_per_clip",
-    "noised_targets",
     "sample_poses",
+    "seeded_noise",
 ]

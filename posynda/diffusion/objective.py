@@ -2,21 +2,14 @@
 
 A training pair ``(keypoints_2d, x0)`` becomes a noisy pose at a random timestep (Eq. 7); the
 denoiser predicts the clean pose (Eq. 8) and is scored by the mean per-joint position error to it
-(Eq. 9). Both loops draw the timesteps and noise the same way, from the global torch RNG.
+(Eq. 9). Both loops draw the timesteps and noise up front from the seed and the step
+(``posynda.train.step_batch``, ``posynda.adapt.step.StepDraws``; per-clip noise by
+:func:`posynda.diffusion.seeded_noise`).
 """
 
 from __future__ import annotations
 
 import torch
-
-from posynda.diffusion.scheduling_ddim import DDIMScheduler
-
-
-def noised_targets(scheduler: DDIMScheduler, x0: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(x_t [B, ...], t [B])``: one timestep per clip (drawn on the CPU, moved to ``x0``'s device)
-    and ``x0`` noised to it with the cosine schedule (Eq. 7)."""
-    t = torch.randint(0, scheduler.config.num_train_timesteps, (x0.shape[0],)).to(x0.device)
-    return scheduler.add_noise(x0, torch.randn_like(x0), t), t
 
 
 def mpjpe_per_clip(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

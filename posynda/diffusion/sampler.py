@@ -24,6 +24,15 @@ def draw_noise(
     return torch.randn((steps + 1, batch, hypotheses, frames, joints, 3), generator=generator)
 
 
+def seeded_noise(seeds, shape: tuple[int, ...], dim: int = 0) -> torch.Tensor:
+    """Standard normal noise (float32, CPU) for a batch whose item ``i`` draws ``shape`` from its own generator
+    seeded by ``seeds[i]``, stacked along ``dim``: an item's noise depends on its seed only, not on which
+    batch (or which process's shard of a batch) it is in. ``seeded_noise(seeds, (K+1, H, T, J, 3), dim=1)``
+    is :func:`draw_noise`'s layout, item by item."""
+    draws = [torch.randn(shape, generator=torch.Generator().manual_seed(int(n))) for n in seeds]
+    return torch.stack(draws, dim=dim) if draws else torch.zeros((*shape[:dim], 0, *shape[dim:]))
+
+
 @torch.no_grad()
 def sample_poses(
     denoiser,

@@ -49,7 +49,7 @@ def test_source_pairs_are_model_units_and_gpa_moves_only_the_2d(samplers, gpa):
 @pytest.mark.parametrize("snap", [False, True])
 def test_teacher_labels_are_root_relative_metres(samplers, snap):
     _, tgt = samplers
-    index = tgt.pick(np.random.default_rng(1), 2)
+    index = tgt.window_frames(np.array([0, 2]))
     settings = AdaptSettings(source_batch=3, target_batch=2, hypotheses=2, snap_labels=snap)
     labels = teacher_labels(micro_checkpoint().model, DDIMScheduler(), tgt, index, settings, np.array([5, 6])).numpy()
     assert labels.shape == (2, MICRO.frames, 17, 3) and np.isfinite(labels).all()

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from posynda.adapt.view_aug import view_augment, view_rotations
+from posynda.adapt.view_aug import apply_view_turns, turn_rotations, view_choices
 from posynda.skeleton import ROOT, bone_lengths
 from tests.conftest import make_clips
 
@@ -13,7 +13,7 @@ def windows():
 
 @pytest.mark.parametrize("pitch,roll", [(20, 10), (45, 0), (0, 15)])
 def test_rotations_are_proper_and_within_the_range(pitch, roll):
-    rot = view_rotations(np.random.default_rng(0), 200, pitch, roll)
+    rot = turn_rotations(view_choices(np.random.default_rng(0), 200), pitch, roll)
     np.testing.assert_allclose(rot @ rot.transpose(0, 2, 1), np.broadcast_to(np.eye(3), (200, 3, 3)), atol=1e-12)
     np.testing.assert_allclose(np.linalg.det(rot), 1.0, atol=1e-12)
     # Rz(roll) Rx(pitch): the camera x axis (row 0) keeps no z part, and the pitch is read from rot[2, 1]
@@ -22,7 +22,7 @@ def test_rotations_are_proper_and_within_the_range(pitch, roll):
 
 
 def test_the_pose_turns_rigidly_about_a_fixed_root(windows):
-    out = view_augment(windows, np.random.default_rng(1), 30, 10)
+    out = apply_view_turns(windows, view_choices(np.random.default_rng(1), 4), 30, 10)
     np.testing.assert_allclose(out[:, :, ROOT], windows[:, :, ROOT], atol=1e-3)
     np.testing.assert_allclose(bone_lengths(out), bone_lengths(windows), rtol=1e-5)
     assert np.abs(out - windows).max() > 10  # mm: it did turn
@@ -35,4 +35,4 @@ def test_the_pose_turns_rigidly_about_a_fixed_root(windows):
 
 
 def test_zero_degrees_is_the_identity(windows):
-    np.testing.assert_array_equal(view_augment(windows, np.random.default_rng(1), 0, 0), windows)
+    np.testing.assert_array_equal(apply_view_turns(windows, view_choices(np.random.default_rng(1), 4), 0, 0), windows)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from posynda import camera
-from posynda.data.placement import random_placement
+from posynda.data.placement import place_on_rays, placement_choices
 from tests.conftest import make_clips
 
 PINHOLE = np.array([1500.0, 1500.0, 960.0, 540.0, 0, 0, 0, 0, 0])
@@ -20,7 +20,8 @@ def windows():
 @pytest.mark.parametrize("prob,extent", [(0.0, 1.0), (1.0, 1.0), (1.0, 0.3)], ids=["never", "always", "narrow"])
 def test_moved_clips_land_on_rays_within_the_extent_and_keep_their_depth(windows, prob, extent):
     joints, cams = windows
-    kp, moved = random_placement(joints, cams, np.random.default_rng(0), prob, extent)
+    moved, rays = placement_choices(np.random.default_rng(0), 4, prob, extent)
+    kp = place_on_rays(joints, cams, moved, rays)
     assert kp.shape == (4, 9, 17, 2) and kp.dtype == np.float32
     assert moved.all() if prob == 1 else not moved.any()
     as_they_are = camera.canonical_screen(camera.project(joints, PINHOLE), PINHOLE)
@@ -39,11 +40,11 @@ def test_moved_clips_land_on_rays_within_the_extent_and_keep_their_depth(windows
 def test_placement_keeps_the_root_relative_pose_and_perspective_is_exact(windows):
     """Re-projecting the moved 3D gives exactly the returned 2D: the label (root-relative 3D) is unchanged."""
     joints, cams = windows
-    rng = np.random.default_rng(5)
-    kp, _ = random_placement(joints, cams, rng, 1.0, 1.0)
-    again = np.random.default_rng(5)
+    moved_clips, rays = placement_choices(np.random.default_rng(5), 4, 1.0, 1.0)
+    kp = place_on_rays(joints, cams, moved_clips, rays)
+    again = np.random.default_rng(5)  # the choices: which clips move, then the rays
     again.random(4)
-    rays = again.uniform(-1.0, 1.0, size=(4, 2))
+    np.testing.assert_array_equal(rays, again.uniform(-1.0, 1.0, size=(4, 2)))
     root = joints[:, :, 0].mean(1)
     target = np.concatenate([rays * root[:, 2:3] / camera.CANONICAL_FOCAL, root[:, 2:3]], 1)
     moved = joints + (target - root)[:, None, None, :]

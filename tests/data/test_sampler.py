@@ -1,12 +1,11 @@
-"""The window sampler of pretraining and adaptation: per-frame arrays, windows, draws, mirroring."""
+"""The window sampler of pretraining and adaptation: per-frame arrays, windows, the frames of window ids."""
 
 import numpy as np
 import pytest
 
 from posynda.data.prepare import fill_missing_keypoints, normalized_keypoints
-from posynda.data.sampler import WindowSampler, mirror
+from posynda.data.sampler import WindowSampler
 from posynda.errors import InputError
-from posynda.skeleton import flip_left_right
 from tests.conftest import make_clips
 
 
@@ -29,20 +28,11 @@ def test_per_frame_arrays(clips):
 def test_windows_and_draws(clips):
     sampler = WindowSampler(clips, 9, 3, labelled=False)
     assert len(sampler) == 8 + 2  # 30 frames: starts 0, 3, ..., 21; 12 frames: 0 and the end-aligned 3
-    index = sampler.pick(np.random.default_rng(0), 5)
+    index = sampler.window_frames(np.array([0, 3, 7, 8, 9]))
     assert index.shape == (5, 9) and (np.diff(index, axis=1) == 1).all()
-    np.testing.assert_array_equal(index, sampler.pick(np.random.default_rng(0), 5))
+    np.testing.assert_array_equal(index[:, 0], [0, 9, 21, 30, 33])  # the 12-frame sequence starts at 30
 
 
 def test_a_labelled_sampler_needs_3d(clips):
     with pytest.raises(InputError, match="joints_3d"):
         WindowSampler(clips.without_3d(), 9, 3, labelled=True)
-
-
-def test_mirror_flips_the_same_clips_of_every_array():
-    a, b = np.random.default_rng(0).normal(size=(2, 6, 4, 17, 3))
-    ma, mb, flip = mirror(np.random.default_rng(5), 0.5, a, b)
-    assert 0 < flip.sum() < 6
-    np.testing.assert_array_equal(ma[flip], flip_left_right(a[flip]))
-    np.testing.assert_array_equal(mb[flip], flip_left_right(b[flip]))
-    np.testing.assert_array_equal(ma[~flip], a[~flip])

@@ -51,3 +51,16 @@ def test_noise_of_the_wrong_shape_is_refused():
         sample_poses(
             lambda *a: None, torch.zeros(2, 9, 17, 2), DDIMScheduler(), 2, 1, noise=torch.zeros(2, 2, 1, 9, 17, 3)
         )
+
+
+def test_seeded_noise_depends_on_each_items_seed_not_its_batch():
+    from posynda.diffusion import seeded_noise
+
+    both = seeded_noise([3, 4], (2, 5))
+    assert both.shape == (2, 2, 5)
+    torch.testing.assert_close(seeded_noise([4], (2, 5))[0], both[1], rtol=0, atol=0)
+    assert not torch.equal(both[0], both[1])
+    # the sampler's layout, item by item: [K+1, B, H, T, J, 3] with clip b from its seed
+    layout = seeded_noise([7, 8], (3, 2, 27, 17, 3), dim=1)
+    torch.testing.assert_close(layout[:, 1:2], draw_noise(1, 2, 27, 17, 2, torch.Generator().manual_seed(8)))
+    assert seeded_noise([], (2, 5)).shape == (0, 2, 5)
