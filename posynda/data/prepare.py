@@ -26,23 +26,40 @@ def fill_missing_keypoints(clips: ClipSet) -> np.ndarray:
         return kp.astype(np.float32)
     names = clips.sequence_names()
     for s, frames in clips.iter_sequences():
-        seg, gap = kp[frames], missing[frames]
-        if gap.all():
+        if missing[frames].all():
             raise InputError(f"sequence {names[s]!r} has no finite keypoint in 'keypoints_2d'")
-        t = np.arange(len(seg))
-        unseen = []
-        for j in range(seg.shape[1]):
-            seen = ~gap[:, j]
-            if not seen.any():
-                unseen.append(j)
-            elif not seen.all():
-                for c in range(2):
-                    seg[:, j, c] = np.interp(t, t[seen], seg[seen, j, c])
-        for j in sorted(unseen, key=_depth):  # parents are filled before their children
-            parent = H36M_PARENTS[j] if j != ROOT else _first_seen(gap)
-            seg[:, j] = seg[:, parent]
-        kp[frames] = seg
+        kp[frames] = fill_track(kp[frames], missing[frames])
     return kp.astype(np.float32)
+
+
+def fill_track(seg: np.ndarray, gap: np.ndarray, before: list | None = None) -> np.ndarray:
+    """Fill the missing joints of consecutive frames ``seg [n, 17, 2]`` (float64) -> a filled copy.
+
+    ``gap [n, 17]`` marks the missing joints. Each is interpolated linearly over time between its
+    observations (``np.interp``: held before the first and after the last); a joint never observed
+    takes its parent's track (the root: the first observed joint's). ``before``: per joint None or
+    ``(time, xy)``, its last observation before the segment (time < 0, relative to ``seg[0]``) --
+    how a live stream (:class:`posynda.runtime.LiftStream`) continues the fill of earlier frames.
+    """
+    seg = np.array(seg, dtype=np.float64)
+    t = np.arange(len(seg), dtype=np.float64)
+    unseen = []
+    for j in range(seg.shape[1]):
+        seen = ~gap[:, j]
+        prior = before[j] if before is not None else None
+        if not seen.any() and prior is None:
+            unseen.append(j)
+        elif not seen.all():
+            xp = t[seen] if prior is None else np.concatenate([[prior[0]], t[seen]])
+            for c in range(2):
+                fp = seg[seen, j, c] if prior is None else np.concatenate([[prior[1][c]], seg[seen, j, c]])
+                seg[:, j, c] = np.interp(t, xp, fp)
+    if len(unseen) == seg.shape[1]:
+        raise ValueError("no joint observed")
+    for j in sorted(unseen, key=_depth):  # parents are filled before their children
+        parent = H36M_PARENTS[j] if j != ROOT else next(k for k in range(seg.shape[1]) if k not in unseen)
+        seg[:, j] = seg[:, parent]
+    return seg
 
 
 def _depth(j: int) -> int:
@@ -50,10 +67,6 @@ def _depth(j: int) -> int:
     while H36M_PARENTS[j] >= 0:
         j, d = H36M_PARENTS[j], d + 1
     return d
-
-
-def _first_seen(gap: np.ndarray) -> int:
-    return int(np.flatnonzero(~gap.all(0))[0])
 
 
 def normalized_keypoints(clips: ClipSet, pixels: np.ndarray | None = None) -> np.ndarray:

@@ -12,7 +12,7 @@ callables: torch, ONNX Runtime, TensorRT; the format table), :mod:`~posynda.runt
 sampling, aggregation; shared with ``posynda eval``), :mod:`~posynda.runtime.lifter` (the
 ``Lifter``), :mod:`~posynda.runtime.inputs` (keypoint files), :mod:`~posynda.runtime.outputs` (pose files
 for people and tools: npz, JSON, CSV, BVH by extension, in floor-based world coordinates when a floor is
-found) and :mod:`~posynda.runtime.viz` (``--viz`` figure). onnxruntime, tensorrt and matplotlib are
+found) and :mod:`~posynda.runtime.viz` (``--viz`` figure) and :mod:`~posynda.runtime.stream` (live lifting, frame by frame). onnxruntime, tensorrt and matplotlib are
 imported only when used.
 """
 
@@ -28,6 +28,7 @@ from posynda.runtime.backends import (
 from posynda.runtime.inputs import default_intrinsics, read_keypoints
 from posynda.runtime.lifter import Lifter, LiftResult
 from posynda.runtime.settings import SamplingSettings
+from posynda.runtime.stream import LiftStream, StreamPose
 
 __all__ = [
     "FORMATS",
@@ -35,8 +36,10 @@ __all__ = [
     "Backend",
     "RuntimeBackend",
     "LiftResult",
+    "LiftStream",
     "Lifter",
     "SamplingSettings",
+    "StreamPose",
     "default_intrinsics",
     "detect_model_type",
     "expect_backend",

@@ -22,9 +22,11 @@ from posynda.data.clips import ClipSet, validate
 from posynda.data.detections import default_intrinsics
 from posynda.data.prepare import fill_missing_keypoints, frame_intrinsics
 from posynda.devices import Device
+from posynda.errors import InputError
 from posynda.runtime.backends import Backend, load_backend
 from posynda.runtime.sampling import lift_windows
 from posynda.runtime.settings import SamplingSettings
+from posynda.runtime.stream import LiftStream
 
 # Joints without a detection (gap-filled by interpolation) still pin the root solve a little, so
 # a frame with no detection at all gets the interpolated placement instead of t = 0.
@@ -142,4 +144,25 @@ class Lifter:
         """
         w, h = int(image_size[0]), int(image_size[1])
         cam = default_intrinsics(w, h) if intrinsics is None else intrinsics
+        keypoints_2d = np.array(keypoints_2d, np.float32)
+        if confidence is not None:
+            confidence = np.asarray(confidence, np.float32)
+            keypoints_2d[~(confidence > 0)] = np.nan  # confidence 0 = missing, as the stream and the C library read it
         return self.lift(ClipSet.single_sequence(keypoints_2d, cam, (w, h), confidence), settings)
+
+    def stream(
+        self,
+        intrinsics=None,
+        image_size: tuple[int, int] | None = None,
+        settings: SamplingSettings = SamplingSettings(),
+        joint_order: str = "h36m",
+    ) -> LiftStream:
+        """A live :class:`~posynda.runtime.stream.LiftStream` of one person: ``push`` a frame, get frame
+        ``t - L`` (``L = T - 1``); equal to :meth:`lift_keypoints` of the same frames when the detections are
+        complete (see the bound in :mod:`posynda.runtime.stream`). ``intrinsics`` as for
+        :meth:`lift_keypoints`; without them ``image_size`` gives the default camera."""
+        if intrinsics is None:
+            if image_size is None:
+                raise InputError("a stream needs the camera: intrinsics or image_size")
+            intrinsics = default_intrinsics(int(image_size[0]), int(image_size[1]))
+        return LiftStream(self.backend, intrinsics, self.effective_settings(settings), joint_order)

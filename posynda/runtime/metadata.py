@@ -13,10 +13,10 @@ import json
 from posynda import SKELETON_NAME, __version__
 from posynda.camera import CANONICAL_FOCAL
 from posynda.checkpoint import Checkpoint
-from posynda.diffusion import SchedulerConfig
+from posynda.diffusion import NOISE_SPEC, SchedulerConfig
 from posynda.errors import InputError
 from posynda.fileio import sha256_file
-from posynda.skeleton import H36M_JOINT_NAMES, H36M_PARENTS
+from posynda.skeleton import FLIP_PERMUTATION, H36M_JOINT_NAMES, H36M_PARENTS, JOINT_ORDERS, ROOT
 
 # Tensor names of the exported graphs (ONNX inputs/outputs, TensorRT bindings): the artefact contract.
 DENOISER_INPUTS = ("keypoints_2d", "noisy_3d", "t")
@@ -29,6 +29,10 @@ INPUT_NORMALIZATION = (
     "u' = F (u - cx) / fx, v' = F (v - cy) / fy with F = canonical_focal (pixels; the camera's intrinsics)"
 )
 
+# Detector joint orders a runtime in another language can convert to the model's skeleton by the
+# rules carried in the metadata (``joint_orders``): H36M joint i = sum_k weights[k] * source[sources[k]].
+PORTABLE_JOINT_ORDERS = ("coco",)
+
 # Keys of a whole-sampler graph (``posynda export --sampler``).
 SAMPLER_KEYS = ("sampler_steps", "sampler_hypotheses", "sampler_flip")
 
@@ -39,6 +43,9 @@ def runtime_metadata(checkpoint: Checkpoint) -> dict[str, str]:
     Keys: ``posynda_version``, ``skeleton``, ``joint_names``, ``parents`` (JSON lists),
     ``window_frames`` (T), ``input_normalization`` (how pixels become the input), ``canonical_focal`` (its F),
     ``output_units`` (root-relative metres), ``denoiser`` and ``scheduler`` (JSON configs),
+    ``root_joint``, ``flip_permutation`` (JSON list: the joint that lands on i when mirrored; x negated),
+    ``joint_orders`` (JSON ``{order: [[sources, weights], ...]}``: detector orders -> this skeleton),
+    ``noise`` (the sampler's noise, :data:`posynda.diffusion.NOISE_SPEC`),
     ``source_checkpoint_sha256`` (when the checkpoint came from a file).
     """
     meta = {
@@ -52,6 +59,10 @@ def runtime_metadata(checkpoint: Checkpoint) -> dict[str, str]:
         "output_units": "root-relative metres, camera frame (x right, y down, z forward)",
         "denoiser": checkpoint.config.to_json(),
         "scheduler": json.dumps(checkpoint.diffusion.to_dict(), sort_keys=True),
+        "root_joint": str(ROOT),
+        "flip_permutation": json.dumps(list(FLIP_PERMUTATION)),
+        "joint_orders": json.dumps({name: [list(map(list, rule)) for rule in JOINT_ORDERS[name][1]] for name in PORTABLE_JOINT_ORDERS}),
+        "noise": NOISE_SPEC,
     }
     if checkpoint.path is not None:
         meta["source_checkpoint_sha256"] = sha256_file(checkpoint.path)

@@ -3,9 +3,10 @@ aggregation and overlap averaging. One implementation behind :func:`posynda.eval
 (an in-memory model) and :class:`posynda.runtime.Lifter` (torch, ONNX Runtime, TensorRT).
 
 Sequences are cut into windows of the model's T frames (edge-padded when shorter; a last window
-aligned to the sequence end; ``settings.stride`` < T makes windows overlap), each batch of windows
-gets its noise from one host generator seeded by ``settings.seed`` (so a seed gives the same poses
-on every backend), is sampled with :func:`posynda.diffusion.sample_poses` and aggregated (mean,
+aligned to the sequence end fills what the stride leaves; ``settings.stride`` < T makes windows
+overlap), each window gets its noise from its own Philox stream (``settings.seed``, its sequence and index:
+:mod:`posynda.diffusion.philox`, so a seed gives the same poses on every backend, in every
+batching and in the C library), is sampled with :func:`posynda.diffusion.sample_poses` and aggregated (mean,
 or reprojection-selected per joint / per frame with the root translation solved from the 2D) on
 the denoiser's device -- on CUDA that is the Triton kernel -- and overlapping windows are
 averaged back to frames.
@@ -21,7 +22,7 @@ import torch
 from posynda.data.clips import ClipSet
 from posynda.data.prepare import MM_PER_M, frame_intrinsics, normalized_keypoints
 from posynda.data.windows import overlap_average, window_sequences
-from posynda.diffusion import DDIMScheduler, SchedulerConfig, draw_noise, sample_poses
+from posynda.diffusion import DDIMScheduler, SchedulerConfig, sample_poses, window_noise
 from posynda.hypotheses import Aggregation, reproject_select
 from posynda.runtime.settings import SamplingSettings
 
@@ -86,12 +87,12 @@ def lift_windows(
     intrinsics = torch.from_numpy(frame_intrinsics(clips))
     stride = settings.stride or frames
     windows = window_sequences(clips.sequence_bounds(), frames, stride=stride)
-    generator = torch.Generator().manual_seed(settings.seed)
     h, out = settings.hypotheses, []
+    streams = list(zip(windows.seq.tolist(), windows.local_index().tolist()))  # (sequence, window): the noise's
     for begin in range(0, len(windows), settings.batch_size):
         index = windows.index[begin : begin + settings.batch_size]
         b = len(index)
-        noise = draw_noise(b, h, frames, keypoints.shape[1], settings.steps, generator)
+        noise = window_noise(settings.seed, streams[begin : begin + b], settings.steps, h, frames, keypoints.shape[1])
         cond = torch.from_numpy(keypoints[index]).to(device)
         if sampler is not None:
             agg = sampler(cond, noise)

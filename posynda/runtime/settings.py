@@ -19,7 +19,7 @@ class SamplingSettings:
         aggregate: "mean" (D3DP's P-Agg), "joint" (JPMA, per-joint reprojection selection) or
             "frame" (paper Eq. 4, per-frame reprojection selection).
         batch_size: windows per denoiser call (times H, times 2 with flip).
-        seed: seed of the host-side noise generator.
+        seed: seed of the sampler's Philox noise (:mod:`posynda.diffusion.philox`), in [0, 2^64).
         stride: frames between window starts; None = T (windows overlap only where the last one
             is aligned to a sequence's end). Overlapping frames are averaged.
     """
@@ -35,6 +35,8 @@ class SamplingSettings:
     def __post_init__(self):
         if self.hypotheses < 1 or self.steps < 1 or self.batch_size < 1:
             raise InputError("hypotheses, steps and batch size must be >= 1")
+        if not 0 <= self.seed < 2**64:
+            raise InputError(f"seed must be in [0, 2^64), got {self.seed}")
         if self.stride is not None and self.stride < 1:
             raise InputError(f"window stride must be >= 1, got {self.stride}")
         if self.aggregate not in AGGREGATIONS:

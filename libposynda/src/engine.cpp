@@ -1,0 +1,86 @@
+#include "engine.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include "error.hpp"
+#include "geometry.hpp"
+#include "keypoints.hpp"
+#include "philox.hpp"
+#include "sampler.hpp"
+
+namespace posynda::core {
+
+constexpr float kMillimetresPerMetre = 1000.0f;
+
+posynda_settings effective_settings(const Model& model, const posynda_settings* settings) {
+  if (!settings) fail(POSYNDA_ERROR_ARGUMENT, "settings is NULL (posynda_settings_init gives the defaults)");
+  posynda_settings s = *settings;
+  if (s.hypotheses < 1 || s.steps < 1 || s.batch_size < 1)
+    fail(POSYNDA_ERROR_ARGUMENT, "hypotheses, steps and batch_size must be >= 1");
+  if (s.stride < 0) fail(POSYNDA_ERROR_ARGUMENT, "stride must be >= 0 (0 = the window length)");
+  if (s.aggregate < POSYNDA_AGGREGATE_MEAN || s.aggregate > POSYNDA_AGGREGATE_FRAME)
+    fail(POSYNDA_ERROR_ARGUMENT, "aggregate must be POSYNDA_AGGREGATE_MEAN, _JOINT or _FRAME, got " +
+                                     std::to_string(static_cast<int>(s.aggregate)));
+  const ModelMetadata& m = model.meta();
+  if (m.graph == "sampler") {
+    s.steps = m.sampler_steps;
+    s.hypotheses = m.sampler_hypotheses;
+    s.flip = m.sampler_flip;
+    s.aggregate = POSYNDA_AGGREGATE_MEAN;
+  }
+  return s;
+}
+
+Engine::Engine(Model& model, const posynda_settings& settings, std::vector<float> intrinsics)
+    : model_(model), settings_(settings), intrinsics_(std::move(intrinsics)), frames_(model.meta().frames) {}
+
+void Engine::lift(const float* filled, const float* raw, const float* weights, const uint32_t* windows, int64_t b,
+                  float* mm) {
+  const ModelMetadata& m = meta();
+  const int64_t T = frames_, J = m.joints, H = settings_.hypotheses, K = settings_.steps;
+  const int64_t frame_noise = H * T * J * 3, per_window = (K + 1) * frame_noise;
+  std::vector<float> cond(b * T * J * 2);
+  canonical_screen(filled, b * T, intrinsics_.data(), m.canonical_focal, cond.data());
+  // noise [K+1, b, H, T, J, 3]: window i's own stream [K+1, H, T, J, 3] (philox.hpp)
+  std::vector<float> noise(b * per_window), one(per_window);
+  for (int64_t i = 0; i < b; ++i) {
+    philox_normal(settings_.seed, 0, windows[i], per_window, one.data());
+    for (int64_t k = 0; k <= K; ++k)
+      std::copy(one.begin() + k * frame_noise, one.begin() + (k + 1) * frame_noise,
+                noise.begin() + (k * b + i) * frame_noise);
+  }
+  std::vector<float> agg(b * T * J * 3);
+  if (m.graph == "sampler") {
+    model_.sample(cond.data(), noise.data(), b, agg.data());
+  } else {
+    auto denoise = [this](const float* kp, const float* x, const int64_t* t, int64_t n, float* x0) {
+      model_.denoise(kp, x, t, n, x0);
+    };
+    const auto hyp = sample_poses(denoise, m, cond.data(), noise.data(), b, static_cast<int>(H), static_cast<int>(K),
+                                  settings_.flip != 0);  // [b, H, T, J, 3]
+    std::vector<float> frame(H * J * 3);
+    for (int64_t i = 0; i < b; ++i)
+      for (int64_t t = 0; t < T; ++t) {
+        for (int64_t h = 0; h < H; ++h)
+          std::copy_n(hyp.begin() + ((i * H + h) * T + t) * J * 3, J * 3, frame.begin() + h * J * 3);
+        const int64_t f = i * T + t;
+        aggregate_frame(frame.data(), static_cast<int>(H), static_cast<int>(J), settings_.aggregate, raw + f * J * 2,
+                        weights + f * J, intrinsics_.data(), agg.data() + f * J * 3);
+      }
+  }
+  for (size_t i = 0; i < agg.size(); ++i) mm[i] = agg[i] * kMillimetresPerMetre;
+}
+
+void Engine::place(const float* relative_mm, const float* filled, const float* weights, float* absolute_mm) const {
+  const int J = meta().joints;
+  std::vector<double> rel(relative_mm, relative_mm + J * 3), kp(filled, filled + J * 2), w(J),
+      cam(intrinsics_.begin(), intrinsics_.end());
+  for (int j = 0; j < J; ++j) w[j] = std::max(weights[j], kFilledJointWeight);
+  double t[3];
+  solve_root_translation(rel.data(), kp.data(), cam.data(), w.data(), J, t);
+  for (int j = 0; j < J; ++j)
+    for (int c = 0; c < 3; ++c) absolute_mm[j * 3 + c] = static_cast<float>(rel[j * 3 + c] + t[c]);
+}
+
+}  // namespace posynda::core

@@ -1,0 +1,23 @@
+// Errors inside libposynda: one exception type carrying the C API's status; api.cpp turns it into the
+// status code and the per-thread message (nothing is thrown across the C boundary).
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+#include "posynda/posynda.h"
+
+namespace posynda::core {
+
+class Error : public std::runtime_error {
+ public:
+  Error(posynda_status status, const std::string& message) : std::runtime_error(message), status_(status) {}
+  posynda_status status() const { return status_; }
+
+ private:
+  posynda_status status_;
+};
+
+[[noreturn]] inline void fail(posynda_status status, const std::string& message) { throw Error(status, message); }
+
+}  // namespace posynda::core

@@ -1,0 +1,244 @@
+#include "lift.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "error.hpp"
+
+namespace posynda::core {
+namespace {
+
+constexpr int J = POSYNDA_JOINTS;
+
+// Window starts of one sequence of n frames (posynda/data/windows.py): every stride from 0, plus a
+// tail window aligned to the end where the stride leaves frames uncovered. n < T: none (padded window).
+struct Plan {
+  std::vector<int64_t> starts;
+  bool tail = false;  // the last start is the tail window
+};
+
+Plan plan_windows(int64_t n, int64_t T, int64_t stride) {
+  Plan p;
+  if (n < T) return p;
+  for (int64_t s = 0; s <= n - T; s += stride) p.starts.push_back(s);
+  if (p.starts.back() != n - T) p.starts.push_back(n - T), p.tail = true;
+  return p;
+}
+
+// Frame indices of the padded window of a sequence shorter than T (edge frames repeated, centred).
+std::vector<int64_t> padded_index(int64_t n, int64_t T) {
+  std::vector<int64_t> local(T);
+  const int64_t left = (T - n) / 2;
+  for (int64_t i = 0; i < T; ++i) local[i] = std::min(std::max(i - left, int64_t{0}), n - 1);
+  return local;
+}
+
+bool padded_real(int64_t i, int64_t n, int64_t T) {
+  const int64_t left = (T - n) / 2;
+  return i >= left && i < left + n;
+}
+
+void check_camera(const posynda_camera* camera) {
+  if (!camera) fail(POSYNDA_ERROR_ARGUMENT, "camera is NULL");
+  if (camera->width <= 0 || camera->height <= 0)
+    fail(POSYNDA_ERROR_ARGUMENT, "image size must be positive, got " + std::to_string(camera->width) + " x " +
+                                     std::to_string(camera->height));
+}
+
+}  // namespace
+
+void check_input(int joints, posynda_joint_order order) {
+  if (order != POSYNDA_ORDER_H36M && order != POSYNDA_ORDER_COCO)
+    fail(POSYNDA_ERROR_ARGUMENT, "joint order must be POSYNDA_ORDER_H36M or POSYNDA_ORDER_COCO");
+  if (joints != J)
+    fail(POSYNDA_ERROR_INPUT, "keypoints must have 17 joints (" +
+                                  std::string(order == POSYNDA_ORDER_COCO ? "COCO-17" : "Human3.6M-17") + "), got " +
+                                  std::to_string(joints));
+}
+
+void lift_sequence(Model& model, const posynda_camera& camera, const posynda_settings& settings,
+                   const posynda_sequence& seq, float* root_relative_mm, float* absolute_mm) {
+  check_camera(&camera);
+  check_input(seq.joints, seq.order);
+  if (!seq.keypoints) fail(POSYNDA_ERROR_ARGUMENT, "sequence keypoints is NULL");
+  if (seq.frames < 1) fail(POSYNDA_ERROR_INPUT, "a sequence needs at least 1 frame, got " + std::to_string(seq.frames));
+  if (!root_relative_mm) fail(POSYNDA_ERROR_ARGUMENT, "root_relative_mm output is NULL");
+  Engine engine(model, settings, camera_intrinsics(camera));
+  const int64_t n = seq.frames, T = engine.frames();
+  std::vector<float> raw(n * J * 2), weights(n * J);
+  to_model_joints(model.meta(), seq.order, seq.keypoints, seq.confidence, n, raw.data(), weights.data());
+  std::vector<double> seg(raw.begin(), raw.end());
+  bool missing = false;
+  for (float v : raw) missing = missing || std::isnan(v);
+  if (missing && !fill_track(model.meta(), seg.data(), n, {}))
+    fail(POSYNDA_ERROR_INPUT, "the sequence has no finite keypoint (every joint of every frame is missing)");
+  std::vector<float> filled(seg.begin(), seg.end());
+
+  // windows: [W][T] frame indices; regular windows first, the tail last
+  const Plan plan = plan_windows(n, T, engine.stride());
+  std::vector<std::vector<int64_t>> index;
+  if (plan.starts.empty()) {
+    index.push_back(padded_index(n, T));
+  } else {
+    for (int64_t s : plan.starts) {
+      std::vector<int64_t> w(T);
+      for (int64_t i = 0; i < T; ++i) w[i] = s + i;
+      index.push_back(std::move(w));
+    }
+  }
+  const int64_t W = static_cast<int64_t>(index.size()), B = engine.settings().batch_size;
+  std::vector<double> sum(n * J * 3, 0.0), count(n, 0.0);
+  std::vector<float> f_in, r_in, w_in, mm;
+  std::vector<uint32_t> ids;
+  for (int64_t begin = 0; begin < W; begin += B) {
+    const int64_t b = std::min(B, W - begin);
+    f_in.assign(b * T * J * 2, 0), r_in.assign(b * T * J * 2, 0), w_in.assign(b * T * J, 0), mm.assign(b * T * J * 3, 0);
+    ids.resize(b);
+    for (int64_t i = 0; i < b; ++i) {
+      ids[i] = static_cast<uint32_t>(begin + i);
+      for (int64_t t = 0; t < T; ++t) {
+        const int64_t f = index[begin + i][t], row = i * T + t;
+        std::copy_n(filled.begin() + f * J * 2, J * 2, f_in.begin() + row * J * 2);
+        std::copy_n(raw.begin() + f * J * 2, J * 2, r_in.begin() + row * J * 2);
+        std::copy_n(weights.begin() + f * J, J, w_in.begin() + row * J);
+      }
+    }
+    engine.lift(f_in.data(), r_in.data(), w_in.data(), ids.data(), b, mm.data());
+    for (int64_t i = 0; i < b; ++i) {  // overlap_average: a tail window fills only uncovered frames
+      const bool tail = plan.tail && begin + i == W - 1;
+      for (int64_t t = 0; t < T; ++t) {
+        const int64_t f = index[begin + i][t];
+        if (plan.starts.empty() && !padded_real(t, n, T)) continue;
+        if (tail && count[f] > 0) continue;
+        for (int k = 0; k < J * 3; ++k) sum[f * J * 3 + k] += mm[(i * T + t) * J * 3 + k];
+        count[f] += 1.0;
+      }
+    }
+  }
+  for (int64_t f = 0; f < n; ++f)
+    for (int k = 0; k < J * 3; ++k) root_relative_mm[f * J * 3 + k] = static_cast<float>(sum[f * J * 3 + k] / count[f]);
+  if (absolute_mm)
+    for (int64_t f = 0; f < n; ++f)
+      engine.place(root_relative_mm + f * J * 3, filled.data() + f * J * 2, weights.data() + f * J, absolute_mm + f * J * 3);
+}
+
+// ---- stream ------------------------------------------------------------------------------------
+
+Stream::Stream(Model& model, const posynda_camera& camera, const posynda_settings& settings, posynda_joint_order order)
+    : engine_((check_camera(&camera), model), settings, camera_intrinsics(camera)),
+      order_(order),
+      T_(engine_.frames()),
+      pixels_(T_ * J * 2, std::numeric_limits<float>::quiet_NaN()),
+      weights_(T_ * J, 0.0f),
+      sum_(T_ * J * 3, 0.0),
+      count_(T_, 0.0),
+      before_(J) {}
+
+bool Stream::push(const float* keypoints, const float* confidence, posynda_pose* pose) {
+  if (finished_) fail(POSYNDA_ERROR_STATE, "the stream is finished (posynda_stream_finish was called)");
+  if (!failure_.empty()) fail(POSYNDA_ERROR_STATE, "the stream failed earlier (" + failure_ + "); open a new one");
+  if (!keypoints || !pose) fail(POSYNDA_ERROR_ARGUMENT, "keypoints or pose is NULL");
+  try {
+    return advance(keypoints, confidence, pose);
+  } catch (const Error& e) {  // the buffers moved on: later frames would lack this window
+    failure_ = e.what();
+    throw;
+  }
+}
+
+bool Stream::advance(const float* keypoints, const float* confidence, posynda_pose* pose) {
+  const int64_t t = pushed_, slot = t % T_;
+  float xy[J * 2], w[J];
+  to_model_joints(engine_.meta(), order_, keypoints, confidence, 1, xy, w);
+  if (t >= T_) {  // the frame leaving the buffer keeps its joints' last observations
+    for (int j = 0; j < J; ++j) {
+      const float* p = &pixels_[(slot * J + j) * 2];
+      if (std::isfinite(p[0]) && std::isfinite(p[1])) before_[j] = {{static_cast<double>(t - T_), {p[0], p[1]}}};
+    }
+  }
+  std::copy_n(xy, J * 2, pixels_.begin() + slot * J * 2);
+  std::copy_n(w, J, weights_.begin() + slot * J);
+  std::fill_n(sum_.begin() + slot * J * 3, J * 3, 0.0);
+  count_[slot] = 0.0;
+  ++pushed_;
+  const int64_t start = t - T_ + 1;
+  if (start >= 0 && start % engine_.stride() == 0) lift_window(start, false, {});
+  if (t < latency()) return false;
+  emit(t - latency(), pose);
+  return true;
+}
+
+int Stream::finish(posynda_pose* poses, int capacity) {
+  if (finished_) fail(POSYNDA_ERROR_STATE, "the stream is already finished");
+  if (!failure_.empty()) fail(POSYNDA_ERROR_STATE, "the stream failed earlier (" + failure_ + "); open a new one");
+  if (!poses && pushed_ > 0) fail(POSYNDA_ERROR_ARGUMENT, "poses is NULL");
+  if (capacity < std::min<int64_t>(latency(), pushed_))
+    fail(POSYNDA_ERROR_ARGUMENT, "finish needs room for " + std::to_string(latency()) + " poses, got " +
+                                     std::to_string(capacity));
+  finished_ = true;
+  const int64_t n = pushed_;
+  if (n == 0) return 0;
+  if (n < T_) {
+    lift_window(0, false, padded_index(n, T_));
+  } else if ((n - T_) % engine_.stride() != 0) {
+    lift_window(n - T_, true, {});
+  }
+  int written = 0;
+  for (int64_t f = std::max<int64_t>(0, n - latency()); f < n; ++f) emit(f, &poses[written++]);
+  return written;
+}
+
+void Stream::filled(int64_t first, int64_t count, std::vector<float>& out) const {
+  std::vector<double> seg(count * J * 2);
+  bool missing = false;
+  for (int64_t i = 0; i < count; ++i)
+    for (int k = 0; k < J * 2; ++k) {
+      seg[i * J * 2 + k] = pixels_[((first + i) % T_) * J * 2 + k];
+      missing = missing || std::isnan(seg[i * J * 2 + k]);
+    }
+  if (missing) {
+    std::vector<Observation> before(J);
+    for (int j = 0; j < J; ++j)
+      if (before_[j]) before[j] = {{before_[j]->first - static_cast<double>(first), before_[j]->second}};
+    if (!fill_track(engine_.meta(), seg.data(), count, before))
+      fail(POSYNDA_ERROR_INPUT, "no keypoint observed in stream frames 0.." + std::to_string(first + count - 1));
+  }
+  out.assign(seg.begin(), seg.end());
+}
+
+void Stream::lift_window(int64_t start, bool tail, const std::vector<int64_t>& local) {
+  const int64_t count = local.empty() ? T_ : pushed_;
+  std::vector<float> seg;
+  filled(start, count, seg);
+  std::vector<float> f_in(T_ * J * 2), r_in(T_ * J * 2), w_in(T_ * J), mm(T_ * J * 3);
+  for (int64_t i = 0; i < T_; ++i) {
+    const int64_t k = local.empty() ? i : local[i];  // position in the segment
+    const int64_t slot = (start + k) % T_;
+    std::copy_n(seg.begin() + k * J * 2, J * 2, f_in.begin() + i * J * 2);
+    std::copy_n(pixels_.begin() + slot * J * 2, J * 2, r_in.begin() + i * J * 2);
+    std::copy_n(weights_.begin() + slot * J, J, w_in.begin() + i * J);
+  }
+  const uint32_t id = windows_++;
+  engine_.lift(f_in.data(), r_in.data(), w_in.data(), &id, 1, mm.data());
+  for (int64_t i = 0; i < T_; ++i) {
+    if (!local.empty() && !padded_real(i, count, T_)) continue;
+    const int64_t slot = (start + (local.empty() ? i : local[i])) % T_;
+    if (tail && count_[slot] > 0) continue;  // a tail window fills only what no other window covers
+    for (int k = 0; k < J * 3; ++k) sum_[slot * J * 3 + k] += mm[i * J * 3 + k];
+    count_[slot] += 1.0;
+  }
+}
+
+void Stream::emit(int64_t frame, posynda_pose* pose) {
+  const int64_t slot = frame % T_, first = std::max<int64_t>(0, pushed_ - T_);
+  pose->frame = frame;
+  for (int k = 0; k < J * 3; ++k) (&pose->root_relative_mm[0][0])[k] = static_cast<float>(sum_[slot * J * 3 + k] / count_[slot]);
+  std::vector<float> seg;
+  filled(first, pushed_ - first, seg);
+  engine_.place(&pose->root_relative_mm[0][0], seg.data() + (frame - first) * J * 2, weights_.data() + slot * J,
+                &pose->absolute_mm[0][0]);
+}
+
+}  // namespace posynda::core

@@ -1,0 +1,47 @@
+// Whole-sequence lifting and the live stream behind the C API (posynda/runtime/sampling.py and
+// posynda/runtime/stream.py: the same windows, noise, aggregation and overlap rule).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine.hpp"
+#include "keypoints.hpp"
+
+namespace posynda::core {
+
+// Checks the joint count (17) and order of caller keypoints; throws Error.
+void check_input(int joints, posynda_joint_order order);
+
+// posynda_lift: sequence -> root-relative and (if non-null) absolute mm [n, 17, 3].
+void lift_sequence(Model& model, const posynda_camera& camera, const posynda_settings& settings,
+                   const posynda_sequence& sequence, float* root_relative_mm, float* absolute_mm);
+
+class Stream {
+ public:
+  Stream(Model& model, const posynda_camera& camera, const posynda_settings& settings, posynda_joint_order order);
+  int latency() const { return engine_.frames() - 1; }
+  bool push(const float* keypoints, const float* confidence, posynda_pose* pose);  // true: *pose is frame t - L
+  int finish(posynda_pose* poses, int capacity);                                  // poses written
+
+ private:
+  bool advance(const float* keypoints, const float* confidence, posynda_pose* pose);
+  void lift_window(int64_t start, bool tail, const std::vector<int64_t>& local);
+  void filled(int64_t first, int64_t count, std::vector<float>& out) const;
+  void emit(int64_t frame, posynda_pose* pose);
+
+  Engine engine_;
+  posynda_joint_order order_;
+  int64_t T_;
+  std::vector<float> pixels_, weights_;  // ring buffers of the T newest frames [T,17,2], [T,17]
+  std::vector<double> sum_, count_;       // overlap sums of frames not yet emitted [T,17,3], [T]
+  std::vector<Observation> before_;       // each joint's last observation older than the buffer (absolute frame)
+  int64_t pushed_ = 0;
+  uint32_t windows_ = 0;
+  bool finished_ = false;
+  std::string failure_;  // set when a push failed after the buffers moved on
+};
+
+}  // namespace posynda::core

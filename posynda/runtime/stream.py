@@ -1,0 +1,215 @@
+"""Live lifting: push one frame of pixel keypoints, get the pose of frame ``t - L`` back.
+
+A :class:`LiftStream` (``Lifter.stream(...)``) keeps the last T frames and the running window
+sums, so its memory does not grow with the stream. Every ``stride`` frames a window of the T
+newest frames is sampled -- the windows, their Philox noise (sequence 0, window w) and the
+aggregation are those of the whole-sequence lift (:func:`posynda.runtime.sampling.lift_windows`)
+-- and frame ``t - L`` is final once every window that covers it is done: ``L = T - 1`` frames.
+:meth:`LiftStream.finish` lifts what is left (the end-aligned tail window, or one padded window
+for a stream shorter than T).
+
+**The bound.** With complete detections, and whenever every gap in a joint's track closes within
+the window that needs it, the stream gives the whole-sequence lift of the same frames (same seed,
+same settings; equal to float rounding: ``tests/runtime/test_stream.py`` checks <= 1e-3 mm). A gap
+still open at the newest frame of a window is held from the last observation where the whole
+sequence would interpolate to a later one, and a joint first seen after a window takes its
+parent's track there; only those windows' frames differ, by how far the held 2D is from the
+interpolated 2D (lifted).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from posynda import camera
+from posynda.data.prepare import MM_PER_M, fill_track
+from posynda.diffusion import DDIMScheduler, sample_poses, window_noise
+from posynda.errors import InputError
+from posynda.runtime.sampling import aggregate_hypotheses
+from posynda.runtime.settings import SamplingSettings
+from posynda.skeleton import NUM_JOINTS, convert_joints
+
+# as posynda.runtime.lifter.FILLED_JOINT_WEIGHT: a gap-filled joint still pins the root solve a little
+FILLED_JOINT_WEIGHT = 1e-3
+
+
+@dataclass(frozen=True)
+class StreamPose:
+    """The lifted pose of one frame of a stream.
+
+    Attributes:
+        frame: its index in the stream (0 = the first pushed frame).
+        root_relative_mm: ``[17, 3]`` root-relative camera-frame mm (root exactly 0).
+        absolute_mm: ``[17, 3]`` camera-frame mm (root translation solved from the 2D).
+    """
+
+    frame: int
+    root_relative_mm: np.ndarray
+    absolute_mm: np.ndarray
+
+
+class LiftStream:
+    """Frame-by-frame lifting of one person with a :class:`~posynda.runtime.Lifter`'s backend.
+
+    Args:
+        backend: an opened runtime backend (``Lifter.backend``).
+        intrinsics: 9 floats ``[fx, fy, cx, cy, k1, k2, k3, p1, p2]``, pixels.
+        settings: H, K, flip, aggregation, seed and stride (``None`` = T) as for ``Lifter.lift``.
+        joint_order: the order of the pushed keypoints ("h36m" or any detector order of
+            :data:`posynda.skeleton.JOINT_ORDERS`, e.g. "coco").
+
+    >>> stream = lifter.stream(intrinsics=default_intrinsics(1920, 1080))
+    >>> for keypoints in detector:                  # [17, 2] pixels, NaN = missing
+    ...     pose = stream.push(keypoints)            # None until L frames are in
+    >>> rest = stream.finish()
+    """
+
+    def __init__(self, backend, intrinsics, settings: SamplingSettings = SamplingSettings(), joint_order: str = "h36m"):
+        self.backend = backend
+        self.settings = settings
+        self.joint_order = joint_order
+        self.frames = backend.frames
+        self.stride = settings.stride or self.frames
+        self.latency = self.frames - 1
+        self.intrinsics = np.asarray(intrinsics, np.float32).reshape(9)
+        if not np.all(np.isfinite(self.intrinsics)) or self.intrinsics[0] <= 0 or self.intrinsics[1] <= 0:
+            raise InputError(f"intrinsics need finite values and positive focal lengths, got {self.intrinsics.tolist()}")
+        self.scheduler = DDIMScheduler(backend.diffusion)
+        t = self.frames
+        self._pixels = np.full((t, NUM_JOINTS, 2), np.nan, np.float32)  # ring buffers of the T newest frames
+        self._weights = np.zeros((t, NUM_JOINTS), np.float32)
+        self._sum = np.zeros((t, NUM_JOINTS, 3), np.float64)  # overlap sums of frames not yet emitted
+        self._count = np.zeros(t, np.float64)
+        self._before: list = [None] * NUM_JOINTS  # last observation of each joint older than the buffer
+        self.pushed = 0
+        self._windows = 0
+        self._finished = False
+
+    def push(self, keypoints, confidence=None) -> StreamPose | None:
+        """Add frame ``t`` (``keypoints [J, 2]`` pixels in ``joint_order``, NaN or confidence 0 =
+        missing; ``confidence [J]`` or None); returns the pose of frame ``t - L``, None for the first L."""
+        if self._finished:
+            raise InputError("stream already finished")
+        xy, weight = self._convert(keypoints, confidence)
+        t = self.pushed
+        slot = t % self.frames
+        if t >= self.frames:  # the frame leaving the buffer keeps its joints' last observations
+            self._remember(slot, t - self.frames)
+        self._pixels[slot], self._weights[slot] = xy, weight
+        self._sum[slot], self._count[slot] = 0.0, 0.0
+        self.pushed += 1
+        start = t - self.frames + 1
+        if start >= 0 and start % self.stride == 0:
+            self._lift_window(start)
+        return self._emit(t - self.latency) if t >= self.latency else None
+
+    def finish(self) -> list[StreamPose]:
+        """The poses of the last ``min(L, pushed)`` frames: the tail (or padded) window, then emission."""
+        if self._finished:
+            raise InputError("stream already finished")
+        self._finished = True
+        n, t = self.pushed, self.frames
+        if n == 0:
+            return []
+        if n < t:
+            left = (t - n) // 2  # one window, edge-padded and centred (as posynda.data.windows)
+            self._lift_window(0, local=np.clip(np.arange(t) - left, 0, n - 1))
+        elif (n - t) % self.stride != 0:
+            self._lift_window(n - t, tail=True)
+        return [self._emit(f) for f in range(max(0, n - self.latency), n)]
+
+    # --- internals -------------------------------------------------------------------------------
+
+    def _convert(self, keypoints, confidence):
+        kp = np.asarray(keypoints, np.float32)
+        conf = None if confidence is None else np.asarray(confidence, np.float32)
+        if self.joint_order != "h36m":
+            kp, conf = convert_joints(kp[None], self.joint_order, None if conf is None else conf[None])
+            kp, conf = kp[0], conf[0]
+        if kp.shape != (NUM_JOINTS, 2):
+            raise InputError(f"a frame needs [{NUM_JOINTS}, 2] keypoints in {self.joint_order} order, got {list(kp.shape)}")
+        if conf is not None and conf.shape != (NUM_JOINTS,):
+            raise InputError(f"confidence must be [{NUM_JOINTS}], got {list(conf.shape)}")
+        kp = kp.copy()
+        if conf is not None:
+            kp[~(conf > 0)] = np.nan  # confidence 0 = missing
+        finite = np.isfinite(kp).all(-1)
+        kp[~finite] = np.nan
+        weight = np.where(finite, 1.0 if conf is None else conf, 0.0).astype(np.float32)
+        return kp, weight
+
+    def _remember(self, slot: int, frame: int):
+        for j in np.flatnonzero(np.isfinite(self._pixels[slot]).all(-1)):
+            self._before[j] = (frame, self._pixels[slot, j].astype(np.float64))
+
+    def _frames(self, first: int, count: int) -> np.ndarray:
+        """Buffer slots of stream frames ``first .. first + count - 1`` (all still buffered)."""
+        return (np.arange(first, first + count)) % self.frames
+
+    def _filled(self, first: int, count: int) -> np.ndarray:
+        """Gap-filled pixels ``[count, 17, 2]`` float32 of frames ``first ..``, from what is known now."""
+        slots = self._frames(first, count)
+        seg = self._pixels[slots].astype(np.float64)
+        gap = ~np.isfinite(seg).all(-1)
+        before = [None if b is None else (b[0] - first, b[1]) for b in self._before]
+        if gap.any():
+            try:
+                seg = fill_track(seg, gap, before)
+            except ValueError:
+                raise InputError(f"no keypoint observed in stream frames 0..{first + count - 1}") from None
+        return seg.astype(np.float32)
+
+    def _lift_window(self, start: int, tail: bool = False, local=None):
+        """Sample the window of T frames from ``start`` (``local``: the padded window's frame indices)
+        and add its poses to the overlap sums (a ``tail`` window only where nothing else did)."""
+        t, s = self.frames, self.settings
+        count = t if local is None else self.pushed
+        pixels = self._filled(start, count)  # [count, 17, 2]
+        raw = self._pixels[self._frames(start, count)]
+        weights = self._weights[self._frames(start, count)]
+        if local is not None:
+            pixels, raw, weights = pixels[local], raw[local], weights[local]
+        offsets, left = np.arange(t), (t - count) // 2
+        real = (offsets >= left) & (offsets < left + count)  # all True for a full window
+        cam = self.intrinsics.astype(np.float64)
+        cond = camera.canonical_screen(pixels.astype(np.float64), cam).astype(np.float32)
+        cond = torch.from_numpy(cond[None]).to(self.backend.tensor_device)
+        noise = window_noise(s.seed, [(0, self._windows)], s.steps, s.hypotheses, t, NUM_JOINTS)
+        self._windows += 1
+        b = self.backend
+        if b.graph == "sampler":
+            agg = b.sample(cond, noise)
+        else:
+            poses = sample_poses(b, cond, self.scheduler, s.hypotheses, s.steps, s.flip, noise)
+            cams = torch.from_numpy(np.broadcast_to(self.intrinsics, (t, 9)).copy())
+            agg = aggregate_hypotheses(
+                poses, s.aggregate, torch.from_numpy(raw), cams, torch.from_numpy(weights), np.arange(t)[None]
+            )
+        values = agg.cpu().numpy()[0] * np.float32(MM_PER_M)  # [T, 17, 3] mm, float32 as lift_windows
+        frames = start + (np.arange(t) if local is None else local)
+        for i in np.flatnonzero(real):
+            f = int(frames[i])
+            slot = f % t
+            if tail and self._count[slot] > 0:  # a tail window fills only what no other window covers
+                continue
+            self._sum[slot] += values[i]
+            self._count[slot] += 1.0
+
+    def _emit(self, frame: int) -> StreamPose:
+        slot = frame % self.frames
+        rel = (self._sum[slot] / self._count[slot]).astype(np.float32)
+        first = max(0, self.pushed - self.frames)
+        pixels = self._filled(first, self.pushed - first)[frame - first]
+        weight = np.maximum(self._weights[slot], FILLED_JOINT_WEIGHT)
+        rel64 = torch.from_numpy(rel.astype(np.float64))
+        translation = camera.solve_root_translation(
+            rel64[None],
+            torch.from_numpy(pixels.astype(np.float64)[None]),
+            torch.from_numpy(self.intrinsics.astype(np.float64)[None]),
+            torch.from_numpy(weight.astype(np.float64)[None]),
+        )
+        absolute = (rel64 + translation[0]).numpy().astype(np.float32)
+        return StreamPose(frame, rel, absolute)
