@@ -128,7 +128,7 @@ posynda_status posynda_stream_open(posynda_model* model, const posynda_camera* c
     *stream = nullptr;
     require(model, "model");
     require(camera, "camera");
-    posynda::core::check_input(joints, order);
+    posynda::core::check_input(joints, posynda::core::enum_value(order));
     const posynda_settings s = posynda::core::effective_settings(model->model, settings);
     *stream = new posynda_stream(model, *camera, s, order);
   });

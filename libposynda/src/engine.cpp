@@ -19,9 +19,10 @@ posynda_settings effective_settings(const Model& model, const posynda_settings* 
   if (s.hypotheses < 1 || s.steps < 1 || s.batch_size < 1)
     fail(POSYNDA_ERROR_ARGUMENT, "hypotheses, steps and batch_size must be >= 1");
   if (s.stride < 0) fail(POSYNDA_ERROR_ARGUMENT, "stride must be >= 0 (0 = the window length)");
-  if (s.aggregate < POSYNDA_AGGREGATE_MEAN || s.aggregate > POSYNDA_AGGREGATE_FRAME)
+  const int aggregate = enum_value(s.aggregate);
+  if (aggregate < POSYNDA_AGGREGATE_MEAN || aggregate > POSYNDA_AGGREGATE_FRAME)
     fail(POSYNDA_ERROR_ARGUMENT, "aggregate must be POSYNDA_AGGREGATE_MEAN, _JOINT or _FRAME, got " +
-                                     std::to_string(static_cast<int>(s.aggregate)));
+                                     std::to_string(aggregate));
   const ModelMetadata& m = model.meta();
   if (m.graph == "sampler") {
     s.steps = m.sampler_steps;

@@ -49,7 +49,7 @@ void check_camera(const posynda_camera* camera) {
 
 }  // namespace
 
-void check_input(int joints, posynda_joint_order order) {
+void check_input(int joints, int order) {
   if (order != POSYNDA_ORDER_H36M && order != POSYNDA_ORDER_COCO)
     fail(POSYNDA_ERROR_ARGUMENT, "joint order must be POSYNDA_ORDER_H36M or POSYNDA_ORDER_COCO");
   if (joints != J)
@@ -61,7 +61,7 @@ void check_input(int joints, posynda_joint_order order) {
 void lift_sequence(Model& model, const posynda_camera& camera, const posynda_settings& settings,
                    const posynda_sequence& seq, float* root_relative_mm, float* absolute_mm) {
   check_camera(&camera);
-  check_input(seq.joints, seq.order);
+  check_input(seq.joints, enum_value(seq.order));
   if (!seq.keypoints) fail(POSYNDA_ERROR_ARGUMENT, "sequence keypoints is NULL");
   if (seq.frames < 1) fail(POSYNDA_ERROR_INPUT, "a sequence needs at least 1 frame, got " + std::to_string(seq.frames));
   if (!root_relative_mm) fail(POSYNDA_ERROR_ARGUMENT, "root_relative_mm output is NULL");

@@ -13,7 +13,7 @@
 namespace posynda::core {
 
 // Checks the joint count (17) and order of caller keypoints; throws Error.
-void check_input(int joints, posynda_joint_order order);
+void check_input(int joints, int order);
 
 // posynda_lift: sequence -> root-relative and (if non-null) absolute mm [n, 17, 3].
 void lift_sequence(Model& model, const posynda_camera& camera, const posynda_settings& settings,

@@ -4,12 +4,13 @@
 //   posynda_lift --model denoiser.onnx --keypoints kp.npy --size W H --out poses.npy
 //                [--confidence conf.npy] [--intrinsics fx fy cx cy k1 k2 k3 p1 p2] [--order h36m|coco]
 //                [-H N] [-K N] [--no-flip] [--aggregate mean|joint|frame] [--stride S] [--seed N]
-//                [--batch N] [--threads N] [--stream] [--absolute-out abs.npy] [--timing]
+//                [--batch N] [--threads N] [--stream] [--absolute-out abs.npy] [--timing] [--repeat R]
 //
 // kp.npy: float32 [N, 17, 2] pixels (NaN = missing); conf.npy: float32 [N, 17] (<= 0 = missing).
 // poses.npy: float32 [N, 17, 3] root-relative mm; abs.npy: camera-frame mm. --timing prints one JSON
-// line to stdout: the lift's seconds and, with --stream, the per-frame push latencies (p50, p99, max).
-// Exit codes: 0 ok, 2 bad input or arguments, 1 the model or ONNX Runtime failed.
+// line to stdout: the lift's seconds (median and minimum over --repeat R runs, the model loaded once) and,
+// with --stream, the per-frame push latencies of the last run (p50, p99, max).
+// Exit codes: 0 ok, 2 bad input, arguments or model file, 1 ONNX Runtime failed while running.
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -28,13 +29,13 @@ namespace {
             << "usage: posynda_lift --model M.onnx --keypoints KP.npy --size W H --out POSES.npy [--confidence C.npy] "
                "[--intrinsics fx fy cx cy k1 k2 k3 p1 p2] [--order h36m|coco] [-H N] [-K N] [--no-flip] "
                "[--aggregate mean|joint|frame] [--stride S] [--seed N] [--batch N] [--threads N] [--stream] "
-               "[--absolute-out ABS.npy] [--timing]\n";
+               "[--absolute-out ABS.npy] [--timing] [--repeat R]\n";
   std::exit(2);
 }
 
 [[noreturn]] void failed(posynda_status status) {
   std::cerr << "posynda_lift: " << posynda_last_error() << "\n";
-  std::exit(status == POSYNDA_ERROR_ARGUMENT || status == POSYNDA_ERROR_INPUT ? 2 : 1);
+  std::exit(status == POSYNDA_ERROR_RUNTIME || status == POSYNDA_ERROR_MEMORY ? 1 : 2);
 }
 
 long long integer(const char* text) {
@@ -60,6 +61,7 @@ int main(int argc, char** argv) {
   posynda_joint_order order = POSYNDA_ORDER_H36M;
   posynda_model_options options{0};
   bool stream = false, timing = false;
+  int repeat = 1;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() -> const char* {
@@ -95,9 +97,11 @@ int main(int argc, char** argv) {
     else if (a == "--threads") options.threads = static_cast<int>(integer(next()));
     else if (a == "--stream") stream = true;
     else if (a == "--timing") timing = true;
+    else if (a == "--repeat") repeat = static_cast<int>(integer(next()));
     else usage("unknown argument " + a);
   }
   if (model_path.empty() || kp_path.empty() || out_path.empty()) usage("--model, --keypoints and --out are required");
+  if (repeat < 1) usage("--repeat must be >= 1");
 
   posynda::Array kp, conf;
   try {
@@ -117,38 +121,41 @@ int main(int argc, char** argv) {
   posynda_status status = posynda_model_open(model_path.c_str(), &options, &model);
   if (status != POSYNDA_OK) failed(status);
   std::vector<float> rel(n * POSYNDA_JOINTS * 3), absolute(rel.size());
-  std::vector<double> push_ms;
-  const auto t0 = std::chrono::steady_clock::now();
-  if (!stream) {
-    const posynda_sequence seq{kp.data.data(), conf_path.empty() ? nullptr : conf.data.data(), n, joints, order};
-    status = posynda_lift(model, &camera, &settings, &seq, rel.data(), absolute.data());
-    if (status != POSYNDA_OK) failed(status);
-  } else {
-    posynda_stream* s = nullptr;
-    status = posynda_stream_open(model, &camera, &settings, order, joints, &s);
-    if (status != POSYNDA_OK) failed(status);
-    auto store = [&](const posynda_pose& pose) {
-      std::memcpy(&rel[pose.frame * POSYNDA_JOINTS * 3], pose.root_relative_mm, sizeof(pose.root_relative_mm));
-      std::memcpy(&absolute[pose.frame * POSYNDA_JOINTS * 3], pose.absolute_mm, sizeof(pose.absolute_mm));
-    };
-    posynda_pose pose;
-    for (int64_t f = 0; f < n; ++f) {
-      int ready = 0;
-      const auto p0 = std::chrono::steady_clock::now();
-      status = posynda_stream_push(s, &kp.data[f * joints * 2], conf_path.empty() ? nullptr : &conf.data[f * joints], &pose,
-                                   &ready);
-      push_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - p0).count());
+  std::vector<double> push_ms, run_seconds;
+  for (int run = 0; run < repeat; ++run) {
+    push_ms.clear();
+    const auto t0 = std::chrono::steady_clock::now();
+    if (!stream) {
+      const posynda_sequence seq{kp.data.data(), conf_path.empty() ? nullptr : conf.data.data(), n, joints, order};
+      status = posynda_lift(model, &camera, &settings, &seq, rel.data(), absolute.data());
       if (status != POSYNDA_OK) failed(status);
-      if (ready) store(pose);
+    } else {
+      posynda_stream* s = nullptr;
+      status = posynda_stream_open(model, &camera, &settings, order, joints, &s);
+      if (status != POSYNDA_OK) failed(status);
+      auto store = [&](const posynda_pose& pose) {
+        std::memcpy(&rel[pose.frame * POSYNDA_JOINTS * 3], pose.root_relative_mm, sizeof(pose.root_relative_mm));
+        std::memcpy(&absolute[pose.frame * POSYNDA_JOINTS * 3], pose.absolute_mm, sizeof(pose.absolute_mm));
+      };
+      posynda_pose pose;
+      for (int64_t f = 0; f < n; ++f) {
+        int ready = 0;
+        const auto p0 = std::chrono::steady_clock::now();
+        status = posynda_stream_push(s, &kp.data[f * joints * 2], conf_path.empty() ? nullptr : &conf.data[f * joints], &pose,
+                                     &ready);
+        push_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - p0).count());
+        if (status != POSYNDA_OK) failed(status);
+        if (ready) store(pose);
+      }
+      std::vector<posynda_pose> rest(static_cast<size_t>(posynda_stream_latency(s)) + 1);
+      int count = 0;
+      status = posynda_stream_finish(s, rest.data(), static_cast<int>(rest.size()), &count);
+      if (status != POSYNDA_OK) failed(status);
+      for (int k = 0; k < count; ++k) store(rest[k]);
+      posynda_stream_close(s);
     }
-    std::vector<posynda_pose> rest(static_cast<size_t>(posynda_stream_latency(s)) + 1);
-    int count = 0;
-    status = posynda_stream_finish(s, rest.data(), static_cast<int>(rest.size()), &count);
-    if (status != POSYNDA_OK) failed(status);
-    for (int k = 0; k < count; ++k) store(rest[k]);
-    posynda_stream_close(s);
+    run_seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   }
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   posynda_model_close(model);
   try {
     posynda::write_npy(out_path, {{n, POSYNDA_JOINTS, 3}, rel});
@@ -158,7 +165,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (timing) {
-    std::cout << "{\"frames\": " << n << ", \"seconds\": " << seconds << ", \"stream\": " << (stream ? "true" : "false");
+    std::cout << "{\"frames\": " << n << ", \"seconds\": " << percentile(run_seconds, 0.5)
+              << ", \"seconds_min\": " << percentile(run_seconds, 0.0) << ", \"runs\": " << repeat
+              << ", \"stream\": " << (stream ? "true" : "false");
     if (stream)
       std::cout << ", \"push_ms_p50\": " << percentile(push_ms, 0.5) << ", \"push_ms_p99\": " << percentile(push_ms, 0.99)
                 << ", \"push_ms_max\": " << percentile(push_ms, 1.0);

@@ -4,7 +4,8 @@
 //
 // The sidecar denoiser.engine.json is checked first (TensorRT version and GPU SM the plan was built
 // for); a mismatch is refused with "rebuild with posynda export --trt". Batches above the engine's
-// optimisation profile are split. Built only when CMake finds TensorRT and the CUDA toolkit.
+// optimisation profile are split. The DDIM loop and the metadata reading are libposynda's own
+// (src/sampler.hpp, src/metadata.hpp). Built only when CMake finds TensorRT and the CUDA toolkit.
 #include <NvInfer.h>
 #include <cuda_runtime_api.h>
 
@@ -16,8 +17,12 @@
 #include <string>
 #include <vector>
 
-#include "ddim.hpp"
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "metadata.hpp"
 #include "npy.hpp"
+#include "sampler.hpp"
 
 namespace {
 
@@ -39,16 +44,6 @@ std::string read_file(const std::string& path) {
   return s.str();
 }
 
-// The string value after "key" in a JSON text (no unescaping: enough for version strings).
-std::string json_string(const std::string& text, const std::string& key) {
-  size_t pos = text.find("\"" + key + "\"");
-  if (pos == std::string::npos) return "";
-  size_t colon = text.find(':', pos);
-  size_t open = text.find('"', colon);
-  size_t close = text.find('"', open + 1);
-  if (colon == std::string::npos || open == std::string::npos || close == std::string::npos) return "";
-  return text.substr(open + 1, close - open - 1);
-}
 
 [[noreturn]] void refuse(const std::string& why) {
   std::cerr << "posynda_lift_trt: " << why << "; rebuild with posynda export --trt\n";
@@ -99,12 +94,13 @@ int main(int argc, char** argv) {
   }
   try {
     // 1. The sidecar, before anything is deserialised.
-    std::string sidecar;
+    nlohmann::json sidecar;
     try {
-      sidecar = read_file(engine_path + ".json");
+      sidecar = nlohmann::json::parse(read_file(engine_path + ".json"));
     } catch (const std::exception&) {
-      refuse(engine_path + ": no sidecar " + engine_path + ".json");
+      refuse(engine_path + ": no readable sidecar " + engine_path + ".json");
     }
+    auto json_string = [](const nlohmann::json& j, const char* key) { return j.value(key, std::string()); };
     const int v = getInferLibVersion();
     std::ostringstream here;
     here << v / 10000 << "." << (v / 100) % 100 << "." << v % 100;
@@ -122,9 +118,13 @@ int main(int argc, char** argv) {
     posynda::Array noise = posynda::read_npy(noise_path);
     if (kp.shape.size() != 4 || noise.shape.size() != 6 || noise.shape[1] != kp.shape[0])
       throw std::runtime_error("expected keypoints [B,T,J,2] and noise [K+1,B,H,T,J,3]");
+    // The runtime metadata the engine was exported with (the same keys as the ONNX metadata_props).
+    const auto meta = posynda::core::parse_metadata(
+        sidecar.value("metadata", nlohmann::json::object()).get<std::map<std::string, std::string>>(), engine_path);
     const int64_t B = kp.shape[0], T = kp.shape[1], J = kp.shape[2], H = noise.shape[2];
     const int K = static_cast<int>(noise.shape[0] - 1);
     const int64_t pose3 = T * J * 3, pose2 = T * J * 2;
+    if (T != meta.frames || J != meta.joints) throw std::runtime_error("keypoints do not match the engine's window");
 
     // 3. Engine.
     std::string blob = read_file(engine_path);
@@ -138,21 +138,18 @@ int main(int argc, char** argv) {
     check(cudaStreamCreate(&stream), "cudaStreamCreate");
     Buffer d_kp, d_noisy, d_t, d_out;
 
-    posynda::SchedulerConfig cfg = posynda::parse_scheduler(sidecar);  // scheduler JSON nested in "metadata"
-    posynda::Denoiser denoiser = [&](const std::vector<float>& cond, const std::vector<float>& noisy,
-                                     const std::vector<int64_t>& t, int64_t n) {
-      std::vector<float> out(n * pose3);
+    auto denoise = [&](const float* cond, const float* noisy, const int64_t* t, int64_t n, float* out) {
       for (int64_t begin = 0; begin < n; begin += max_batch) {
         const int64_t m = std::min(max_batch, n - begin);
         d_kp.reserve(m * pose2 * sizeof(float));
         d_noisy.reserve(m * pose3 * sizeof(float));
         d_t.reserve(m * sizeof(int64_t));
         d_out.reserve(m * pose3 * sizeof(float));
-        check(cudaMemcpyAsync(d_kp.ptr, cond.data() + begin * pose2, m * pose2 * sizeof(float), cudaMemcpyHostToDevice, stream), "copy");
-        check(cudaMemcpyAsync(d_noisy.ptr, noisy.data() + begin * pose3, m * pose3 * sizeof(float), cudaMemcpyHostToDevice, stream), "copy");
-        std::vector<int32_t> t32(t.begin() + begin, t.begin() + begin + m);
+        check(cudaMemcpyAsync(d_kp.ptr, cond + begin * pose2, m * pose2 * sizeof(float), cudaMemcpyHostToDevice, stream), "copy");
+        check(cudaMemcpyAsync(d_noisy.ptr, noisy + begin * pose3, m * pose3 * sizeof(float), cudaMemcpyHostToDevice, stream), "copy");
+        std::vector<int32_t> t32(t + begin, t + begin + m);
         if (t_int64)
-          check(cudaMemcpyAsync(d_t.ptr, t.data() + begin, m * sizeof(int64_t), cudaMemcpyHostToDevice, stream), "copy");
+          check(cudaMemcpyAsync(d_t.ptr, t + begin, m * sizeof(int64_t), cudaMemcpyHostToDevice, stream), "copy");
         else
           check(cudaMemcpyAsync(d_t.ptr, t32.data(), m * sizeof(int32_t), cudaMemcpyHostToDevice, stream), "copy");
         ctx->setInputShape("keypoints_2d", nvinfer1::Dims4{m, T, J, 2});
@@ -166,13 +163,19 @@ int main(int argc, char** argv) {
         ctx->setTensorAddress("t", d_t.ptr);
         ctx->setTensorAddress("x0", d_out.ptr);
         if (!ctx->enqueueV3(stream)) throw std::runtime_error("TensorRT enqueueV3 failed");
-        check(cudaMemcpyAsync(out.data() + begin * pose3, d_out.ptr, m * pose3 * sizeof(float), cudaMemcpyDeviceToHost, stream), "copy");
+        check(cudaMemcpyAsync(out + begin * pose3, d_out.ptr, m * pose3 * sizeof(float), cudaMemcpyDeviceToHost, stream), "copy");
         check(cudaStreamSynchronize(stream), "cudaStreamSynchronize");
       }
-      return out;
     };
-    std::vector<float> hyps = posynda::sample_poses(denoiser, kp.data, noise.data, B, H, T, static_cast<int>(J), K, flip, cfg);
-    posynda::write_npy(out_path, {{B, T, J, 3}, posynda::mean_hypotheses(hyps, B, H, pose3)});
+    const auto hyps = posynda::core::sample_poses(denoise, meta, kp.data.data(), noise.data.data(), B,
+                                                  static_cast<int>(H), K, flip);  // [B, H, T, J, 3]
+    std::vector<float> mean(B * pose3, 0.0f);
+    for (int64_t b = 0; b < B; ++b) {
+      for (int64_t h = 0; h < H; ++h)
+        for (int64_t i = 0; i < pose3; ++i) mean[b * pose3 + i] += hyps[(b * H + h) * pose3 + i];
+      for (int64_t i = 0; i < pose3; ++i) mean[b * pose3 + i] /= static_cast<float>(H);
+    }
+    posynda::write_npy(out_path, {{B, T, J, 3}, mean});
     cudaStreamDestroy(stream);
     std::cerr << "posynda_lift_trt: " << B << " clips, K=" << K << ", H=" << H << " on " << prop.name << " -> " << out_path << "\n";
   } catch (const std::exception& e) {

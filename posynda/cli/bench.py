@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 import torch
 
-from posynda.bench import adapt_step, curves, flops, footage, kernels, latency, plots, suite, throughput, video
+from posynda.bench import adapt_step, curves, engine, flops, footage, kernels, latency, plots, suite, throughput, video
 from posynda.bench import train as train_bench
 from posynda.bench.accuracy import run_accuracy, save_names
 from posynda.bench.latency_backends import LATENCY_BACKENDS
@@ -394,6 +394,19 @@ def bench_footage(suite, data_dir, checkpoint, minutes, seed, device, out, save)
                                  data=data, device=device)  # fmt: skip
     result["device"] = device
     finish(out_dir, "footage", result, footage.markdown(result), save=save, plot=plots.plot_footage)
+
+
+@bench.command("engine")
+@click.option("--sequences", type=POSITIVE, default=6, show_default=True, help="embedded wild/test sequences")
+@click.option("--repeats", type=POSITIVE, default=5, show_default=True, help="runs per sequence (median)")
+@click.option("--threads", type=POSITIVE, default=2, show_default=True, help="ONNX Runtime intra-op threads")
+@out_option("engine")
+@save_option()
+def bench_engine(sequences, repeats, threads, out, save):
+    """libposynda (C) vs the Python runtime per sequence and per streamed frame; int8 vs fp32 speed and MPJPE."""
+    out_dir = run_dir(out, "bench-engine")
+    result = engine.run_engine(sequences, repeats, threads, log=click.echo)
+    finish(out_dir, "engine", result, engine.markdown(result), save=save)
 
 
 @bench.command("plot")

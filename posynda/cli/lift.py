@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 
 import click
+import numpy as np
 
 from posynda.cli.options import (
     FILE,
@@ -68,6 +69,13 @@ from posynda.runtime.viz import viz_format, write_viz
     "--stride", type=click.IntRange(min=1), default=None, help="frames between windows (default: T; smaller = overlap)"
 )
 @click.option(
+    "--stream",
+    is_flag=True,
+    help="lift frame by frame through the live stream (Lifter.stream: at frame t the pose of frame t - L, "
+    "L = T - 1), as an app would, and report the per-frame latency; equal to the whole-sequence lift where "
+    "detections are complete",
+)
+@click.option(
     "--viz",
     type=FILE,
     default=None,
@@ -75,7 +83,7 @@ from posynda.runtime.viz import viz_format, write_viz
     ".gif or .mp4 (animation of the longest sequence, at most 300 frames; .mp4 needs ffmpeg)",
 )
 @quiet_option
-def lift(model, input_path, video, keypoints, out, backend, device, settings, viz, quiet):
+def lift(model, input_path, video, keypoints, out, backend, device, settings, stream, viz, quiet):
     """Lift 2D keypoints or a video to 3D poses (mm; .npz, .json, .csv, .bvh) with a checkpoint, ONNX or engine."""
     if video and input_path:
         raise click.UsageError("--video and --input both name the input: give one of them")
@@ -94,8 +102,9 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, vi
     source = input_path or default_clips_path("wild", "test")
     clips, read_report = keypoints.read(source, progress=not quiet)  # prints one line per sequence
     out_path = Path(out) if out else run_dir(None, "lift") / "poses.npz"
-    with window_progress(f"lifting with {lifter.describe()}", enabled=not quiet) as report:
-        result = lifter.lift(clips, settings, progress=report)
+    unit = "frames" if stream else "windows"
+    with window_progress(f"lifting with {lifter.describe()}", enabled=not quiet, unit=unit) as report:
+        result = (lifter.lift_as_stream if stream else lifter.lift)(clips, settings, progress=report)
     written = write_poses(out_path, result, clips)
     s = result.settings
     click.echo(
@@ -103,6 +112,12 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, vi
         f"H={s.hypotheses}, K={s.steps}, {s.aggregate}{', flip' if s.flip else ''}, seed {s.seed} | "
         f"{result.seconds:.1f} s"
     )
+    if result.push_seconds is not None:
+        ms = np.asarray(result.push_seconds) * 1000.0
+        click.echo(
+            f"stream: latency L = {lifter.frames - 1} frames | push p50 {np.percentile(ms, 50):.2f} ms, "
+            f"p99 {np.percentile(ms, 99):.2f} ms, max {ms.max():.2f} ms"
+        )
     click.echo(f"wrote {written.summary()}")
     if viz:
         background = clip_frames(source, clips, read_report) if read_report.format == "video" else None

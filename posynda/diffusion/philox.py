@@ -77,9 +77,7 @@ def philox_normal(seed: int, sequence: int, window: int, count: int) -> np.ndarr
     return normals.reshape(-1)[:count].astype(np.float32)
 
 
-def window_noise(
-    seed: int, windows, steps: int, hypotheses: int, frames: int, joints: int
-) -> torch.Tensor:
+def window_noise(seed: int, windows, steps: int, hypotheses: int, frames: int, joints: int) -> torch.Tensor:
     """The sampler's noise for a batch of windows: ``[K+1, B, H, T, J, 3]`` float32 (CPU).
 
     ``windows``: B pairs ``(sequence, window in sequence)``; each window's ``[K+1, H, T, J, 3]``

@@ -12,8 +12,8 @@ callables: torch, ONNX Runtime, TensorRT; the format table), :mod:`~posynda.runt
 sampling, aggregation; shared with ``posynda eval``), :mod:`~posynda.runtime.lifter` (the
 ``Lifter``), :mod:`~posynda.runtime.inputs` (keypoint files), :mod:`~posynda.runtime.outputs` (pose files
 for people and tools: npz, JSON, CSV, BVH by extension, in floor-based world coordinates when a floor is
-found) and :mod:`~posynda.runtime.viz` (``--viz`` figure) and :mod:`~posynda.runtime.stream` (live lifting, frame by frame). onnxruntime, tensorrt and matplotlib are
-imported only when used.
+found), :mod:`~posynda.runtime.viz` (``--viz`` figure) and :mod:`~posynda.runtime.stream` (live
+lifting, frame by frame). onnxruntime, tensorrt and matplotlib are imported only when used.
 """
 
 from posynda.runtime.backends import (

@@ -43,6 +43,7 @@ class LiftResult:
         backend: the backend and device actually used, e.g. "onnxruntime (CPUExecutionProvider)".
         settings: the sampling settings used.
         seconds: wall time of the lift.
+        push_seconds: ``[N]`` wall time of each frame's ``push`` when lifted as a stream, else None.
     """
 
     root_relative_mm: np.ndarray
@@ -50,6 +51,7 @@ class LiftResult:
     backend: str
     settings: SamplingSettings
     seconds: float
+    push_seconds: np.ndarray | None = None
 
     def to_clips(self, clips: ClipSet) -> ClipSet:
         """``clips`` with ``joints_3d`` set to the lifted poses (absolute when available)."""
@@ -73,6 +75,16 @@ def absolute_positions(root_relative_mm: np.ndarray, clips: ClipSet) -> np.ndarr
         torch.from_numpy(weights.astype(np.float64)),
     )
     return (rel + translation[:, None, :]).numpy().astype(np.float32)
+
+
+def missing_where_unconfident(clips: ClipSet) -> ClipSet:
+    """``clips`` with the keypoints of confidence <= 0 set to NaN: missing (gap-filled), as the stream and
+    the C library read them."""
+    if clips.confidence is None or not np.any((clips.confidence <= 0) & np.isfinite(clips.keypoints_2d).all(-1)):
+        return clips
+    keypoints = clips.keypoints_2d.copy()
+    keypoints[~(clips.confidence > 0)] = np.nan
+    return dataclasses.replace(clips, keypoints_2d=keypoints)
 
 
 class Lifter:
@@ -110,8 +122,9 @@ class Lifter:
         return dataclasses.replace(settings, steps=b.steps, hypotheses=b.hypotheses, flip=b.flip, aggregate="mean")
 
     def lift(self, clips: ClipSet, settings: SamplingSettings = SamplingSettings(), progress=None) -> LiftResult:
-        """Lift every sequence of ``clips`` (a validated posynda ClipSet; intrinsics included)."""
-        clips = validate(clips, source="input keypoints")
+        """Lift every sequence of ``clips`` (a validated posynda ClipSet; intrinsics included; a keypoint of
+        confidence <= 0 is missing)."""
+        clips = missing_where_unconfident(validate(clips, source="input keypoints"))
         settings = self.effective_settings(settings)
         t0 = time.perf_counter()
         b = self.backend
@@ -129,6 +142,36 @@ class Lifter:
         absolute = absolute_positions(rel, clips)
         return LiftResult(rel, absolute, self.describe(), settings, time.perf_counter() - t0)
 
+    def lift_as_stream(
+        self, clips: ClipSet, settings: SamplingSettings = SamplingSettings(), progress=None
+    ) -> LiftResult:
+        """Lift every sequence of ``clips`` frame by frame through :meth:`stream` (what a live app gets;
+        ``progress(done_frames, total_frames)``). Equal to :meth:`lift` within the bound of
+        :mod:`posynda.runtime.stream`; the result also holds each push's wall time."""
+        clips = validate(clips, source="input keypoints")
+        settings = self.effective_settings(settings)
+        t0 = time.perf_counter()
+        n = clips.num_frames
+        rel, absolute = np.zeros((n, 17, 3), np.float32), np.zeros((n, 17, 3), np.float32)
+        push = np.zeros(n)
+        confidence = clips.confidence
+        for s, frames in clips.iter_sequences():
+            stream = LiftStream(self.backend, clips.camera[s], settings, sequence=s)
+            out = []
+            for f in range(frames.start, frames.stop):
+                p0 = time.perf_counter()
+                pose = stream.push(clips.keypoints_2d[f], None if confidence is None else confidence[f])
+                push[f] = time.perf_counter() - p0
+                out += [pose] if pose is not None else []
+                if progress is not None:
+                    progress(f + 1, n)
+            for pose in out + stream.finish():
+                rel[frames.start + pose.frame], absolute[frames.start + pose.frame] = (
+                    pose.root_relative_mm,
+                    pose.absolute_mm,
+                )
+        return LiftResult(rel, absolute, self.describe(), settings, time.perf_counter() - t0, push)
+
     def lift_keypoints(
         self,
         keypoints_2d: np.ndarray,
@@ -137,17 +180,13 @@ class Lifter:
         confidence: np.ndarray | None = None,
         settings: SamplingSettings = SamplingSettings(),
     ) -> LiftResult:
-        """Lift one sequence ``[N, 17, 2]`` of H36M-order pixel keypoints (NaN = missing).
+        """Lift one sequence ``[N, 17, 2]`` of H36M-order pixel keypoints (NaN or confidence <= 0 = missing).
 
         ``intrinsics``: 9 floats ``[fx, fy, cx, cy, k1, k2, k3, p1, p2]`` in pixels; None = the
         default pinhole camera of :func:`posynda.data.detections.default_intrinsics`.
         """
         w, h = int(image_size[0]), int(image_size[1])
         cam = default_intrinsics(w, h) if intrinsics is None else intrinsics
-        keypoints_2d = np.array(keypoints_2d, np.float32)
-        if confidence is not None:
-            confidence = np.asarray(confidence, np.float32)
-            keypoints_2d[~(confidence > 0)] = np.nan  # confidence 0 = missing, as the stream and the C library read it
         return self.lift(ClipSet.single_sequence(keypoints_2d, cam, (w, h), confidence), settings)
 
     def stream(

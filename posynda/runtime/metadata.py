@@ -61,7 +61,9 @@ def runtime_metadata(checkpoint: Checkpoint) -> dict[str, str]:
         "scheduler": json.dumps(checkpoint.diffusion.to_dict(), sort_keys=True),
         "root_joint": str(ROOT),
         "flip_permutation": json.dumps(list(FLIP_PERMUTATION)),
-        "joint_orders": json.dumps({name: [list(map(list, rule)) for rule in JOINT_ORDERS[name][1]] for name in PORTABLE_JOINT_ORDERS}),
+        "joint_orders": json.dumps(
+            {name: [list(map(list, rule)) for rule in JOINT_ORDERS[name][1]] for name in PORTABLE_JOINT_ORDERS}
+        ),
         "noise": NOISE_SPEC,
     }
     if checkpoint.path is not None:

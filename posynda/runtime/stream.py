@@ -2,7 +2,7 @@
 
 A :class:`LiftStream` (``Lifter.stream(...)``) keeps the last T frames and the running window
 sums, so its memory does not grow with the stream. Every ``stride`` frames a window of the T
-newest frames is sampled -- the windows, their Philox noise (sequence 0, window w) and the
+newest frames is sampled -- the windows, their Philox noise (the sequence, window w) and the
 aggregation are those of the whole-sequence lift (:func:`posynda.runtime.sampling.lift_windows`)
 -- and frame ``t - L`` is final once every window that covers it is done: ``L = T - 1`` frames.
 :meth:`LiftStream.finish` lifts what is left (the end-aligned tail window, or one padded window
@@ -60,6 +60,8 @@ class LiftStream:
         settings: H, K, flip, aggregation, seed and stride (``None`` = T) as for ``Lifter.lift``.
         joint_order: the order of the pushed keypoints ("h36m" or any detector order of
             :data:`posynda.skeleton.JOINT_ORDERS`, e.g. "coco").
+        sequence: the sequence index the noise is drawn for (the stream of sequence s of a clip set
+            draws what the whole lift of that set draws for it; the C library's streams are sequence 0).
 
     >>> stream = lifter.stream(intrinsics=default_intrinsics(1920, 1080))
     >>> for keypoints in detector:                  # [17, 2] pixels, NaN = missing
@@ -67,8 +69,16 @@ class LiftStream:
     >>> rest = stream.finish()
     """
 
-    def __init__(self, backend, intrinsics, settings: SamplingSettings = SamplingSettings(), joint_order: str = "h36m"):
+    def __init__(
+        self,
+        backend,
+        intrinsics,
+        settings: SamplingSettings = SamplingSettings(),
+        joint_order: str = "h36m",
+        sequence: int = 0,
+    ):
         self.backend = backend
+        self.sequence = int(sequence)
         self.settings = settings
         self.joint_order = joint_order
         self.frames = backend.frames
@@ -76,7 +86,9 @@ class LiftStream:
         self.latency = self.frames - 1
         self.intrinsics = np.asarray(intrinsics, np.float32).reshape(9)
         if not np.all(np.isfinite(self.intrinsics)) or self.intrinsics[0] <= 0 or self.intrinsics[1] <= 0:
-            raise InputError(f"intrinsics need finite values and positive focal lengths, got {self.intrinsics.tolist()}")
+            raise InputError(
+                f"intrinsics need finite values and positive focal lengths, got {self.intrinsics.tolist()}"
+            )
         self.scheduler = DDIMScheduler(backend.diffusion)
         t = self.frames
         self._pixels = np.full((t, NUM_JOINTS, 2), np.nan, np.float32)  # ring buffers of the T newest frames
@@ -130,7 +142,9 @@ class LiftStream:
             kp, conf = convert_joints(kp[None], self.joint_order, None if conf is None else conf[None])
             kp, conf = kp[0], conf[0]
         if kp.shape != (NUM_JOINTS, 2):
-            raise InputError(f"a frame needs [{NUM_JOINTS}, 2] keypoints in {self.joint_order} order, got {list(kp.shape)}")
+            raise InputError(
+                f"a frame needs [{NUM_JOINTS}, 2] keypoints in {self.joint_order} order, got {list(kp.shape)}"
+            )
         if conf is not None and conf.shape != (NUM_JOINTS,):
             raise InputError(f"confidence must be [{NUM_JOINTS}], got {list(conf.shape)}")
         kp = kp.copy()
@@ -177,7 +191,7 @@ class LiftStream:
         cam = self.intrinsics.astype(np.float64)
         cond = camera.canonical_screen(pixels.astype(np.float64), cam).astype(np.float32)
         cond = torch.from_numpy(cond[None]).to(self.backend.tensor_device)
-        noise = window_noise(s.seed, [(0, self._windows)], s.steps, s.hypotheses, t, NUM_JOINTS)
+        noise = window_noise(s.seed, [(self.sequence, self._windows)], s.steps, s.hypotheses, t, NUM_JOINTS)
         self._windows += 1
         b = self.backend
         if b.graph == "sampler":

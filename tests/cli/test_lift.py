@@ -405,3 +405,17 @@ def test_lift_writes_the_format_of_the_out_extension(tmp_path, keypoints, suffix
         assert f"(camera coordinates{turned}, {units}: no floor found: {expected.reason})" in result.output
     want = np.concatenate([s.absolute for s in expected.sequences])
     np.testing.assert_allclose(values[:, joints], want[:, joints], atol=atol + 2e-3, rtol=0)  # + float32 of the npz
+
+
+def test_stream_flag_lifts_frame_by_frame_and_reports_latency(tmp_path, keypoints, shipped_export):
+    """`posynda lift --stream`: the live stream of every sequence; complete detections (make_clips has
+    none missing) give the whole-sequence poses, and the latency line names L and the push times."""
+    path, _ = keypoints
+    model = str(shipped_export / "denoiser.onnx")
+    common = ["lift", "--model", model, "--input", str(path), "-H", "2", "-K", "2", "--quiet"]
+    streamed = run([*common, "--stream", "--out", str(tmp_path / "s.npz")])
+    whole = run([*common, "--out", str(tmp_path / "w.npz")])
+    assert streamed.exit_code == 0 and whole.exit_code == 0, streamed.output
+    assert "stream: latency L = 26 frames | push p50" in streamed.output
+    a, b = load_clips(tmp_path / "s.npz").joints_3d, load_clips(tmp_path / "w.npz").joints_3d
+    assert np.abs(a - b).max() <= 1e-2

@@ -41,3 +41,12 @@ def test_overlap_average_inverts_windowing():
     windows = window_sequences(np.array([[0, 50], [50, 60]]), 27, 5)
     per_window = values[windows.index]
     np.testing.assert_allclose(overlap_average(per_window, windows, 60), values)
+
+
+def test_tail_window_fills_only_the_frames_no_other_window_covers():
+    """Frame values never depend on frames T or more after them (what lets a stream equal the lift)."""
+    windows = window_sequences(np.array([[0, 60]]), 27)  # starts 0, 27 and the tail 33
+    assert windows.tail.tolist() == [False, False, True] and windows.local_index().tolist() == [0, 1, 2]
+    per_window = np.stack([np.full((27, 1), float(w)) for w in range(3)])
+    out = overlap_average(per_window, windows, 60)
+    assert np.all(out[:27] == 0) and np.all(out[27:54] == 1) and np.all(out[54:] == 2)

@@ -9,10 +9,11 @@ import pytest
 from posynda.checkpoint import load_checkpoint
 from posynda.data import load_clips, save_clips
 from posynda.defaults import default_clips_path, shipped_checkpoint
+from posynda.diffusion import DDIMScheduler
 from posynda.errors import InputError
 from posynda.export import quantize
 from posynda.export.exporter import ExportOptions, run_export
-from posynda.runtime import Lifter
+from posynda.runtime import Lifter, SamplingSettings
 from posynda.runtime.metadata import DENOISER_INPUTS
 from tests.conftest import error_lines, make_clips, run
 
@@ -43,8 +44,10 @@ def test_calibration_feeds_are_the_denoiser_calls_of_the_sampler():
     kp, noisy, t = (feeds[0][k] for k in DENOISER_INPUTS)
     assert kp.shape[1:] == (27, 17, 2) and noisy.shape == kp.shape[:3] + (3,) and t.shape == kp.shape[:1]
     assert len({len(f["t"]) for f in feeds}) == 1  # full batches only (histogram calibrators need them)
+    assert {int(f["t"][0]) for f in feeds} == {t for t, _ in DDIMScheduler().set_timesteps(5)}  # every step's inputs
+    one_step = SamplingSettings(hypotheses=1, steps=1, batch_size=16)
     with pytest.raises(InputError, match="full denoiser batches"):
-        quantize.calibration_feeds(model, make_clips((30,), seed=2).without_3d())
+        quantize.calibration_feeds(model, make_clips((30,), seed=2).without_3d(), one_step)
 
 
 def test_the_int8_graph_is_int8_inside_smaller_and_carries_the_runtime_metadata(int8_export):

@@ -34,3 +34,13 @@ def test_incomplete_metadata_is_not_a_posynda_export(micro_file, drop):
 def test_sampler_keys_round_trip(steps, hypotheses, flip):
     meta = sampler_metadata(steps, hypotheses, flip)
     assert sampler_settings(meta) == (steps, hypotheses, flip) and meta["aggregation"] == "mean"
+
+
+def test_runtime_metadata_carries_what_a_c_runtime_needs(micro_file):
+    from posynda.skeleton import FLIP_PERMUTATION, JOINT_ORDERS
+
+    meta = runtime_metadata(load_checkpoint(micro_file))
+    assert json.loads(meta["flip_permutation"]) == list(FLIP_PERMUTATION) and meta["root_joint"] == "0"
+    coco = json.loads(meta["joint_orders"])["coco"]
+    assert [tuple(map(tuple, rule)) for rule in coco] == list(JOINT_ORDERS["coco"][1])
+    assert meta["noise"].startswith("philox4x32-10")

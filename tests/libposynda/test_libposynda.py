@@ -1,0 +1,216 @@
+"""libposynda against the Python runtime: the same file, seed and settings give the same poses (fp32,
+every aggregation, whole sequence and stream), every exported precision runs, the C contract program
+passes plain and under AddressSanitizer + UBSan, the aarch64 build agrees under qemu, and an installed
+package is found by find_package."""
+
+import os
+import subprocess
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from posynda.cli import main
+from posynda.data import ClipSet, load_clips, save_clips
+from posynda.data.prepare import fill_missing_keypoints
+from posynda.defaults import default_clips_path
+from posynda.runtime import Lifter, SamplingSettings
+from tests.libposynda.conftest import BUILD, LIB, built, qemu_available, run_tool
+
+pytest.importorskip("onnxruntime")
+
+PARITY_MM = 0.01  # the acceptance bound: C vs Python, fp32
+
+
+@pytest.fixture(scope="module")
+def sequence():
+    """150 frames of an embedded wild/test sequence: real gaps (about 1 % of joints NaN) and confidences."""
+    clips = load_clips(default_clips_path("wild", "test")).without_3d().select_sequences([1])
+    frames = slice(0, 150)
+    return ClipSet.single_sequence(
+        clips.keypoints_2d[frames],
+        clips.camera[0],
+        tuple(int(v) for v in clips.image_size[0]),
+        clips.confidence[frames],
+    )
+
+
+def _settings_args(s: SamplingSettings):
+    args = ["-H", s.hypotheses, "-K", s.steps, "--aggregate", s.aggregate, "--seed", s.seed]
+    return args + ([] if s.flip else ["--no-flip"]) + ([] if s.stride is None else ["--stride", s.stride])
+
+
+def _c_lift(binary, model, seq: ClipSet, tmp, settings, *extra):
+    np.save(tmp / "conf.npy", seq.confidence.astype(np.float32))
+    result, rel, absolute = run_tool(
+        binary, model, seq.keypoints_2d, tmp, "--confidence", tmp / "conf.npy", *_settings_args(settings), *extra,
+        size=tuple(seq.image_size[0]), intrinsics=seq.camera[0],
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return rel, absolute
+
+
+CASES = [
+    SamplingSettings(hypotheses=3, steps=2, aggregate="mean", seed=5),
+    SamplingSettings(hypotheses=3, steps=3, aggregate="joint", seed=5),
+    SamplingSettings(hypotheses=2, steps=2, aggregate="frame", flip=False, stride=10, seed=9),
+]
+
+
+@pytest.mark.parametrize("settings", CASES, ids=lambda s: f"{s.aggregate}-H{s.hypotheses}-K{s.steps}")
+def test_c_lift_equals_posynda_lift_on_the_same_file(posynda_lift_bin, shipped_export, sequence, tmp_path, settings):
+    """`posynda lift --input clip.npz` and libposynda on that clip's keypoints: <= 0.01 mm (measured: 0)."""
+    model = shipped_export / "denoiser.onnx"
+    save_clips(tmp_path / "clip.npz", sequence)
+    args = ["lift", "--model", model, "--input", tmp_path / "clip.npz", "--out", tmp_path / "py.npz", "--quiet"]
+    cli = CliRunner().invoke(main, [str(a) for a in args + _settings_args(settings)])
+    assert cli.exit_code == 0, cli.output
+    python_abs = load_clips(tmp_path / "py.npz").joints_3d
+    rel, absolute = _c_lift(posynda_lift_bin, model, sequence, tmp_path, settings)
+    assert np.abs(absolute - python_abs).max() <= PARITY_MM
+    python_rel = python_abs - python_abs[:, :1]
+    assert np.abs(rel - python_rel).max() <= PARITY_MM
+    assert np.all(rel[:, 0] == 0)
+
+
+def test_c_stream_equals_the_whole_sequence_lift(posynda_lift_bin, shipped_export, sequence, tmp_path):
+    """Complete detections: the stream (L = T - 1) equals the whole-sequence lift, in C and in Python."""
+    import dataclasses
+
+    ones = np.ones(sequence.keypoints_2d.shape[:2], np.float32)
+    complete = dataclasses.replace(sequence, keypoints_2d=fill_missing_keypoints(sequence), confidence=ones)
+    model = shipped_export / "denoiser.onnx"
+    for settings in CASES:
+        whole, _ = _c_lift(posynda_lift_bin, model, complete, tmp_path, settings)
+        streamed, _ = _c_lift(posynda_lift_bin, model, complete, tmp_path, settings, "--stream")
+        assert np.abs(streamed - whole).max() <= 1e-3, settings
+    python = Lifter(model).lift_as_stream(complete, CASES[1])
+    assert (
+        np.abs(python.root_relative_mm - _c_lift(posynda_lift_bin, model, complete, tmp_path, CASES[1])[0]).max()
+        <= 1e-3
+    )
+
+
+@pytest.mark.parametrize("graph", ["sampler.onnx", "int8", "fp16"])
+def test_c_library_runs_every_exported_precision(posynda_lift_bin, shipped_export, sequence, tmp_path, graph):
+    """The whole-sampler graph, the int8 QDQ graph and the fp16 graph run in C as in the Python runtime."""
+    if graph == "int8":
+        pytest.importorskip("onnxruntime.quantization")
+        from posynda.checkpoint import load_checkpoint
+        from posynda.defaults import shipped_checkpoint
+        from posynda.export.quantize import calibration_feeds, quantize_denoiser
+
+        train = load_clips(default_clips_path("wild", "train")).without_3d().select_sequences([0, 8, 16])
+        model = tmp_path / "denoiser_int8.onnx"
+        quantize_denoiser(
+            shipped_export / "denoiser.onnx",
+            model,
+            calibration_feeds(load_checkpoint(shipped_checkpoint()), train),
+            tmp_path,
+        )
+    elif graph == "fp16":
+        from posynda.defaults import shipped_checkpoint
+        from posynda.export.exporter import ExportOptions, run_export
+
+        run_export(shipped_checkpoint(), tmp_path / "fp16", options=ExportOptions(fp16=True), log=lambda _m: None)
+        model = tmp_path / "fp16" / "denoiser_fp16.onnx"
+    else:
+        model = shipped_export / graph
+    settings = SamplingSettings(hypotheses=2, steps=2, aggregate="joint", seed=3)
+    lifter = Lifter(model)
+    expected = lifter.lift(sequence, settings).root_relative_mm
+    rel, _ = _c_lift(posynda_lift_bin, model, sequence, tmp_path, settings)
+    assert np.abs(rel - expected).max() <= PARITY_MM
+
+
+def test_c_tool_rejects_bad_input_with_exit_2(posynda_lift_bin, shipped_export, no_metadata_onnx, tmp_path):
+    kp = np.zeros((30, 17, 2), np.float32) + 500
+    cases = [
+        (shipped_export / "missing.onnx", kp, "no such model file"),
+        (no_metadata_onnx, kp, "not a posynda export"),
+        (shipped_export / "denoiser.onnx", kp[:, :16], "17 joints"),
+        (shipped_export / "denoiser.onnx", np.full((5, 17, 2), np.nan, np.float32), "no finite keypoint"),
+    ]
+    for model, keypoints, message in cases:
+        result, rel, _ = run_tool(posynda_lift_bin, model, keypoints, tmp_path)
+        assert result.returncode == 2 and message in result.stderr and rel is None, (message, result.stderr)
+        assert result.stderr.count("\n") == 1  # one line
+    result, _, _ = run_tool(posynda_lift_bin, shipped_export / "denoiser.onnx", kp, tmp_path, size=(0, 1080))
+    assert result.returncode == 2 and "image size must be positive" in result.stderr
+
+
+@pytest.mark.parametrize("variant", ["native", "asan"])
+def test_c_contract_program_passes(variant, shipped_export, no_metadata_onnx):
+    """posynda_test (bad input of every kind, null pointers, stream = whole, state errors); the asan build
+    runs it under AddressSanitizer + UBSan (leaks included): any finding fails the run."""
+    binary = built(BUILD / variant / "posynda_test", f"posynda_test ({variant})", "POSYNDA_REQUIRE_CPP")
+    env = {
+        **os.environ,
+        "ASAN_OPTIONS": "detect_leaks=1:halt_on_error=1",
+        "UBSAN_OPTIONS": "halt_on_error=1:print_stacktrace=1",
+    }
+    result = subprocess.run(
+        [str(binary), str(shipped_export / "denoiser.onnx"), str(no_metadata_onnx)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert " 0 failed" in result.stdout and "ERROR: AddressSanitizer" not in result.stderr
+    assert "runtime error" not in result.stderr
+
+
+def test_aarch64_build_agrees_under_qemu(posynda_lift_bin, shipped_export, no_metadata_onnx, sequence, tmp_path):
+    """The aarch64 cross-build (Debian g++-aarch64-linux-gnu + the aarch64 onnxruntime wheel's library) under
+    qemu-user: the contract program passes and the lift equals the x86 build to <= 0.01 mm."""
+    binary = built(BUILD / "aarch64-build" / "posynda_lift", "the aarch64 build", "POSYNDA_REQUIRE_AARCH64")
+    if not qemu_available():
+        pytest.skip("qemu-user not installed (libposynda/cross/setup.sh)")
+    runner = [str(LIB / "cross" / "run.sh")]
+    contract = subprocess.run(
+        [*runner, str(BUILD / "aarch64-build" / "posynda_test"), str(shipped_export / "denoiser.onnx"),
+         str(no_metadata_onnx)],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert contract.returncode == 0 and " 0 failed" in contract.stdout, contract.stdout + contract.stderr
+    settings = SamplingSettings(hypotheses=2, steps=2, aggregate="joint", seed=1)
+    args = [*_settings_args(settings)]
+    x86, _ = _c_lift(posynda_lift_bin, shipped_export / "denoiser.onnx", sequence, tmp_path, settings)
+    result, arm, _ = run_tool(
+        binary, shipped_export / "denoiser.onnx", sequence.keypoints_2d, tmp_path, *args,
+        size=tuple(sequence.image_size[0]), intrinsics=sequence.camera[0], runner=runner,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    python = Lifter(shipped_export / "denoiser.onnx").lift(
+        ClipSet.single_sequence(sequence.keypoints_2d, sequence.camera[0], tuple(sequence.image_size[0])), settings
+    )
+    assert np.abs(arm - python.root_relative_mm).max() <= PARITY_MM
+    assert x86.shape == arm.shape
+
+
+def test_installed_package_builds_the_example_app(shipped_export, sequence, tmp_path):
+    """find_package(posynda) on the install prefix builds examples/ (shared and static); the example
+    streams a keypoint text file and prints the poses the library lifts."""
+    prefix = BUILD / "install"
+    built(prefix / "include" / "posynda" / "posynda.h", "the installed package", "POSYNDA_REQUIRE_CPP")
+    examples = LIB.parent / "examples"
+    configure = subprocess.run(
+        ["cmake", "-S", str(examples), "-B", str(tmp_path / "build"), f"-DCMAKE_PREFIX_PATH={prefix}"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert configure.returncode == 0, configure.stdout + configure.stderr
+    build = subprocess.run(["cmake", "--build", str(tmp_path / "build"), "-j", "2"], capture_output=True, text=True)
+    assert build.returncode == 0, build.stdout + build.stderr
+    kp = fill_missing_keypoints(sequence)[:60]
+    np.savetxt(tmp_path / "frames.txt", kp.reshape(len(kp), 34))
+    expected = Lifter(shipped_export / "denoiser.onnx").lift_keypoints(kp, (2048, 2048)).absolute_mm
+    for name in ("stream_keypoints", "stream_keypoints_static"):
+        run = subprocess.run(
+            [str(tmp_path / "build" / name), str(shipped_export / "denoiser.onnx"), str(tmp_path / "frames.txt"),
+             "2048", "2048"],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        assert run.returncode == 0, run.stderr
+        rows = np.loadtxt(run.stdout.splitlines(), delimiter=",")
+        assert rows.shape == (60, 1 + 17 * 3) and np.array_equal(rows[:, 0], np.arange(60))
+        assert np.abs(rows[:, 1:].reshape(60, 17, 3) - expected).max() <= 0.01  # printed with 3 decimals
