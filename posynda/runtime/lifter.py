@@ -15,22 +15,16 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
-from posynda import camera
 from posynda.data.clips import ClipSet, validate
 from posynda.data.detections import default_intrinsics
 from posynda.data.prepare import fill_missing_keypoints, frame_intrinsics
 from posynda.devices import Device
 from posynda.errors import InputError
 from posynda.runtime.backends import Backend, load_backend
-from posynda.runtime.sampling import lift_windows
+from posynda.runtime.sampling import lift_windows, place_in_camera
 from posynda.runtime.settings import SamplingSettings
 from posynda.runtime.stream import LiftStream
-
-# Joints without a detection (gap-filled by interpolation) still pin the root solve a little, so
-# a frame with no detection at all gets the interpolated placement instead of t = 0.
-FILLED_JOINT_WEIGHT = 1e-3
 
 
 @dataclass
@@ -65,16 +59,8 @@ def absolute_positions(root_relative_mm: np.ndarray, clips: ClipSet) -> np.ndarr
     The translation of each frame is the closed-form least-squares fit of the pose to the 2D
     keypoints under the clip's intrinsics, weighted by the detector confidences.
     """
-    pixels = fill_missing_keypoints(clips)
-    weights = np.maximum(clips.confidence_or_ones(), FILLED_JOINT_WEIGHT)
-    rel = torch.from_numpy(np.asarray(root_relative_mm, dtype=np.float64))
-    translation = camera.solve_root_translation(
-        rel,
-        torch.from_numpy(pixels.astype(np.float64)),
-        torch.from_numpy(frame_intrinsics(clips).astype(np.float64)),
-        torch.from_numpy(weights.astype(np.float64)),
-    )
-    return (rel + translation[:, None, :]).numpy().astype(np.float32)
+    pixels, weights = fill_missing_keypoints(clips), clips.confidence_or_ones()
+    return place_in_camera(root_relative_mm, pixels, frame_intrinsics(clips), weights)
 
 
 def missing_where_unconfident(clips: ClipSet) -> ClipSet:

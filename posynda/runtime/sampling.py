@@ -19,6 +19,7 @@ from typing import Callable
 import numpy as np
 import torch
 
+from posynda import camera
 from posynda.data.clips import ClipSet
 from posynda.data.prepare import MM_PER_M, frame_intrinsics, normalized_keypoints
 from posynda.data.windows import overlap_average, window_sequences
@@ -56,6 +57,26 @@ def aggregate_hypotheses(
         flat, pixels[rows].to(device), intrinsics[rows].to(device), mode=mode, mask=weights[rows].to(device)
     )
     return agg.reshape(b, frames, -1, 3)
+
+
+# Joints without a detection (gap-filled by interpolation) still pin the root solve a little, so
+# a frame with no detection at all gets the interpolated placement instead of t = 0.
+FILLED_JOINT_WEIGHT = 1e-3
+
+
+def place_in_camera(root_relative_mm: np.ndarray, pixels: np.ndarray, intrinsics: np.ndarray, weights: np.ndarray):
+    """Absolute camera-frame poses ``[N, 17, 3]`` mm (float32) of root-relative ``[N, 17, 3]`` mm: each frame's
+    translation is the closed-form least-squares fit (:func:`posynda.camera.solve_root_translation`, float64)
+    to its gap-filled ``pixels [N, 17, 2]`` under ``intrinsics [N, 9]``, weighted by ``weights [N, 17]``
+    (confidences; at least :data:`FILLED_JOINT_WEIGHT`)."""
+    rel = torch.from_numpy(np.asarray(root_relative_mm, dtype=np.float64))
+    translation = camera.solve_root_translation(
+        rel,
+        torch.from_numpy(np.asarray(pixels, dtype=np.float64)),
+        torch.from_numpy(np.asarray(intrinsics, dtype=np.float64)),
+        torch.from_numpy(np.maximum(weights, np.float32(FILLED_JOINT_WEIGHT)).astype(np.float64)),
+    )
+    return (rel + translation[:, None, :]).numpy().astype(np.float32)
 
 
 def lift_windows(

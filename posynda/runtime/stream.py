@@ -28,12 +28,9 @@ from posynda import camera
 from posynda.data.prepare import MM_PER_M, fill_track
 from posynda.diffusion import DDIMScheduler, sample_poses, window_noise
 from posynda.errors import InputError
-from posynda.runtime.sampling import aggregate_hypotheses
+from posynda.runtime.sampling import aggregate_hypotheses, place_in_camera
 from posynda.runtime.settings import SamplingSettings
 from posynda.skeleton import NUM_JOINTS, convert_joints
-
-# as posynda.runtime.lifter.FILLED_JOINT_WEIGHT: a gap-filled joint still pins the root solve a little
-FILLED_JOINT_WEIGHT = 1e-3
 
 
 @dataclass(frozen=True)
@@ -217,13 +214,5 @@ class LiftStream:
         rel = (self._sum[slot] / self._count[slot]).astype(np.float32)
         first = max(0, self.pushed - self.frames)
         pixels = self._filled(first, self.pushed - first)[frame - first]
-        weight = np.maximum(self._weights[slot], FILLED_JOINT_WEIGHT)
-        rel64 = torch.from_numpy(rel.astype(np.float64))
-        translation = camera.solve_root_translation(
-            rel64[None],
-            torch.from_numpy(pixels.astype(np.float64)[None]),
-            torch.from_numpy(self.intrinsics.astype(np.float64)[None]),
-            torch.from_numpy(weight.astype(np.float64)[None]),
-        )
-        absolute = (rel64 + translation[0]).numpy().astype(np.float32)
+        absolute = place_in_camera(rel[None], pixels[None], self.intrinsics[None], self._weights[slot][None])[0]
         return StreamPose(frame, rel, absolute)
