@@ -96,13 +96,23 @@ class LiftStream:
         self.pushed = 0
         self._windows = 0
         self._finished = False
+        self._failure = ""  # why a push failed after the buffers moved on (the stream then refuses more)
 
     def push(self, keypoints, confidence=None) -> StreamPose | None:
         """Add frame ``t`` (``keypoints [J, 2]`` pixels in ``joint_order``, NaN or confidence 0 =
         missing; ``confidence [J]`` or None); returns the pose of frame ``t - L``, None for the first L."""
         if self._finished:
             raise InputError("stream already finished")
+        if self._failure:
+            raise InputError(f"the stream failed earlier ({self._failure}); open a new one")
         xy, weight = self._convert(keypoints, confidence)
+        try:
+            return self._advance(xy, weight)
+        except InputError as exc:  # later frames would lack this window
+            self._failure = str(exc)
+            raise
+
+    def _advance(self, xy, weight) -> StreamPose | None:
         t = self.pushed
         slot = t % self.frames
         if t >= self.frames:  # the frame leaving the buffer keeps its joints' last observations
@@ -119,6 +129,8 @@ class LiftStream:
         """The poses of the last ``min(L, pushed)`` frames: the tail (or padded) window, then emission."""
         if self._finished:
             raise InputError("stream already finished")
+        if self._failure:
+            raise InputError(f"the stream failed earlier ({self._failure}); open a new one")
         self._finished = True
         n, t = self.pushed, self.frames
         if n == 0:

@@ -115,6 +115,8 @@ def test_stream_errors(lifter, track):
     with pytest.raises(InputError, match="no keypoint observed"):
         for _ in range(lifter.frames):
             empty.push(np.full((17, 2), np.nan))
+    with pytest.raises(InputError, match="failed earlier"):
+        empty.push(kp[0])
     stream.finish()
     with pytest.raises(InputError, match="finished"):
         stream.push(kp[0])
