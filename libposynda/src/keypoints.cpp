@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string>
 
 #include "error.hpp"
 
@@ -30,6 +31,9 @@ double interp(double x, const std::vector<double>& xp, const std::vector<double>
 }  // namespace
 
 std::vector<float> camera_intrinsics(const posynda_camera& camera) {
+  if (camera.width <= 0 || camera.height <= 0)
+    fail(POSYNDA_ERROR_ARGUMENT, "image size must be positive, got " + std::to_string(camera.width) + " x " +
+                                     std::to_string(camera.height));
   if (camera.has_intrinsics) {
     std::vector<float> k(camera.intrinsics, camera.intrinsics + 9);
     for (float v : k)

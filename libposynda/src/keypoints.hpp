@@ -13,6 +13,7 @@
 namespace posynda::core {
 
 // The camera's 9 intrinsics (float32, pixels): the given ones or the default pinhole f = max(w, h), centred.
+// Throws Error(ARGUMENT) for a non-positive image size, non-finite intrinsics or focal lengths <= 0.
 std::vector<float> camera_intrinsics(const posynda_camera& camera);
 
 // Frames [n, joints, 2] (+ confidence [n, joints] or null) in `order` -> H36M-17 pixels [n, 17, 2] with

@@ -40,13 +40,6 @@ bool padded_real(int64_t i, int64_t n, int64_t T) {
   return i >= left && i < left + n;
 }
 
-void check_camera(const posynda_camera* camera) {
-  if (!camera) fail(POSYNDA_ERROR_ARGUMENT, "camera is NULL");
-  if (camera->width <= 0 || camera->height <= 0)
-    fail(POSYNDA_ERROR_ARGUMENT, "image size must be positive, got " + std::to_string(camera->width) + " x " +
-                                     std::to_string(camera->height));
-}
-
 }  // namespace
 
 void check_input(int joints, int order) {
@@ -60,7 +53,6 @@ void check_input(int joints, int order) {
 
 void lift_sequence(Model& model, const posynda_camera& camera, const posynda_settings& settings,
                    const posynda_sequence& seq, float* root_relative_mm, float* absolute_mm) {
-  check_camera(&camera);
   check_input(seq.joints, enum_value(seq.order));
   if (!seq.keypoints) fail(POSYNDA_ERROR_ARGUMENT, "sequence keypoints is NULL");
   if (seq.frames < 1) fail(POSYNDA_ERROR_INPUT, "a sequence needs at least 1 frame, got " + std::to_string(seq.frames));
@@ -127,7 +119,7 @@ void lift_sequence(Model& model, const posynda_camera& camera, const posynda_set
 // ---- stream ------------------------------------------------------------------------------------
 
 Stream::Stream(Model& model, const posynda_camera& camera, const posynda_settings& settings, posynda_joint_order order)
-    : engine_((check_camera(&camera), model), settings, camera_intrinsics(camera)),
+    : engine_(model, settings, camera_intrinsics(camera)),
       order_(order),
       T_(engine_.frames()),
       pixels_(T_ * J * 2, std::numeric_limits<float>::quiet_NaN()),

@@ -21,13 +21,13 @@ class Windows:
         real: ``[W, T]`` bool, False at padded positions.
         seq: ``[W]`` int64 sequence id of each window.
         tail: ``[W]`` bool, True for a sequence's extra last window aligned to its end (added where
-            the stride leaves the last frames uncovered); None = no such window.
+            the stride leaves the last frames uncovered).
     """
 
     index: np.ndarray
     real: np.ndarray
     seq: np.ndarray
-    tail: np.ndarray | None = None
+    tail: np.ndarray
 
     def __len__(self) -> int:
         return int(self.index.shape[0])
@@ -88,8 +88,7 @@ def overlap_average(values: np.ndarray, windows: Windows, num_frames: int) -> np
     """
     out = np.zeros((num_frames,) + values.shape[2:], dtype=np.float64)
     count = np.zeros(num_frames, dtype=np.float64)
-    tail = windows.tail if windows.tail is not None else np.zeros(len(windows), bool)
-    for part in (~tail, tail):
+    for part in (~windows.tail, windows.tail):
         covered = count > 0
         real = windows.real & part[:, None] & ~covered[windows.index]
         flat_idx = windows.index[real]

@@ -18,6 +18,7 @@
 
 namespace posynda {
 
+// What a failing call threw: its status and posynda_last_error()'s message (also the library's own error type).
 class Error : public std::runtime_error {
  public:
   Error(posynda_status status, const std::string& message) : std::runtime_error(message), status_(status) {}
