@@ -1,11 +1,12 @@
-"""Run ``lint-imports`` on the package as it installs: the source tree staged in the layout of
-``[tool.setuptools.package-dir]`` (``kernels/`` -> ``posynda/kernels``, ...) in a temporary folder.
+"""Run ``lint-imports`` on the package as grimp can read it: a copy of ``posynda/`` with its symlinked
+namespace packages (``posynda/kernels -> ../kernels``, ``export``, ``bench``) copied as folders and
+given an empty ``__init__.py`` each (grimp does not walk namespace subpackages; the import graph is
+the same).
 
-import-linter finds a package by walking its folder, so it cannot see the mapped subpackages in the
-checkout itself. The script also checks the one rule a forbidden contract cannot state:
-``posynda.kernels`` imports nothing of ``posynda`` outside itself, not even the package root.
-``--inject MODULE:LINE`` appends LINE to posynda/MODULE in the staged copy (the tests use it to
-show that a backward import breaks a contract). Exits non-zero when any check fails.
+The script also checks the one rule a forbidden contract cannot state: ``posynda.kernels`` imports
+nothing of ``posynda`` outside itself, not even the package root. ``--inject MODULE:LINE`` appends
+LINE to posynda/MODULE in the staged copy (the tests use it to show that a backward import breaks a
+contract). Exits non-zero when any check fails.
 
     python .ci/lint_imports.py [--inject runtime/settings.py:"import posynda.export"]
 """
@@ -20,22 +21,17 @@ import sys
 import tempfile
 from pathlib import Path
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
-
-
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def stage(folder: Path) -> Path:
-    """Copy every package-dir mapping of pyproject.toml to its installed place under ``folder``."""
-    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    mapping = config["tool"]["setuptools"]["package-dir"]
-    skip = shutil.ignore_patterns("__pycache__", "build", "cpp", "results")
-    for package, source in sorted(mapping.items(), key=lambda item: item[0].count(".")):
-        shutil.copytree(ROOT / source, folder / package.replace(".", "/"), dirs_exist_ok=True, ignore=skip)
+    """Copy ``posynda/`` (symlinks followed) under ``folder`` with an ``__init__.py`` in every package folder."""
+    skip = shutil.ignore_patterns("__pycache__", "build", "results", "*.sh", "*.md")
+    package = folder / "posynda"
+    shutil.copytree(ROOT / "posynda", package, symlinks=False, ignore=skip)
+    for sub in [package, *package.rglob("*")]:
+        if sub.is_dir() and any(sub.glob("*.py")) and not (sub / "__init__.py").exists():
+            (sub / "__init__.py").write_text("")
     shutil.copy(ROOT / "pyproject.toml", folder)
     return folder
 

@@ -14,7 +14,7 @@ total, like ``camera.undistort_image_plane``), and the 3x3 normal equations with
 ridge term of ``camera.solve_root_translation`` are accumulated and solved in fp64 (closed form).
 fp64 is cheap on data-centre GPUs (A100/H100); on consumer GPUs it is the slowest part.
 
-This module imports triton; import it only on the Triton path (``posynda.kernels.reproject_select_triton``
+This module imports triton; import it only on the Triton path (``posynda.kernels.triton_support.reproject_select_triton``
 does). The kernel object is built on first use, per interpreter mode. ``TRITON_INTERPRET=1`` must be set
 before triton itself is imported: ``triton.jit`` reads it when it decorates, and triton decorates
 its own library functions (``tl.sum``'s combine function, ...) at import, so switching the
@@ -30,7 +30,7 @@ import torch
 import triton
 import triton.language as tl
 
-from posynda.kernels import MODE_CODES, triton_needs_cuda
+from posynda.kernels.triton_support import MODE_CODES, triton_needs_cuda
 
 UNDISTORT_ITERATIONS = 20  # camera.undistort_image_plane's default
 UNDISTORT_ITERATIONS_FP64 = 4  # the last ones, in fp64 (the fp32 ones get within a few ulp of the fixed point)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import torch
 
-from posynda import kernels
+from posynda.kernels import triton_support as kernels
 from posynda.hypotheses.modes import (
     AGGREGATIONS,
     SELECTION_BACKENDS,

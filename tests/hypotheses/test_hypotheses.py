@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from posynda import kernels
+from posynda.kernels import triton_support as kernels
 from posynda.hypotheses import reproject_select, resolve_backend
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -2,7 +2,7 @@
 
 from typing import get_args
 
-from posynda import kernels
+from posynda.kernels import triton_support as kernels
 from posynda.hypotheses.modes import AGGREGATIONS, SELECTIONS, Aggregation, Selection
 
 

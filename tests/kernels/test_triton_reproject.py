@@ -26,7 +26,7 @@ import pytest
 import torch
 
 from posynda.hypotheses import reproject_select
-from posynda.kernels import triton_available
+from posynda.kernels.triton_support import triton_available
 
 # checked without importing triton: this process must not need it (the interpreter runs in a worker)
 pytestmark = pytest.mark.skipif(not triton_available(), reason="triton is not installed (pip install 'posynda[dev]')")

@@ -1,11 +1,11 @@
-"""The kernels package: a leaf that imports triton only when a kernel is launched."""
+"""The Triton support module: mode codes, availability and the launcher, importing triton only when a kernel is launched."""
 
 import subprocess
 import sys
 
 import pytest
 
-from posynda import kernels
+from posynda.kernels import triton_support as kernels
 
 
 @pytest.mark.parametrize("value, expected", [("1", True), ("true", True), ("ON", True), ("0", False), ("", False)])
@@ -20,6 +20,6 @@ def test_needs_cuda_error_says_what_to_do():
 
 
 def test_importing_the_package_imports_no_triton():
-    code = "import sys, posynda.kernels; print('triton' in sys.modules)"
+    code = "import sys, posynda.kernels.triton_support; print('triton' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -1,4 +1,7 @@
-"""GPU kernels of posynda's hot paths: a leaf package (torch and triton only, no other posynda import).
+"""What the Triton path needs before triton is imported: mode codes, availability, the CPU-tensor error, the launcher.
+
+``kernels/`` holds posynda's GPU kernels: a leaf (torch and triton only, no other posynda import),
+installed as the namespace package ``posynda.kernels`` (no ``__init__.py``: docs/ARCHITECTURE.md).
 
 ``reproject_select_triton`` (:mod:`posynda.kernels.triton_reproject`) fuses, per frame and pose
 hypothesis, the root-translation solve, the Human3.6M-model projection, the per-joint 2D error and
