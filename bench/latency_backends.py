@@ -19,7 +19,6 @@ import torch
 from posynda.checkpoint import load_checkpoint, save_checkpoint
 from posynda.devices import autocast, resolve_device
 from posynda.diffusion import SchedulerConfig
-from posynda.environment import physical_cores
 from posynda.export import onnx_graphs
 from posynda.export.onnx_graphs import artefact_metadata
 from posynda.export.tensorrt import build_engine
@@ -28,6 +27,7 @@ from posynda.runtime.backends import ort_session
 from posynda.runtime.backends.tensorrt_backend import EngineRunner
 from posynda.runtime.metadata import DENOISER_INPUTS, DENOISER_OUTPUT
 from posynda.runtime.tensorrt import unavailable_reason
+from posynda.threads import chosen_threads
 
 Make = Callable[[int, tuple], Callable[[], object]]
 NO_ORT = "onnxruntime is not installed (pip install 'posynda[export]')"
@@ -155,7 +155,7 @@ def onnxruntime_cpu(prep: Prepared) -> Make:
     session = ort_session(str(prep.onnx), threads=prep.threads)
     prep.info["onnxruntime-cpu"] = {
         "provider": session.get_providers()[0],
-        "intra_op_threads": prep.threads or physical_cores(),
+        "intra_op_threads": prep.threads or chosen_threads(),
         "inter_op_threads": 1,
         "graph_optimization_level": "ORT_ENABLE_ALL",
         "opset": onnx_graphs.DEFAULT_OPSET,

@@ -1,6 +1,6 @@
 """What this machine is: CPU, cores, GPU and library versions (the one environment probe).
 
-Used by the ONNX Runtime session (threads = physical cores), the TensorRT sidecar (GPU name, SM,
+Used by the TensorRT sidecar (GPU name, SM,
 CUDA version) and every benchmark (the machine a result came from). Probing imports nothing heavy
 that is not already loaded, except torch for the GPU.
 """
@@ -16,23 +16,9 @@ from pathlib import Path
 
 import torch
 
+from posynda.threads import physical_cores
+
 LIBRARIES = ("torch", "numpy", "onnx", "onnxruntime", "onnxruntime-gpu", "tensorrt", "triton", "peft")
-
-
-def physical_cores() -> int:
-    """Physical CPU cores available to this process (hyper-threads counted once)."""
-    try:
-        cpus = sorted(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
-    cores = set()
-    for cpu in cpus:
-        base = Path(f"/sys/devices/system/cpu/cpu{cpu}/topology")
-        try:
-            cores.add((base / "physical_package_id").read_text().strip() + ":" + (base / "core_id").read_text().strip())
-        except OSError:
-            return len(cpus)
-    return max(1, len(cores))
 
 
 def cpu_model() -> str:

@@ -24,6 +24,9 @@ import click
 
 from posynda import __version__
 from posynda.cli.lazy import LazyGroup
+from posynda.threads import prepare_openmp
+
+prepare_openmp()  # a short OpenMP spin, set before any command imports torch (posynda.threads)
 
 COMMANDS = {
     "adapt": "posynda.cli.adapt:adapt",

@@ -5,7 +5,8 @@ reads each function's docstring from its module's source with :mod:`ast`, withou
 module; running a command (or asking for its own help) imports its module. The group also draws
 the CLI's error boundary, one line on stderr for every failure: posynda's
 :class:`~posynda.errors.InputError` and click's usage errors (a bad option value, an unknown
-option) exit with code 2, Ctrl-C with code 130 (a training run says how to resume it), any other
+option) exit with code 2, and so does a missing optional library (the line names the extra to
+install, :mod:`posynda.extras`); Ctrl-C exits with code 130 (a training run says how to resume it), any other
 exception with code 1 (``POSYNDA_DEBUG=1`` re-raises).
 """
 
@@ -21,6 +22,7 @@ from functools import lru_cache
 import click
 
 from posynda.errors import InputError, RunInterrupted
+from posynda.extras import missing_extra_message
 
 
 @lru_cache(maxsize=None)
@@ -98,6 +100,11 @@ class LazyGroup(click.Group):
                 raise
             if isinstance(exc, InputError):
                 click.echo(f"posynda: error: {exc}", err=True)
+                sys.exit(2)
+            command = f"{ctx.command_path} {ctx.invoked_subcommand or ''}".strip()
+            missing = missing_extra_message(exc.name or "", command) if isinstance(exc, ModuleNotFoundError) else None
+            if missing:  # an optional stack that the command did not check for first
+                click.echo(f"posynda: error: {missing}", err=True)
                 sys.exit(2)
             click.echo(f"posynda: internal error: {type(exc).__name__}: {exc}", err=True)
             sys.exit(1)

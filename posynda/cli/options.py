@@ -36,6 +36,7 @@ from posynda.errors import InputError
 from posynda.hypotheses import Aggregation
 from posynda.models import PRESETS
 from posynda.runtime import SamplingSettings
+from posynda.threads import MAX_THREADS, use_threads
 
 
 def choice(literal) -> click.Choice:
@@ -252,6 +253,23 @@ def compile_option(fn):
         "--compile/--no-compile", "compile_model", default=False, show_default=True,
         help="torch.compile the denoiser (first steps slower while it compiles)",
     )(fn)  # fmt: skip
+
+
+def threads_option(fn=None, *, keep: bool = False):
+    """``--threads N``: the CPU threads of PyTorch and ONNX Runtime (:func:`posynda.threads.use_threads`), set
+    before the command runs; ``keep`` also hands ``threads`` (None = the default) to the command."""
+    if fn is None:
+        return functools.partial(threads_option, keep=keep)
+
+    @functools.wraps(fn)
+    def wrapper(*args, threads, **kwargs):
+        use_threads(threads)
+        return fn(*args, **kwargs, **({"threads": threads} if keep else {}))
+
+    return click.option(
+        "--threads", type=click.IntRange(1, MAX_THREADS), default=None,
+        help="CPU threads of PyTorch and ONNX Runtime (default: $OMP_NUM_THREADS, else the physical cores)",
+    )(wrapper)  # fmt: skip
 
 
 def quiet_option(fn):

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import torch
 
-from posynda.kernels import triton_support as kernels
 from posynda.hypotheses.modes import (
     AGGREGATIONS,
     SELECTION_BACKENDS,
@@ -24,6 +23,7 @@ from posynda.hypotheses.modes import (
     SelectionBackend,
 )
 from posynda.hypotheses.reference import reproject_select_reference
+from posynda.kernels import triton_support as kernels
 
 
 def resolve_backend(backend: SelectionBackend, hypotheses: torch.Tensor) -> str:

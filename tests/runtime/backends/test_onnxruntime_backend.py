@@ -2,8 +2,8 @@
 
 import pytest
 
-from posynda.environment import physical_cores
 from posynda.runtime.backends import load_backend, ort_session
+from posynda.threads import chosen_threads
 from tests.conftest import SAMPLER_FLIP, SAMPLER_HYPOTHESES, SAMPLER_STEPS
 
 ort = pytest.importorskip("onnxruntime")
@@ -17,11 +17,11 @@ def test_cuda_request_reports_the_provider_really_used(shipped_export):
     assert backend.describe() == "onnxruntime (CPUExecutionProvider)"
 
 
-def test_sessions_use_the_physical_cores_and_full_optimisation(shipped_export):
+def test_sessions_use_posyndas_threads_and_full_optimisation(shipped_export):
     session = ort_session(str(shipped_export / "denoiser.onnx"))
     assert session.get_providers() == ["CPUExecutionProvider"]
     options = session.get_session_options()
-    assert options.intra_op_num_threads == physical_cores() and options.inter_op_num_threads == 1
+    assert options.intra_op_num_threads == chosen_threads() and options.inter_op_num_threads == 1
     assert options.graph_optimization_level == ort.GraphOptimizationLevel.ORT_ENABLE_ALL
 
 

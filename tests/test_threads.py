@@ -1,0 +1,59 @@
+"""--threads and the OpenMP wait: the chosen number reaches PyTorch and ONNX Runtime, the user's settings win."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from posynda import threads
+from posynda.errors import InputError
+
+
+def test_physical_cores_is_sane():
+    assert 1 <= threads.physical_cores() <= (os.cpu_count() or 1)
+
+
+@pytest.mark.parametrize(
+    "environ, expected",
+    [({}, str(threads.SPIN_COUNT)), ({"OMP_WAIT_POLICY": "ACTIVE"}, None), ({"GOMP_SPINCOUNT": "1"}, "1")],
+    ids=["default", "user-policy", "user-spin"],
+)
+def test_a_short_spin_unless_the_user_chose(environ, expected):
+    code = "import os, posynda.threads as t; t.prepare_openmp(); print(os.environ.get('GOMP_SPINCOUNT'))"
+    env = {k: v for k, v in os.environ.items() if k not in threads.WAIT_SETTINGS} | environ
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == str(expected)
+
+
+def test_too_late_once_torch_is_loaded():
+    environ = {}
+    assert "torch" in sys.modules and threads.prepare_openmp(environ) is False and environ == {}
+
+
+def test_the_command_line_sets_the_spin_before_torch_loads():
+    code = "import os, posynda.cli, torch; print(os.environ.get('GOMP_SPINCOUNT'))"
+    env = {k: v for k, v in os.environ.items() if k not in threads.WAIT_SETTINGS}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == str(threads.SPIN_COUNT)
+
+
+@pytest.mark.parametrize("value, expected", [("3", 3), ("", None), ("zero", None), ("0", None)])
+def test_omp_num_threads_is_the_default(monkeypatch, value, expected):
+    monkeypatch.setattr(threads, "_chosen", None)
+    monkeypatch.setenv("OMP_NUM_THREADS", value)
+    assert threads.chosen_threads() == (expected or threads.physical_cores())
+
+
+def test_use_threads_reaches_torch_and_is_bounded(monkeypatch):
+    monkeypatch.setattr(threads, "_chosen", None)
+    before = torch.get_num_threads()
+    try:
+        assert threads.use_threads(1) == 1 and torch.get_num_threads() == 1 and threads.chosen_threads() == 1
+        assert threads.use_threads(None) == 1  # None keeps the choice
+    finally:
+        torch.set_num_threads(before)
+    for bad in (0, threads.MAX_THREADS + 1):
+        with pytest.raises(InputError, match="threads must be in"):
+            threads.use_threads(bad)
