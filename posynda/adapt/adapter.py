@@ -26,6 +26,7 @@ from posynda.checkpoint import Checkpoint, load_checkpoint
 from posynda.errors import InputError
 from posynda.fileio import atomic_write_bytes, atomic_write_text, sha256_file
 from posynda.models import build_denoiser
+from posynda.reading import read_json
 
 ADAPTER_DIR = "adapter"
 EMBEDDING_FILE = "cross_dataset_embedding.safetensors"
@@ -62,7 +63,7 @@ def read_adapter_info(adapter_dir: str | Path) -> tuple[dict, AdaptSettings]:
     if not info_path.is_file():
         raise InputError(f"{adapter_dir}: no {INFO_FILE} (not a posynda adapter directory)")
     try:
-        info = json.loads(info_path.read_text())
+        info = read_json(info_path, "adaptation record")
         return info, AdaptSettings(**info["settings"])
     except (KeyError, TypeError, ValueError) as exc:  # another version's adaptation.json
         raise InputError(f"{info_path}: not a readable adaptation record ({type(exc).__name__}: {exc})") from None

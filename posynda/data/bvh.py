@@ -23,8 +23,13 @@ from pathlib import Path
 import numpy as np
 
 from posynda.errors import InputError
+from posynda.reading import read_text
 
 _AXES = {"X": 0, "Y": 1, "Z": 2}
+# Bounds of a hierarchy (a human skeleton has about 20-70 joints, chains about 10 deep; hands and faces
+# add a few hundred): deeper nesting or more joints is refused, not recursed into or allocated for.
+MAX_DEPTH = 256
+MAX_JOINTS = 4096
 
 
 @dataclass
@@ -157,8 +162,12 @@ class _Tokens:
             ) from None
 
 
-def _parse_joint(tokens: _Tokens, name: str, parent: int, joints: list[BVHJoint], column: int) -> int:
+def _parse_joint(tokens: _Tokens, name: str, parent: int, joints: list[BVHJoint], column: int, depth: int = 0) -> int:
     """Parse ``{ OFFSET ... CHANNELS ... (JOINT ...)* (End Site {...})? }``; return the next column."""
+    if depth >= MAX_DEPTH:
+        raise InputError(f"{tokens.source}: the BVH hierarchy nests joints more than {MAX_DEPTH} deep (at {name!r})")
+    if len(joints) >= MAX_JOINTS:
+        raise InputError(f"{tokens.source}: the BVH hierarchy has more than {MAX_JOINTS} joints")
     tokens.expect("{")
     tokens.expect("OFFSET")
     joint = BVHJoint(name=name, parent=parent, offset=tokens.numbers(3, f"the OFFSET of {name!r}"))
@@ -180,7 +189,7 @@ def _parse_joint(tokens: _Tokens, name: str, parent: int, joints: list[BVHJoint]
             joint.channel_start = column
             column += len(joint.channels)
         elif upper == "JOINT":
-            column = _parse_joint(tokens, tokens.next("a joint name"), index, joints, column)
+            column = _parse_joint(tokens, tokens.next("a joint name"), index, joints, column, depth + 1)
         elif upper == "END":
             tokens.expect("Site")
             tokens.expect("{")
@@ -243,10 +252,4 @@ def parse_bvh(text: str, source: str = "bvh") -> BVHMotion:
 def read_bvh(path: str | os.PathLike) -> BVHMotion:
     """Read and parse a BVH file (:func:`parse_bvh`)."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no such BVH file")
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
-    return parse_bvh(text, str(path))
+    return parse_bvh(read_text(path, "BVH file"), str(path))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import io
 import os
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -20,6 +19,7 @@ import numpy as np
 
 from posynda.errors import InputError
 from posynda.fileio import atomic_open
+from posynda.reading import npz_arrays
 from posynda.skeleton import NUM_JOINTS
 
 FORMAT = "posynda-clips-v1"
@@ -244,11 +244,7 @@ def load_clips(path: str | os.PathLike) -> ClipSet:
         raise InputError(f"{path}: no such clip file")
     if not looks_like_npz(path):  # text, a pickle, a bare .npy: np.load would call it a pickle problem
         raise InputError(f"{path}: not an npz file (a .npz is a zip archive of arrays; expected a '{FORMAT}' file)")
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in npz.files}
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
-        raise InputError(f"{path}: not a readable .npz clip file (truncated or corrupt: {exc})") from None
+    arrays = npz_arrays(path, "clip file")  # sizes checked from the headers first, nothing unpickled
     tag = arrays.pop("format", None)
     if tag is None:
         raise InputError(f"{path}: missing key 'format' (expected '{FORMAT}')")

@@ -33,6 +33,7 @@ import numpy as np
 
 from posynda.data.bvh import BVHMotion, Kinematics
 from posynda.errors import InputError
+from posynda.reading import read_json
 from posynda.skeleton import H36M_JOINT_NAMES
 
 Rule = str | dict
@@ -138,12 +139,7 @@ def _check_rule(joint: str, rule, source: str) -> None:
 def load_mapping(path: str | os.PathLike) -> dict[str, Rule]:
     """A user mapping from a JSON file: one rule per H36M joint name (all 17)."""
     path = Path(path)
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such mapping file") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: not a JSON mapping: {exc}") from None
+    data = read_json(path, "JSON mapping")
     if not isinstance(data, dict):
         raise InputError(f"{path}: a mapping is a JSON object from H36M joint names to rules")
     missing = [j for j in H36M_JOINT_NAMES if j not in data]

@@ -36,6 +36,7 @@ from posynda.data.convert.arrays import assemble, sequence_record
 from posynda.data.mocap import Rule, h36m_positions, resolve_mapping
 from posynda.data.rigs import Camera, detections, studio_cameras, to_camera_mm, wild_camera
 from posynda.errors import InputError
+from posynda.reading import read_json
 
 Rig = Literal["studio", "wild"]
 RIGS: tuple[str, ...] = get_args(Rig)
@@ -91,7 +92,7 @@ def load_cameras(path: str | os.PathLike) -> list[Camera]:
     BVH world in metres, y up; camera frame x right, y down, z forward)."""
     path = Path(path)
     try:
-        data = json.loads(path.read_text())
+        data = read_json(path, "camera file")
         cams = []
         for k, c in enumerate(data["cameras"]):
             intr = np.zeros(9)

@@ -12,13 +12,13 @@ anything is deserialised and refuses a mismatch with a one-line message that end
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 from posynda.environment import gpu_info
 from posynda.errors import InputError
 from posynda.fileio import sha256_file
+from posynda.reading import read_json
 
 SIDECAR_FORMAT = "posynda-trt-sidecar-v1"
 REBUILD_HINT = "rebuild with posynda export --trt"
@@ -80,9 +80,9 @@ def _read_sidecar(engine_path: Path) -> dict:
     if not side.is_file():
         raise InputError(f"{engine_path}: no sidecar {side.name} (TensorRT version, GPU, shapes); {REBUILD_HINT}")
     try:
-        sidecar = json.loads(side.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{side}: unreadable sidecar ({exc}); {REBUILD_HINT}") from None
+        sidecar = read_json(side, "engine sidecar")
+    except InputError as exc:
+        raise InputError(f"{exc}; {REBUILD_HINT}") from None
     if not isinstance(sidecar, dict) or sidecar.get("format") != SIDECAR_FORMAT:
         raise InputError(f"{side}: not a posynda engine sidecar (format {SIDECAR_FORMAT!r}); {REBUILD_HINT}")
     missing = [k for k in SIDECAR_REQUIRED if k not in sidecar]

@@ -53,7 +53,7 @@ def test_a_user_mapping_with_every_rule_kind(tmp_path):
 @pytest.mark.parametrize(
     "content, message",
     [
-        ("{", "not a JSON mapping"),
+        ("{", "not a readable JSON mapping"),
         ("[]", "a mapping is a JSON object"),
         (json.dumps({"pelvis": "Hips"}), "missing"),
         (json.dumps({**MAPPINGS["bandai"], "nose": "Head"}), r"unknown \['nose'\]"),

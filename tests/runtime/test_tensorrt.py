@@ -33,7 +33,7 @@ MISMATCHES = [
     ("onnx-re-exported", None, lambda e: (e.parent / "denoiser.onnx").write_bytes(b"new"), "stale engine"),
     ("no-sidecar", None, lambda e: sidecar_path(e).unlink(), "no sidecar"),
     ("not-a-sidecar", None, lambda e: sidecar_path(e).write_text("{}"), "not a posynda engine sidecar"),
-    ("corrupt-sidecar", None, lambda e: sidecar_path(e).write_text("{"), "unreadable sidecar"),
+    ("corrupt-sidecar", None, lambda e: sidecar_path(e).write_text("{"), "not a readable engine sidecar"),
 ]
 
 

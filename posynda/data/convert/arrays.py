@@ -14,8 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from posynda.data.clips import ClipSet, validate
+from posynda.data.clips import ClipSet, looks_like_npz, validate
 from posynda.errors import InputError
+from posynda.reading import check_npz
 
 
 def load_npz(path, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> dict:
@@ -27,6 +28,8 @@ def load_npz(path, required: tuple[str, ...], optional: tuple[str, ...] = ()) ->
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
+    if looks_like_npz(path):
+        check_npz(path, objects=True)  # array sizes from the headers before anything is allocated
     try:
         npz = np.load(path, allow_pickle=True)
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, pickle.UnpicklingError) as exc:

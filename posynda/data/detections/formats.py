@@ -68,7 +68,7 @@ def detect_format(path: str | os.PathLike | Probe) -> str:
     if found.kind == "other" and found.path.suffix.lower() == ".npz":
         raise InputError(f"{found.path}: not an npz file (a .npz is a zip archive of arrays); {EXPECTED}")
     if found.kind == "other" and found.path.suffix.lower() == ".json":
-        raise InputError(f"{found.path}: not a readable JSON keypoint file ({found.error})")
+        raise InputError(found.error)
     if found.kind == "npz":
         members = sorted(found.members or ())
         what = f"an npz with keys {members}, neither a posynda clip file nor VideoPose3D's"

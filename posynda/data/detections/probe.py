@@ -7,12 +7,12 @@ never read here), JSON by parsing it, a folder by its ``*.json`` files (parsed w
 
 from __future__ import annotations
 
-import json
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from posynda import reading
 from posynda.data.clips import looks_like_npz
 from posynda.data.video import looks_like_video
 from posynda.errors import InputError
@@ -25,18 +25,16 @@ def one_line(exc: Exception) -> str:
 
 
 def read_json(path: Path):
-    """A JSON file's content; InputError naming the file when it is not readable JSON."""
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: not a readable JSON keypoint file ({one_line(exc)})") from None
+    """A JSON file's content; InputError naming the file when it is not readable JSON (or too large, nested
+    too deeply: :func:`posynda.reading.read_json`)."""
+    return reading.read_json(path, "JSON keypoint file")
 
 
 @dataclass
 class Probe:
     """``path`` and what it is: ``kind``, the parsed ``payload`` of a JSON file, the ``members`` of an
     npz (names without ``.npy``; None when the archive cannot be listed, e.g. truncated), or why a file
-    is neither (``error``)."""
+    is neither (``error``: the one-line message of reading it as JSON)."""
 
     path: Path
     kind: Kind
@@ -77,9 +75,9 @@ def probe(path) -> Probe:
     if looks_like_video(path):
         return Probe(path, "video")
     try:
-        return Probe(path, "json", payload=json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return Probe(path, "other", error=one_line(exc))
+        return Probe(path, "json", payload=read_json(path))
+    except InputError as exc:  # not JSON (or too large, too deep): the format table decides what it is
+        return Probe(path, "other", error=str(exc))
 
 
 def first_record(payload) -> dict | None:
@@ -94,7 +92,7 @@ def require(probe: Probe, kind: Kind, what: str) -> None:
     if probe.kind == kind:
         return
     if probe.kind == "other" and kind == "json":
-        raise InputError(f"{probe.path}: not a readable JSON keypoint file ({probe.error}); expected {what}")
+        raise InputError(f"{probe.error}; expected {what}")
     found = {
         "folder": "a folder",
         "npz": "an npz file",
