@@ -12,7 +12,10 @@
 | ``export.json``          | always        | files, sizes, export times, parity numbers, int8 accuracy      |
 
 Every artefact is written into a staging folder inside ``--out`` and moved into place only after
-every check passed, so a failed export leaves nothing half-written in ``--out``.
+every check passed, so a failed export leaves nothing half-written in ``--out``; the artefacts of an
+earlier export into the same folder that this one does not write are removed then, so a folder never
+mixes two models' files (``timing.cache``, which depends on the GPU only, stays). Inputs that can
+fail (the int8 calibration and evaluation clips, TensorRT) are read or checked before any graph is made.
 """
 
 from __future__ import annotations
@@ -25,16 +28,31 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from posynda.data.clips import ClipSet, load_clips
+from posynda.data.detections import read_detections
+from posynda.defaults import default_clips_path
 from posynda.errors import InputError
 from posynda.export import onnx_graphs, parity
 from posynda.export.merge import load_for_export
 from posynda.export.onnx_graphs import artefact_metadata
 from posynda.export.tensorrt import DEFAULT_BATCH, build_engine
+from posynda.extras import require
 from posynda.fileio import atomic_write_bytes, sha256_file
 from posynda.models import count_parameters
 from posynda.runtime.backends import ort_session
 from posynda.runtime.metadata import sampler_metadata
 from posynda.runtime.tensorrt import require_tensorrt, sidecar_path
+
+# Every file an export writes that belongs to one model (timing.cache belongs to the GPU).
+ARTEFACTS = (
+    "denoiser.onnx",
+    "denoiser_fp16.onnx",
+    "denoiser_int8.onnx",
+    "sampler.onnx",
+    "denoiser.engine",
+    "denoiser.engine.json",
+    "export.json",
+)
 
 
 class ParityError(RuntimeError):
@@ -90,6 +108,7 @@ def run_export(checkpoint: str | os.PathLike, out_dir: str | os.PathLike, adapte
         InputError: bad checkpoint/adapter/options, or ``--trt`` where TensorRT or a GPU is missing.
         ParityError: an exported graph failed its parity gate (nothing is written then).
     """
+    require("onnx", "onnxruntime", purpose="ONNX export")
     import onnx
 
     options = options or ExportOptions()
@@ -98,6 +117,7 @@ def run_export(checkpoint: str | os.PathLike, out_dir: str | os.PathLike, adapte
     checkpoint = Path(checkpoint)
     out_dir = Path(out_dir)
     ckpt, source = load_for_export(checkpoint, adapter)
+    int8_data = _int8_data(options) if options.int8 else None  # a bad --calibrate / --eval fails here
     cfg = ckpt.config
     model = ckpt.model.eval()
     frames, joints = cfg.frames, cfg.joints
@@ -129,7 +149,7 @@ def run_export(checkpoint: str | os.PathLike, out_dir: str | os.PathLike, adapte
             check = parity.denoiser_parity(session, model, frames, joints, fp16=precision == "fp16")
             _record(report, staging / name, seconds, check, onnx_graphs.graph_summary(proto), log, "ONNX")
         if options.int8:
-            _export_int8(ckpt, model, staging, options, report, log)
+            _export_int8(ckpt, model, staging, options, int8_data, report, log)
         if options.sampler:
             t0 = time.perf_counter()
             proto = onnx_graphs.sampler_to_onnx(
@@ -185,7 +205,10 @@ def run_export(checkpoint: str | os.PathLike, out_dir: str | os.PathLike, adapte
         if failed:
             detail = ", ".join(f"{n}: {_parity_text(report['files'][n]['parity'])}" for n in failed)
             raise ParityError(f"parity check failed ({detail}); nothing written to {out_dir}")
-        for item in sorted(staging.iterdir()):
+        written = {item.name for item in staging.iterdir()}
+        for stale in sorted(set(ARTEFACTS) - written):  # another model's files must not stay beside these
+            (out_dir / stale).unlink(missing_ok=True)
+        for item in sorted(staging.iterdir(), key=lambda f: f.name == "export.json"):  # the record last
             os.replace(item, out_dir / item.name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -228,21 +251,27 @@ def _summary(report: dict, out_dir: Path, log) -> None:
     log("Visualize: https://netron.app")
 
 
-def _export_int8(ckpt, model, staging: Path, options: ExportOptions, report: dict, log) -> None:
-    """``denoiser_int8.onnx`` from the staged fp32 graph, its parity, and its accuracy against fp32."""
-    import onnx
-
-    from posynda.data.clips import load_clips
-    from posynda.data.detections import read_detections
-    from posynda.defaults import default_clips_path
-    from posynda.export import quantize
-
+def _int8_data(options: ExportOptions) -> tuple[ClipSet, ClipSet]:
+    """``(calibration 2D, labelled eval clips)`` of ``--int8``: the given files or the embedded wild pair."""
     calibration = (
         read_detections(options.calibrate)[0]
         if options.calibrate
         else load_clips(default_clips_path("wild", "train")).without_3d()
     )
     labelled = load_clips(options.eval or default_clips_path("wild", "test"))
+    if not labelled.has_3d:
+        raise InputError(f"{options.eval}: --eval data has no 'joints_3d' (scoring int8 needs ground truth)")
+    return calibration, labelled
+
+
+def _export_int8(ckpt, model, staging: Path, options: ExportOptions, data, report: dict, log) -> None:
+    """``denoiser_int8.onnx`` from the staged fp32 graph, its parity, and its accuracy against fp32 on ``data``
+    (:func:`_int8_data`)."""
+    import onnx
+
+    from posynda.export import quantize
+
+    calibration, labelled = data
     t0 = time.perf_counter()
     feeds = quantize.calibration_feeds(ckpt, calibration)
     name = "denoiser_int8.onnx"

@@ -13,6 +13,7 @@ from pathlib import Path
 from torch import nn
 
 from posynda.errors import InputError
+from posynda.extras import require
 
 TARGET_MODULES = {
     "mixste": ["qkv", "proj"],
@@ -28,10 +29,11 @@ def add_lora(model: nn.Module, arch: str, rank: int = 4, alpha: float | None = N
 
     ``alpha`` defaults to ``rank`` (scale 1, as PoSynDA's LoRA). Returns the ``PeftModel``.
     """
+    require("peft", purpose="LoRA adapters")
+    if rank < 1:
+        raise InputError(f"rank must be >= 1, got {rank}")
     from peft import LoraConfig, get_peft_model
 
-    if rank < 1:
-        raise InputError(f"--rank must be >= 1, got {rank}")
     config = LoraConfig(
         r=rank, lora_alpha=alpha or rank, target_modules=TARGET_MODULES[arch], lora_dropout=0.0, bias="none"
     )
@@ -40,6 +42,7 @@ def add_lora(model: nn.Module, arch: str, rank: int = 4, alpha: float | None = N
 
 def load_lora(model: nn.Module, adapter_dir: str | Path):
     """Attach saved adapters (``save_pretrained`` layout) to a fresh base ``model``."""
+    require("peft", purpose="a LoRA adapter")
     from peft import PeftModel
 
     adapter_dir = Path(adapter_dir)

@@ -8,6 +8,7 @@ from typing import Literal, get_args
 
 from posynda.errors import InputError
 from posynda.hypotheses.modes import SELECTIONS, Selection
+from posynda.runtime.settings import MAX_BATCH, MAX_HYPOTHESES, MAX_STEPS
 
 LrSchedule = Literal["constant", "cosine"]
 TeacherKind = Literal["student", "ema"]
@@ -99,10 +100,32 @@ class AdaptSettings:
         return self.learning_rate
 
     def __post_init__(self):
-        if self.steps < 1 or self.source_batch < 0 or self.target_batch < 0 or self.hypotheses < 1:
-            raise InputError("steps and hypotheses must be >= 1 and batch sizes >= 0")
-        if self.rank < 1:
-            raise InputError(f"--rank must be >= 1, got {self.rank}")
+        for name, value in (("lr", self.lr), ("ema_decay", self.ema_decay), ("reproj_weight", self.reproj_weight),
+                            ("bone_aug_degrees", self.bone_aug_degrees), ("flip_prob", self.flip_prob),
+                            ("view_pitch_degrees", self.view_pitch_degrees),
+                            ("view_roll_degrees", self.view_roll_degrees)):  # fmt: skip
+            if value is not None and not math.isfinite(value):
+                raise InputError(f"{name} must be a finite number, got {value}")
+        if self.lr is not None and self.lr <= 0:
+            raise InputError(f"lr must be positive, got {self.lr}")
+        for name, value, least, most in (
+            ("steps", self.steps, 1, 10**8),
+            ("hypotheses", self.hypotheses, 1, MAX_HYPOTHESES),
+            ("sampling_steps", self.sampling_steps, 1, MAX_STEPS),
+            ("source_batch", self.source_batch, 0, MAX_BATCH),
+            ("target_batch", self.target_batch, 0, MAX_BATCH),
+            ("rank", self.rank, 1, 1024),
+            ("log_every", self.log_every, 1, 10**8),
+            ("checkpoint_every", self.checkpoint_every, 1, 10**8),
+        ):
+            if not least <= value <= most:
+                raise InputError(f"{name} must be in [{least}, {most}], got {value}")
+        if not 0 <= self.reproj_weight:
+            raise InputError(f"reproj_weight must be >= 0, got {self.reproj_weight}")
+        if not 0 <= self.bone_aug_degrees <= 90:
+            raise InputError(f"bone_aug_degrees must be between 0 and 90 degrees, got {self.bone_aug_degrees}")
+        if not 0 <= self.flip_prob <= 1:
+            raise InputError(f"flip_prob must be in [0, 1], got {self.flip_prob}")
         for name, degrees in (("view-pitch", self.view_pitch_degrees), ("view-roll", self.view_roll_degrees)):
             if not 0 <= degrees <= 90:
                 raise InputError(f"--{name} must be between 0 and 90 degrees, got {degrees}")

@@ -18,7 +18,7 @@ from posynda.bench.accuracy import reference_rows
 from posynda.cli.options import (
     FILE,
     FILE_OR_FOLDER,
-    FOLDER,
+    OUT_FOLDER,
     apply_options,
     choice,
     compile_option,
@@ -27,12 +27,14 @@ from posynda.cli.options import (
     precision_option,
     quiet_option,
     run_dir,
+    threads_option,
 )
 from posynda.data import save_clips
 from posynda.defaults import adaptation_inputs
 from posynda.devices import check_precision, resolve_device
 from posynda.distributed import is_main_process, launched_by_torchrun
 from posynda.errors import InputError
+from posynda.extras import require
 from posynda.hypotheses import Selection
 from posynda.report import metrics_table
 
@@ -53,7 +55,8 @@ def adaptation_data_options(fn=None, *, keypoint_target: bool = False):
         else "unlabelled target 2D (default: wild/train); any joints_3d in it is ignored"
     )
     options = [
-        click.option("--checkpoint", type=FILE, default=None, help="base model (default: shipped studio)"),
+        click.option("--model", "--checkpoint", "checkpoint", type=FILE, default=None,
+                     help="base model (default: shipped studio; --checkpoint is the same option)"),  # fmt: skip
         click.option("--source", type=FILE, default=None, help="labelled source (default: studio/train)"),
         click.option("--target", type=FILE_OR_FOLDER if keypoint_target else FILE, default=None, help=target_help),
         click.option(
@@ -144,7 +147,7 @@ def adapt_settings_options(fields: tuple[str, ...] | None = None):
 @click.command()
 @adaptation_data_options(keypoint_target=True)
 @keypoint_input_options("--target")
-@click.option("--out", type=FOLDER, default=None, help="run directory (default: runs/adapt-<time>)")
+@click.option("--out", type=OUT_FOLDER, default=None, help="run directory (default: runs/adapt-<time>)")
 @adapt_settings_options()
 @device_option("where the teacher, the student and the evaluations run (auto: CUDA when PyTorch sees a GPU)")
 @click.option("--resume", is_flag=True, help="continue the run in --out from its last checkpoint")
@@ -162,6 +165,7 @@ def adapt_settings_options(fields: tuple[str, ...] | None = None):
 )
 @precision_option
 @compile_option
+@threads_option
 @quiet_option
 def adapt(
     checkpoint,
@@ -181,6 +185,8 @@ def adapt(
 ):
     """Adapt a source-trained lifter to an unlabelled target domain (PoSynDA; under torchrun data-parallel)."""
     check_precision(precision, resolve_device(device))  # a bad pair fails before any work
+    if settings.lora or ablation:  # the ablation's paper rows use LoRA
+        require("peft", purpose="--lora" if settings.lora else "--ablation (its paper rows use LoRA)")
     if launched_by_torchrun() and (ablation or not out):
         raise click.UsageError("under torchrun give --out (every process writes into one run directory), no --ablation")
     formats = []

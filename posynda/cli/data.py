@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from posynda.cli.lazy import LazyGroup
-from posynda.cli.options import FILE, FloatVector, choice
+from posynda.cli.options import FILE, OUT_FILE, FloatVector, choice
 from posynda.data import convert, describe_clips, load_clips, save_clips, synth
 from posynda.data.mocap import MAPPINGS, load_mapping
 from posynda.data.render import UNITS, render_motions
@@ -27,7 +27,7 @@ def data():
     show_default=True,
     help="multiply the number of sequences",
 )
-@click.option("--out", type=FILE, required=True, help="output .npz")
+@click.option("--out", type=OUT_FILE, required=True, help="output .npz")
 def data_synth(domain, split, seed, scale, out):
     """Generate an embedded synthetic domain as a clip file."""
     clips = synth.generate(domain, split, seed=seed, scale=scale)
@@ -55,7 +55,7 @@ def data_synth(domain, split, seed, scale, out):
     default=None,
     help="3dpw only: fx,fy,cx,cy in pixels (default: 3DPW's camera)",
 )
-@click.option("--out", type=FILE, required=True, help="output clip file")
+@click.option("--out", type=OUT_FILE, required=True, help="output clip file")
 def data_convert(source, input_path, input_2d, subjects, split, intrinsics, out):
     """Convert a public dataset layout into a clip file (H36M joint order, mm)."""
     clips = convert.convert_file(
@@ -107,7 +107,7 @@ def data_convert(source, input_path, input_2d, subjects, split, intrinsics, out)
     help="share of missing joints",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="seeds the cameras and the noise")
-@click.option("--out", type=FILE, required=True, help="output clip file (.npz)")
+@click.option("--out", type=OUT_FILE, required=True, help="output clip file (.npz)")
 def data_render(bvh_files, rig, skeleton, mapping, fps, units, segment_s, noise_px, drop, seed, out):
     """Render BVH motion capture through virtual cameras into a clip file (H36M-17, mm, pixels)."""
     rules = load_mapping(mapping) if mapping else skeleton

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from posynda.cli.options import FILE, FILE_OR_FOLDER, keypoint_input_options, quiet_option
+from posynda.cli.options import FILE_OR_FOLDER, OUT_FILE, keypoint_input_options, quiet_option, threads_option
 from posynda.data.clips import save_clips
 from posynda.data.detections import write_json_keypoints
 from posynda.errors import InputError
@@ -31,7 +31,8 @@ def _checked_out(out: str) -> Path:
 @click.command("detect")
 @click.argument("input_path", metavar="INPUT", type=FILE_OR_FOLDER)
 @keypoint_input_options("INPUT")
-@click.option("--out", type=FILE, required=True, help="keypoint file to write: .npz (clip file) or .json")
+@click.option("--out", type=OUT_FILE, required=True, help="keypoint file to write: .npz (clip file) or .json")
+@threads_option
 @quiet_option
 def detect_cmd(input_path, keypoints, out, quiet):
     """Find people in a video (or read a detector's file) and write their 2D keypoints (H36M-17, pixels).

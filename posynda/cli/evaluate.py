@@ -8,7 +8,15 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from posynda.cli.options import FILE, device_option, run_dir, sampling_options, window_progress
+from posynda.cli.options import (
+    FILE,
+    OUT_FILE,
+    device_option,
+    run_dir,
+    sampling_options,
+    threads_option,
+    window_progress,
+)
 from posynda.defaults import shipped_checkpoint
 from posynda.devices import resolve_device
 from posynda.evaluate import evaluate_all, evaluation_payload, evaluation_targets, load_evaluation
@@ -17,7 +25,10 @@ from posynda.report import metrics_table
 
 
 @click.command("eval")
-@click.option("--checkpoint", type=FILE, default=None, help="model (default: shipped studio model)")
+@click.option(
+    "--model", "--checkpoint", "checkpoint", type=FILE, default=None,
+    help="checkpoint to score (default: shipped studio model; --checkpoint is the same option)",
+)  # fmt: skip
 @click.option(
     "--data",
     "data_path",
@@ -26,9 +37,10 @@ from posynda.report import metrics_table
     help="labelled test clip file (default: embedded studio/test and wild/test)",
 )
 @sampling_options
-@click.option("--json", "json_path", type=FILE, default=None, help="also write the metrics here")
+@click.option("--json", "json_path", type=OUT_FILE, default=None, help="also write the metrics here")
 @click.option("--per-sequence/--no-per-sequence", default=True, show_default=True, help="print the per-sequence table")
 @device_option()
+@threads_option
 def eval_cmd(checkpoint, data_path, settings, json_path, per_sequence, device):
     """Evaluate a checkpoint: MPJPE, P-MPJPE, PCK@150mm, AUC (3DHP protocol joints)."""
     path = Path(checkpoint) if checkpoint else shipped_checkpoint()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from posynda.cli.options import FILE, FILE_OR_FOLDER, FOLDER, BatchProfile, run_dir
+from posynda.cli.options import FILE, FILE_OR_FOLDER, FOLDER, OUT_FOLDER, BatchProfile, run_dir, threads_option
 from posynda.defaults import shipped_checkpoint
 from posynda.export.exporter import ExportOptions, run_export
 from posynda.export.tensorrt import DEFAULT_BATCH
@@ -12,14 +12,17 @@ from posynda.runtime.tensorrt import require_tensorrt
 
 
 @click.command("export")
-@click.option("--checkpoint", type=FILE, default=None, help="model (default: shipped studio model)")
+@click.option(
+    "--model", "--checkpoint", "checkpoint", type=FILE, default=None,
+    help="checkpoint to export (default: shipped studio model; --checkpoint is the same option)",
+)  # fmt: skip
 @click.option(
     "--adapter",
     type=FOLDER,
     default=None,
     help="adapter/ directory of `posynda adapt` to merge into --checkpoint (its base model)",
 )
-@click.option("--onnx", "onnx_flag", is_flag=True, help="write DIR/denoiser.onnx (always done; --trt builds from it)")
+@click.option("--onnx", "onnx_flag", is_flag=True, hidden=True, help="accepted for old command lines; does nothing")
 @click.option(
     "--trt", is_flag=True, help="also build DIR/denoiser.engine + .engine.json sidecar (TensorRT, NVIDIA GPU)"
 )
@@ -51,12 +54,20 @@ from posynda.runtime.tensorrt import require_tensorrt
 @click.option("--steps", "-K", type=int, default=1, show_default=True, help="--sampler: DDIM steps K")
 @click.option("--hypotheses", "-H", type=int, default=1, show_default=True, help="--sampler: hypotheses H")
 @click.option("--flip/--no-flip", default=True, show_default=True, help="--sampler: flip test-time augmentation")
-@click.option("--out", type=FOLDER, default=None, help="output directory (default: runs/export-<time>)")
+@click.option(
+    "--out", type=OUT_FOLDER, default=None,
+    help="output directory (default: runs/export-<time>); another export's artefacts in it are replaced",
+)  # fmt: skip
+@threads_option
 def export_cmd(
-    checkpoint, adapter, onnx_flag, trt, fp16, int8, calibrate, eval_path, opset, batch, workspace, sampler, steps,
-    hypotheses, flip, out,
+    checkpoint, adapter, onnx_flag, trt, fp16, int8, calibrate, eval_path, opset, batch, workspace, sampler, steps, hypotheses,
+    flip, out,
 ):  # fmt: skip
-    """Merge adapters, export the denoiser to ONNX (+ sampler graph, TensorRT engine), check parity."""
+    """Merge adapters, export the denoiser to ONNX (+ sampler graph, TensorRT engine), check parity.
+
+    DIR/denoiser.onnx is always written (the other artefacts are made from it)."""
+    if onnx_flag:
+        click.echo("note: --onnx is not needed (denoiser.onnx is always written); it will be removed", err=True)
     options = ExportOptions(
         opset=opset,
         fp16=fp16,

@@ -21,6 +21,7 @@ from functools import lru_cache
 
 import click
 
+from posynda.cli import cleanup
 from posynda.errors import InputError, RunInterrupted
 from posynda.extras import missing_extra_message
 
@@ -89,22 +90,34 @@ class LazyGroup(click.Group):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, SystemExit):
+        except click.exceptions.Exit:
             raise
-        except KeyboardInterrupt as exc:  # Ctrl-C: one line, the shell's code for SIGINT
+        except SystemExit as exc:  # a nested group already reported it
+            if exc.code not in (0, None):
+                cleanup.remove_empty()
+            raise
+        except BaseException as exc:  # a failed command leaves no empty run folder (posynda.cli.cleanup)
+            cleanup.remove_empty()
+            if isinstance(exc, (click.ClickException, click.exceptions.Abort)):
+                raise
+            self._report(exc, ctx)
+
+    @staticmethod
+    def _report(exc: BaseException, ctx) -> None:
+        """One line on stderr for ``exc`` and the exit code: 130 Ctrl-C, 2 bad input or a missing extra, 1 else."""
+        if isinstance(exc, KeyboardInterrupt):  # Ctrl-C: one line, the shell's code for SIGINT
             what = str(exc) if isinstance(exc, RunInterrupted) else "stopped by Ctrl-C"
             click.echo(f"posynda: interrupted: {what}", err=True)
             sys.exit(130)
-        except Exception as exc:  # noqa: BLE001 - the CLI boundary
-            if os.environ.get("POSYNDA_DEBUG"):
-                raise
-            if isinstance(exc, InputError):
-                click.echo(f"posynda: error: {exc}", err=True)
-                sys.exit(2)
-            command = f"{ctx.command_path} {ctx.invoked_subcommand or ''}".strip()
-            missing = missing_extra_message(exc.name or "", command) if isinstance(exc, ModuleNotFoundError) else None
-            if missing:  # an optional stack that the command did not check for first
-                click.echo(f"posynda: error: {missing}", err=True)
-                sys.exit(2)
-            click.echo(f"posynda: internal error: {type(exc).__name__}: {exc}", err=True)
-            sys.exit(1)
+        if os.environ.get("POSYNDA_DEBUG") or not isinstance(exc, Exception):
+            raise exc
+        if isinstance(exc, InputError):
+            click.echo(f"posynda: error: {exc}", err=True)
+            sys.exit(2)
+        command = f"{ctx.command_path} {ctx.invoked_subcommand or ''}".strip()
+        missing = missing_extra_message(exc.name or "", command) if isinstance(exc, ModuleNotFoundError) else None
+        if missing:  # an optional stack that the command did not check for first
+            click.echo(f"posynda: error: {missing}", err=True)
+            sys.exit(2)
+        click.echo(f"posynda: internal error: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(1)

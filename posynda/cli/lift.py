@@ -11,12 +11,14 @@ import numpy as np
 from posynda.cli.options import (
     FILE,
     FILE_OR_FOLDER,
+    OUT_FILE,
     choice,
     device_option,
     keypoint_input_options,
     quiet_option,
     run_dir,
     sampling_options,
+    threads_option,
     window_progress,
 )
 from posynda.data.detections.video import clip_frames
@@ -29,9 +31,12 @@ from posynda.runtime.viz import viz_format, write_viz
 @click.command()
 @click.option(
     "--model",
+    "--checkpoint",
+    "model",
     type=FILE,
     default=None,
-    help=".safetensors checkpoint, .onnx export or TensorRT .engine (default: shipped studio model)",
+    help=".safetensors checkpoint, .onnx export or TensorRT .engine (default: shipped studio model; --checkpoint "
+    "is the same option)",
 )
 @click.option(
     "--input",
@@ -51,7 +56,7 @@ from posynda.runtime.viz import viz_format, write_viz
 @keypoint_input_options("--input")
 @click.option(
     "--out",
-    type=FILE,
+    type=OUT_FILE,
     default=None,
     help="output file, its extension picks the format: .npz (the input clip file with joints_3d, camera-frame mm), "
     ".json / .csv (mm) or .bvh (cm; + <file>.json), in world coordinates (floor at z = 0; y for BVH) when a floor "
@@ -76,14 +81,22 @@ from posynda.runtime.viz import viz_format, write_viz
     "detections are complete",
 )
 @click.option(
+    "--fps",
+    type=click.FloatRange(0, 1000, min_open=True),
+    default=None,
+    help="frame rate of the input, frames/s: the BVH frame time, the animation speed and the fps of the JSON / CSV "
+    "(default: the input's own; 50 where it states none, 25 for --viz animations)",
+)
+@click.option(
     "--viz",
-    type=FILE,
+    type=OUT_FILE,
     default=None,
     help="also draw the 2D input and the lifted 3D skeleton; the extension picks: .png (contact sheet of 8 frames), "
     ".gif or .mp4 (animation of the longest sequence, at most 300 frames; .mp4 needs ffmpeg)",
 )
+@threads_option
 @quiet_option
-def lift(model, input_path, video, keypoints, out, backend, device, settings, stream, viz, quiet):
+def lift(model, input_path, video, keypoints, out, backend, device, settings, stream, fps, viz, quiet):
     """Lift 2D keypoints or a video to 3D poses (mm; .npz, .json, .csv, .bvh) with a checkpoint, ONNX or engine."""
     if video and input_path:
         raise click.UsageError("--video and --input both name the input: give one of them")
@@ -101,6 +114,8 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
     lifter = Lifter(path, device=device)
     source = input_path or default_clips_path("wild", "test")
     clips, read_report = keypoints.read(source, progress=not quiet)  # prints one line per sequence
+    if fps is not None:
+        clips = clips.with_fps(fps)
     out_path = Path(out) if out else run_dir(None, "lift") / "poses.npz"
     unit = "frames" if stream else "windows"
     with window_progress(f"lifting with {lifter.describe()}", enabled=not quiet, unit=unit) as report:

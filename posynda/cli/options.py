@@ -8,6 +8,7 @@ work starts.
 from __future__ import annotations
 
 import functools
+import os
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,7 +19,8 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-from posynda.data.clips import ClipSet
+from posynda.cli import cleanup
+from posynda.data.clips import MAX_IMAGE_SIDE, ClipSet
 from posynda.data.detections import (
     DEFAULT_MIN_CONFIDENCE,
     DetectionFormat,
@@ -167,6 +169,8 @@ class ImageSize(click.ParamType):
             size = ()
         if len(size) != 2 or min(size) <= 0:
             self.fail(f"{value!r}: expected WxH in pixels, e.g. 1920x1080", param, ctx)
+        if max(size) > MAX_IMAGE_SIDE:
+            self.fail(f"{value!r}: at most {MAX_IMAGE_SIDE} pixels per side", param, ctx)
         return size
 
 
@@ -189,10 +193,44 @@ class Intrinsics(click.ParamType):
         return values
 
 
+def unwritable(path: Path) -> str | None:
+    """Why ``path`` cannot be created or replaced (its nearest existing ancestor is a file, or not writable),
+    or None. Atomic writes replace a file through its folder, so the folder decides."""
+    parent = path.absolute().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"{parent} is a file, not a folder"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"cannot write into {parent} (permission denied)"
+    return None
+
+
+class OutputPath(click.Path):
+    """An output file (``dir_okay=False``) or folder (``file_okay=False``) checked when the command line is
+    parsed: not the other kind, and in a place this process can write (:func:`unwritable`), so a
+    command fails before its work, not after."""
+
+    def convert(self, value, param, ctx):
+        path = Path(super().convert(value, param, ctx))
+        if self.file_okay and not self.dir_okay and path.is_dir():
+            self.fail(f"{value!r} is a folder; give a file name", param, ctx)
+        if self.dir_okay and not self.file_okay and path.exists() and not path.is_dir():
+            self.fail(f"{value!r} is a file; give a folder", param, ctx)
+        if path.is_dir() and not os.access(path, os.W_OK | os.X_OK):
+            self.fail(f"cannot write into {value!r} (permission denied)", param, ctx)
+        problem = unwritable(path)
+        if problem:
+            self.fail(f"{value!r}: {problem}", param, ctx)
+        return str(path)
+
+
 PRESET_HELP = f"denoiser preset: {', '.join(PRESETS)}"
 FILE = click.Path(dir_okay=False)
 FOLDER = click.Path(file_okay=False)
 FILE_OR_FOLDER = click.Path()  # a keypoint input: a file, or a folder of per-frame JSON (OpenPose)
+OUT_FILE = OutputPath(dir_okay=False)  # a file a command writes
+OUT_FOLDER = OutputPath(file_okay=False)  # a folder a command writes into
 
 
 def run_dir(out: str | None, command: str, resume: bool = False) -> Path:
@@ -203,7 +241,11 @@ def run_dir(out: str | None, command: str, resume: bool = False) -> Path:
     """
     if resume and not out:
         raise InputError("--resume needs --out (the run directory to continue)")
+    if out and not Path(out).exists():
+        cleanup.note(Path(out))  # the command creates it; a failure before anything is in it removes it
     path = Path(out) if out else new_run_dir(command)
+    if not out:
+        cleanup.note(path)
     if is_main_process():  # under torchrun only rank 0 speaks
         click.echo(f"run directory: {path}")
     return path
@@ -213,24 +255,32 @@ def run_dir(out: str | None, command: str, resume: bool = False) -> Path:
 def window_progress(label: str, enabled: bool = True, unit: str = "windows") -> Iterator:
     """A transient progress bar on stderr; yields the ``(done, total, label=None)`` callback the lifting
     loops (or a detector, ``unit="frames"``) call; a new ``label`` replaces the bar's text. The bar
-    appears at the first call, so a reader that never reports shows none."""
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn(f"{{task.completed}}/{{task.total}} {unit}"),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-        disable=not enabled,
-    ) as bar:
-        tasks = []
+    starts at the first call, so a command that fails (or a reader that never reports) prints nothing."""
+    bar: Progress | None = None
+    task = None
 
-        def report(done: int, total: int, label_now: str | None = None) -> None:
-            if not tasks:
-                tasks.append(bar.add_task(label, total=None))
-            bar.update(tasks[0], completed=done, total=total, **({"description": label_now} if label_now else {}))
+    def report(done: int, total: int, label_now: str | None = None) -> None:
+        nonlocal bar, task
+        if not enabled:
+            return
+        if bar is None:
+            bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TextColumn(f"{{task.completed}}/{{task.total}} {unit}"),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            bar.start()
+            task = bar.add_task(label, total=None)
+        bar.update(task, completed=done, total=total, **({"description": label_now} if label_now else {}))
 
+    try:
         yield report
+    finally:
+        if bar is not None:
+            bar.stop()
 
 
 def device_option(help_text: str = "where the model runs (auto: CUDA when PyTorch sees a GPU)"):

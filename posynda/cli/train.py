@@ -8,7 +8,7 @@ import click
 
 from posynda.cli.options import (
     FILE,
-    FOLDER,
+    OUT_FOLDER,
     PRESET_HELP,
     PresetName,
     compile_option,
@@ -16,6 +16,7 @@ from posynda.cli.options import (
     precision_option,
     quiet_option,
     run_dir,
+    threads_option,
 )
 from posynda.devices import check_precision, resolve_device
 from posynda.distributed import is_main_process, launched_by_torchrun
@@ -30,7 +31,7 @@ POSITIVE_INT = click.IntRange(min=1)
 )
 @click.option("--preset", type=PresetName(), default="cpu", show_default=True, help=PRESET_HELP)
 @click.option("--steps", type=int, default=None, help="optimisation steps (default: the preset's recipe; cpu: 6000)")
-@click.option("--out", type=FOLDER, default=None, help="run directory (default: runs/pretrain-<time>)")
+@click.option("--out", type=OUT_FOLDER, default=None, help="run directory (default: runs/pretrain-<time>)")
 @click.option("--resume", is_flag=True, help="continue the run in --out from its last checkpoint")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--batch-size", type=POSITIVE_INT, default=None, help="clips per step (default: the preset's recipe)")
@@ -52,6 +53,7 @@ POSITIVE_INT = click.IntRange(min=1)
 @device_option()
 @precision_option
 @compile_option
+@threads_option
 @quiet_option
 def pretrain(
     data_path,

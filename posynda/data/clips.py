@@ -127,6 +127,12 @@ class ClipSet:
         """The unlabelled view of this set (what adaptation is allowed to see of a target)."""
         return dataclasses.replace(self, joints_3d=None)
 
+    def with_fps(self, fps: float) -> "ClipSet":
+        """This set with every sequence at ``fps`` frames per second (> 0, finite)."""
+        if not (np.isfinite(fps) and fps > 0):
+            raise InputError(f"fps must be a positive number, got {fps}")
+        return dataclasses.replace(self, fps=np.full(self.num_sequences, fps, np.float32))
+
     def iter_sequences(self) -> Iterator[tuple[int, slice]]:
         for i, (start, stop) in enumerate(self.sequence_bounds()):
             yield i, slice(int(start), int(stop))
@@ -146,6 +152,7 @@ _SEQ_KEYS = {
     "seq_name": ("U", ()),
 }
 _REQUIRED = ("keypoints_2d", "seq_index", "camera", "image_size")
+MAX_IMAGE_SIDE = 32768  # pixels per side of an image (16K video is 15360 wide)
 
 
 def _check_array(name: str, value, kind: str, trailing: tuple, source: str) -> np.ndarray:
@@ -215,8 +222,8 @@ def validate(clips: ClipSet, source: str = "clips") -> ClipSet:
         raise InputError(f"{source}: key 'keypoints_2d' has infinite values (use NaN for missing joints)")
     if not np.isfinite(fields["camera"]).all() or (fields["camera"][:, :2] <= 0).any():
         raise InputError(f"{source}: key 'camera' needs finite intrinsics with positive focal lengths")
-    if (fields["image_size"] <= 0).any():
-        raise InputError(f"{source}: key 'image_size' must be positive (width, height)")
+    if (fields["image_size"] <= 0).any() or (fields["image_size"] > MAX_IMAGE_SIDE).any():
+        raise InputError(f"{source}: key 'image_size' must be positive (width, height) and at most {MAX_IMAGE_SIDE} px")
     conf = fields["confidence"]
     if conf is not None and (not np.isfinite(conf).all() or conf.min() < 0 or conf.max() > 1):
         raise InputError(f"{source}: key 'confidence' must lie in [0, 1]")

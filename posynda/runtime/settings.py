@@ -7,6 +7,12 @@ from dataclasses import dataclass
 from posynda.errors import InputError
 from posynda.hypotheses.modes import AGGREGATIONS, Aggregation
 
+# Bounds of the sampling settings: beyond them a lift only burns time or memory. K cannot exceed the
+# diffusion schedule's 1000 timesteps; D3DP reports H up to 20.
+MAX_HYPOTHESES = 100
+MAX_STEPS = 1000
+MAX_BATCH = 4096
+
 
 @dataclass(frozen=True)
 class SamplingSettings:
@@ -33,8 +39,13 @@ class SamplingSettings:
     stride: int | None = None
 
     def __post_init__(self):
-        if self.hypotheses < 1 or self.steps < 1 or self.batch_size < 1:
-            raise InputError("hypotheses, steps and batch size must be >= 1")
+        for name, value, most in (
+            ("hypotheses", self.hypotheses, MAX_HYPOTHESES),
+            ("steps", self.steps, MAX_STEPS),
+            ("batch_size", self.batch_size, MAX_BATCH),
+        ):
+            if not 1 <= value <= most:
+                raise InputError(f"{name} must be in [1, {most}], got {value}")
         if not 0 <= self.seed < 2**64:
             raise InputError(f"seed must be in [0, 2^64), got {self.seed}")
         if self.stride is not None and self.stride < 1:

@@ -17,20 +17,31 @@ def test_learning_rate_schedule(schedule, step, expected):
 
 
 @pytest.mark.parametrize(
-    "bad",
+    "bad, needle",
     [
-        {"selection": "pose"},
-        {"hypotheses": 0},
-        {"rank": 0},
-        {"lr_schedule": "step"},
-        {"teacher": "oracle"},
-        {"view_pitch_degrees": -5.0},
-        {"view_roll_degrees": 120.0},
-        {"ema_decay": 1.0},
+        ({"selection": "pose"}, "selection"),
+        ({"hypotheses": 0}, "hypotheses"),
+        ({"hypotheses": 1000}, "hypotheses"),
+        ({"rank": 0}, "rank"),
+        ({"lr_schedule": "step"}, "lr-schedule"),
+        ({"teacher": "oracle"}, "teacher"),
+        ({"view_pitch_degrees": -5.0}, "view-pitch"),
+        ({"view_roll_degrees": 120.0}, "view-roll"),
+        ({"ema_decay": 1.0}, "ema-decay"),
+        ({"lr": float("nan")}, "lr must be a finite number"),
+        ({"lr": float("inf")}, "lr must be a finite number"),
+        ({"lr": -1e-3}, "lr must be positive"),
+        ({"sampling_steps": 0}, r"sampling_steps must be in \[1, 1000\]"),
+        ({"sampling_steps": 5000}, "sampling_steps"),
+        ({"ema_decay": float("nan")}, "ema_decay must be a finite number"),
+        ({"reproj_weight": -1.0}, "reproj_weight"),
+        ({"bone_aug_degrees": 200.0}, "bone_aug_degrees"),
+        ({"source_batch": 10**6}, "source_batch"),
+        ({"steps": 0}, "steps must be in"),
     ],
 )
-def test_bad_settings(bad):
-    with pytest.raises(InputError):
+def test_bad_settings(bad, needle):
+    with pytest.raises(InputError, match=needle):
         AdaptSettings(**bad)
 
 

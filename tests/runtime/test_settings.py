@@ -21,8 +21,9 @@ def test_defaults_are_one_hypothesis_one_step_with_flip():
 
 @pytest.mark.parametrize(
     "bad, needle",
-    [({"hypotheses": 0}, ">= 1"), ({"steps": 0}, ">= 1"), ({"batch_size": 0}, ">= 1"), ({"stride": 0}, "stride"),
-     ({"aggregate": "median"}, "unknown aggregation")],
+    [({"hypotheses": 0}, r"hypotheses must be in \[1, 100\]"), ({"steps": 0}, r"steps must be in \[1, 1000\]"),
+     ({"batch_size": 0}, "batch_size must be in"), ({"hypotheses": 101}, "hypotheses"), ({"steps": 5000}, "got 5000"),
+     ({"batch_size": 10**6}, "batch_size"), ({"stride": 0}, "stride"), ({"aggregate": "median"}, "unknown aggregation")],
 )  # fmt: skip
 def test_bad_values(bad, needle):
     with pytest.raises(InputError, match=needle):

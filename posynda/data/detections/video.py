@@ -24,6 +24,7 @@ from posynda.data.detections.common import ReadOptions, Video, stem
 from posynda.data.detections.probe import Probe, require
 from posynda.data.video import VideoFrames, VideoReader
 from posynda.errors import InputError
+from posynda.extras import require as require_extra
 
 WHAT = "a video (MP4, MOV, MKV, WebM, AVI ...; people found by BlazePose)"
 
@@ -59,6 +60,7 @@ def read(probe: Probe, options: ReadOptions, progress: Progress | None = None):
         raise InputError(
             f"{probe.path}: BlazePose finds joint order {ORDER!r}, not --joint-order {options.joint_order}"
         )
+    require_extra("mediapipe", "imageio_ffmpeg", purpose="reading people from a video")  # before any frame
     with VideoReader(probe.path) as reader:
         frames = detect_people(reader, progress)
         size, fps = reader.size, reader.fps

@@ -13,6 +13,7 @@ import torch
 
 from posynda.devices import Device
 from posynda.errors import InputError
+from posynda.extras import require
 from posynda.runtime.backends.base import Backend
 from posynda.runtime.metadata import (
     DENOISER_INPUTS,
@@ -28,6 +29,7 @@ from posynda.threads import chosen_threads
 def ort_session(model: bytes | str, threads: int | None = None, providers=("CPUExecutionProvider",)):
     """An ONNX Runtime session tuned for this machine: ``threads`` intra-op threads (default: posynda's,
     :func:`posynda.threads.chosen_threads`), one inter-op thread, ORT_ENABLE_ALL."""
+    require("onnxruntime", purpose="an .onnx model")
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -40,6 +42,7 @@ def ort_session(model: bytes | str, threads: int | None = None, providers=("CPUE
 
 def requested_providers(device: Device) -> list[str]:
     """The CUDA EP (then the CPU EP) for ``cuda``, or for ``auto`` when this build has it; else the CPU EP."""
+    require("onnxruntime", purpose="an .onnx model")
     import onnxruntime as ort
 
     if device == "cuda" or (device == "auto" and "CUDAExecutionProvider" in ort.get_available_providers()):

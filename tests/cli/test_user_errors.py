@@ -1,0 +1,131 @@
+"""Every user error is one line and exit code 2, found before the work it would spoil, and leaves no empty run
+folder: bad output places, inputs that would exhaust the parser or memory, out-of-range settings, and optional
+stacks that are not installed (each names the extra that installs it)."""
+
+import io
+import json
+import sys
+import zipfile
+
+import numpy as np
+import pytest
+
+from posynda.data import save_clips
+from posynda.extras import EXTRAS
+from tests.conftest import error_lines, make_clips, run
+
+
+@pytest.fixture
+def work(in_tmp):
+    """A folder (the working directory) with a clip file, a plain file and the crafted inputs of the table."""
+    save_clips(in_tmp / "kp.npz", make_clips((30,)).without_3d())
+    (in_tmp / "a-file").write_text("not a folder\n")
+    (in_tmp / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    (in_tmp / "long-number.json").write_text('[{"keypoints": [' + "9" * 1_000_000 + "]}]")
+    _write_crafted_npz(in_tmp / "huge.npz")
+    _write_deep_bvh(in_tmp / "deep.bvh", depth=5000)
+    return in_tmp
+
+
+def _write_crafted_npz(path):
+    """A 300-byte .npz whose header declares a [2e9, 17, 2] float32 array."""
+    buffer = io.BytesIO()
+    np.save(buffer, np.zeros((2, 17, 2), np.float32))
+    raw = buffer.getvalue()
+    header = raw[:128].decode("latin1").replace("(2, 17, 2)", "(2000000000, 17, 2)")
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("keypoints_2d.npy", header[:127].ljust(127).encode("latin1") + b"\n" + raw[128:])
+
+
+def _write_deep_bvh(path, depth: int):
+    """A BVH file whose joints form one chain ``depth`` joints long."""
+    lines = ["HIERARCHY", "ROOT Hips", "{", "OFFSET 0 0 0", "CHANNELS 3 Xposition Yposition Zposition"]
+    for i in range(depth):
+        lines += [f"JOINT J{i}", "{", "OFFSET 0 1 0", "CHANNELS 1 Zrotation"]
+    lines += ["}"] * (depth + 1) + ["MOTION", "Frames: 1", "Frame Time: 0.02", " ".join(["0"] * (3 + depth))]
+    path.write_text("\n".join(lines))
+
+
+CASES = [
+    # (name, command line, what the one line says)
+    ("out-under-a-file", ["lift", "--input", "kp.npz", "--out", "a-file/poses.json"], "a-file is a file, not a folder"),
+    ("out-is-a-folder", ["lift", "--input", "kp.npz", "--out", "."], "is a directory"),
+    ("viz-under-a-file", ["lift", "--input", "kp.npz", "--viz", "a-file/sheet.png"], "is a file, not a folder"),
+    ("json-under-a-file", ["eval", "--json", "a-file/m.json"], "is a file, not a folder"),
+    ("detect-out-under-a-file", ["detect", "kp.npz", "--out", "a-file/kp.json"], "is a file, not a folder"),
+    ("export-out-is-a-file", ["export", "--out", "a-file"], "'a-file' is a file"),
+    ("adapt-out-under-a-file", ["adapt", "--out", "a-file/run", "--steps", "1"], "is a file, not a folder"),
+    ("synth-out-under-a-file", ["data", "synth", "--domain", "wild", "--split", "test", "--out", "a-file/w.npz"],
+     "is a file, not a folder"),
+    ("deeply-nested-json", ["lift", "--input", "deep.json", "--out", "p.json"], "nested too deeply"),
+    ("million-digit-number", ["lift", "--input", "long-number.json", "--image-size", "1000x1000", "--out", "p.json"],
+     "not a readable JSON keypoint file"),
+    ("npz-header-declares-huge-array", ["lift", "--input", "huge.npz", "--out", "p.json"], "declares shape"),
+    ("deep-bvh-chain", ["data", "render", "--bvh", "deep.bvh", "--out", "r.npz"], "nests joints more than 256 deep"),
+    ("image-size-too-large", ["lift", "--input", "kp.npz", "--image-size", "99999999x99999999"], "at most 32768"),
+    ("image-size-zero", ["lift", "--input", "kp.npz", "--image-size", "0x5"], "expected WxH"),
+    ("lr-nan", ["adapt", "--lr", "nan", "--steps", "2", "--out", "run-nan"], "lr must be a finite number"),
+    ("sampling-steps-zero", ["adapt", "--sampling-steps", "0", "--steps", "2", "--out", "run-k0"],
+     "sampling_steps must be in [1, 1000]"),
+    ("lift-K-5000", ["lift", "--input", "kp.npz", "-K", "5000"], "steps must be in [1, 1000]"),
+    ("lift-H-0", ["lift", "--input", "kp.npz", "-H", "0"], "hypotheses must be in [1, 100]"),
+    ("threads-zero", ["lift", "--input", "kp.npz", "--threads", "0"], "--threads"),
+    ("fps-zero", ["lift", "--input", "kp.npz", "--fps", "0"], "--fps"),
+    ("calibrate-missing", ["export", "--int8", "--calibrate", "nope.json", "--out", "exp"], "nope.json: no such"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("args, needle", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_a_user_error_is_one_line_exit_2_and_leaves_nothing(work, args, needle):
+    before = sorted(p.name for p in work.iterdir())
+    result = run(args, catch=True)
+    assert result.exit_code == 2, result.output
+    lines = error_lines(result)
+    assert len(lines) == 1 and needle in lines[0], result.output
+    assert sorted(p.name for p in work.iterdir()) == before  # no run folder, no output, no runs/
+
+
+MISSING = [
+    # (module made missing, command line, extra named)
+    ("onnx", ["export", "--out", "exp"], "export"),
+    ("onnxruntime", ["lift", "--model", "model.onnx", "--input", "kp.npz"], "export"),
+    ("peft", ["adapt", "--lora", "--steps", "2", "--out", "run"], "adapt"),
+    ("matplotlib", ["lift", "--input", "kp.npz", "--viz", "sheet.png"], "viz"),
+    ("mediapipe", ["lift", "--video", "clip.mp4"], "video"),
+]
+
+
+@pytest.mark.parametrize("module, args, extra", MISSING, ids=[m[0] for m in MISSING])
+def test_a_missing_optional_stack_names_its_extra(work, monkeypatch, module, args, extra):
+    assert EXTRAS[module][0] == extra
+    (work / "model.onnx").write_bytes(b"not read: onnxruntime is missing")
+    (work / "clip.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(64))
+    for name in [m for m in sys.modules if m == module or m.startswith(module + ".")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, module, None)  # `import module` fails as if it were not installed
+    before = sorted(p.name for p in work.iterdir())
+    result = run(args, catch=True)
+    assert result.exit_code == 2, result.output
+    lines = error_lines(result)
+    assert len(lines) == 1 and f"pip install 'posynda[{extra}]'" in lines[0], result.output
+    assert sorted(p.name for p in work.iterdir()) == before
+
+
+def test_a_default_run_folder_is_removed_when_the_command_fails(work):
+    """eval makes runs/eval-<time>/ before it scores; a failure inside leaves no empty folder."""
+    (work / "bad.npz").write_bytes(b"PK\x03\x04 truncated")
+    result = run(["eval", "--data", "bad.npz"], catch=True)
+    assert result.exit_code == 2
+    assert not (work / "runs").exists() or list((work / "runs").iterdir()) == []
+
+
+def test_an_export_replaces_another_models_artefacts(work):
+    out = work / "deploy"
+    out.mkdir()
+    for stale in ("sampler.onnx", "denoiser_int8.onnx", "denoiser.engine", "denoiser.engine.json"):
+        (out / stale).write_bytes(b"another model's file")
+    (out / "timing.cache").write_bytes(b"the GPU's tactic timings")
+    result = run(["export", "--out", out], catch=True)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["denoiser.onnx", "export.json", "timing.cache"]
+    assert set(json.loads((out / "export.json").read_text())["files"]) == {"denoiser.onnx"}
