@@ -4,7 +4,8 @@
  *   stream_keypoints MODEL.onnx KEYPOINTS.txt WIDTH HEIGHT > poses.csv
  *
  * KEYPOINTS.txt: one frame per line, 34 numbers x0 y0 x1 y1 ... x16 y16 (pixels, Human3.6M-17 order,
- * "nan" = missing). Output: "frame,x0,y0,z0,...,z16" per frame, camera-frame millimetres (absolute).
+ * "nan" = missing; examples/README.md describes it in full). Output: "frame,x0,y0,z0,...,z16" per frame,
+ * camera-frame millimetres (absolute).
  * Build: see examples/CMakeLists.txt (find_package(posynda) after `cmake --install`). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,9 +56,14 @@ int main(int argc, char** argv) {
     }
     if (ready) print_pose(&pose); /* the pose of the frame pushed L frames ago */
   }
-  posynda_pose* rest = malloc(sizeof(posynda_pose) * (size_t)posynda_stream_latency(stream));
+  int latency = posynda_stream_latency(stream);
+  posynda_pose* rest = latency > 0 ? malloc(sizeof(posynda_pose) * (size_t)latency) : NULL;
   int count = 0;
-  if (status == 0 && posynda_stream_finish(stream, rest, posynda_stream_latency(stream), &count) == POSYNDA_OK)
+  if (status == 0 && latency > 0 && rest == NULL) {
+    fprintf(stderr, "stream_keypoints: out of memory for the last %d poses\n", latency);
+    status = 2;
+  }
+  if (status == 0 && posynda_stream_finish(stream, rest, latency, &count) == POSYNDA_OK)
     for (int k = 0; k < count; ++k) print_pose(&rest[k]);
   free(rest);
   posynda_stream_close(stream);

@@ -43,7 +43,30 @@ def test_the_command_line_sets_the_spin_before_torch_loads():
 def test_omp_num_threads_is_the_default(monkeypatch, value, expected):
     monkeypatch.setattr(threads, "_chosen", None)
     monkeypatch.setenv("OMP_NUM_THREADS", value)
-    assert threads.chosen_threads() == (expected or threads.physical_cores())
+    assert threads.chosen_threads() == (expected or threads.default_threads())
+
+
+@pytest.mark.parametrize(
+    "idle, cores, logical, expected",
+    [(2.0, 2, 2, 2), (0.1, 2, 2, 1), (1.0, 2, 2, 1), (1.6, 2, 2, 2), (6.0, 4, 8, 3), (None, 4, 8, 4)],
+    ids=["idle", "busy", "half", "mostly-idle", "hyperthreads", "unknown"],
+)
+def test_the_default_is_the_cores_idle_now(monkeypatch, idle, cores, logical, expected):
+    threads.default_threads.cache_clear()
+    monkeypatch.setattr(threads, "idle_cores", lambda seconds=0: idle)
+    monkeypatch.setattr(threads, "physical_cores", lambda: cores)
+    monkeypatch.setattr(threads.os, "sched_getaffinity", lambda pid: set(range(logical)))
+    try:
+        assert threads.default_threads() == expected
+    finally:
+        threads.default_threads.cache_clear()
+
+
+def test_idle_cores_reads_the_cpus_of_this_process():
+    if not threads.Path("/proc/stat").exists():
+        pytest.skip("no /proc/stat")
+    idle = threads.idle_cores(0.05)
+    assert idle is not None and 0.0 <= idle <= len(os.sched_getaffinity(0)) + 1e-6
 
 
 def test_use_threads_reaches_torch_and_is_bounded(monkeypatch):
@@ -52,6 +75,9 @@ def test_use_threads_reaches_torch_and_is_bounded(monkeypatch):
     try:
         assert threads.use_threads(1) == 1 and torch.get_num_threads() == 1 and threads.chosen_threads() == 1
         assert threads.use_threads(None) == 1  # None keeps the choice
+        monkeypatch.setattr(threads, "_chosen", None)
+        monkeypatch.setenv("OMP_NUM_THREADS", "1")
+        assert threads.use_threads(None) == 1 and torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(before)
     for bad in (0, threads.MAX_THREADS + 1):
