@@ -32,5 +32,5 @@ def test_adapters_sit_on_the_target_layers_and_start_as_the_base(preset):
 
 
 def test_bad_lora_rank():
-    with pytest.raises(InputError, match="--rank"):
+    with pytest.raises(InputError, match="rank must be >= 1"):
         add_lora(build_denoiser(MICRO), "mixste", rank=0)
