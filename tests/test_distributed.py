@@ -15,6 +15,8 @@ from posynda.checkpoint import load_checkpoint
 from posynda.distributed import World, join_world, launched_by_torchrun
 from posynda.errors import InputError
 
+pytestmark = pytest.mark.slow  # torchrun processes (outside the quick subset)
+
 HELPER = Path(__file__).parent / "helpers" / "ddp_pretrain.py"
 # Weights of a 2-process run match a 1-process run with the same global batch to this (the micro denoiser,
 # 8 AdamW steps at lr 3e-3): the two ranks' half-batch gradients are averaged in another order than one

@@ -31,6 +31,7 @@ def test_loss_decreases_and_run_directory_is_complete(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["metrics.jsonl", "model.safetensors", "train_state.pt"]
 
 
+@pytest.mark.slow
 def test_interrupted_and_resumed_run_equals_uninterrupted_run(tmp_path):
     clips = make_clips((50, 30))
     straight = pretrain(clips, MICRO, 8, tmp_path / "a", recipe=RECIPE, progress=False, seed=3)

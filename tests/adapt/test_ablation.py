@@ -3,6 +3,7 @@
 import dataclasses
 import json
 
+import pytest
 from rich.console import Console
 
 from posynda.adapt import ABLATION_ROWS, PAPER_RECIPE, AdaptSettings, run_ablation
@@ -12,6 +13,7 @@ from tests.conftest import make_clips, markdown_rows
 FAST = AdaptSettings(steps=2, source_batch=2, target_batch=2, hypotheses=2)
 
 
+@pytest.mark.slow
 def test_rows_add_one_component_each_and_are_scored_against_the_baseline(tmp_path, micro_file):
     rows = ABLATION_ROWS[:2] + ABLATION_ROWS[-2:]  # source-only, + GPA, full PoSynDA, posynda defaults
     test = make_clips((15,), seed=4)

@@ -56,6 +56,7 @@ def test_detect_writes_the_2d_once_and_lift_reads_it_to_the_same_poses(video, tm
     np.testing.assert_array_equal(outs["video"], outs["npz"])  # the same detections, the same seed
 
 
+@pytest.mark.slow
 def test_adapt_takes_a_video_as_its_target(video, tmp_path):
     needs_blazepose()
     out = tmp_path / "run"

@@ -17,6 +17,8 @@ from posynda.defaults import default_clips_path
 from posynda.runtime import Lifter, SamplingSettings
 from tests.libposynda.conftest import BUILD, LIB, built, qemu_available, run_tool
 
+pytestmark = pytest.mark.slow  # C builds and tools (outside the quick subset)
+
 pytest.importorskip("onnxruntime")
 
 PARITY_MM = 0.01  # the acceptance bound: C vs Python, fp32
