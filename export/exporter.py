@@ -41,6 +41,7 @@ from posynda.fileio import atomic_write_bytes, sha256_file
 from posynda.models import count_parameters
 from posynda.runtime.backends import ort_session
 from posynda.runtime.metadata import sampler_metadata
+from posynda.runtime.settings import MAX_HYPOTHESES, MAX_STEPS
 from posynda.runtime.tensorrt import require_tensorrt, sidecar_path
 
 # Every file an export writes that belongs to one model (timing.cache belongs to the GPU).
@@ -89,8 +90,11 @@ class ExportOptions:
     def __post_init__(self):
         if not 14 <= self.opset <= 21:
             raise InputError(f"--opset {self.opset}: supported opsets are 14..21 (default 17)")
-        if self.steps < 1 or self.hypotheses < 1:
-            raise InputError("--steps and --hypotheses must be >= 1")
+        if not 1 <= self.steps <= MAX_STEPS or not 1 <= self.hypotheses <= MAX_HYPOTHESES:
+            raise InputError(
+                f"sampler steps must be in [1, {MAX_STEPS}] and hypotheses in [1, {MAX_HYPOTHESES}], "
+                f"got {self.steps} and {self.hypotheses}"
+            )
 
 
 def _mb(path: Path) -> float:

@@ -44,7 +44,7 @@ def test_the_tree_keeps_every_contract():
     "module, line, contract",
     [
         ("kernels/triton_support.py", "from posynda import camera", "kernels/ is a leaf: torch and triton only"),
-        ("kernels/triton_support.py", "from posynda.errors import InputError", "kernels/ is a leaf: torch and triton only"),
+        ("kernels/triton_support.py", "from posynda.errors import InputError", "kernels/ is a leaf: torch and triton only"),  # noqa: E501
         ("kernels/triton_reproject.py", "import numpy", "kernels/ is a leaf: torch and triton only"),
         ("kernels/triton_support.py", "import posynda.runtime", "kernels/ is a leaf: torch and triton only"),
         ("runtime/settings.py", "import posynda.export.exporter", "Layers run one way"),

@@ -22,7 +22,7 @@ def data():
 @click.option("--seed", type=int, default=None, help="generator seed (default: the canonical split)")
 @click.option(
     "--scale",
-    type=click.FloatRange(min=0, min_open=True),
+    type=click.FloatRange(min=0, max=100, min_open=True),
     default=1.0,
     show_default=True,
     help="multiply the number of sequences",
@@ -85,7 +85,11 @@ def data_convert(source, input_path, input_2d, subjects, split, intrinsics, out)
     "--mapping", type=FILE, default=None, help="JSON mapping of the 17 H36M joints to BVH joints (overrides --skeleton)"
 )
 @click.option(
-    "--fps", type=click.FloatRange(min=0, min_open=True), default=50.0, show_default=True, help="output frame rate"
+    "--fps",
+    type=click.FloatRange(min=0, max=1000, min_open=True),
+    default=50.0,
+    show_default=True,
+    help="output frame rate",
 )
 @click.option(
     "--units", type=click.Choice(UNITS), default="auto", show_default=True, help="length unit of the BVH files"

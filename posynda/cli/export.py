@@ -60,8 +60,8 @@ from posynda.runtime.tensorrt import require_tensorrt
 )  # fmt: skip
 @threads_option
 def export_cmd(
-    checkpoint, adapter, onnx_flag, trt, fp16, int8, calibrate, eval_path, opset, batch, workspace, sampler, steps, hypotheses,
-    flip, out,
+    checkpoint, adapter, onnx_flag, trt, fp16, int8, calibrate, eval_path, opset, batch, workspace, sampler, steps,
+    hypotheses, flip, out,
 ):  # fmt: skip
     """Merge adapters, export the denoiser to ONNX (+ sampler graph, TensorRT engine), check parity.
 

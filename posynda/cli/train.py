@@ -20,9 +20,11 @@ from posynda.cli.options import (
 )
 from posynda.devices import check_precision, resolve_device
 from posynda.distributed import is_main_process, launched_by_torchrun
+from posynda.runtime.settings import MAX_BATCH
 from posynda.train import pretrain_file
 
 POSITIVE_INT = click.IntRange(min=1)
+BATCH = click.IntRange(min=1, max=MAX_BATCH)
 
 
 @click.command()
@@ -30,11 +32,14 @@ POSITIVE_INT = click.IntRange(min=1)
     "--data", "data_path", type=FILE, default=None, help="labelled source clip file (default: embedded studio/train)"
 )
 @click.option("--preset", type=PresetName(), default="cpu", show_default=True, help=PRESET_HELP)
-@click.option("--steps", type=int, default=None, help="optimisation steps (default: the preset's recipe; cpu: 6000)")
+@click.option(
+    "--steps", type=click.IntRange(1, 10**8), default=None,
+    help="optimisation steps (default: the preset's recipe; cpu: 6000)",
+)  # fmt: skip
 @click.option("--out", type=OUT_FOLDER, default=None, help="run directory (default: runs/pretrain-<time>)")
 @click.option("--resume", is_flag=True, help="continue the run in --out from its last checkpoint")
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--batch-size", type=POSITIVE_INT, default=None, help="clips per step (default: the preset's recipe)")
+@click.option("--batch-size", type=BATCH, default=None, help="clips per step (default: the preset's recipe)")
 @click.option(
     "--lr",
     type=click.FloatRange(min=0, min_open=True),

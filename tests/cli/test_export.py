@@ -130,7 +130,7 @@ def test_mismatched_adapter_exits_2(tmp_path, adapter_run, case, message):
     [
         (["--opset", "9"], "opset"),
         (["--trt", "--batch", "8:4:1"], "min 8 > max 1"),
-        (["--sampler", "-K", "0"], "--steps"),
+        (["--sampler", "-K", "0"], "sampler steps must be in [1, 1000]"),
         (["--checkpoint", "missing.safetensors"], "no such checkpoint"),
     ],
 )
