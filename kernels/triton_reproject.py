@@ -16,10 +16,11 @@ fp64 is cheap on data-centre GPUs (A100/H100); on consumer GPUs it is the slowes
 
 This module imports triton; import it only on the Triton path
 (``posynda.kernels.triton_support.reproject_select_triton`` does). The kernel object is built on first
-use, per interpreter mode. ``TRITON_INTERPRET=1`` must be set before triton itself is imported: ``triton.jit`` reads it when it decorates, and triton decorates
-its own library functions (``tl.sum``'s combine function, ...) at import, so switching the
-interpreter on later fails inside the kernel ("Cannot call @triton.jit'd outside of the scope of
-a kernel"). The CPU tests therefore run the interpreter in a subprocess.
+use, per interpreter mode. ``TRITON_INTERPRET=1`` must be set before triton itself is imported:
+``triton.jit`` reads it when it decorates, and triton decorates its own library functions (``tl.sum``'s
+combine function, ...) at import, so switching the interpreter on later fails inside the kernel ("Cannot
+call @triton.jit'd outside of the scope of a kernel"). The CPU tests therefore run the interpreter in a
+subprocess.
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from posynda.kernels import triton_support as kernels
 from posynda.hypotheses import reproject_select, resolve_backend
+from posynda.kernels import triton_support as kernels
 
 ROOT = Path(__file__).resolve().parents[2]
 CAMERA = torch.tensor([1145.0, 1145.0, 500.0, 500.0, 0, 0, 0, 0, 0])

@@ -2,8 +2,8 @@
 
 from typing import get_args
 
-from posynda.kernels import triton_support as kernels
 from posynda.hypotheses.modes import AGGREGATIONS, SELECTIONS, Aggregation, Selection
+from posynda.kernels import triton_support as kernels
 
 
 def test_the_kernel_knows_every_aggregation():

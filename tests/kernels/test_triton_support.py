@@ -1,4 +1,4 @@
-"""The Triton support module: mode codes, availability and the launcher, importing triton only when a kernel is launched."""
+"""Triton support: mode codes, availability and the launcher, importing triton only when a kernel is launched."""
 
 import subprocess
 import sys
