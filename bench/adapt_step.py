@@ -26,6 +26,7 @@ import torch
 
 from posynda.adapt import AdaptSettings, adaptation_step, build_student, domain_sampler, teacher_labels
 from posynda.adapt.step import StepDraws
+from posynda.bench.results import RowCallback, no_rows
 from posynda.bench.timing import time_calls, timing_stats
 from posynda.checkpoint import Checkpoint, load_checkpoint
 from posynda.data import load_clips
@@ -109,9 +110,10 @@ def run(
     device: Device = "auto",
     precisions=("fp32",),
     compiles=(False,),
+    on_row: RowCallback = no_rows,
 ) -> dict:
     """``{"machine", "device", "rows"}``: :func:`measure` per preset, precision, compile and H (ratios against
-    the first row)."""
+    the first row); ``on_row`` gets the result so far after every row."""
     for name in presets:
         preset(name)  # InputError naming the choices
     device = resolve_device(device)
@@ -119,7 +121,8 @@ def run(
         check_precision(precision, device)
     source = load_clips(default_clips_path("studio", "train"))
     target = load_clips(default_clips_path("wild", "train")).without_3d()
-    rows = []
+    result = {"machine": machine_info(), "device": device, "rows": []}
+    rows = result["rows"]
     for name in presets:
         frames = PRESETS[name].frames
         src = domain_sampler(source, frames, labelled=True)
@@ -130,10 +133,9 @@ def run(
             for compile in compiles:
                 for h in hypotheses:
                     rows.append(measure(name, h, src, tgt, reps, warm, device, precision, compile))
-    first = rows[0]["step_ms"]
-    for row in rows:
-        row["x_vs_first"] = round(first / row["step_ms"], 2)
-    return {"machine": machine_info(), "device": device, "rows": rows}
+                    rows[-1]["x_vs_first"] = round(rows[0]["step_ms"] / rows[-1]["step_ms"], 2)
+                    on_row(result)
+    return result
 
 
 def markdown(result: dict) -> str:

@@ -14,7 +14,8 @@ input, capacity and per-step cost.
 
 Writes ``curves.json`` (per variant: the preset, config overrides, the points ``{step, seconds,
 val_mpjpe, val_p_mpjpe}``, the training-loss points and the final scores), ``curves.md`` and,
-with matplotlib, ``curves.png`` (:func:`posynda.bench.plots.plot_curves`).
+with matplotlib, ``curves.png`` (:func:`posynda.bench.plots.plot_curves`); the JSON and Markdown after
+every variant as well (``on_row``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import dataclasses
 import json
 from pathlib import Path
 
+from posynda.bench.results import RowCallback, no_rows
 from posynda.data import ClipSet
 from posynda.environment import machine_info
 from posynda.errors import InputError
@@ -58,15 +60,25 @@ def run_curves(
     log=print,
     data: dict | None = None,
     device: str = "cpu",
+    on_row: RowCallback = no_rows,
 ) -> dict:
     """Train every variant for ``steps`` steps (on ``device``) on ``train`` with validation on ``val``; returns the
     ``curves.json`` content (the run folders stay in ``out_dir/<k>``). ``data``: a description of
-    the inputs, recorded as is."""
+    the inputs, recorded as is. ``on_row`` gets the result so far after every variant."""
     if not val.has_3d:
         raise InputError("curves: the validation clips have no 'joints_3d'")
     out = Path(out_dir)
     variants = CURVE_VARIANTS if variants is None else variants
-    rows = {}
+    result = {
+        "steps": steps,
+        "eval_every": eval_every,
+        "seed": seed,
+        "train_frames": train.num_frames,
+        "val_frames": int(val.valid_or_all().sum()),
+        "data": data or {},
+        "machine": machine_info(),
+        "rows": {},
+    }
     for k, (name, (preset_name, overrides)) in enumerate(variants.items()):
         config = dataclasses.replace(preset(preset_name), **overrides)
         recipe = RECIPES.get(preset_name, TrainRecipe())
@@ -74,7 +86,7 @@ def run_curves(
         pretrain(train, config, steps, out / str(k), recipe, seed=seed, progress=False, eval_clips=val,
                  eval_every=eval_every, device=device)  # fmt: skip
         points, loss = _curve(out / str(k) / "metrics.jsonl")
-        rows[name] = {
+        result["rows"][name] = {
             "preset": preset_name,
             "overrides": overrides,
             "points": points,
@@ -83,16 +95,8 @@ def run_curves(
             "best": min(points, key=lambda p: p["val_mpjpe"]),
             "seconds_per_step": points[-1]["seconds"] / steps,
         }
-    return {
-        "steps": steps,
-        "eval_every": eval_every,
-        "seed": seed,
-        "train_frames": train.num_frames,
-        "val_frames": int(val.valid_or_all().sum()),
-        "data": data or {},
-        "machine": machine_info(),
-        "rows": rows,
-    }
+        on_row(result)
+    return result
 
 
 def markdown(result: dict) -> str:

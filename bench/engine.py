@@ -1,6 +1,6 @@
 """libposynda (the C library) against the Python runtime, and int8 against fp32, in one run on one machine.
 
-    posynda bench engine [--sequences 6] [--repeats 5] [--threads 2] [--save]
+    posynda bench engine [--sequences 6] [--repeats 5] [--threads N] [--quick] [--save]
 
 For each model -- the shipped model (VideoPose ``cpu`` preset, trained), its int8 QDQ graph
 (``posynda export --int8``, calibrated on embedded wild/train 2D) and the ``tiny`` MixSTE preset (random
@@ -13,7 +13,8 @@ weights: speed only) -- and each sampling setting, every embedded wild/test sequ
   (a push that completes a window runs it; the others only buffer);
 
 both with ``threads`` ONNX Runtime intra-op threads. MPJPE (root-relative, mm, against the labels --
-scoring only) of the C library's lifts gives int8 vs fp32. Writes ``engine.json`` and ``engine.md``.
+scoring only) of the C library's lifts gives int8 vs fp32. Writes ``engine.json`` and ``engine.md``,
+after every (model, setting) row as well (``on_row``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from posynda.bench.results import RowCallback, no_rows
 from posynda.data import load_clips
 from posynda.defaults import default_clips_path, shipped_checkpoint
 from posynda.environment import machine_info
@@ -110,28 +112,52 @@ def models(tmp: Path, log) -> dict[str, Path]:
     }
 
 
-def run_engine(sequences: int = 6, repeats: int = 5, threads: int = 2, log=print) -> dict:
+def run_engine(
+    sequences: int = 6,
+    repeats: int = 5,
+    threads: int = 2,
+    log=print,
+    settings: tuple[str, ...] = tuple(SETTINGS),
+    on_row: RowCallback = no_rows,
+) -> dict:
+    """Lift ``sequences`` embedded wild/test sequences with every model and each of ``settings`` (names of
+    :data:`SETTINGS`) in Python and in C (module docstring); returns the ``engine.json`` content. ``on_row``
+    gets the result so far after every row."""
+    unknown = [name for name in settings if name not in SETTINGS]
+    if unknown:
+        raise InputError(f"bench engine: unknown settings {unknown}; choose from {', '.join(SETTINGS)}")
     tool = tool_path()
     clips = load_clips(default_clips_path("wild", "test"))
     ids = list(range(min(sequences, clips.num_sequences)))
-    rows = []
+    result = {
+        "benchmark": "engine",
+        "machine": machine_info(),
+        "device": "cpu",
+        "threads": threads,
+        "repeats": repeats,
+        "sequences": len(ids),
+        "data": "embedded wild/test",
+        "rows": [],
+    }
+    rows = result["rows"]
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         for name, model in models(tmp, log).items():
             lifter = Lifter(model, threads=threads)
-            for label, settings in SETTINGS.items():
+            for label in settings:
+                sampling = SETTINGS[label]
                 py_s = c_s = 0.0
                 py_push, c_p50, c_p99, c_max, errors, frames = [], [], [], [], [], 0
                 for s in ids:
                     seq = clips.select_sequences([s])
                     kp, cam, size = seq.keypoints_2d, seq.camera[0], tuple(int(v) for v in seq.image_size[0])
-                    py_s += _python_seconds(lifter, kp, cam, size, settings, repeats)
-                    timing, rel = _c_run(tool, model, kp, cam, size, settings, threads, repeats, tmp)
+                    py_s += _python_seconds(lifter, kp, cam, size, sampling, repeats)
+                    timing, rel = _c_run(tool, model, kp, cam, size, sampling, threads, repeats, tmp)
                     c_s += timing["seconds"]
                     errors.append(_mpjpe(rel, seq.joints_3d) * len(kp))
                     frames += len(kp)
-                    py_push.append(_python_push_ms(lifter, kp, cam, settings))
-                    streamed, _ = _c_run(tool, model, kp, cam, size, settings, threads, 1, tmp, stream=True)
+                    py_push.append(_python_push_ms(lifter, kp, cam, sampling))
+                    streamed, _ = _c_run(tool, model, kp, cam, size, sampling, threads, 1, tmp, stream=True)
                     c_p50.append(streamed["push_ms_p50"]), c_p99.append(streamed["push_ms_p99"])
                     c_max.append(streamed["push_ms_max"])
                 pushes = np.concatenate(py_push)
@@ -150,18 +176,10 @@ def run_engine(sequences: int = 6, repeats: int = 5, threads: int = 2, log=print
                     "mpjpe_mm": None if name.startswith("tiny") else round(sum(errors) / frames, 2),
                 }
                 rows.append(row)
+                on_row(result)
                 log(f"{name} | {label}: Python {py_s:.3f} s, C {c_s:.3f} s ({row['speedup']}x); "
                     f"push p99 Python {row['python_push_ms_p99']} ms, C {row['c_push_ms_p99']} ms")  # fmt: skip
-    return {
-        "benchmark": "engine",
-        "machine": machine_info(),
-        "device": "cpu",
-        "threads": threads,
-        "repeats": repeats,
-        "sequences": len(ids),
-        "data": "embedded wild/test",
-        "rows": rows,
-    }
+    return result
 
 
 def markdown(result: dict) -> str:

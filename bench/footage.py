@@ -10,7 +10,8 @@ adapted model is scored on the validation split (H 1, K 1, flip). Row 0 is the b
 (0 minutes). Only the target's 2D is used for adaptation; its 3D never is.
 
 Writes ``footage.json`` (per row: minutes and frames of target 2D, sequences, MPJPE / P-MPJPE,
-adaptation seconds), ``footage.md`` and, with matplotlib, ``footage.png``.
+adaptation seconds), ``footage.md`` and, with matplotlib, ``footage.png``; the JSON and Markdown after
+every row as well (``on_row``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import numpy as np
 
 from posynda.adapt import AdaptSettings
 from posynda.adapt.trainer import adapt
+from posynda.bench.results import RowCallback, no_rows
 from posynda.checkpoint import load_checkpoint
 from posynda.data import ClipSet
 from posynda.environment import machine_info
@@ -31,6 +33,7 @@ from posynda.report import markdown_table
 from posynda.runtime.settings import SamplingSettings
 
 DEFAULT_MINUTES = (0.25, 0.5, 1.0, 2.0)
+QUICK_MINUTES = (0.25,)  # --quick: one budget, then all of it
 EVAL = SamplingSettings(hypotheses=1, steps=1, flip=True)
 
 
@@ -70,20 +73,32 @@ def run_footage(
     log=print,
     data: dict | None = None,
     device: str = "cpu",
+    on_row: RowCallback = no_rows,
 ) -> dict:
     """Adapt ``base`` (on ``device``) to each subset of :func:`footage_subsets` (its 2D only) and score on ``val``;
-    returns the ``footage.json`` content. ``data``: a description of the inputs, recorded as is."""
+    returns the ``footage.json`` content. ``data``: a description of the inputs, recorded as is. ``on_row``
+    gets the result so far after every row (the base first)."""
     if not val.has_3d:
         raise InputError("footage: the validation clips have no 'joints_3d'")
     settings = settings or AdaptSettings()
     out = Path(out_dir)
     rate = frame_rate(target)
-    rows = [{"minutes": 0.0, "frames": 0, "sequences": 0, **_scores(evaluate(load_checkpoint(base, "cpu"), val, EVAL))}]
+    source_only = _scores(evaluate(load_checkpoint(base, "cpu"), val, EVAL))
+    result = {
+        "settings": dataclasses.asdict(settings),
+        "fps": rate,
+        "seed": seed,
+        "val_frames": int(val.valid_or_all().sum()),
+        "data": data or {},
+        "machine": machine_info(),
+        "rows": [{"minutes": 0.0, "frames": 0, "sequences": 0, **source_only}],
+    }
+    on_row(result)
     for k, subset in enumerate(footage_subsets(target.without_3d(), minutes, seed, rate)):
         length = subset.num_frames / rate / 60
         log(f"footage {k + 1}: {length:.2f} min of target 2D ({subset.num_sequences} sequences)")
         report = adapt(base, source, subset, out / f"adapt{k}", settings, eval_clips=val, progress=False, device=device)
-        rows.append(
+        result["rows"].append(
             {
                 "minutes": length,
                 "frames": subset.num_frames,
@@ -92,15 +107,8 @@ def run_footage(
                 "seconds": report["seconds"],
             }
         )
-    return {
-        "settings": dataclasses.asdict(settings),
-        "fps": rate,
-        "seed": seed,
-        "val_frames": int(val.valid_or_all().sum()),
-        "data": data or {},
-        "machine": machine_info(),
-        "rows": rows,
-    }
+        on_row(result)
+    return result
 
 
 def _scores(metrics: dict) -> dict:

@@ -22,6 +22,7 @@ import time
 
 import torch
 
+from posynda.bench.results import RowCallback, no_rows
 from posynda.bench.timing import time_calls, timing_stats
 from posynda.devices import resolve_device
 from posynda.environment import cpu_model, load_average, machine_info
@@ -126,8 +127,10 @@ def run(
     use_compile: bool | None = None,
     max_call_s: float | None = None,
     log=print,
+    on_row: RowCallback = no_rows,
 ) -> dict:
-    """Measure every (backend, N, H); returns ``{"machine", "settings", "copy", "skipped", "rows"}``.
+    """Measure every (backend, N, H); returns ``{"machine", "settings", "copy", "skipped", "rows"}``; ``on_row``
+    gets that result so far after every row.
 
     Args:
         device: default CUDA when available, else CPU.
@@ -153,7 +156,26 @@ def run(
     fns, skipped = _backend_fns(device, use_compile)
     for name, reason in skipped.items():
         log(f"{name}: skipped ({reason})")
+    settings = {
+        "mode": mode,
+        "joints": joints,
+        "hypotheses_dtype": "float32",
+        "intrinsics": "per frame [N, 9], Human3.6M distortion",
+        "mask": "float confidences [N, J]",
+        "missing_keypoints": 0.05,
+        "translation": "solved",
+        "quick": quick,
+        "max_call_s": max_call_s,
+        "timer": "CUDA events, 3-sigma clipped median" if on_gpu else "time.perf_counter, 3-sigma clipped median",
+    }
     rows, per_item_s = [], {}
+    result = {"machine": info, "settings": settings, "copy": copy, "skipped": skipped, "rows": rows}
+
+    def add(row: dict) -> None:
+        """Keep a finished row (measured, skipped or failed) and hand the result so far on."""
+        rows.append(row)
+        on_row(result)
+
     for n in sizes:
         for h in hypotheses:
             inputs = make_inputs(n, h, joints, device)
@@ -163,7 +185,7 @@ def run(
                 estimate = per_item_s.get(name, 0.0) * n * h
                 if estimate > max_call_s:
                     row.update(status="skipped", reason=f"~{estimate:.0f} s per call (extrapolated) > {max_call_s:g} s")
-                    rows.append(row)
+                    add(row)
                     log(f"N={n:>7} H={h:>2} {name:<13} skipped: {row['reason']}")
                     continue
                 try:
@@ -182,7 +204,7 @@ def run(
                     stats = timing_stats(time_calls(calls, warmup, repeats, device)[name])
                 except Exception as exc:  # noqa: BLE001 - report the failure and keep measuring the rest
                     row.update(status="failed", reason=f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
-                    rows.append(row)
+                    add(row)
                     log(f"N={n:>7} H={h:>2} {name:<13} failed: {row['reason']}")
                     if on_gpu:
                         torch.cuda.empty_cache()
@@ -200,7 +222,7 @@ def run(
                     pct_copy=100 * gbs / copy["gbs"],
                     frames_per_s=n / seconds,
                 )
-                rows.append(row)
+                add(row)
                 log(f"N={n:>7} H={h:>2} {name:<13} {seconds * 1000:10.3f} ms {gbs:8.2f} GB/s ({stats['repeats']} runs)")
             inputs = None  # free before the next size
             if on_gpu:
@@ -209,20 +231,8 @@ def run(
         base = next((r for r in rows if r["backend"] == "torch" and r["n"] == row["n"] and r["h"] == row["h"]), None)
         if row["status"] == "ok" and base is not None and base["status"] == "ok":
             row["speedup_vs_torch"] = base["median_ms"] / row["median_ms"]
-    settings = {
-        "mode": mode,
-        "joints": joints,
-        "hypotheses_dtype": "float32",
-        "intrinsics": "per frame [N, 9], Human3.6M distortion",
-        "mask": "float confidences [N, J]",
-        "missing_keypoints": 0.05,
-        "translation": "solved",
-        "quick": quick,
-        "max_call_s": max_call_s,
-        "timer": "CUDA events, 3-sigma clipped median" if on_gpu else "time.perf_counter, 3-sigma clipped median",
-    }
     info["load_average_1min_end"] = load_average()
-    return {"machine": info, "settings": settings, "copy": copy, "skipped": skipped, "rows": rows}
+    return result
 
 
 def markdown(result: dict) -> str:

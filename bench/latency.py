@@ -34,7 +34,11 @@ an engine was built), counting the denoiser calls (:class:`CountingBackend`): wa
 
 The ``paper`` preset (34.8 M parameters, 243 frames) takes seconds per forward on a CPU: it runs at
 batch 1 with few repeats. :func:`run` returns the result (``machine``, ``rows``, ``skipped``,
-``end_to_end``); :func:`markdown` renders it.
+``end_to_end``); :func:`markdown` renders it. ``on_row`` (e.g. a :class:`posynda.bench.results.RowWriter`)
+gets the result so far after every batch size's rows and every end-to-end row, so a killed run keeps
+them. The machine record ends with ``peak_rss_mb``: the peak resident memory of the run, this process
+plus its largest child (:func:`posynda.bench.results.peak_rss_mb`; the int8 backend's calibration is
+bounded, :mod:`posynda.export.quantize`).
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ import numpy as np
 import torch
 
 from posynda.bench.latency_backends import LATENCY_BACKENDS, SETUPS, Prepared, Skip
+from posynda.bench.results import RowCallback, no_rows, peak_rss_mb
 from posynda.bench.timing import SIGMA, time_calls, timing_stats
 from posynda.devices import resolve_device
 from posynda.environment import load_average, machine_info
@@ -128,24 +133,35 @@ def measure_config(
     e2e: bool = True,
     log=lambda _line: None,
     device: str = "auto",
+    on_part: RowCallback = no_rows,
 ) -> dict:
     """``{"rows", "skipped", "backend_info", "end_to_end"}`` for one preset, the torch backends on ``device``.
 
     Rows: ``{config, params, frames, batch, backend, median_ms, p90_ms, clips_per_s, poses_per_s, ...}``.
     ``threads``: intra-op threads of posynda's ONNX Runtime session (default: the physical cores).
+    ``on_part`` gets that dict so far after every batch size's rows and every end-to-end row.
     """
     batches = tuple(batches or DEFAULT_BATCHES.get(config, (1, 8)))
     w_default, r_default = DEFAULT_REPEATS.get(config, (2, 10))
     warmup = w_default if warmup is None else warmup
     repeats = r_default if repeats is None else repeats
     prep = Prepared(config, batches, threads, device)
+    part = {"rows": [], "skipped": {}, "backend_info": prep.info, "end_to_end": []}
     try:
-        makers, skipped = _set_up(prep, tuple(backends or default_backends()), log)
-        rows = [row for batch in batches for row in _batch_rows(prep, batch, makers, skipped, warmup, repeats, log)]
-        end = end_to_end(prep, makers, skipped, log=log) if e2e else []
+        makers, part["skipped"] = _set_up(prep, tuple(backends or default_backends()), log)
+        for batch in batches:
+            part["rows"].extend(_batch_rows(prep, batch, makers, part["skipped"], warmup, repeats, log))
+            on_part(part)
+        if e2e:
+
+            def add_end_to_end(row: dict) -> None:
+                part["end_to_end"].append(row)
+                on_part(part)
+
+            end_to_end(prep, makers, part["skipped"], log=log, on_row=add_end_to_end)
     finally:
         prep.close()
-    return {"rows": rows, "skipped": skipped, "backend_info": prep.info, "end_to_end": end}
+    return part
 
 
 def synthetic_sequence(frames: int = E2E_SECONDS * E2E_FPS, size: int = 1000, seed: int = 0) -> np.ndarray:
@@ -176,8 +192,11 @@ class CountingBackend(Backend):
         return self.inner(keypoints_2d, noisy_3d, t)
 
 
-def end_to_end(prep: Prepared, makers: dict, skipped: dict, log=lambda _line: None) -> list[dict]:
-    """Wall time of ``Lifter.lift_keypoints`` on a 500-frame sequence per available runtime backend."""
+def end_to_end(
+    prep: Prepared, makers: dict, skipped: dict, log=lambda _line: None, on_row: RowCallback = no_rows
+) -> list[dict]:
+    """Wall time of ``Lifter.lift_keypoints`` on a 500-frame sequence per available runtime backend; ``on_row``
+    gets each row when it is measured."""
     settings = SamplingSettings()
     keypoints = synthetic_sequence()
     warmup, repeats = E2E_REPEATS.get(prep.config, (1, 3))
@@ -220,6 +239,7 @@ def end_to_end(prep: Prepared, makers: dict, skipped: dict, log=lambda _line: No
         }
         log(f"[latency] {prep.config} end to end on {row['device']}: {row['wall_s']} s, {row['denoiser_calls']} calls")
         rows.append(row)
+        on_row(row)
     return rows
 
 
@@ -233,14 +253,16 @@ def run(
     e2e: bool = True,
     log=lambda _line: None,
     device: str = "auto",
+    on_row: RowCallback = no_rows,
 ) -> dict:
     """Measure every config (the torch backends on ``device``); returns ``{"machine", "device", "settings",
-    "rows", "skipped", "backend_info", "end_to_end"}``.
+    "rows", "skipped", "backend_info", "end_to_end", "seconds"}``.
 
     ``threads`` pins PyTorch's and ONNX Runtime's intra-op threads (e.g. 1 on a shared machine, where
     two OpenMP threads on two busy cores make PyTorch eager erratic); default: each library's default.
     ``backends``: names from :data:`LATENCY_BACKENDS` (default :func:`default_backends`); unknown
-    names raise ``ValueError``.
+    names raise ``ValueError``. ``on_row`` gets the result so far after every batch size and end-to-end row.
+    ``machine.peak_rss_mb``: the run's peak resident memory (:func:`posynda.bench.results.peak_rss_mb`).
     """
     backends = tuple(backends or default_backends())
     unknown = [b for b in backends if b not in LATENCY_BACKENDS]
@@ -251,29 +273,46 @@ def run(
         torch.set_num_threads(threads)
     t_start = time.perf_counter()
     try:
-        info = machine_info()
-        rows, end, skipped, backend_info = [], [], {}, {}
+        result = {
+            "machine": {**machine_info(), "threads_pinned": threads},
+            "device": resolve_device(device),
+            "settings": {"backends": list(backends), "sigma_clip": SIGMA, "warmup": warmup, "repeats": repeats},
+            "rows": [],
+            "skipped": {},
+            "backend_info": {},
+            "end_to_end": [],
+        }
         for config in configs:
-            part = measure_config(config, batches, warmup, repeats, threads, backends, e2e, log, device)
-            rows.extend(part["rows"])
-            end.extend(part["end_to_end"])
-            for name, reason in part["skipped"].items():
-                skipped.setdefault(name, reason)
-            backend_info[config] = part["backend_info"]
+
+            def so_far(part: dict, done: dict = result, config: str = config) -> None:
+                on_row(_merged(done, config, part, t_start))
+
+            part = measure_config(config, batches, warmup, repeats, threads, backends, e2e, log, device, so_far)
+            result = _merged(result, config, part, t_start)
         for name in LATENCY_BACKENDS:
             if name not in backends:
-                skipped.setdefault(name, COMPILE_OPT_IN if name == "torch-compile" else "not requested (--backends)")
+                reason = COMPILE_OPT_IN if name == "torch-compile" else "not requested (--backends)"
+                result["skipped"].setdefault(name, reason)
     finally:
         torch.set_num_threads(previous)
-    info.update(threads_pinned=threads, load_average_1min_end=load_average())
+    result["machine"].update(load_average_1min_end=load_average(), peak_rss_mb=peak_rss_mb())
+    result["seconds"] = round(time.perf_counter() - t_start, 1)
+    return result
+
+
+def _merged(result: dict, config: str, part: dict, t_start: float) -> dict:
+    """``result`` with one config's ``part`` (:func:`measure_config`) added: its rows, end-to-end rows, skipped
+    backends (an earlier config's reason stays) and backend info; the seconds so far and the peak RSS so far."""
+    skipped = dict(result["skipped"])
+    for name, reason in part["skipped"].items():
+        skipped.setdefault(name, reason)
     return {
-        "machine": info,
-        "device": resolve_device(device),
-        "settings": {"backends": list(backends), "sigma_clip": SIGMA, "warmup": warmup, "repeats": repeats},
-        "rows": rows,
+        **result,
+        "machine": {**result["machine"], "peak_rss_mb": peak_rss_mb()},
+        "rows": result["rows"] + part["rows"],
         "skipped": skipped,
-        "backend_info": backend_info,
-        "end_to_end": end,
+        "backend_info": {**result["backend_info"], config: part["backend_info"]},
+        "end_to_end": result["end_to_end"] + part["end_to_end"],
         "seconds": round(time.perf_counter() - t_start, 1),
     }
 
@@ -287,7 +326,8 @@ def markdown(result: dict) -> str:
         "# Denoiser latency per backend",
         "",
         f"{device}; {libs}, Python {m['python']}; torch threads {m['torch_threads']}; 1-min load average "
-        f"{m.get('load_average_1min', '?')} at start, {m.get('load_average_1min_end', '?')} at end. "
+        f"{m.get('load_average_1min', '?')} at start, {m.get('load_average_1min_end', '?')} at end; peak RSS "
+        f"{_megabytes(m.get('peak_rss_mb'))} (this process + its largest child). "
         "One denoiser forward with random weights; backends interleaved, median / p90 of the timed repeats "
         f"after warm-up and {result.get('settings', {}).get('sigma_clip', SIGMA)}-sigma clipping "
         "(`clipped`: samples dropped). "
@@ -335,3 +375,8 @@ def markdown(result: dict) -> str:
     if result.get("skipped"):
         text += "\nSkipped:\n\n" + "".join(f"- `{name}`: {reason}\n" for name, reason in result["skipped"].items())
     return text
+
+
+def _megabytes(value) -> str:
+    """``"1,234 MB"`` of a peak RSS in MiB, ``"?"`` when not recorded."""
+    return "?" if value is None else f"{value:,.0f} MB"

@@ -1,8 +1,9 @@
 """The backends ``posynda bench latency`` times, and how each is set up (one table drives them all).
 
 Each entry of :data:`SETUPS` takes the prepared model (:class:`Prepared`: random weights of one
-preset, its checkpoint and ONNX export) and returns a ``make(batch, inputs) -> timed callable``,
-or raises :class:`Skip` with the reason this machine cannot run it.
+preset, its checkpoint and, on first use, its ONNX export) and returns a ``make(batch, inputs) -> timed
+callable``, or raises :class:`Skip` with the reason this machine cannot run it -- a missing optional
+stack (onnx, onnxruntime) names the extra that installs it (:mod:`posynda.extras`).
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from posynda.devices import autocast, resolve_device
 from posynda.diffusion import SchedulerConfig
 from posynda.export import onnx_graphs
 from posynda.export.onnx_graphs import artefact_metadata
+from posynda.export.quantize import calibrated_bytes_per_clip, calibration_sub_batch, quantize_denoiser
 from posynda.export.tensorrt import build_engine
-from posynda.models import PRESETS, build_denoiser, count_parameters
+from posynda.extras import installed, missing_extra_message
+from posynda.models import PRESETS, build_denoiser, count_parameters, example_inputs
 from posynda.runtime.backends import ort_session
 from posynda.runtime.backends.tensorrt_backend import EngineRunner
 from posynda.runtime.metadata import DENOISER_INPUTS, DENOISER_OUTPUT
@@ -30,16 +33,28 @@ from posynda.runtime.tensorrt import unavailable_reason
 from posynda.threads import chosen_threads
 
 Make = Callable[[int, tuple], Callable[[], object]]
-NO_ORT = "onnxruntime is not installed (pip install 'posynda[export]')"
+# The int8 backend calibrates on random plausible inputs (latency does not depend on the scales): at most this
+# many clips, in at most this many calibrator runs of the memory-bounded sub-batch (paper: 4 clips, one per run).
+INT8_CALIBRATION_CLIPS = 64
+INT8_CALIBRATION_RUNS = 4
 
 
 class Skip(Exception):
     """This backend cannot run here; the message says why."""
 
 
+def require(backend: str, *modules: str) -> None:
+    """Raise :class:`Skip` naming the extra to install (``pip install 'posynda[...]'``) for the first of
+    ``modules`` that is not installed."""
+    for module in modules:
+        if not installed(module):
+            raise Skip(missing_extra_message(module, backend))
+
+
 class Prepared:
     """One preset with random weights (latency does not depend on them): the module on the device,
-    its checkpoint and its fp32 ONNX export in a temporary folder, and what each backend reported."""
+    its checkpoint and (written when a backend first asks for it) its fp32 ONNX export in a temporary
+    folder, and what each backend reported."""
 
     def __init__(self, config: str, batches, threads: int | None, device: str = "auto"):
         self.config, self.cfg, self.threads = config, PRESETS[config], threads
@@ -53,19 +68,32 @@ class Prepared:
         self.checkpoint = save_checkpoint(self.tmp / "model.safetensors", self.model, self.cfg, SchedulerConfig())
         self.saved = load_checkpoint(self.checkpoint)
         self.meta = artefact_metadata(self.saved, "denoiser", onnx_graphs.DEFAULT_OPSET, "fp32")
-        self.onnx = self.tmp / "denoiser.onnx"
-        t0 = time.perf_counter()
-        self.write_onnx(self.onnx, fp16=False)
-        self.export_s = round(time.perf_counter() - t0, 2)
+        self._onnx: Path | None = None
+        self.export_s: float | None = None  # seconds of the fp32 ONNX export, once a backend asked for it
         self.model.to(self.device)
         self.info: dict[str, dict] = {}
         self.engines: dict[str, Path] = {}
 
+    @property
+    def onnx(self) -> Path:
+        """The fp32 ONNX export (``denoiser.onnx`` in the temporary folder), written on first use;
+        :class:`Skip` naming ``posynda[export]`` without the onnx package."""
+        if self._onnx is None:
+            require("the ONNX export", "onnx")
+            t0 = time.perf_counter()
+            self.write_onnx(self.tmp / "denoiser.onnx", fp16=False)
+            self.export_s = round(time.perf_counter() - t0, 2)
+            self._onnx = self.tmp / "denoiser.onnx"
+        return self._onnx
+
     def write_onnx(self, path: Path, fp16: bool) -> None:
+        """The module's ONNX graph (fp16 inside with ``fp16``) with its runtime metadata at ``path`` (exported on
+        the CPU; the module goes back to the device)."""
         proto = onnx_graphs.denoiser_to_onnx(self.model.cpu(), self.cfg.frames, self.cfg.joints, fp16=fp16)
         precision = "fp16" if fp16 else "fp32"
         onnx_graphs.set_metadata(proto, artefact_metadata(self.saved, "denoiser", onnx_graphs.DEFAULT_OPSET, precision))
         path.write_bytes(proto.SerializeToString())
+        self.model.to(self.device)
 
     def close(self) -> None:
         self._tmp.cleanup()
@@ -150,8 +178,7 @@ def torch_compile(prep: Prepared) -> Make:
 
 
 def onnxruntime_cpu(prep: Prepared) -> Make:
-    if importlib.util.find_spec("onnxruntime") is None:
-        raise Skip(NO_ORT)
+    require("onnxruntime-cpu", "onnxruntime", "onnx")
     session = ort_session(str(prep.onnx), threads=prep.threads)
     prep.info["onnxruntime-cpu"] = {
         "provider": session.get_providers()[0],
@@ -165,27 +192,31 @@ def onnxruntime_cpu(prep: Prepared) -> Make:
 
 def onnxruntime_cpu_int8(prep: Prepared) -> Make:
     """The int8 QDQ graph of ``posynda export --int8`` (:func:`posynda.export.quantize.quantize_denoiser`),
-    calibrated here on random plausible inputs (latency does not depend on the scales), on the CPU EP."""
-    if importlib.util.find_spec("onnxruntime") is None:
-        raise Skip(NO_ORT)
-    from posynda.export.quantize import PARITY_BATCHES, quantize_denoiser
-    from posynda.models import example_inputs
-    from posynda.runtime.metadata import DENOISER_INPUTS
+    calibrated here on random plausible inputs (latency does not depend on the scales), on the CPU EP.
 
-    feeds = [
-        dict(zip(DENOISER_INPUTS, (x.numpy() for x in example_inputs(8, prep.cfg.frames, prep.cfg.joints, seed=k))))
-        for k in range(8 + PARITY_BATCHES)
-    ]
+    The calibration is bounded in memory as the export's is (sub-batches of
+    :func:`~posynda.export.quantize.calibration_sub_batch` clips) and in time: at most
+    :data:`INT8_CALIBRATION_CLIPS` clips in at most :data:`INT8_CALIBRATION_RUNS` calibrator runs."""
+    require("onnxruntime-cpu-int8", "onnxruntime", "onnx")
+    per_clip = calibrated_bytes_per_clip(prep.onnx, _random_feed(prep, 1, seed=0))
+    clips = min(INT8_CALIBRATION_CLIPS, INT8_CALIBRATION_RUNS * calibration_sub_batch(per_clip))
     int8 = prep.tmp / "denoiser_int8.onnx"
-    info = quantize_denoiser(prep.onnx, int8, feeds, prep.tmp)
+    info = quantize_denoiser(prep.onnx, int8, [_random_feed(prep, clips, seed=1)], prep.tmp, held_back=0,
+                             bytes_per_clip=per_clip)  # fmt: skip
     session = ort_session(str(int8), threads=prep.threads)
     prep.info["onnxruntime-cpu-int8"] = {"provider": session.get_providers()[0], **info}
     return _ort_make(session)
 
 
+def _random_feed(prep: Prepared, clips: int, seed: int) -> dict:
+    """Denoiser inputs ``{keypoints_2d [clips, T, J, 2], noisy_3d [clips, T, J, 3], t [clips]}`` (numpy) of
+    plausible random values (:func:`posynda.models.example_inputs`)."""
+    inputs = example_inputs(clips, prep.cfg.frames, prep.cfg.joints, seed=seed)
+    return dict(zip(DENOISER_INPUTS, (x.numpy() for x in inputs)))
+
+
 def onnxruntime_cpu_default_options(prep: Prepared) -> Make:
-    if importlib.util.find_spec("onnxruntime") is None:
-        raise Skip(NO_ORT)
+    require("onnxruntime-cpu-default-options", "onnxruntime", "onnx")
     import onnxruntime as ort
 
     session = ort.InferenceSession(str(prep.onnx), ort.SessionOptions(), providers=["CPUExecutionProvider"])
@@ -194,8 +225,9 @@ def onnxruntime_cpu_default_options(prep: Prepared) -> Make:
 
 
 def onnxruntime_cuda(prep: Prepared) -> Make:
-    if importlib.util.find_spec("onnxruntime") is None:
-        raise Skip("onnxruntime is not installed (pip install 'posynda[gpu]')")
+    if not installed("onnxruntime"):
+        raise Skip("onnxruntime-cuda needs ONNX Runtime with CUDA: pip install 'posynda[gpu]'")
+    require("onnxruntime-cuda", "onnx")
     import onnxruntime as ort
 
     available = ort.get_available_providers()
@@ -223,7 +255,6 @@ def _tensorrt(prep: Prepared, precision: str) -> Make:
     if precision == "fp16":
         source = prep.tmp / "denoiser_fp16.onnx"
         prep.write_onnx(source, fp16=True)
-        prep.model.to(prep.device)
     name = f"tensorrt-{precision}"
     engine = prep.tmp / f"denoiser_{precision}.engine"
     top = max(prep.batches)

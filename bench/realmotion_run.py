@@ -7,7 +7,8 @@ The adaptation sees the target-train split's 2D only; the oracle is trained on i
 upper bound, as the paper's target-trained MixSTE).
 
 ``variants=True`` runs every adaptation variant of :data:`VARIANTS` on ``target-val``: the study
-that chose the defaults (bench/README.md, "Real motion").
+that chose the defaults (bench/README.md, "Real motion"). ``on_row`` gets the payload so far after the
+baselines and after every model (the command line writes it, :class:`posynda.bench.results.RowWriter`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from posynda.adapt import PAPER_RECIPE, AdaptSettings
 from posynda.adapt.trainer import adapt
 from posynda.baselines import baseline_rows
 from posynda.bench.realmotion import action_of, load_suite, suite_files
+from posynda.bench.results import RowCallback, completed, no_rows
 from posynda.checkpoint import load_checkpoint
 from posynda.evaluate import evaluate
 from posynda.fileio import atomic_write_text
@@ -60,13 +62,14 @@ def run_realmotion(
     mlp_steps: int = 3000,
     clips_dir=None,
     device: str = "cpu",
+    on_row: RowCallback = no_rows,
 ) -> dict:
     """The benchmark into ``out_dir`` (``realmotion.json``, ``realmotion.md``); returns the JSON content.
 
     ``checkpoint``: a source-trained base instead of pretraining the ``cpu`` preset on source-train;
     ``pretrain_steps``: steps of that pretraining and of the oracle (default: the recipe's);
     ``clips_dir``: where the rendered splits are cached (default: under ``$POSYNDA_CACHE``);
-    ``device``: where the lifters train and adapt.
+    ``device``: where the lifters train and adapt; ``on_row``: gets the payload so far after every row.
     """
     out = Path(out_dir)
     settings = settings or AdaptSettings()
@@ -75,7 +78,9 @@ def run_realmotion(
     cross = "target-val" if variants else "target-test"
     tests = {"in-domain": suite["source-test"], "cross-domain": suite[cross]}
     rows: dict[str, dict] = {}
+    payload = {"cross_domain_split": cross, "rows": rows, "settings": dataclasses.asdict(settings)}
     rows.update(baseline_rows(suite["source-train"], tests, mlp_steps, log))
+    on_row(payload)
     if checkpoint:
         base = Path(checkpoint)
     else:
@@ -84,6 +89,7 @@ def run_realmotion(
             files["source-train"], "cpu", pretrain_steps, out / "source-only", progress=False, device=device
         )
     rows["posynda source-only"] = _scores(base, tests)
+    on_row(payload)
     config = load_checkpoint(base).config
     chosen = VARIANTS if variants else {"posynda adapted (defaults)": {}}
     target_2d = suite["target-train"].without_3d()
@@ -99,6 +105,7 @@ def run_realmotion(
             device=device,
         )
         rows[name] = {**_scores(out / f"adapt{k}" / "model.safetensors", tests), "seconds": report["seconds"]}
+        on_row(payload)
     log("oracle: the same architecture trained on target-train with its 3D")
     oracle_dir = out / "oracle"
     preset_name = preset_of(config) or "cpu"  # the base's recipe
@@ -106,7 +113,7 @@ def run_realmotion(
         files["target-train"], preset_name, pretrain_steps, oracle_dir, progress=False, device=device
     )
     rows["oracle (trained on target 3D)"] = _scores(oracle, tests)
-    payload = {"cross_domain_split": cross, "rows": rows, "settings": dataclasses.asdict(settings)}
+    payload = completed(payload)
     atomic_write_text(out / "realmotion.json", json.dumps(payload, indent=2, default=float))
     atomic_write_text(out / "realmotion.md", realmotion_markdown(payload))
     return payload
@@ -116,12 +123,13 @@ def realmotion_markdown(payload: dict) -> str:
     """The overall table and the per-action cross-domain MPJPE table of a :func:`run_realmotion` result."""
     rows = payload["rows"]
     cross = payload["cross_domain_split"]
-    source_only = rows["posynda source-only"]["cross-domain"]["mpjpe"]
+    source_only = rows.get("posynda source-only", {}).get("cross-domain", {}).get("mpjpe")  # None: not yet run
     oracle = rows.get("oracle (trained on target 3D)", {}).get("cross-domain", {}).get("mpjpe")
     body = []
     for name, r in rows.items():
         c = r["cross-domain"]["mpjpe"]
-        gap = f"{100 * (source_only - c) / (source_only - oracle):+.0f} %" if oracle and source_only != oracle else "-"
+        closes = oracle and source_only and source_only != oracle
+        gap = f"{100 * (source_only - c) / (source_only - oracle):+.0f} %" if closes else "-"
         body.append(
             [
                 name,
@@ -129,7 +137,7 @@ def realmotion_markdown(payload: dict) -> str:
                 f"{r['in-domain']['p_mpjpe']:.1f}",
                 f"{c:.1f}",
                 f"{r['cross-domain']['p_mpjpe']:.1f}",
-                f"{c / source_only:.3f}",
+                f"{c / source_only:.3f}" if source_only else "-",
                 gap,
             ]
         )

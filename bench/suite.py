@@ -1,15 +1,16 @@
 """``posynda bench all``: every benchmark that fits this machine, and a summary of what ran and what did not.
 
 :func:`run_all` runs, into one folder: FLOPs of ``tiny`` and ``paper``, the ``reproject_select``
-kernels (quick sizes), the denoiser latency (``tiny``; ``paper`` too without ``quick``) with its
-plot when onnxruntime is installed, and the Table 3 ablation only when asked (six adaptation
-runs); it reports what it skipped and why, and with ``save`` copies the full-size results into
-:func:`posynda.bench.results.results_dir` (quick-size runs are never saved).
+kernels (quick sizes), the denoiser latency (``tiny``; ``paper`` too without ``quick``; the ONNX
+Runtime backends are skipped with the extra to install when onnxruntime is not) with its plot, and
+the Table 3 ablation only when asked (six adaptation runs); it reports what it skipped and why, and
+with ``save`` copies the full-size results into :func:`posynda.bench.results.results_dir` (quick-size
+runs are never saved). Kernels, latency and the ablation's references are written row by row
+(:class:`posynda.bench.results.RowWriter`), so a stopped run keeps what it measured.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import time
 from pathlib import Path
@@ -18,9 +19,17 @@ from posynda.adapt import AdaptSettings
 from posynda.bench import flops as flops_bench
 from posynda.bench import kernels as kernel_bench
 from posynda.bench import latency as latency_bench
-from posynda.bench.accuracy import ABLATION_SAVE_NAMES, run_accuracy
+from posynda.bench.accuracy import ABLATION_SAVE_NAMES, references_markdown, run_accuracy
 from posynda.bench.plots import plot_if_available, plot_latency
-from posynda.bench.results import machine_slug, results_dir, save_copies, write_results
+from posynda.bench.results import (
+    QUICK_NOT_SAVED,
+    RowWriter,
+    completed,
+    machine_slug,
+    results_dir,
+    save_copies,
+    write_results,
+)
 from posynda.devices import resolve_device
 from posynda.errors import InputError
 from posynda.report import markdown_table
@@ -32,11 +41,6 @@ ACCURACY_SKIPPED = (
     " 35 s each) on 2 CPU cores; pass --with-accuracy"
 )
 KERNELS_NOT_SAVED = "quick sizes (N <= 16k); save the full run with `posynda bench kernels --save`"
-QUICK_NOT_SAVED = "quick run (differs from the full run); rerun without --quick to save it"
-
-
-def _has(module: str) -> bool:
-    return importlib.util.find_spec(module) is not None
 
 
 def run_all(
@@ -84,20 +88,19 @@ def run_all(
 
     if "kernels" not in skip:  # the PyTorch reference on a CPU (Triton needs CUDA), quick sizes
         t0 = time.perf_counter()
-        result = kernel_bench.run(quick=True, log=lambda line: log(f"[kernels] {line}"))
+        result = kernel_bench.run(quick=True, log=lambda line: log(f"[kernels] {line}"),
+                                  on_row=RowWriter(out, "kernels", kernel_bench.markdown))  # fmt: skip
         skipped.update({f"kernels/{name}": reason for name, reason in result["skipped"].items()})
-        record("kernels", t0, write_results(out, "kernels", result, kernel_bench.markdown(result)), KERNELS_NOT_SAVED)
+        files = write_results(out, "kernels", completed(result), kernel_bench.markdown(result))
+        record("kernels", t0, files, KERNELS_NOT_SAVED)
 
-    if "latency" in skip:
-        pass
-    elif not _has("onnxruntime"):
-        skipped["latency"] = "onnxruntime is not installed (pip install 'posynda[export]')"
-    else:
+    if "latency" not in skip:
         t0 = time.perf_counter()
         configs = ("tiny",) if quick else ("tiny", "paper")
-        result = latency_bench.run(configs=configs, repeats=5 if quick else None, log=log)
+        result = latency_bench.run(configs=configs, repeats=5 if quick else None, log=log,
+                                   on_row=RowWriter(out, "latency", latency_bench.markdown))  # fmt: skip
         skipped.update({f"latency/{name}": reason for name, reason in result["skipped"].items()})
-        files = write_results(out, "latency", result, latency_bench.markdown(result))
+        files = write_results(out, "latency", completed(result), latency_bench.markdown(result))
         files += plot_if_available(plot_latency, result, out / "latency.png", log)
         record("latency", t0, files, QUICK_NOT_SAVED if quick else None)
 
@@ -108,7 +111,9 @@ def run_all(
     else:
         t0 = time.perf_counter()
         settings = AdaptSettings() if accuracy_steps is None else AdaptSettings(steps=accuracy_steps)
-        record("accuracy", t0, run_accuracy(out / "accuracy", settings, log=log), rename=ABLATION_SAVE_NAMES)
+        references = RowWriter(out / "accuracy", "ablation", references_markdown)
+        written = run_accuracy(out / "accuracy", settings, log=log, on_row=references)
+        record("accuracy", t0, written, rename=ABLATION_SAVE_NAMES)
 
     summary = {
         "machine": machine_slug(device),

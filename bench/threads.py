@@ -41,12 +41,7 @@ POLICIES = ("posynda", "pytorch", "one-thread")
 # timed repeats per workload (after a warm-up of the same kind), full and --quick
 REPEATS = {"adapt-step": (10, 4), "lift": (5, 2), "denoiser-b1": (60, 20)}
 LIFT_FRAMES = 2000
-LOAD_CODE = (
-    "import torch\n"
-    "a = torch.randn(384, 384)\n"
-    "while True:\n"
-    "    b = a @ a\n"
-)
+LOAD_CODE = "import torch\na = torch.randn(384, 384)\nwhile True:\n    b = a @ a\n"
 
 
 def policy_env(policy: str) -> dict[str, str]:
@@ -150,12 +145,13 @@ def markdown(result: dict) -> str:
     """The table of a :func:`run` result."""
     m = result["machine"]
     rows = [
-        [r["workload"], r["policy"], f"{r['threads_idle']} / {r['threads_loaded']}", f"{r['idle_ms']:.1f}", f"{r['loaded_ms']:.1f}",
-         f"{r['slowdown']:.2f}x", f"{r['idle_vs_posynda']:.2f}x", f"{r['loaded_vs_posynda_idle']:.2f}x"]
+        [r["workload"], r["policy"], f"{r['threads_idle']} / {r['threads_loaded']}", f"{r['idle_ms']:.1f}",
+         f"{r['loaded_ms']:.1f}", f"{r['slowdown']:.2f}x", f"{r['idle_vs_posynda']:.2f}x",
+         f"{r['loaded_vs_posynda_idle']:.2f}x"]
         for r in result["rows"]
     ]  # fmt: skip
-    headers = ["workload", "threads policy", "threads idle / loaded", "idle ms", "loaded ms", "slowdown", "idle vs posynda",
-               "loaded vs posynda idle"]  # fmt: skip
+    headers = ["workload", "threads policy", "threads idle / loaded", "idle ms", "loaded ms", "slowdown",
+               "idle vs posynda", "loaded vs posynda idle"]  # fmt: skip
     lines = [
         "# CPU threads, idle and under load",
         "",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import torch
 
+from posynda.bench.results import RowCallback, no_rows
 from posynda.bench.timing import time_calls, timing_stats
 from posynda.diffusion import DDIMScheduler, mpjpe_loss, sample_poses
 from posynda.environment import machine_info
@@ -20,6 +21,7 @@ from posynda.report import markdown_table
 from posynda.train import RECIPES, TrainRecipe
 
 DEFAULT_PRESETS = ("tiny", "small", "videopose-tiny", "videopose", "paper")
+QUICK_PRESETS = ("tiny", "videopose-tiny")  # --quick: the two small architectures, seconds each
 LARGE_PARAMS = 10_000_000  # presets above this get one repeat after one warm-up and 2-clip inference batches
 
 
@@ -62,15 +64,18 @@ def measure(preset: str, repeats: int = 5, infer_batch: int = 16) -> dict:
     }
 
 
-def run(presets=DEFAULT_PRESETS, repeats: int = 5, log=lambda _line: None) -> dict:
-    """``{"machine", "rows"}``: :func:`measure` of every preset, in order (ratios against the first)."""
+def run(presets=DEFAULT_PRESETS, repeats: int = 5, log=lambda _line: None, on_row: RowCallback = no_rows) -> dict:
+    """``{"machine", "rows"}``: :func:`measure` of every preset, in order (ratios against the first); ``on_row``
+    gets the result so far after every preset."""
     for name in presets:
         preset(name)  # InputError naming the choices
-    rows = []
+    result = {"machine": machine_info(), "rows": []}
     for name in presets:
-        rows.append(measure(name, repeats))
-        log(f"[throughput] {name}: train step {rows[-1]['train_step_ms']} ms, {rows[-1]['infer_frames_per_s']} fps")
-    return {"machine": machine_info(), "rows": rows}
+        result["rows"].append(measure(name, repeats))
+        row = result["rows"][-1]
+        log(f"[throughput] {name}: train step {row['train_step_ms']} ms, {row['infer_frames_per_s']} fps")
+        on_row(result)
+    return result
 
 
 def markdown(result: dict) -> str:

@@ -31,6 +31,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from posynda.bench.results import RowCallback, no_rows
 from posynda.bench.timing import time_calls, timing_stats
 from posynda.devices import check_precision, resolve_device
 from posynda.environment import machine_info
@@ -108,20 +109,23 @@ def run_train(
     repeats: int = 10,
     warmup: int = 3,
     log=print,
+    on_row: RowCallback = no_rows,
 ) -> dict:
-    """Every (preset, precision, compile, world size) row; returns the ``train.json`` content."""
+    """Every (preset, precision, compile, world size) row; returns the ``train.json`` content. ``on_row`` gets
+    the result so far after every row."""
     device = check_rows(presets, precisions, world_sizes, device)
     peaks = {p: matmul_peak(device, p) for p in precisions}
-    rows = []
+    result = {"device": device, "repeats": repeats, "warmup": warmup, "matrix_peaks": peaks, "rows": [],
+              "machine": machine_info()}  # fmt: skip
     for preset in presets:
         for precision in precisions:
             for compile in compiles:
                 for world_size in world_sizes:
                     row = run_row(preset, precision, compile, world_size, device, repeats, warmup, log)
                     row["matrix_peak_share"] = row["train_flops_per_s"] / peaks[precision]["flops_per_s"]
-                    rows.append(row)
-    return {"device": device, "repeats": repeats, "warmup": warmup, "matrix_peaks": peaks, "rows": rows,
-            "machine": machine_info()}  # fmt: skip
+                    result["rows"].append(row)
+                    on_row(result)
+    return result
 
 
 def markdown(result: dict) -> str:

@@ -18,7 +18,7 @@ The mannequin is not a person: BlazePose's error here is not its error on real f
 joints are not BlazePose's (its hips sit lower than H36M's hip centres), so part of the 2D error is
 that definition gap. No target 3D is used by anything but the scoring.
 
-Writes ``video.json`` and ``video.md``.
+Writes ``video.json`` and ``video.md``, after every scored row as well (``on_row``).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from posynda.bench.results import RowCallback, no_rows
 from posynda.camera import project
 from posynda.checkpoint import load_checkpoint
 from posynda.data import ClipSet, concatenate
@@ -124,8 +125,10 @@ def run_video(
     max_sequences: int | None = None,
     log=print,
     data: str = "",
+    on_row: RowCallback = no_rows,
 ) -> dict:
-    """Film, detect and score (module docstring); returns the ``video.json`` content."""
+    """Film, detect and score (module docstring); returns the ``video.json`` content. ``on_row`` gets the
+    result so far after every scored row (model x input)."""
     if not clips.has_3d:
         raise InputError("bench video: the clips have no 'joints_3d' to film")
     if size[0] % 2 or size[1] % 2:
@@ -148,14 +151,7 @@ def run_video(
         keypoints_2d=np.concatenate([f.detected for f in seen]),
         confidence=np.concatenate([f.confidence for f in seen]),
     )
-    rows = []
-    for name, path in checkpoints.items():
-        model = load_checkpoint(path, "cpu")
-        for source, inputs in (("true 2D (projected joints)", truth), ("BlazePose on the video", detected)):
-            m = evaluate(model, inputs, EVAL)
-            rows.append({"model": name, "input": source, "mpjpe": m["mpjpe"], "p_mpjpe": m["p_mpjpe"], "pck": m["pck"]})
-            log(f"{name}, {source}: MPJPE {m['mpjpe']:.1f} mm")
-    return {
+    result = {
         "data": data,
         "sequences": count,
         "sequences_with_person": len(seen),
@@ -164,9 +160,18 @@ def run_video(
         "fill": FILL,
         "settings": dataclasses.asdict(EVAL),
         "detection": detection_stats(filmed),
-        "rows": rows,
+        "rows": [],
         "machine": machine_info(),
     }
+    for name, path in checkpoints.items():
+        model = load_checkpoint(path, "cpu")
+        for source, inputs in (("true 2D (projected joints)", truth), ("BlazePose on the video", detected)):
+            m = evaluate(model, inputs, EVAL)
+            result["rows"].append({"model": name, "input": source, "mpjpe": m["mpjpe"], "p_mpjpe": m["p_mpjpe"],
+                                   "pck": m["pck"]})  # fmt: skip
+            on_row(result)
+            log(f"{name}, {source}: MPJPE {m['mpjpe']:.1f} mm")
+    return result
 
 
 def markdown(result: dict) -> str:

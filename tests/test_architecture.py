@@ -19,6 +19,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / ".ci" / "lint_imports.py"
 CONFIG = tomllib.loads((ROOT / "pyproject.toml").read_text())
+LEAF = "kernels/ is a leaf: torch and triton only"
 LINT = shutil.which("lint-imports") or str(Path(sys.executable).with_name("lint-imports"))
 
 pytestmark = pytest.mark.skipif(not Path(LINT).exists(), reason="import-linter is not installed")
@@ -43,10 +44,10 @@ def test_the_tree_keeps_every_contract():
 @pytest.mark.parametrize(
     "module, line, contract",
     [
-        ("kernels/triton_support.py", "from posynda import camera", "kernels/ is a leaf: torch and triton only"),
-        ("kernels/triton_support.py", "from posynda.errors import InputError", "kernels/ is a leaf: torch and triton only"),  # noqa: E501
-        ("kernels/triton_reproject.py", "import numpy", "kernels/ is a leaf: torch and triton only"),
-        ("kernels/triton_support.py", "import posynda.runtime", "kernels/ is a leaf: torch and triton only"),
+        ("kernels/triton_support.py", "from posynda import camera", LEAF),
+        ("kernels/triton_support.py", "from posynda.errors import InputError", LEAF),
+        ("kernels/triton_reproject.py", "import numpy", LEAF),
+        ("kernels/triton_support.py", "import posynda.runtime", LEAF),
         ("runtime/settings.py", "import posynda.export.exporter", "Layers run one way"),
         ("camera.py", "from posynda.runtime import Lifter", "Layers run one way"),
         ("adapt/step.py", "from posynda.train import RECIPES", "Layers run one way"),

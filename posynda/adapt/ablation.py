@@ -83,24 +83,45 @@ def run_ablation(
                 settings=report["settings"],
             )
         results[name] = metrics
-    baseline = next(iter(results.values()))["mpjpe"]
-    results = {**{f"reference: {k}": dict(v, trainable_parameters=0) for k, v in (references or {}).items()}, **results}
+        if k < len(rows) - 1:  # every finished row on disk: a stopped ablation keeps what it measured
+            _write(out_dir, _payload(results, references, test, settings, complete=False))
+    payload = _payload(results, references, test, settings, complete=True)
+    results = _write(out_dir, payload)
+    console.print(metrics_table(results, title="PoSynDA ablation (paper Table 3)"))
+    return payload
+
+
+def _payload(rows: dict, references, test: ClipSet, settings: AdaptSettings, complete: bool) -> dict:
+    """The ablation's JSON: the references first, then the rows, each with its MPJPE change against the first
+    row (the source-only base); ``complete`` False while rows are still to come."""
+    baseline = next(iter(rows.values()))["mpjpe"]
+    results = {**{f"reference: {k}": dict(v, trainable_parameters=0) for k, v in (references or {}).items()}, **rows}
     for metrics in results.values():
         metrics["mpjpe_change_pct"] = 100.0 * (metrics["mpjpe"] / baseline - 1.0)
-    payload = {
+    return {
         "test_frames": int(test.valid_or_all().sum()),
         "rows": results,
         "common_settings": dataclasses.asdict(settings),
+        "complete": complete,
     }
+
+
+def _write(out_dir: Path, payload: dict) -> dict:
+    """Write ``ablation.json`` and ``ablation.md`` (the metrics table, then MPJPE / P-MPJPE per action) of
+    ``payload``; returns its rows."""
+    results = payload["rows"]
     atomic_write_text(out_dir / "ablation.json", json.dumps(payload, indent=2))
     extra = (
         ("trainable params", lambda m: f"{m['trainable_parameters']:,}"),
         ("MPJPE vs baseline", lambda m: f"{m['mpjpe_change_pct']:+.1f} %"),
     )
+    note = "" if payload["complete"] else "> **Incomplete**: written after every finished row.\n\n"
     per_action = per_action_markdown(results, "configuration")
     atomic_write_text(
         out_dir / "ablation.md",
-        metrics_markdown(results, "configuration", extra) + "\nMPJPE / P-MPJPE (mm) per action:\n\n" + per_action,
+        note
+        + metrics_markdown(results, "configuration", extra)
+        + "\nMPJPE / P-MPJPE (mm) per action:\n\n"
+        + per_action,
     )
-    console.print(metrics_table(results, title="PoSynDA ablation (paper Table 3)"))
-    return payload
+    return results

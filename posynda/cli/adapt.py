@@ -38,6 +38,8 @@ from posynda.extras import require
 from posynda.hypotheses import Selection
 from posynda.report import metrics_table
 
+MODEL_HELP = "base model (default: shipped studio; --checkpoint is the same option)"
+
 
 def adaptation_data_options(fn=None, *, keypoint_target: bool = False):
     """--checkpoint, --source, --target and --eval of an adaptation (each defaulting to the embedded pair).
@@ -55,8 +57,7 @@ def adaptation_data_options(fn=None, *, keypoint_target: bool = False):
         else "unlabelled target 2D (default: wild/train); any joints_3d in it is ignored"
     )
     options = [
-        click.option("--model", "--checkpoint", "checkpoint", type=FILE, default=None,
-                     help="base model (default: shipped studio; --checkpoint is the same option)"),  # fmt: skip
+        click.option("--model", "--checkpoint", "checkpoint", type=FILE, default=None, help=MODEL_HELP),
         click.option("--source", type=FILE, default=None, help="labelled source (default: studio/train)"),
         click.option("--target", type=FILE_OR_FOLDER if keypoint_target else FILE, default=None, help=target_help),
         click.option(

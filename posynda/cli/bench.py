@@ -1,24 +1,32 @@
 """``posynda bench ...``: every benchmark, each writing JSON + Markdown into its run directory.
 
-``--save`` also copies the files into ``bench/results/<machine>/`` (:mod:`posynda.bench.results`).
+``--save`` also copies the files into ``bench/results/<machine>/`` (:mod:`posynda.bench.results`). Every
+bench takes ``--threads`` (PyTorch's and ONNX Runtime's CPU threads, :func:`posynda.threads.use_threads`) and
+``--quick`` (a smaller run for a first look; the values it changes are those the command line was not given,
+and a quick run is never saved into bench/results). Benches that measure row after row write their JSON and
+Markdown after every finished row, marked ``"complete": false`` until the end
+(:class:`posynda.bench.results.RowWriter`): a run that is stopped keeps what it measured.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import click
-import torch
+from click.core import ParameterSource
 
+from posynda.adapt import AdaptSettings
 from posynda.bench import adapt_step, curves, engine, flops, footage, kernels, latency, plots, suite, throughput, video
+from posynda.bench import threads as threads_bench
 from posynda.bench import train as train_bench
-from posynda.bench.accuracy import run_accuracy, save_names
+from posynda.bench.accuracy import references_markdown, run_accuracy, save_names
 from posynda.bench.latency_backends import LATENCY_BACKENDS
 from posynda.bench.plots import plot_if_available
 from posynda.bench.realmotion import suite_files
-from posynda.bench.realmotion_run import run_realmotion
-from posynda.bench.results import measured_device, save_copies, write_results
+from posynda.bench.realmotion_run import realmotion_markdown, run_realmotion
+from posynda.bench.results import QUICK_NOT_SAVED, RowWriter, completed, measured_device, save_copies, write_results
 from posynda.cli.adapt import adapt_settings_options, adaptation_data_options
 from posynda.cli.lazy import LazyGroup
 from posynda.cli.options import (
@@ -32,6 +40,7 @@ from posynda.cli.options import (
     device_option,
     quiet_option,
     run_dir,
+    threads_option,
 )
 from posynda.data import load_clips
 from posynda.defaults import default_clips_path, shipped_checkpoint
@@ -39,10 +48,13 @@ from posynda.devices import PRECISIONS, check_precision, resolve_device
 from posynda.errors import InputError
 from posynda.fileio import atomic_write_text
 from posynda.models import PRESETS
+from posynda.threads import chosen_threads
 from posynda.train import pretrain_file
 
 SAVE_HELP = "also write the results into bench/results/<machine>/ (root: $POSYNDA_BENCH_RESULTS)"
 POSITIVE = click.IntRange(min=1)
+QUICK_ADAPT_STEPS = 50  # --quick: adaptation steps of accuracy's and footage's runs
+QUICK_TRAIN_STEPS = 200  # --quick: pretraining steps (the MLP baseline, the oracle, the real-motion base)
 
 
 def out_option(name: str):
@@ -57,9 +69,33 @@ def json_option(fn):
     return click.option("--json", "json_path", type=FILE, default=None, help="also write the JSON here")(fn)
 
 
-def finish(out_dir: Path, stem: str, result: dict, markdown: str, json_path=None, save=False, plot=None) -> None:
-    """Write ``stem.json`` / ``stem.md`` (+ ``stem.png`` from ``plot(result, path)``), print, copy to ``--json``
-    and, with ``save``, into the results folder."""
+def quick_option(what: str):
+    """``--quick``: a smaller run (``what`` it changes), never saved into the results folder."""
+    return click.option("--quick", is_flag=True, help=f"a smaller run, never saved: {what} (options you give win)")
+
+
+def quick_or(quick: bool, name: str, value, quick_value):
+    """``quick_value`` under ``--quick`` when the option ``name`` was not given on the command line, else ``value``."""
+    if not quick:
+        return value
+    source = click.get_current_context().get_parameter_source(name)
+    return quick_value if source in (None, ParameterSource.DEFAULT) else value
+
+
+def save_or_say(files, quick: bool, rename=None, device=None) -> None:
+    """With ``--save``: copy ``files`` into the results folder, unless the run was ``--quick`` (then say why not)."""
+    if quick:
+        log_err(f"not saved: {QUICK_NOT_SAVED}")
+        return
+    click.echo(f"saved {', '.join(str(p) for p in save_copies(files, rename=rename, device=device))}")
+
+
+def finish(
+    out_dir: Path, stem: str, result: dict, markdown: str, json_path=None, save=False, plot=None, quick=False
+) -> None:
+    """Write ``stem.json`` / ``stem.md`` (+ ``stem.png`` from ``plot(result, path)``) of the finished run
+    (``"complete": true``), print, copy to ``--json`` and, with ``save`` (not ``quick``), into the results folder."""
+    result = completed(result)
     files = write_results(out_dir, stem, result, markdown)
     if plot is not None:
         files += plot_if_available(plot, result, out_dir / f"{stem}.png", log_err)
@@ -69,7 +105,7 @@ def finish(out_dir: Path, stem: str, result: dict, markdown: str, json_path=None
         atomic_write_text(json_path, json.dumps(result, indent=2) + "\n")
         click.echo(f"wrote {json_path}")
     if save:
-        click.echo(f"saved {', '.join(str(p) for p in save_copies(files, device=measured_device(result)))}")
+        save_or_say(files, quick, device=measured_device(result))
 
 
 def require_data_dir(suite: str, data_dir) -> None:
@@ -105,7 +141,7 @@ def bench():
 
 
 @bench.command("kernels")
-@click.option("--quick", is_flag=True, help="fewer sizes and repeats (N in 1k, 16k)")
+@quick_option("fewer sizes and repeats (N in 1k, 16k)")
 @click.option(
     "--compile/--no-compile",
     "use_compile",
@@ -113,7 +149,7 @@ def bench():
     show_default=True,
     help="include torch.compile of the reference (minutes of compilation: opt-in)",
 )
-@click.option("--threads", type=POSITIVE, default=None, help="torch CPU threads (default: torch's)")
+@threads_option
 @click.option("--device", default=None, help="cuda, cuda:1 or cpu (default: cuda when available)")
 @click.option("--sizes", type=IntList(), default=None, help="frame counts N (default: 1024,16384,262144)")
 @click.option("--hypotheses", "-H", type=IntList(), default=None, help="hypothesis counts H (default: 1,3,5,20)")
@@ -125,14 +161,13 @@ def bench():
 )
 @out_option("kernels")
 @save_option()
-def bench_kernels(quick, use_compile, threads, device, sizes, hypotheses, max_call_s, out, save):
+def bench_kernels(quick, use_compile, device, sizes, hypotheses, max_call_s, out, save):
     """reproject_select: Triton kernel vs PyTorch reference vs torch.compile (ms, GB/s, % of copy bandwidth)."""
-    if threads is not None:
-        torch.set_num_threads(threads)
     out_dir = run_dir(out, "bench-kernels")
     result = kernels.run(device, sizes=sizes, hypotheses=hypotheses or kernels.HYPOTHESES, quick=quick,
-                         use_compile=use_compile, max_call_s=max_call_s, log=log_err)  # fmt: skip
-    finish(out_dir, "kernels", result, kernels.markdown(result), save=save)
+                         use_compile=use_compile, max_call_s=max_call_s, log=log_err,
+                         on_row=RowWriter(out_dir, "kernels", kernels.markdown))  # fmt: skip
+    finish(out_dir, "kernels", result, kernels.markdown(result), save=save, quick=quick)
 
 
 @bench.command("flops")
@@ -141,6 +176,7 @@ def bench_kernels(quick, use_compile, threads, device, sizes, hypotheses, max_ca
 @click.option("--steps", "-K", type=int, default=1, show_default=True, help="DDIM steps of one inference")
 @click.option("--flip/--no-flip", default=True, show_default=True, help="flip augmentation: 2 evaluations per step")
 @click.option("--rank", type=int, default=4, show_default=True, help="LoRA rank")
+@threads_option
 @json_option
 @out_option("flops")
 @save_option()
@@ -176,17 +212,22 @@ def bench_flops(config, hypotheses, steps, flip, rank, json_path, out, save):
 @click.option(
     "--warmup", type=click.IntRange(min=0), default=None, help="warm-up calls per backend (default: tiny 3, paper 1)"
 )
-@click.option("--threads", type=POSITIVE, default=None, help="pin torch's and ONNX Runtime's intra-op threads")
 @click.option("--e2e/--no-e2e", default=True, show_default=True, help="also time a 500-frame Lifter run")
+@quick_option("tiny only, batch 1, 1 warm-up and 5 repeats")
+@threads_option(keep=True)
 @device_option("where the torch backends run (auto: CUDA when PyTorch sees a GPU)")
 @json_option
 @out_option("latency")
 @save_option()
-def bench_latency(configs, backends, batches, repeats, warmup, threads, e2e, device, json_path, out, save):
+def bench_latency(configs, backends, batches, repeats, warmup, e2e, quick, threads, device, json_path, out, save):
     """Denoiser latency per backend and batch (median, p90, clips/s, poses/s) and a 10 s Lifter run end to end."""
+    configs = quick_or(quick, "configs", configs, ("tiny",))
+    batches = quick_or(quick, "batches", batches, (1,))
+    repeats, warmup = quick_or(quick, "repeats", repeats, 5), quick_or(quick, "warmup", warmup, 1)
     out_dir = run_dir(out, "bench-latency")
-    result = latency.run(configs, batches, repeats, threads, backends, warmup, e2e, log=log_err, device=device)
-    finish(out_dir, "latency", result, latency.markdown(result), json_path, save, plot=plots.plot_latency)
+    result = latency.run(configs, batches, repeats, threads, backends, warmup, e2e, log=log_err, device=device,
+                         on_row=RowWriter(out_dir, "latency", latency.markdown))  # fmt: skip
+    finish(out_dir, "latency", result, latency.markdown(result), json_path, save, plot=plots.plot_latency, quick=quick)
 
 
 @bench.command("throughput")
@@ -198,14 +239,18 @@ def bench_latency(configs, backends, batches, repeats, warmup, threads, e2e, dev
     help="comma-separated denoiser presets (ratios against the first)",
 )
 @click.option("--repeats", type=POSITIVE, default=5, show_default=True, help="timed repeats per preset")
+@quick_option(f"presets {','.join(throughput.QUICK_PRESETS)}, 2 repeats")
+@threads_option
 @json_option
 @out_option("throughput")
 @save_option()
-def bench_throughput(presets, repeats, json_path, out, save):
+def bench_throughput(presets, repeats, quick, json_path, out, save):
     """Training-step time and sampling frames/s of each preset on the CPU, as ratios against the first."""
+    presets = quick_or(quick, "presets", presets, throughput.QUICK_PRESETS)
+    repeats = quick_or(quick, "repeats", repeats, 2)
     out_dir = run_dir(out, "bench-throughput")
-    result = throughput.run(presets, repeats, log=log_err)
-    finish(out_dir, "throughput", result, throughput.markdown(result), json_path, save)
+    result = throughput.run(presets, repeats, log=log_err, on_row=RowWriter(out_dir, "throughput", throughput.markdown))
+    finish(out_dir, "throughput", result, throughput.markdown(result), json_path, save, quick=quick)
 
 
 @bench.command("adapt-step")
@@ -220,17 +265,22 @@ def bench_throughput(presets, repeats, json_path, out, save):
 @click.option("--repeats", type=POSITIVE, default=20, show_default=True, help="timed repeats per row")
 @precisions_option("the student's forward")
 @compiles_option("the student")
+@quick_option("H 1,3, 1 warm-up and 3 repeats")
+@threads_option
 @device_option()
 @json_option
 @out_option("adapt-step")
 @save_option()
-def bench_adapt_step(presets, hypotheses, repeats, precisions, compiles, device, json_path, out, save):
+def bench_adapt_step(presets, hypotheses, repeats, precisions, compiles, quick, device, json_path, out, save):
     """Cost of one adaptation step (GPA, teacher with H hypotheses, student step) and of its teacher alone."""
     for precision in precisions:
         check_precision(precision, resolve_device(device))  # before any folder
+    hypotheses = quick_or(quick, "hypotheses", hypotheses, (1, 3))
+    repeats, warmup = quick_or(quick, "repeats", repeats, 3), 1 if quick else 3
     out_dir = run_dir(out, "bench-adapt-step")
-    result = adapt_step.run(presets, hypotheses, repeats, device=device, precisions=precisions, compiles=compiles)
-    finish(out_dir, "adapt_step", result, adapt_step.markdown(result), json_path, save)
+    writer = RowWriter(out_dir, "adapt_step", adapt_step.markdown)
+    result = adapt_step.run(presets, hypotheses, repeats, warmup, device, precisions, compiles, on_row=writer)
+    finish(out_dir, "adapt_step", result, adapt_step.markdown(result), json_path, save, quick=quick)
 
 
 @bench.command("train")
@@ -249,15 +299,21 @@ def bench_adapt_step(presets, hypotheses, repeats, precisions, compiles, device,
 )  # fmt: skip
 @click.option("--repeats", type=POSITIVE, default=10, show_default=True, help="timed steps per row")
 @click.option("--warmup", type=POSITIVE, default=3, show_default=True, help="untimed steps first (compilation)")
+@quick_option("tiny only, world size 1, 1 warm-up and 3 timed steps")
+@threads_option
 @device_option()
 @out_option("train")
 @save_option()
-def bench_train(presets, precisions, compiles, world_sizes, repeats, warmup, device, out, save):
+def bench_train(presets, precisions, compiles, world_sizes, repeats, warmup, quick, device, out, save):
     """Training throughput and memory: frames/s, step ms, peak memory per preset, precision, compile, world size."""
+    presets = quick_or(quick, "presets", presets, ("tiny",))
+    world_sizes = quick_or(quick, "world_sizes", world_sizes, (1,))
+    repeats, warmup = quick_or(quick, "repeats", repeats, 3), quick_or(quick, "warmup", warmup, 1)
     train_bench.check_rows(presets, precisions, world_sizes, device)  # before any folder
     out_dir = run_dir(out, "bench-train")
-    result = train_bench.run_train(presets, precisions, compiles, world_sizes, device, repeats, warmup, log=click.echo)
-    finish(out_dir, "train", result, train_bench.markdown(result), save=save)
+    result = train_bench.run_train(presets, precisions, compiles, world_sizes, device, repeats, warmup, log=click.echo,
+                                   on_row=RowWriter(out_dir, "train", train_bench.markdown))  # fmt: skip
+    finish(out_dir, "train", result, train_bench.markdown(result), save=save, quick=quick)
 
 
 @bench.command("accuracy")
@@ -279,35 +335,43 @@ def bench_train(presets, precisions, compiles, world_sizes, repeats, warmup, dev
 )
 @click.option("--variants", is_flag=True, help="bandai: every adaptation variant, scored on target-val (the study)")
 @click.option("--mlp-steps", type=POSITIVE, default=3000, show_default=True, help="training steps of the MLP baseline")
+@quick_option(f"{QUICK_ADAPT_STEPS} adaptation steps per row, {QUICK_TRAIN_STEPS} steps for the MLP, the oracle and "
+              "the bandai base")  # fmt: skip
+@threads_option
 @device_option("where the lifters train and adapt (auto: CUDA when PyTorch sees a GPU)")
 @out_option("accuracy")
 @save_option("; the embedded pair as ablation-studio-wild.*, bandai as realmotion[-variants].*")
 @quiet_option
 def bench_accuracy(
-    checkpoint, source, target, eval_path, settings, suite, data_dir, variants, mlp_steps, device, out, save, quiet
-):
+    checkpoint, source, target, eval_path, settings, suite, data_dir, variants, mlp_steps, quick, device, out, save,
+    quiet,
+):  # fmt: skip
     """Accuracy against baselines: the Table 3 ablation, or the real-motion benchmark (--suite bandai)."""
     device = resolve_device(device)
+    settings = dataclasses.replace(settings, steps=quick_or(quick, "steps", settings.steps, QUICK_ADAPT_STEPS))
+    mlp_steps = quick_or(quick, "mlp_steps", mlp_steps, QUICK_TRAIN_STEPS)
+    pretrain_steps = QUICK_TRAIN_STEPS if quick else None
     if suite == "bandai":
         require_data_dir(suite, data_dir)
         out_dir = run_dir(out, "bench-accuracy")
         run_realmotion(data_dir, out_dir, settings, variants=variants, log=click.echo, checkpoint=checkpoint,
-                       mlp_steps=mlp_steps, device=device)  # fmt: skip
+                       pretrain_steps=pretrain_steps, mlp_steps=mlp_steps, device=device,
+                       on_row=RowWriter(out_dir, "realmotion", realmotion_markdown))  # fmt: skip
         written = [out_dir / "realmotion.json", out_dir / "realmotion.md"]
         click.echo((out_dir / "realmotion.md").read_text())
         click.echo(f"wrote {', '.join(str(f) for f in written)}")
         if save:
             stem = "realmotion-variants" if variants else "realmotion"
-            rename = {f.name: f"{stem}{f.suffix}" for f in written}
-            click.echo(f"saved {', '.join(str(p) for p in save_copies(written, rename=rename, device=device))}")
+            save_or_say(written, quick, rename={f.name: f"{stem}{f.suffix}" for f in written}, device=device)
         return
     files = dict(checkpoint=checkpoint, source=source, target=target, test=eval_path)
-    written = run_accuracy(run_dir(out, "bench-accuracy"), settings, log=click.echo, progress=not quiet,
-                           mlp_steps=mlp_steps, device=device, **files)  # fmt: skip
+    out_dir = run_dir(out, "bench-accuracy")
+    written = run_accuracy(out_dir, settings, log=click.echo, progress=not quiet, mlp_steps=mlp_steps, device=device,
+                           pretrain_steps=pretrain_steps, on_row=RowWriter(out_dir, "ablation", references_markdown),
+                           **files)  # fmt: skip
     click.echo(f"wrote {', '.join(str(f) for f in written)}")
     if save:
-        saved = save_copies(written, rename=save_names(files), device=device)
-        click.echo(f"saved {', '.join(str(p) for p in saved)}")
+        save_or_say(written, quick, rename=save_names(files), device=device)
 
 
 @bench.command("curves")
@@ -327,11 +391,15 @@ def bench_accuracy(
 @click.option("--steps", type=POSITIVE, default=3000, show_default=True, help="training steps per variant")
 @click.option("--eval-every", type=POSITIVE, default=250, show_default=True, help="steps between validation scores")
 @click.option("--seed", type=int, default=0, show_default=True)
+@quick_option(f"{QUICK_TRAIN_STEPS} steps per variant, validation every 50")
+@threads_option
 @device_option("where the variants train (auto: CUDA when PyTorch sees a GPU)")
 @out_option("curves")
 @save_option()
-def bench_curves(suite, data_dir, train_path, val_path, steps, eval_every, seed, device, out, save):
+def bench_curves(suite, data_dir, train_path, val_path, steps, eval_every, seed, quick, device, out, save):
     """Training curves (validation MPJPE vs steps and seconds) of MixSTE / VideoPose x screen / root-normalised 2D."""
+    steps = quick_or(quick, "steps", steps, QUICK_TRAIN_STEPS)
+    eval_every = quick_or(quick, "eval_every", eval_every, 50)
     if suite == "bandai":
         require_data_dir(suite, data_dir)
         files = suite_files(data_dir, log=click.echo)
@@ -345,9 +413,9 @@ def bench_curves(suite, data_dir, train_path, val_path, steps, eval_every, seed,
     out_dir = run_dir(out, "bench-curves")
     device = resolve_device(device)
     result = curves.run_curves(train, val, out_dir, steps, eval_every, seed=seed, log=click.echo, data=data,
-                               device=device)  # fmt: skip
+                               device=device, on_row=RowWriter(out_dir, "curves", curves.markdown))  # fmt: skip
     result["device"] = device
-    finish(out_dir, "curves", result, curves.markdown(result), save=save, plot=plots.plot_curves)
+    finish(out_dir, "curves", result, curves.markdown(result), save=save, plot=plots.plot_curves, quick=quick)
 
 
 @bench.command("footage")
@@ -369,12 +437,17 @@ def bench_curves(suite, data_dir, train_path, val_path, steps, eval_every, seed,
     help="amounts of target 2D to adapt with (then all of it)",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="order in which target sequences are taken")
+@quick_option(f"{','.join(f'{m:g}' for m in footage.QUICK_MINUTES)} minutes then all, {QUICK_ADAPT_STEPS} adaptation "
+              f"steps each, a {QUICK_TRAIN_STEPS}-step bandai base")  # fmt: skip
+@threads_option
 @device_option("where the adaptations run (auto: CUDA when PyTorch sees a GPU)")
 @out_option("footage")
 @save_option()
-def bench_footage(suite, data_dir, checkpoint, minutes, seed, device, out, save):
+def bench_footage(suite, data_dir, checkpoint, minutes, seed, quick, device, out, save):
     """Adaptation vs amount of unlabelled target footage: validation MPJPE against minutes of target 2D."""
     require_data_dir(suite, data_dir)
+    minutes = quick_or(quick, "minutes", minutes, footage.QUICK_MINUTES)
+    settings = AdaptSettings(steps=QUICK_ADAPT_STEPS) if quick else AdaptSettings()
     device = resolve_device(device)
     out_dir = run_dir(out, "bench-footage")
     if suite == "bandai":
@@ -382,31 +455,55 @@ def bench_footage(suite, data_dir, checkpoint, minutes, seed, device, out, save)
         source, target, val = (load_clips(files[k]) for k in ("source-train", "target-train", "target-val"))
         if checkpoint is None:
             click.echo("pretraining the default lifter on source-train (posynda pretrain --data source-train.npz)")
-            checkpoint = pretrain_file(files["source-train"], "cpu", None, out_dir / "source-only", progress=False,
-                                       device=device)  # fmt: skip
+            checkpoint = pretrain_file(files["source-train"], "cpu", QUICK_TRAIN_STEPS if quick else None,
+                                       out_dir / "source-only", progress=False, device=device)  # fmt: skip
         data = {"source": "bandai source-train", "target": "bandai target-train (2D)", "val": "bandai target-val"}
     else:
         source, target, val = (load_clips(default_clips_path(*k)) for k in (("studio", "train"), ("wild", "train"),
                                                                               ("wild", "test")))  # fmt: skip
         checkpoint = checkpoint or shipped_checkpoint()
         data = {"source": "embedded studio/train", "target": "embedded wild/train (2D)", "val": "embedded wild/test"}
-    result = footage.run_footage(Path(checkpoint), source, target, val, out_dir, minutes, seed=seed, log=click.echo,
-                                 data=data, device=device)  # fmt: skip
+    result = footage.run_footage(Path(checkpoint), source, target, val, out_dir, minutes, settings, seed=seed,
+                                 log=click.echo, data=data, device=device,
+                                 on_row=RowWriter(out_dir, "footage", footage.markdown))  # fmt: skip
     result["device"] = device
-    finish(out_dir, "footage", result, footage.markdown(result), save=save, plot=plots.plot_footage)
+    finish(out_dir, "footage", result, footage.markdown(result), save=save, plot=plots.plot_footage, quick=quick)
 
 
 @bench.command("engine")
 @click.option("--sequences", type=POSITIVE, default=6, show_default=True, help="embedded wild/test sequences")
 @click.option("--repeats", type=POSITIVE, default=5, show_default=True, help="runs per sequence (median)")
-@click.option("--threads", type=POSITIVE, default=2, show_default=True, help="ONNX Runtime intra-op threads")
+@quick_option("2 sequences, 1 run each, H1 K1 only")
+@threads_option(keep=True)
 @out_option("engine")
 @save_option()
-def bench_engine(sequences, repeats, threads, out, save):
+def bench_engine(sequences, repeats, quick, threads, out, save):
     """libposynda (C) vs the Python runtime per sequence and per streamed frame; int8 vs fp32 speed and MPJPE."""
+    sequences, repeats = quick_or(quick, "sequences", sequences, 2), quick_or(quick, "repeats", repeats, 1)
+    settings = ("H1 K1 flip",) if quick else tuple(engine.SETTINGS)
     out_dir = run_dir(out, "bench-engine")
-    result = engine.run_engine(sequences, repeats, threads, log=click.echo)
-    finish(out_dir, "engine", result, engine.markdown(result), save=save)
+    result = engine.run_engine(sequences, repeats, threads or chosen_threads(), log=click.echo, settings=settings,
+                               on_row=RowWriter(out_dir, "engine", engine.markdown))  # fmt: skip
+    finish(out_dir, "engine", result, engine.markdown(result), save=save, quick=quick)
+
+
+@bench.command("threads")
+@click.option(
+    "--load", type=click.IntRange(0, 64), default=None,
+    help="busy processes during the loaded half (default: one per physical core)",
+)  # fmt: skip
+@click.option("--repeats", type=POSITIVE, default=None, help="timed repeats per cell (default: per workload)")
+@quick_option(f"workloads {','.join(threads_bench.QUICK_WORKLOADS)}, fewer repeats")
+@out_option("threads")
+@save_option()
+def bench_threads(load, repeats, quick, out, save):
+    """posynda's thread default vs PyTorch's vs one thread, idle and with busy processes (each in a fresh process).
+
+    It sets the threads of every worker itself, so it has no --threads."""
+    out_dir = run_dir(out, "bench-threads")
+    result = threads_bench.run(quick=quick, load=load, repeats=repeats, log=log_err,
+                               on_row=RowWriter(out_dir, "threads", threads_bench.markdown))  # fmt: skip
+    finish(out_dir, "threads", result, threads_bench.markdown(result), save=save, quick=quick)
 
 
 @bench.command("plot")
@@ -415,6 +512,7 @@ def bench_engine(sequences, repeats, threads, out, save):
     "--latency", "latency_json", type=click.Path(dir_okay=False, exists=True), default=None, help="a latency.json"
 )
 @click.option("--out", type=FILE, default=None, help="PNG (default: the JSON path, .png)")
+@threads_option
 def bench_plot(ablation, latency_json, out):
     """PNG of an ablation (MPJPE per row) or of a latency run (latency vs batch per backend)."""
     if bool(ablation) == bool(latency_json):
@@ -437,6 +535,7 @@ def bench_plot(ablation, latency_json, out):
     default="",
     help="comma-separated benches not to run: " + ", ".join(suite.BENCHES),
 )
+@threads_option
 @out_option("all")
 @save_option(" (not the runs --quick shortens)")
 def bench_all(quick, with_accuracy, accuracy_steps, skip, out, save):
@@ -468,11 +567,14 @@ def bench_all(quick, with_accuracy, accuracy_steps, skip, out, save):
 @click.option(
     "--size", type=ImageSize(), default="x".join(map(str, video.DEFAULT_SIZE)), show_default=True, help="video WxH"
 )
+@quick_option("2 sequences of 50 frames")
+@threads_option
 @out_option("video")
 @save_option()
-def bench_video(suite, data_dir, checkpoints, frames, sequences, size, out, save):
+def bench_video(suite, data_dir, checkpoints, frames, sequences, size, quick, out, save):
     """The video path: labelled poses filmed as a mannequin, BlazePose, lifted; true vs detected 2D."""
     require_data_dir(suite, data_dir)
+    frames, sequences = quick_or(quick, "frames", frames, 50), quick_or(quick, "sequences", sequences, 2)
     if suite == "bandai":
         if not checkpoints:
             raise InputError(
@@ -483,5 +585,6 @@ def bench_video(suite, data_dir, checkpoints, frames, sequences, size, out, save
         clips, data = load_clips(default_clips_path("wild", "test")), "embedded wild/test"
     models = {str(Path(c)): Path(c) for c in checkpoints} or {"shipped": shipped_checkpoint()}
     out_dir = run_dir(out, "bench-video")
-    result = video.run_video(models, clips, out_dir, frames, size, sequences, log=click.echo, data=data)
-    finish(out_dir, "video", result, video.markdown(result), save=save)
+    result = video.run_video(models, clips, out_dir, frames, size, sequences, log=click.echo, data=data,
+                             on_row=RowWriter(out_dir, "video", video.markdown))  # fmt: skip
+    finish(out_dir, "video", result, video.markdown(result), save=save, quick=quick)

@@ -41,3 +41,27 @@ def test_rows_add_one_component_each_and_are_scored_against_the_baseline(tmp_pat
         name for name, _ in rows
     ]
     assert payload["test_frames"] == test.num_frames
+
+
+def test_a_stopped_ablation_keeps_its_finished_rows(tmp_path, micro_file, monkeypatch):
+    """The source-only row and the first adaptation are on disk (incomplete) when the second adaptation fails."""
+    import posynda.adapt.ablation as ablation
+
+    real_adapt, calls = ablation.adapt, []
+
+    def adapt_then_fail(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real_adapt(*args, **kwargs)
+
+    monkeypatch.setattr(ablation, "adapt", adapt_then_fail)
+    rows = ABLATION_ROWS[:3]
+    with pytest.raises(KeyboardInterrupt):
+        run_ablation(
+            micro_file, make_clips((30,)), make_clips((20,), seed=3, with_3d=False), make_clips((15,), seed=4),
+            tmp_path, FAST, rows, Console(quiet=True), progress=False, device="cpu",
+        )  # fmt: skip
+    saved = json.loads((tmp_path / "ablation.json").read_text())
+    assert saved["complete"] is False and list(saved["rows"]) == [name for name, _ in rows[:2]]
+    assert (tmp_path / "ablation.md").read_text().startswith("> **Incomplete**")

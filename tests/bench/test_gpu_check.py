@@ -7,10 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 STEPS = 8
 
 
+@pytest.mark.slow
 def test_a_dry_run_checks_every_step_and_names_the_one_not_wired(tmp_path):
     checkout = tmp_path / "repo"
     (checkout / "bench").mkdir(parents=True)

@@ -1,4 +1,7 @@
-"""Denoiser latency: rows per backend and batch, skipped backends with reasons, the end-to-end Lifter run."""
+"""Denoiser latency: rows per backend and batch, skipped backends with reasons (the extra to install when ONNX
+Runtime is missing), the end-to-end Lifter run, the run's peak memory."""
+
+import sys
 
 import pytest
 
@@ -24,6 +27,7 @@ def test_tiny_on_torch_and_onnxruntime():
     assert all(isinstance(reason, str) and reason for reason in skipped.values())
     m = result["machine"]
     assert m["cpu"] and m["versions"]["torch"] and m["versions"]["onnxruntime"] and m["python"]
+    assert m["peak_rss_mb"] > 100 and f"peak RSS {m['peak_rss_mb']:,.0f} MB" in latency.markdown(result)
     e2e = {r["backend"]: r for r in result["end_to_end"]}
     assert set(e2e) == {"torch", "onnxruntime"}
     for row in e2e.values():  # 500 frames / T = 27 -> 19 windows, x 2 for flip, in one call of <= 64 windows x 2
@@ -44,3 +48,16 @@ def test_counting_backend_counts_calls_and_clips(micro_file):
     result = Lifter(counted).lift(make_clips((30,)).without_3d())
     assert counted.calls == 3 and counted.clips == 8  # 4 windows x 2 (flip) in one sampling call: 3 + 3 + 2
     assert result.backend == "torch (cpu)"
+
+
+ONNX_BACKENDS = ("onnxruntime-cpu", "onnxruntime-cpu-int8", "onnxruntime-cpu-default-options")
+
+
+@pytest.mark.parametrize("missing", ["onnxruntime", "onnx"])
+def test_without_the_export_extra_the_onnx_backends_are_skipped_naming_it(monkeypatch, missing):
+    monkeypatch.setitem(sys.modules, missing, None)  # not importable, not found
+    result = latency.run(("tiny",), batches=(1,), repeats=1, warmup=0, backends=("torch-eager", *ONNX_BACKENDS))
+    assert [r["backend"] for r in result["rows"]] == ["torch-eager"]
+    assert all("pip install 'posynda[export]'" in result["skipped"][name] for name in ONNX_BACKENDS)
+    assert [r["backend"] for r in result["end_to_end"]] == ["torch"]
+    assert result["rows"][0]["onnx_export_s"] is None  # nothing was exported

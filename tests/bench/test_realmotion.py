@@ -1,10 +1,15 @@
+import json
+
 import pytest
 
 from posynda.adapt import AdaptSettings
 from posynda.baselines import BASELINES
+from posynda.bench import realmotion_run
 from posynda.bench.realmotion import action_of, split_of, suite_files
-from posynda.bench.realmotion_run import run_realmotion
+from posynda.bench.realmotion_run import realmotion_markdown, run_realmotion
+from posynda.bench.results import RowWriter
 from posynda.errors import InputError
+from tests.bench.test_results import Stopped, stop_at_call
 from tests.conftest import markdown_rows, write_bvh
 
 
@@ -70,3 +75,24 @@ def test_the_benchmark_runs_end_to_end_with_every_row(takes, tmp_path):
     assert all({"in-domain", "cross-domain"} <= set(payload["rows"][n]) for n in names)
     table = markdown_rows((tmp_path / "run" / "realmotion.md").read_text())
     assert table[0][:2] == ["model", "in-domain MPJPE"] and [r[0] for r in table[1 : 1 + len(names)]] == names
+    assert json.loads((tmp_path / "run" / "realmotion.json").read_text())["complete"] is True
+
+
+def test_a_run_stopped_in_its_first_adaptation_keeps_the_rows_before(takes, tmp_path, monkeypatch):
+    stop_at_call(monkeypatch, realmotion_run, "adapt", 1)
+    settings = AdaptSettings(steps=1, source_batch=2, target_batch=2, hypotheses=2)
+    with pytest.raises(Stopped):
+        run_realmotion(
+            takes,
+            tmp_path / "run",
+            settings,
+            log=lambda *_: None,
+            pretrain_steps=2,
+            mlp_steps=5,
+            clips_dir=tmp_path / "c",
+            on_row=RowWriter(tmp_path / "run", "realmotion", realmotion_markdown),
+        )
+    payload = json.loads((tmp_path / "run" / "realmotion.json").read_text())
+    assert payload["complete"] is False and list(payload["rows"]) == [*BASELINES, "posynda source-only"]
+    table = markdown_rows((tmp_path / "run" / "realmotion.md").read_text())
+    assert [r[0] for r in table[1:3]] == list(BASELINES)[:2] and table[1][5] != "-"  # ratios to source-only

@@ -20,6 +20,7 @@ def test_flops_only_run_says_what_it_skipped(results):
     assert not results.exists()  # nothing saved without save
 
 
+@pytest.mark.slow
 def test_quick_runs_are_not_saved(results):
     summary = suite.run_all("all", quick=True, skip=("flops", "latency"), save=True, log=lambda _line: None)
     assert set(summary["ran"]) == {"kernels"} and set(summary["not_saved"]) == {"kernels"}

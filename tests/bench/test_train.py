@@ -7,6 +7,7 @@ from posynda.errors import InputError
 from tests.conftest import markdown_rows
 
 
+@pytest.mark.slow
 def test_rows_for_one_and_two_processes_time_the_real_step(monkeypatch):
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
     result = run_train(("videopose-tiny",), world_sizes=(1, 2), device="cpu", repeats=2, warmup=1, log=lambda _: None)

@@ -1,14 +1,18 @@
 """The video bench: labelled poses filmed, detected and scored twice (true and detected 2D) per model."""
 
 import dataclasses
+import json
 
 import numpy as np
 import pytest
 
+from posynda.bench import video
+from posynda.bench.results import RowWriter
 from posynda.bench.video import markdown, run_video
 from posynda.data import load_clips
 from posynda.defaults import default_clips_path
 from posynda.errors import InputError
+from tests.bench.test_results import Stopped, stop_at_call
 from tests.conftest import markdown_rows, needs_blazepose
 
 pytest.importorskip("imageio_ffmpeg")
@@ -47,3 +51,13 @@ def test_clips_without_3d_or_an_odd_size_are_refused(tmp_path, micro_file):
         run_video({"m": micro_file}, clips.without_3d(), tmp_path)
     with pytest.raises(InputError, match="must be even"):
         run_video({"m": micro_file}, clips, tmp_path, size=(321, 240))
+
+
+def test_a_run_stopped_after_its_first_score_keeps_it(tmp_path, micro_file, monkeypatch):
+    needs_blazepose()
+    stop_at_call(monkeypatch, video, "evaluate", 2)
+    with pytest.raises(Stopped):
+        run_video({"micro": micro_file}, _short_wild(6), tmp_path, frames=5, size=(320, 240), max_sequences=1,
+                  log=lambda *_: None, on_row=RowWriter(tmp_path, "video", markdown))  # fmt: skip
+    payload = json.loads((tmp_path / "video.json").read_text())
+    assert payload["complete"] is False and [r["input"] for r in payload["rows"]] == ["true 2D (projected joints)"]

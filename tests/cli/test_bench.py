@@ -1,14 +1,22 @@
 """`posynda bench ...`: outputs in run directories, --save under a results root moved by
-$POSYNDA_BENCH_RESULTS, bad options exit 2, what `all` skips and why."""
+$POSYNDA_BENCH_RESULTS, bad options exit 2, what `all` skips and why; every bench takes --threads and
+--quick (never saved), and one stopped after its first row keeps that row."""
 
 import json
+import sys
 
 import pytest
+import torch
 from click.testing import CliRunner
 
+from posynda import threads
 from posynda.adapt import ABLATION_ROWS
+from posynda.bench import throughput
+from posynda.bench.results import INCOMPLETE_NOTE, QUICK_NOT_SAVED
 from posynda.cli import main
+from posynda.cli.bench import bench
 from posynda.data import save_clips
+from tests.bench.test_results import stop_at_call
 from tests.conftest import PNG, make_clips, markdown_rows, run
 
 
@@ -146,6 +154,7 @@ def test_kernels_and_throughput_save_like_every_bench(results):
     (run_dir,) = (tmp / "runs").iterdir()
     assert run_dir.name.startswith("bench-throughput-") and (run_dir / "throughput.md").is_file()
     assert {p.name for p in results.iterdir()} == {"throughput.json", "throughput.md"}
+    assert json.loads((results / "throughput.json").read_text())["complete"] is True
 
 
 def test_all_says_what_it_skipped(results):
@@ -157,3 +166,70 @@ def test_all_says_what_it_skipped(results):
     assert "--with-accuracy" in result.output and not results.exists()
     result = CliRunner().invoke(main, ["bench", "all", "--skip", "flops,gpu"])
     assert result.exit_code == 2 and "unknown bench(s) ['gpu']" in result.output
+
+
+@pytest.fixture
+def restore_threads(monkeypatch):
+    """``--threads`` sets the process's threads (posynda.threads, PyTorch): put them back after the test."""
+    monkeypatch.setattr(threads, "_chosen", threads._chosen)
+    before = torch.get_num_threads()
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.mark.parametrize("name", sorted(bench.commands))
+def test_every_bench_takes_threads_and_every_run_quick(name):
+    options = {param.name for param in bench.commands[name].params}
+    assert ("threads" in options) == (name != "threads")  # bench threads sets each worker's threads itself
+    assert ("quick" in options) == (name not in ("flops", "plot"))  # FLOPs are counted, plots drawn: nothing to shorten
+
+
+QUICK_RUNS = {  # bench args (small where --quick leaves a choice), JSON stem, check of the JSON
+    "latency": (["latency", "--backends", "torch-eager", "--no-e2e"], "latency",
+                lambda r: [(x["config"], x["batch"], x["repeats"]) for x in r["rows"]] == [("tiny", 1, 5)]),
+    "throughput": (["throughput", "--presets", "tiny"], "throughput",
+                   lambda r: [(x["preset"], x["repeats"]) for x in r["rows"]] == [("tiny", 2)]),
+    "kernels": (["kernels", "--sizes", "32", "-H", "1"], "kernels",
+                lambda r: r["settings"]["quick"] and [x["n"] for x in r["rows"]] == [32]),
+    "adapt-step": (["adapt-step", "--presets", "tiny", "--device", "cpu"], "adapt_step",
+                   lambda r: [x["hypotheses"] for x in r["rows"]] == [1, 3]),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(QUICK_RUNS))
+def test_quick_runs_are_smaller_and_never_saved(results, restore_threads, name):
+    args, stem, smaller = QUICK_RUNS[name]
+    result = run(["bench", *args, "--quick", "--threads", "1", "--out", "run", "--save"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads((results.parent.parent / "run" / f"{stem}.json").read_text())
+    assert payload["complete"] is True and smaller(payload)
+    assert f"not saved: {QUICK_NOT_SAVED}" in result.output and not results.exists()
+    assert threads.chosen_threads() == torch.get_num_threads() == 1
+
+
+def test_latency_states_its_threads_and_peak_memory(results, restore_threads):
+    args = ["bench", "latency", "--config", "tiny", "--batch", "1", "--repeats", "1", "--warmup", "0", "--no-e2e"]
+    result = run([*args, "--backends", "torch-eager", "--threads", "1", "--out", "run"])
+    assert result.exit_code == 0, result.output
+    machine = json.loads((results.parent.parent / "run/latency.json").read_text())["machine"]
+    assert machine["threads_pinned"] == 1 and machine["peak_rss_mb"] > 0 and "peak RSS" in result.output
+
+
+def test_a_bench_stopped_after_its_first_row_keeps_it(results, monkeypatch):
+    stop_at_call(monkeypatch, throughput, "measure", 2, KeyboardInterrupt)  # Ctrl-C in the second row
+    result = run(["bench", "throughput", "--presets", "tiny,videopose-tiny", "--repeats", "1", "--out", "run"])
+    assert result.exit_code == 130 and "interrupted" in result.output
+    run_dir = results.parent.parent / "run"
+    payload = json.loads((run_dir / "throughput.json").read_text())
+    assert payload["complete"] is False and [r["preset"] for r in payload["rows"]] == ["tiny"]
+    assert (run_dir / "throughput.md").read_text().startswith(INCOMPLETE_NOTE)
+
+
+def test_latency_without_onnxruntime_skips_its_backends_naming_the_extra(results, monkeypatch):
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    args = ["bench", "latency", "--config", "tiny", "--batch", "1", "--repeats", "1", "--warmup", "0", "--out", "run"]
+    result = run([*args, "--backends", "torch-eager,onnxruntime-cpu,onnxruntime-cpu-int8"])
+    assert result.exit_code == 0, result.output
+    text = (results.parent.parent / "run/latency.md").read_text()
+    for name in ("onnxruntime-cpu", "onnxruntime-cpu-int8"):
+        assert f"- `{name}`: {name} needs ONNX Runtime: pip install 'posynda[export]'" in text

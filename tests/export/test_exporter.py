@@ -15,8 +15,10 @@ from tests.conftest import SAMPLER_HYPOTHESES, SAMPLER_STEPS
     [
         ({"opset": 13}, "opset"),
         ({"opset": 22}, "opset"),
-        ({"steps": 0}, "--steps"),
-        ({"hypotheses": 0}, "--hypotheses"),
+        ({"steps": 0}, r"sampler steps must be in \[1, 1000\].*got 0 and 1"),
+        ({"hypotheses": 0}, r"hypotheses in \[1, 100\], got 1 and 0"),
+        ({"steps": 5000}, "got 5000 and 1"),
+        ({"hypotheses": 101}, "got 1 and 101"),
     ],
 )
 def test_bad_options(options, needle):

@@ -1,10 +1,13 @@
 """int8 export: calibration feeds are the sampler's real denoiser inputs, the QDQ graph is int8 inside, smaller,
-carries the runtime metadata, lifts through the runtime, and its cost against fp32 is measured and gated."""
+carries the runtime metadata, lifts through the runtime, and its cost against fp32 is measured and gated; the
+calibration is bounded in memory (sub-batches sized by the measured bytes per clip, PRIORITY_BASED order) and
+gives the same scales as one whole-batch pass."""
 
 import json
 
 import numpy as np
 import pytest
+import torch
 
 from posynda.checkpoint import load_checkpoint
 from posynda.data import load_clips, save_clips
@@ -13,9 +16,10 @@ from posynda.diffusion import DDIMScheduler
 from posynda.errors import InputError
 from posynda.export import quantize
 from posynda.export.exporter import ExportOptions, run_export
+from posynda.models import example_inputs
 from posynda.runtime import Lifter, SamplingSettings
 from posynda.runtime.metadata import DENOISER_INPUTS
-from tests.conftest import error_lines, make_clips, run
+from tests.conftest import MICRO, error_lines, make_clips, micro_checkpoint, run
 
 pytest.importorskip("onnxruntime.quantization")
 
@@ -101,3 +105,103 @@ def test_bad_int8_options_exit_2_with_one_line(tmp_path, args, needle):
     assert result.exit_code == 2, result.output
     assert needle in result.output and len(error_lines(result)) <= 1
     assert not list((tmp_path / "out").glob("*.onnx")) if (tmp_path / "out").exists() else True
+
+
+def _feed(clips: int, frames: int = 27, seed: int = 0) -> dict[str, np.ndarray]:
+    """One denoiser input dict of ``clips`` random plausible clips (numpy)."""
+    return dict(zip(DENOISER_INPUTS, (x.numpy() for x in example_inputs(clips, frames, 17, seed=seed))))
+
+
+@pytest.mark.parametrize(
+    "clips, size, expected",
+    [((5, 5), 2, [2, 2, 1, 2, 2, 1]), ((4,), 4, [4]), ((3,), 10, [3]), ((1, 2), 1, [1, 1, 1])],
+    ids=["split", "whole", "larger-than-feed", "single-clips"],
+)
+def test_sub_batches_cut_every_feed_in_order_without_copies(clips, size, expected):
+    feeds = [_feed(n, seed=k) for k, n in enumerate(clips)]
+    reader = quantize.SubBatchReader(feeds, size)
+    parts = list(iter(reader.get_next, None))
+    assert [len(p["t"]) for p in parts] == expected and len(reader) == len(expected)
+    for name in DENOISER_INPUTS:  # every clip once, in order
+        assert np.array_equal(np.concatenate([p[name] for p in parts]), np.concatenate([f[name] for f in feeds]))
+    assert all(any(np.shares_memory(p["noisy_3d"], f["noisy_3d"]) for f in feeds) for p in parts)
+    reader.set_range(1, 3)  # what CalibStridedMinMax asks for: one range of sub-batches at a time
+    assert [len(p["t"]) for p in iter(reader.get_next, None)] == expected[1:3]
+
+
+@pytest.mark.parametrize(
+    "bytes_per_clip, budget, clips",
+    [(2_732_000_000, 1 << 30, 1), (169_316, 1 << 30, 6341), (100, 1000, 10), (1001, 1000, 1), (0, 1000, 1000)],
+    ids=["paper", "shipped", "exact", "over-budget", "no-tensors"],
+)
+def test_the_sub_batch_keeps_one_run_within_the_budget(bytes_per_clip, budget, clips):
+    assert quantize.calibration_sub_batch(bytes_per_clip, budget) == clips
+
+
+def test_bytes_per_clip_are_those_of_every_calibrated_tensor(shipped_export):
+    import onnx
+    import onnxruntime as ort
+
+    path = shipped_export / "denoiser.onnx"
+    proto = onnx.load(str(path))
+    names = quantize.calibrated_tensors(proto)
+    assert "keypoints_2d" not in names and all(not n.startswith("onnx::") for n in names)  # no weights
+    outputs = {o.name for o in proto.graph.output}
+    proto.graph.output.extend(onnx.helper.make_empty_tensor_value_info(n) for n in names if n not in outputs)
+    session = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    tensors = session.run(names, _feed(1))  # every calibrated tensor of one clip, all kept
+    assert quantize.calibrated_bytes_per_clip(path, _feed(3)) == sum(t.nbytes for t in tensors)
+
+
+class Doubled(torch.nn.Module):
+    """A denoiser-shaped module: ``noisy_3d * 2 + 1`` (two new [1, T, J, 3] tensors), reshaped twice (views)."""
+
+    def forward(self, keypoints_2d, noisy_3d, t):
+        return (noisy_3d.reshape(-1, 3) * 2.0 + 1.0).reshape(noisy_3d.shape)
+
+
+@pytest.mark.parametrize("frames", [9, 27])
+def test_torch_bytes_per_clip_count_every_new_tensor_but_views(frames):
+    model = Doubled()
+    model.register_parameter("w", torch.nn.Parameter(torch.zeros(1)))  # the device is read from a parameter
+    assert quantize.torch_bytes_per_clip(model, frames, 17) == 2 * frames * 17 * 3 * 4
+
+
+def test_calibration_feeds_stop_sampling_at_the_limit():
+    checkpoint = micro_checkpoint()
+    forwards = []
+    checkpoint.model.register_forward_hook(lambda *_: forwards.append(1))
+    feeds = quantize.calibration_feeds(checkpoint, make_clips((300, 300), seed=1).without_3d(), limit=6)
+    assert len(feeds) == 6 and feeds[0]["keypoints_2d"].shape[1:3] == (MICRO.frames, 17)
+    assert len(forwards) == 1 + 5  # the size probe, then five calls answered; the sixth is recorded and ends it
+
+
+def test_the_calibrator_session_is_priority_ordered_only_inside():
+    from onnxruntime.quantization import calibrate
+
+    original = calibrate.CalibraterBase.create_inference_session
+    with pytest.raises(RuntimeError, match="inside"), quantize.priority_ordered_calibration() as ordered:
+        assert ordered and calibrate.CalibraterBase.create_inference_session is not original
+        raise RuntimeError("inside")
+    assert calibrate.CalibraterBase.create_inference_session is original
+
+
+def test_sub_batched_calibration_gives_the_whole_batch_scales(shipped_export, tmp_path):
+    import onnx
+
+    fp32 = shipped_export / "denoiser.onnx"
+    feeds = [_feed(8, seed=k) for k in range(2 + quantize.PARITY_BATCHES)]
+    whole = quantize.quantize_denoiser(fp32, tmp_path / "whole.onnx", feeds, tmp_path)
+    per_clip = quantize.calibrated_bytes_per_clip(fp32, feeds[0])
+    split = quantize.quantize_denoiser(fp32, tmp_path / "split.onnx", feeds, tmp_path, memory_bytes=3 * per_clip)
+    assert (whole["calibration_sub_batch"] >= 8, whole["calibration_runs"]) == (True, 2)
+    assert (split["calibration_sub_batch"], split["calibration_runs"], split["calibration_clips"]) == (3, 6, 16)
+    assert split["calibration_order"] == "PRIORITY_BASED"
+
+    def scales(path):
+        proto = onnx.load(str(path))
+        return {i.name: onnx.numpy_helper.to_array(i) for i in proto.graph.initializer if i.name.endswith("_scale")}
+
+    a, b = scales(tmp_path / "whole.onnx"), scales(tmp_path / "split.onnx")
+    assert a.keys() == b.keys() and len(a) >= 8
+    assert all(np.allclose(a[k], b[k], rtol=1e-5, atol=0) for k in a)  # min of mins: equal up to float rounding
