@@ -5,22 +5,27 @@ import dataclasses
 import os
 import signal
 
-import numpy as np
-import pytest
-import torch
-from click.testing import CliRunner
+from posynda.threads import prepare_openmp, use_threads
 
-from posynda import camera
-from posynda.bench.results import RESULTS_ENV, machine_slug
-from posynda.checkpoint import Checkpoint, save_checkpoint
-from posynda.cli import main
-from posynda.data import FORMAT, ClipSet
-from posynda.diffusion import SchedulerConfig
-from posynda.models import DenoiserConfig, build_denoiser
+prepare_openmp()  # the tests compute as the command line does: a short OpenMP spin, set before torch loads
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+from click.testing import CliRunner  # noqa: E402
+
+from posynda import camera  # noqa: E402
+from posynda.bench.results import RESULTS_ENV, machine_slug  # noqa: E402
+from posynda.checkpoint import Checkpoint, save_checkpoint  # noqa: E402
+from posynda.cli import main  # noqa: E402
+from posynda.data import FORMAT, ClipSet  # noqa: E402
+from posynda.diffusion import SchedulerConfig  # noqa: E402
+from posynda.models import DenoiserConfig, build_denoiser  # noqa: E402
 
 # Library code called with device="auto" stays on the CPU in the tests, so CPU-exact comparisons hold on a
 # GPU machine too; CUDA tests ask for "cuda" explicitly and carry the `gpu` marker.
 os.environ["POSYNDA_DEVICE"] = "cpu"
+use_threads(None)  # and with as many threads as cores are idle now (posynda.threads)
 
 INTRINSICS = np.array([1145.0, 1145.0, 500.0, 500.0, 0, 0, 0, 0, 0], np.float32)
 # The smallest MixSTE: T = 9, one spatial + one temporal block of width 32.
