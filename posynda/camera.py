@@ -17,6 +17,22 @@ import functools
 import numpy as np
 import torch
 
+from posynda.errors import InputError
+from posynda.limits import MAX_FOCAL_PX, MIN_FOCAL_PX
+
+
+def check_intrinsics(intrinsics, what: str = "intrinsics") -> np.ndarray:
+    """``intrinsics`` as 9 float32 ``[fx, fy, cx, cy, k1, k2, k3, p1, p2]`` (pixels), or InputError unless every
+    value is finite and both focal lengths lie in ``[MIN_FOCAL_PX, MAX_FOCAL_PX]`` (the C library's rule too)."""
+    k = np.asarray(intrinsics, np.float32).reshape(-1)
+    if k.shape != (9,):
+        raise InputError(f"{what} must be 9 numbers fx, fy, cx, cy, k1, k2, k3, p1, p2, got {k.size}")
+    if not np.isfinite(k).all() or not all(MIN_FOCAL_PX <= f <= MAX_FOCAL_PX for f in k[:2]):
+        raise InputError(
+            f"{what} need finite values and focal lengths in [{MIN_FOCAL_PX:g}, {MAX_FOCAL_PX:g}] px, got {k.tolist()}"
+        )
+    return k
+
 
 def _numpy_compatible(fn):
     """Let a torch function accept numpy arrays: convert them in, convert the results back."""

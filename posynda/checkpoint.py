@@ -32,6 +32,7 @@ from posynda.diffusion.scheduling_ddim import SchedulerConfig
 from posynda.errors import InputError
 from posynda.fileio import atomic_write_bytes
 from posynda.models import DenoiserConfig, build_denoiser
+from posynda.reading import parse_json
 
 FORMAT = "posynda-checkpoint-v2"
 # v1 models took the 2D normalised by the image width (u' = 2u/w - 1, v' = 2v/w - h/w); v2 models take
@@ -104,29 +105,51 @@ def load_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu")
     if meta.get("skeleton") != SKELETON_NAME:
         raise InputError(f"{path}: checkpoint skeleton {meta.get('skeleton')!r} is not {SKELETON_NAME!r}")
     try:
-        config = DenoiserConfig.from_dict(json.loads(meta["denoiser"]))
-        diffusion = SchedulerConfig(**json.loads(meta["diffusion"]))
-        provenance = json.loads(meta.get("provenance", "{}"))
-    except (KeyError, json.JSONDecodeError, TypeError) as exc:
+        config = DenoiserConfig.from_dict(parse_json(meta["denoiser"], f"{path}: metadata 'denoiser'", "JSON value"))
+        diffusion = SchedulerConfig(**parse_json(meta["diffusion"], f"{path}: metadata 'diffusion'", "JSON value"))
+        provenance = parse_json(meta.get("provenance", "{}"), f"{path}: metadata 'provenance'", "JSON value")
+    except InputError as exc:
+        raise InputError(f"{path}: checkpoint metadata is out of range or malformed ({exc})") from None
+    except (KeyError, TypeError, AttributeError) as exc:
         raise InputError(f"{path}: checkpoint metadata is incomplete or malformed ({exc})") from None
+    _check_tensors(path, config)  # from the header: nothing of a mismatched file is built or read
     try:
         state = load_file(str(path), device=str(device))
     except Exception as exc:
         raise InputError(f"{path}: checkpoint tensors are unreadable ({exc})") from None
     model = build_denoiser(config)
-    expected = model.state_dict()
-    missing = sorted(set(expected) - set(state))
-    unexpected = sorted(set(state) - set(expected))
-    mismatched = sorted(k for k in set(state) & set(expected) if tuple(state[k].shape) != tuple(expected[k].shape))
-    if missing or unexpected or mismatched:
-        detail = (
-            f"missing {missing[:2]}"
-            if missing
-            else f"unexpected {unexpected[:2]}"
-            if unexpected
-            else f"shape of {mismatched[:2]}"
-        )
-        raise InputError(f"{path}: weights do not match the {config.arch} architecture in its metadata ({detail})")
     model.load_state_dict(state, strict=True)
     model.to(device).eval()
     return Checkpoint(model=model, config=config, diffusion=diffusion, provenance=provenance, path=path)
+
+
+# torch dtypes as the safetensors header spells them
+SAFETENSORS_DTYPES = {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16", torch.int64: "I64"}
+
+
+def _check_tensors(path: Path, config: DenoiserConfig) -> None:
+    """InputError unless the file's tensors (names, shapes and dtypes, read from the safetensors header) are
+    exactly those of ``config``'s model, built on the meta device (no memory)."""
+    with torch.device("meta"):
+        expected = build_denoiser(config).state_dict()
+    try:
+        with safe_open(str(path), framework="pt") as handle:
+            slices = {k: handle.get_slice(k) for k in handle.keys()}
+            found = {k: (tuple(piece.get_shape()), piece.get_dtype()) for k, piece in slices.items()}
+    except Exception as exc:  # safetensors raises its own error types for corrupt headers
+        raise InputError(f"{path}: checkpoint tensors are unreadable ({exc})") from None
+    wanted = {k: (tuple(t.shape), SAFETENSORS_DTYPES.get(t.dtype)) for k, t in expected.items()}
+    missing = sorted(set(wanted) - set(found))
+    unexpected = sorted(set(found) - set(wanted))
+    shapes = sorted(k for k in set(found) & set(wanted) if found[k][0] != wanted[k][0])
+    dtypes = sorted(k for k in set(found) & set(wanted) if found[k][1] != wanted[k][1])
+    if missing or unexpected or shapes or dtypes:
+        if missing:
+            detail = f"missing {missing[:2]}"
+        elif unexpected:
+            detail = f"unexpected {unexpected[:2]}"
+        elif shapes:
+            detail = f"shape of {shapes[:2]}"
+        else:
+            detail = f"dtype of {dtypes[0]!r} is {found[dtypes[0]][1]}, expected {wanted[dtypes[0]][1]}"
+        raise InputError(f"{path}: weights do not match the {config.arch} architecture in its metadata ({detail})")

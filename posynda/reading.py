@@ -8,13 +8,20 @@ few hundred bytes. :func:`read_json` and :func:`npz_arrays` check such things fi
 (a COCO results file of a 24-hour, 60 fps video is about 2.5 GB of JSON; such files belong in a clip
 file).
 
-``npz_arrays`` never unpickles: object arrays are refused (``allow_pickle=False``).
+``npz_arrays`` never unpickles: object arrays are refused (``allow_pickle=False``). The public layouts
+that store Python dicts inside object arrays (VideoPose3D's ``data_2d_*.npz`` / ``data_3d_h36m.npz``,
+MPI-INF-3DHP's npz) are read by :func:`npz_with_pickled_data`, whose unpickler builds only data --
+dicts, lists, tuples, strings, numbers and numpy arrays -- and refuses every other global a pickle
+names (a function, a class, ``os.system``) before anything runs (:class:`DataOnlyUnpickler`).
 """
 
 from __future__ import annotations
 
+import importlib
 import json
+import math
 import os
+import pickle
 import zipfile
 from pathlib import Path
 
@@ -141,3 +148,98 @@ def npz_arrays(path: str | os.PathLike, what: str = "npz file", limit: int = MAX
             return {name: npz[name] for name in npz.files}
     except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
         raise InputError(f"{path}: not a readable {what} (truncated or corrupt: {_one_line(exc)})") from None
+
+
+_MULTIARRAY = importlib.import_module("numpy._core.multiarray" if hasattr(np, "_core") else "numpy.core.multiarray")
+MAX_PICKLED_ELEMENTS = 1 << 31  # elements of one array a pickle may ask for (its data must follow in the file)
+
+
+def _reconstruct(subtype, shape, dtype):
+    """numpy's ``_reconstruct`` (how a pickled array starts), for plain arrays of a bounded size only."""
+    if subtype is not np.ndarray:
+        raise pickle.UnpicklingError(f"an array of type {getattr(subtype, '__name__', subtype)!r}")
+    if not isinstance(shape, tuple) or math.prod(int(d) for d in shape) > MAX_PICKLED_ELEMENTS:
+        raise pickle.UnpicklingError(f"an array of shape {shape!r}")
+    return _MULTIARRAY._reconstruct(subtype, shape, dtype)
+
+
+# The only globals a pickle of arrays and containers names (numpy 1 and 2 spell the module differently).
+PICKLE_GLOBALS = {
+    ("numpy", "ndarray"): np.ndarray,
+    ("numpy", "dtype"): np.dtype,
+    ("numpy._core.multiarray", "_reconstruct"): _reconstruct,
+    ("numpy.core.multiarray", "_reconstruct"): _reconstruct,
+    ("numpy._core.multiarray", "scalar"): _MULTIARRAY.scalar,
+    ("numpy.core.multiarray", "scalar"): _MULTIARRAY.scalar,
+}
+
+
+class DataOnlyUnpickler(pickle.Unpickler):
+    """An unpickler that builds data and nothing else: dicts, lists, tuples, sets, strings, bytes, numbers
+    and booleans come from pickle's own opcodes, numpy arrays, dtypes and scalars from
+    :data:`PICKLE_GLOBALS`; any other global (a function to call, a class to build) is refused before
+    it is looked up, so nothing a file names is imported or run."""
+
+    def find_class(self, module: str, name: str):
+        try:
+            return PICKLE_GLOBALS[(module, name)]
+        except KeyError:
+            raise pickle.UnpicklingError(f"{module}.{name} is not data") from None
+
+    def persistent_load(self, pid):
+        raise pickle.UnpicklingError("a persistent reference is not data")
+
+
+def npz_with_pickled_data(
+    path: str | os.PathLike,
+    required: tuple[str, ...],
+    optional: tuple[str, ...] = (),
+    what: str = "npz file",
+    limit: int = MAX_NPZ_BYTES,
+) -> dict[str, np.ndarray]:
+    """The ``required`` (and present ``optional``) arrays of the ``.npz`` ``path``; object arrays (pickled
+    dicts and lists) are read by :class:`DataOnlyUnpickler`, the others without unpickling.
+
+    Raises:
+        InputError: not an npz archive (a bare pickle or ``.npy`` included: never unpickled), a missing
+            key, sizes over ``limit`` (:func:`check_npz`), or a pickle that names anything but data.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such {what}")
+    with open(path, "rb") as handle:
+        if handle.read(4) not in (b"PK\x03\x04", b"PK\x05\x06"):
+            raise InputError(f"{path}: not an .npz archive (a bare pickle or .npy is never read); expected {what}")
+    headers = check_npz(path, what, limit, objects=True)
+    missing = [k for k in required if k not in headers]
+    if missing:
+        raise InputError(f"{path}: missing key '{missing[0]}' (has {sorted(headers)})")
+    out = {}
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = {(i.filename[:-4] if i.filename.endswith(".npy") else i.filename): i for i in archive.infolist()}
+            for key in (*required, *(k for k in optional if k in headers)):
+                out[key] = _member_array(archive, members[key], path, key)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise InputError(f"{path}: not a readable {what} (truncated or corrupt: {_one_line(exc)})") from None
+    return out
+
+
+def _member_array(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, key: str) -> np.ndarray:
+    """One ``.npy`` member: plain arrays as numpy reads them (no pickle), object arrays through the data-only
+    unpickler."""
+    _, dtype, header = _npy_header(archive, info)
+    with archive.open(info) as handle:
+        if not dtype.hasobject:
+            return np.lib.format.read_array(handle, allow_pickle=False, max_header_size=1 << 16)
+        handle.read(header)
+        try:
+            value = DataOnlyUnpickler(handle).load()
+        except (pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError, IndexError) as exc:
+            raise InputError(
+                f"{path}: key '{key}' holds pickled {_one_line(exc)}; posynda reads only dicts, lists, tuples, "
+                "strings, numbers and numpy arrays from pickled files (refused, nothing was run)"
+            ) from None
+    if not isinstance(value, np.ndarray):
+        raise InputError(f"{path}: key '{key}' is not an array")
+    return value

@@ -47,9 +47,21 @@ def load_state(path: Path) -> dict:
         raise InputError(f"--resume: {path} does not exist (nothing to resume)")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:
-        raise InputError(f"--resume: {path} is unreadable ({exc})") from None
+    except Exception as exc:  # torch's message runs to many lines of advice about weights_only: keep the finding
+        finding = _finding(exc).rstrip(".")
+        raise InputError(f"--resume: {path} is not a posynda run state ({finding}; nothing in it was run)") from None
+    if not isinstance(state, dict) or "step" not in state:
+        raise InputError(f"--resume: {path} is not a posynda run state (no step record)")
     return state
+
+
+def _finding(exc: Exception) -> str:
+    """What ``torch.load(weights_only=True)`` found wrong, without its advice: the line naming the refused global
+    or opcode when there is one, else the exception's first line."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    useful = [line for line in lines if "GLOBAL" in line or "Unsupported" in line or "invalid load key" in line]
+    text = (useful or lines or [type(exc).__name__])[0]
+    return text.split("WeightsUnpickler error: ")[-1][:160]
 
 
 def restore_state(state: dict, optimizer) -> int:

@@ -8,7 +8,7 @@ from typing import Literal, get_args
 
 from posynda.errors import InputError
 from posynda.hypotheses.modes import SELECTIONS, Selection
-from posynda.runtime.settings import MAX_BATCH, MAX_HYPOTHESES, MAX_STEPS
+from posynda.limits import MAX_BATCH, MAX_HYPOTHESES, MAX_STEPS
 
 LrSchedule = Literal["constant", "cosine"]
 TeacherKind = Literal["student", "ema"]

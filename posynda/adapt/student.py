@@ -29,7 +29,9 @@ def adapted_denoiser(student: nn.Module) -> nn.Module:
     return student.denoiser if isinstance(student, CrossDatasetEmbedding) else student
 
 
-def trainable_state(student: nn.Module) -> dict:
-    """The state-dict entries of the trainable parameters (what a resumable state saves)."""
-    names = {n for n, p in student.named_parameters() if p.requires_grad}
+def resumable_state(student: nn.Module) -> dict:
+    """The state-dict entries that change while adapting: the trainable parameters and every buffer
+    (BatchNorm running statistics and their ``num_batches_tracked`` step counters) -- what a resumable
+    state saves; the frozen parameters come back from the base checkpoint."""
+    names = {n for n, p in student.named_parameters() if p.requires_grad} | {n for n, _ in student.named_buffers()}
     return {k: v for k, v in student.state_dict().items() if k in names}

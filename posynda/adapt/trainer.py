@@ -34,7 +34,7 @@ from posynda.adapt.adapter import merged_checkpoint, save_adapter
 from posynda.adapt.resume import STATE_FILE, load_resume_state
 from posynda.adapt.settings import AdaptSettings
 from posynda.adapt.step import StepDraws, adaptation_step, domain_sampler
-from posynda.adapt.student import build_student, trainable_state
+from posynda.adapt.student import build_student, resumable_state
 from posynda.adapt.teacher import EMATeacher
 from posynda.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from posynda.data.clips import ClipSet
@@ -59,6 +59,19 @@ from posynda.runstate import (
 from posynda.runtime.settings import SamplingSettings
 
 REPORT_FILE = "metrics.json"  # the before/after report
+
+
+def _load_resumable(student: torch.nn.Module, state: dict, state_path: Path) -> None:
+    """Put the saved trainable parameters and buffers (:func:`resumable_state`) back into ``student``."""
+    saved = state.get("student")
+    if saved is None:  # written before the buffers were saved: BatchNorm statistics would restart
+        raise InputError(f"--resume: {state_path} lacks the model's buffers (written by an older posynda); start anew")
+    expected = set(resumable_state(student))
+    if set(saved) != expected:
+        raise InputError(
+            f"--resume: {state_path} holds other tensors than this model's ({sorted(set(saved) ^ expected)[:2]})"
+        )
+    student.load_state_dict(saved, strict=False)
 
 
 def adapt(
@@ -138,7 +151,7 @@ def _adapt(
     scheduler = DDIMScheduler(base.diffusion)
     start, lines = 0, []
     if state is not None:
-        student.load_state_dict(state["trainable"], strict=False)
+        _load_resumable(student, state, state_path)
         if ema is not None and state["ema"] is not None:
             ema.model.load_state_dict(state["ema"])
         start = restore_state(state, optimizer)
@@ -217,7 +230,7 @@ def _adapt(
                         state_path,
                         done,
                         optimizer,
-                        trainable=trainable_state(student),
+                        student=resumable_state(student),
                         ema=ema.model.state_dict() if ema else None,
                         settings=json.dumps(dataclasses.asdict(settings)),
                         base_sha256=base_sha,

@@ -8,6 +8,7 @@ work starts.
 from __future__ import annotations
 
 import functools
+import math
 import os
 import warnings
 from contextlib import contextmanager
@@ -20,7 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from posynda.cli import cleanup
-from posynda.data.clips import MAX_IMAGE_SIDE, ClipSet
+from posynda.data.clips import ClipSet
 from posynda.data.detections import (
     DEFAULT_MIN_CONFIDENCE,
     DetectionFormat,
@@ -36,6 +37,7 @@ from posynda.devices import Device, Precision
 from posynda.distributed import is_main_process
 from posynda.errors import InputError
 from posynda.hypotheses import Aggregation
+from posynda.limits import MAX_FOCAL_PX, MAX_IMAGE_SIDE, MIN_FOCAL_PX
 from posynda.models import PRESETS
 from posynda.runtime import SamplingSettings
 from posynda.threads import MAX_THREADS, use_threads
@@ -188,8 +190,9 @@ class Intrinsics(click.ParamType):
             values = ()
         if not 4 <= len(values) <= 9:
             self.fail(f"{value!r}: expected 4 to 9 numbers fx,fy,cx,cy[,k1,k2,k3,p1,p2] in pixels", param, ctx)
-        if min(values[:2]) <= 0:
-            self.fail(f"{value!r}: the focal lengths fx, fy must be positive", param, ctx)
+        if not all(MIN_FOCAL_PX <= f <= MAX_FOCAL_PX for f in values[:2]) or not all(map(math.isfinite, values)):
+            self.fail(f"{value!r}: the focal lengths fx, fy must be in [{MIN_FOCAL_PX:g}, {MAX_FOCAL_PX:g}] px and "
+                      "every number finite", param, ctx)  # fmt: skip
         return values
 
 

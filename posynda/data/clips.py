@@ -19,6 +19,7 @@ import numpy as np
 
 from posynda.errors import InputError
 from posynda.fileio import atomic_open
+from posynda.limits import MAX_FOCAL_PX, MAX_IMAGE_SIDE, MIN_FOCAL_PX
 from posynda.reading import npz_arrays
 from posynda.skeleton import NUM_JOINTS
 
@@ -152,7 +153,6 @@ _SEQ_KEYS = {
     "seq_name": ("U", ()),
 }
 _REQUIRED = ("keypoints_2d", "seq_index", "camera", "image_size")
-MAX_IMAGE_SIDE = 32768  # pixels per side of an image (16K video is 15360 wide)
 
 
 def _check_array(name: str, value, kind: str, trailing: tuple, source: str) -> np.ndarray:
@@ -220,8 +220,10 @@ def validate(clips: ClipSet, source: str = "clips") -> ClipSet:
         raise InputError(f"{source}: key 'joints_3d' has non-finite values (first at frame {bad})")
     if np.isinf(fields["keypoints_2d"]).any():
         raise InputError(f"{source}: key 'keypoints_2d' has infinite values (use NaN for missing joints)")
-    if not np.isfinite(fields["camera"]).all() or (fields["camera"][:, :2] <= 0).any():
-        raise InputError(f"{source}: key 'camera' needs finite intrinsics with positive focal lengths")
+    focal = fields["camera"][:, :2]
+    if not np.isfinite(fields["camera"]).all() or (focal < MIN_FOCAL_PX).any() or (focal > MAX_FOCAL_PX).any():
+        bounds = f"[{MIN_FOCAL_PX:g}, {MAX_FOCAL_PX:g}]"
+        raise InputError(f"{source}: key 'camera' needs finite intrinsics with focal lengths in {bounds} px")
     if (fields["image_size"] <= 0).any() or (fields["image_size"] > MAX_IMAGE_SIDE).any():
         raise InputError(f"{source}: key 'image_size' must be positive (width, height) and at most {MAX_IMAGE_SIDE} px")
     conf = fields["confidence"]

@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass
 import torch
 
 from posynda.diffusion.schedule import cosine_alphas_cumprod
+from posynda.errors import InputError
+from posynda.limits import MAX_CLIP_SAMPLE, MAX_TRAIN_TIMESTEPS, in_range
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,20 @@ class SchedulerConfig:
     cosine_s: float = 0.008
     eta: float = 1.0
     clip_sample: float = 1.1
+
+    def __post_init__(self):
+        """Refuse what no schedule can be (the C library checks the same bounds, posynda.limits)."""
+        steps = self.num_train_timesteps
+        checks = (
+            ("num_train_timesteps", isinstance(steps, int) and not isinstance(steps, bool)
+             and in_range(steps, 2, MAX_TRAIN_TIMESTEPS), f"an integer in [2, {MAX_TRAIN_TIMESTEPS}]"),
+            ("cosine_s", in_range(self.cosine_s, 1e-9, 1.0), "in (0, 1]"),
+            ("eta", in_range(self.eta, 0.0, 1.0), "in [0, 1]"),
+            ("clip_sample", in_range(self.clip_sample, 1e-6, MAX_CLIP_SAMPLE), f"in (0, {MAX_CLIP_SAMPLE:g}]"),
+        )  # fmt: skip
+        for name, ok, expected in checks:
+            if not ok:
+                raise InputError(f"scheduler {name} must be {expected}, got {getattr(self, name)!r}")
 
     def to_dict(self) -> dict:
         return asdict(self)

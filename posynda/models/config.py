@@ -26,6 +26,7 @@ import json
 from dataclasses import dataclass, field
 
 from posynda.errors import InputError
+from posynda.limits import MAX_JOINTS, MAX_MODEL_DEPTH, MAX_MODEL_WIDTH, MAX_WINDOW_FRAMES, in_range
 from posynda.models.normalization import INPUT_NORMS
 
 
@@ -69,6 +70,24 @@ class DenoiserConfig:
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), sort_keys=True)
 
+    def check(self) -> None:
+        """Refuse sizes no model of this family has (a file can state anything: posynda.limits)."""
+        integers = (("frames", self.frames, MAX_WINDOW_FRAMES), ("joints", self.joints, MAX_JOINTS),
+                    ("dim", self.dim, MAX_MODEL_WIDTH), ("depth", self.depth, MAX_MODEL_DEPTH),
+                    ("heads", self.heads, MAX_MODEL_DEPTH),
+                    ("time_dim", self.time_dim or 1, MAX_MODEL_WIDTH))  # fmt: skip
+        for name, value, most in integers:
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= most:
+                raise InputError(f"denoiser {name} must be an integer in [1, {most}], got {value!r}")
+        widths = self.filter_widths
+        if not (1 <= len(widths) <= MAX_MODEL_DEPTH and all(isinstance(w, int) and 1 <= w <= MAX_WINDOW_FRAMES
+                                                           for w in widths)):  # fmt: skip
+            raise InputError(f"denoiser filter_widths must be 1 to {MAX_MODEL_DEPTH} integers, got {widths!r}")
+        for name, value, most in (("mlp_ratio", self.mlp_ratio, 64.0), ("drop_path", self.drop_path, 1.0),
+                                  ("dropout", self.dropout, 1.0)):  # fmt: skip
+            if not in_range(value, 0.0, most):
+                raise InputError(f"denoiser {name} must be in [0, {most:g}], got {value!r}")
+
     @classmethod
     def from_dict(cls, data: dict) -> "DenoiserConfig":
         known = {f.name for f in dataclasses.fields(cls)}
@@ -79,6 +98,7 @@ class DenoiserConfig:
         if "filter_widths" in data:
             data["filter_widths"] = tuple(data["filter_widths"])
         cfg = cls(**data)
+        cfg.check()
         if cfg.arch not in ("mixste", "videopose"):
             raise InputError(f"unknown denoiser arch {cfg.arch!r} (expected mixste or videopose)")
         if cfg.input_norm not in INPUT_NORMS:

@@ -33,7 +33,7 @@ class MixSTEDenoiser(nn.Module):
         self.spatial_pos = nn.Parameter(torch.zeros(1, config.joints, dim))
         self.temporal_pos = nn.Parameter(torch.zeros(1, config.frames, dim))
         self.time_mlp = TimeMLP(config.time_dim or dim, dim)
-        rates = torch.linspace(0, config.drop_path, depth).tolist()
+        rates = torch.linspace(0, config.drop_path, depth, device="cpu").tolist()  # cpu: also under a meta device
         self.spatial_blocks = nn.ModuleList(Block(dim, config.heads, config.mlp_ratio, r) for r in rates)
         self.temporal_blocks = nn.ModuleList(Block(dim, config.heads, config.mlp_ratio, r) for r in rates)
         # One LayerNorm each, reused after every spatial / temporal block (as in MixSTE).

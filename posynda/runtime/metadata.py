@@ -16,6 +16,8 @@ from posynda.checkpoint import Checkpoint
 from posynda.diffusion import NOISE_SPEC, SchedulerConfig
 from posynda.errors import InputError
 from posynda.fileio import sha256_file
+from posynda.limits import MAX_HYPOTHESES, MAX_JOINTS, MAX_STEPS, MAX_WINDOW_FRAMES
+from posynda.reading import parse_json
 from posynda.skeleton import FLIP_PERMUTATION, H36M_JOINT_NAMES, H36M_PARENTS, JOINT_ORDERS, ROOT
 
 # Tensor names of the exported graphs (ONNX inputs/outputs, TensorRT bindings): the artefact contract.
@@ -78,12 +80,30 @@ def model_geometry(path, metadata: dict[str, str]) -> tuple[int, int, SchedulerC
         InputError: the metadata of ``path`` lacks or garbles one of them (not a posynda export).
     """
     try:
-        frames = int(metadata["window_frames"])
-        joints = int(json.loads(metadata["denoiser"])["joints"])
-        diffusion = SchedulerConfig(**json.loads(metadata["scheduler"]))
-    except (KeyError, ValueError, TypeError) as exc:
+        frames = _integer(metadata, "window_frames", 1, MAX_WINDOW_FRAMES, path)
+        joints = parse_json(metadata["denoiser"], f"{path}: metadata 'denoiser'", "JSON value").get("joints")
+        scheduler = parse_json(metadata["scheduler"], f"{path}: metadata 'scheduler'", "JSON value")
+        if not isinstance(scheduler, dict):
+            raise TypeError("scheduler is not a JSON object")
+        diffusion = SchedulerConfig(**scheduler)
+    except InputError as exc:
+        raise InputError(f"{path}: not a posynda export ({str(exc).removeprefix(f'{path}: ')})") from None
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:
         raise InputError(f"{path}: not a posynda export (runtime metadata incomplete: {exc})") from None
+    if joints != MAX_JOINTS or isinstance(joints, bool):
+        raise InputError(f"{path}: not a posynda export (metadata 'denoiser' joints is {joints!r}, expected 17)")
     return frames, joints, diffusion
+
+
+def _integer(metadata: dict[str, str], key: str, least: int, most: int, path) -> int:
+    """The decimal integer ``metadata[key]`` in ``[least, most]`` (InputError naming the key otherwise)."""
+    text = metadata[key]
+    if not (text.isascii() and text.strip().lstrip("+").isdigit() and len(text) <= 12):
+        raise InputError(f"{path}: metadata '{key}' must be an integer, got {text[:40]!r}")
+    value = int(text)
+    if not least <= value <= most:
+        raise InputError(f"{path}: metadata '{key}' must be in [{least}, {most}], got {value}")
+    return value
 
 
 def sampler_metadata(steps: int, hypotheses: int, flip: bool) -> dict[str, str]:
@@ -96,7 +116,15 @@ def sampler_metadata(steps: int, hypotheses: int, flip: bool) -> dict[str, str]:
     }
 
 
-def sampler_settings(metadata: dict[str, str]) -> tuple[int, int, bool]:
-    """``(K steps, H hypotheses, flip)`` baked into a whole-sampler graph."""
-    steps, hypotheses, flip = (metadata[k] for k in SAMPLER_KEYS)
-    return int(steps), int(hypotheses), flip == "true"
+def sampler_settings(metadata: dict[str, str], path="the sampler graph") -> tuple[int, int, bool]:
+    """``(K steps, H hypotheses, flip)`` baked into a whole-sampler graph (InputError naming ``path`` when a key is
+    missing or out of range)."""
+    try:
+        steps = _integer(metadata, SAMPLER_KEYS[0], 1, MAX_STEPS, path)
+        hypotheses = _integer(metadata, SAMPLER_KEYS[1], 1, MAX_HYPOTHESES, path)
+        flip = metadata[SAMPLER_KEYS[2]]
+    except KeyError as exc:
+        raise InputError(f"{path}: not a posynda sampler export (no metadata {exc})") from None
+    if flip not in ("true", "false"):
+        raise InputError(f"{path}: metadata 'sampler_flip' must be true or false, got {flip[:20]!r}")
+    return steps, hypotheses, flip == "true"

@@ -6,12 +6,7 @@ from dataclasses import dataclass
 
 from posynda.errors import InputError
 from posynda.hypotheses.modes import AGGREGATIONS, Aggregation
-
-# Bounds of the sampling settings: beyond them a lift only burns time or memory. K cannot exceed the
-# diffusion schedule's 1000 timesteps; D3DP reports H up to 20.
-MAX_HYPOTHESES = 100
-MAX_STEPS = 1000
-MAX_BATCH = 4096
+from posynda.limits import MAX_BATCH, MAX_HYPOTHESES, MAX_STEPS
 
 
 @dataclass(frozen=True)

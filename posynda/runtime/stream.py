@@ -48,6 +48,15 @@ class StreamPose:
     absolute_mm: np.ndarray
 
 
+def check_frame(keypoints: np.ndarray, confidence: np.ndarray | None) -> None:
+    """InputError unless every keypoint coordinate is finite or NaN (missing) and every confidence a finite number
+    in [0, 1] (0: missing) -- the rule of clip files (:func:`posynda.data.clips.validate`) and of the C library."""
+    if np.isinf(keypoints).any():
+        raise InputError("keypoints must be finite pixels or NaN (missing), got an infinite value")
+    if confidence is not None and not (np.isfinite(confidence) & (confidence >= 0) & (confidence <= 1)).all():
+        raise InputError("confidence must be finite numbers in [0, 1] (0 = missing)")
+
+
 class LiftStream:
     """Frame-by-frame lifting of one person with a :class:`~posynda.runtime.Lifter`'s backend.
 
@@ -81,18 +90,17 @@ class LiftStream:
         self.frames = backend.frames
         self.stride = settings.stride or self.frames
         self.latency = self.frames - 1
-        self.intrinsics = np.asarray(intrinsics, np.float32).reshape(9)
-        if not np.all(np.isfinite(self.intrinsics)) or self.intrinsics[0] <= 0 or self.intrinsics[1] <= 0:
-            raise InputError(
-                f"intrinsics need finite values and positive focal lengths, got {self.intrinsics.tolist()}"
-            )
+        self.intrinsics = camera.check_intrinsics(intrinsics)
         self.scheduler = DDIMScheduler(backend.diffusion)
         t = self.frames
         self._pixels = np.full((t, NUM_JOINTS, 2), np.nan, np.float32)  # ring buffers of the T newest frames
         self._weights = np.zeros((t, NUM_JOINTS), np.float32)
         self._sum = np.zeros((t, NUM_JOINTS, 3), np.float64)  # overlap sums of frames not yet emitted
         self._count = np.zeros(t, np.float64)
-        self._before: list = [None] * NUM_JOINTS  # last observation of each joint older than the buffer
+        self._before_frame = np.full(NUM_JOINTS, -1, np.int64)  # each joint's last observation older than the
+        self._before_xy = np.zeros((NUM_JOINTS, 2), np.float64)  # buffer (frame -1: none yet), and where it was
+        self._absolute = np.zeros((t, NUM_JOINTS, 3), np.float32)  # placed poses of final, fully observed frames
+        self._placed = np.zeros(t, bool)
         self.pushed = 0
         self._windows = 0
         self._finished = False
@@ -119,6 +127,7 @@ class LiftStream:
             self._remember(slot, t - self.frames)
         self._pixels[slot], self._weights[slot] = xy, weight
         self._sum[slot], self._count[slot] = 0.0, 0.0
+        self._placed[slot] = False
         self.pushed += 1
         start = t - self.frames + 1
         if start >= 0 and start % self.stride == 0:
@@ -156,6 +165,7 @@ class LiftStream:
             )
         if conf is not None and conf.shape != (NUM_JOINTS,):
             raise InputError(f"confidence must be [{NUM_JOINTS}], got {list(conf.shape)}")
+        check_frame(kp, conf)  # before anything moves: a refused frame leaves the stream as it was
         kp = kp.copy()
         if conf is not None:
             kp[~(conf > 0)] = np.nan  # confidence 0 = missing
@@ -165,8 +175,9 @@ class LiftStream:
         return kp, weight
 
     def _remember(self, slot: int, frame: int):
-        for j in np.flatnonzero(np.isfinite(self._pixels[slot]).all(-1)):
-            self._before[j] = (frame, self._pixels[slot, j].astype(np.float64))
+        seen = np.isfinite(self._pixels[slot]).all(-1)
+        self._before_frame[seen] = frame
+        self._before_xy[seen] = self._pixels[slot][seen]
 
     def _frames(self, first: int, count: int) -> np.ndarray:
         """Buffer slots of stream frames ``first .. first + count - 1`` (all still buffered)."""
@@ -177,8 +188,8 @@ class LiftStream:
         slots = self._frames(first, count)
         seg = self._pixels[slots].astype(np.float64)
         gap = ~np.isfinite(seg).all(-1)
-        before = [None if b is None else (b[0] - first, b[1]) for b in self._before]
         if gap.any():
+            before = [None if f < 0 else (int(f) - first, xy) for f, xy in zip(self._before_frame, self._before_xy)]
             try:
                 seg = fill_track(seg, gap, before)
             except ValueError:
@@ -220,10 +231,27 @@ class LiftStream:
                 continue
             self._sum[slot] += values[i]
             self._count[slot] += 1.0
+        if local is None and not tail:
+            self._place_final(start)
+
+    def _place_final(self, start: int):
+        """Place, in one batch, the frames this regular window made final (no later regular window covers
+        ``start .. start + stride - 1``) whose joints were all observed: their pixels can no longer change, so
+        :meth:`_emit` returns what it would compute itself (the same float64 solve, frame by frame)."""
+        slots = self._frames(start, min(self.stride, self.frames))
+        slots = slots[np.isfinite(self._pixels[slots]).all(axis=(1, 2))]
+        if not len(slots):
+            return
+        rel = (self._sum[slots] / self._count[slots, None, None]).astype(np.float32)
+        cams = np.broadcast_to(self.intrinsics, (len(slots), 9))
+        self._absolute[slots] = place_in_camera(rel, self._pixels[slots], cams, self._weights[slots])
+        self._placed[slots] = True
 
     def _emit(self, frame: int) -> StreamPose:
         slot = frame % self.frames
         rel = (self._sum[slot] / self._count[slot]).astype(np.float32)
+        if self._placed[slot]:
+            return StreamPose(frame, rel, self._absolute[slot].copy())
         first = max(0, self.pushed - self.frames)
         pixels = self._filled(first, self.pushed - first)[frame - first]
         absolute = place_in_camera(rel[None], pixels[None], self.intrinsics[None], self._weights[slot][None])[0]

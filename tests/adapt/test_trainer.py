@@ -93,3 +93,27 @@ def test_the_reprojection_term_changes_training(tmp_path, micro_file):
     a = load_checkpoint(tmp_path / "a/model.safetensors").model.state_dict()
     b = load_checkpoint(tmp_path / "b/model.safetensors").model.state_dict()
     assert any(not torch.equal(a[k], b[k]) for k in a)
+
+
+def test_ctrl_c_at_a_random_step_of_the_shipped_architecture_resumes_bit_for_bit(tmp_path):
+    """The shipped VideoPose model (BatchNorm statistics, dropout) with the default settings (EMA teacher, cosine
+    schedule, full fine-tuning): SIGINT at a step drawn at random, then --resume, equals the uninterrupted run in
+    every tensor -- weights, BatchNorm running statistics and their step counters."""
+    import secrets
+
+    from posynda.defaults import shipped_checkpoint
+
+    base = shipped_checkpoint()
+    source, target = make_clips((60,)), make_clips((50,), seed=2, with_3d=False)
+    settings = AdaptSettings(steps=7, source_batch=3, target_batch=3, hypotheses=2, checkpoint_every=100)
+    interrupt = 2 + secrets.randbelow(settings.steps - 2)  # SIGINT during step `interrupt` (1-based) of 7
+    adapt(base, source, target, tmp_path / "a", settings, progress=False, device="cpu")
+    with pytest.MonkeyPatch.context() as pressing, pytest.raises(RunInterrupted, match=f"at step {interrupt} of 7"):
+        pressing.setattr(trainer, "adaptation_step", ctrl_c_on_call(trainer.adaptation_step, interrupt))
+        adapt(base, source, target, tmp_path / "b", settings, progress=False, device="cpu")
+    adapt(base, source, target, tmp_path / "b", settings, resume=True, progress=False, device="cpu")
+    a = load_checkpoint(tmp_path / "a/model.safetensors").model.state_dict()
+    b = load_checkpoint(tmp_path / "b/model.safetensors").model.state_dict()
+    assert any("running_mean" in name for name in a)  # the architecture has BatchNorm statistics
+    for name in a:
+        torch.testing.assert_close(a[name], b[name], rtol=0, atol=0, msg=f"{name} (interrupted in step {interrupt})")

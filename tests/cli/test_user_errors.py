@@ -129,3 +129,39 @@ def test_an_export_replaces_another_models_artefacts(work):
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == ["denoiser.onnx", "export.json", "timing.cache"]
     assert set(json.loads((out / "export.json").read_text())["files"]) == {"denoiser.onnx"}
+
+
+PAYLOADS = [
+    # (name, command line with {p} = the payload file, how the file is made)
+    ("lift-videopose3d", ["lift", "--input", "{p}", "--out", "p.json"], "npz"),
+    ("adapt-target", ["adapt", "--target", "{p}", "--steps", "1", "--out", "run"], "npz"),
+    ("detect", ["detect", "{p}", "--out", "kp.json"], "npz"),
+    ("convert-h36m", ["data", "convert", "--from", "h36m", "--input", "{p}", "--out", "c.npz"], "npz"),
+    ("convert-3dhp", ["data", "convert", "--from", "3dhp", "--input", "{p}", "--out", "c.npz"], "npz"),
+    ("convert-3dpw", ["data", "convert", "--from", "3dpw", "--input", "{p}", "--out", "c.npz"], "npz"),
+    ("convert-3dpw-bare-pickle", ["data", "convert", "--from", "3dpw", "--input", "{p}", "--out", "c.npz"], "pickle"),
+    ("convert-h36m-bare-pickle", ["data", "convert", "--from", "h36m", "--input", "{p}", "--out", "c.npz"], "pickle"),
+]
+
+
+@pytest.mark.parametrize("args, kind", [c[1:] for c in PAYLOADS], ids=[c[0] for c in PAYLOADS])
+def test_a_file_that_would_run_code_is_refused_and_runs_nothing(work, args, kind):
+    import pickle
+
+    from tests.test_reading import RunsCode
+
+    marker = work / "marker"
+    path = work / "payload.npz"
+    if kind == "pickle":
+        path.write_bytes(pickle.dumps({"imgname": RunsCode(marker)}))
+    else:  # every key a layout reads holds the call, so whichever the reader opens first refuses it
+        box = np.empty((), dtype=object)
+        box[()] = {"hook": RunsCode(marker)}
+        np.savez(path, positions_2d=box, metadata=box, positions_3d=box, data=box, imgname=box, part=box)
+    before = sorted(p.name for p in work.iterdir())
+    result = run([a.format(p=path) for a in args], catch=True)
+    assert result.exit_code == 2, result.output
+    lines = error_lines(result)
+    assert len(lines) == 1 and ("nothing was run" in lines[0] or "never read" in lines[0]), result.output
+    assert not marker.exists()
+    assert sorted(p.name for p in work.iterdir()) == before

@@ -2,6 +2,7 @@
 detections are complete (or every gap closes inside the window that needs it), bounded memory."""
 
 import dataclasses
+import re
 
 import numpy as np
 import pytest
@@ -120,6 +121,51 @@ def test_stream_errors(lifter, track):
     stream.finish()
     with pytest.raises(InputError, match="finished"):
         stream.push(kp[0])
+
+
+NON_FINITE = [
+    # (name, keypoints change, confidence, message)
+    ("inf-keypoint", lambda kp: kp.__setitem__((3, 0), np.inf), None, "finite pixels or NaN"),
+    ("minus-inf-keypoint", lambda kp: kp.__setitem__((5, 1), -np.inf), None, "finite pixels or NaN"),
+    ("inf-confidence", None, np.inf, "confidence must be finite numbers in [0, 1]"),
+    ("nan-confidence", None, np.nan, "confidence must be finite numbers in [0, 1]"),
+    ("negative-confidence", None, -0.5, "confidence must be finite numbers in [0, 1]"),
+    ("confidence-over-one", None, 7.0, "confidence must be finite numbers in [0, 1]"),
+]
+
+
+@pytest.mark.parametrize("change, bad_confidence, message", [c[1:] for c in NON_FINITE], ids=[c[0] for c in NON_FINITE])
+def test_a_non_finite_frame_is_refused_and_the_stream_goes_on(lifter, track, change, bad_confidence, message):
+    """Never NaN poses with no error: the frame is refused before the buffers move, and the stream then lifts
+    exactly as if the frame had not been offered."""
+    kp, cam, _ = track
+    settings = SamplingSettings()
+    frames = lifter.frames + 3
+    clean = np.stack([p.root_relative_mm for p in _stream(lifter, kp[:frames], cam, settings)[1]])
+    stream = lifter.stream(cam, settings=settings)
+    poses = []
+    for t in range(frames):
+        if t == 4:
+            bad = kp[t].copy()
+            confidence = np.ones(17, np.float32)
+            if change:
+                change(bad)
+            else:
+                confidence[2] = bad_confidence
+            with pytest.raises(InputError, match=re.escape(message)):
+                stream.push(bad, confidence)
+        pose = stream.push(kp[t])
+        if pose is not None:
+            poses.append(pose.root_relative_mm)
+    poses += [p.root_relative_mm for p in stream.finish()]
+    assert np.isfinite(poses).all()
+    np.testing.assert_array_equal(np.stack(poses), clean)
+
+
+@pytest.mark.parametrize("focal", [0.0, 1e-30, -5.0, np.inf, 1e12])
+def test_a_camera_without_a_real_focal_length_is_refused(lifter, focal):
+    with pytest.raises(InputError, match="focal lengths in"):
+        lifter.stream(np.array([focal, focal, 500, 500, 0, 0, 0, 0, 0], np.float32))
 
 
 def test_lift_as_stream_matches_lift_on_a_clip_set(lifter, track):

@@ -16,8 +16,10 @@ the camera fits :mod:`~posynda.data.convert.geometry`.
 * :func:`convert_3dpw` -- SPIN-style 3DPW npz (``imgname``, ``part``, ``S``): SPIN-24 -> H36M-17,
   one sequence per person track.
 
-These public layouts store Python dicts inside object arrays, so they are read with
-``allow_pickle=True``: only convert files from a source you trust.
+These public layouts store Python dicts inside object arrays. They are unpickled by a data-only
+unpickler (:func:`posynda.reading.npz_with_pickled_data`): dicts, lists, tuples, strings, numbers and
+numpy arrays are built, anything else a file names is refused before it runs; a bare pickle file is
+never read.
 """
 
 from typing import Literal, get_args

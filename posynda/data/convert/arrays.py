@@ -1,56 +1,29 @@
 """Reading public dataset files and assembling their sequences into a validated clip set.
 
-The public layouts store Python dicts inside object arrays, so they are read with
-``allow_pickle=True``: only convert files from a source you trust. Every problem is a one-line
-:class:`~posynda.errors.InputError` naming the file and the key.
+The public layouts store Python dicts inside object arrays. They are read by
+:func:`posynda.reading.npz_with_pickled_data`: only ``.npz`` archives (never a bare pickle), and
+their pickles may build nothing but dicts, lists, tuples, strings, numbers and numpy arrays -- a
+file that names anything else (a function to run) is refused before anything runs. Every problem
+is a one-line :class:`~posynda.errors.InputError` naming the file and the key.
 """
 
 from __future__ import annotations
 
-import pickle
-import zipfile
-import zlib
-from pathlib import Path
-
 import numpy as np
 
-from posynda.data.clips import ClipSet, looks_like_npz, validate
+from posynda.data.clips import ClipSet, validate
 from posynda.errors import InputError
-from posynda.reading import check_npz
+from posynda.reading import npz_with_pickled_data
 
 
 def load_npz(path, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> dict:
-    """Read ``required`` (and present ``optional``) keys of an npz file.
+    """Read ``required`` (and present ``optional``) keys of an npz file (pickled dicts read as data only).
 
     Raises:
-        InputError: the file is missing, not an npz archive, truncated/corrupt, or lacks a key.
+        InputError: the file is missing, not an npz archive, truncated/corrupt, lacks a key, or holds a
+            pickle that names anything but data.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no such file")
-    if looks_like_npz(path):
-        check_npz(path, objects=True)  # array sizes from the headers before anything is allocated
-    try:
-        npz = np.load(path, allow_pickle=True)
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, pickle.UnpicklingError) as exc:
-        raise InputError(f"{path}: not a readable .npz file ({one_line(exc)})") from None
-    if not isinstance(npz, np.lib.npyio.NpzFile):
-        raise InputError(f"{path}: not an .npz archive (a single array or pickle; expected keys {list(required)})")
-    with npz:
-        missing = [k for k in required if k not in npz.files]
-        if missing:
-            raise InputError(f"{path}: missing key '{missing[0]}' (has {sorted(npz.files)})")
-        out = {}
-        for key in required + tuple(k for k in optional if k in npz.files):
-            try:
-                out[key] = npz[key]
-            except (zipfile.BadZipFile, EOFError, OSError, ValueError, pickle.UnpicklingError, zlib.error) as exc:
-                raise InputError(f"{path}: key '{key}' is unreadable (truncated or corrupt: {one_line(exc)})") from None
-    return out
-
-
-def one_line(exc: Exception) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
+    return npz_with_pickled_data(path, required, optional, what="dataset npz file")
 
 
 def as_dict(value, path, key: str) -> dict:

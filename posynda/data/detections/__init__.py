@@ -7,7 +7,7 @@
 Formats (:data:`FORMATS`, detected from the content with ``format="auto"``): ``coco`` (COCO
 keypoint results JSON, :mod:`.coco`), ``alphapose`` (:mod:`.alphapose`), ``openpose`` (a folder of
 per-frame JSON, :mod:`.openpose`), ``mmpose`` (MMPoseInferencer predictions, :mod:`.mmpose`),
-``videopose3d`` (``data_2d_custom_*.npz``, the one format read with ``allow_pickle=True``,
+``videopose3d`` (``data_2d_custom_*.npz``, pickled dicts read by a data-only unpickler,
 :mod:`.videopose3d`), ``video`` (any video ffmpeg decodes, people found by the offline BlazePose
 detector: :mod:`.video`, :mod:`.blazepose`), ``posynda-json`` (:mod:`.posynda_json`) and ``clips`` (posynda clip files,
 :mod:`.clip_files`). Every format ends as a :class:`~posynda.data.clips.ClipSet` in H36M-17 order,

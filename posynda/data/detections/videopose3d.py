@@ -13,9 +13,11 @@ each video is one person (one sequence, ``<video>/person0``; a camera other than
 ``<video>/cam<i>``). ``layout_name`` "coco" is converted by the COCO rule, "h36m" is taken as it is.
 The image size of each video comes from ``video_metadata`` (``image_size`` overrides it).
 
-**The dicts are stored as pickled object arrays, so this format is read with ``allow_pickle=True``:
-only read files from a source you trust.** It is the one format that unpickles anything; the
-format is detected from the npz member names without loading them.
+The dicts are stored as pickled object arrays. They are read by posynda's data-only unpickler
+(:func:`posynda.reading.npz_with_pickled_data`): dicts, lists, strings, numbers and numpy arrays are
+built; a pickle that names anything else (a function to run) is refused before anything runs. It is
+the one keypoint format with pickled content; the format is detected from the npz member names
+without loading them.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ def _size(meta, video: str):
 def read(probe: Probe, options: ReadOptions):
     """A VideoPose3D custom npz -> ``(ClipSet, DetectionReport)``: one sequence per video (and camera)."""
     require(probe, "npz", WHAT)
-    arrays = load_npz(probe.path, ("positions_2d", "metadata"))  # allow_pickle=True: see the module docstring
+    arrays = load_npz(probe.path, ("positions_2d", "metadata"))  # pickled dicts, read as data only
     positions = as_dict(arrays["positions_2d"], probe.path, "positions_2d")
     metadata = as_dict(arrays["metadata"], probe.path, "metadata")
     layout = metadata.get("layout_name", "coco")

@@ -77,7 +77,7 @@ class OnnxRuntimeBackend(Backend):
                 stacklevel=2,
             )
         if self.graph == "sampler":
-            self.steps, self.hypotheses, self.flip = sampler_settings(metadata)
+            self.steps, self.hypotheses, self.flip = sampler_settings(metadata, path)
 
     def _run(self, keypoints_2d, noisy_3d, t):
         arrays = (keypoints_2d.float(), noisy_3d.float(), t.to(torch.int64))

@@ -13,7 +13,7 @@ def test_required_and_optional_keys(tmp_path):
     assert set(got) == {"x", "y"}
     with pytest.raises(InputError, match="missing key 'w'"):
         load_npz(tmp_path / "a.npz", ("w",))
-    with pytest.raises(InputError, match="no such file"):
+    with pytest.raises(InputError, match="no such dataset npz file"):
         load_npz(tmp_path / "b.npz", ("x",))
 
 

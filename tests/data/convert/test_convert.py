@@ -163,7 +163,7 @@ BAD = [
         "not a readable",
     ),
     ("npy-not-npz", lambda t: convert.convert_3dpw(_npy(t, "u.npz")), "u.npz", "not an .npz"),
-    ("missing-file", lambda t: convert.convert_h36m(t / "absent.npz"), "absent.npz", "no such file"),
+    ("missing-file", lambda t: convert.convert_h36m(t / "absent.npz"), "absent.npz", "no such dataset npz file"),
 ]
 
 
