@@ -10,7 +10,10 @@ weights: speed only) -- and each sampling setting, every embedded wild/test sequ
   loaded once, warmed) vs ``posynda_lift`` (libposynda through its C API; the tool times the lift
   inside the process, the model loaded once): median of ``repeats`` runs, summed over sequences;
 * **per frame, streaming**: ``Lifter.stream`` vs ``posynda_stream_push``: p50 / p99 / max push time
-  (a push that completes a window runs it; the others only buffer);
+  (a push that completes a window runs it; the others only buffer), and the Python stream's mean push
+  against the C stream's window (the median of its pushes that ran a window: the model's work): the
+  ``Py push / C window`` column is the Python stream's cost per frame over the C stream's per-window
+  time -- at most 2 means the Python stream costs, per frame, no more than twice the model's work;
 
 both with ``threads`` ONNX Runtime intra-op threads. MPJPE (root-relative, mm, against the labels --
 scoring only) of the C library's lifts gives int8 vs fp32. Writes ``engine.json`` and ``engine.md``,
@@ -147,7 +150,7 @@ def run_engine(
             for label in settings:
                 sampling = SETTINGS[label]
                 py_s = c_s = 0.0
-                py_push, c_p50, c_p99, c_max, errors, frames = [], [], [], [], [], 0
+                py_push, c_p50, c_p99, c_max, c_window, errors, frames = [], [], [], [], [], [], 0
                 for s in ids:
                     seq = clips.select_sequences([s])
                     kp, cam, size = seq.keypoints_2d, seq.camera[0], tuple(int(v) for v in seq.image_size[0])
@@ -159,7 +162,7 @@ def run_engine(
                     py_push.append(_python_push_ms(lifter, kp, cam, sampling))
                     streamed, _ = _c_run(tool, model, kp, cam, size, sampling, threads, 1, tmp, stream=True)
                     c_p50.append(streamed["push_ms_p50"]), c_p99.append(streamed["push_ms_p99"])
-                    c_max.append(streamed["push_ms_max"])
+                    c_max.append(streamed["push_ms_max"]), c_window.append(streamed["window_push_ms_median"])
                 pushes = np.concatenate(py_push)
                 row = {
                     "model": name,
@@ -173,6 +176,9 @@ def run_engine(
                     "c_push_ms_p50": round(float(np.median(c_p50)), 3),
                     "c_push_ms_p99": round(float(np.max(c_p99)), 3),
                     "c_push_ms_max": round(float(np.max(c_max)), 3),
+                    "python_push_ms_mean": round(float(pushes.mean()), 4),
+                    "c_window_ms_median": round(float(np.median(c_window)), 3),
+                    "python_push_per_c_window": round(float(pushes.mean() / max(np.median(c_window), 1e-9)), 2),
                     "mpjpe_mm": None if name.startswith("tiny") else round(sum(errors) / frames, 2),
                 }
                 rows.append(row)
@@ -186,10 +192,12 @@ def markdown(result: dict) -> str:
     rows = result["rows"]
     table = markdown_table(
         ["model", "settings", "frames", "Python s", "C s", "C speed-up", "push p50 Py / C ms", "push p99 Py / C ms",
-         "C push max ms", "MPJPE mm (C)"],
+         "C push max ms", "Py push mean ms", "C window ms", "Py push / C window", "MPJPE mm (C)"],
         [[r["model"], r["settings"], r["frames"], r["python_s"], r["c_s"], f"{r['speedup']}x",
           f"{r['python_push_ms_p50']} / {r['c_push_ms_p50']}", f"{r['python_push_ms_p99']} / {r['c_push_ms_p99']}",
-          r["c_push_ms_max"], "-" if r["mpjpe_mm"] is None else r["mpjpe_mm"]] for r in rows],
+          r["c_push_ms_max"], r.get("python_push_ms_mean", "-"), r.get("c_window_ms_median", "-"),
+          f"{r['python_push_per_c_window']}x" if "python_push_per_c_window" in r else "-",
+          "-" if r["mpjpe_mm"] is None else r["mpjpe_mm"]] for r in rows],
     )  # fmt: skip
     by = {(r["model"], r["settings"]): r for r in rows}
     lines = [

@@ -165,3 +165,75 @@ def test_a_file_that_would_run_code_is_refused_and_runs_nothing(work, args, kind
     assert len(lines) == 1 and ("nothing was run" in lines[0] or "never read" in lines[0]), result.output
     assert not marker.exists()
     assert sorted(p.name for p in work.iterdir()) == before
+
+
+def _edited_onnx(source, path, **props):
+    """The shipped denoiser graph with ``props`` replacing (or, with None, removing) metadata entries."""
+    import onnx
+
+    proto = onnx.load(str(source))
+    kept = {p.key: p.value for p in proto.metadata_props}
+    kept.update({k: v for k, v in props.items() if v is not None})
+    for key in [k for k, v in props.items() if v is None]:
+        kept.pop(key, None)
+    del proto.metadata_props[:]
+    for key, value in kept.items():
+        proto.metadata_props.add(key=key, value=value)
+    onnx.save(proto, str(path))
+    return path
+
+
+def _edited_checkpoint(path, config=None, diffusion=None, half=False):
+    """The shipped checkpoint with its denoiser / diffusion metadata replaced, or every tensor stored as fp16."""
+    from safetensors import safe_open
+    from safetensors.torch import save_file
+
+    from posynda.defaults import shipped_checkpoint
+
+    with safe_open(str(shipped_checkpoint()), framework="pt") as handle:
+        meta = dict(handle.metadata())
+        tensors = {k: handle.get_tensor(k) for k in handle.keys()}
+    if half:
+        tensors = {k: v.half() if v.is_floating_point() else v for k, v in tensors.items()}
+    for key, change in (("denoiser", config), ("diffusion", diffusion)):
+        if change:
+            meta[key] = json.dumps({**json.loads(meta[key]), **change})
+    save_file(tensors, str(path), metadata=meta)
+    return path
+
+
+MODEL_FILES = [
+    # (name, how the file is made (folder, shipped export) -> path, option, what the one line says)
+    ("onnx-window-1e8", lambda w, e: _edited_onnx(e / "denoiser.onnx", w / "m.onnx", window_frames="100000000"),
+     "metadata 'window_frames' must be in [1, 2048], got 100000000"),
+    ("onnx-window-text", lambda w, e: _edited_onnx(e / "denoiser.onnx", w / "m.onnx", window_frames="27abc"),
+     "metadata 'window_frames' must be an integer"),
+    ("onnx-one-timestep", lambda w, e: _edited_onnx(
+        e / "denoiser.onnx", w / "m.onnx", scheduler=json.dumps({"num_train_timesteps": 1, "cosine_s": 0.008,
+                                                                 "eta": 1.0, "clip_sample": 1.1})),
+     "scheduler num_train_timesteps must be an integer in [2, 100000], got 1"),
+    ("onnx-eta-5", lambda w, e: _edited_onnx(
+        e / "denoiser.onnx", w / "m.onnx", scheduler=json.dumps({"num_train_timesteps": 1000, "cosine_s": 0.008,
+                                                                 "eta": 5.0, "clip_sample": 1.1})),
+     "scheduler eta must be in [0, 1], got 5.0"),
+    ("onnx-no-window", lambda w, e: _edited_onnx(e / "denoiser.onnx", w / "m.onnx", window_frames=None),
+     "not a posynda export"),
+    ("checkpoint-frames-1e8", lambda w, e: _edited_checkpoint(w / "m.safetensors", config={"frames": 100_000_000}),
+     "denoiser frames must be an integer in [1, 2048], got 100000000"),
+    ("checkpoint-dim-huge", lambda w, e: _edited_checkpoint(w / "m.safetensors", config={"dim": 10**7}),
+     "denoiser dim must be an integer in [1, 8192]"),
+    ("checkpoint-fp16-tensors", lambda w, e: _edited_checkpoint(w / "m.safetensors", half=True), "expected F32"),
+    ("checkpoint-eta-nan", lambda w, e: _edited_checkpoint(w / "m.safetensors", diffusion={"eta": float("nan")}),
+     "scheduler eta must be in [0, 1]"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("make, needle", [c[1:] for c in MODEL_FILES], ids=[c[0] for c in MODEL_FILES])
+def test_a_model_file_out_of_bounds_is_refused_before_it_is_used(work, shipped_export, make, needle):
+    model = make(work, shipped_export)
+    before = sorted(p.name for p in work.iterdir())
+    result = run(["lift", "--model", model, "--input", "kp.npz", "--out", "p.json"], catch=True)
+    assert result.exit_code == 2, result.output
+    lines = error_lines(result)
+    assert len(lines) == 1 and needle in lines[0], result.output
+    assert sorted(p.name for p in work.iterdir()) == before
