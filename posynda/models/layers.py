@@ -1,10 +1,11 @@
-"""Building blocks shared by the denoisers: timestep embedding, attention, MLP, stochastic depth."""
+"""Building blocks shared by the denoisers: timestep embedding, attention, MLP, stochastic depth, batch norm."""
 
 from __future__ import annotations
 
 import math
 
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
 
@@ -53,6 +54,57 @@ class DropPath(nn.Module):
         keep = 1.0 - self.p
         mask = x.new_empty((x.shape[0],) + (1,) * (x.ndim - 1)).bernoulli_(keep)
         return x * mask / keep
+
+
+class _SumOverProcesses(torch.autograd.Function):
+    """``all_reduce(SUM)`` of a tensor as an autograd op: the gradient is summed over the processes too (each
+    process's loss depends on every process's contribution)."""
+
+    @staticmethod
+    def forward(ctx, tensor: torch.Tensor) -> torch.Tensor:
+        total = tensor.clone()
+        dist.all_reduce(total)
+        return total
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
+        total = grad.clone()
+        dist.all_reduce(total)
+        return total
+
+
+class BatchNorm1d(nn.BatchNorm1d):
+    """``nn.BatchNorm1d`` whose training statistics span the global batch when several processes train.
+
+    Alone, or in eval mode, it is ``nn.BatchNorm1d`` (the same code path: the same numbers). Under data
+    parallelism each process holds a slice of the step's global batch; plain batch norm would normalise
+    each slice by its own mean and variance and keep rank 0's running statistics, so the weights would
+    depend on the number of processes. Here the per-channel count, sum and sum of squares are summed over
+    the processes (an all-reduce that the backward pass goes through as well, :class:`_SumOverProcesses`),
+    which gives every process the normalisation and running statistics of one process on the whole
+    batch, up to the order of floating-point sums. (PyTorch's ``SyncBatchNorm`` does this on GPUs only.)
+    The state-dict keys are those of ``nn.BatchNorm1d``.
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not (self.training and dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1):
+            return super().forward(x)
+        channels = x.shape[1]
+        dims = [0] + list(range(2, x.dim()))
+        count = x.new_full((1,), x.numel() / channels)
+        totals = _SumOverProcesses.apply(torch.cat([x.sum(dims), (x * x).sum(dims), count]))
+        n = totals[-1]
+        mean = totals[:channels] / n
+        var = (totals[channels : 2 * channels] / n - mean * mean).clamp_min(0.0)  # biased, as batch norm normalises
+        if self.track_running_stats:
+            with torch.no_grad():
+                self.num_batches_tracked += 1
+                factor = 1.0 / float(self.num_batches_tracked) if self.momentum is None else self.momentum
+                self.running_mean.mul_(1 - factor).add_(mean.detach(), alpha=factor)
+                self.running_var.mul_(1 - factor).add_(var.detach() * n / (n - 1), alpha=factor)  # unbiased
+        shape = (1, channels) + (1,) * (x.dim() - 2)
+        y = (x - mean.view(shape)) * torch.rsqrt(var.view(shape) + self.eps)
+        return y * self.weight.view(shape) + self.bias.view(shape) if self.affine else y
 
 
 class Attention(nn.Module):

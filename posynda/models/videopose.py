@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from posynda.models.config import DenoiserConfig
-from posynda.models.layers import TimeMLP
+from posynda.models.layers import BatchNorm1d, TimeMLP
 from posynda.models.normalization import input_channels, normalize_input
 
 
@@ -36,9 +36,9 @@ class _ResidualBlock(nn.Module):
     def __init__(self, channels: int, width: int, dilation: int, dropout: float):
         super().__init__()
         self.conv = _TemporalConv(channels, channels, width, dilation)
-        self.bn1 = nn.BatchNorm1d(channels, momentum=0.1)
+        self.bn1 = BatchNorm1d(channels, momentum=0.1)
         self.pointwise = nn.Conv1d(channels, channels, 1, bias=False)
-        self.bn2 = nn.BatchNorm1d(channels, momentum=0.1)
+        self.bn2 = BatchNorm1d(channels, momentum=0.1)
         self.drop = nn.Dropout(dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -56,7 +56,7 @@ class VideoPoseDenoiser(nn.Module):
         ch, widths = config.dim, config.filter_widths
         joint_ch, global_ch = input_channels(config.input_norm)
         self.expand = _TemporalConv(config.joints * (joint_ch + 3) + global_ch, ch, widths[0], 1)
-        self.expand_bn = nn.BatchNorm1d(ch, momentum=0.1)
+        self.expand_bn = BatchNorm1d(ch, momentum=0.1)
         self.time_mlp = TimeMLP(config.time_dim or min(ch, 256), ch)
         self.drop = nn.Dropout(config.dropout)
         blocks, dilation = [], widths[0]

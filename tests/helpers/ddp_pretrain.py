@@ -1,7 +1,9 @@
 """Run by the DDP tests under ``torchrun`` (or alone): pretrain the micro denoiser on the test clips.
 
     python -m torch.distributed.run --standalone --nproc-per-node 2 tests/helpers/ddp_pretrain.py OUT STEPS \
-        [STOP_AFTER] [--resume] [--fail-rank K]
+        [STOP_AFTER] [--resume] [--fail-rank K] [--videopose]
+
+``--videopose``: a micro VideoPose denoiser (batch norm, no dropout) instead of the micro MixSTE.
 
 Each rank counts the files it wrote (checkpoint, train state, metrics) into ``OUT.rank<k>.json``, so
 the test can check that only rank 0 wrote; ``--fail-rank K`` makes rank K fail at its first step.
@@ -15,7 +17,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout, for `tests.conftest`
 
 from posynda import train  # noqa: E402
+from posynda.models import DenoiserConfig  # noqa: E402
 from tests.conftest import MICRO, make_clips  # noqa: E402
+
+MICRO_VIDEOPOSE = DenoiserConfig(arch="videopose", frames=9, dim=32, filter_widths=(3, 3), dropout=0.0)
 
 RECIPE = train.TrainRecipe(batch_size=8, lr=3e-3, warmup_steps=0, log_every=1, checkpoint_every=2)
 
@@ -41,9 +46,10 @@ def failing_at_first_step():
 
 
 def main(argv: list[str]) -> None:
-    resume = "--resume" in argv
+    resume, videopose = "--resume" in argv, "--videopose" in argv
     fail = int(argv[argv.index("--fail-rank") + 1]) if "--fail-rank" in argv else None
-    args = [a for i, a in enumerate(argv) if a != "--resume" and a != "--fail-rank" and argv[i - 1] != "--fail-rank"]
+    flags = ("--resume", "--fail-rank", "--videopose")
+    args = [a for i, a in enumerate(argv) if a not in flags and argv[i - 1] != "--fail-rank"]
     out, steps = Path(args[0]), int(args[1])
     stop_after = int(args[2]) if len(args) > 2 else None
     rank = int(os.environ.get("RANK", "0"))
@@ -52,7 +58,8 @@ def main(argv: list[str]) -> None:
         counting(name, counts)
     if fail == rank:
         failing_at_first_step()
-    train.pretrain(make_clips((50, 30)), MICRO, steps, out, recipe=RECIPE, progress=False, seed=3,
+    config = MICRO_VIDEOPOSE if videopose else MICRO
+    train.pretrain(make_clips((50, 30)), config, steps, out, recipe=RECIPE, progress=False, seed=3,
                    stop_after=stop_after, resume=resume)  # fmt: skip
     (out.parent / f"{out.name}.rank{rank}.json").write_text(json.dumps(counts))
 
