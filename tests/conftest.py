@@ -91,8 +91,8 @@ def ctrl_c_on_call(fn, call: int):
 
     def wrapped(*args, **kwargs):
         calls.append(1)
-        if len(calls) == call:
-            os.kill(os.getpid(), signal.SIGINT)
+        if len(calls) == call:  # to the main thread itself: handled now, not whenever another thread gets it
+            signal.raise_signal(signal.SIGINT)
         return fn(*args, **kwargs)
 
     return wrapped
