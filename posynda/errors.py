@@ -9,7 +9,17 @@ checkpoint is and how to resume.
 
 
 class InputError(ValueError):
-    """Bad user input: the message is one line that names the problem (file, key, shape)."""
+    """Bad user input: the message is one line that names the problem (file, key, shape).
+
+    The library speaks of its own parameters, not of command-line flags: a message about a parameter
+    starts with its name and passes it as ``parameter`` (``InputError("rank must be >= 1, got 0",
+    parameter="rank")``); the command line shows the flag instead (``--rank must be >= 1, got 0``,
+    :mod:`posynda.cli.lazy`), a Python caller sees the name it passed.
+    """
+
+    def __init__(self, message: str, parameter: str | None = None):
+        super().__init__(message)
+        self.parameter = parameter
 
 
 class RunInterrupted(KeyboardInterrupt):

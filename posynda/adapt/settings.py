@@ -105,9 +105,9 @@ class AdaptSettings:
                             ("view_pitch_degrees", self.view_pitch_degrees),
                             ("view_roll_degrees", self.view_roll_degrees)):  # fmt: skip
             if value is not None and not math.isfinite(value):
-                raise InputError(f"{name} must be a finite number, got {value}")
+                raise InputError(f"{name} must be a finite number, got {value}", parameter=name)
         if self.lr is not None and self.lr <= 0:
-            raise InputError(f"lr must be positive, got {self.lr}")
+            raise InputError(f"lr must be positive, got {self.lr}", parameter="lr")
         for name, value, least, most in (
             ("steps", self.steps, 1, 10**8),
             ("hypotheses", self.hypotheses, 1, MAX_HYPOTHESES),
@@ -119,24 +119,28 @@ class AdaptSettings:
             ("checkpoint_every", self.checkpoint_every, 1, 10**8),
         ):
             if not least <= value <= most:
-                raise InputError(f"{name} must be in [{least}, {most}], got {value}")
+                raise InputError(f"{name} must be in [{least}, {most}], got {value}", parameter=name)
         if not 0 <= self.reproj_weight:
-            raise InputError(f"reproj_weight must be >= 0, got {self.reproj_weight}")
+            raise InputError(f"reproj_weight must be >= 0, got {self.reproj_weight}", parameter="reproj_weight")
         if not 0 <= self.bone_aug_degrees <= 90:
-            raise InputError(f"bone_aug_degrees must be between 0 and 90 degrees, got {self.bone_aug_degrees}")
+            raise InputError(
+                f"bone_aug_degrees must be between 0 and 90 degrees, got {self.bone_aug_degrees}",
+                parameter="bone_aug_degrees",
+            )
         if not 0 <= self.flip_prob <= 1:
-            raise InputError(f"flip_prob must be in [0, 1], got {self.flip_prob}")
-        for name, degrees in (("view-pitch", self.view_pitch_degrees), ("view-roll", self.view_roll_degrees)):
+            raise InputError(f"flip_prob must be in [0, 1], got {self.flip_prob}", parameter="flip_prob")
+        for name, degrees in (("view_pitch_degrees", self.view_pitch_degrees),
+                              ("view_roll_degrees", self.view_roll_degrees)):  # fmt: skip
             if not 0 <= degrees <= 90:
-                raise InputError(f"--{name} must be between 0 and 90 degrees, got {degrees}")
+                raise InputError(f"{name} must be between 0 and 90 degrees, got {degrees}", parameter=name)
         if not 0 <= self.ema_decay < 1:
-            raise InputError(f"--ema-decay must be in [0, 1), got {self.ema_decay}")
+            raise InputError(f"ema_decay must be in [0, 1), got {self.ema_decay}", parameter="ema_decay")
         if self.source_batch + self.target_batch == 0:
             raise InputError("source and target batch sizes cannot both be 0")
         for name, value, allowed in (
             ("selection", self.selection, SELECTIONS),
-            ("lr-schedule", self.lr_schedule, LR_SCHEDULES),
+            ("lr_schedule", self.lr_schedule, LR_SCHEDULES),
             ("teacher", self.teacher, TEACHERS),
         ):
             if value not in allowed:
-                raise InputError(f"--{name} must be {' or '.join(allowed)}, got {value!r}")
+                raise InputError(f"{name} must be {' or '.join(allowed)}, got {value!r}", parameter=name)

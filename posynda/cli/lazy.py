@@ -112,7 +112,7 @@ class LazyGroup(click.Group):
         if os.environ.get("POSYNDA_DEBUG") or not isinstance(exc, Exception):
             raise exc
         if isinstance(exc, InputError):
-            click.echo(f"posynda: error: {exc}", err=True)
+            click.echo(f"posynda: error: {_in_flags(exc, ctx)}", err=True)
             sys.exit(2)
         command = f"{ctx.command_path} {ctx.invoked_subcommand or ''}".strip()
         missing = missing_extra_message(exc.name or "", command) if isinstance(exc, ModuleNotFoundError) else None
@@ -121,3 +121,17 @@ class LazyGroup(click.Group):
             sys.exit(2)
         click.echo(f"posynda: internal error: {type(exc).__name__}: {exc}", err=True)
         sys.exit(1)
+
+
+def _in_flags(exc: InputError, ctx) -> str:
+    """``exc``'s message with the library parameter it names (``exc.parameter``) shown as the invoked command's
+    flag: the option whose destination is that parameter (``rank`` -> ``--rank``)."""
+    message = str(exc)
+    if not exc.parameter or not ctx.invoked_subcommand:
+        return message
+    command = ctx.command.get_command(ctx, ctx.invoked_subcommand)
+    for param in getattr(command, "params", []):
+        if param.name == exc.parameter and getattr(param, "opts", None):
+            flag = max(param.opts, key=len)  # the long name
+            return message.replace(exc.parameter, flag, 1) if message.startswith(exc.parameter) else message
+    return message

@@ -62,3 +62,24 @@ def test_ctrl_c_exits_130_with_one_line(monkeypatch, in_tmp):
     result = CliRunner().invoke(main, ["eval"])
     assert result.exit_code == 130 and result.output.splitlines()[-1] == "posynda: interrupted: stopped by Ctrl-C"
     assert error_lines(result) == [] and result.output.count("posynda:") == 1
+
+
+@pytest.mark.parametrize(
+    "args, line",
+    [(["adapt", "--rank", "0", "--lora"], "posynda: error: --rank must be in [1, 1024], got 0"),
+     (["adapt", "--view-pitch", "120"], "posynda: error: --view-pitch must be between 0 and 90 degrees, got 120.0"),
+     (["adapt", "--ema-decay", "1.5"], "posynda: error: --ema-decay must be in [0, 1), got 1.5"),
+     (["adapt", "-H", "0"], "posynda: error: --hypotheses must be in [1, 100], got 0")],
+)  # fmt: skip
+def test_library_errors_name_parameters_and_the_cli_shows_the_flag(in_tmp, args, line):
+    result = run(args, catch=True)
+    assert result.exit_code == 2 and error_lines(result) == [line], result.output
+
+
+def test_a_python_caller_sees_the_parameter_name():
+    from posynda.adapt import AdaptSettings
+    from posynda.errors import InputError
+
+    with pytest.raises(InputError, match=r"^view_pitch_degrees must be between 0 and 90") as info:
+        AdaptSettings(view_pitch_degrees=120.0)
+    assert info.value.parameter == "view_pitch_degrees"
