@@ -1,9 +1,10 @@
 """LoRA adapters on the denoiser's attention projections, through ``peft`` (paper Eq. 10).
 
 ``W0 x + B A x`` with ``A`` Gaussian-initialised and ``B`` zero, so the adapted model starts equal
-to the base; only ``A`` and ``B`` train. Targets: the fused ``qkv`` and the output ``proj`` of every
-attention block of MixSTE (rank r adds ``49,152 r`` parameters to the paper configuration); the
-undilated (input and 1x1) convolutions of VideoPose. ``peft`` is imported here only, never at start-up.
+to the base; only ``A`` and ``B`` train. The targets are each architecture's row of
+:data:`posynda.models.DENOISERS`: the fused ``qkv`` and the output ``proj`` of every attention block of
+MixSTE (rank r adds ``49,152 r`` parameters to the paper configuration); the undilated (input and 1x1)
+convolutions of VideoPose. ``peft`` is imported here only, never at start-up.
 """
 
 from __future__ import annotations
@@ -14,14 +15,7 @@ from torch import nn
 
 from posynda.errors import InputError
 from posynda.extras import require
-
-TARGET_MODULES = {
-    "mixste": ["qkv", "proj"],
-    # Not the dilated block convolutions ("conv.conv"): peft's Conv1d LoRA drops the base layer's
-    # dilation (huggingface/peft#3697), so its update would have the wrong length. The input
-    # convolution (dilation 1) and the 1x1 convolutions of every block carry the adapters instead.
-    "videopose": ["expand.conv", "pointwise"],
-}
+from posynda.models import architecture
 
 
 def add_lora(model: nn.Module, arch: str, rank: int = 4, alpha: float | None = None):
@@ -34,9 +28,8 @@ def add_lora(model: nn.Module, arch: str, rank: int = 4, alpha: float | None = N
         raise InputError(f"rank must be >= 1, got {rank}")
     from peft import LoraConfig, get_peft_model
 
-    config = LoraConfig(
-        r=rank, lora_alpha=alpha or rank, target_modules=TARGET_MODULES[arch], lora_dropout=0.0, bias="none"
-    )
+    targets = list(architecture(arch).lora_targets)
+    config = LoraConfig(r=rank, lora_alpha=alpha or rank, target_modules=targets, lora_dropout=0.0, bias="none")
     return get_peft_model(model, config)
 
 

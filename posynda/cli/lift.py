@@ -12,7 +12,6 @@ from posynda.cli.options import (
     FILE,
     FILE_OR_FOLDER,
     OUT_FILE,
-    choice,
     device_option,
     keypoint_input_options,
     quiet_option,
@@ -23,7 +22,7 @@ from posynda.cli.options import (
 )
 from posynda.data.detections.video import clip_frames
 from posynda.defaults import default_clips_path, shipped_checkpoint
-from posynda.runtime import Lifter, RuntimeBackend, expect_backend
+from posynda.runtime import RUNTIME_BACKENDS, Lifter, expect_backend
 from posynda.runtime.outputs import output_format, write_poses
 from posynda.runtime.viz import viz_format, write_viz
 
@@ -64,7 +63,7 @@ from posynda.runtime.viz import viz_format, write_viz
 )
 @click.option(
     "--backend",
-    type=choice(RuntimeBackend),
+    type=click.Choice(RUNTIME_BACKENDS),
     default=None,
     help="check that --model runs on this backend (the file type chooses it)",
 )

@@ -2,15 +2,11 @@
 
 from torch import nn
 
+from posynda.models.architectures import DENOISERS, DenoiserArch, architecture, build_denoiser
 from posynda.models.config import PRESETS, DenoiserConfig, preset, preset_of
 from posynda.models.inputs import example_inputs
 from posynda.models.mixste import MixSTEDenoiser
 from posynda.models.videopose import VideoPoseDenoiser
-
-
-def build_denoiser(config: DenoiserConfig) -> nn.Module:
-    """Instantiate the denoiser described by ``config``."""
-    return {"mixste": MixSTEDenoiser, "videopose": VideoPoseDenoiser}[config.arch](config)
 
 
 def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:
@@ -18,6 +14,9 @@ def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:
 
 
 __all__ = [
+    "DENOISERS",
+    "DenoiserArch",
+    "architecture",
     "PRESETS",
     "DenoiserConfig",
     "preset",

@@ -98,9 +98,7 @@ class DenoiserConfig:
         if "filter_widths" in data:
             data["filter_widths"] = tuple(data["filter_widths"])
         cfg = cls(**data)
-        cfg.check()
-        if cfg.arch not in ("mixste", "videopose"):
-            raise InputError(f"unknown denoiser arch {cfg.arch!r} (expected mixste or videopose)")
+        cfg.check()  # the arch name is checked against the architectures where they are built (architectures.py)
         if cfg.input_norm not in INPUT_NORMS:
             raise InputError(f"unknown input_norm {cfg.input_norm!r} (expected one of {', '.join(INPUT_NORMS)})")
         return cfg

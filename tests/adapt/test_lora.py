@@ -3,9 +3,9 @@
 import pytest
 import torch
 
-from posynda.adapt.lora import TARGET_MODULES, add_lora, merge_lora
+from posynda.adapt.lora import add_lora, merge_lora
 from posynda.errors import InputError
-from posynda.models import PRESETS, build_denoiser
+from posynda.models import DENOISERS, PRESETS, build_denoiser
 from tests.conftest import MICRO
 
 
@@ -19,7 +19,7 @@ def test_adapters_sit_on_the_target_layers_and_start_as_the_base(preset):
         expected = base(*inputs)
     adapted = add_lora(base, config.arch, rank=2).eval()
     lora_layers = {n.rsplit(".lora_A", 1)[0] for n, _ in adapted.named_parameters() if ".lora_A" in n}
-    assert lora_layers and all(any(n.endswith(t) for t in TARGET_MODULES[config.arch]) for n in lora_layers)
+    assert lora_layers and all(any(n.endswith(t) for t in DENOISERS[config.arch].lora_targets) for n in lora_layers)
     assert all(("lora_" in n) == p.requires_grad for n, p in adapted.named_parameters())
     with torch.no_grad():
         torch.testing.assert_close(adapted(*inputs), expected)  # B = 0: the adapter starts as the identity

@@ -19,7 +19,18 @@ def test_configs_round_trip_through_json(name):
     assert DenoiserConfig.from_dict(json.loads(config.to_json())) == config and preset(name) is config
 
 
-@pytest.mark.parametrize("data, needle", [({"arch": "lstm"}, "unknown denoiser arch"), ({"width": 3}, "unknown field")])
+@pytest.mark.parametrize(
+    "data, needle",
+    [({"width": 3}, "unknown field"), ({"frames": 0}, "frames must be an integer"), ({"dim": 10**6}, "dim must be"),
+     ({"dropout": 1.5}, "dropout must be in"), ({"filter_widths": []}, "filter_widths")],
+)  # fmt: skip
 def test_bad_configs_are_input_errors(data, needle):
     with pytest.raises(InputError, match=needle):
         DenoiserConfig.from_dict(data)
+
+
+def test_an_unknown_architecture_is_refused_where_denoisers_are_built():
+    from posynda.models import build_denoiser
+
+    with pytest.raises(InputError, match="unknown denoiser arch 'lstm' \\(expected one of mixste, videopose\\)"):
+        build_denoiser(DenoiserConfig.from_dict({"arch": "lstm"}))

@@ -51,5 +51,17 @@ def test_engines_need_the_gpu(tmp_path):
     (tmp_path / "m.engine").write_bytes(b"x")
     with pytest.raises(InputError, match="NVIDIA GPU only"):
         load_backend(tmp_path / "m.engine", device="cpu")
-    with pytest.raises(InputError, match="unknown device"):
+    with pytest.raises(InputError, match="device must be one of auto, cpu, cuda"):
         load_backend(tmp_path / "m.engine", device="tpu")
+
+
+def test_a_backend_is_one_row_of_the_table(tmp_path, monkeypatch):
+    """Opening goes through the row of the file's suffix: a new format is a row (here a stand-in opener)."""
+    from posynda.runtime import backends
+
+    opened = []
+    row = backends.ModelFormat("fake", (".fake",), "a test", lambda path, device, threads: opened.append(path) or 7)
+    monkeypatch.setattr(backends, "FORMATS", (*backends.FORMATS, row))
+    (tmp_path / "m.fake").write_bytes(b"x")
+    assert backends.load_backend(tmp_path / "m.fake") == 7 and opened == [tmp_path / "m.fake"]
+    assert backends.detect_model_type(tmp_path / "m.fake") == "fake"
