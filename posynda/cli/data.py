@@ -42,7 +42,7 @@ def data_synth(domain, split, seed, scale, out):
     "input_path",
     type=FILE,
     required=True,
-    help="h36m: data_3d_h36m.npz; 3dhp: data_{train,test}_3dhp*.npz; 3dpw: SPIN-style npz",
+    help="; ".join(f"{name}: {row.input}" for name, row in convert.CONVERTERS.items()),
 )
 @click.option(
     "--input-2d", type=FILE, default=None, help="h36m only: data_2d_h36m_*.npz (default: GT projection of the 3D)"

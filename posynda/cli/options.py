@@ -24,9 +24,10 @@ from posynda.cli import cleanup
 from posynda.data.clips import ClipSet
 from posynda.data.detections import (
     DEFAULT_MIN_CONFIDENCE,
+    DETECTION_FORMATS,
+    KEYPOINT_ORDERS,
     DetectionFormat,
     DetectionReport,
-    KeypointOrder,
     KeypointWarning,
     ReadOptions,
     Tracking,
@@ -389,8 +390,8 @@ def keypoint_input_options(what: str):
     keypoint input ``what`` (e.g. "--input"), collected into one ``keypoints`` argument (a
     :class:`KeypointInput`); ``lift`` and ``adapt`` (for ``--target``) share them."""
     options = [
-        click.option("--format", "input_format", type=choice(DetectionFormat), default="auto", show_default=True,
-                     help=f"format of {what} (auto: from the content; see posynda.data.detections)"),
+        click.option("--format", "input_format", type=click.Choice(DETECTION_FORMATS), default="auto",
+                     show_default=True, help=f"format of {what} (auto: from the content; see posynda.data.detections)"),
         click.option("--image-size", type=ImageSize(), default=None,
                      help=f"image size of {what}, pixels (needed by COCO, AlphaPose, OpenPose and MMPose files; "
                           "a video has its own)"),
@@ -401,7 +402,7 @@ def keypoint_input_options(what: str):
         click.option("--min-confidence", type=click.FloatRange(0, 1), default=None,
                      help=f"joints of {what} scored under it are missing (default: {DEFAULT_MIN_CONFIDENCE} for "
                           "detector files, none for posynda's own)"),
-        click.option("--joint-order", type=choice(KeypointOrder), default=None,
+        click.option("--joint-order", type=click.Choice(KEYPOINT_ORDERS), default=None,
                      help=f"joint order of {what} (default: the format's own, the JSON file's joint_order, or h36m)"),
         click.option("--tracking", type=choice(Tracking), default="auto", show_default=True,
                      help=f"people of {what}: the file's track ids when every detection has one (auto), or the "

@@ -75,7 +75,7 @@ def test_lists_and_vectors(param_type, text, expected):
         (ImageSize(), "1920by1080", "expected WxH in pixels"),
         (ImageSize(), "0x1080", "expected WxH"),
         (Intrinsics(), "1000,1000,960", "4 to 9 numbers"),
-        (Intrinsics(), "0,1000,960,540", "focal lengths fx, fy must be positive"),
+        (Intrinsics(), "0,1000,960,540", "focal lengths fx, fy must be in \\[1, 1e\\+07\\] px"),
     ],
 )
 def test_bad_lists_and_vectors(param_type, text, message):

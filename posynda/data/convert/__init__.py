@@ -22,7 +22,8 @@ numpy arrays are built, anything else a file names is refused before it runs; a 
 never read.
 """
 
-from typing import Literal, get_args
+from dataclasses import dataclass
+from typing import Callable
 
 from posynda.data.clips import ClipSet
 from posynda.data.convert.geometry import fit_pinhole, quaternion_to_matrix, reprojection_rms
@@ -34,23 +35,52 @@ from posynda.data.convert.mpi_inf_3dhp import (
     detect_3dhp_split,
 )
 from posynda.data.convert.threedpw import THREEDPW_INTRINSICS, convert_3dpw
-
-Source = Literal["h36m", "3dhp", "3dpw"]
-SOURCES: tuple[str, ...] = get_args(Source)
+from posynda.errors import InputError
 
 
-def convert_file(source: Source, path, input_2d=None, subjects=None, split=None, intrinsics=None) -> ClipSet:
-    """Convert ``path`` of the public layout ``source`` (``posynda data convert``); the other arguments
-    apply to one layout each: ``input_2d`` and ``subjects`` to h36m, ``split`` to 3dhp, ``intrinsics``
-    (fx, fy, cx, cy) to 3dpw."""
-    if source == "h36m":
-        return convert_h36m(path, input_2d, subjects=subjects or None)
-    if source == "3dhp":
-        return convert_3dhp(path, split=split)
-    return convert_3dpw(path, intrinsics=intrinsics)
+@dataclass(frozen=True)
+class Converter:
+    """One public layout: ``convert(path, **options) -> ClipSet``, the options it takes (the rest are refused),
+    and what its input file is (for the command line's help)."""
+
+    convert: Callable[..., ClipSet]
+    options: tuple[str, ...]
+    input: str
+
+
+def _h36m(path, input_2d=None, subjects=None) -> ClipSet:
+    return convert_h36m(path, input_2d, subjects=subjects or None)
+
+
+# The public layouts: adding one is a module of this package and a row here (`--from` choices follow).
+CONVERTERS: dict[str, Converter] = {
+    "h36m": Converter(_h36m, ("input_2d", "subjects"), "VideoPose3D's data_3d_h36m.npz (+ a data_2d_h36m_*.npz)"),
+    "3dhp": Converter(convert_3dhp, ("split",), "MPI-INF-3DHP data_{train,test}_3dhp*.npz"),
+    "3dpw": Converter(convert_3dpw, ("intrinsics",), "a SPIN-style 3DPW npz"),
+}
+SOURCES: tuple[str, ...] = tuple(CONVERTERS)
+Source = str  # a key of CONVERTERS
+
+
+def convert_file(source: Source, path, **options) -> ClipSet:
+    """Convert ``path`` of the public layout ``source`` (``posynda data convert``); ``options`` (None = not
+    given) must be ones that layout takes (:data:`CONVERTERS`: ``input_2d`` and ``subjects`` for h36m,
+    ``split`` for 3dhp, ``intrinsics`` (fx, fy, cx, cy) for 3dpw)."""
+    if source not in CONVERTERS:
+        raise InputError(f"source must be one of {', '.join(SOURCES)}, got {source!r}", parameter="source")
+    row = CONVERTERS[source]
+    given = {k: v for k, v in options.items() if v is not None}
+    foreign = [k for k in given if k not in row.options]
+    if foreign:
+        takers = [name for name, other in CONVERTERS.items() if foreign[0] in other.options]
+        raise InputError(f"{foreign[0]} applies to {' / '.join(takers) or 'no layout'} only, not {source}",
+                         parameter=foreign[0])  # fmt: skip
+    return row.convert(path, **given)
 
 
 __all__ = [
+    "CONVERTERS",
+    "Converter",
     "SOURCES",
     "Source",
     "convert_file",

@@ -31,12 +31,9 @@ MAX_GAP = 10
 Tracking = Literal["auto", "greedy"]
 TRACKINGS: tuple[str, ...] = get_args(Tracking)
 
-# Joint orders a keypoint file may come in (converted to H36M-17 by posynda.skeleton.convert_joints);
-# a test checks this is every key of posynda.skeleton.JOINT_ORDERS.
-KeypointOrder = Literal[
-    "h36m", "coco", "halpe26", "coco_wholebody", "halpe136", "body25", "coco18", "blazepose33", "3dhp", "spin24"
-]
-KEYPOINT_ORDERS: tuple[str, ...] = get_args(KeypointOrder)
+# Joint orders a keypoint file may come in (converted to H36M-17 by posynda.skeleton.convert_joints): the table's.
+KeypointOrder = str  # a key of posynda.skeleton.JOINT_ORDERS
+KEYPOINT_ORDERS: tuple[str, ...] = tuple(JOINT_ORDERS)
 
 # Joints per detection -> joint order, for the formats whose records carry no skeleton name
 # (COCO results, AlphaPose, MMPose): COCO-17, Halpe-26, COCO-WholeBody-133, Halpe-136.

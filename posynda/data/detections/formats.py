@@ -4,13 +4,20 @@
 reader); the table's order is the order in which ``format="auto"`` tries them. Detection looks at
 the content, not the file name: npz member names, a video container's signature, the keys of the
 JSON records, a folder of ``*_keypoints.json`` files.
+
+**Adding a format** is one module of this package -- ``WHAT`` (what it reads), ``looks_like(probe)``,
+``read(probe, options)`` (and ``DETECTS = True`` when it runs a detector and takes a ``progress``
+callback) -- and one row here: ``"name": Format.of(module)``. The CLI's ``--format`` choices, the
+auto-detection and the messages follow from the table (a new joint order goes into
+:data:`posynda.skeleton.JOINT_ORDERS`).
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Callable, Literal, get_args
+from types import ModuleType
+from typing import Callable
 
 from posynda.data.clips import ClipSet
 from posynda.data.detections import alphapose, clip_files, coco, mmpose, openpose, posynda_json, video, videopose3d
@@ -18,10 +25,7 @@ from posynda.data.detections.common import DetectionReport, ReadOptions
 from posynda.data.detections.probe import Probe, probe
 from posynda.errors import InputError
 
-DetectionFormat = Literal[
-    "auto", "clips", "videopose3d", "video", "posynda-json", "mmpose", "alphapose", "coco", "openpose"
-]
-DETECTION_FORMATS: tuple[str, ...] = get_args(DetectionFormat)
+DetectionFormat = str  # "auto" or a key of FORMATS
 
 
 @dataclass(frozen=True)
@@ -35,22 +39,25 @@ class Format:
     read: Callable[..., tuple[ClipSet, DetectionReport]]
     detects: bool = False
 
+    @classmethod
+    def of(cls, module: ModuleType) -> "Format":
+        """The row of a format module (``WHAT``, ``looks_like``, ``read``, optional ``DETECTS``)."""
+        return cls(module.WHAT, module.looks_like, module.read, getattr(module, "DETECTS", False))
 
+
+# The order is the order auto-detection tries them in.
 FORMATS: dict[str, Format] = {
-    "clips": Format(clip_files.WHAT, clip_files.looks_like, clip_files.read),
-    "videopose3d": Format(videopose3d.WHAT, videopose3d.looks_like, videopose3d.read),
-    "video": Format(video.WHAT, video.looks_like, video.read, detects=True),
-    "posynda-json": Format(posynda_json.WHAT, posynda_json.looks_like, posynda_json.read),
-    "mmpose": Format(mmpose.WHAT, mmpose.looks_like, mmpose.read),
-    "alphapose": Format(alphapose.WHAT, alphapose.looks_like, alphapose.read),
-    "coco": Format(coco.WHAT, coco.looks_like, coco.read),
-    "openpose": Format(openpose.WHAT, openpose.looks_like, openpose.read),
+    "clips": Format.of(clip_files),
+    "videopose3d": Format.of(videopose3d),
+    "video": Format.of(video),
+    "posynda-json": Format.of(posynda_json),
+    "mmpose": Format.of(mmpose),
+    "alphapose": Format.of(alphapose),
+    "coco": Format.of(coco),
+    "openpose": Format.of(openpose),
 }
-
-EXPECTED = (
-    "expected a video, a posynda clip file or VideoPose3D npz, a COCO / AlphaPose / MMPose / OpenPose / posynda "
-    "keypoint JSON, or an OpenPose folder of *_keypoints.json (or name the format with --format)"
-)
+DETECTION_FORMATS: tuple[str, ...] = ("auto", *FORMATS)
+EXPECTED = f"expected a keypoint input of one of the formats {', '.join(FORMATS)} (see --format)"
 
 
 def detect_format(path: str | os.PathLike | Probe) -> str:

@@ -27,6 +27,7 @@ from posynda.errors import InputError
 from posynda.extras import require as require_extra
 
 WHAT = "a video (MP4, MOV, MKV, WebM, AVI ...; people found by BlazePose)"
+DETECTS = True  # runs a detector: read() takes a progress callback
 
 Progress = Callable[[int, int], None]
 

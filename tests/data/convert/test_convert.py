@@ -195,3 +195,22 @@ def test_convert_file_dispatches_by_layout(tmp_path):
         np.testing.assert_array_equal(convert.convert_file(source, path).joints_3d, converter(path).joints_3d)
     with_subjects = convert.convert_file("h36m", tmp_path / "h.npz", subjects="S11")
     assert with_subjects.num_sequences == 4
+
+
+@pytest.mark.parametrize(
+    "source, option, value, needle",
+    [("3dpw", "subjects", "S11", "subjects applies to h36m only, not 3dpw"),
+     ("h36m", "split", "test", "split applies to 3dhp only, not h36m"),
+     ("3dhp", "intrinsics", (1, 1, 1, 1), "intrinsics applies to 3dpw only, not 3dhp"),
+     ("h36m", "focus", 3, "focus applies to no layout only")],
+)  # fmt: skip
+def test_an_option_of_another_layout_is_refused(tmp_path, source, option, value, needle):
+    with pytest.raises(InputError, match=needle) as info:
+        convert.convert_file(source, tmp_path / "x.npz", **{option: value})
+    assert info.value.parameter == option
+
+
+def test_every_layout_is_one_row_of_the_table():
+    assert convert.SOURCES == tuple(convert.CONVERTERS)
+    for row in convert.CONVERTERS.values():
+        assert callable(row.convert) and row.input

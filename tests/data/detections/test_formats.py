@@ -117,7 +117,7 @@ def test_undetectable_inputs_are_one_line_naming_what_was_expected(tmp_path, mak
     message = str(err.value)
     assert needle in message and "\n" not in message
     if needle not in ("no such keypoint file or folder", "holds no sequence or detection"):
-        assert "COCO / AlphaPose / MMPose / OpenPose" in message or "not a readable JSON" in message
+        assert "of one of the formats clips, videopose3d, video" in message or "not a readable JSON" in message
 
 
 @pytest.mark.parametrize(
