@@ -66,7 +66,7 @@ CASES = [
     ("image-size-zero", ["lift", "--input", "kp.npz", "--image-size", "0x5"], "expected WxH"),
     ("lr-nan", ["adapt", "--lr", "nan", "--steps", "2", "--out", "run-nan"], "lr must be a finite number"),
     ("sampling-steps-zero", ["adapt", "--sampling-steps", "0", "--steps", "2", "--out", "run-k0"],
-     "sampling_steps must be in [1, 1000]"),
+     "--sampling-steps must be in [1, 1000]"),
     ("lift-K-5000", ["lift", "--input", "kp.npz", "-K", "5000"], "steps must be in [1, 1000]"),
     ("lift-H-0", ["lift", "--input", "kp.npz", "-H", "0"], "hypotheses must be in [1, 100]"),
     ("threads-zero", ["lift", "--input", "kp.npz", "--threads", "0"], "--threads"),
