@@ -20,7 +20,17 @@ from types import ModuleType
 from typing import Callable
 
 from posynda.data.clips import ClipSet
-from posynda.data.detections import alphapose, clip_files, coco, mmpose, openpose, posynda_json, video, videopose3d
+from posynda.data.detections import (
+    alphapose,
+    clip_files,
+    coco,
+    mmpose,
+    openpose,
+    posynda_json,
+    video,
+    videopose3d,
+    yolo,
+)
 from posynda.data.detections.common import DetectionReport, ReadOptions
 from posynda.data.detections.probe import Probe, probe
 from posynda.errors import InputError
@@ -55,6 +65,7 @@ FORMATS: dict[str, Format] = {
     "alphapose": Format.of(alphapose),
     "coco": Format.of(coco),
     "openpose": Format.of(openpose),
+    "yolo": Format.of(yolo),
 }
 DETECTION_FORMATS: tuple[str, ...] = ("auto", *FORMATS)
 EXPECTED = f"expected a keypoint input of one of the formats {', '.join(FORMATS)} (see --format)"
