@@ -7,10 +7,21 @@
  * "nan" = missing; examples/README.md describes it in full). Output: "frame,x0,y0,z0,...,z16" per frame,
  * camera-frame millimetres (absolute).
  * Build: see examples/CMakeLists.txt (find_package(posynda) after `cmake --install`). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include <posynda/posynda.h>
+
+/* An image side: a whole decimal number that fits an int (the library checks its range, 1..32768). */
+static int side(const char* text, int* out) {
+  char* end = NULL;
+  errno = 0;
+  const long v = strtol(text, &end, 10);
+  if (!*text || *end || errno == ERANGE || v < -2147483647L - 1 || v > 2147483647L) return 0;
+  *out = (int)v;
+  return 1;
+}
 
 static void print_pose(const posynda_pose* pose) {
   printf("%lld", (long long)pose->frame);
@@ -24,6 +35,11 @@ int main(int argc, char** argv) {
     fprintf(stderr, "usage: stream_keypoints MODEL.onnx KEYPOINTS.txt WIDTH HEIGHT\n");
     return 2;
   }
+  int width = 0, height = 0;
+  if (!side(argv[3], &width) || !side(argv[4], &height)) {
+    fprintf(stderr, "stream_keypoints: WIDTH and HEIGHT must be integers, got %s %s\n", argv[3], argv[4]);
+    return 2;
+  }
   FILE* in = fopen(argv[2], "r");
   if (!in) {
     fprintf(stderr, "stream_keypoints: cannot open %s\n", argv[2]);
@@ -31,7 +47,9 @@ int main(int argc, char** argv) {
   }
   posynda_model* model = NULL;
   posynda_stream* stream = NULL;
-  posynda_camera camera = {atoi(argv[3]), atoi(argv[4]), 0, {0}}; /* default pinhole camera */
+  /* Every struct passed to the library starts with struct_size: its init function fills it (posynda.h, ABI). */
+  posynda_camera camera;
+  posynda_camera_init(&camera, width, height); /* default pinhole camera */
   posynda_settings settings;
   posynda_settings_init(&settings);
   if (posynda_model_open(argv[1], NULL, &model) != POSYNDA_OK ||

@@ -7,6 +7,8 @@
 #   libposynda/build.sh --asan     -> libposynda/build/asan (AddressSanitizer + UBSan, Debug)
 #   libposynda/build.sh --aarch64  -> libposynda/build/aarch64-build (cross/setup.sh first: toolchain, qemu,
 #                                     the aarch64 onnxruntime wheel's library)
+#   libposynda/build.sh --fuzz     -> libposynda/build/fuzz: the libFuzzer harnesses of fuzz/ (clang with
+#                                     libFuzzer; fuzz/run.sh installs it where missing and runs them)
 #
 # Environment: POSYNDA_CPP_BUILD (build root, default libposynda/build), PYTHON (whose onnxruntime wheel
 # provides the library, default python3), TensorRT_ROOT (optional, for posynda_lift_trt).
@@ -52,6 +54,13 @@ case "$variant" in
     cmake --build "$root/asan" -j "$jobs" --target posynda_test
     echo "built $root/asan/posynda_test (AddressSanitizer + UBSan)"
     ;;
+  --fuzz)
+    CC="${CC:-clang}" CXX="${CXX:-clang++}" cmake -S "$here" -B "$root/fuzz" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DPOSYNDA_FUZZ=ON -DPOSYNDA_WITH_TENSORRT=OFF -DONNXRUNTIME_LIBRARY="$(native_ort)" "${common[@]}" \
+      >"$root/fuzz-configure.log"
+    cmake --build "$root/fuzz" -j "$jobs" --target fuzz_metadata fuzz_npy fuzz_lift
+    echo "built $root/fuzz (libFuzzer + AddressSanitizer + UBSan harnesses)"
+    ;;
   --aarch64)
     ortlib="${POSYNDA_ORT_AARCH64:-$root/aarch64/ortlib-aarch64}"
     if [ ! -f "$ortlib/libonnxruntime.so" ]; then
@@ -65,7 +74,7 @@ case "$variant" in
     echo "built $root/aarch64-build (aarch64)"
     ;;
   *)
-    echo "usage: build.sh [--asan | --aarch64]" >&2
+    echo "usage: build.sh [--asan | --aarch64 | --fuzz]" >&2
     exit 2
     ;;
 esac

@@ -48,11 +48,16 @@ def _size_checked(path: Path, limit: int, what: str) -> int:
     return size
 
 
-def parse_json(text: str, source: str, what: str = "JSON file"):
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def parse_json(text: str, source: str, what: str = "JSON file", strict: bool = False):
     """The value of a JSON ``text``; InputError naming ``source`` when it is not JSON, nested too deeply
-    for the parser, or holds a number too long to convert."""
+    for the parser, or holds a number too long to convert. ``strict``: ``NaN`` / ``Infinity`` (which Python
+    writes but JSON does not have) are refused too, as the C library's parser refuses them."""
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_no_constant) if strict else json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{source}: not a readable {what} ({_one_line(exc)})") from None
     except RecursionError:

@@ -6,6 +6,7 @@
 #include "error.hpp"
 #include "geometry.hpp"
 #include "keypoints.hpp"
+#include "limits.hpp"
 #include "philox.hpp"
 #include "sampler.hpp"
 
@@ -13,17 +14,33 @@ namespace posynda::core {
 
 constexpr float kMillimetresPerMetre = 1000.0f;
 
-posynda_settings effective_settings(const Model& model, const posynda_settings* settings) {
-  if (!settings) fail(POSYNDA_ERROR_ARGUMENT, "settings is NULL (posynda_settings_init gives the defaults)");
-  posynda_settings s = *settings;
-  if (s.hypotheses < 1 || s.steps < 1 || s.batch_size < 1)
-    fail(POSYNDA_ERROR_ARGUMENT, "hypotheses, steps and batch_size must be >= 1");
-  if (s.stride < 0) fail(POSYNDA_ERROR_ARGUMENT, "stride must be >= 0 (0 = the window length)");
+namespace {
+
+void check_range(const char* name, int64_t value, int64_t least, int64_t most, const std::string& note = "") {
+  if (value < least || value > most)
+    fail(POSYNDA_ERROR_ARGUMENT, std::string(name) + " must be in [" + std::to_string(least) + ", " +
+                                     std::to_string(most) + "]" + note + ", got " + std::to_string(value));
+}
+
+}  // namespace
+
+posynda_settings effective_settings(const Model& model, const posynda_settings& settings) {
+  posynda_settings s = settings;
+  const ModelMetadata& m = model.meta();
+  // the words of posynda.runtime.SamplingSettings: "hypotheses must be in [1, 100], got 0"
+  check_range("hypotheses", s.hypotheses, 1, limits::MAX_HYPOTHESES);
+  check_range("steps", s.steps, 1, limits::MAX_STEPS);
+  if (s.steps > m.scheduler.num_train_timesteps)
+    fail(POSYNDA_ERROR_ARGUMENT, "steps must be at most the model's num_train_timesteps (" +
+                                     std::to_string(m.scheduler.num_train_timesteps) + "), got " +
+                                     std::to_string(s.steps));
+  check_range("batch_size", s.batch_size, 1, limits::MAX_BATCH);
+  check_range("stride", s.stride, 0, limits::MAX_WINDOW_FRAMES, " (0 = the window length)");
   const int aggregate = enum_value(s.aggregate);
   if (aggregate < POSYNDA_AGGREGATE_MEAN || aggregate > POSYNDA_AGGREGATE_FRAME)
     fail(POSYNDA_ERROR_ARGUMENT, "aggregate must be POSYNDA_AGGREGATE_MEAN, _JOINT or _FRAME, got " +
                                      std::to_string(aggregate));
-  const ModelMetadata& m = model.meta();
+  s.flip = s.flip != 0;
   if (m.graph == "sampler") {
     s.steps = m.sampler_steps;
     s.hypotheses = m.sampler_hypotheses;
@@ -40,18 +57,19 @@ void Engine::lift(const float* filled, const float* raw, const float* weights, c
                   float* mm) {
   const ModelMetadata& m = meta();
   const int64_t T = frames_, J = m.joints, H = settings_.hypotheses, K = settings_.steps;
-  const int64_t frame_noise = H * T * J * 3, per_window = (K + 1) * frame_noise;
-  std::vector<float> cond(b * T * J * 2);
+  const int64_t frame_noise = static_cast<int64_t>(elements<float>("noise", {H, T, J, 3}));
+  const int64_t per_window = static_cast<int64_t>(elements<float>("noise", {K + 1, frame_noise}));
+  std::vector<float> cond(elements<float>("keypoints", {b, T, J, 2}));
   canonical_screen(filled, b * T, intrinsics_.data(), m.canonical_focal, cond.data());
   // noise [K+1, b, H, T, J, 3]: window i's own stream [K+1, H, T, J, 3] (philox.hpp)
-  std::vector<float> noise(b * per_window), one(per_window);
+  std::vector<float> noise(elements<float>("noise", {b, per_window})), one(static_cast<size_t>(per_window));
   for (int64_t i = 0; i < b; ++i) {
     philox_normal(settings_.seed, 0, windows[i], per_window, one.data());
     for (int64_t k = 0; k <= K; ++k)
       std::copy(one.begin() + k * frame_noise, one.begin() + (k + 1) * frame_noise,
                 noise.begin() + (k * b + i) * frame_noise);
   }
-  std::vector<float> agg(b * T * J * 3);
+  std::vector<float> agg(elements<float>("poses", {b, T, J, 3}));
   if (m.graph == "sampler") {
     model_.sample(cond.data(), noise.data(), b, agg.data());
   } else {
@@ -60,7 +78,7 @@ void Engine::lift(const float* filled, const float* raw, const float* weights, c
     };
     const auto hyp = sample_poses(denoise, m, cond.data(), noise.data(), b, static_cast<int>(H), static_cast<int>(K),
                                   settings_.flip != 0);  // [b, H, T, J, 3]
-    std::vector<float> frame(H * J * 3);
+    std::vector<float> frame(elements<float>("hypotheses", {H, J, 3}));
     for (int64_t i = 0; i < b; ++i)
       for (int64_t t = 0; t < T; ++t) {
         for (int64_t h = 0; h < H; ++h)

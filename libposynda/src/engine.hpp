@@ -10,8 +10,9 @@
 
 namespace posynda::core {
 
-// Settings checked against the model (a whole-sampler graph fixes K, H, flip and the mean).
-posynda_settings effective_settings(const Model& model, const posynda_settings* settings);
+// Settings checked (limits.hpp; K also against the model's num_train_timesteps) and applied to the model (a
+// whole-sampler graph fixes K, H, flip and the mean). Throws Error(POSYNDA_ERROR_ARGUMENT).
+posynda_settings effective_settings(const Model& model, const posynda_settings& settings);
 
 class Engine {
  public:

@@ -6,6 +6,8 @@
 #include <string>
 
 #include "error.hpp"
+#include "limits.hpp"
+#include "pyformat.hpp"
 
 namespace posynda::core {
 namespace {
@@ -31,18 +33,38 @@ double interp(double x, const std::vector<double>& xp, const std::vector<double>
 }  // namespace
 
 std::vector<float> camera_intrinsics(const posynda_camera& camera) {
-  if (camera.width <= 0 || camera.height <= 0)
-    fail(POSYNDA_ERROR_ARGUMENT, "image size must be positive, got " + std::to_string(camera.width) + " x " +
+  if (camera.width < 1 || camera.height < 1 || camera.width > limits::MAX_IMAGE_SIDE ||
+      camera.height > limits::MAX_IMAGE_SIDE)
+    fail(POSYNDA_ERROR_ARGUMENT, "image size must be positive and at most " + std::to_string(limits::MAX_IMAGE_SIDE) +
+                                     " pixels per side, got " + std::to_string(camera.width) + " x " +
                                      std::to_string(camera.height));
   if (camera.has_intrinsics) {
+    // posynda.camera.check_intrinsics: every value finite, fx and fy in [MIN_FOCAL_PX, MAX_FOCAL_PX]
     std::vector<float> k(camera.intrinsics, camera.intrinsics + 9);
-    for (float v : k)
-      if (!std::isfinite(v)) fail(POSYNDA_ERROR_ARGUMENT, "camera intrinsics must be finite");
-    if (!(k[0] > 0) || !(k[1] > 0)) fail(POSYNDA_ERROR_ARGUMENT, "camera focal lengths fx, fy must be > 0");
+    bool ok = true;
+    for (float v : k) ok = ok && std::isfinite(v);
+    for (int i = 0; i < 2; ++i) ok = ok && k[i] >= limits::MIN_FOCAL_PX && k[i] <= limits::MAX_FOCAL_PX;
+    if (!ok) {
+      std::string got = "[";
+      for (int i = 0; i < 9; ++i) got += (i ? ", " : "") + py_float(k[i]);
+      fail(POSYNDA_ERROR_ARGUMENT, "intrinsics need finite values and focal lengths in [" + py_g(limits::MIN_FOCAL_PX) +
+                                       ", " + py_g(limits::MAX_FOCAL_PX) + "] px, got " + got + "]");
+    }
     return k;
   }
   const float f = static_cast<float>(std::max(camera.width, camera.height));  // default_intrinsics
   return {f, f, static_cast<float>(camera.width / 2.0), static_cast<float>(camera.height / 2.0), 0, 0, 0, 0, 0};
+}
+
+void check_keypoints(const float* keypoints, const float* confidence, int64_t n, int joints) {
+  const int64_t values = static_cast<int64_t>(elements<float>("keypoints", {n, joints, 2}));
+  for (int64_t i = 0; i < values; ++i)
+    if (std::isinf(keypoints[i]))
+      fail(POSYNDA_ERROR_INPUT, "keypoints must be finite pixels or NaN (missing), got an infinite value");
+  if (!confidence) return;
+  for (int64_t i = 0; i < values / 2; ++i)
+    if (!(std::isfinite(confidence[i]) && confidence[i] >= 0.0f && confidence[i] <= 1.0f))
+      fail(POSYNDA_ERROR_INPUT, "confidence must be finite numbers in [0, 1] (0 = missing)");
 }
 
 void to_model_joints(const ModelMetadata& meta, posynda_joint_order order, const float* keypoints,

@@ -13,11 +13,16 @@
 namespace posynda::core {
 
 // The camera's 9 intrinsics (float32, pixels): the given ones or the default pinhole f = max(w, h), centred.
-// Throws Error(ARGUMENT) for a non-positive image size, non-finite intrinsics or focal lengths <= 0.
+// Throws Error(ARGUMENT) for an image side outside [1, MAX_IMAGE_SIDE], non-finite intrinsics or focal
+// lengths outside [MIN_FOCAL_PX, MAX_FOCAL_PX] (posynda.camera.check_intrinsics).
 std::vector<float> camera_intrinsics(const posynda_camera& camera);
 
+// posynda.runtime.stream.check_frame over n frames: keypoints [n, joints, 2] finite or NaN (never +-inf),
+// confidence [n, joints] (or null) finite in [0, 1]. Throws Error(POSYNDA_ERROR_INPUT) with Python's words.
+void check_keypoints(const float* keypoints, const float* confidence, int64_t n, int joints);
+
 // Frames [n, joints, 2] (+ confidence [n, joints] or null) in `order` -> H36M-17 pixels [n, 17, 2] with
-// NaN where missing (NaN or confidence <= 0) and weights [n, 17] (the confidence, 1 without; 0 where missing).
+// NaN where missing (NaN or confidence 0) and weights [n, 17] (the confidence, 1 without; 0 where missing).
 void to_model_joints(const ModelMetadata& meta, posynda_joint_order order, const float* keypoints,
                      const float* confidence, int64_t n, float* pixels, float* weights);
 

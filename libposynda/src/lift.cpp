@@ -6,6 +6,7 @@
 #include <string>
 
 #include "error.hpp"
+#include "limits.hpp"
 
 namespace posynda::core {
 namespace {
@@ -13,18 +14,31 @@ namespace {
 constexpr int J = POSYNDA_JOINTS;
 
 // Window starts of one sequence of n frames (posynda/data/windows.py): every stride from 0, plus a
-// tail window aligned to the end where the stride leaves frames uncovered. n < T: none (padded window).
+// tail window aligned to the end where the stride leaves frames uncovered. n < T: none (one padded window).
+// Computed on demand: a long sequence at stride 1 needs no table of its windows.
 struct Plan {
-  std::vector<int64_t> starts;
-  bool tail = false;  // the last start is the tail window
+  int64_t n = 0, T = 0, stride = 1, regular = 0;  // regular: windows at 0, stride, 2 stride, ...
+  bool tail = false;                               // one more window at n - T
+  int64_t windows() const { return regular == 0 ? 1 : regular + (tail ? 1 : 0); }
+  int64_t start(int64_t i) const { return i < regular ? i * stride : n - T; }
 };
 
 Plan plan_windows(int64_t n, int64_t T, int64_t stride) {
   Plan p;
+  p.n = n, p.T = T, p.stride = stride;
   if (n < T) return p;
-  for (int64_t s = 0; s <= n - T; s += stride) p.starts.push_back(s);
-  if (p.starts.back() != n - T) p.starts.push_back(n - T), p.tail = true;
+  p.regular = (n - T) / stride + 1;
+  p.tail = (p.regular - 1) * stride != n - T;
   return p;
+}
+
+const char* const kNonFinite =
+    "the lift gave non-finite poses (keypoints or camera too far outside what the model can lift)";
+
+// Error(INPUT) unless every value of a [count] float buffer is finite: never NaN poses with POSYNDA_OK.
+void require_finite(const float* values, int64_t count) {
+  for (int64_t i = 0; i < count; ++i)
+    if (!std::isfinite(values[i])) fail(POSYNDA_ERROR_INPUT, kNonFinite);
 }
 
 // Frame indices of the padded window of a sequence shorter than T (edge frames repeated, centred).
@@ -54,12 +68,16 @@ void check_input(int joints, int order) {
 void lift_sequence(Model& model, const posynda_camera& camera, const posynda_settings& settings,
                    const posynda_sequence& seq, float* root_relative_mm, float* absolute_mm) {
   check_input(seq.joints, enum_value(seq.order));
+  if (seq.frames < 1 || seq.frames > limits::MAX_SEQUENCE_FRAMES)
+    fail(POSYNDA_ERROR_INPUT, "sequence frames must be in [1, " + std::to_string(limits::MAX_SEQUENCE_FRAMES) +
+                                  "], got " + std::to_string(seq.frames));
   if (!seq.keypoints) fail(POSYNDA_ERROR_ARGUMENT, "sequence keypoints is NULL");
-  if (seq.frames < 1) fail(POSYNDA_ERROR_INPUT, "a sequence needs at least 1 frame, got " + std::to_string(seq.frames));
   if (!root_relative_mm) fail(POSYNDA_ERROR_ARGUMENT, "root_relative_mm output is NULL");
+  const int64_t n = seq.frames;
+  check_keypoints(seq.keypoints, seq.confidence, n, seq.joints);  // the whole sequence, before any work
   Engine engine(model, settings, camera_intrinsics(camera));
-  const int64_t n = seq.frames, T = engine.frames();
-  std::vector<float> raw(n * J * 2), weights(n * J);
+  const int64_t T = engine.frames();
+  std::vector<float> raw(elements<float>("keypoints", {n, J, 2})), weights(elements<float>("weights", {n, J}));
   to_model_joints(model.meta(), seq.order, seq.keypoints, seq.confidence, n, raw.data(), weights.data());
   std::vector<double> seg(raw.begin(), raw.end());
   bool missing = false;
@@ -67,42 +85,36 @@ void lift_sequence(Model& model, const posynda_camera& camera, const posynda_set
   if (missing && !fill_track(model.meta(), seg.data(), n, {}))
     fail(POSYNDA_ERROR_INPUT, "the sequence has no finite keypoint (every joint of every frame is missing)");
   std::vector<float> filled(seg.begin(), seg.end());
+  std::vector<double>().swap(seg);
 
-  // windows: [W][T] frame indices; regular windows first, the tail last
+  // windows: regular windows first, the tail last; a sequence shorter than T is one padded window
   const Plan plan = plan_windows(n, T, engine.stride());
-  std::vector<std::vector<int64_t>> index;
-  if (plan.starts.empty()) {
-    index.push_back(padded_index(n, T));
-  } else {
-    for (int64_t s : plan.starts) {
-      std::vector<int64_t> w(T);
-      for (int64_t i = 0; i < T; ++i) w[i] = s + i;
-      index.push_back(std::move(w));
-    }
-  }
-  const int64_t W = static_cast<int64_t>(index.size()), B = engine.settings().batch_size;
-  std::vector<double> sum(n * J * 3, 0.0), count(n, 0.0);
-  std::vector<float> f_in, r_in, w_in, mm;
-  std::vector<uint32_t> ids;
+  const std::vector<int64_t> padded = plan.regular == 0 ? padded_index(n, T) : std::vector<int64_t>{};
+  auto frame_of = [&](int64_t w, int64_t t) { return plan.regular == 0 ? padded[t] : plan.start(w) + t; };
+  const int64_t W = plan.windows(), B = engine.settings().batch_size;
+  std::vector<double> sum(elements<double>("poses", {n, J, 3}), 0.0), count(static_cast<size_t>(n), 0.0);
+  const int64_t batch = std::min(B, W);
+  std::vector<float> f_in(elements<float>("keypoints", {batch, T, J, 2})), r_in(f_in.size()),
+      w_in(elements<float>("weights", {batch, T, J})), mm(elements<float>("poses", {batch, T, J, 3}));
+  std::vector<uint32_t> ids(static_cast<size_t>(batch));
   for (int64_t begin = 0; begin < W; begin += B) {
     const int64_t b = std::min(B, W - begin);
-    f_in.assign(b * T * J * 2, 0), r_in.assign(b * T * J * 2, 0), w_in.assign(b * T * J, 0), mm.assign(b * T * J * 3, 0);
-    ids.resize(b);
     for (int64_t i = 0; i < b; ++i) {
       ids[i] = static_cast<uint32_t>(begin + i);
       for (int64_t t = 0; t < T; ++t) {
-        const int64_t f = index[begin + i][t], row = i * T + t;
+        const int64_t f = frame_of(begin + i, t), row = i * T + t;
         std::copy_n(filled.begin() + f * J * 2, J * 2, f_in.begin() + row * J * 2);
         std::copy_n(raw.begin() + f * J * 2, J * 2, r_in.begin() + row * J * 2);
         std::copy_n(weights.begin() + f * J, J, w_in.begin() + row * J);
       }
     }
     engine.lift(f_in.data(), r_in.data(), w_in.data(), ids.data(), b, mm.data());
+    require_finite(mm.data(), b * T * J * 3);
     for (int64_t i = 0; i < b; ++i) {  // overlap_average: a tail window fills only uncovered frames
       const bool tail = plan.tail && begin + i == W - 1;
       for (int64_t t = 0; t < T; ++t) {
-        const int64_t f = index[begin + i][t];
-        if (plan.starts.empty() && !padded_real(t, n, T)) continue;
+        const int64_t f = frame_of(begin + i, t);
+        if (plan.regular == 0 && !padded_real(t, n, T)) continue;
         if (tail && count[f] > 0) continue;
         for (int k = 0; k < J * 3; ++k) sum[f * J * 3 + k] += mm[(i * T + t) * J * 3 + k];
         count[f] += 1.0;
@@ -111,9 +123,12 @@ void lift_sequence(Model& model, const posynda_camera& camera, const posynda_set
   }
   for (int64_t f = 0; f < n; ++f)
     for (int k = 0; k < J * 3; ++k) root_relative_mm[f * J * 3 + k] = static_cast<float>(sum[f * J * 3 + k] / count[f]);
-  if (absolute_mm)
+  require_finite(root_relative_mm, n * J * 3);
+  if (absolute_mm) {
     for (int64_t f = 0; f < n; ++f)
       engine.place(root_relative_mm + f * J * 3, filled.data() + f * J * 2, weights.data() + f * J, absolute_mm + f * J * 3);
+    require_finite(absolute_mm, n * J * 3);
+  }
 }
 
 // ---- stream ------------------------------------------------------------------------------------
@@ -122,16 +137,17 @@ Stream::Stream(Model& model, const posynda_camera& camera, const posynda_setting
     : engine_(model, settings, camera_intrinsics(camera)),
       order_(order),
       T_(engine_.frames()),
-      pixels_(T_ * J * 2, std::numeric_limits<float>::quiet_NaN()),
-      weights_(T_ * J, 0.0f),
-      sum_(T_ * J * 3, 0.0),
-      count_(T_, 0.0),
+      pixels_(elements<float>("keypoints", {T_, J, 2}), std::numeric_limits<float>::quiet_NaN()),
+      weights_(elements<float>("weights", {T_, J}), 0.0f),
+      sum_(elements<double>("poses", {T_, J, 3}), 0.0),
+      count_(static_cast<size_t>(T_), 0.0),
       before_(J) {}
 
 bool Stream::push(const float* keypoints, const float* confidence, posynda_pose* pose) {
   if (finished_) fail(POSYNDA_ERROR_STATE, "the stream is finished (posynda_stream_finish was called)");
   if (!failure_.empty()) fail(POSYNDA_ERROR_STATE, "the stream failed earlier (" + failure_ + "); open a new one");
   if (!keypoints || !pose) fail(POSYNDA_ERROR_ARGUMENT, "keypoints or pose is NULL");
+  check_keypoints(keypoints, confidence, 1, J);  // before anything moves: a refused frame leaves the stream as it was
   try {
     return advance(keypoints, confidence, pose);
   } catch (const Error& e) {  // the buffers moved on: later frames would lack this window
@@ -183,7 +199,7 @@ int Stream::finish(posynda_pose* poses, int capacity) {
 }
 
 void Stream::filled(int64_t first, int64_t count, std::vector<float>& out) const {
-  std::vector<double> seg(count * J * 2);
+  std::vector<double> seg(elements<double>("keypoints", {count, J, 2}));
   bool missing = false;
   for (int64_t i = 0; i < count; ++i)
     for (int k = 0; k < J * 2; ++k) {
@@ -204,7 +220,8 @@ void Stream::lift_window(int64_t start, bool tail, const std::vector<int64_t>& l
   const int64_t count = local.empty() ? T_ : pushed_;
   std::vector<float> seg;
   filled(start, count, seg);
-  std::vector<float> f_in(T_ * J * 2), r_in(T_ * J * 2), w_in(T_ * J), mm(T_ * J * 3);
+  std::vector<float> f_in(elements<float>("keypoints", {T_, J, 2})), r_in(f_in.size()),
+      w_in(elements<float>("weights", {T_, J})), mm(elements<float>("poses", {T_, J, 3}));
   for (int64_t i = 0; i < T_; ++i) {
     const int64_t k = local.empty() ? i : local[i];  // position in the segment
     const int64_t slot = (start + k) % T_;
@@ -214,6 +231,7 @@ void Stream::lift_window(int64_t start, bool tail, const std::vector<int64_t>& l
   }
   const uint32_t id = windows_++;
   engine_.lift(f_in.data(), r_in.data(), w_in.data(), &id, 1, mm.data());
+  require_finite(mm.data(), static_cast<int64_t>(mm.size()));
   for (int64_t i = 0; i < T_; ++i) {
     if (!local.empty() && !padded_real(i, count, T_)) continue;
     const int64_t slot = (start + (local.empty() ? i : local[i])) % T_;
@@ -231,6 +249,8 @@ void Stream::emit(int64_t frame, posynda_pose* pose) {
   filled(first, pushed_ - first, seg);
   engine_.place(&pose->root_relative_mm[0][0], seg.data() + (frame - first) * J * 2, weights_.data() + slot * J,
                 &pose->absolute_mm[0][0]);
+  require_finite(&pose->root_relative_mm[0][0], J * 3);
+  require_finite(&pose->absolute_mm[0][0], J * 3);
 }
 
 }  // namespace posynda::core

@@ -55,12 +55,13 @@ void Model::denoise(const float* keypoints, const float* noisy, const int64_t* t
   const int64_t T = meta_.frames, J = meta_.joints;
   const int64_t kp_shape[] = {n, T, J, 2}, x_shape[] = {n, T, J, 3}, t_shape[] = {n};
   auto& mem = session_->memory;
+  const size_t kp_count = elements<float>("keypoints", {n, T, J, 2}), x_count = elements<float>("poses", {n, T, J, 3});
   try {
     Ort::Value inputs[] = {
-        Ort::Value::CreateTensor<float>(mem, const_cast<float*>(keypoints), n * T * J * 2, kp_shape, 4),
-        Ort::Value::CreateTensor<float>(mem, const_cast<float*>(noisy), n * T * J * 3, x_shape, 4),
-        Ort::Value::CreateTensor<int64_t>(mem, const_cast<int64_t*>(t), n, t_shape, 1)};
-    Ort::Value output = Ort::Value::CreateTensor<float>(mem, x0, n * T * J * 3, x_shape, 4);
+        Ort::Value::CreateTensor<float>(mem, const_cast<float*>(keypoints), kp_count, kp_shape, 4),
+        Ort::Value::CreateTensor<float>(mem, const_cast<float*>(noisy), x_count, x_shape, 4),
+        Ort::Value::CreateTensor<int64_t>(mem, const_cast<int64_t*>(t), static_cast<size_t>(n), t_shape, 1)};
+    Ort::Value output = Ort::Value::CreateTensor<float>(mem, x0, x_count, x_shape, 4);
     session_->session.Run(Ort::RunOptions{nullptr}, kDenoiserInputs, inputs, 3, kDenoiserOutputs, &output, 1);
   } catch (const Ort::Exception& e) {
     fail(POSYNDA_ERROR_RUNTIME, std::string("ONNX Runtime failed running the denoiser: ") + e.what());
@@ -71,11 +72,13 @@ void Model::sample(const float* keypoints, const float* noise, int64_t b, float*
   const int64_t T = meta_.frames, J = meta_.joints, K = meta_.sampler_steps, H = meta_.sampler_hypotheses;
   const int64_t kp_shape[] = {b, T, J, 2}, noise_shape[] = {K + 1, b, H, T, J, 3}, out_shape[] = {b, T, J, 3};
   auto& mem = session_->memory;
+  const size_t kp_count = elements<float>("keypoints", {b, T, J, 2}), out_count = elements<float>("poses", {b, T, J, 3});
+  const size_t noise_count = elements<float>("noise", {K + 1, b, H, T, J, 3});
   try {
     Ort::Value inputs[] = {
-        Ort::Value::CreateTensor<float>(mem, const_cast<float*>(keypoints), b * T * J * 2, kp_shape, 4),
-        Ort::Value::CreateTensor<float>(mem, const_cast<float*>(noise), (K + 1) * b * H * T * J * 3, noise_shape, 6)};
-    Ort::Value output = Ort::Value::CreateTensor<float>(mem, poses, b * T * J * 3, out_shape, 4);
+        Ort::Value::CreateTensor<float>(mem, const_cast<float*>(keypoints), kp_count, kp_shape, 4),
+        Ort::Value::CreateTensor<float>(mem, const_cast<float*>(noise), noise_count, noise_shape, 6)};
+    Ort::Value output = Ort::Value::CreateTensor<float>(mem, poses, out_count, out_shape, 4);
     session_->session.Run(Ort::RunOptions{nullptr}, kSamplerInputs, inputs, 2, kSamplerOutputs, &output, 1);
   } catch (const Ort::Exception& e) {
     fail(POSYNDA_ERROR_RUNTIME, std::string("ONNX Runtime failed running the sampler graph: ") + e.what());

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "error.hpp"
+
 namespace posynda::core {
 
 std::vector<double> cosine_alphas_cumprod(int timesteps, double s) {
@@ -56,20 +58,22 @@ void flip_poses(const float* in, float* out, int64_t rows, const std::vector<int
 std::vector<float> sample_poses(const Denoise& denoise, const ModelMetadata& meta, const float* keypoints,
                                 const float* noise, int64_t B, int H, int K, bool flip) {
   const int64_t T = meta.frames, J = meta.joints;
-  const int64_t rows = B * H;  // hypotheses folded into the batch (paper Algorithm 1 l.9-11)
-  const int64_t pose3 = T * J * 3, pose2 = T * J * 2;
-  const int64_t n_in = flip ? 2 * rows : rows;
+  // hypotheses folded into the batch (paper Algorithm 1 l.9-11)
+  const int64_t rows = static_cast<int64_t>(elements<float>("hypotheses", {B, H}));
+  const int64_t pose3 = T * J * 3, pose2 = T * J * 2;  // T <= MAX_WINDOW_FRAMES, J = 17 (metadata.cpp)
+  const int64_t n_in = static_cast<int64_t>(elements<float>("hypotheses", {rows, flip ? 2 : 1}));
   const float clip = static_cast<float>(meta.scheduler.clip_sample);
   const auto alphas = cosine_alphas_cumprod(meta.scheduler.num_train_timesteps, meta.scheduler.cosine_s);
   const auto pairs = ddim_timesteps(meta.scheduler.num_train_timesteps, K);
 
-  std::vector<float> cond(n_in * pose2);
+  std::vector<float> cond(elements<float>("keypoints", {n_in, pose2}));
   for (int64_t b = 0; b < B; ++b)
     for (int h = 0; h < H; ++h) std::copy(keypoints + b * pose2, keypoints + (b + 1) * pose2, cond.begin() + (b * H + h) * pose2);
   if (flip) flip_poses(cond.data(), cond.data() + rows * pose2, rows * T, meta.flip, 2);
 
-  std::vector<float> x_t(noise, noise + rows * pose3);
-  std::vector<float> x0(x_t), model_in(n_in * pose3), pred(n_in * pose3), mirrored(rows * pose3);
+  const size_t state = elements<float>("poses", {rows, pose3}), input = elements<float>("poses", {n_in, pose3});
+  std::vector<float> x_t(noise, noise + state);
+  std::vector<float> x0(x_t), model_in(input), pred(input), mirrored(state);
   std::vector<int64_t> t_batch(n_in);
   int k = 0;
   for (const auto& [t, t_next] : pairs) {

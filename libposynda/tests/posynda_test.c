@@ -1,6 +1,10 @@
 /* posynda_test: the C API's contract in plain C -- bad input gets an error status and a message (never
- * a crash), a whole-sequence lift and a stream of the same frames agree, handles close cleanly. Built
- * plain and with AddressSanitizer + UBSan (libposynda/build.sh --asan); run by tests/libposynda.
+ * a crash): null pointers, settings / image sizes / intrinsics / frame counts out of the bounds of
+ * posynda/limits.py, struct_size below this version's (and bigger structs of a later version read up to
+ * this version's fields), infinite keypoints and confidences outside [0, 1] (refused before a stream
+ * changes: it then equals a stream that never saw them), poses that would not be finite; a whole-sequence
+ * lift and a stream of the same frames agree, handles close cleanly. Built plain and with AddressSanitizer
+ * + UBSan (libposynda/build.sh --asan); run by tests/libposynda.
  *
  *   posynda_test MODEL.onnx NO_METADATA.onnx
  *
@@ -58,10 +62,21 @@ int main(int argc, char** argv) {
   }
   posynda_model* model = NULL;
   posynda_settings settings;
-  posynda_settings_init(&settings);
+  CHECK(posynda_settings_init(&settings) == POSYNDA_OK, "settings init");
+  CHECK(settings.struct_size == sizeof(posynda_settings) && settings.hypotheses == 1 && settings.batch_size == 64,
+        "settings defaults");
   settings.hypotheses = 2;
   settings.steps = 2;
-  posynda_camera camera = {1920, 1080, 1, {1000, 1000, 960, 540, 0, 0, 0, 0, 0}};
+  posynda_camera camera;
+  CHECK(posynda_camera_init(&camera, 1920, 1080) == POSYNDA_OK, "camera init");
+  CHECK(camera.struct_size == sizeof(posynda_camera) && camera.width == 1920 && camera.height == 1080 &&
+            camera.has_intrinsics == 0,
+        "camera init values");
+  camera.has_intrinsics = 1;
+  {
+    const float k[9] = {1000, 1000, 960, 540, 0, 0, 0, 0, 0};
+    memcpy(camera.intrinsics, k, sizeof k);
+  }
 
   /* models that cannot be opened */
   posynda_model* bad = (posynda_model*)&checks;
@@ -71,24 +86,75 @@ int main(int argc, char** argv) {
   expect_error(posynda_model_open(argv[2], NULL, &bad), POSYNDA_ERROR_MODEL, "not a posynda export", "no metadata");
   expect_error(posynda_model_open(NULL, NULL, &bad), POSYNDA_ERROR_ARGUMENT, "path", "NULL path");
   expect_error(posynda_model_open(argv[1], NULL, NULL), POSYNDA_ERROR_ARGUMENT, "NULL", "NULL handle");
-  posynda_model_options options = {-1};
+  posynda_model_options options;
+  CHECK(posynda_model_options_init(&options) == POSYNDA_OK && options.threads == 0, "options init");
+  options.threads = -1;
   expect_error(posynda_model_open(argv[1], &options, &bad), POSYNDA_ERROR_ARGUMENT, "threads", "negative threads");
+  options.threads = 1025;
+  expect_error(posynda_model_open(argv[1], &options, &bad), POSYNDA_ERROR_ARGUMENT, "threads must be in [0, 1024]",
+               "too many threads");
+  options.threads = 0;
+  options.struct_size = 0;
+  expect_error(posynda_model_open(argv[1], &options, &bad), POSYNDA_ERROR_ARGUMENT, "posynda_model_options.struct_size",
+               "options struct_size 0");
+  CHECK(bad == NULL, "a refused open leaves the handle NULL");
   posynda_model_close(NULL);
+
+  /* the exported init functions: NULL and a struct_size below this version's are refused */
+  expect_error(posynda_settings_init_sized(NULL, sizeof(posynda_settings)), POSYNDA_ERROR_ARGUMENT, "NULL",
+               "init NULL settings");
+  {
+    posynda_settings small;
+    memset(&small, 0x5a, sizeof small);
+    expect_error(posynda_settings_init_sized(&small, 8), POSYNDA_ERROR_ARGUMENT, "posynda_settings.struct_size is 8",
+                 "init with a small size");
+    posynda_camera small_camera;
+    expect_error(posynda_camera_init_sized(&small_camera, (uint32_t)sizeof(small_camera) - 4, 640, 480),
+                 POSYNDA_ERROR_ARGUMENT, "posynda_camera", "camera init with a small size");
+    posynda_sequence small_sequence;
+    expect_error(posynda_sequence_init_sized(&small_sequence, 0), POSYNDA_ERROR_ARGUMENT, "posynda_sequence",
+                 "sequence init with size 0");
+    expect_error(posynda_model_info_init_sized(NULL, sizeof(posynda_model_info)), POSYNDA_ERROR_ARGUMENT, "NULL",
+                 "info init NULL");
+  }
 
   CHECK(posynda_model_open(argv[1], NULL, &model) == POSYNDA_OK, "open %s", argv[1]);
   if (!model) return 1;
   CHECK(strlen(posynda_last_error()) == 0, "a successful call clears the message");
   posynda_model_info info;
+  CHECK(posynda_model_info_init(&info) == POSYNDA_OK && info.struct_size == sizeof info, "info init");
   CHECK(posynda_model_get_info(model, &info) == POSYNDA_OK, "info");
   CHECK(info.joints == 17 && info.window_frames > 0 && info.latency_frames == info.window_frames - 1, "info values");
+  CHECK(info.struct_size == sizeof info && strcmp(info.graph, "denoiser") == 0, "info struct_size and graph");
   expect_error(posynda_model_get_info(model, NULL), POSYNDA_ERROR_ARGUMENT, "info", "NULL info");
+  {
+    posynda_model_info unset;
+    memset(&unset, 0, sizeof unset); /* struct_size 0: a caller that forgot posynda_model_info_init */
+    expect_error(posynda_model_get_info(model, &unset), POSYNDA_ERROR_ARGUMENT, "posynda_model_info.struct_size is 0",
+                 "info struct_size 0");
+    CHECK(unset.window_frames == 0, "a refused get_info writes nothing");
+    /* a later version's bigger struct: the library fills its own fields, never the bytes beyond them */
+    struct {
+      posynda_model_info v1;
+      uint32_t appended[4];
+    } bigger;
+    memset(&bigger, 0xab, sizeof bigger);
+    bigger.v1.struct_size = (uint32_t)sizeof bigger;
+    CHECK(posynda_model_get_info(model, &bigger.v1) == POSYNDA_OK, "info of a bigger struct");
+    CHECK(bigger.v1.window_frames == info.window_frames && bigger.v1.struct_size == sizeof bigger,
+          "bigger info values");
+    CHECK(bigger.appended[0] == 0xabababab && bigger.appended[3] == 0xabababab, "bytes beyond v1 untouched");
+  }
 
   enum { N = 60 };
   float* kp = malloc(sizeof(float) * N * 17 * 2);
   float* rel = malloc(sizeof(float) * N * 17 * 3);
   float* abs_mm = malloc(sizeof(float) * N * 17 * 3);
   make_frames(kp, N);
-  posynda_sequence seq = {kp, NULL, N, 17, POSYNDA_ORDER_H36M};
+  posynda_sequence seq;
+  CHECK(posynda_sequence_init(&seq) == POSYNDA_OK && seq.joints == 17 && seq.frames == 0, "sequence init");
+  seq.keypoints = kp;
+  seq.frames = N;
 
   /* bad lifts */
   posynda_sequence wrong = seq;
@@ -130,9 +196,146 @@ int main(int argc, char** argv) {
                "zero focal length");
   float nan_frame[17 * 2];
   for (int i = 0; i < 17 * 2; ++i) nan_frame[i] = NAN;
-  posynda_sequence nan_seq = {nan_frame, NULL, 1, 17, POSYNDA_ORDER_H36M};
+  posynda_sequence nan_seq = seq;
+  nan_seq.keypoints = nan_frame;
+  nan_seq.frames = 1;
   expect_error(posynda_lift(model, &camera, &settings, &nan_seq, rel, abs_mm), POSYNDA_ERROR_INPUT, "no finite keypoint",
                "NaN-only frame");
+
+  /* sizes and settings out of range (posynda/limits.py = src/limits.hpp), refused before anything is read */
+  {
+    struct {
+      int field; /* 0 H, 1 K, 2 batch, 3 stride */
+      int value;
+      const char* word;
+    } cases[] = {{0, 101, "hypotheses must be in [1, 100], got 101"}, {0, -3, "hypotheses"},
+                 {1, 1001, "steps must be in [1, 1000], got 1001"},   {1, 0, "steps"},
+                 {2, 4097, "batch_size must be in [1, 4096]"},         {2, 0, "batch_size"},
+                 {3, 2049, "stride must be in [0, 2048]"},             {3, -1, "stride"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+      bad_settings = settings;
+      int* field = cases[i].field == 0   ? &bad_settings.hypotheses
+                   : cases[i].field == 1 ? &bad_settings.steps
+                   : cases[i].field == 2 ? &bad_settings.batch_size
+                                         : &bad_settings.stride;
+      *field = cases[i].value;
+      expect_error(posynda_lift(model, &camera, &bad_settings, &seq, rel, abs_mm), POSYNDA_ERROR_ARGUMENT, cases[i].word,
+                   cases[i].word);
+      posynda_stream* refused = (posynda_stream*)&checks;
+      expect_error(posynda_stream_open(model, &camera, &bad_settings, POSYNDA_ORDER_H36M, 17, &refused),
+                   POSYNDA_ERROR_ARGUMENT, cases[i].word, cases[i].word);
+      CHECK(refused == NULL, "a refused stream open leaves the handle NULL");
+    }
+  }
+  {
+    posynda_camera big = camera;
+    big.width = 32769;
+    expect_error(posynda_lift(model, &big, &settings, &seq, rel, abs_mm), POSYNDA_ERROR_ARGUMENT,
+                 "image size must be positive and at most 32768", "image too wide");
+    big = camera;
+    big.height = -1080;
+    expect_error(posynda_lift(model, &big, &settings, &seq, rel, abs_mm), POSYNDA_ERROR_ARGUMENT, "image size",
+                 "negative height");
+    const struct {
+      int index;
+      float value;
+    } bad_k[] = {{0, 0.5f}, {1, 2e7f}, {0, NAN}, {2, INFINITY}, {4, -INFINITY}, {8, NAN}};
+    for (size_t i = 0; i < sizeof bad_k / sizeof bad_k[0]; ++i) {
+      big = camera;
+      big.intrinsics[bad_k[i].index] = bad_k[i].value;
+      expect_error(posynda_lift(model, &big, &settings, &seq, rel, abs_mm), POSYNDA_ERROR_ARGUMENT,
+                   "intrinsics need finite values and focal lengths in [1, 1e+07] px", "bad intrinsics");
+    }
+    wrong = seq;
+    const int64_t frame_counts[] = {-1, 100000001, (int64_t)1 << 62, INT64_MAX, INT64_MIN};
+    for (size_t i = 0; i < sizeof frame_counts / sizeof frame_counts[0]; ++i) {
+      wrong.frames = frame_counts[i]; /* refused before the 60-frame buffer is read past */
+      expect_error(posynda_lift(model, &camera, &settings, &wrong, rel, abs_mm), POSYNDA_ERROR_INPUT,
+                   "sequence frames must be in [1, 100000000]", "frame count out of range");
+    }
+  }
+
+  /* struct_size of the structs passed in: below this version's size is refused, naming the struct */
+  {
+    posynda_settings s = settings;
+    s.struct_size = 0;
+    expect_error(posynda_lift(model, &camera, &s, &seq, rel, abs_mm), POSYNDA_ERROR_ARGUMENT,
+                 "posynda_settings.struct_size is 0", "settings struct_size 0");
+    s.struct_size = sizeof s - 8; /* the seed cut off */
+    expect_error(posynda_lift(model, &camera, &s, &seq, rel, abs_mm), POSYNDA_ERROR_ARGUMENT, "posynda_settings",
+                 "settings struct_size short");
+    posynda_camera c = camera;
+    c.struct_size = 4;
+    expect_error(posynda_lift(model, &c, &settings, &seq, rel, abs_mm), POSYNDA_ERROR_ARGUMENT, "posynda_camera",
+                 "camera struct_size 4");
+    posynda_stream* refused = NULL;
+    expect_error(posynda_stream_open(model, &c, &settings, POSYNDA_ORDER_H36M, 17, &refused), POSYNDA_ERROR_ARGUMENT,
+                 "posynda_camera", "stream camera struct_size 4");
+    expect_error(posynda_stream_open(model, &camera, &s, POSYNDA_ORDER_H36M, 17, &refused), POSYNDA_ERROR_ARGUMENT,
+                 "posynda_settings", "stream settings struct_size short");
+    posynda_sequence q = seq;
+    q.struct_size = (uint32_t)sizeof q - 1;
+    expect_error(posynda_lift(model, &camera, &settings, &q, rel, abs_mm), POSYNDA_ERROR_ARGUMENT,
+                 "posynda_sequence.struct_size", "sequence struct_size short");
+  }
+
+  /* non-finite input (posynda.runtime.stream.check_frame): +-inf keypoints, confidence outside [0, 1] */
+  float* conf = malloc(sizeof(float) * N * 17);
+  for (int i = 0; i < N * 17; ++i) conf[i] = 0.9f;
+  {
+    float* inf_kp = malloc(sizeof(float) * N * 17 * 2);
+    memcpy(inf_kp, kp, sizeof(float) * N * 17 * 2);
+    posynda_sequence q = seq;
+    q.keypoints = inf_kp;
+    inf_kp[(30 * 17 + 5) * 2 + 1] = INFINITY;
+    expect_error(posynda_lift(model, &camera, &settings, &q, rel, abs_mm), POSYNDA_ERROR_INPUT,
+                 "keypoints must be finite pixels or NaN (missing), got an infinite value", "+inf keypoint");
+    inf_kp[(30 * 17 + 5) * 2 + 1] = -INFINITY;
+    q.order = POSYNDA_ORDER_COCO;
+    expect_error(posynda_lift(model, &camera, &settings, &q, rel, abs_mm), POSYNDA_ERROR_INPUT, "infinite value",
+                 "-inf COCO keypoint");
+    free(inf_kp);
+    const float bad_scores[] = {NAN, INFINITY, -INFINITY, -0.1f, 1.5f};
+    q = seq;
+    q.confidence = conf;
+    for (size_t i = 0; i < sizeof bad_scores / sizeof bad_scores[0]; ++i) {
+      conf[59 * 17 + 16] = bad_scores[i];
+      expect_error(posynda_lift(model, &camera, &settings, &q, rel, abs_mm), POSYNDA_ERROR_INPUT,
+                   "confidence must be finite numbers in [0, 1] (0 = missing)", "bad confidence");
+    }
+    conf[59 * 17 + 16] = 0.9f;
+  }
+  /* finite keypoints too far out for the model: an error or finite poses, never POSYNDA_OK with NaN */
+  {
+    float* far_kp = malloc(sizeof(float) * N * 17 * 2);
+    for (int i = 0; i < N * 17 * 2; ++i) far_kp[i] = 3e38f;
+    posynda_sequence q = seq;
+    q.keypoints = far_kp;
+    posynda_camera short_focal = camera;
+    short_focal.intrinsics[0] = short_focal.intrinsics[1] = 1.0f; /* the model input overflows to inf */
+    expect_error(posynda_lift(model, &short_focal, &settings, &q, rel, abs_mm), POSYNDA_ERROR_INPUT,
+                 "the lift gave non-finite poses", "far keypoints");
+    posynda_stream* far = NULL;
+    CHECK(posynda_stream_open(model, &short_focal, &settings, POSYNDA_ORDER_H36M, 17, &far) == POSYNDA_OK, "far stream");
+    posynda_status st = POSYNDA_OK;
+    posynda_pose far_pose;
+    int far_ready = 0, pushes = 0;
+    while (st == POSYNDA_OK && pushes < N) {
+      st = posynda_stream_push(far, far_kp, NULL, &far_pose, &far_ready);
+      ++pushes;
+    }
+    expect_error(st, POSYNDA_ERROR_INPUT, "non-finite poses", "far keypoints stream");
+    expect_error(posynda_stream_push(far, kp, NULL, &far_pose, &far_ready), POSYNDA_ERROR_STATE, "failed earlier",
+                 "far stream after the failure");
+    posynda_stream_close(far);
+    posynda_camera warped = camera;
+    warped.intrinsics[4] = 3e38f; /* k1: finite but absurd */
+    const posynda_status st2 = posynda_lift(model, &warped, &settings, &seq, rel, abs_mm);
+    int all_finite = 1;
+    for (int i = 0; i < N * 17 * 3; ++i) all_finite = all_finite && isfinite(rel[i]) && isfinite(abs_mm[i]);
+    CHECK(st2 != POSYNDA_OK || all_finite, "absurd distortion: status %s with non-finite poses", posynda_status_name(st2));
+    free(far_kp);
+  }
 
   /* a good lift: finite, root at 0, the absolute root about 4 m in front of the camera */
   CHECK(posynda_lift(model, &camera, &settings, &seq, rel, abs_mm) == POSYNDA_OK, "lift");
@@ -141,6 +344,35 @@ int main(int argc, char** argv) {
   CHECK(finite, "poses are finite");
   CHECK(rel[0] == 0 && rel[1] == 0 && rel[2] == 0, "root-relative root is 0");
   CHECK(abs_mm[2] > 2500 && abs_mm[2] < 6000, "absolute root depth %.0f mm", abs_mm[2]);
+
+  /* structs of a later version (fields appended, struct_size = their size): read up to this version's fields */
+  {
+    struct {
+      posynda_settings v1;
+      int appended[3];
+    } s2;
+    struct {
+      posynda_camera v1;
+      double appended;
+    } c2;
+    struct {
+      posynda_sequence v1;
+      void* appended;
+    } q2;
+    memset(&s2, 0x7f, sizeof s2);
+    memset(&c2, 0x7f, sizeof c2);
+    memset(&q2, 0x7f, sizeof q2);
+    s2.v1 = settings;
+    s2.v1.struct_size = sizeof s2;
+    c2.v1 = camera;
+    c2.v1.struct_size = sizeof c2;
+    q2.v1 = seq;
+    q2.v1.struct_size = sizeof q2;
+    float* rel2 = malloc(sizeof(float) * N * 17 * 3);
+    CHECK(posynda_lift(model, &c2.v1, &s2.v1, &q2.v1, rel2, NULL) == POSYNDA_OK, "lift with bigger structs");
+    CHECK(memcmp(rel2, rel, sizeof(float) * N * 17 * 3) == 0, "bigger structs give the same poses");
+    free(rel2);
+  }
 
   /* the stream of the same frames equals the whole-sequence lift */
   posynda_stream* stream = NULL;
@@ -153,15 +385,30 @@ int main(int argc, char** argv) {
   CHECK(latency == info.latency_frames, "latency %d", latency);
   CHECK(posynda_stream_latency(NULL) == -1, "latency of NULL");
   posynda_pose pose;
+  posynda_pose* seen = calloc(N, sizeof(posynda_pose)); /* the poses of the stream that saw refused frames */
   int ready = 0, emitted = 0;
   double worst = 0;
   expect_error(posynda_stream_push(stream, NULL, NULL, &pose, &ready), POSYNDA_ERROR_ARGUMENT, "NULL", "NULL keypoints push");
   expect_error(posynda_stream_push(stream, kp, NULL, &pose, NULL), POSYNDA_ERROR_ARGUMENT, "ready", "NULL ready");
+  float inf_frame[17 * 2], bad_conf[17];
+  for (int i = 0; i < 17 * 2; ++i) inf_frame[i] = 500.0f;
+  inf_frame[7] = -INFINITY;
+  for (int i = 0; i < 17; ++i) bad_conf[i] = 1.0f;
+  bad_conf[3] = NAN;
   for (int f = 0; f < N; ++f) {
+    if (f == 5 || f == latency || f == 40) { /* refused before anything moves: the stream goes on as before */
+      ready = 7;
+      expect_error(posynda_stream_push(stream, inf_frame, NULL, &pose, &ready), POSYNDA_ERROR_INPUT, "infinite value",
+                   "stream +-inf frame");
+      CHECK(ready == 0, "a refused push is not ready");
+      expect_error(posynda_stream_push(stream, kp + f * 17 * 2, bad_conf, &pose, &ready), POSYNDA_ERROR_INPUT,
+                   "confidence must be finite numbers in [0, 1]", "stream NaN confidence");
+    }
     CHECK(posynda_stream_push(stream, kp + f * 17 * 2, NULL, &pose, &ready) == POSYNDA_OK, "push %d", f);
     CHECK(ready == (f >= latency), "ready at frame %d", f);
     if (ready) {
       CHECK(pose.frame == f - latency, "pose of frame %lld at push %d", (long long)pose.frame, f);
+      seen[pose.frame] = pose;
       for (int i = 0; i < 17 * 3; ++i) {
         const double d = fabs((&pose.root_relative_mm[0][0])[i] - rel[pose.frame * 17 * 3 + i]);
         worst = d > worst ? d : worst;
@@ -174,15 +421,30 @@ int main(int argc, char** argv) {
   expect_error(posynda_stream_finish(stream, rest, latency - 1, &count), POSYNDA_ERROR_ARGUMENT, "room", "small finish");
   CHECK(posynda_stream_finish(stream, rest, latency, &count) == POSYNDA_OK, "finish");
   CHECK(count == latency && emitted + count == N, "finish wrote %d poses after %d", count, emitted);
-  for (int k = 0; k < count; ++k)
+  for (int k = 0; k < count; ++k) {
+    seen[rest[k].frame] = rest[k];
     for (int i = 0; i < 17 * 3; ++i) {
       const double d = fabs((&rest[k].root_relative_mm[0][0])[i] - rel[rest[k].frame * 17 * 3 + i]);
       worst = d > worst ? d : worst;
     }
+  }
   CHECK(worst <= 1e-3, "stream vs whole sequence: %.6f mm", worst);
   expect_error(posynda_stream_push(stream, kp, NULL, &pose, &ready), POSYNDA_ERROR_STATE, "finished", "push after finish");
   expect_error(posynda_stream_finish(stream, rest, latency, &count), POSYNDA_ERROR_STATE, "finished", "finish twice");
   posynda_stream_close(stream);
+
+  /* the refused frames changed nothing: a stream that never saw them gives the same poses, bit for bit */
+  CHECK(posynda_stream_open(model, &camera, &settings, POSYNDA_ORDER_H36M, 17, &stream) == POSYNDA_OK, "clean stream");
+  int same = 1;
+  for (int f = 0; f < N; ++f) {
+    CHECK(posynda_stream_push(stream, kp + f * 17 * 2, NULL, &pose, &ready) == POSYNDA_OK, "clean push %d", f);
+    if (ready) same = same && memcmp(&pose, &seen[pose.frame], sizeof pose) == 0;
+  }
+  CHECK(posynda_stream_finish(stream, rest, latency, &count) == POSYNDA_OK && count == latency, "clean finish");
+  for (int k = 0; k < count; ++k) same = same && memcmp(&rest[k], &seen[rest[k].frame], sizeof rest[k]) == 0;
+  CHECK(same, "a stream that refused bad frames equals one that never saw them");
+  posynda_stream_close(stream);
+  free(seen);
 
   /* a stream that never sees a keypoint fails at its first window, then refuses more frames */
   CHECK(posynda_stream_open(model, &camera, &settings, POSYNDA_ORDER_H36M, 17, &stream) == POSYNDA_OK, "stream open 2");
@@ -195,6 +457,7 @@ int main(int argc, char** argv) {
   posynda_stream_close(NULL);
 
   free(rest);
+  free(conf);
   free(kp);
   free(rel);
   free(abs_mm);

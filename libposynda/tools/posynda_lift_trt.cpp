@@ -20,6 +20,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "error.hpp"
+#include "limits.hpp"
 #include "metadata.hpp"
 #include "npy.hpp"
 #include "sampler.hpp"
@@ -116,15 +118,28 @@ int main(int argc, char** argv) {
     // 2. Inputs.
     posynda::Array kp = posynda::read_npy(kp_path);
     posynda::Array noise = posynda::read_npy(noise_path);
-    if (kp.shape.size() != 4 || noise.shape.size() != 6 || noise.shape[1] != kp.shape[0])
-      throw std::runtime_error("expected keypoints [B,T,J,2] and noise [K+1,B,H,T,J,3]");
     // The runtime metadata the engine was exported with (the same keys as the ONNX metadata_props).
     const auto meta = posynda::core::parse_metadata(
         sidecar.value("metadata", nlohmann::json::object()).get<std::map<std::string, std::string>>(), engine_path);
-    const int64_t B = kp.shape[0], T = kp.shape[1], J = kp.shape[2], H = noise.shape[2];
-    const int K = static_cast<int>(noise.shape[0] - 1);
+    // Every size from the two files, checked against the metadata and the bounds before anything is sized by it.
+    namespace lim = posynda::core::limits;
+    const int64_t T = meta.frames, J = meta.joints;
+    if (kp.shape.size() != 4 || kp.shape[1] != T || kp.shape[2] != J || kp.shape[3] != 2)
+      throw std::runtime_error("keypoints must be [B, " + std::to_string(T) + ", " + std::to_string(J) + ", 2], got " +
+                               posynda::shape_str(kp.shape));
+    const int64_t B = kp.shape[0];
+    if (noise.shape.size() != 6 || noise.shape[1] != B || noise.shape[3] != T || noise.shape[4] != J ||
+        noise.shape[5] != 3)
+      throw std::runtime_error("noise must be [K+1, B, H, T, J, 3] matching the keypoints, got " +
+                               posynda::shape_str(noise.shape));
+    const int64_t H = noise.shape[2], K64 = noise.shape[0] - 1;
+    if (B < 1 || H < 1 || H > lim::MAX_HYPOTHESES || K64 < 1 || K64 > lim::MAX_STEPS ||
+        K64 > meta.scheduler.num_train_timesteps)
+      throw std::runtime_error("noise: H must be in [1, " + std::to_string(lim::MAX_HYPOTHESES) + "], K in [1, " +
+                               std::to_string(std::min<int64_t>(lim::MAX_STEPS, meta.scheduler.num_train_timesteps)) +
+                               "] and B >= 1, got " + posynda::shape_str(noise.shape));
+    const int K = static_cast<int>(K64);
     const int64_t pose3 = T * J * 3, pose2 = T * J * 2;
-    if (T != meta.frames || J != meta.joints) throw std::runtime_error("keypoints do not match the engine's window");
 
     // 3. Engine.
     std::string blob = read_file(engine_path);
@@ -169,7 +184,7 @@ int main(int argc, char** argv) {
     };
     const auto hyps = posynda::core::sample_poses(denoise, meta, kp.data.data(), noise.data.data(), B,
                                                   static_cast<int>(H), K, flip);  // [B, H, T, J, 3]
-    std::vector<float> mean(B * pose3, 0.0f);
+    std::vector<float> mean(posynda::core::elements<float>("poses", {B, pose3}), 0.0f);
     for (int64_t b = 0; b < B; ++b) {
       for (int64_t h = 0; h < H; ++h)
         for (int64_t i = 0; i < pose3; ++i) mean[b * pose3 + i] += hyps[(b * H + h) * pose3 + i];

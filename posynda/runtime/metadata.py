@@ -9,6 +9,8 @@ tensor names are fixed here too.
 from __future__ import annotations
 
 import json
+import math
+import re
 
 from posynda import SKELETON_NAME, __version__
 from posynda.camera import CANONICAL_FOCAL
@@ -16,7 +18,7 @@ from posynda.checkpoint import Checkpoint
 from posynda.diffusion import NOISE_SPEC, SchedulerConfig
 from posynda.errors import InputError
 from posynda.fileio import sha256_file
-from posynda.limits import MAX_HYPOTHESES, MAX_JOINTS, MAX_STEPS, MAX_WINDOW_FRAMES
+from posynda.limits import MAX_FOCAL_PX, MAX_HYPOTHESES, MAX_JOINTS, MAX_STEPS, MAX_WINDOW_FRAMES, MIN_FOCAL_PX
 from posynda.reading import parse_json
 from posynda.skeleton import FLIP_PERMUTATION, H36M_JOINT_NAMES, H36M_PARENTS, JOINT_ORDERS, ROOT
 
@@ -81,8 +83,9 @@ def model_geometry(path, metadata: dict[str, str]) -> tuple[int, int, SchedulerC
     """
     try:
         frames = _integer(metadata, "window_frames", 1, MAX_WINDOW_FRAMES, path)
-        joints = parse_json(metadata["denoiser"], f"{path}: metadata 'denoiser'", "JSON value").get("joints")
-        scheduler = parse_json(metadata["scheduler"], f"{path}: metadata 'scheduler'", "JSON value")
+        denoiser = parse_json(metadata["denoiser"], f"{path}: metadata 'denoiser'", "JSON value", strict=True)
+        joints = denoiser.get("joints")
+        scheduler = parse_json(metadata["scheduler"], f"{path}: metadata 'scheduler'", "JSON value", strict=True)
         if not isinstance(scheduler, dict):
             raise TypeError("scheduler is not a JSON object")
         diffusion = SchedulerConfig(**scheduler)
@@ -92,13 +95,29 @@ def model_geometry(path, metadata: dict[str, str]) -> tuple[int, int, SchedulerC
         raise InputError(f"{path}: not a posynda export (runtime metadata incomplete: {exc})") from None
     if joints != MAX_JOINTS or isinstance(joints, bool):
         raise InputError(f"{path}: not a posynda export (metadata 'denoiser' joints is {joints!r}, expected 17)")
+    _number(metadata, "canonical_focal", MIN_FOCAL_PX, MAX_FOCAL_PX, path)  # the C library reads it: refuse alike
     return frames, joints, diffusion
+
+
+def _number(metadata: dict[str, str], key: str, least: float, most: float, path) -> float:
+    """The finite number ``metadata[key]`` in ``[least, most]`` (the C library's rule and words)."""
+    text = metadata.get(key)
+    try:
+        value = float(text) if text is not None and len(text) <= 40 else math.nan
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and least <= value <= most):
+        raise InputError(
+            f"{path}: not a posynda export (metadata '{key}' must be a number in [{least:g}, {most:g}], "
+            f"got {(text or '')[:40]!r})"
+        )
+    return value
 
 
 def _integer(metadata: dict[str, str], key: str, least: int, most: int, path) -> int:
     """The decimal integer ``metadata[key]`` in ``[least, most]`` (InputError naming the key otherwise)."""
     text = metadata[key]
-    if not (text.isascii() and text.strip().lstrip("+").isdigit() and len(text) <= 12):
+    if not (len(text) <= 12 and re.fullmatch(r"\s*\+?[0-9]+\s*", text)):
         raise InputError(f"{path}: metadata '{key}' must be an integer, got {text[:40]!r}")
     value = int(text)
     if not least <= value <= most:

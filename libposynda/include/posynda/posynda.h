@@ -5,7 +5,7 @@
  *
  *   posynda_model* model;
  *   if (posynda_model_open("denoiser.onnx", NULL, &model) != POSYNDA_OK) puts(posynda_last_error());
- *   posynda_camera camera = {1920, 1080, 0};                 (default pinhole: f = max(w, h), centred)
+ *   posynda_camera camera; posynda_camera_init(&camera, 1920, 1080);   (default pinhole: f = max(w, h), centred)
  *   posynda_settings settings; posynda_settings_init(&settings);
  *   posynda_stream* stream; posynda_stream_open(model, &camera, &settings, POSYNDA_ORDER_COCO, 17, &stream);
  *   for each frame:  posynda_stream_push(stream, keypoints, scores, &pose, &ready);   ready: pose of t - L
@@ -24,6 +24,22 @@
  *
  * Threads: a model and its streams may be used from one thread at a time; use one model per thread
  * to lift in parallel. The error message is per thread.
+ *
+ * ABI (SOVERSION 1, libposynda.so.1): every struct the caller allocates and passes in
+ * (posynda_model_options, posynda_settings, posynda_camera, posynda_sequence) and the output struct
+ * posynda_model_info begin with `uint32_t struct_size`, the caller's sizeof of the struct, filled by the
+ * init functions below (as ONNX Runtime versions its API). The library refuses a struct_size smaller than
+ * this first version's (POSYNDA_ERROR_ARGUMENT naming the struct) and reads or writes only the bytes
+ * inside struct_size, so a later version can append fields and still serve programs built against this
+ * header. The init functions are inline (they take sizeof in the caller's program); a binding that cannot
+ * call inline functions calls the exported posynda_*_init_sized(pointer, sizeof) instead. posynda_pose has
+ * no struct_size: its layout is frozen for SOVERSION 1 (a change to it is a new SOVERSION).
+ *
+ * Bounds (the numbers of posynda/limits.py, libposynda/src/limits.hpp): window T <= 2048, H <= 100,
+ * K <= 1000 (and <= the model's num_train_timesteps), batch_size <= 4096, stride <= 2048, image sides
+ * <= 32768 px, focal lengths in [1, 1e7] px, sequences of <= 100,000,000 frames. Every buffer size is
+ * computed with overflow checks. Keypoints must be finite or NaN (missing; +-inf is refused), confidence
+ * finite in [0, 1] (0 = missing); a lift never returns POSYNDA_OK with non-finite poses.
  */
 #ifndef POSYNDA_POSYNDA_H
 #define POSYNDA_POSYNDA_H
@@ -51,8 +67,9 @@ extern "C" {
 
 typedef enum posynda_status {
   POSYNDA_OK = 0,
-  POSYNDA_ERROR_ARGUMENT = 1, /* a null pointer, a size or a setting out of range */
-  POSYNDA_ERROR_INPUT = 2,    /* keypoints that cannot be lifted (wrong joint count, nothing observed) */
+  POSYNDA_ERROR_ARGUMENT = 1, /* a null pointer, a size, a setting or a struct_size out of range */
+  POSYNDA_ERROR_INPUT = 2,    /* keypoints that cannot be lifted (wrong joint count, +-inf, confidence outside
+                                 [0, 1], nothing observed, a frame count out of range, non-finite poses) */
   POSYNDA_ERROR_MODEL = 3,    /* model file missing or unreadable, or not a posynda export */
   POSYNDA_ERROR_RUNTIME = 4,  /* ONNX Runtime failed while running the model */
   POSYNDA_ERROR_STATE = 5,    /* a call out of order (push after finish) */
@@ -82,10 +99,12 @@ POSYNDA_API const char* posynda_version(void);
 typedef struct posynda_model posynda_model;
 
 typedef struct posynda_model_options {
-  int threads; /* ONNX Runtime intra-op threads; 0 = ONNX Runtime's default (the physical cores) */
+  uint32_t struct_size; /* sizeof(posynda_model_options): posynda_model_options_init */
+  int threads;          /* ONNX Runtime intra-op threads in [0, 1024]; 0 = ONNX Runtime's default (the physical cores) */
 } posynda_model_options;
 
 typedef struct posynda_model_info {
+  uint32_t struct_size;   /* set by the caller (posynda_model_info_init); the library writes only inside it */
   int window_frames;      /* T: frames per window */
   int latency_frames;     /* L = T - 1: how far a stream's output trails its input */
   int joints;             /* 17 */
@@ -97,43 +116,79 @@ typedef struct posynda_model_info {
   char posynda_version[32];
 } posynda_model_info;
 
+/* Exported forms of the init functions (struct_size = the caller's sizeof, >= this version's size). */
+POSYNDA_API posynda_status posynda_model_options_init_sized(posynda_model_options* options, uint32_t struct_size);
+POSYNDA_API posynda_status posynda_model_info_init_sized(posynda_model_info* info, uint32_t struct_size);
+
+/* threads 0 (ONNX Runtime's default). */
+static inline posynda_status posynda_model_options_init(posynda_model_options* options) {
+  return posynda_model_options_init_sized(options, (uint32_t)sizeof(*options));
+}
+/* Zeroes the struct and sets its struct_size: call before posynda_model_get_info. */
+static inline posynda_status posynda_model_info_init(posynda_model_info* info) {
+  return posynda_model_info_init_sized(info, (uint32_t)sizeof(*info));
+}
+
 /* Open an exported model (.onnx: denoiser, fp16, int8 or --sampler graph). options may be NULL. */
 POSYNDA_API posynda_status posynda_model_open(const char* path, const posynda_model_options* options,
                                               posynda_model** model);
+/* info->struct_size must be set (posynda_model_info_init). */
 POSYNDA_API posynda_status posynda_model_get_info(const posynda_model* model, posynda_model_info* info);
 POSYNDA_API void posynda_model_close(posynda_model* model); /* NULL is fine */
 
 /* ---- how to lift ------------------------------------------------------------------------------ */
 
 typedef struct posynda_settings {
-  int hypotheses;                /* H >= 1 (default 1) */
-  int steps;                     /* K DDIM steps >= 1 (default 1) */
+  uint32_t struct_size;          /* sizeof(posynda_settings): posynda_settings_init */
+  int hypotheses;                /* H in [1, 100] (default 1) */
+  int steps;                     /* K DDIM steps in [1, 1000] and <= the model's num_train_timesteps (default 1) */
   int flip;                      /* flip test-time augmentation (default 1) */
   posynda_aggregation aggregate; /* default POSYNDA_AGGREGATE_JOINT */
-  int stride;                    /* frames between window starts; 0 = T (default) */
-  int batch_size;                /* windows per denoiser run in posynda_lift (default 64) */
+  int stride;                    /* frames between window starts in [0, 2048]; 0 = T (default) */
+  int batch_size;                /* windows per denoiser run in posynda_lift, in [1, 4096] (default 64) */
   uint64_t seed;                 /* seed of the noise (default 0) */
 } posynda_settings;
 
-/* The defaults of `posynda lift`. */
-POSYNDA_API void posynda_settings_init(posynda_settings* settings);
-
 typedef struct posynda_camera {
-  int width, height;    /* image size in pixels, > 0 */
+  uint32_t struct_size; /* sizeof(posynda_camera): posynda_camera_init */
+  int width, height;    /* image size in pixels, in [1, 32768] */
   int has_intrinsics;   /* 0: the default pinhole (f = max(width, height), principal point at the centre) */
-  float intrinsics[9];  /* fx, fy, cx, cy (pixels), k1, k2, k3, p1, p2 (Human3.6M distortion model) */
+  float intrinsics[9];  /* fx, fy, cx, cy (pixels), k1, k2, k3, p1, p2 (Human3.6M distortion model); all
+                           finite, fx and fy in [1, 1e7] */
 } posynda_camera;
 
 typedef struct posynda_sequence {
-  const float* keypoints;    /* [frames][joints][2] pixels; NaN = missing */
-  const float* confidence;   /* [frames][joints] detector scores, or NULL; a score <= 0 = missing */
-  int64_t frames;            /* >= 1 */
+  uint32_t struct_size;      /* sizeof(posynda_sequence): posynda_sequence_init */
+  const float* keypoints;    /* [frames][joints][2] pixels; NaN = missing (+-inf is refused) */
+  const float* confidence;   /* [frames][joints] detector scores in [0, 1], or NULL; 0 = missing */
+  int64_t frames;            /* in [1, 100000000] */
   int joints;                /* 17 */
   posynda_joint_order order;
 } posynda_sequence;
 
+/* Exported forms of the init functions below (struct_size = the caller's sizeof). */
+POSYNDA_API posynda_status posynda_settings_init_sized(posynda_settings* settings, uint32_t struct_size);
+POSYNDA_API posynda_status posynda_camera_init_sized(posynda_camera* camera, uint32_t struct_size, int width,
+                                                     int height);
+POSYNDA_API posynda_status posynda_sequence_init_sized(posynda_sequence* sequence, uint32_t struct_size);
+
+/* The defaults of `posynda lift` (H 1, K 1, flip, per-joint, stride T, batch 64, seed 0). */
+static inline posynda_status posynda_settings_init(posynda_settings* settings) {
+  return posynda_settings_init_sized(settings, (uint32_t)sizeof(*settings));
+}
+/* A width x height image with the default pinhole camera; set has_intrinsics = 1 and intrinsics[] for your own. */
+static inline posynda_status posynda_camera_init(posynda_camera* camera, int width, int height) {
+  return posynda_camera_init_sized(camera, (uint32_t)sizeof(*camera), width, height);
+}
+/* No keypoints yet, 0 frames, 17 joints in Human3.6M order: set keypoints, (confidence,) frames. */
+static inline posynda_status posynda_sequence_init(posynda_sequence* sequence) {
+  return posynda_sequence_init_sized(sequence, (uint32_t)sizeof(*sequence));
+}
+
 /* Lift a whole sequence: root_relative_mm and absolute_mm are [frames][17][3] (absolute_mm may be
- * NULL). Missing joints are interpolated over time; a sequence without any keypoint is refused. */
+ * NULL). Missing joints are interpolated over time; a sequence without any keypoint, with an infinite
+ * keypoint or a confidence outside [0, 1] is refused (POSYNDA_ERROR_INPUT, before anything is computed).
+ * On an error the output buffers' contents are unspecified. */
 POSYNDA_API posynda_status posynda_lift(posynda_model* model, const posynda_camera* camera,
                                         const posynda_settings* settings, const posynda_sequence* sequence,
                                         float* root_relative_mm, float* absolute_mm);
@@ -142,6 +197,7 @@ POSYNDA_API posynda_status posynda_lift(posynda_model* model, const posynda_came
 
 typedef struct posynda_stream posynda_stream;
 
+/* The layout of posynda_pose is frozen for SOVERSION 1 (no struct_size: arrays of it are passed). */
 typedef struct posynda_pose {
   int64_t frame;                             /* index of the frame in the stream (0 = first pushed) */
   float root_relative_mm[POSYNDA_JOINTS][3]; /* root at 0 */
@@ -152,8 +208,11 @@ typedef struct posynda_pose {
 POSYNDA_API posynda_status posynda_stream_open(posynda_model* model, const posynda_camera* camera,
                                                const posynda_settings* settings, posynda_joint_order order,
                                                int joints, posynda_stream** stream);
-/* Push frame t: keypoints [joints][2] pixels (NaN = missing), confidence [joints] or NULL. When
- * *ready is 1, pose holds frame t - L (L = posynda_stream_latency); for the first L frames *ready is 0. */
+/* Push frame t: keypoints [joints][2] pixels (NaN = missing), confidence [joints] in [0, 1] or NULL. When
+ * *ready is 1, pose holds frame t - L (L = posynda_stream_latency); for the first L frames *ready is 0.
+ * A frame with an infinite keypoint or a confidence outside [0, 1] is refused (POSYNDA_ERROR_INPUT) before
+ * the stream changes: the stream goes on as if it had never been pushed. Any other failure of a push
+ * (e.g. POSYNDA_ERROR_RUNTIME) leaves the stream failed: later calls return POSYNDA_ERROR_STATE. */
 POSYNDA_API posynda_status posynda_stream_push(posynda_stream* stream, const float* keypoints,
                                                const float* confidence, posynda_pose* pose, int* ready);
 /* End the stream: writes the poses of the last min(L, pushed) frames into poses[0 .. *count - 1];

@@ -32,13 +32,15 @@ inline void check(posynda_status status) {
   if (status != POSYNDA_OK) throw Error(status, posynda_last_error());
 }
 
+// The C structs with their struct_size filled (posynda.h: ABI); their fields are public, as in C.
 struct Settings : posynda_settings {
-  Settings() { posynda_settings_init(this); }
+  Settings() : posynda_settings() { check(posynda_settings_init(this)); }
 };
 
 struct Camera : posynda_camera {
-  Camera(int width, int height) : posynda_camera{width, height, 0, {}} {}
-  Camera(int width, int height, const float (&intrinsics)[9]) : posynda_camera{width, height, 1, {}} {
+  Camera(int width, int height) : posynda_camera() { check(posynda_camera_init(this, width, height)); }
+  Camera(int width, int height, const float (&intrinsics)[9]) : Camera(width, height) {
+    has_intrinsics = 1;
     for (int i = 0; i < 9; ++i) this->intrinsics[i] = intrinsics[i];
   }
 };
@@ -46,7 +48,9 @@ struct Camera : posynda_camera {
 class Model {
  public:
   explicit Model(const std::string& path, int threads = 0) {
-    posynda_model_options options{threads};
+    posynda_model_options options;
+    check(posynda_model_options_init(&options));
+    options.threads = threads;
     check(posynda_model_open(path.c_str(), &options, &handle_));
   }
   ~Model() { posynda_model_close(handle_); }
@@ -60,6 +64,7 @@ class Model {
 
   posynda_model_info info() const {
     posynda_model_info info;
+    check(posynda_model_info_init(&info));
     check(posynda_model_get_info(handle_, &info));
     return info;
   }
@@ -72,8 +77,16 @@ class Model {
     const int64_t frames = static_cast<int64_t>(keypoints.size() / (2 * POSYNDA_JOINTS));
     if (keypoints.size() != static_cast<size_t>(frames) * 2 * POSYNDA_JOINTS)
       throw Error(POSYNDA_ERROR_INPUT, "keypoints must hold frames x 17 x 2 floats");
-    posynda_sequence seq{keypoints.data(), confidence ? confidence->data() : nullptr, frames, POSYNDA_JOINTS, order};
-    std::vector<float> relative(frames * POSYNDA_JOINTS * 3), absolute(relative.size());
+    if (confidence && confidence->size() != static_cast<size_t>(frames) * POSYNDA_JOINTS)
+      throw Error(POSYNDA_ERROR_INPUT, "confidence must hold frames x 17 floats");
+    posynda_sequence seq;
+    check(posynda_sequence_init(&seq));
+    seq.keypoints = keypoints.data();
+    seq.confidence = confidence ? confidence->data() : nullptr;
+    seq.frames = frames;
+    seq.order = order;
+    // keypoints.size() / 2 * 3 floats: no overflow (the vector of keypoints exists)
+    std::vector<float> relative(keypoints.size() / 2 * 3), absolute(relative.size());
     check(posynda_lift(handle_, &camera, &settings, &seq, relative.data(), absolute.data()));
     return {std::move(relative), std::move(absolute)};
   }
