@@ -24,8 +24,8 @@ from posynda.data import ClipSet, load_clips
 from posynda.defaults import adaptation_inputs, default_clips_path
 from posynda.evaluate import evaluate
 from posynda.models import preset_of
+from posynda.pretrain import pretrain_file
 from posynda.report import metrics_markdown
-from posynda.train import pretrain_file
 
 # The embedded studio -> wild ablation is committed as bench/results/<machine>/ablation-studio-wild.*
 ABLATION_SAVE_NAMES = {f"ablation.{ext}": f"ablation-studio-wild.{ext}" for ext in ("json", "md", "png")}

@@ -29,8 +29,8 @@ from posynda.data import ClipSet
 from posynda.environment import machine_info
 from posynda.errors import InputError
 from posynda.models import preset
+from posynda.pretrain import RECIPES, TrainRecipe, pretrain
 from posynda.report import markdown_table
-from posynda.train import RECIPES, TrainRecipe, pretrain
 
 # name -> (preset, DenoiserConfig overrides): the 2 x 2 of architecture and input normalisation
 CURVE_VARIANTS: dict[str, tuple[str, dict]] = {

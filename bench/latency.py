@@ -18,7 +18,7 @@ with the reason they were skipped:
 - ``onnxruntime-cuda``: the CUDA EP; the provider the session really uses is read back with
   ``session.get_providers()`` and the backend is skipped when ONNX Runtime fell back to the CPU.
   Inputs are host numpy arrays, so the host<->device copies are part of the time.
-- ``tensorrt-fp32`` / ``tensorrt-fp16``: engines built by :func:`posynda.export.tensorrt.build_engine`
+- ``tensorrt-fp32`` / ``tensorrt-fp16``: engines built by :func:`posynda.export.tensorrt_build.build_engine`
   (fp16 from the fp16 ONNX graph with fp32 I/O) with the batch profile (1, max, max) and run by the
   runtime's ``EngineRunner`` on device tensors.
 

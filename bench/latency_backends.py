@@ -23,13 +23,13 @@ from posynda.diffusion import SchedulerConfig
 from posynda.export import onnx_graphs
 from posynda.export.onnx_graphs import artefact_metadata
 from posynda.export.quantize import calibrated_bytes_per_clip, calibration_sub_batch, quantize_denoiser
-from posynda.export.tensorrt import build_engine
+from posynda.export.tensorrt_build import build_engine
 from posynda.extras import installed, missing_extra_message
 from posynda.models import PRESETS, build_denoiser, count_parameters, example_inputs
 from posynda.runtime.backends import ort_session
 from posynda.runtime.backends.tensorrt_backend import EngineRunner
+from posynda.runtime.backends.tensorrt_sidecar import unavailable_reason
 from posynda.runtime.metadata import DENOISER_INPUTS, DENOISER_OUTPUT
-from posynda.runtime.tensorrt import unavailable_reason
 from posynda.threads import chosen_threads
 
 Make = Callable[[int, tuple], Callable[[], object]]

@@ -19,7 +19,7 @@ import textwrap
 from pathlib import Path
 
 from posynda.errors import InputError
-from posynda.runtime.viz import pyplot, save_figure
+from posynda.viz.figures import pyplot, save_figure
 
 
 def _load(source: dict | str | os.PathLike, what: str, key: str) -> dict:

@@ -26,9 +26,9 @@ from posynda.checkpoint import load_checkpoint
 from posynda.evaluate import evaluate
 from posynda.fileio import atomic_write_text
 from posynda.models import preset_of
+from posynda.pretrain import pretrain_file
 from posynda.report import markdown_table, per_action_markdown
 from posynda.runtime.settings import SamplingSettings
-from posynda.train import pretrain_file
 
 EVAL = SamplingSettings(batch_size=256)
 # Adaptation variants tried on target-val (name: AdaptSettings overrides of the defaults); the first is

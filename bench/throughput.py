@@ -17,8 +17,8 @@ from posynda.bench.timing import time_calls, timing_stats
 from posynda.diffusion import DDIMScheduler, mpjpe_loss, sample_poses
 from posynda.environment import machine_info
 from posynda.models import PRESETS, build_denoiser, count_parameters, example_inputs, preset
+from posynda.pretrain import RECIPES, TrainRecipe
 from posynda.report import markdown_table
-from posynda.train import RECIPES, TrainRecipe
 
 DEFAULT_PRESETS = ("tiny", "small", "videopose-tiny", "videopose", "paper")
 QUICK_PRESETS = ("tiny", "videopose-tiny")  # --quick: the two small architectures, seconds each

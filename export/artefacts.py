@@ -37,11 +37,11 @@ from posynda.export.quantize import (
     int8_parity,
     quantize_denoiser,
 )
-from posynda.export.tensorrt import build_engine
+from posynda.export.tensorrt_build import build_engine
 from posynda.fileio import atomic_write_bytes, sha256_file
 from posynda.runtime.backends import ort_session
+from posynda.runtime.backends.tensorrt_sidecar import sidecar_path
 from posynda.runtime.metadata import sampler_metadata
-from posynda.runtime.tensorrt import sidecar_path
 
 DENOISER_DOC = "posynda denoiser: (keypoints_2d, noisy_3d, t) -> x0, root-relative metres"
 SAMPLER_DOC = "posynda sampler: (keypoints_2d, noise) -> poses, root-relative metres, mean of H hypotheses"

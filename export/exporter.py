@@ -26,12 +26,12 @@ from posynda.defaults import default_clips_path
 from posynda.errors import InputError
 from posynda.export.artefacts import ARTEFACTS, MODEL_FILES, Job, parity_text
 from posynda.export.merge import load_for_export
-from posynda.export.tensorrt import DEFAULT_BATCH
+from posynda.export.tensorrt_build import DEFAULT_BATCH
 from posynda.extras import require
 from posynda.fileio import atomic_write_bytes
 from posynda.models import count_parameters
+from posynda.runtime.backends.tensorrt_sidecar import require_tensorrt
 from posynda.runtime.settings import MAX_HYPOTHESES, MAX_STEPS
-from posynda.runtime.tensorrt import require_tensorrt
 
 
 class ParityError(RuntimeError):

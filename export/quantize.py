@@ -11,7 +11,7 @@ of +1.1 mm.
 Calibration data are what the denoiser really sees: the 2D of the calibration clips (by default the
 embedded target domain's training 2D, ``wild/train``; give your own footage's keypoints with
 ``--calibrate``) are windowed, normalised and run through a 5-step DDIM sampler with the fp32
-model (:func:`posynda.runtime.sampling.lift_windows`; every timestep range of a K <= 5 sampler is
+model (:func:`posynda.runtime.windowed_lift.lift_windows`; every timestep range of a K <= 5 sampler is
 seen), and every denoiser call's inputs --
 keypoints, noisy pose, timestep -- are recorded (:func:`calibration_feeds`). No 3D label is used.
 
@@ -72,8 +72,8 @@ from posynda.errors import InputError
 from posynda.metrics import mpjpe
 from posynda.models import example_inputs
 from posynda.runtime.metadata import DENOISER_INPUTS, DENOISER_OUTPUT
-from posynda.runtime.sampling import lift_windows
 from posynda.runtime.settings import SamplingSettings
+from posynda.runtime.windowed_lift import lift_windows
 from posynda.threads import chosen_threads
 
 # int8 gate: the int8 lift's MPJPE on the --eval clips at most this much above the fp32 lift's (relative).

@@ -54,16 +54,17 @@ class World:
     def distributed(self) -> bool:
         return self.size > 1
 
-    def shard(self, global_batch: int) -> slice:
-        """This rank's contiguous slice of a global batch of ``global_batch`` items.
+    def shard(self, global_batch: int, name: str = "batch_size") -> slice:
+        """This rank's contiguous slice of a global batch of ``global_batch`` items (the parameter ``name``).
 
         Raises:
-            InputError: the batch does not split evenly (equal shards keep DDP's mean gradient the
-                global batch's mean).
+            InputError: (parameter ``name``) the batch does not split evenly (equal shards keep DDP's mean
+                gradient the global batch's mean).
         """
         if global_batch % self.size:
             raise InputError(
-                f"--batch-size {global_batch} is the global batch: it must split evenly over {self.size} processes"
+                f"{name} {global_batch} is the global batch: it must split evenly over {self.size} processes",
+                parameter=name,
             )
         per = global_batch // self.size
         return slice(self.rank * per, (self.rank + 1) * per)

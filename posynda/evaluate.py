@@ -1,6 +1,6 @@
 """Lifting labelled clip sets with a checkpoint and scoring the result against their ground truth.
 
-Lifting is the runtime's (:func:`posynda.runtime.sampling.lift_windows`: windows, H hypotheses,
+Lifting is the runtime's (:func:`posynda.runtime.windowed_lift.lift_windows`: windows, H hypotheses,
 K DDIM steps, aggregation with the root translation solved from the 2D -- never from ground
 truth); scoring is :mod:`posynda.metrics` over the valid frames, overall and per sequence.
 """
@@ -18,8 +18,8 @@ from posynda.data.clips import ClipSet, load_clips
 from posynda.data.synth import DOMAINS
 from posynda.defaults import default_clips_path
 from posynda.errors import InputError
-from posynda.runtime.sampling import lift_windows
 from posynda.runtime.settings import SamplingSettings
+from posynda.runtime.windowed_lift import lift_windows
 
 
 def lift_clips(

@@ -1,7 +1,7 @@
-"""Resumable run state shared by ``pretrain`` and ``adapt``: one atomic ``.pt`` file with the step,
-the trainable weights, the optimizer and the torch RNG states (CPU, CUDA); a ``metrics.jsonl`` kept in step with it;
-the file names of a run directory; the progress bar both loops show; and :func:`stop_on_interrupt`,
-which turns Ctrl-C into a stop after the current step (so that the state saved is a whole step's).
+"""The files of a resumable training run: one atomic ``.pt`` state (the step, the torch RNG states and what
+the loop puts in it, :mod:`posynda.training.state`), a ``metrics.jsonl`` kept in step with it, the file names
+of a run directory, the progress bar the loop shows, and :func:`stop_on_interrupt`, which turns Ctrl-C into
+a stop after the current step (so that the state saved is a whole step's).
 """
 
 from __future__ import annotations
@@ -23,13 +23,16 @@ from posynda.fileio import atomic_open, atomic_write_bytes
 # The files every training run directory holds (pretrain and adapt).
 MODEL_FILE = "model.safetensors"  # the trained (for adapt: merged) model
 METRICS_FILE = "metrics.jsonl"  # one JSON line per logged step
+# The layout of a state file: 2 holds the model's changing tensors, optimizer, learning-rate scheduler, gradient
+# scaler and EMA teacher under fixed keys (1, before posynda.training, had no scheduler, scaler or EMA count).
+STATE_FORMAT = 2
 
 
-def save_state(path: Path, step: int, optimizer, **payload) -> None:
-    """Write ``step``, ``optimizer``, the torch CPU (and, with a GPU, CUDA) RNG states and ``payload``
-    atomically; tensors are saved on the CPU. (The loops draw their batches from the seed and the step, so
-    no data-sampling generator needs saving.)"""
-    state = {"step": step, "optimizer": optimizer.state_dict(), "torch_rng": torch.get_rng_state(), **payload}
+def save_state(path: Path, step: int, **payload) -> None:
+    """Write ``step``, the torch CPU (and, with a GPU, CUDA) RNG states and ``payload`` (state dicts, tensors,
+    plain values) atomically as one state file of :data:`STATE_FORMAT`. (The loops draw their batches from the
+    seed and the step, so no data-sampling generator needs saving.)"""
+    state = {"format": STATE_FORMAT, "step": step, "torch_rng": torch.get_rng_state(), **payload}
     if torch.cuda.is_available() and torch.cuda.is_initialized():
         state["cuda_rng"] = torch.cuda.get_rng_state_all()
     buffer = io.BytesIO()
@@ -38,20 +41,28 @@ def save_state(path: Path, step: int, optimizer, **payload) -> None:
 
 
 def load_state(path: Path) -> dict:
-    """Read a state written by :func:`save_state` (check it, then :func:`restore_state`).
+    """Read a state written by :func:`save_state` (the caller checks it is its own, the loop restores it).
 
     Raises:
-        InputError: the file is missing or unreadable.
+        InputError: (parameter ``resume``) the file is missing, unreadable, or of another layout.
     """
     if not path.is_file():
-        raise InputError(f"--resume: {path} does not exist (nothing to resume)")
+        raise InputError(f"resume: {path} does not exist (nothing to resume)", parameter="resume")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch's message runs to many lines of advice about weights_only: keep the finding
         finding = _finding(exc).rstrip(".")
-        raise InputError(f"--resume: {path} is not a posynda run state ({finding}; nothing in it was run)") from None
+        raise InputError(
+            f"resume: {path} is not a posynda run state ({finding}; nothing in it was run)", parameter="resume"
+        ) from None
     if not isinstance(state, dict) or "step" not in state:
-        raise InputError(f"--resume: {path} is not a posynda run state (no step record)")
+        raise InputError(f"resume: {path} is not a posynda run state (no step record)", parameter="resume")
+    if state.get("format", 1) != STATE_FORMAT:
+        raise InputError(
+            f"resume: {path} was written by an older posynda (run state format {state.get('format', 1)}, "
+            f"this one reads {STATE_FORMAT}); start the run anew",
+            parameter="resume",
+        )
     return state
 
 
@@ -64,18 +75,16 @@ def _finding(exc: Exception) -> str:
     return text.split("WeightsUnpickler error: ")[-1][:160]
 
 
-def restore_state(state: dict, optimizer) -> int:
-    """Put the optimizer and the RNGs back as they were; return the step to continue from.
+def restore_rng(state: dict) -> None:
+    """Put the torch RNGs back as :func:`save_state` found them.
 
     The CUDA generators are restored when the state has them and this machine has as many GPUs (a run
     resumed on another device draws its GPU randomness afresh; host draws are unaffected).
     """
-    optimizer.load_state_dict(state["optimizer"])
     torch.set_rng_state(state["torch_rng"])
     cuda = state.get("cuda_rng")
     if cuda is not None and torch.cuda.is_available() and len(cuda) == torch.cuda.device_count():
         torch.cuda.set_rng_state_all(cuda)
-    return int(state["step"])
 
 
 def read_metrics(path: Path, upto_step: int) -> list[str]:

@@ -135,7 +135,7 @@ def fake_engine(tmp_path):
     """A plan-shaped file + sidecar as `posynda export --trt` writes them (no TensorRT needed), built on TRT_ENV."""
     import json
 
-    from posynda.export.tensorrt import write_sidecar
+    from posynda.export.tensorrt_build import write_sidecar
 
     meta = {"window_frames": "27", "denoiser": json.dumps({"joints": 17}), "scheduler": json.dumps({"eta": 1.0})}
     (tmp_path / "denoiser.onnx").write_bytes(b"onnx bytes")

@@ -50,8 +50,12 @@ def test_the_tree_keeps_every_contract():
         ("kernels/triton_support.py", "import posynda.runtime", LEAF),
         ("runtime/settings.py", "import posynda.export.exporter", "Layers run one way"),
         ("camera.py", "from posynda.runtime import Lifter", "Layers run one way"),
-        ("adapt/step.py", "from posynda.train import RECIPES", "Layers run one way"),
+        ("adapt/step.py", "from posynda.pretrain import RECIPES", "Layers run one way"),
         ("evaluate.py", "from posynda.adapt import AdaptSettings", "Layers run one way"),
+        ("runtime/lifter.py", "from posynda.posefiles import write_poses", "Layers run one way"),
+        ("runtime/stream.py", "import posynda.viz.formats", "Layers run one way"),
+        ("data/detections/video.py", "from posynda.viz import write_viz", "Layers run one way"),
+        ("viz/sheet.py", "from posynda.posefiles import lifted_poses", "Layers run one way"),
     ],
     ids=[
         "kernels->camera",
@@ -60,8 +64,12 @@ def test_the_tree_keeps_every_contract():
         "kernels->runtime",
         "runtime->export",
         "core->runtime",
-        "adapt->train",
+        "adapt->pretrain",
         "evaluate->adapt",
+        "runtime->posefiles",
+        "runtime->viz",
+        "data->viz",
+        "viz->posefiles",
     ],
 )
 def test_a_backward_import_breaks_its_contract(module, line, contract):

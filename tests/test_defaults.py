@@ -7,7 +7,7 @@ from posynda.data import load_clips, save_clips
 from posynda.defaults import adaptation_inputs, default_clips_path, new_run_dir, shipped_checkpoint
 from posynda.errors import InputError
 from posynda.models import PRESETS
-from posynda.train import RECIPES
+from posynda.pretrain import RECIPES
 from tests.conftest import make_clips
 
 

@@ -50,8 +50,11 @@ def test_alone_the_world_is_one_process_and_shards_are_the_whole_batch(monkeypat
 def test_ranks_take_contiguous_equal_slices_of_the_global_batch(rank, expected):
     world = World(rank=rank, size=2, backend="gloo")
     assert world.shard(32) == expected
-    with pytest.raises(InputError, match="--batch-size 33 is the global batch: it must split evenly over 2"):
+    with pytest.raises(InputError, match="batch_size 33 is the global batch: it must split evenly over 2") as refused:
         world.shard(33)
+    assert refused.value.parameter == "batch_size"
+    with pytest.raises(InputError, match="^source_batch 3 is the global batch"):
+        world.shard(3, "source_batch")
 
 
 @pytest.fixture(scope="module")

@@ -4,9 +4,10 @@ Rooms: :mod:`~posynda.adapt.settings` (what can be switched), :mod:`~posynda.ada
 :mod:`~posynda.adapt.view_aug` and :mod:`~posynda.adapt.bone_aug` (source augmentation beyond GPA),
 :mod:`~posynda.adapt.teacher` (pseudo-labels, Eq. 4-5), :mod:`~posynda.adapt.lora` (peft LoRA,
 Eq. 10), :mod:`~posynda.adapt.embedding` (Eq. 11), :mod:`~posynda.adapt.student`,
-:mod:`~posynda.adapt.step` (one optimisation step), :mod:`~posynda.adapt.resume`,
-:mod:`~posynda.adapt.trainer` (the loop), :mod:`~posynda.adapt.adapter` (save, reload, merge) and
-:mod:`~posynda.adapt.ablation` (Table 3). peft is imported only when LoRA is used.
+:mod:`~posynda.adapt.step` (one optimisation step), :mod:`~posynda.adapt.resume` (which saved runs may
+continue), :mod:`~posynda.adapt.trainer` (the run: the loop is :mod:`posynda.training`'s),
+:mod:`~posynda.adapt.adapter` (save, reload, merge) and :mod:`~posynda.adapt.ablation` (Table 3). peft is
+imported only when LoRA is used.
 """
 
 from posynda.adapt.ablation import ABLATION_ROWS, PAPER_RECIPE, run_ablation

@@ -17,11 +17,12 @@ RESUMABLE_CHANGES = ("steps", "log_every", "checkpoint_every")
 
 
 class SettingsChanged(InputError):
-    """``--resume`` with a setting other than the saved run's: ``field`` (an AdaptSettings name), the
+    """Resuming with a setting other than the saved run's: ``field`` (an AdaptSettings name), the
     ``saved`` and the ``current`` value (the CLI re-words it with the option names as typed)."""
 
     def __init__(self, field: str, saved, current):
-        super().__init__(f"--resume: the run was made with {field}={saved!r}, not {current!r}; use the same options")
+        message = f"resume: the run was made with {field}={saved!r}, not {current!r}; use the same settings"
+        super().__init__(message, parameter="resume")
         self.field, self.saved, self.current = field, saved, current
 
 
@@ -29,9 +30,11 @@ def load_resume_state(state_path: Path, settings: AdaptSettings, base_sha: str) 
     """The saved state of the run to resume, refused if it was made for another base or other settings."""
     state = load_state(state_path)
     if "settings" not in state or "base_sha256" not in state:
-        raise InputError(f"--resume: {state_path} has no settings record (not a posynda adapt state)")
+        raise InputError(f"resume: {state_path} has no settings record (not a posynda adapt state)", parameter="resume")
     if state["base_sha256"] != base_sha:
-        raise InputError(f"--resume: {state_path} was adapted from another base checkpoint than --checkpoint")
+        raise InputError(
+            f"resume: {state_path} was adapted from another base checkpoint than this one", parameter="resume"
+        )
     saved = json.loads(state["settings"])
     current = dataclasses.asdict(settings)
     free = [k for k in RESUMABLE_CHANGES if not (k == "steps" and current["lr_schedule"] == "cosine")]

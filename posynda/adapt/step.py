@@ -30,11 +30,12 @@ from posynda.adapt.gpa import global_position_alignment
 from posynda.adapt.settings import AdaptSettings
 from posynda.adapt.teacher import pseudo_labels
 from posynda.adapt.view_aug import apply_view_turns, view_choices
+from posynda.data.batches import WindowSampler
 from posynda.data.prepare import MM_PER_M, root_relative_metres
-from posynda.data.sampler import WindowSampler
 from posynda.devices import Precision, autocast
 from posynda.diffusion import DDIMScheduler, mpjpe_per_clip, seeded_noise
 from posynda.skeleton import FLIP_PERMUTATION, NUM_JOINTS, ROOT, flip_left_right
+from posynda.training import optimiser_step
 
 
 @dataclass(frozen=True)
@@ -224,7 +225,8 @@ def adaptation_step(
     GPA source pairs + teacher pseudo-labels -> student.
 
     ``forward``: what runs the student's forward (its DDP wrapper or ``torch.compile`` of it; default the
-    student); ``precision``: the forward's autocast; ``grad_scaler``: fp16's. Returns ``(per_clip [S + B]
+    student); ``precision``: the forward's autocast; ``grad_scaler``: fp16's (one that is disabled, or None,
+    leaves the loss unscaled: :func:`posynda.training.optimiser_step`). Returns ``(per_clip [S + B]
     MPJPE in m, source clips first, loss)``, both detached, on the device (no host sync).
     """
     device = next(student.parameters()).device
@@ -253,12 +255,5 @@ def adaptation_step(
     if settings.reproj_weight > 0 and t_idx is not None:
         n = draws.sources
         loss = loss + settings.reproj_weight * _target_reprojection_term(pred[n:], kp[n:], tgt, t_idx, flipped[n:])
-    optimizer.zero_grad(set_to_none=True)
-    if grad_scaler is not None:
-        grad_scaler.scale(loss).backward()
-        grad_scaler.step(optimizer)
-        grad_scaler.update()
-    else:
-        loss.backward()
-        optimizer.step()
+    optimiser_step(loss, optimizer, grad_scaler)
     return per_clip.detach(), loss.detach()

@@ -27,11 +27,3 @@ def build_student(base: Checkpoint, settings: AdaptSettings) -> nn.Module:
 def adapted_denoiser(student: nn.Module) -> nn.Module:
     """The (peft-wrapped) denoiser inside ``student``, without the cross-dataset embedding."""
     return student.denoiser if isinstance(student, CrossDatasetEmbedding) else student
-
-
-def resumable_state(student: nn.Module) -> dict:
-    """The state-dict entries that change while adapting: the trainable parameters and every buffer
-    (BatchNorm running statistics and their ``num_batches_tracked`` step counters) -- what a resumable
-    state saves; the frozen parameters come back from the base checkpoint."""
-    names = {n for n, p in student.named_parameters() if p.requires_grad} | {n for n, _ in student.named_buffers()}
-    return {k: v for k, v in student.state_dict().items() if k in names}

@@ -1,5 +1,8 @@
 """Multi-hypothesis pseudo-labels from a frozen teacher (paper Eq. 4-5, Algorithm 1 l.8-13).
 
+The teacher is the student itself (without gradient) or its EMA (``posynda.training.ema``, which the training
+loop keeps).
+
 The teacher draws H hypotheses per target clip in one batched forward per DDIM step. For every
 frame and hypothesis the root translation is solved from the target 2D keypoints and the target
 intrinsics -- never from ground truth -- the hypothesis is projected, and the one with the
@@ -7,8 +10,6 @@ smallest 2D error becomes the pseudo-label, per joint (D3DP's JPMA) or per frame
 """
 
 from __future__ import annotations
-
-import copy
 
 import torch
 from torch import nn
@@ -66,19 +67,3 @@ def pseudo_labels(
     if snap:
         selected = camera.snap_to_rays(selected, keypoints_px.reshape(b * t, j, 2), cam, weights.reshape(b * t, j))
     return selected.reshape(b, t, j, 3)
-
-
-class EMATeacher:
-    """Mean teacher: an exponential moving average of the student's weights (``--teacher ema``)."""
-
-    def __init__(self, student: nn.Module, decay: float = 0.99):
-        self.model = copy.deepcopy(student).eval()
-        for p in self.model.parameters():
-            p.requires_grad_(False)
-        self.decay = decay
-
-    @torch.no_grad()
-    def update(self, student: nn.Module) -> None:
-        for ema, live in zip(self.model.state_dict().values(), student.state_dict().values()):
-            if ema.dtype.is_floating_point:
-                ema.mul_(self.decay).add_(live, alpha=1 - self.decay)

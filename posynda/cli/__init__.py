@@ -8,7 +8,7 @@ with code 2 and one line naming the problem; an internal failure exits with code
 | module     | commands                                                                  |
 |------------|---------------------------------------------------------------------------|
 | ``data``   | ``data synth``, ``data convert``, ``data info``                           |
-| ``train``  | ``pretrain``                                                              |
+| ``pretrain``| ``pretrain``                                                             |
 | ``evaluate``| ``eval``                                                                 |
 | ``adapt``  | ``adapt``                                                                 |
 | ``export`` | ``export``                                                                |
@@ -36,7 +36,7 @@ COMMANDS = {
     "eval": "posynda.cli.evaluate:eval_cmd",
     "export": "posynda.cli.export:export_cmd",
     "lift": "posynda.cli.lift:lift",
-    "pretrain": "posynda.cli.train:pretrain",
+    "pretrain": "posynda.cli.pretrain:pretrain",
 }
 
 

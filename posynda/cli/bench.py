@@ -20,7 +20,7 @@ from click.core import ParameterSource
 from posynda.adapt import AdaptSettings
 from posynda.bench import adapt_step, curves, engine, flops, footage, kernels, latency, plots, suite, throughput, video
 from posynda.bench import threads as threads_bench
-from posynda.bench import train as train_bench
+from posynda.bench import training_step as train_bench
 from posynda.bench.accuracy import references_markdown, run_accuracy, save_names
 from posynda.bench.latency_backends import LATENCY_BACKENDS
 from posynda.bench.plots import plot_if_available
@@ -48,8 +48,8 @@ from posynda.devices import PRECISIONS, check_precision, resolve_device
 from posynda.errors import InputError
 from posynda.fileio import atomic_write_text
 from posynda.models import PRESETS
+from posynda.pretrain import pretrain_file
 from posynda.threads import chosen_threads
-from posynda.train import pretrain_file
 
 SAVE_HELP = "also write the results into bench/results/<machine>/ (root: $POSYNDA_BENCH_RESULTS)"
 POSITIVE = click.IntRange(min=1)

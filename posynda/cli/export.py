@@ -7,8 +7,8 @@ import click
 from posynda.cli.options import FILE, FILE_OR_FOLDER, FOLDER, OUT_FOLDER, BatchProfile, run_dir, threads_option
 from posynda.defaults import shipped_checkpoint
 from posynda.export.exporter import ExportOptions, run_export
-from posynda.export.tensorrt import DEFAULT_BATCH
-from posynda.runtime.tensorrt import require_tensorrt
+from posynda.export.tensorrt_build import DEFAULT_BATCH
+from posynda.runtime.backends.tensorrt_sidecar import require_tensorrt
 
 
 @click.command("export")

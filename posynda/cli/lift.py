@@ -22,9 +22,9 @@ from posynda.cli.options import (
 )
 from posynda.data.detections.video import clip_frames
 from posynda.defaults import default_clips_path, shipped_checkpoint
+from posynda.posefiles import output_format, write_poses
 from posynda.runtime import RUNTIME_BACKENDS, Lifter, expect_backend
-from posynda.runtime.outputs import output_format, write_poses
-from posynda.runtime.viz import viz_format, write_viz
+from posynda.viz import viz_format, write_viz
 
 
 @click.command()

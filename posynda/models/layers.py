@@ -13,17 +13,26 @@ from torch import nn
 class SinusoidalTimestepEmbedding(nn.Module):
     """Timestep ``t [B]`` (integer diffusion steps) -> ``[B, dim]`` (D3DP's sinusoidal embedding).
 
-    Half sine, half cosine, frequencies ``exp(-i ln(10000) / (dim/2 - 1))``.
+    Half sine, half cosine, frequencies ``freqs [dim/2] = exp(-i ln(10000) / (dim/2 - 1))``.
+
+    ``freqs`` is a constant, not state: a plain tensor attribute that follows the module's device and dtype
+    (``.to``, ``.half()``: :meth:`_apply`) like a buffer, but is none, so that a module's ``buffers()`` -- what
+    an EMA teacher averages (``torch.optim.swa_utils.AveragedModel``, where ``d * x + (1 - d) * x`` need not
+    round back to ``x``) and DDP broadcasts -- hold its state only. It was never saved (a non-persistent buffer
+    before): files do not change.
     """
 
     def __init__(self, dim: int):
         super().__init__()
         half = dim // 2
-        freqs = torch.exp(torch.arange(half, dtype=torch.float32) * -(math.log(10000.0) / (half - 1)))
-        self.register_buffer("freqs", freqs, persistent=False)
+        self.freqs = torch.exp(torch.arange(half, dtype=torch.float32) * -(math.log(10000.0) / (half - 1)))
+
+    def _apply(self, fn, recurse: bool = True):
+        self.freqs = fn(self.freqs)
+        return super()._apply(fn, recurse)
 
     def forward(self, t: torch.Tensor) -> torch.Tensor:
-        # Cast to the buffer dtype (not .float()): an fp16 export must not mix dtypes.
+        # Cast to the frequencies' dtype (not .float()): an fp16 export must not mix dtypes.
         angles = t.to(self.freqs.dtype)[:, None] * self.freqs[None, :]
         return torch.cat([angles.sin(), angles.cos()], dim=-1)
 

@@ -22,9 +22,9 @@ from posynda.data.prepare import fill_missing_keypoints, frame_intrinsics
 from posynda.devices import Device
 from posynda.errors import InputError
 from posynda.runtime.backends import Backend, load_backend
-from posynda.runtime.sampling import lift_windows, place_in_camera
 from posynda.runtime.settings import SamplingSettings
 from posynda.runtime.stream import LiftStream
+from posynda.runtime.windowed_lift import lift_windows, place_in_camera
 
 
 @dataclass

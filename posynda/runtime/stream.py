@@ -3,7 +3,7 @@
 A :class:`LiftStream` (``Lifter.stream(...)``) keeps the last T frames and the running window
 sums, so its memory does not grow with the stream. Every ``stride`` frames a window of the T
 newest frames is sampled -- the windows, their Philox noise (the sequence, window w) and the
-aggregation are those of the whole-sequence lift (:func:`posynda.runtime.sampling.lift_windows`)
+aggregation are those of the whole-sequence lift (:func:`posynda.runtime.windowed_lift.lift_windows`)
 -- and frame ``t - L`` is final once every window that covers it is done: ``L = T - 1`` frames.
 :meth:`LiftStream.finish` lifts what is left (the end-aligned tail window, or one padded window
 for a stream shorter than T).
@@ -28,8 +28,8 @@ from posynda import camera
 from posynda.data.prepare import MM_PER_M, fill_track
 from posynda.diffusion import DDIMScheduler, sample_poses, window_noise
 from posynda.errors import InputError
-from posynda.runtime.sampling import aggregate_hypotheses, place_in_camera
 from posynda.runtime.settings import SamplingSettings
+from posynda.runtime.windowed_lift import aggregate_hypotheses, place_in_camera
 from posynda.skeleton import NUM_JOINTS, convert_joints
 
 
@@ -156,6 +156,7 @@ class LiftStream:
     def _convert(self, keypoints, confidence):
         kp = np.asarray(keypoints, np.float32)
         conf = None if confidence is None else np.asarray(confidence, np.float32)
+        check_frame(kp, conf)  # every joint given, before conversion and before anything moves
         if self.joint_order != "h36m":
             kp, conf = convert_joints(kp[None], self.joint_order, None if conf is None else conf[None])
             kp, conf = kp[0], conf[0]
@@ -165,7 +166,6 @@ class LiftStream:
             )
         if conf is not None and conf.shape != (NUM_JOINTS,):
             raise InputError(f"confidence must be [{NUM_JOINTS}], got {list(conf.shape)}")
-        check_frame(kp, conf)  # before anything moves: a refused frame leaves the stream as it was
         kp = kp.copy()
         if conf is not None:
             kp[~(conf > 0)] = np.nan  # confidence 0 = missing

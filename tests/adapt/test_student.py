@@ -3,7 +3,7 @@
 import pytest
 
 from posynda.adapt import AdaptSettings, build_student
-from posynda.adapt.student import adapted_denoiser, resumable_state
+from posynda.adapt.student import adapted_denoiser
 from posynda.models import PRESETS, build_denoiser, count_parameters
 from tests.conftest import micro_checkpoint
 
@@ -20,22 +20,11 @@ def test_no_lora_trains_everything_and_no_cd_drops_the_offset():
     assert count_parameters(full, trainable_only=True) == sum(p.numel() for p in build_denoiser(config).parameters())
 
 
-def test_resumable_state_holds_the_trainable_tensors_and_every_buffer():
+def test_adapted_denoiser_is_the_one_inside_the_embedding():
     student = build_student(micro_checkpoint(), AdaptSettings(lora=True, rank=2))
-    state = resumable_state(student)
-    names = {n for n, p in student.named_parameters() if p.requires_grad}
-    assert set(state) == names | {n for n, _ in student.named_buffers()} and "offset" in state
-    assert all("lora_" in n for n in names - {"offset"})
     assert adapted_denoiser(student) is student.denoiser
-
-
-def test_resumable_state_of_the_shipped_architecture_keeps_its_batchnorm_statistics():
-    from posynda.checkpoint import load_checkpoint
-    from posynda.defaults import shipped_checkpoint
-
-    student = build_student(load_checkpoint(shipped_checkpoint()), AdaptSettings())
-    state = resumable_state(student)
-    assert any(k.endswith("running_var") for k in state) and any(k.endswith("num_batches_tracked") for k in state)
+    plain = build_student(micro_checkpoint(), AdaptSettings(cd_embedding=False))
+    assert adapted_denoiser(plain) is plain
 
 
 def checkpoint_of(config):

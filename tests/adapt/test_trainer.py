@@ -117,3 +117,7 @@ def test_ctrl_c_at_a_random_step_of_the_shipped_architecture_resumes_bit_for_bit
     assert any("running_mean" in name for name in a)  # the architecture has BatchNorm statistics
     for name in a:
         torch.testing.assert_close(a[name], b[name], rtol=0, atol=0, msg=f"{name} (interrupted in step {interrupt})")
+    (line_a,), (line_b,) = ([json.loads(x) for x in (tmp_path / d / "metrics.jsonl").read_text().splitlines()]
+                            for d in "ab")  # fmt: skip
+    line_a.pop("seconds"), line_b.pop("seconds")
+    assert line_a == line_b  # one line at step 7, over all 7 steps: the running sums were part of the state

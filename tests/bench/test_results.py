@@ -11,7 +11,8 @@ import torch
 
 from posynda.adapt import ABLATION_ROWS, AdaptSettings
 from posynda.baselines import BASELINES
-from posynda.bench import accuracy, adapt_step, curves, footage, kernels, latency, throughput, train
+from posynda.bench import accuracy, adapt_step, curves, footage, kernels, latency, throughput
+from posynda.bench import training_step as train
 from posynda.bench.results import (
     INCOMPLETE_NOTE,
     RESULTS_ENV,

@@ -16,8 +16,8 @@ from posynda.defaults import shipped_checkpoint
 from posynda.export import onnx_graphs, parity
 from posynda.fileio import sha256_file
 from posynda.models import build_denoiser, example_inputs
+from posynda.runtime.backends.tensorrt_sidecar import unavailable_reason
 from posynda.runtime.metadata import DENOISER_INPUTS, DENOISER_OUTPUT
-from posynda.runtime.tensorrt import unavailable_reason
 from tests.conftest import MICRO, make_clips, run
 
 onnx = pytest.importorskip("onnx")

@@ -11,11 +11,12 @@ import pytest
 
 from posynda.data import load_clips, save_clips
 from posynda.data.bvh import read_bvh
+from posynda.data.detections import default_intrinsics
 from posynda.defaults import shipped_checkpoint
-from posynda.runtime import Lifter, LiftResult, SamplingSettings, default_intrinsics
-from posynda.runtime import tensorrt as trt_env
-from posynda.runtime.outputs.poses import lifted_poses
-from posynda.runtime.tensorrt import REBUILD_HINT, unavailable_reason
+from posynda.posefiles.poses import lifted_poses
+from posynda.runtime import Lifter, LiftResult, SamplingSettings
+from posynda.runtime.backends import tensorrt_sidecar as trt_env
+from posynda.runtime.backends.tensorrt_sidecar import REBUILD_HINT, unavailable_reason
 from posynda.skeleton import convert_joints
 from tests.conftest import PNG, SAMPLER_HYPOTHESES, SAMPLER_STEPS, make_clips, run
 from tests.conftest import TRT_ENV as ENV
@@ -153,8 +154,8 @@ def test_viz_writes_a_png(tmp_path, keypoints):
 @pytest.mark.parametrize("suffix", [".gif", ".mp4"])
 def test_viz_animates_the_longest_sequence(tmp_path, keypoints, suffix):
     pytest.importorskip("matplotlib")
-    from posynda.runtime.viz import ffmpeg_exe
-    from tests.runtime.viz.conftest import gif_frames
+    from posynda.viz import ffmpeg_exe
+    from tests.viz.conftest import gif_frames
 
     if suffix == ".mp4" and ffmpeg_exe() is None:
         pytest.skip("no ffmpeg (pip install imageio-ffmpeg)")
@@ -195,7 +196,7 @@ def test_an_mp4_without_ffmpeg_exits_2_before_any_work(tmp_path, keypoints, monk
     path, _ = keypoints
     _no_lifting(monkeypatch)
     monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)  # not installed
-    monkeypatch.setattr("posynda.runtime.viz.shutil.which", lambda name: None)  # none on PATH
+    monkeypatch.setattr("posynda.viz.encoders.shutil.which", lambda name: None)  # none on PATH
     result = run(["lift", "--input", str(path), "--out", str(tmp_path / "o.npz"), "--viz", str(tmp_path / "v.mp4")])
     assert result.exit_code == 2, result.output
     (line,) = result.stderr.strip().splitlines()

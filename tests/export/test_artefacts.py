@@ -2,7 +2,7 @@
 
 from posynda.export import artefacts
 from posynda.export.exporter import ExportOptions, run_export
-from posynda.export.tensorrt import DEFAULT_BATCH
+from posynda.export.tensorrt_build import DEFAULT_BATCH
 
 
 def test_every_option_names_its_row_and_rows_come_in_dependency_order():

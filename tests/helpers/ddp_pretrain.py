@@ -16,33 +16,32 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout, for `tests.conftest`
 
-from posynda import train  # noqa: E402
+import posynda.pretrain as pretraining  # noqa: E402
+import posynda.training.loop as loop  # noqa: E402
 from posynda.models import DenoiserConfig  # noqa: E402
 from tests.conftest import MICRO, make_clips  # noqa: E402
 
 MICRO_VIDEOPOSE = DenoiserConfig(arch="videopose", frames=9, dim=32, filter_widths=(3, 3), dropout=0.0)
 
-RECIPE = train.TrainRecipe(batch_size=8, lr=3e-3, warmup_steps=0, log_every=1, checkpoint_every=2)
+RECIPE = pretraining.TrainRecipe(batch_size=8, lr=3e-3, warmup_steps=0, log_every=1, checkpoint_every=2)
 
 
-def counting(name: str, counts: dict):
-    original = getattr(train, name)
+def counting(module, name: str, counts: dict):
+    """Count the calls of ``module.name`` (the files a rank writes) into ``counts``."""
+    original = getattr(module, name)
 
     def wrapper(*args, **kwargs):
         counts[name] = counts.get(name, 0) + 1
         return original(*args, **kwargs)
 
-    setattr(train, name, wrapper)
+    setattr(module, name, wrapper)
 
 
 def failing_at_first_step():
-    original = train.step_batch
-
     def wrapper(*args, **kwargs):
         raise RuntimeError("this rank fails on purpose")
 
-    train.step_batch = wrapper
-    return original
+    pretraining.step_batch = wrapper
 
 
 def main(argv: list[str]) -> None:
@@ -54,13 +53,14 @@ def main(argv: list[str]) -> None:
     stop_after = int(args[2]) if len(args) > 2 else None
     rank = int(os.environ.get("RANK", "0"))
     counts: dict = {}
-    for name in ("save_checkpoint", "save_state", "write_metrics"):
-        counting(name, counts)
+    counting(pretraining, "save_checkpoint", counts)  # the model file, written by pretraining at each checkpoint
+    for name in ("save_state", "write_metrics"):  # the run state and metrics, written by the training loop
+        counting(loop, name, counts)
     if fail == rank:
         failing_at_first_step()
     config = MICRO_VIDEOPOSE if videopose else MICRO
-    train.pretrain(make_clips((50, 30)), config, steps, out, recipe=RECIPE, progress=False, seed=3,
-                   stop_after=stop_after, resume=resume)  # fmt: skip
+    pretraining.pretrain(make_clips((50, 30)), config, steps, out, recipe=RECIPE, progress=False, seed=3,
+                         stop_after=stop_after, resume=resume)  # fmt: skip
     (out.parent / f"{out.name}.rank{rank}.json").write_text(json.dumps(counts))
 
 

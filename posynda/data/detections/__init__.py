@@ -11,27 +11,25 @@ per-frame JSON, :mod:`.openpose`), ``mmpose`` (MMPoseInferencer predictions, :mo
 :mod:`.videopose3d`), ``video`` (any video ffmpeg decodes, people found by the offline BlazePose
 detector: :mod:`.video`, :mod:`.blazepose`), ``posynda-json`` (:mod:`.posynda_json`) and ``clips`` (posynda clip files,
 :mod:`.clip_files`). Every format ends as a :class:`~posynda.data.clips.ClipSet` in H36M-17 order,
-pixels, one sequence per tracked person (:mod:`.tracking`, :mod:`.assemble`); the options and the
-report are in :mod:`.common`.
+pixels, one sequence per tracked person (:mod:`.tracking`, :mod:`.assemble`); the options are in
+:mod:`.read_options`, the people per frame in :mod:`.people`, the report in :mod:`.report`.
 """
 
-from posynda.data.detections.common import (
+from posynda.data.detections.formats import DETECTION_FORMATS, FORMATS, DetectionFormat, detect_format, read_detections
+from posynda.data.detections.posynda_json import read_json_keypoints, write_json_keypoints
+from posynda.data.detections.read_options import (
     DEFAULT_MIN_CONFIDENCE,
     KEYPOINT_ORDERS,
     MAX_GAP,
     TRACK_IOU,
     TRACKINGS,
-    DetectionReport,
     KeypointOrder,
-    KeypointWarning,
     ReadOptions,
-    SequenceReport,
     Tracking,
     default_intrinsics,
     fov_intrinsics,
 )
-from posynda.data.detections.formats import DETECTION_FORMATS, FORMATS, DetectionFormat, detect_format, read_detections
-from posynda.data.detections.posynda_json import read_json_keypoints, write_json_keypoints
+from posynda.data.detections.report import DetectionReport, KeypointWarning, SequenceReport
 
 __all__ = [
     "DEFAULT_MIN_CONFIDENCE",

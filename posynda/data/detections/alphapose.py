@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from posynda.data.detections.assemble import assemble
 from posynda.data.detections.coco import flat_keypoints, video_of_records
-from posynda.data.detections.common import ReadOptions
 from posynda.data.detections.probe import Probe, first_record, records
+from posynda.data.detections.read_options import ReadOptions
 
 WHAT = "AlphaPose results (a JSON list of {image_id, keypoints: [x, y, score] * 17 or 26, score, box, idx})"
 

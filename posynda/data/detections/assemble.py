@@ -14,18 +14,15 @@ import warnings
 import numpy as np
 
 from posynda.data.clips import ClipSet, validate
-from posynda.data.detections.common import (
+from posynda.data.detections.people import Video
+from posynda.data.detections.read_options import (
     DEFAULT_MIN_CONFIDENCE,
-    DetectionReport,
-    KeypointWarning,
     ReadOptions,
-    SequenceReport,
-    Video,
-    camera_summary,
     default_intrinsics,
     needs_image_size,
     options_camera,
 )
+from posynda.data.detections.report import DetectionReport, KeypointWarning, SequenceReport, camera_summary
 from posynda.data.detections.tracking import Detection, Track, track_people
 from posynda.errors import InputError
 from posynda.skeleton import JOINT_ORDERS, NUM_JOINTS, convert_joints

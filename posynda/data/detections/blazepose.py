@@ -20,7 +20,7 @@ import warnings
 
 import numpy as np
 
-from posynda.data.detections.common import Person
+from posynda.data.detections.people import Person
 from posynda.errors import InputError
 
 ORDER = "blazepose33"

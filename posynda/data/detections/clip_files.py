@@ -13,9 +13,9 @@ import dataclasses
 import numpy as np
 
 from posynda.data.clips import load_clips
-from posynda.data.detections.common import ReadOptions, options_camera
-from posynda.data.detections.own import finish
+from posynda.data.detections.native_files import finish
 from posynda.data.detections.probe import Probe
+from posynda.data.detections.read_options import ReadOptions, options_camera
 
 WHAT = "a posynda clip file (.npz, posynda-clips-v1)"
 

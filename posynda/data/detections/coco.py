@@ -8,7 +8,7 @@ Layout: a list of detections, one per person and image::
       "track_id": 3}, ...]                 # optional (PoseTrack-style results)
 
 Frames are ordered by ``image_id`` (integers, or names sorted naturally, ``"2.jpg" < "10.jpg"``; see
-:func:`~posynda.data.detections.common.frame_positions`). The file has no image size: give
+:func:`~posynda.data.detections.people.frame_positions`). The file has no image size: give
 ``image_size`` (``--image-size WxH``). The triplet scores become ``confidence``; joints scored
 under the minimum confidence are missing.
 """
@@ -16,9 +16,8 @@ under the minimum confidence are missing.
 from __future__ import annotations
 
 from posynda.data.detections.assemble import assemble
-from posynda.data.detections.common import (
+from posynda.data.detections.people import (
     Person,
-    ReadOptions,
     Video,
     frames_from,
     keypoint_triplets,
@@ -27,6 +26,7 @@ from posynda.data.detections.common import (
     track_id,
 )
 from posynda.data.detections.probe import Probe, first_record, records
+from posynda.data.detections.read_options import ReadOptions
 from posynda.errors import InputError
 
 WHAT = "COCO keypoint results (a JSON list of {image_id, category_id, keypoints: [x, y, score] * 17, score})"

@@ -31,8 +31,9 @@ from posynda.data.detections import (
     videopose3d,
     yolo,
 )
-from posynda.data.detections.common import DetectionReport, ReadOptions
 from posynda.data.detections.probe import Probe, probe
+from posynda.data.detections.read_options import ReadOptions
+from posynda.data.detections.report import DetectionReport
 from posynda.errors import InputError
 
 DetectionFormat = str  # "auto" or a key of FORMATS
@@ -116,7 +117,7 @@ def read_detections(
         [N, 17]`` in [0, 1], a camera and image size per sequence, no ``joints_3d``; one sequence per
         tracked person for the detector formats, named ``<source>/person<k>`` (tracker) or
         ``<source>/track<id>`` (the file's ids) -- and the report of what was read (one
-        :class:`~posynda.data.detections.common.SequenceReport` per sequence, notes, warnings).
+        :class:`~posynda.data.detections.report.SequenceReport` per sequence, notes, warnings).
 
     Raises:
         InputError: one line naming the file and the problem: nothing there, an unknown format, keys

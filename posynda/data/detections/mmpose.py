@@ -22,16 +22,9 @@ from __future__ import annotations
 import numpy as np
 
 from posynda.data.detections.assemble import assemble
-from posynda.data.detections.common import (
-    Person,
-    ReadOptions,
-    Video,
-    frames_from,
-    order_for_count,
-    stem,
-    track_id,
-)
+from posynda.data.detections.people import Person, Video, frames_from, order_for_count, stem, track_id
 from posynda.data.detections.probe import Probe, first_record, require
+from posynda.data.detections.read_options import ReadOptions
 from posynda.errors import InputError
 
 WHAT = (

@@ -20,16 +20,9 @@ from __future__ import annotations
 import numpy as np
 
 from posynda.data.detections.assemble import assemble
-from posynda.data.detections.common import (
-    Person,
-    ReadOptions,
-    Video,
-    frames_from,
-    keypoint_triplets,
-    stem,
-    track_id,
-)
+from posynda.data.detections.people import Person, Video, frames_from, keypoint_triplets, stem, track_id
 from posynda.data.detections.probe import Probe, require
+from posynda.data.detections.read_options import ReadOptions
 from posynda.errors import InputError
 
 WHAT = "OpenPose JSON (a folder of <name>_<frame>_keypoints.json files with 'people' / 'pose_keypoints_2d')"

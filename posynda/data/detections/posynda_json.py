@@ -13,7 +13,7 @@ Schema (one sequence per object; a top-level list holds several sequences)::
     }
 
 J is the joint count of the joint order (17 for "h36m", the default, and "coco"). Without
-``camera`` the default pinhole camera is used (:func:`~posynda.data.detections.common.default_intrinsics`:
+``camera`` the default pinhole camera is used (:func:`~posynda.data.detections.read_options.default_intrinsics`:
 focal length ``max(width, height)`` pixels, principal point at the image centre, no distortion). The
 lifter sees the 2D through the camera (``posynda.camera.canonical_screen``), so a wrong focal length
 changes the pose a little and the root depth in proportion; give the real one when it is known. ``image_size``
@@ -30,9 +30,9 @@ from pathlib import Path
 import numpy as np
 
 from posynda.data.clips import ClipSet, validate
-from posynda.data.detections.common import KEYPOINT_ORDERS, ReadOptions, default_intrinsics, options_camera
-from posynda.data.detections.own import finish
+from posynda.data.detections.native_files import finish
 from posynda.data.detections.probe import Probe, first_record, read_json, require
+from posynda.data.detections.read_options import KEYPOINT_ORDERS, ReadOptions, default_intrinsics, options_camera
 from posynda.errors import InputError
 from posynda.fileio import atomic_write_text
 from posynda.skeleton import JOINT_ORDERS

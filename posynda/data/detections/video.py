@@ -20,8 +20,9 @@ import numpy as np
 
 from posynda.data.detections.assemble import assemble
 from posynda.data.detections.blazepose import MEDIAPIPE_PIN, ORDER, BlazePose
-from posynda.data.detections.common import ReadOptions, Video, stem
+from posynda.data.detections.people import Video, stem
 from posynda.data.detections.probe import Probe, require
+from posynda.data.detections.read_options import ReadOptions
 from posynda.data.video import VideoFrames, VideoReader
 from posynda.errors import InputError
 from posynda.extras import require as require_extra
@@ -79,7 +80,7 @@ def read(probe: Probe, options: ReadOptions, progress: Progress | None = None):
 def clip_frames(path, clips, report) -> Callable[[int], np.ndarray | None]:
     """``frame(i)``: the video frame under clip frame ``i`` of ``clips`` read from the video ``path``
     (sequence ``s`` starts at ``report.sequences[s].first_frame``), RGB uint8, or None past the video's end;
-    the ``background`` of :func:`posynda.runtime.viz.write_viz`."""
+    the ``background`` of :func:`posynda.viz.write_viz`."""
     frames = VideoFrames(path)
     bounds = clips.sequence_bounds()
     starts = [s.first_frame for s in report.sequences]

@@ -26,8 +26,9 @@ import numpy as np
 
 from posynda.data.convert.arrays import as_dict, load_npz
 from posynda.data.detections.assemble import assemble
-from posynda.data.detections.common import Person, ReadOptions, Video
+from posynda.data.detections.people import Person, Video
 from posynda.data.detections.probe import Probe, require
+from posynda.data.detections.read_options import ReadOptions
 from posynda.errors import InputError
 
 WHAT = "VideoPose3D custom 2D detections (an npz with 'positions_2d' and 'metadata', data_2d_custom_<name>.npz)"

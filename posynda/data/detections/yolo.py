@@ -20,8 +20,9 @@ from pathlib import Path
 import numpy as np
 
 from posynda.data.detections.assemble import assemble
-from posynda.data.detections.common import Person, ReadOptions, Video, frames_from, stem
+from posynda.data.detections.people import Person, Video, frames_from, stem
 from posynda.data.detections.probe import Probe, require
+from posynda.data.detections.read_options import ReadOptions
 from posynda.errors import InputError
 
 WHAT = "Ultralytics YOLO pose labels (a folder of <name>_<frame>.txt: class cx cy w h + 17 keypoints, normalised)"

@@ -1,8 +1,8 @@
 """TensorRT ``.engine`` files (with their ``.engine.json`` sidecar) run on the NVIDIA GPU they were built for.
 
 The sidecar is checked against this machine before the plan is deserialised
-(:func:`posynda.runtime.tensorrt.check_sidecar`). ``tensorrt`` is imported lazily; device buffers
-are PyTorch CUDA tensors.
+(:func:`posynda.runtime.backends.tensorrt_sidecar.check_sidecar`); the engine is built by
+:mod:`posynda.export.tensorrt_build`. ``tensorrt`` is imported lazily; device buffers are PyTorch CUDA tensors.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 
 from posynda.errors import InputError
-from posynda.runtime import tensorrt as trt_env
+from posynda.runtime.backends import tensorrt_sidecar as trt_env
 from posynda.runtime.backends.base import Backend
 from posynda.runtime.metadata import DENOISER_INPUTS, DENOISER_OUTPUT, model_geometry
 

@@ -5,8 +5,8 @@ import sys
 import pytest
 
 from posynda.errors import InputError
-from posynda.runtime import tensorrt as trt_env
 from posynda.runtime.backends import load_backend
+from posynda.runtime.backends import tensorrt_sidecar as trt_env
 from posynda.runtime.backends.tensorrt_backend import EngineRunner
 from tests.conftest import TRT_ENV
 

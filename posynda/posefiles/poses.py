@@ -1,0 +1,164 @@
+"""Lifted poses as the writers see them: per sequence, in one coordinate frame for the whole file.
+
+The frame is the floor-based world frame of :mod:`~posynda.posefiles.floor` (mm, z up, floor at
+z = 0) when a floor is found under every camera of the file, else the camera frame (mm, x right,
+y down, z forward) with the reason. Sequences that share a camera (equal intrinsics and image size:
+the people of one video, the takes of one fixed camera) share one floor fit and one world frame,
+whose origin lies below the root of the first frame of the first of them; a file never mixes
+frames.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from posynda.data.clips import ClipSet
+from posynda.posefiles.floor import Floor, WorldFrame, estimate_floor
+from posynda.runtime.lifter import LiftResult
+from posynda.skeleton import ROOT
+
+Frame = Literal["world", "camera"]
+DEFAULT_FPS = 50.0  # Human3.6M's frame rate, for writers that need one (BVH) when the input has none
+
+AXES: dict[str, dict[str, str]] = {
+    "world": {
+        "x": "the camera's right (image x) projected on the floor",
+        "y": "forward along the floor, away from the camera (z cross x)",
+        "z": "up, normal to the floor; the floor is z = 0",
+        "origin": "on the floor below the root (pelvis) of the first frame of the sequences seen by that camera",
+    },
+    "camera": {
+        "x": "right (image x)",
+        "y": "down (image y)",
+        "z": "forward (the optical axis)",
+        "origin": "the camera centre",
+    },
+}
+
+
+@dataclass(frozen=True)
+class SequencePoses:
+    """One sequence in the output frame.
+
+    Attributes:
+        name: the sequence's name (``ClipSet.sequence_names``).
+        fps: frame rate, or None when the input does not say.
+        intrinsics: ``[9]`` the camera, ``[fx, fy, cx, cy, k1, k2, k3, p1, p2]`` px.
+        image_size: ``(width, height)`` px.
+        absolute: ``[n, 17, 3]`` float64 joint positions in the output frame, mm, or None (no root).
+        root_relative: ``[n, 17, 3]`` float64 positions minus the root's, in the output frame's axes, mm.
+        floor: the floor of this sequence's camera (world frame only).
+        world: camera -> world transform (world frame only).
+    """
+
+    name: str
+    fps: float | None
+    intrinsics: np.ndarray
+    image_size: tuple[int, int]
+    absolute: np.ndarray | None
+    root_relative: np.ndarray
+    floor: Floor | None = None
+    world: WorldFrame | None = None
+
+    @property
+    def num_frames(self) -> int:
+        return int(self.root_relative.shape[0])
+
+    @property
+    def positions(self) -> np.ndarray:
+        """``[n, 17, 3]`` the absolute positions, or the root-relative ones without a root."""
+        return self.root_relative if self.absolute is None else self.absolute
+
+    def fps_or_default(self) -> float:
+        return DEFAULT_FPS if self.fps is None else self.fps
+
+
+@dataclass(frozen=True)
+class LiftedPoses:
+    """Every sequence of a lift in one frame.
+
+    Attributes:
+        frame: "world" (floor at z = 0) or "camera".
+        reason: why no floor was found (camera frame only; None when no world frame was asked for).
+        sequences: per sequence, in input order.
+        result: the lift (backend, settings).
+        clips: the input clip set.
+    """
+
+    frame: Frame
+    reason: str | None
+    sequences: list[SequencePoses]
+    result: LiftResult
+    clips: ClipSet
+
+    @property
+    def axes(self) -> dict[str, str]:
+        return AXES[self.frame]
+
+    @property
+    def has_absolute(self) -> bool:
+        return self.result.absolute_mm is not None
+
+
+def _fps(clips: ClipSet, s: int) -> float | None:
+    if clips.fps is None:
+        return None
+    value = float(clips.fps[s])
+    return value if math.isfinite(value) and value > 0 else None
+
+
+def camera_groups(clips: ClipSet) -> list[list[int]]:
+    """Sequence ids grouped by camera (equal intrinsics and image size), groups in order of first use."""
+    groups: dict[bytes, list[int]] = {}
+    for s in range(clips.num_sequences):
+        key = np.asarray(clips.camera[s], np.float32).tobytes() + np.asarray(clips.image_size[s], np.int64).tobytes()
+        groups.setdefault(key, []).append(s)
+    return list(groups.values())
+
+
+def lifted_poses(result: LiftResult, clips: ClipSet, world: bool = True) -> LiftedPoses:
+    """Split ``result`` (of ``clips``) per sequence, in the world frame when ``world`` and a floor is found
+    under every camera, else in the camera frame (``reason`` says why)."""
+    bounds = clips.sequence_bounds()
+    names = clips.sequence_names()
+    absolute = None if result.absolute_mm is None else np.asarray(result.absolute_mm, np.float64)
+    relative = np.asarray(result.root_relative_mm, np.float64)
+    frames: dict[int, tuple[Floor, WorldFrame]] = {}
+    reason = None
+    if world:
+        groups = camera_groups(clips)
+        for group in groups:
+            rows = np.concatenate([np.arange(*bounds[s]) for s in group])
+            estimate = estimate_floor(None if absolute is None else absolute[rows], clips.seq_index[rows])
+            if estimate.floor is None:
+                who = names[group[0]] + (f" and {len(group) - 1} more sequences" if len(group) > 1 else "")
+                reason = estimate.reason if len(groups) == 1 or absolute is None else f"{who}: {estimate.reason}"
+                frames = {}
+                break
+            world_frame = WorldFrame.on_floor(estimate.floor, absolute[rows[0], ROOT])
+            frames.update({s: (estimate.floor, world_frame) for s in group})
+    sequences = []
+    for s, (start, stop) in enumerate(bounds):
+        rel = relative[start:stop]
+        rel = rel - rel[:, ROOT : ROOT + 1]
+        abs_s = None if absolute is None else absolute[start:stop]
+        floor, frame = frames.get(s, (None, None))
+        if frame is not None:
+            abs_s, rel = frame.to_world(abs_s), frame.rotate(rel)
+        sequences.append(
+            SequencePoses(
+                name=names[s],
+                fps=_fps(clips, s),
+                intrinsics=np.asarray(clips.camera[s], np.float64),
+                image_size=(int(clips.image_size[s, 0]), int(clips.image_size[s, 1])),
+                absolute=abs_s,
+                root_relative=rel,
+                floor=floor,
+                world=frame,
+            )
+        )
+    return LiftedPoses("world" if frames else "camera", reason, sequences, result, clips)
