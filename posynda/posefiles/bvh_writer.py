@@ -52,7 +52,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,14 +60,11 @@ import numpy as np
 from posynda.errors import InputError
 from posynda.fileio import atomic_open
 from posynda.posefiles.json_writer import lift_summary, skeleton
-from posynda.posefiles.poses import DEFAULT_FPS, LiftedPoses, SequencePoses
+from posynda.posefiles.poses import DEFAULT_FPS, LiftedPoses, sequence_paths, y_up
 
 SIDECAR_FORMAT = "posynda-bvh-v1"
 CM_PER_MM = 0.1
 DECIMALS = 4
-# posynda's frame -> BVH axes (rows: BVH X, Y, Z in posynda's axes)
-WORLD_TO_BVH = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, -1.0, 0.0]])
-CAMERA_TO_BVH = np.array([[1.0, 0.0, 0.0], [0.0, -1.0, 0.0], [0.0, 0.0, -1.0]])
 FOOT_CM, HEAD_TOP_CM, HAND_CM = 10.0, 10.0, 8.0
 
 BVH_AXES = {
@@ -240,8 +236,7 @@ class BVHTake:
 
 def to_bvh_axes(points_mm: np.ndarray, frame: str) -> np.ndarray:
     """Positions ``[..., 3]`` mm in posynda's world or camera frame -> BVH axes, cm."""
-    turn = WORLD_TO_BVH if frame == "world" else CAMERA_TO_BVH
-    return np.asarray(points_mm, np.float64) @ turn.T * CM_PER_MM
+    return y_up(points_mm, frame) * CM_PER_MM
 
 
 def _filled(points: np.ndarray, source: str) -> np.ndarray:
@@ -317,15 +312,6 @@ def bvh_text(take: BVHTake) -> str:
     lines += ["MOTION", f"Frames: {len(take.motion)}", f"Frame Time: {take.frame_time:.8f}"]
     lines += [" ".join(_number(v) for v in row) for row in take.motion]
     return "\n".join(lines) + "\n"
-
-
-def sequence_paths(path: Path, sequences: list[SequencePoses]) -> list[Path]:
-    """The file of each sequence: ``path`` for the first, ``<stem>_<k>_<name>.bvh`` beside it for the k-th."""
-    out = [path]
-    for k, seq in enumerate(sequences[1:], start=1):
-        safe = re.sub(r"[^A-Za-z0-9._-]+", "-", seq.name).strip("-.") or "sequence"
-        out.append(path.with_name(f"{path.stem}_{k}_{safe}{path.suffix}"))
-    return out
 
 
 def sidecar_path(path: Path) -> Path:

@@ -11,7 +11,9 @@ frames.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -38,6 +40,28 @@ AXES: dict[str, dict[str, str]] = {
         "origin": "the camera centre",
     },
 }
+
+
+# posynda's frame -> the Y-up axes of BVH and OpenSim (rows: their X, Y, Z in posynda's axes)
+WORLD_TO_Y_UP = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, -1.0, 0.0]])
+CAMERA_TO_Y_UP = np.array([[1.0, 0.0, 0.0], [0.0, -1.0, 0.0], [0.0, 0.0, -1.0]])
+
+
+def y_up(points_mm: np.ndarray, frame: Frame) -> np.ndarray:
+    """Positions ``[..., 3]`` mm in posynda's world (z up) or camera frame -> Y-up axes (X the same, Y up, Z
+    towards the camera; the floor is Y = 0 in the world frame), mm."""
+    turn = WORLD_TO_Y_UP if frame == "world" else CAMERA_TO_Y_UP
+    return np.asarray(points_mm, np.float64) @ turn.T
+
+
+def sequence_paths(path: Path, sequences: list[SequencePoses]) -> list[Path]:
+    """The file of each sequence, for formats that hold one: ``path`` for the first, ``<stem>_<k>_<name><suffix>``
+    beside it for the k-th."""
+    out = [path]
+    for k, seq in enumerate(sequences[1:], start=1):
+        safe = re.sub(r"[^A-Za-z0-9._-]+", "-", seq.name).strip("-.") or "sequence"
+        out.append(path.with_name(f"{path.stem}_{k}_{safe}{path.suffix}"))
+    return out
 
 
 @dataclass(frozen=True)
