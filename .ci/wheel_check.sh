@@ -21,7 +21,7 @@ WHEEL="$(ls "$SCRATCH"/dist/posynda-*.whl)"
 echo "wheel: $(basename "$WHEEL")"
 (cd "$ROOT" && "$DEV_PYTHON" -c "
 import sys
-from tests.conftest import film_astronaut
+from tests.helpers.video import film_astronaut
 film_astronaut(sys.argv[1], frames=8)
 " "$SCRATCH/astronaut.mp4")
 

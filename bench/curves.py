@@ -5,7 +5,7 @@
 
 Why the ``tiny`` MixSTE was at 3x a single-frame MLP on real motion (issue "Real motion"): each
 variant of :data:`CURVE_VARIANTS` is pretrained with its preset's recipe on the same source windows
-(same seed, same steps) by :func:`posynda.train.pretrain`, scored on the validation clips every
+(same seed, same steps) by :func:`posynda.pretrain.pretrain`, scored on the validation clips every
 ``eval_every`` steps (H 1, K 1, flip), and the curves are drawn against steps and against training
 seconds on this machine. The variants cross the two architectures with the two 2D input
 normalisations (D3DP's absolute screen coordinates vs root-centred, scale-normalised 2D with the

@@ -31,11 +31,15 @@ from pathlib import Path
 
 import numpy as np
 
+from posynda.bench.latency_backends import Prepared
 from posynda.bench.results import RowCallback, no_rows
+from posynda.checkpoint import load_checkpoint
 from posynda.data import load_clips
 from posynda.defaults import default_clips_path, shipped_checkpoint
 from posynda.environment import machine_info
 from posynda.errors import InputError
+from posynda.export.exporter import ExportOptions, run_export
+from posynda.export.quantize import calibration_feeds, quantize_denoiser
 from posynda.report import markdown_table
 from posynda.runtime import Lifter, SamplingSettings
 
@@ -95,11 +99,6 @@ def _mpjpe(rel_mm: np.ndarray, joints_3d: np.ndarray) -> float:
 
 def models(tmp: Path, log) -> dict[str, Path]:
     """The shipped model's fp32 and int8 graphs and the tiny MixSTE preset's fp32 graph, in ``tmp``."""
-    from posynda.bench.latency_backends import Prepared
-    from posynda.checkpoint import load_checkpoint
-    from posynda.export.exporter import ExportOptions, run_export
-    from posynda.export.quantize import calibration_feeds, quantize_denoiser
-
     run_export(shipped_checkpoint(), tmp / "shipped", options=ExportOptions(), log=lambda _m: None)
     train = load_clips(default_clips_path("wild", "train")).without_3d()
     feeds = calibration_feeds(load_checkpoint(shipped_checkpoint()), train.select_sequences(list(range(0, 40, 8))))

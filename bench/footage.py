@@ -53,7 +53,7 @@ def footage_subsets(target: ClipSet, minutes, seed: int = 0, fps: float | None =
     subsets = []
     for budget in sorted(minutes):
         if budget <= 0:
-            raise InputError(f"--minutes: {budget} is not a positive number of minutes")
+            raise InputError(f"minutes: {budget} is not a positive number of minutes", parameter="minutes")
         count = int(np.searchsorted(cumulative, budget * 60 * rate)) + 1
         if count >= target.num_sequences:
             break

@@ -25,8 +25,8 @@ from pathlib import Path
 
 from posynda.data.clips import load_clips, save_clips
 from posynda.data.render import render_motions
-from posynda.defaults import cache_dir
 from posynda.errors import InputError
+from posynda.fileio import cache_dir
 from posynda.report import action_of as generic_action_of
 
 SUITE_VERSION = 1

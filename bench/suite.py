@@ -17,6 +17,7 @@ from pathlib import Path
 
 from posynda.adapt import AdaptSettings
 from posynda.bench import flops as flops_bench
+from posynda.bench import flops_report
 from posynda.bench import kernels as kernel_bench
 from posynda.bench import latency as latency_bench
 from posynda.bench.accuracy import ABLATION_SAVE_NAMES, references_markdown, run_accuracy
@@ -63,7 +64,7 @@ def run_all(
     """
     unknown = sorted(set(skip) - set(BENCHES))
     if unknown:
-        raise InputError(f"--skip: unknown bench(es) {unknown}; choose from {', '.join(BENCHES)}")
+        raise InputError(f"skip: unknown bench(es) {unknown}; choose from {', '.join(BENCHES)}", parameter="skip")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     device = resolve_device("auto")  # what the kernels and latency benches measure (the results folder's name)
@@ -84,7 +85,7 @@ def run_all(
         for config in FLOPS_CONFIGS:
             t0 = time.perf_counter()
             result = flops_bench.count_flops(config)
-            record(f"flops-{config}", t0, write_results(out, f"flops-{config}", result, flops_bench.markdown(result)))
+            record(f"flops-{config}", t0, write_results(out, f"flops-{config}", result, flops_report.markdown(result)))
 
     if "kernels" not in skip:  # the PyTorch reference on a CPU (Triton needs CUDA), quick sizes
         t0 = time.perf_counter()

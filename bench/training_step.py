@@ -32,9 +32,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+import torch
+
 from posynda.bench.results import RowCallback, no_rows
 from posynda.bench.timing import time_calls, timing_stats
-from posynda.devices import check_precision, resolve_device
+from posynda.devices import AUTOCAST_DTYPES, check_precision, resolve_device
 from posynda.environment import machine_info
 from posynda.errors import InputError
 from posynda.models import PRESETS
@@ -46,10 +48,6 @@ WORKER = "posynda.bench.training_step_worker"
 
 def matmul_peak(device: str, precision: str, repeats: int = 10) -> dict:
     """FLOP/s of a square ``n x n`` matmul (n = 4096 on CUDA, 1024 on the CPU) in ``precision``."""
-    import torch
-
-    from posynda.devices import AUTOCAST_DTYPES
-
     n = 4096 if torch.device(device).type == "cuda" else 1024
     dtype = AUTOCAST_DTYPES.get(precision, torch.float32)
     a = torch.randn(n, n, device=device).to(dtype)
@@ -89,15 +87,16 @@ def check_rows(presets, precisions, world_sizes, device: str = "auto") -> str:
     device = resolve_device(device)
     unknown = [p for p in presets if p not in PRESETS]
     if unknown:
-        raise InputError(f"unknown preset(s) {unknown}; choose from {', '.join(PRESETS)}")
+        raise InputError(f"presets: unknown {unknown}; choose from {', '.join(PRESETS)}", parameter="presets")
     for precision in precisions:
-        check_precision(precision, device)
+        try:
+            check_precision(precision, device)
+        except InputError as error:  # the row list, not one precision, is this function's parameter
+            raise InputError(f"precisions: {error}", parameter="precisions") from None
     if device == "cuda":
-        import torch
-
         if max(world_sizes) > torch.cuda.device_count():
-            raise InputError(f"--world-sizes {max(world_sizes)} needs as many GPUs; this machine has "
-                             f"{torch.cuda.device_count()}")  # fmt: skip
+            raise InputError(f"world_sizes {max(world_sizes)} needs as many GPUs; this machine has "
+                             f"{torch.cuda.device_count()}", parameter="world_sizes")  # fmt: skip
     return device
 
 

@@ -116,6 +116,12 @@ def detection_stats(filmed: list[Filmed]) -> dict:
     }
 
 
+def check_size(size: tuple[int, int]) -> None:
+    """InputError unless the video size ``(W, H)`` is even (H.264)."""
+    if size[0] % 2 or size[1] % 2:
+        raise InputError(f"size {size[0]}x{size[1]} must be even (H.264)", parameter="size")
+
+
 def run_video(
     checkpoints: dict[str, Path],
     clips: ClipSet,
@@ -131,8 +137,7 @@ def run_video(
     result so far after every scored row (model x input)."""
     if not clips.has_3d:
         raise InputError("bench video: the clips have no 'joints_3d' to film")
-    if size[0] % 2 or size[1] % 2:
-        raise InputError(f"bench video: --size {size[0]}x{size[1]} must be even (H.264)")
+    check_size(size)
     folder = Path(out_dir) / "videos"
     folder.mkdir(parents=True, exist_ok=True)
     count = clips.num_sequences if max_sequences is None else min(max_sequences, clips.num_sequences)

@@ -67,7 +67,7 @@ class ExportOptions:
 
     def __post_init__(self):
         if not 14 <= self.opset <= 21:
-            raise InputError(f"--opset {self.opset}: supported opsets are 14..21 (default 17)")
+            raise InputError(f"opset {self.opset}: supported opsets are 14..21 (default 17)", parameter="opset")
         if not 1 <= self.steps <= MAX_STEPS or not 1 <= self.hypotheses <= MAX_HYPOTHESES:
             raise InputError(
                 f"sampler steps must be in [1, {MAX_STEPS}] and hypotheses in [1, {MAX_HYPOTHESES}], "
@@ -154,5 +154,5 @@ def _int8_data(options: ExportOptions) -> tuple[ClipSet, ClipSet]:
     )
     labelled = load_clips(options.eval or default_clips_path("wild", "test"))
     if not labelled.has_3d:
-        raise InputError(f"{options.eval}: --eval data has no 'joints_3d' (scoring int8 needs ground truth)")
+        raise InputError(f"eval: {options.eval} has no 'joints_3d' (scoring int8 needs ground truth)", parameter="eval")
     return calibration, labelled

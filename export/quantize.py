@@ -69,8 +69,11 @@ from torch.utils._pytree import tree_flatten
 from posynda.checkpoint import Checkpoint
 from posynda.data.clips import ClipSet
 from posynda.errors import InputError
+from posynda.export.onnx_graphs import set_metadata
+from posynda.fileio import atomic_write_bytes
 from posynda.metrics import mpjpe
 from posynda.models import example_inputs
+from posynda.runtime import Lifter
 from posynda.runtime.metadata import DENOISER_INPUTS, DENOISER_OUTPUT
 from posynda.runtime.settings import SamplingSettings
 from posynda.runtime.windowed_lift import lift_windows
@@ -119,8 +122,9 @@ def calibration_feeds(
     feeds = [f for f in feeds if len(f[DENOISER_INPUTS[2]]) == len(feeds[0][DENOISER_INPUTS[2]])]
     if len(feeds) <= PARITY_BATCHES:
         raise InputError(
-            f"--calibrate: {clips.num_frames} frames give {len(feeds)} full denoiser batches; need more than "
-            f"{PARITY_BATCHES} (give more or longer clips)"
+            f"calibrate: {clips.num_frames} frames give {len(feeds)} full denoiser batches; need more than "
+            f"{PARITY_BATCHES} (give more or longer clips)",
+            parameter="calibrate",
         )
     return feeds
 
@@ -323,9 +327,6 @@ def _carry_metadata(fp32_onnx: Path, int8_onnx: Path) -> None:
     """Copy the fp32 graph's ``metadata_props`` (the runtime's contract) onto the int8 graph, precision int8."""
     import onnx
 
-    from posynda.export.onnx_graphs import set_metadata
-    from posynda.fileio import atomic_write_bytes
-
     props = {p.key: p.value for p in onnx.load(str(fp32_onnx)).metadata_props}
     if not props:
         return
@@ -368,10 +369,8 @@ def int8_gate(parity: dict, accuracy: dict) -> dict:
 def int8_accuracy(fp32_onnx: Path, int8_onnx: Path, clips: ClipSet, settings: SamplingSettings) -> dict:
     """MPJPE (mm, root-relative, valid frames) of ``clips`` lifted by the fp32 and the int8 graph with the same
     ``settings`` and seed, and the change; ``clips`` need ``joints_3d``."""
-    from posynda.runtime import Lifter
-
     if not clips.has_3d:
-        raise InputError("--eval data has no 'joints_3d' (scoring int8 needs ground truth)")
+        raise InputError("the scored clips have no 'joints_3d' (scoring int8 needs ground truth)")
     truth = clips.joints_3d - clips.joints_3d[:, :1]
     valid = clips.valid_or_all()
     scores = {}

@@ -16,12 +16,9 @@ from posynda.checkpoint import load_checkpoint
 from posynda.data import load_clips, save_clips, synth
 from posynda.data.clips import ClipSet
 from posynda.errors import InputError
+from posynda.fileio import cache_dir
 
 SHIPPED_CHECKPOINT = Path(__file__).resolve().parent / "assets" / "studio-cpu.safetensors"
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get("POSYNDA_CACHE", Path.home() / ".cache" / "posynda"))
 
 
 def default_clips_path(domain: synth.Domain, split: synth.Split) -> Path:

@@ -29,13 +29,13 @@ def resolve_device(device: Device = "auto") -> str:
     """``"cuda"`` or ``"cpu"``: auto takes CUDA when PyTorch sees a GPU (or what ``$POSYNDA_DEVICE`` names:
     "cpu" keeps every auto on the CPU, as the test suite does); an explicit cuda without one is an error."""
     if device not in DEVICES:
-        raise InputError(f"--device must be one of {DEVICES}, got {device!r}")
+        raise InputError(f"device must be one of {DEVICES}, got {device!r}", parameter="device")
     if device == "auto":
         device = os.environ.get(DEVICE_ENV) or "auto"
         if device not in DEVICES:
             raise InputError(f"${DEVICE_ENV} must be one of {DEVICES}, got {device!r}")
     if device == "cuda" and not torch.cuda.is_available():
-        raise InputError("--device cuda: PyTorch sees no CUDA device here")
+        raise InputError("device cuda: PyTorch sees no CUDA device here", parameter="device")
     return "cuda" if device == "cuda" or (device == "auto" and torch.cuda.is_available()) else "cpu"
 
 
@@ -43,9 +43,9 @@ def check_precision(precision: str, device: str) -> Precision:
     """``precision`` if ``device`` ("cpu" / "cuda[:n]") can train at it: fp16 needs CUDA (its gradient
     scaler and kernels); bf16 runs on both (on CPUs without bf16 units it is slow, not wrong)."""
     if precision not in PRECISIONS:
-        raise InputError(f"--precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+        raise InputError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}", parameter="precision")
     if precision == "fp16" and not device.startswith("cuda"):
-        raise InputError("--precision fp16 needs --device cuda (on the CPU use bf16 or fp32)")
+        raise InputError("precision fp16 needs a CUDA device (on the CPU use bf16 or fp32)", parameter="precision")
     return precision  # type: ignore[return-value]
 
 

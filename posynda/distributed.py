@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from torch.nn.parallel import DistributedDataParallel
 
 from posynda.errors import InputError
 
@@ -95,8 +96,6 @@ class World:
         """``model`` in DistributedDataParallel (gradients averaged over the ranks), or itself when alone."""
         if not self.distributed:
             return model
-        from torch.nn.parallel import DistributedDataParallel
-
         ids = [self.local_rank] if self.device.startswith("cuda") else None
         return DistributedDataParallel(model, device_ids=ids)
 

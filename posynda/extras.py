@@ -21,7 +21,7 @@ EXTRAS: dict[str, tuple[str, str]] = {
     "matplotlib": ("viz", "matplotlib"),
     "PIL": ("viz", "Pillow"),
     "imageio_ffmpeg": ("video", "imageio-ffmpeg (ffmpeg for video)"),
-    "mediapipe": ("video", "MediaPipe (the BlazePose detector)"),
+    "mediapipe": ("video", "MediaPipe (where the BlazePose models come from)"),
     "tensorrt": ("gpu", "TensorRT (NVIDIA GPUs)"),
     "triton": ("gpu", "Triton (NVIDIA GPUs)"),
 }

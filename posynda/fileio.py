@@ -68,3 +68,9 @@ def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
         for block in iter(lambda: handle.read(chunk), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def cache_dir() -> Path:
+    """Where posynda keeps what it makes once and reuses (the embedded domains, converted detector models):
+    ``$POSYNDA_CACHE``, else ``~/.cache/posynda``."""
+    return Path(os.environ.get("POSYNDA_CACHE", Path.home() / ".cache" / "posynda"))

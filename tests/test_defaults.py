@@ -8,7 +8,7 @@ from posynda.defaults import adaptation_inputs, default_clips_path, new_run_dir,
 from posynda.errors import InputError
 from posynda.models import PRESETS
 from posynda.pretrain import RECIPES
-from tests.conftest import make_clips
+from tests.helpers.clips import make_clips
 
 
 def test_default_clips_are_generated_once_and_cached(tmp_path, monkeypatch):

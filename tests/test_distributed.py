@@ -148,7 +148,8 @@ def test_the_cli_pretrains_under_torchrun_and_refuses_an_uneven_global_batch(tmp
 def test_a_ddp_adapt_run_writes_a_valid_adapter_and_merged_model_equal_to_one_process(tmp_path):
     from posynda.checkpoint import save_checkpoint
     from posynda.data import save_clips
-    from tests.conftest import MICRO, make_clips, micro_checkpoint
+    from tests.helpers.clips import make_clips
+    from tests.helpers.models import MICRO, micro_checkpoint
 
     micro = micro_checkpoint()
     files = {

@@ -15,7 +15,8 @@ from posynda.evaluate import (
     score,
 )
 from posynda.runtime import SamplingSettings
-from tests.conftest import make_clips, micro_checkpoint
+from tests.helpers.clips import make_clips
+from tests.helpers.models import micro_checkpoint
 
 
 @pytest.fixture

@@ -14,7 +14,9 @@ from posynda.errors import InputError, RunInterrupted
 from posynda.models import PRESETS
 from posynda.pretrain import TrainRecipe, learning_rate, pretrain, pretrain_file, source_sampler, step_batch
 from posynda.skeleton import flip_left_right
-from tests.conftest import MICRO, ctrl_c_on_call, make_clips
+from tests.helpers.clips import make_clips
+from tests.helpers.interrupts import ctrl_c_on_call
+from tests.helpers.models import MICRO
 
 RECIPE = TrainRecipe(batch_size=8, lr=3e-3, warmup_steps=0, log_every=1, checkpoint_every=2)
 
@@ -129,7 +131,7 @@ def test_bf16_autocast_trains_on_the_cpu_and_fp16_needs_cuda(tmp_path):
     assert all(np.isfinite(x["loss_mm"]) and x["world_size"] == 1 for x in lines)
     provenance = load_checkpoint(tmp_path / "bf16/model.safetensors").provenance
     assert provenance["precision"] == "bf16" and provenance["device"] == "cpu" and provenance["world_size"] == 1
-    with pytest.raises(InputError, match="--precision fp16 needs --device cuda"):
+    with pytest.raises(InputError, match="^precision fp16 needs a CUDA device"):
         pretrain(clips, MICRO, 2, tmp_path / "fp16", recipe=RECIPE, progress=False, precision="fp16")
     assert not (tmp_path / "fp16").exists()
 

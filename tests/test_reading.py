@@ -12,16 +12,7 @@ import pytest
 
 from posynda import reading
 from posynda.errors import InputError
-
-
-class RunsCode:
-    """Pickles as a call to ``os.system`` that would create ``marker``."""
-
-    def __init__(self, marker):
-        self.marker = str(marker)
-
-    def __reduce__(self):
-        return (os.system, (f"touch {self.marker}",))
+from tests.helpers.pickles import RunsCode
 
 
 def payload_npz(path, marker, member="metadata", other=None):

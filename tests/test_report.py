@@ -4,7 +4,7 @@ import pytest
 from rich.console import Console
 
 from posynda.report import action_of, markdown_table, metrics_markdown, metrics_table, per_action, per_action_markdown
-from tests.conftest import markdown_rows
+from tests.helpers.cli import markdown_rows
 
 METRICS = {"mpjpe": 95.44, "p_mpjpe": 82.0, "pck": 77.8, "auc": 41.9, "frames": 20604}
 

@@ -1,5 +1,5 @@
 // Sampling windows of pixel keypoints into poses: what the whole-sequence lift and the stream share
-// (posynda/runtime/sampling.py: noise per window, K-step DDIM, H hypotheses, aggregation, mm).
+// (posynda/runtime/windowed_lift.py: noise per window, K-step DDIM, H hypotheses, aggregation, mm).
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// Whole-sequence lifting and the live stream behind the C API (posynda/runtime/sampling.py and
+// Whole-sequence lifting and the live stream behind the C API (posynda/runtime/windowed_lift.py and
 // posynda/runtime/stream.py: the same windows, noise, aggregation and overlap rule).
 #pragma once
 

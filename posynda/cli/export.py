@@ -36,7 +36,7 @@ from posynda.runtime.backends.tensorrt_sidecar import require_tensorrt
     help="--int8: keypoints to calibrate on, any `lift --input` file (default: the embedded wild/train 2D)",
 )  # fmt: skip
 @click.option(
-    "--eval", "eval_path", type=FILE, default=None,
+    "--eval", "eval", type=FILE, default=None,
     help="--int8: labelled clip file to score fp32 vs int8 on (default: the embedded wild/test)",
 )  # fmt: skip
 @click.option("--opset", type=int, default=17, show_default=True, help="ONNX opset")
@@ -60,7 +60,7 @@ from posynda.runtime.backends.tensorrt_sidecar import require_tensorrt
 )  # fmt: skip
 @threads_option
 def export_cmd(
-    checkpoint, adapter, onnx_flag, trt, fp16, int8, calibrate, eval_path, opset, batch, workspace, sampler, steps,
+    checkpoint, adapter, onnx_flag, trt, fp16, int8, calibrate, eval, opset, batch, workspace, sampler, steps,
     hypotheses, flip, out,
 ):  # fmt: skip
     """Merge adapters, export the denoiser to ONNX (+ sampler graph, TensorRT engine), check parity.
@@ -73,7 +73,7 @@ def export_cmd(
         fp16=fp16,
         int8=int8,
         calibrate=calibrate,
-        eval=eval_path,
+        eval=eval,
         sampler=sampler,
         steps=steps,
         hypotheses=hypotheses,
@@ -82,7 +82,7 @@ def export_cmd(
         batch=batch,
         workspace_gib=workspace,
     )
-    if (calibrate or eval_path) and not int8:
+    if (calibrate or eval) and not int8:
         raise click.UsageError("--calibrate and --eval belong to --int8")
     if trt:
         require_tensorrt()  # exit 2 with the reason before anything is created

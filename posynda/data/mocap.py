@@ -172,9 +172,10 @@ def detect_mapping(motion: BVHMotion) -> str:
             return name
     closest = min(gaps, key=lambda k: len(gaps[k]))
     raise InputError(
-        f"{motion.source}: unknown BVH skeleton: joints {unknown_joints(motion, closest)} match no preset "
-        f"({', '.join(MAPPINGS)}); the closest, {closest!r}, lacks {gaps[closest]} -- pass --mapping MAP.json "
-        "giving a rule for each H36M joint"
+        f"mapping: {motion.source} has an unknown BVH skeleton: joints {unknown_joints(motion, closest)} match no "
+        f"preset ({', '.join(MAPPINGS)}); the closest, {closest!r}, lacks {gaps[closest]} -- give a mapping "
+        "(MAP.json) with a rule for each H36M joint",
+        parameter="mapping",
     )
 
 
@@ -185,15 +186,19 @@ def resolve_mapping(motion: BVHMotion, mapping: str | dict[str, Rule]) -> dict[s
         if mapping == "auto":
             mapping = detect_mapping(motion)
         if mapping not in MAPPINGS:
-            raise InputError(f"unknown skeleton preset {mapping!r}; choose auto, {', '.join(MAPPINGS)} or --mapping")
+            raise InputError(
+                f"mapping: unknown skeleton preset {mapping!r}; choose auto, {', '.join(MAPPINGS)} or a mapping file",
+                parameter="mapping",
+            )
         label, rules = f"preset {mapping!r}", MAPPINGS[mapping]
     else:
         label, rules = "the mapping", mapping
     gaps = missing_joints(rules, motion)
     if gaps:
         raise InputError(
-            f"{motion.source}: {label} reads BVH joints {gaps} that the file lacks (it has "
-            f"{[bare_name(n) for n in motion.names]}) -- pass --mapping MAP.json naming its joints"
+            f"mapping: {label} reads BVH joints {gaps} that {motion.source} lacks (it has "
+            f"{[bare_name(n) for n in motion.names]}) -- give a mapping (MAP.json) naming its joints",
+            parameter="mapping",
         )
     return rules
 

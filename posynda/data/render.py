@@ -73,7 +73,11 @@ def guess_unit(h36m: np.ndarray, source: str) -> str:
     for unit, scale in METRES_PER_UNIT.items():
         if LEG_RANGE_M[0] <= leg * scale <= LEG_RANGE_M[1]:
             return unit
-    raise InputError(f"{source}: cannot tell the unit: the leg is {leg:.3g} file units long; pass --units")
+    raise InputError(
+        f"units: cannot tell the length unit of {source}: the leg is {leg:.3g} file units long; "
+        "give units (one of mm, cm, m, in)",
+        parameter="units",
+    )
 
 
 def resample(positions: np.ndarray, source_fps: float, fps: float) -> np.ndarray:
@@ -173,9 +177,11 @@ def render_motions(
     if not paths:
         raise InputError("give at least one BVH file")
     if fps <= 0:
-        raise InputError(f"--fps must be > 0, got {fps}")
-    if noise_px < 0 or not 0 <= drop < 1:
-        raise InputError("--noise-px must be >= 0 and --drop in [0, 1)")
+        raise InputError(f"fps must be > 0, got {fps}", parameter="fps")
+    if noise_px < 0:
+        raise InputError(f"noise_px must be >= 0, got {noise_px}", parameter="noise_px")
+    if not 0 <= drop < 1:
+        raise InputError(f"drop must be in [0, 1), got {drop}", parameter="drop")
     fixed = None
     if rig not in RIGS:
         if not Path(rig).suffix.lower() == ".json":

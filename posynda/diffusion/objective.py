@@ -3,7 +3,7 @@
 A training pair ``(keypoints_2d, x0)`` becomes a noisy pose at a random timestep (Eq. 7); the
 denoiser predicts the clean pose (Eq. 8) and is scored by the mean per-joint position error to it
 (Eq. 9). Both loops draw the timesteps and noise up front from the seed and the step
-(``posynda.train.step_batch``, ``posynda.adapt.step.StepDraws``; per-clip noise by
+(``posynda.pretrain.step_batch``, ``posynda.adapt.step.StepDraws``; per-clip noise by
 :func:`posynda.diffusion.seeded_noise`).
 """
 

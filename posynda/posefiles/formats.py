@@ -24,6 +24,7 @@ from posynda.posefiles.csv_writer import write_csv
 from posynda.posefiles.json_writer import write_json
 from posynda.posefiles.npz_writer import write_npz
 from posynda.posefiles.poses import LiftedPoses, lifted_poses
+from posynda.posefiles.trc_writer import write_trc
 from posynda.runtime.lifter import LiftResult
 
 
@@ -64,6 +65,7 @@ OUTPUT_FORMATS: dict[str, OutputFormat] = {
         OutputFormat(".json", "poses per frame and joint", write_json),
         OutputFormat(".csv", "one row per frame", write_csv),
         OutputFormat(".bvh", "skeleton motion", write_bvh, units="cm", up="y"),
+        OutputFormat(".trc", "OpenSim marker trajectories", write_trc, up="y"),
     )
 }
 

@@ -88,7 +88,8 @@ def refuse_to_overwrite(settings: TrainingSettings, resume: bool, what: str) -> 
     """Refuse to start a new run where ``what`` (a run of this kind) already is, unless resuming it."""
     if not resume and settings.holds_a_run():
         raise InputError(
-            f"{settings.out_dir} already holds {what}; pass --resume to continue it or choose another --out"
+            f"out: {settings.out_dir} already holds {what}; resume it or choose another folder",
+            parameter="out",
         )
 
 

@@ -8,7 +8,8 @@ from rich.console import Console
 
 from posynda.adapt import ABLATION_ROWS, PAPER_RECIPE, AdaptSettings, run_ablation
 from posynda.report import action_of
-from tests.conftest import make_clips, markdown_rows
+from tests.helpers.cli import markdown_rows
+from tests.helpers.clips import make_clips
 
 FAST = AdaptSettings(steps=2, source_batch=2, target_batch=2, hypotheses=2)
 

@@ -10,7 +10,7 @@ from posynda.adapt.adapter import adapter_sha256, read_adapter_info
 from posynda.checkpoint import save_checkpoint
 from posynda.errors import InputError
 from posynda.models import PRESETS
-from tests.conftest import MICRO, micro_checkpoint
+from tests.helpers.models import MICRO, micro_checkpoint
 
 
 def _check_merge_matches_adapted(base, settings):

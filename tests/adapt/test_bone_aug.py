@@ -3,7 +3,7 @@ import pytest
 
 from posynda.adapt.bone_aug import BONE_SUBTREES, apply_bone_angles, axis_angle_rotations, bone_choices
 from posynda.skeleton import bone_lengths
-from tests.conftest import make_clips
+from tests.helpers.clips import make_clips
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 import torch
 
 from posynda.adapt.embedding import CrossDatasetEmbedding
-from tests.conftest import MICRO, micro_checkpoint
+from tests.helpers.models import MICRO, micro_checkpoint
 
 
 def test_offset_starts_at_zero_and_is_added_to_every_frame():

@@ -6,7 +6,7 @@ import torch
 from posynda.adapt.lora import add_lora, merge_lora
 from posynda.errors import InputError
 from posynda.models import DENOISERS, PRESETS, build_denoiser
-from tests.conftest import MICRO
+from tests.helpers.models import MICRO
 
 
 @pytest.mark.parametrize("preset", ["tiny", "videopose-tiny"])

@@ -10,7 +10,8 @@ from posynda.adapt.step import StepDraws, reprojection_loss, source_pairs
 from posynda.data.prepare import root_relative_metres
 from posynda.diffusion import DDIMScheduler
 from posynda.skeleton import bone_lengths
-from tests.conftest import MICRO, make_clips, micro_checkpoint
+from tests.helpers.clips import make_clips
+from tests.helpers.models import MICRO, micro_checkpoint
 
 SETTINGS = AdaptSettings(source_batch=3, target_batch=2, hypotheses=2, lora=True)
 

@@ -5,7 +5,7 @@ import pytest
 from posynda.adapt import AdaptSettings, build_student
 from posynda.adapt.student import adapted_denoiser
 from posynda.models import PRESETS, build_denoiser, count_parameters
-from tests.conftest import micro_checkpoint
+from tests.helpers.models import micro_checkpoint
 
 
 @pytest.mark.parametrize("rank", [1, 4, 8])

@@ -5,7 +5,8 @@ import torch
 from posynda import camera
 from posynda.adapt.teacher import pseudo_labels
 from posynda.diffusion import DDIMScheduler, draw_noise, sample_poses
-from tests.conftest import make_clips, micro_checkpoint
+from tests.helpers.clips import make_clips
+from tests.helpers.models import micro_checkpoint
 
 
 def test_pseudo_labels_pick_among_the_hypotheses_per_joint():

@@ -10,16 +10,16 @@ import torch
 from posynda.adapt import AdaptSettings, adapt, load_adapted, trainer
 from posynda.checkpoint import load_checkpoint
 from posynda.errors import InputError, RunInterrupted
-from tests.conftest import ctrl_c_on_call, make_clips
+from tests.helpers.clips import make_clips
+from tests.helpers.interrupts import ctrl_c_on_call
 
 # constant lr: the resume test stands in for a killed 4-step run with a 2-step one (a cosine schedule depends on steps)
 FAST = AdaptSettings(
     steps=3, source_batch=2, target_batch=2, hypotheses=2, log_every=1, checkpoint_every=2, lr_schedule="constant"
 )
-NEEDS_CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs an NVIDIA GPU (CUDA)")
 
 
-@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=[NEEDS_CUDA, pytest.mark.gpu])])
+@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=pytest.mark.gpu)])
 def test_adapt_writes_adapter_merged_model_and_reloads(tmp_path, micro_file, device):
     """On either device the written adapter and merged model load on the CPU and agree."""
     out = tmp_path / "run"

@@ -3,7 +3,7 @@ import pytest
 
 from posynda.adapt.view_aug import apply_view_turns, turn_rotations, view_choices
 from posynda.skeleton import ROOT, bone_lengths
-from tests.conftest import make_clips
+from tests.helpers.clips import make_clips
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import pytest
 from posynda.baselines import BASELINES, FrameMLP, MeanPose, NearestNeighbour, baseline_metrics
 from posynda.baselines.features import frame_features
 from posynda.data.prepare import root_relative_metres
-from tests.conftest import make_clips
+from tests.helpers.clips import make_clips
 
 
 @pytest.fixture(scope="module")

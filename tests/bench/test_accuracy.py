@@ -8,7 +8,8 @@ from posynda.adapt import ABLATION_ROWS, AdaptSettings
 from posynda.baselines import BASELINES
 from posynda.bench.accuracy import ABLATION_SAVE_NAMES, run_accuracy, save_names
 from posynda.data import save_clips
-from tests.conftest import PNG, make_clips
+from tests.helpers.cli import PNG
+from tests.helpers.clips import make_clips
 
 
 def test_embedded_pair_results_get_their_committed_names():

@@ -4,7 +4,7 @@ import pytest
 
 from posynda.bench import adapt_step
 from posynda.errors import InputError
-from tests.conftest import markdown_rows
+from tests.helpers.cli import markdown_rows
 
 
 def test_rows_per_hypothesis_count():

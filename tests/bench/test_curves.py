@@ -5,13 +5,9 @@ import pytest
 from posynda.bench.curves import CURVE_VARIANTS, markdown, run_curves
 from posynda.bench.plots import plot_curves
 from posynda.errors import InputError
-from tests.conftest import PNG, make_clips, markdown_rows
-
-# small versions of the two architectures, one per input normalisation
-SMALL = {
-    "mixste, screen": ("tiny", {"dim": 16, "depth": 1, "heads": 2}),
-    "videopose, root": ("videopose-tiny", {"dim": 16, "input_norm": "root"}),
-}
+from tests.helpers.bench import SMALL
+from tests.helpers.cli import PNG, markdown_rows
+from tests.helpers.clips import make_clips
 
 
 def test_the_default_variants_cross_architecture_with_input_normalisation():

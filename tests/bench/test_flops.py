@@ -9,10 +9,10 @@ from torch.nn.attention import SDPBackend, sdpa_kernel
 from torch.utils.flop_counter import FlopCounterMode
 
 from posynda.adapt.lora import add_lora
-from posynda.bench import flops
+from posynda.bench import flops, flops_report
 from posynda.errors import InputError
 from posynda.models import PRESETS, build_denoiser, example_inputs
-from tests.conftest import markdown_rows
+from tests.helpers.cli import markdown_rows
 
 TINY = PRESETS["tiny"]
 
@@ -115,11 +115,11 @@ def test_paper_config_reproduces_table3_by_counting():
     assert per_eval["baseline"]["paper_flops"] == 277_262_655_488
     assert per_eval["lora"]["paper_flops"] == 278_887_030_784
     # full count incl. attention (MATH backend): ~294.9 G
-    assert flops.gflops(per_eval["baseline"]["torch_math"]["flops"]) == "294.86"
+    assert flops_report.gflops(per_eval["baseline"]["torch_math"]["flops"]) == "294.86"
     assert per_eval["baseline"]["attention_flops"] == attention_flops(PRESETS["paper"])
     # three independent evaluations would print 836.66: the paper shares the timestep embedding
-    assert flops.gflops(result["hypotheses"]["paper_flops_independent"]) == "836.66"
-    table = {row[0]: row[1:] for row in markdown_rows(flops.markdown(result))}
+    assert flops_report.gflops(result["hypotheses"]["paper_flops_independent"]) == "836.66"
+    table = {row[0]: row[1:] for row in markdown_rows(flops_report.markdown(result))}
     assert table["GFLOPs, baseline (paper convention)"] == ["277.26", "277,262,655,488", "277.26"]
     for quantity, value in printed.items():
         assert table[quantity][0] == value and table[quantity][-1] == value, quantity
@@ -130,9 +130,7 @@ def test_lora_parameters_are_49152_per_rank_on_the_paper_model():
     assert sum(p.numel() for n, p in model.named_parameters() if "lora_" in n) == 49_152
 
 
-def test_truncation_and_bad_arguments():
-    assert flops.truncate(277.2627) == "277.26" and flops.truncate(196.659) == "196.65"
-    assert flops.gflops(836_656_898_048) == "836.65" and flops.gflops(180_988_928) == "0.1809"
+def test_bad_arguments():
     with pytest.raises(InputError, match="unknown config"):
         flops.count_flops("huge")
     with pytest.raises(InputError, match="--hypotheses"):

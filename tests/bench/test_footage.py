@@ -9,7 +9,8 @@ from posynda.adapt import AdaptSettings
 from posynda.bench.footage import footage_subsets, markdown, run_footage
 from posynda.bench.plots import plot_footage
 from posynda.errors import InputError
-from tests.conftest import PNG, make_clips, markdown_rows
+from tests.helpers.cli import PNG, markdown_rows
+from tests.helpers.clips import make_clips
 
 
 def _with_fps(clips, fps):

@@ -3,7 +3,7 @@
 import pytest
 
 from posynda.bench import kernels as bench
-from tests.conftest import markdown_rows
+from tests.helpers.cli import markdown_rows
 
 
 def test_kernel_benchmark_runs_on_cpu():

@@ -8,7 +8,8 @@ import pytest
 from posynda.bench import latency
 from posynda.bench.latency import CountingBackend
 from posynda.runtime import Lifter, load_backend
-from tests.conftest import make_clips, markdown_rows
+from tests.helpers.cli import markdown_rows
+from tests.helpers.clips import make_clips
 
 
 def test_tiny_on_torch_and_onnxruntime():

@@ -6,7 +6,7 @@ import pytest
 
 from posynda.bench.plots import plot_ablation, plot_latency
 from posynda.errors import InputError
-from tests.conftest import PNG
+from tests.helpers.cli import PNG
 
 pytest.importorskip("matplotlib")
 

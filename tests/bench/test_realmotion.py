@@ -9,8 +9,9 @@ from posynda.bench.realmotion import action_of, split_of, suite_files
 from posynda.bench.realmotion_run import realmotion_markdown, run_realmotion
 from posynda.bench.results import RowWriter
 from posynda.errors import InputError
-from tests.bench.test_results import Stopped, stop_at_call
-from tests.conftest import markdown_rows, write_bvh
+from tests.helpers.bvh import write_bvh
+from tests.helpers.cli import markdown_rows
+from tests.helpers.interrupts import Stopped, stop_at_call
 
 
 @pytest.mark.parametrize(

@@ -25,8 +25,10 @@ from posynda.bench.results import (
     write_results,
 )
 from posynda.data import save_clips
-from tests.bench.test_curves import SMALL
-from tests.conftest import make_clips, markdown_rows
+from tests.helpers.bench import SMALL
+from tests.helpers.cli import markdown_rows
+from tests.helpers.clips import make_clips
+from tests.helpers.interrupts import Stopped, stop_at_call
 
 
 def test_machine_slug_and_results_root(results, monkeypatch):
@@ -57,23 +59,6 @@ def test_a_row_writer_rewrites_the_results_marked_incomplete(tmp_path):
 def test_the_peak_rss_covers_what_this_process_holds():
     held = np.ones(64 * 2**20 // 8)  # 64 MiB, written
     assert peak_rss_mb() >= held.nbytes / 2**20
-
-
-class Stopped(BaseException):
-    """What a kill looks like from inside a bench: not an Exception, so nothing catches it on the way out."""
-
-
-def stop_at_call(monkeypatch, module, name: str, call: int, error: type[BaseException] = Stopped) -> None:
-    """``module.name`` raising ``error`` on its ``call``-th call (1-based); the calls before go through."""
-    real, calls = getattr(module, name), []
-
-    def wrapped(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == call:
-            raise error
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(module, name, wrapped)
 
 
 def _footage(out, on_row, micro):

@@ -7,7 +7,7 @@ import torch
 
 from posynda.bench import suite
 from posynda.errors import InputError
-from tests.conftest import markdown_rows
+from tests.helpers.cli import markdown_rows
 
 
 def test_flops_only_run_says_what_it_skipped(results):

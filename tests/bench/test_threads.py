@@ -4,7 +4,7 @@ import pytest
 
 from posynda.bench import threads
 from posynda.threads import SPIN_COUNT, THREADS_ENV
-from tests.conftest import markdown_rows
+from tests.helpers.cli import markdown_rows
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ import pytest
 
 from posynda.bench import throughput
 from posynda.errors import InputError
-from tests.conftest import markdown_rows
+from tests.helpers.cli import markdown_rows
 
 
 def test_rows_and_ratios():

@@ -4,7 +4,7 @@ import pytest
 
 from posynda.bench.training_step import markdown, run_train
 from posynda.errors import InputError
-from tests.conftest import markdown_rows
+from tests.helpers.cli import markdown_rows
 
 
 @pytest.mark.slow
@@ -24,8 +24,8 @@ def test_rows_for_one_and_two_processes_time_the_real_step(monkeypatch):
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        (dict(precisions=("fp16",)), "--precision fp16 needs --device cuda"),
-        (dict(presets=("huge",)), "unknown preset"),
+        (dict(precisions=("fp16",)), "^precisions: precision fp16 needs a CUDA device"),
+        (dict(presets=("huge",)), r"^presets: unknown \[.huge.\]"),
     ],
     ids=["fp16-on-cpu", "preset"],
 )

@@ -12,8 +12,9 @@ from posynda.bench.video import markdown, run_video
 from posynda.data import load_clips
 from posynda.defaults import default_clips_path
 from posynda.errors import InputError
-from tests.bench.test_results import Stopped, stop_at_call
-from tests.conftest import markdown_rows, needs_blazepose
+from tests.helpers.cli import markdown_rows
+from tests.helpers.interrupts import Stopped, stop_at_call
+from tests.helpers.video import needs_blazepose
 
 pytest.importorskip("imageio_ffmpeg")
 

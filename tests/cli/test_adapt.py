@@ -14,9 +14,10 @@ from posynda.cli import main
 from posynda.data import save_clips
 from posynda.diffusion import SchedulerConfig
 from posynda.models import build_denoiser
-from tests.cli.conftest import bad_clip_file, tree_digest
-from tests.conftest import MICRO, error_lines, make_clips, markdown_rows, run
-from tests.data.detections.conftest import scene, write_coco
+from tests.helpers.cli import error_lines, markdown_rows, run, tree_digest
+from tests.helpers.clips import bad_clip_file, make_clips
+from tests.helpers.detections import scene, write_coco
+from tests.helpers.models import MICRO
 
 
 def test_adapt_and_ablation_commands(files):

@@ -14,10 +14,13 @@ from posynda.adapt import ABLATION_ROWS
 from posynda.bench import throughput
 from posynda.bench.results import INCOMPLETE_NOTE, QUICK_NOT_SAVED
 from posynda.cli import main
-from posynda.cli.bench import bench
+from posynda.cli.bench import bench, shared_options
+from posynda.cli.bench.rows import BENCHES
+from posynda.cli.options import apply_options
 from posynda.data import save_clips
-from tests.bench.test_results import stop_at_call
-from tests.conftest import PNG, make_clips, markdown_rows, run
+from tests.helpers.cli import PNG, markdown_rows, run
+from tests.helpers.clips import make_clips
+from tests.helpers.interrupts import stop_at_call
 
 
 def test_flops_writes_json_markdown_and_saves(results):
@@ -124,7 +127,7 @@ def test_latency_writes_and_saves_its_results(results):
         (["video", "--suite", "bandai"], "--suite bandai needs --data-dir"),
         (["train", "--precisions", "fp64"], "unknown precision"),
         (["train", "--world-sizes", "0"], "values must be >= 1"),
-        (["train", "--precisions", "fp16", "--device", "cpu"], "--precision fp16 needs --device cuda"),
+        (["train", "--precisions", "fp16", "--device", "cpu"], "--precisions: precision fp16 needs a CUDA device"),
         (["video", "--size", "640"], "expected WxH"),
     ],
 )
@@ -182,6 +185,16 @@ def test_every_bench_takes_threads_and_every_run_quick(name):
     options = {param.name for param in bench.commands[name].params}
     assert ("threads" in options) == (name != "threads")  # bench threads sets each worker's threads itself
     assert ("quick" in options) == (name not in ("flops", "plot"))  # FLOPs are counted, plots drawn: nothing to shorten
+
+
+@pytest.mark.parametrize("row", BENCHES, ids=lambda row: row.name)
+def test_every_command_is_its_table_row_with_the_shared_block(row):
+    command = bench.commands[row.name]
+    names = [param.name for param in command.params]
+    own = [param.name for param in apply_options(row.options, lambda **_: None).__click_params__]
+    shared = [param.name for param in apply_options(shared_options(row), lambda **_: None).__click_params__]
+    assert sorted(names) == sorted(own + shared) and len(set(names)) == len(names)
+    assert command.help == row.help and list(bench.commands) == [r.name for r in BENCHES]
 
 
 QUICK_RUNS = {  # bench args (small where --quick leaves a choice), JSON stem, check of the JSON

@@ -5,7 +5,7 @@ from click.testing import CliRunner
 
 from posynda.cli import main
 from posynda.data import load_clips
-from tests.conftest import run
+from tests.helpers.cli import run
 
 
 def test_data_synth_convert_and_info(in_tmp):
@@ -54,7 +54,7 @@ def test_info_reports_the_file(in_tmp):
 
 
 def test_render_writes_a_clip_file_from_bvh_takes(in_tmp):
-    from tests.conftest import write_bvh
+    from tests.helpers.bvh import write_bvh
 
     takes = [write_bvh(in_tmp / f"t{i}.bvh", kind, frames=40, seed=i) for i, kind in enumerate(["bandai", "cmu"])]
     args = ["data", "render", "--bvh", str(takes[0]), "--bvh", str(takes[1]), "--rig", "studio", "--out", "r.npz"]
@@ -64,7 +64,8 @@ def test_render_writes_a_clip_file_from_bvh_takes(in_tmp):
 
 
 def test_render_refusals_are_one_line_and_write_nothing(in_tmp):
-    from tests.conftest import error_lines, write_bvh
+    from tests.helpers.bvh import write_bvh
+    from tests.helpers.cli import error_lines
 
     good = write_bvh(in_tmp / "good.bvh")
     odd = in_tmp / "odd.bvh"

@@ -7,8 +7,8 @@ from click.testing import CliRunner
 
 from posynda.cli import main
 from posynda.data import save_clips
-from tests.cli.conftest import BAD_CLIP_FILES, bad_clip_file
-from tests.conftest import error_lines, make_clips, run
+from tests.helpers.cli import error_lines, run
+from tests.helpers.clips import BAD_CLIP_FILES, bad_clip_file, make_clips
 
 
 def test_eval_prints_a_table_and_writes_json(files):

@@ -18,7 +18,9 @@ from posynda.fileio import sha256_file
 from posynda.models import build_denoiser, example_inputs
 from posynda.runtime.backends.tensorrt_sidecar import unavailable_reason
 from posynda.runtime.metadata import DENOISER_INPUTS, DENOISER_OUTPUT
-from tests.conftest import MICRO, make_clips, run
+from tests.helpers.cli import run
+from tests.helpers.clips import make_clips
+from tests.helpers.models import MICRO
 
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")

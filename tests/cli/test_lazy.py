@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from posynda import __version__
 from posynda.cli import COMMANDS, main
-from tests.conftest import error_lines, run
+from tests.helpers.cli import error_lines, run
 
 
 def test_help_lists_every_command_with_its_own_docstring():

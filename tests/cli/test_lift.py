@@ -18,9 +18,11 @@ from posynda.runtime import Lifter, LiftResult, SamplingSettings
 from posynda.runtime.backends import tensorrt_sidecar as trt_env
 from posynda.runtime.backends.tensorrt_sidecar import REBUILD_HINT, unavailable_reason
 from posynda.skeleton import convert_joints
-from tests.conftest import PNG, SAMPLER_HYPOTHESES, SAMPLER_STEPS, make_clips, run
-from tests.conftest import TRT_ENV as ENV
-from tests.data.detections.conftest import expected_track, scene, write_coco, write_openpose
+from tests.helpers.cli import PNG, run
+from tests.helpers.clips import make_clips
+from tests.helpers.detections import expected_track, scene, write_coco, write_openpose
+from tests.helpers.export import SAMPLER_HYPOTHESES, SAMPLER_STEPS
+from tests.helpers.tensorrt import TRT_ENV as ENV
 
 
 @pytest.fixture
@@ -155,7 +157,7 @@ def test_viz_writes_a_png(tmp_path, keypoints):
 def test_viz_animates_the_longest_sequence(tmp_path, keypoints, suffix):
     pytest.importorskip("matplotlib")
     from posynda.viz import ffmpeg_exe
-    from tests.viz.conftest import gif_frames
+    from tests.helpers.viz import gif_frames
 
     if suffix == ".mp4" and ffmpeg_exe() is None:
         pytest.skip("no ffmpeg (pip install imageio-ffmpeg)")

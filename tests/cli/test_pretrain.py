@@ -14,8 +14,9 @@ from click.testing import CliRunner
 from posynda.checkpoint import load_checkpoint
 from posynda.cli import main
 from posynda.data import save_clips
-from tests.cli.conftest import BAD_CLIP_FILES, bad_clip_file
-from tests.conftest import ctrl_c_on_call, error_lines, make_clips, run
+from tests.helpers.cli import error_lines, run
+from tests.helpers.clips import BAD_CLIP_FILES, bad_clip_file, make_clips
+from tests.helpers.interrupts import ctrl_c_on_call
 
 
 def test_pretrain_writes_the_run_directory(files):
@@ -107,7 +108,7 @@ def test_bad_clip_files_exit_2_with_one_line(files, kind, needle):
         (["--resume"], "--resume needs --out"),
         (["--precision", "fp64"], "'fp64' is not one of 'fp32', 'bf16', 'fp16'"),
         (["--device", "tpu"], "'tpu' is not one of 'auto', 'cpu', 'cuda'"),
-        (["--precision", "fp16", "--device", "cpu"], "--precision fp16 needs --device cuda"),
+        (["--precision", "fp16", "--device", "cpu"], "--precision fp16 needs a CUDA device"),
         pytest.param(
             ["--device", "cuda"],
             "--device cuda: PyTorch sees no CUDA device here",
@@ -126,7 +127,7 @@ def test_device_and_precision_refusals_of_the_other_commands_exit_2_with_one_lin
     args = ["--precision", "fp16", "--device", "cpu"] if command == "adapt" else ["--device", "tpu"]
     result = CliRunner().invoke(main, [command, *args])
     assert result.exit_code == 2, result.output
-    needle = "--precision fp16 needs --device cuda" if command == "adapt" else "'tpu' is not one of"
+    needle = "--precision fp16 needs a CUDA device" if command == "adapt" else "'tpu' is not one of"
     assert needle in result.output and not (files[0] / "runs").exists()
 
 

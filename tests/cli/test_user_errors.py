@@ -12,7 +12,8 @@ import pytest
 
 from posynda.data import save_clips
 from posynda.extras import EXTRAS
-from tests.conftest import error_lines, make_clips, run
+from tests.helpers.cli import error_lines, run
+from tests.helpers.clips import make_clips
 
 
 @pytest.fixture
@@ -148,7 +149,7 @@ PAYLOADS = [
 def test_a_file_that_would_run_code_is_refused_and_runs_nothing(work, args, kind):
     import pickle
 
-    from tests.test_reading import RunsCode
+    from tests.helpers.pickles import RunsCode
 
     marker = work / "marker"
     path = work / "payload.npz"

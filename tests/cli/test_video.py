@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from posynda.data import load_clips
-from tests.conftest import PNG, error_lines, film_mannequin, needs_blazepose, run
+from tests.helpers.cli import PNG, error_lines, run
+from tests.helpers.video import film_mannequin, needs_blazepose
 
 pytest.importorskip("imageio_ffmpeg")
 

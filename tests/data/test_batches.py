@@ -6,7 +6,7 @@ import pytest
 from posynda.data.batches import WindowSampler
 from posynda.data.prepare import fill_missing_keypoints, normalized_keypoints
 from posynda.errors import InputError
-from tests.conftest import make_clips
+from tests.helpers.clips import make_clips
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ import pytest
 
 from posynda.data.bvh import parse_bvh, read_bvh
 from posynda.errors import InputError
-from tests.conftest import bvh_skeleton, bvh_text, write_bvh
+from tests.helpers.bvh import bvh_skeleton, bvh_text, write_bvh
 
 TWO_JOINTS = """HIERARCHY
 ROOT A

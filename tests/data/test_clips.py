@@ -9,7 +9,7 @@ import pytest
 from posynda.data import FORMAT, ClipSet, concatenate, load_clips, save_clips
 from posynda.data.clips import validate
 from posynda.errors import InputError
-from tests.conftest import make_clips, write_raw
+from tests.helpers.clips import make_clips, write_raw
 
 
 def test_round_trip_preserves_every_key(tmp_path, clips):

@@ -7,7 +7,7 @@ import pytest
 from posynda import camera
 from posynda.data.footage import BACKGROUND, framing_camera, render_mannequin
 from posynda.errors import InputError
-from tests.conftest import mannequin_motion
+from tests.helpers.video import mannequin_motion
 
 pytest.importorskip("PIL")
 

@@ -7,7 +7,7 @@ from posynda.data.bvh import read_bvh
 from posynda.data.mocap import MAPPINGS, detect_mapping, h36m_positions, load_mapping, resolve_mapping
 from posynda.errors import InputError
 from posynda.skeleton import H36M_JOINT_NAMES
-from tests.conftest import write_bvh
+from tests.helpers.bvh import write_bvh
 
 
 @pytest.mark.parametrize("kind", list(MAPPINGS))
@@ -27,11 +27,11 @@ def test_an_unknown_skeleton_names_the_missing_joints_and_the_mapping_fix(tmp_pa
     path = tmp_path / "odd.bvh"
     path.write_text(write_bvh(tmp_path / "b.bvh").read_text().replace("Hand_L", "Paw_L"))
     with pytest.raises(
-        InputError, match=r"unknown BVH skeleton: joints \['Paw_L'\].*lacks \['Hand_L'\].*--mapping"
+        InputError, match=r"^mapping: .*unknown BVH skeleton: joints \['Paw_L'\].*lacks \['Hand_L'\].*give a mapping"
     ) as info:
         resolve_mapping(read_bvh(path), "auto")
     assert "\n" not in str(info.value)
-    with pytest.raises(InputError, match=r"preset 'bandai' reads BVH joints \['Hand_L'\].*--mapping"):
+    with pytest.raises(InputError, match=r"^mapping: preset 'bandai' reads BVH joints \['Hand_L'\].*give a mapping"):
         resolve_mapping(read_bvh(path), "bandai")
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from posynda import camera
 from posynda.data.placement import place_on_rays, placement_choices
-from tests.conftest import make_clips
+from tests.helpers.clips import make_clips
 
 PINHOLE = np.array([1500.0, 1500.0, 960.0, 540.0, 0, 0, 0, 0, 0])
 

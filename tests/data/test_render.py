@@ -8,7 +8,7 @@ from posynda.data import validate
 from posynda.data.render import guess_unit, render_motions, resample, studio_reach
 from posynda.errors import InputError
 from posynda.skeleton import bone_lengths
-from tests.conftest import write_bvh
+from tests.helpers.bvh import write_bvh
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def test_resample_and_unit_guess():
     leg[0, 2, 1], leg[0, 3, 1] = -16, -32  # 32 inches
     assert guess_unit(leg, "f") == "in"
     assert guess_unit(leg * 2.54, "f") == "cm"
-    with pytest.raises(InputError, match="cannot tell the unit"):
+    with pytest.raises(InputError, match="units: cannot tell the length unit"):
         guess_unit(leg * 1e6, "f")
     assert studio_reach(0.0) == 0.0 and studio_reach(3.0) > 3.0
 
@@ -74,8 +74,8 @@ def test_resample_and_unit_guess():
     "kwargs, message",
     [
         (dict(rig="moon"), "unknown rig"),
-        (dict(fps=0), "--fps"),
-        (dict(drop=1.0), "--drop"),
+        (dict(fps=0), "fps must be > 0"),
+        (dict(drop=1.0), r"drop must be in \[0, 1\)"),
     ],
 )
 def test_bad_render_options(takes, kwargs, message):

@@ -7,7 +7,7 @@ import pytest
 from posynda.errors import InputError
 from posynda.export.exporter import ExportOptions
 from posynda.runtime.metadata import runtime_metadata
-from tests.conftest import SAMPLER_HYPOTHESES, SAMPLER_STEPS
+from tests.helpers.export import SAMPLER_HYPOTHESES, SAMPLER_STEPS
 
 
 @pytest.mark.parametrize(

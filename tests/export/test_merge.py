@@ -8,7 +8,7 @@ from posynda.adapt import AdaptSettings, build_student, save_adapter
 from posynda.export.merge import load_for_export
 from posynda.fileio import sha256_file
 from posynda.models import example_inputs
-from tests.conftest import MICRO, micro_checkpoint
+from tests.helpers.models import MICRO, micro_checkpoint
 
 
 def test_plain_checkpoint_is_named_by_its_file(micro_file):

@@ -14,7 +14,7 @@ from posynda.export import onnx_graphs
 from posynda.fileio import sha256_file
 from posynda.models import example_inputs
 from posynda.runtime.metadata import DENOISER_INPUTS, DENOISER_OUTPUT, SAMPLER_INPUTS, SAMPLER_OUTPUT
-from tests.conftest import SAMPLER_FLIP, SAMPLER_HYPOTHESES, SAMPLER_STEPS
+from tests.helpers.export import SAMPLER_FLIP, SAMPLER_HYPOTHESES, SAMPLER_STEPS
 
 ort = pytest.importorskip("onnxruntime")
 

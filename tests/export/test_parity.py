@@ -7,7 +7,7 @@ import torch
 from posynda.export import parity
 from posynda.export.onnx_graphs import SamplerGraph
 from posynda.runtime.metadata import DENOISER_INPUTS, SAMPLER_INPUTS
-from tests.conftest import MICRO, micro_checkpoint
+from tests.helpers.models import MICRO, micro_checkpoint
 
 
 class FakeSession:

@@ -19,7 +19,9 @@ from posynda.export.exporter import ExportOptions, run_export
 from posynda.models import example_inputs
 from posynda.runtime import Lifter, SamplingSettings
 from posynda.runtime.metadata import DENOISER_INPUTS
-from tests.conftest import MICRO, error_lines, make_clips, micro_checkpoint, run
+from tests.helpers.cli import error_lines, run
+from tests.helpers.clips import make_clips
+from tests.helpers.models import MICRO, micro_checkpoint
 
 pytest.importorskip("onnxruntime.quantization")
 

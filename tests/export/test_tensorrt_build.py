@@ -9,9 +9,10 @@ from posynda.defaults import shipped_checkpoint
 from posynda.export.tensorrt_build import profile_shapes, write_sidecar
 from posynda.runtime import Lifter, SamplingSettings
 from posynda.runtime.backends.tensorrt_sidecar import SIDECAR_FORMAT, sidecar_path, unavailable_reason
-from tests.conftest import make_clips, run
+from tests.helpers.cli import run
+from tests.helpers.clips import make_clips
+from tests.helpers.tensorrt import TRT_ENV as ENV
 
-ENV = {"tensorrt_version": "10.13.0.35", "gpu_name": "NVIDIA A10", "gpu_sm": "8.6", "cuda_version": "12.9"}
 HAVE_TRT = unavailable_reason() is None
 
 
@@ -40,10 +41,6 @@ def test_profile_covers_every_input():
 @pytest.mark.skipif(not HAVE_TRT, reason=f"needs TensorRT and an NVIDIA GPU: {unavailable_reason()}")
 @pytest.mark.parametrize("fp16, tolerance_mm", [(False, 0.1), (True, 5.0)], ids=["fp32", "fp16"])
 def test_engine_round_trip_on_gpu(tmp_path, fp16, tolerance_mm):
-    import torch
-
-    if not torch.cuda.is_available():
-        pytest.skip("the TensorRT backend needs a CUDA build of PyTorch")
     args = ["export", "--trt", "--batch", "1:8:32", "--out", str(tmp_path)] + (["--fp16"] if fp16 else [])
     result = run(args)
     assert result.exit_code == 0, result.output

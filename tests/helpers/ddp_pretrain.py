@@ -14,14 +14,20 @@ import os
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout, for `tests.conftest`
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout, for `tests.helpers`
 
 import posynda.pretrain as pretraining  # noqa: E402
 import posynda.training.loop as loop  # noqa: E402
 from posynda.models import DenoiserConfig  # noqa: E402
-from tests.conftest import MICRO, make_clips  # noqa: E402
+from posynda.threads import use_threads  # noqa: E402
+from tests.helpers.clips import make_clips  # noqa: E402
+from tests.helpers.models import MICRO  # noqa: E402
 
 MICRO_VIDEOPOSE = DenoiserConfig(arch="videopose", frames=9, dim=32, filter_widths=(3, 3), dropout=0.0)
+
+# computed as in the test session (tests/conftest.py): device "auto" on the CPU, threads as cores are idle
+os.environ["POSYNDA_DEVICE"] = "cpu"
+use_threads(None)
 
 RECIPE = pretraining.TrainRecipe(batch_size=8, lr=3e-3, warmup_steps=0, log_every=1, checkpoint_every=2)
 

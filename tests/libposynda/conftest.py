@@ -4,26 +4,9 @@
 aarch64 toolchain, ``POSYNDA_REQUIRE_AARCH64=1``, so that a missing build fails instead of skipping).
 """
 
-import os
-import shutil
-import subprocess
-from pathlib import Path
-
-import numpy as np
 import pytest
 
-LIB = Path(__file__).resolve().parents[2] / "libposynda"
-BUILD = Path(os.environ.get("POSYNDA_CPP_BUILD", LIB / "build"))
-
-
-def built(path: Path, what: str, required_by: str) -> Path:
-    """``path`` when it was built; else a failure under ``required_by`` (an env flag) or a skip naming why."""
-    if path.is_file():
-        return path
-    message = f"{what} not built ({path}): run libposynda/build.sh{'' if 'aarch64' not in what else ' --aarch64'}"
-    if os.environ.get(required_by):
-        pytest.fail(f"{required_by} is set but {message}")
-    pytest.skip(message)
+from tests.helpers.libposynda import BUILD, built
 
 
 @pytest.fixture(scope="session")
@@ -41,30 +24,3 @@ def no_metadata_onnx(shipped_export, tmp_path_factory):
     path = tmp_path_factory.mktemp("no-metadata") / "foreign.onnx"
     onnx.save(proto, str(path))
     return path
-
-
-def run_tool(binary, model, keypoints, tmp, *extra, size=(2048, 2048), intrinsics=None, runner=()):
-    """Run posynda_lift on ``keypoints [N, J, 2]`` -> ``(completed process, rel mm | None, abs mm | None)``."""
-    np.save(tmp / "kp.npy", np.asarray(keypoints, np.float32))
-    args = [*runner, str(binary), "--model", str(model), "--keypoints", str(tmp / "kp.npy")]
-    args += [
-        "--size",
-        str(size[0]),
-        str(size[1]),
-        "--out",
-        str(tmp / "rel.npy"),
-        "--absolute-out",
-        str(tmp / "abs.npy"),
-    ]
-    if intrinsics is not None:
-        args += ["--intrinsics", *[repr(float(v)) for v in intrinsics]]
-    for name in ("rel.npy", "abs.npy"):
-        (tmp / name).unlink(missing_ok=True)
-    result = subprocess.run([*args, *map(str, extra)], capture_output=True, text=True, timeout=600)
-    if result.returncode != 0:
-        return result, None, None
-    return result, np.load(tmp / "rel.npy"), np.load(tmp / "abs.npy")
-
-
-def qemu_available() -> bool:
-    return shutil.which("qemu-aarch64") is not None or shutil.which("qemu-aarch64-static") is not None

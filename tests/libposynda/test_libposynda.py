@@ -15,7 +15,7 @@ from posynda.data import ClipSet, load_clips, save_clips
 from posynda.data.prepare import fill_missing_keypoints
 from posynda.defaults import default_clips_path
 from posynda.runtime import Lifter, SamplingSettings
-from tests.libposynda.conftest import BUILD, LIB, built, qemu_available, run_tool
+from tests.helpers.libposynda import BUILD, LIB, built, qemu_available, run_tool
 
 pytestmark = pytest.mark.slow  # C builds and tools (outside the quick subset)
 

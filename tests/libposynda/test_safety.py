@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.libposynda.conftest import BUILD, LIB
+from tests.helpers.libposynda import BUILD, LIB
 
 pytestmark = pytest.mark.slow  # C builds and tools (outside the quick subset)
 

@@ -12,7 +12,7 @@ import pytest
 from posynda.data.bvh import read_bvh
 from posynda.posefiles import write_poses
 from posynda.skeleton import H36M_JOINT_NAMES
-from tests.posefiles.conftest import scene_clips
+from tests.helpers.posefiles import scene_clips
 
 BLENDER = shutil.which("blender")
 

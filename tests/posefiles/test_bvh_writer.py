@@ -12,8 +12,8 @@ from posynda.posefiles import bvh_writer as bw
 from posynda.posefiles import write_poses
 from posynda.posefiles.poses import lifted_poses
 from posynda.skeleton import H36M_JOINT_NAMES, H36M_PARENTS
-from tests.conftest import make_clips
-from tests.posefiles.conftest import lift_result, scene_clips
+from tests.helpers.clips import make_clips
+from tests.helpers.posefiles import lift_result, scene_clips
 
 ORDERS = ["ZXY", "ZYX", "YZX", "XYZ", "YXZ", "XZY"]
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from posynda.posefiles import csv_writer, write_poses
 from posynda.posefiles.poses import lifted_poses
-from tests.posefiles.conftest import scene_clips
+from tests.helpers.posefiles import scene_clips
 
 
 def read(path):

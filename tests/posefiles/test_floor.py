@@ -6,7 +6,7 @@ import pytest
 
 from posynda.posefiles import floor as fl
 from posynda.posefiles.floor import ANKLE_HEIGHT_MM, WorldFrame, estimate_floor
-from tests.posefiles.conftest import camera_looking_at, scene, to_camera, walk
+from tests.helpers.posefiles import camera_looking_at, scene, to_camera, walk
 
 
 def _angle(a, b):

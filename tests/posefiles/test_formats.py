@@ -13,8 +13,8 @@ from posynda.data.bvh import read_bvh
 from posynda.errors import InputError
 from posynda.fileio import atomic_open
 from posynda.posefiles import OUTPUT_FORMATS, output_format, write_poses
-from posynda.posefiles.poses import lifted_poses
-from tests.posefiles.conftest import scene_clips
+from posynda.posefiles.poses import CAMERA_TO_Y_UP, WORLD_TO_Y_UP, lifted_poses
+from tests.helpers.posefiles import scene_clips
 
 
 def _npz(path):
@@ -47,13 +47,29 @@ def _bvh(path):  # the root's track, back in posynda's axes and mm (the other jo
     return side["frame"], tracks
 
 
-READERS = {".npz": _npz, ".json": _json, ".csv": _csv, ".bvh": _bvh}
-# (tolerance in mm, joints compared) per format: JSON/CSV keep 0.001 mm, BVH 0.0001 cm of its root
-CHECKS = {".npz": (0.0, slice(None)), ".json": (5e-4, slice(None)), ".csv": (5e-4, slice(None)), ".bvh": (1e-3, [0])}
+def _trc(path, frame):  # a TRC does not name its frame: the summary does; back from Y up to posynda's axes
+    turn = WORLD_TO_Y_UP if frame == "world" else CAMERA_TO_Y_UP
+    tracks = []
+    for file in sorted(path.parent.glob(f"{path.stem}*.trc"), key=lambda p: (p != path, p.name)):
+        rows = [line.split("\t") for line in file.read_text().splitlines()[5:]]
+        assert [int(r[0]) for r in rows] == list(range(1, len(rows) + 1))
+        tracks.append(np.array([[float(v) for v in r[2:]] for r in rows]).reshape(-1, 17, 3) @ turn)
+    return frame, tracks
+
+
+READERS = {".npz": _npz, ".json": _json, ".csv": _csv, ".bvh": _bvh, ".trc": _trc}
+# (tolerance in mm, joints compared) per format: JSON/CSV/TRC keep 0.001 mm, BVH 0.0001 cm of its root
+CHECKS = {
+    ".npz": (0.0, slice(None)),
+    ".json": (5e-4, slice(None)),
+    ".csv": (5e-4, slice(None)),
+    ".bvh": (1e-3, [0]),
+    ".trc": (5e-4, slice(None)),
+}
 
 
 def test_the_table_covers_the_readers():
-    assert list(OUTPUT_FORMATS) == list(READERS) == [".npz", ".json", ".csv", ".bvh"]
+    assert list(OUTPUT_FORMATS) == list(READERS) == [".npz", ".json", ".csv", ".bvh", ".trc"]
 
 
 @pytest.mark.parametrize("suffix", list(READERS))
@@ -63,7 +79,8 @@ def test_every_format_reads_back_with_its_values_and_frame(tmp_path, suffix, len
     path = tmp_path / f"poses{suffix}"
     written = write_poses(path, result, clips)
     assert written.paths[0] == path and all(p.is_file() for p in written.paths)
-    frame, got = READERS[suffix](path)
+    reader = READERS[suffix]
+    frame, got = reader(path, written.frame) if reader is _trc else reader(path)
     expected = lifted_poses(result, clips, world=suffix != ".npz")
     assert frame == written.frame == expected.frame == ("world" if len(lengths) == 2 and suffix != ".npz" else "camera")
     tolerance, joints = CHECKS[suffix]

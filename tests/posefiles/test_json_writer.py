@@ -8,7 +8,7 @@ import pytest
 from posynda.posefiles import json_writer, write_poses
 from posynda.posefiles.poses import lifted_poses
 from posynda.skeleton import H36M_JOINT_NAMES, H36M_PARENTS
-from tests.posefiles.conftest import scene_clips
+from tests.helpers.posefiles import scene_clips
 
 
 def _strict(path):

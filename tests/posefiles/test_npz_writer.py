@@ -6,7 +6,7 @@ import numpy as np
 
 from posynda.data import load_clips
 from posynda.posefiles import write_poses
-from tests.posefiles.conftest import scene_clips
+from tests.helpers.posefiles import scene_clips
 
 
 def test_the_clip_file_holds_the_input_and_the_absolute_camera_frame_poses(tmp_path):

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from posynda.posefiles.poses import camera_groups, lifted_poses
-from tests.conftest import make_clips
-from tests.posefiles.conftest import lift_result, scene_clips
+from tests.helpers.clips import make_clips
+from tests.helpers.posefiles import lift_result, scene_clips
 
 
 def test_sequences_of_one_camera_share_one_floor_and_one_world_frame():

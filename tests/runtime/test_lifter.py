@@ -11,7 +11,8 @@ from posynda.evaluate import lift_clips
 from posynda.metrics import mpjpe
 from posynda.runtime import Lifter, SamplingSettings
 from posynda.runtime.lifter import absolute_positions
-from tests.conftest import SAMPLER_FLIP, SAMPLER_HYPOTHESES, SAMPLER_STEPS, make_clips
+from tests.helpers.clips import make_clips
+from tests.helpers.export import SAMPLER_FLIP, SAMPLER_HYPOTHESES, SAMPLER_STEPS
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from posynda.checkpoint import load_checkpoint
 from posynda.errors import InputError
 from posynda.fileio import sha256_file
 from posynda.runtime.metadata import model_geometry, runtime_metadata, sampler_metadata, sampler_settings
-from tests.conftest import MICRO
+from tests.helpers.models import MICRO
 
 
 def test_runtime_metadata_describes_the_checkpoint(micro_file):

@@ -8,7 +8,8 @@ from posynda import hypotheses
 from posynda.data.prepare import frame_intrinsics
 from posynda.runtime import SamplingSettings
 from posynda.runtime.windowed_lift import aggregate_hypotheses, lift_windows
-from tests.conftest import MICRO, make_clips, micro_checkpoint
+from tests.helpers.clips import make_clips
+from tests.helpers.models import MICRO, micro_checkpoint
 
 
 @pytest.fixture
@@ -40,7 +41,6 @@ def test_mean_aggregation_and_a_single_hypothesis(scene):
 
 
 @pytest.mark.gpu
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs an NVIDIA GPU (CUDA)")
 def test_aggregation_stays_on_the_gpu(scene, monkeypatch):
     """On CUDA every tensor reaches reproject_select on the GPU, where "auto" dispatches to Triton."""
     poses, pixels, intrinsics, weights, index = scene

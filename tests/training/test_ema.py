@@ -7,8 +7,8 @@ import torch
 from posynda.models import build_denoiser
 from posynda.models.layers import SinusoidalTimestepEmbedding
 from posynda.training import ema_teacher
-from tests.conftest import MICRO
-from tests.training.conftest import Toy
+from tests.helpers.models import MICRO
+from tests.helpers.training import Toy
 
 
 def test_ema_teacher_moves_towards_the_student():

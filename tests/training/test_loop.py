@@ -9,13 +9,8 @@ import torch
 from posynda.errors import InputError, RunInterrupted
 from posynda.runstate import load_state
 from posynda.training import Validation, joined_world, prepare, refuse_to_overwrite, train
-from tests.conftest import ctrl_c_on_call
-from tests.training.conftest import all_tensors, toy_rate, toy_step, toy_trainee
-
-
-def world():
-    with joined_world("cpu", "fp32") as alone:
-        return alone
+from tests.helpers.interrupts import ctrl_c_on_call
+from tests.helpers.training import all_tensors, toy_rate, toy_step, toy_trainee, world
 
 
 def assert_same_run(a, b):
@@ -127,6 +122,6 @@ def test_new_runs_do_not_overwrite_and_fp16_needs_cuda(toy_settings):
     with pytest.raises(InputError, match="already holds a toy run"):
         refuse_to_overwrite(settings, False, "a toy run")
     refuse_to_overwrite(settings, True, "a toy run")
-    with pytest.raises(InputError, match="fp16 needs --device cuda"):
+    with pytest.raises(InputError, match="^precision fp16 needs a CUDA device"):
         with joined_world("cpu", "fp16"):
             pass

@@ -8,9 +8,8 @@ from posynda.errors import InputError
 from posynda.runstate import load_state, save_state
 from posynda.training import prepare, resumable_state
 from posynda.training.state import restore, run_state
-from tests.conftest import micro_checkpoint
-from tests.training.conftest import all_tensors, toy_step, toy_trainee
-from tests.training.test_loop import world
+from tests.helpers.models import micro_checkpoint
+from tests.helpers.training import all_tensors, toy_step, toy_trainee, world
 
 
 def test_resumable_state_holds_the_trainable_tensors_and_every_buffer():

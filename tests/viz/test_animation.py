@@ -12,8 +12,8 @@ from posynda.viz.animation import (
     animation_plan,
     pick_sequence,
 )
-from tests.conftest import make_clips
-from tests.viz.conftest import gif_frames, gradient
+from tests.helpers.clips import make_clips
+from tests.helpers.viz import gif_frames, gradient
 
 pytest.importorskip("matplotlib")
 

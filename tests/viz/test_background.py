@@ -6,8 +6,8 @@ import pytest
 
 from posynda.errors import InputError
 from posynda.viz.background import FrameSource
-from tests.conftest import make_clips
-from tests.viz.conftest import gradient
+from tests.helpers.clips import make_clips
+from tests.helpers.viz import gradient
 
 
 @pytest.fixture

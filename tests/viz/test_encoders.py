@@ -8,7 +8,7 @@ import pytest
 from posynda.errors import InputError
 from posynda.viz.animation import DEFAULT_FPS, animate_lift
 from posynda.viz.encoders import ffmpeg_exe
-from tests.conftest import make_clips
+from tests.helpers.clips import make_clips
 
 pytest.importorskip("matplotlib")
 

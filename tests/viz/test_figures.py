@@ -7,7 +7,7 @@ import pytest
 
 from posynda.extras import MissingExtra
 from posynda.viz.figures import pyplot, save_figure
-from tests.conftest import PNG
+from tests.helpers.cli import PNG
 
 
 def test_without_matplotlib_the_purpose_and_the_extra_are_named(monkeypatch):

@@ -5,8 +5,9 @@ import pytest
 from posynda.errors import InputError
 from posynda.viz.encoders import ffmpeg_exe
 from posynda.viz.formats import VIZ_FORMATS, VizFormat, viz_format, write_viz
-from tests.conftest import PNG, make_clips
-from tests.viz.conftest import gif_frames
+from tests.helpers.cli import PNG
+from tests.helpers.clips import make_clips
+from tests.helpers.viz import gif_frames
 
 pytest.importorskip("matplotlib")
 

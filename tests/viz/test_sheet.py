@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 
 from posynda.viz.sheet import draw_lift, frame_label, write_sheet
-from tests.conftest import PNG, make_clips
-from tests.viz.conftest import gradient
+from tests.helpers.cli import PNG
+from tests.helpers.clips import make_clips
+from tests.helpers.viz import gradient
 
 pytest.importorskip("matplotlib")
 

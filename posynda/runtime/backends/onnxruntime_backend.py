@@ -14,6 +14,7 @@ import torch
 from posynda.devices import Device
 from posynda.errors import InputError
 from posynda.extras import require
+from posynda.ort import ort_session
 from posynda.runtime.backends.base import Backend
 from posynda.runtime.metadata import (
     DENOISER_INPUTS,
@@ -23,21 +24,6 @@ from posynda.runtime.metadata import (
     model_geometry,
     sampler_settings,
 )
-from posynda.threads import chosen_threads
-
-
-def ort_session(model: bytes | str, threads: int | None = None, providers=("CPUExecutionProvider",)):
-    """An ONNX Runtime session tuned for this machine: ``threads`` intra-op threads (default: posynda's,
-    :func:`posynda.threads.chosen_threads`), one inter-op thread, ORT_ENABLE_ALL."""
-    require("onnxruntime", purpose="an .onnx model")
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.intra_op_num_threads = threads or chosen_threads()
-    options.inter_op_num_threads = 1
-    options.log_severity_level = 3
-    return ort.InferenceSession(model, options, providers=list(providers))
 
 
 def requested_providers(device: Device) -> list[str]:

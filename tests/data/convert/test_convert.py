@@ -5,7 +5,7 @@ import pytest
 
 from posynda.data import convert, load_clips, save_clips
 from posynda.errors import InputError
-from tests.data.convert.conftest import body_3dhp, h36m_world, pw_rows, write_3dhp_test, write_3dpw
+from tests.helpers.convert import body_3dhp, h36m_world, pw_rows, write_3dhp_test, write_3dpw
 
 
 def _h36m(tmp_path):

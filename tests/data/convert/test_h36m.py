@@ -5,7 +5,7 @@ import pytest
 
 from posynda.data import convert, h36m_cameras
 from posynda.errors import InputError
-from tests.data.convert.conftest import (
+from tests.helpers.convert import (
     CAM_IDS,
     KEPT_32,
     MOCAP_LENGTHS,

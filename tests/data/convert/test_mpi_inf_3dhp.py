@@ -7,7 +7,7 @@ import pytest
 
 from posynda.data import convert
 from posynda.errors import InputError
-from tests.data.convert.conftest import (
+from tests.helpers.convert import (
     FROM_3DHP,
     TEST_CAMS,
     body_3dhp,

@@ -5,7 +5,7 @@ import pytest
 
 from posynda.data import convert
 from posynda.errors import InputError
-from tests.data.convert.conftest import F3DPW, FROM_SPIN24, frames_of, pw_rows, reprojection, write_3dpw
+from tests.helpers.convert import F3DPW, FROM_SPIN24, frames_of, pw_rows, reprojection, write_3dpw
 
 
 def test_3dpw_grouping_visibility_and_remap(tmp_path):

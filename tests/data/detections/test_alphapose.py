@@ -5,7 +5,7 @@ import json
 import numpy as np
 
 from posynda.data.detections import ReadOptions, read_detections
-from tests.data.detections.conftest import SIZE, expected_track, scene, write_alphapose
+from tests.helpers.detections import SIZE, expected_track, scene, write_alphapose
 
 OPTIONS = ReadOptions(image_size=SIZE)
 

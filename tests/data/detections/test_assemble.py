@@ -7,7 +7,7 @@ import pytest
 
 from posynda.data.detections import KeypointWarning, ReadOptions, read_detections
 from posynda.errors import InputError
-from tests.data.detections.conftest import LOW, SIZE, expected_track, person, scene, write_coco
+from tests.helpers.detections import LOW, SIZE, expected_track, person, scene, write_coco
 
 
 @pytest.mark.parametrize("threshold, missing", [(None, True), (0.3, True), (0.2, False), (0.0, False)])

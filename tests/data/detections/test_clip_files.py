@@ -4,7 +4,7 @@ import numpy as np
 
 from posynda.data import save_clips
 from posynda.data.detections import ReadOptions, read_detections
-from tests.conftest import INTRINSICS, make_clips
+from tests.helpers.clips import INTRINSICS, make_clips
 
 
 def test_read_as_they_are_without_3d(tmp_path):

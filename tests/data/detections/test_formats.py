@@ -9,8 +9,8 @@ import pytest
 from posynda.data import save_clips
 from posynda.data.detections import DETECTION_FORMATS, FORMATS, ReadOptions, detect_format, read_detections
 from posynda.errors import InputError
-from tests.conftest import make_clips
-from tests.data.detections.conftest import (
+from tests.helpers.clips import make_clips
+from tests.helpers.detections import (
     SIZE,
     expected_track,
     scene,

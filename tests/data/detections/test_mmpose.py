@@ -7,7 +7,7 @@ import pytest
 
 from posynda.data.detections import ReadOptions, read_detections
 from posynda.errors import InputError
-from tests.data.detections.conftest import SIZE, expected_track, mmpose_instance, person
+from tests.helpers.detections import SIZE, expected_track, mmpose_instance, person
 
 OPTIONS = ReadOptions(image_size=SIZE)
 

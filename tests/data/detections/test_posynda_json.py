@@ -8,8 +8,8 @@ import pytest
 
 from posynda.data.detections import ReadOptions, default_intrinsics, read_detections, read_json_keypoints
 from posynda.errors import InputError
-from tests.conftest import make_clips
-from tests.data.detections.conftest import openpose_person, person
+from tests.helpers.clips import make_clips
+from tests.helpers.detections import openpose_person, person
 
 
 def test_the_image_size_may_come_from_the_options_and_the_camera_is_replaced(tmp_path):

@@ -10,7 +10,7 @@ from posynda.data.detections import KEYPOINT_ORDERS, ReadOptions, default_intrin
 from posynda.data.detections.read_options import options_camera
 from posynda.errors import InputError
 from posynda.skeleton import JOINT_ORDERS
-from tests.data.detections.conftest import scene, write_coco
+from tests.helpers.detections import scene, write_coco
 
 
 def test_default_camera_is_a_centred_pinhole_with_f_the_longer_side():

@@ -11,7 +11,7 @@ from posynda.data.detections import ReadOptions, detect_format, read_detections
 from posynda.data.detections.video import clip_frames
 from posynda.errors import InputError
 from posynda.skeleton import H36M_JOINT_NAMES
-from tests.conftest import VIDEO_SIZE, film_astronaut, film_mannequin, needs_blazepose
+from tests.helpers.video import VIDEO_SIZE, film_astronaut, film_mannequin, needs_blazepose
 
 pytest.importorskip("imageio_ffmpeg")
 

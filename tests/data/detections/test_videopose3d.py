@@ -5,7 +5,7 @@ import pytest
 
 from posynda.data.detections import ReadOptions, read_detections
 from posynda.errors import InputError
-from tests.data.detections.conftest import expected_track, video_keypoints, write_videopose3d
+from tests.helpers.detections import expected_track, video_keypoints, write_videopose3d
 
 
 def test_each_video_is_one_sequence_sized_by_its_metadata(tmp_path):

@@ -6,7 +6,7 @@ import pytest
 
 from posynda.data.detections import ReadOptions, detect_format, read_detections
 from posynda.errors import InputError
-from tests.data.detections.conftest import SIZE, expected_track, scene
+from tests.helpers.detections import SIZE, expected_track, scene
 
 
 def write_yolo(folder, frames, tracked=False, conf=True, name="clip"):

@@ -4,7 +4,7 @@ import pytest
 
 from posynda.runtime.backends import load_backend, ort_session
 from posynda.threads import chosen_threads
-from tests.conftest import SAMPLER_FLIP, SAMPLER_HYPOTHESES, SAMPLER_STEPS
+from tests.helpers.export import SAMPLER_FLIP, SAMPLER_HYPOTHESES, SAMPLER_STEPS
 
 ort = pytest.importorskip("onnxruntime")
 

@@ -8,7 +8,7 @@ from posynda.errors import InputError
 from posynda.runtime.backends import load_backend
 from posynda.runtime.backends import tensorrt_sidecar as trt_env
 from posynda.runtime.backends.tensorrt_backend import EngineRunner
-from tests.conftest import TRT_ENV
+from tests.helpers.tensorrt import TRT_ENV
 
 
 class Poison:

@@ -12,7 +12,7 @@ from posynda.runtime.backends.tensorrt_sidecar import (
     sidecar_path,
     unavailable_reason,
 )
-from tests.conftest import TRT_ENV as ENV
+from tests.helpers.tensorrt import TRT_ENV as ENV
 
 
 def test_matching_sidecar_is_accepted(fake_engine):

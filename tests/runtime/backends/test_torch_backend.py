@@ -6,7 +6,7 @@ import torch
 from posynda.errors import InputError
 from posynda.runtime.backends import load_backend
 from posynda.runtime.metadata import runtime_metadata
-from tests.conftest import MICRO, micro_checkpoint
+from tests.helpers.models import MICRO, micro_checkpoint
 
 
 def test_checkpoint_runs_as_its_model(micro_file):

@@ -1,5 +1,5 @@
-"""Synthetic scenes for the output writers: people walking on a known floor seen by a known pitched
-camera, and a LiftResult of them (no model needed)."""
+"""Synthetic scenes for the output writers: people walking on a known floor seen by a known pitched camera,
+and a LiftResult of them (no model needed)."""
 
 import dataclasses
 
@@ -7,7 +7,7 @@ import numpy as np
 
 from posynda.posefiles.floor import ANKLE_HEIGHT_MM
 from posynda.runtime import LiftResult, SamplingSettings
-from tests.conftest import INTRINSICS, make_clips
+from tests.helpers.clips import INTRINSICS, make_clips
 
 # body-frame offsets (mm; x = the walker's left, y = forward, z = up) of an H36M skeleton standing upright
 # with its feet together; the ankles are placed by the gait below

@@ -1,4 +1,4 @@
-"""Helpers of the --viz tests: a gradient background the size of a clip's image, GIF frames read back."""
+"""For the --viz tests: a gradient background the size of a clip's image, GIF frames read back."""
 
 import numpy as np
 
