@@ -22,6 +22,7 @@ EXTRAS: dict[str, tuple[str, str]] = {
     "PIL": ("viz", "Pillow"),
     "imageio_ffmpeg": ("video", "imageio-ffmpeg (ffmpeg for video)"),
     "mediapipe": ("video", "MediaPipe (where the BlazePose models come from)"),
+    "tflite": ("video", "tflite (reading the BlazePose models)"),
     "tensorrt": ("gpu", "TensorRT (NVIDIA GPUs)"),
     "triton": ("gpu", "Triton (NVIDIA GPUs)"),
 }

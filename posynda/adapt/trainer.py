@@ -33,6 +33,7 @@ from pathlib import Path
 import torch
 
 from posynda.adapt.adapter import merged_checkpoint, save_adapter
+from posynda.adapt.footage_check import FootageScores, footage_scores, judge, leading_sequences
 from posynda.adapt.resume import STATE_FILE, load_resume_state
 from posynda.adapt.settings import AdaptSettings
 from posynda.adapt.step import StepDraws, adaptation_step, domain_sampler
@@ -50,6 +51,7 @@ from posynda.runtime.settings import SamplingSettings
 from posynda.training import Trainee, Training, TrainingSettings, joined_world, refuse_to_overwrite, train
 
 REPORT_FILE = "metrics.json"  # the before/after report
+REJECTED_FILE = "rejected.safetensors"  # the adapted weights the label-free check did not keep
 
 
 class AdaptationStep:
@@ -97,6 +99,7 @@ def adapt(
     device: Device = "auto",
     precision: Precision = "fp32",
     compile: bool = False,
+    check: bool = True,
 ) -> dict:
     """Adapt the checkpoint at ``base_path`` from ``source`` to the unlabelled ``target``.
 
@@ -105,9 +108,13 @@ def adapt(
     ``precision``: the student's forward under bf16 / fp16 autocast (fp32 master weights; fp16: CUDA);
     ``compile``: ``torch.compile`` the student's forward.
 
-    Writes ``out_dir/adapter/``, ``out_dir/model.safetensors`` (merged), ``out_dir/metrics.jsonl``
-    and ``out_dir/metrics.json`` (rank 0 under torchrun); returns the content of the latter
-    (``before``/``after`` when ``eval_clips`` is given).
+    ``check``: the label-free check on the target (:mod:`posynda.adapt.footage_check`): when the adapted
+    lifter explains the target 2D worse than the base, ``model.safetensors`` keeps the base weights and the
+    adapted ones go to ``rejected.safetensors``.
+
+    Writes ``out_dir/adapter/``, ``out_dir/model.safetensors`` (merged, or the base's when the check rejects
+    the adaptation), ``out_dir/metrics.jsonl`` and ``out_dir/metrics.json`` (rank 0 under torchrun); returns
+    the content of the latter (``footage``: the check; ``before``/``after`` when ``eval_clips`` is given).
     """
     base_path = Path(base_path)
     loop = TrainingSettings(
@@ -137,6 +144,9 @@ def adapt(
             "device": torch.device(world.device).type,
             "precision": precision,
         }
+        footage = leading_sequences(target)
+        if check and world.is_main:
+            report["footage"] = {"before": footage_scores(base, footage, eval_settings).as_dict()}
         if eval_clips is not None and world.is_main:
             report["before"] = evaluate(base, eval_clips, eval_settings)
         world.barrier()
@@ -149,6 +159,13 @@ def adapt(
             adapted = Checkpoint(model=student, config=base.config, diffusion=base.diffusion)
             if eval_clips is not None:
                 report["after"] = evaluate(adapted, eval_clips, eval_settings)
+            kept = True
+            if check:
+                after = footage_scores(adapted, footage, eval_settings)
+                verdict = judge(FootageScores(**report["footage"]["before"]), after)
+                kept = verdict.keep
+                report["footage"].update(after=after.as_dict(), kept=kept, reasons=list(verdict.reasons),
+                                         verdict=verdict.line())  # fmt: skip
             save_adapter(loop.out_dir, student, settings, base_path)
             provenance = {
                 "command": "posynda adapt",
@@ -161,7 +178,13 @@ def adapt(
                 "precision": precision,
             }
             merged = merged_checkpoint(student, base, settings, provenance)
-            save_checkpoint(loop.model_path, merged.model, merged.config, merged.diffusion, provenance)
+            if kept:
+                save_checkpoint(loop.model_path, merged.model, merged.config, merged.diffusion, provenance)
+            else:  # the user's model.safetensors stays the base; the adapted weights are kept for a look
+                rejected = {**provenance, "rejected_by": report["footage"]["verdict"]}
+                save_checkpoint(loop.out_dir / REJECTED_FILE, merged.model, merged.config, merged.diffusion, rejected)
+                save_checkpoint(loop.model_path, base.model, base.config, base.diffusion,
+                                {**provenance, "adaptation_rejected": report["footage"]["verdict"]})  # fmt: skip
             report["seconds"] = round(time.perf_counter() - t0, 1)
             atomic_write_text(loop.out_dir / REPORT_FILE, json.dumps(report, indent=2))
         world.barrier()

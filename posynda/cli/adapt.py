@@ -9,11 +9,15 @@ import functools
 
 import click
 from rich.console import Console
+from rich.table import Table
 
 import posynda.adapt as adaptation
 from posynda.adapt import ABLATION_ROWS, AdaptSettings, run_ablation
+from posynda.adapt.footage_check import NAMES as FOOTAGE_NAMES
+from posynda.adapt.footage_check import TOLERANCES as FOOTAGE_TOLERANCES
 from posynda.adapt.resume import SettingsChanged
 from posynda.adapt.settings import DEFAULT_LR_FULL, DEFAULT_LR_LORA, LrSchedule, TeacherKind
+from posynda.adapt.trainer import REJECTED_FILE
 from posynda.bench.accuracy import reference_rows
 from posynda.cli.options import (
     FILE,
@@ -29,7 +33,7 @@ from posynda.cli.options import (
     run_dir,
     threads_option,
 )
-from posynda.data import save_clips
+from posynda.data import concatenate, save_clips
 from posynda.defaults import adaptation_inputs
 from posynda.devices import check_precision, resolve_device
 from posynda.distributed import is_main_process, launched_by_torchrun
@@ -51,7 +55,8 @@ def adaptation_data_options(fn=None, *, keypoint_target: bool = False):
     if fn is None:
         return functools.partial(adaptation_data_options, keypoint_target=keypoint_target)
     target_help = (
-        "unlabelled target 2D: a clip file or any keypoint input of `posynda lift` (see --format; default: "
+        "unlabelled target 2D, repeatable (several cameras or clips are joined): a clip file or any keypoint "
+        "input of `posynda lift` (see --format; default: "
         "wild/train); any joints_3d in it is ignored"
         if keypoint_target
         else "unlabelled target 2D (default: wild/train); any joints_3d in it is ignored"
@@ -59,13 +64,20 @@ def adaptation_data_options(fn=None, *, keypoint_target: bool = False):
     options = [
         click.option("--model", "--checkpoint", "checkpoint", type=FILE, default=None, help=MODEL_HELP),
         click.option("--source", type=FILE, default=None, help="labelled source (default: studio/train)"),
-        click.option("--target", type=FILE_OR_FOLDER if keypoint_target else FILE, default=None, help=target_help),
+        click.option(
+            "--target",
+            type=FILE_OR_FOLDER if keypoint_target else FILE,
+            default=None,
+            help=target_help,
+            multiple=keypoint_target,
+        ),  # fmt: skip
         click.option(
             "--eval",
             "eval_path",
             type=FILE,
             default=None,
-            help="labelled test file, for the before/after report only (default: wild/test)",
+            help="labelled test file, scored before and after for the report only (default: the embedded "
+            "wild/test when --target is not given; none with a --target of your own)",
         ),
     ]
     return apply_options(options, fn)
@@ -153,6 +165,15 @@ def adapt_settings_options(fields: tuple[str, ...] | None = None):
 @device_option("where the teacher, the student and the evaluations run (auto: CUDA when PyTorch sees a GPU)")
 @click.option("--resume", is_flag=True, help="continue the run in --out from its last checkpoint")
 @click.option(
+    "--check/--no-check",
+    "check",
+    default=True,
+    show_default=True,
+    help="the label-free check on the target: reprojection of the lifted poses onto the target 2D, bone-length "
+    "variation and jitter, before vs after; when the adaptation makes them worse, model.safetensors keeps the "
+    "original weights (the adapted ones: rejected.safetensors) and the reason is printed",
+)
+@click.option(
     "--ablation",
     is_flag=True,
     help="run the rows of the paper's Table 3 and posynda's defaults instead of one adaptation",
@@ -178,6 +199,7 @@ def adapt(
     settings,
     device,
     resume,
+    check,
     ablation,
     mlp_steps,
     precision,
@@ -193,15 +215,25 @@ def adapt(
     formats = []
     echo = click.echo if is_main_process() else (lambda _line: None)
 
-    def read_target(path):  # any keypoint input; prints one line per target sequence (rank 0)
-        clips, report = keypoints.read(path, echo=echo, progress=not quiet and is_main_process())
-        formats.append(report.format)
-        return clips
+    targets = tuple(target)
+
+    def read_target(_first):  # every --target, any keypoint input, joined; one line per sequence (rank 0)
+        sets = []
+        for path in targets:
+            clips, report = keypoints.read(path, echo=echo, progress=not quiet and is_main_process())
+            formats.append(report.format)
+            sets.append(clips.without_3d())
+        return sets[0] if len(sets) == 1 else concatenate(sets)
+
+    target = targets[0] if targets else None
 
     base, src, tgt, test = adaptation_inputs(checkpoint, source, target, eval_path, read_target)  # before any folder
+    eval_what = str(eval_path) if eval_path else "the embedded wild/test"
+    if target and not eval_path and not ablation:
+        test = None  # a user's own footage: no labelled data unless --eval names it
     out_dir = run_dir(out, "ablation" if ablation else "adapt", resume)
     if ablation:
-        if formats and formats[0] != "clips":  # the references read the target as a clip file
+        if formats and (formats[0] != "clips" or len(targets) > 1):  # the references read one clip file
             target = save_clips(out_dir / "target.npz", tgt)
             click.echo(f"wrote {target} (the target 2D as a clip file)")
         references = reference_rows(out_dir, base, src, test, target, click.echo, mlp_steps, resolve_device(device))
@@ -222,7 +254,7 @@ def adapt(
     try:
         report = adaptation.adapt(
             base, src, tgt, out_dir, settings, eval_clips=test, resume=resume, progress=not quiet,
-            device=device, precision=precision, compile=compile_model,
+            device=device, precision=precision, compile=compile_model, check=check,
         )  # fmt: skip
     except SettingsChanged as exc:  # name the options as typed, not the settings fields
         saved, current = typed_setting(exc.field, exc.saved), typed_setting(exc.field, exc.current)
@@ -230,8 +262,31 @@ def adapt(
         raise InputError(f"--resume: the run was made {made}, not {current}; use the same options") from None
     if not is_main_process():
         return
-    rows = {"before (source only)": report["before"], "after (adapted)": report["after"]}
-    params = f"{report['trainable_parameters']:,} trainable parameters"
-    title = f"{test.num_frames} test frames; {params}; {report['seconds']:.0f} s"
-    Console().print(metrics_table(rows, title=title))
-    click.echo(f"wrote {out_dir / 'model.safetensors'} and {out_dir / 'adapter'}")
+    params = f"{report['trainable_parameters']:,} trainable parameters; {report['seconds']:.0f} s"
+    if "footage" in report:
+        Console().print(footage_table(report["footage"], f"target footage, no labels: {tgt_frames(report)}; {params}"))
+        click.echo(report["footage"]["verdict"])
+    if test is not None:
+        rows = {"before (source only)": report["before"], "after (adapted)": report["after"]}
+        title = f"labelled data: {eval_what}, {test.num_frames} frames (scored only, never used to decide)"
+        Console().print(metrics_table(rows, title=title))
+    elif "footage" not in report:
+        click.echo(f"{params}; no labelled data scored (give --eval)")
+    rejected = out_dir / REJECTED_FILE
+    extra = f" ({rejected.name}: the adapted weights, not kept)" if rejected.is_file() else ""
+    click.echo(f"wrote {out_dir / 'model.safetensors'} and {out_dir / 'adapter'}{extra}")
+
+
+def tgt_frames(report: dict) -> str:
+    return f"{report['footage']['before']['frames']} frames lifted before and after"
+
+
+def footage_table(footage: dict, title: str) -> Table:
+    """The label-free measures before and after, one row per measure."""
+    table = Table(title=title)
+    for column in ("measure", "before (source only)", "after (adapted)", "limit"):
+        table.add_column(column, justify="left" if column == "measure" else "right")
+    for key, name in FOOTAGE_NAMES.items():
+        b, a = footage["before"][key], footage.get("after", {}).get(key, float("nan"))
+        table.add_row(name, f"{b:.2f}", f"{a:.2f}", f"x{FOOTAGE_TOLERANCES[key]:g}")
+    return table

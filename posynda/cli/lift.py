@@ -22,9 +22,24 @@ from posynda.cli.options import (
 )
 from posynda.data.detections.video import clip_frames
 from posynda.defaults import default_clips_path, shipped_checkpoint
+from posynda.errors import InputError
 from posynda.posefiles import output_format, write_poses
 from posynda.runtime import RUNTIME_BACKENDS, Lifter, expect_backend
 from posynda.viz import viz_format, write_viz
+
+
+def only_person(clips, read_report, person: str):
+    """The sequences of ``person`` (an id of ``clips.person`` or a sequence name), with their report lines."""
+    names = clips.sequence_names()
+    ids = [s for s in range(clips.num_sequences) if clips.person_of(s) == person or names[s] == person]
+    if not ids:
+        people = sorted({clips.person_of(s) for s in range(clips.num_sequences)} - {None})
+        known = f"people {', '.join(people)}" if people else f"sequences {', '.join(names)}"
+        raise InputError(f"--person {person}: not in the input, which has {known}")
+    sequences = getattr(read_report, "sequences", None)
+    if sequences is not None and len(sequences) == clips.num_sequences:
+        read_report = dataclasses.replace(read_report, sequences=tuple(sequences[s] for s in ids))
+    return clips.select_sequences(ids), read_report
 
 
 @click.command()
@@ -87,6 +102,21 @@ from posynda.viz import viz_format, write_viz
     "(default: the input's own; 50 where it states none, 25 for --viz animations)",
 )
 @click.option(
+    "--frame",
+    type=click.Choice(["world", "camera"]),
+    default="world",
+    show_default=True,
+    help="coordinates of .json/.csv/.bvh/.trc: world (floor at z = 0, or y = 0 for BVH/TRC) when a floor is found "
+    "under every camera -- else camera coordinates, and the line after the lift says why -- or always camera (x "
+    "right, y down, z forward)",
+)
+@click.option(
+    "--person",
+    default=None,
+    help="lift only this person: their id (the video detector's or the file's track id, as the report lists it) "
+    "or a sequence name",
+)
+@click.option(
     "--viz",
     type=OUT_FILE,
     default=None,
@@ -95,7 +125,8 @@ from posynda.viz import viz_format, write_viz
 )
 @threads_option
 @quiet_option
-def lift(model, input_path, video, keypoints, out, backend, device, settings, stream, fps, viz, quiet):
+def lift(model, input_path, video, keypoints, out, backend, device, settings, stream, fps, frame, person, viz,
+         quiet):  # fmt: skip
     """Lift 2D keypoints or a video to 3D poses (mm; .npz, .json, .csv, .bvh) with a checkpoint, ONNX or engine."""
     if video and input_path:
         raise click.UsageError("--video and --input both name the input: give one of them")
@@ -113,13 +144,15 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
     lifter = Lifter(path, device=device)
     source = input_path or default_clips_path("wild", "test")
     clips, read_report = keypoints.read(source, progress=not quiet)  # prints one line per sequence
+    if person is not None:
+        clips, read_report = only_person(clips, read_report, person)
     if fps is not None:
         clips = clips.with_fps(fps)
     out_path = Path(out) if out else run_dir(None, "lift") / "poses.npz"
     unit = "frames" if stream else "windows"
     with window_progress(f"lifting with {lifter.describe()}", enabled=not quiet, unit=unit) as report:
         result = (lifter.lift_as_stream if stream else lifter.lift)(clips, settings, progress=report)
-    written = write_poses(out_path, result, clips)
+    written = write_poses(out_path, result, clips, frame=frame)
     s = result.settings
     click.echo(
         f"backend: {result.backend} | {clips.num_frames} frames, {clips.num_sequences} sequences | "

@@ -40,6 +40,10 @@ class ClipSet:
         fps: ``[S]`` float32 frame rates, or None.
         seq_name: ``[S]`` str names, or None.
         valid: ``[N]`` bool frames to score, or None (all).
+        source_frame: ``[N]`` int32 the frame number in the source (the video frame, the detector file's frame
+            or ``image_id`` number) of each frame, or None (the index within its sequence).
+        person: ``[S]`` str the person each sequence follows (the video detector's or the file's track id; the
+            same id on every part of a person cut at long gaps), or None.
     """
 
     keypoints_2d: np.ndarray
@@ -51,6 +55,8 @@ class ClipSet:
     fps: np.ndarray | None = None
     seq_name: np.ndarray | None = None
     valid: np.ndarray | None = None
+    source_frame: np.ndarray | None = None
+    person: np.ndarray | None = None
 
     @classmethod
     def single_sequence(
@@ -97,6 +103,16 @@ class ClipSet:
         conf = np.ones(self.keypoints_2d.shape[:2], np.float32) if self.confidence is None else self.confidence
         return np.where(np.isfinite(self.keypoints_2d).all(-1), conf, 0.0).astype(np.float32)
 
+    def source_frames(self, s: int) -> np.ndarray:
+        """``[n]`` int64 the source's frame numbers of sequence ``s`` (its indices 0..n-1 without them)."""
+        start, stop = self.sequence_bounds()[s]
+        if self.source_frame is None:
+            return np.arange(stop - start, dtype=np.int64)
+        return self.source_frame[start:stop].astype(np.int64)
+
+    def person_of(self, s: int) -> str | None:
+        return None if self.person is None else str(self.person[s])
+
     def valid_or_all(self) -> np.ndarray:
         return np.ones(self.num_frames, bool) if self.valid is None else self.valid.astype(bool)
 
@@ -122,6 +138,8 @@ class ClipSet:
             fps=per_seq(self.fps),
             seq_name=per_seq(self.seq_name),
             valid=per_frame(self.valid),
+            source_frame=per_frame(self.source_frame),
+            person=per_seq(self.person),
         )
 
     def without_3d(self) -> "ClipSet":
@@ -145,12 +163,14 @@ _FRAME_KEYS = {  # key: (dtype kind, trailing shape)
     "joints_3d": ("f", (NUM_JOINTS, 3)),
     "seq_index": ("i", ()),
     "valid": ("b", ()),
+    "source_frame": ("i", ()),
 }
 _SEQ_KEYS = {
     "camera": ("f", (9,)),
     "image_size": ("i", (2,)),
     "fps": ("f", ()),
     "seq_name": ("U", ()),
+    "person": ("U", ()),
 }
 _REQUIRED = ("keypoints_2d", "seq_index", "camera", "image_size")
 
@@ -226,6 +246,9 @@ def validate(clips: ClipSet, source: str = "clips") -> ClipSet:
         raise InputError(f"{source}: key 'camera' needs finite intrinsics with focal lengths in {bounds} px")
     if (fields["image_size"] <= 0).any() or (fields["image_size"] > MAX_IMAGE_SIDE).any():
         raise InputError(f"{source}: key 'image_size' must be positive (width, height) and at most {MAX_IMAGE_SIDE} px")
+    source_frame = fields["source_frame"]
+    if source_frame is not None and (source_frame.min() < 0 or np.any(np.diff(source_frame)[np.diff(seq) == 0] <= 0)):
+        raise InputError(f"{source}: key 'source_frame' must be >= 0 and increase within each sequence")
     conf = fields["confidence"]
     if conf is not None and (not np.isfinite(conf).all() or conf.min() < 0 or conf.max() > 1):
         raise InputError(f"{source}: key 'confidence' must lie in [0, 1]")
@@ -313,7 +336,7 @@ def concatenate(sets: list[ClipSet]) -> ClipSet:
         out["confidence"] = np.concatenate([c.confidence_or_ones() for c in sets])
     if any(c.valid is not None for c in sets):
         out["valid"] = np.concatenate([c.valid_or_all() for c in sets])
-    for key in ("joints_3d", "fps", "seq_name"):
+    for key in ("joints_3d", "fps", "seq_name", "source_frame", "person"):
         if all(getattr(c, key) is not None for c in sets):
             out[key] = np.concatenate([getattr(c, key) for c in sets])
     return validate(ClipSet(**out))

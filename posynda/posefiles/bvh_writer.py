@@ -41,8 +41,9 @@ pelvis and the leg's swing put it, not where the real foot did).
 
 **Several sequences.** One BVH file holds one skeleton, so each sequence gets a file: the first the
 requested path, the k-th (from 1) ``<stem>_<k>_<name>.bvh`` beside it, the name made file-safe. The
-sidecar ``<path>.json`` (``posynda-bvh-v1``) lists them with their sequence, fps, frames and bone
-lengths, and states the frame, axes, units and the floor. Everything is written atomically; a
+sidecar ``<path>.json`` (``posynda-bvh-v1``) lists them with their sequence, person, first source frame
+(BVH frame k is source frame ``first_source_frame + k``), fps, frames and bone lengths, and states the
+frame, axes, units and the floor. Everything is written atomically; a
 failure leaves none of the files.
 
 A frame with a non-finite joint repeats the nearest finite frame before it (or after it).
@@ -342,6 +343,8 @@ def write_bvh(path: Path, poses: LiftedPoses) -> list[Path]:
             {
                 "file": p.name,
                 "sequence": seq.name,
+                "person": seq.person,
+                "first_source_frame": int(seq.frame_numbers[0]) if seq.num_frames else 0,
                 "fps": seq.fps,
                 "frame_time_s": take.frame_time,
                 "frames": len(take.motion),

@@ -11,8 +11,11 @@ skeleton's parents and each sequence's frame rate; then a header row and the dat
     # positions: absolute
     # skeleton: h36m-17; parents: r_hip<pelvis, r_knee<r_hip, ...
     # sequence S9/Walking: 40 frames, 50 fps
-    sequence,frame,pelvis_x,pelvis_y,pelvis_z,r_hip_x,...,r_wrist_z
-    S9/Walking,0,12.345,...
+    sequence,person,frame,source_frame,pelvis_x,pelvis_y,pelvis_z,r_hip_x,...,r_wrist_z
+    clip/person0,0,0,17,12.345,...
+
+``frame`` counts the sequence's rows from 0; ``source_frame`` is the frame's number in the input (the video
+frame, the detector file's frame), ``person`` the person's id (empty when the input has none).
 
 Positions have 3 decimals (0.001 mm); a missing value is an empty cell. Read it with
 ``csv.reader(line for line in file if not line.startswith("#"))`` or
@@ -31,7 +34,7 @@ from posynda.posefiles.json_writer import FORMAT
 from posynda.posefiles.poses import LiftedPoses
 from posynda.skeleton import H36M_JOINT_NAMES, H36M_PARENTS
 
-COLUMNS: tuple[str, ...] = ("sequence", "frame") + tuple(
+COLUMNS: tuple[str, ...] = ("sequence", "person", "frame", "source_frame") + tuple(
     f"{joint}_{axis}" for joint in H36M_JOINT_NAMES for axis in "xyz"
 )
 
@@ -67,6 +70,7 @@ def write_csv(path: Path, poses: LiftedPoses) -> list[Path]:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(COLUMNS)
         for seq in poses.sequences:
-            for i, pose in enumerate(seq.positions):
-                writer.writerow([seq.name, i, *_cells(pose)])
+            person = "" if seq.person is None else seq.person
+            for i, (source, pose) in enumerate(zip(seq.frame_numbers, seq.positions)):
+                writer.writerow([seq.name, person, i, int(source), *_cells(pose)])
     return [Path(path)]

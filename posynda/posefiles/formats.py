@@ -55,7 +55,8 @@ class OutputFormat:
         if poses.frame == "world":
             return f"world coordinates, floor at {self.up} = 0, {self.units}"
         turned = f" turned {self.up} up" if self.up != "z" else ""
-        return f"camera coordinates{turned}, {self.units}: no floor found: {poses.reason}"
+        why = f"no floor found: {poses.reason}" if poses.reason else "the camera frame was asked for"
+        return f"camera coordinates{turned}, {self.units}: {why}"
 
 
 OUTPUT_FORMATS: dict[str, OutputFormat] = {
@@ -100,11 +101,15 @@ class Written:
         return f"{first}{more} ({self.description})"
 
 
-def write_poses(path: str | os.PathLike, result: LiftResult, clips: ClipSet) -> Written:
-    """Write the lift ``result`` of ``clips`` to ``path`` in the format of its extension."""
+def write_poses(path: str | os.PathLike, result: LiftResult, clips: ClipSet, frame: str = "world") -> Written:
+    """Write the lift ``result`` of ``clips`` to ``path`` in the format of its extension: in the world frame
+    (``frame="world"``, the default) when the format has one and a floor is found -- else, and with
+    ``frame="camera"``, in the camera frame; the summary says which and why."""
+    if frame not in ("world", "camera"):
+        raise InputError(f"frame must be 'world' or 'camera', got {frame!r}", parameter="frame")
     path = Path(path)
     fmt = output_format(path)
-    poses = lifted_poses(result, clips, world=fmt.world)
+    poses = lifted_poses(result, clips, world=fmt.world and frame == "world")
     paths = fmt.write(path, poses)
     return Written(tuple(paths), poses.frame, fmt.describe(poses))
 

@@ -14,6 +14,7 @@ Schema (``"format": "posynda-poses-v1"``; strict JSON: a missing value is ``null
       "sequences": [
         {
           "name": str,
+          "person": str | null,             # the person's id (video detector / detector file), null: none
           "fps": float | null,              # null: the input did not say
           "num_frames": int,
           "camera": {"intrinsics": [fx, fy, cx, cy, k1, k2, k3, p1, p2], "image_size": [w, h]},
@@ -24,6 +25,7 @@ Schema (``"format": "posynda-poses-v1"``; strict JSON: a missing value is ``null
                                             # world = rotation @ (camera - origin_mm)
           "frames": [
             {"frame": int,                  # index in the sequence, from 0
+             "source_frame": int,           # the frame's number in the source (video frame, file frame id)
              "absolute": [[x, y, z] | null, ... 17] | null,     # null: no root position
              "root_relative": [[x, y, z] | null, ... 17]},     # minus the root, the same axes
             ...
@@ -85,14 +87,20 @@ def _sequence(seq: SequencePoses) -> dict:
     relative = joints(seq.root_relative)
     return {
         "name": seq.name,
+        "person": seq.person,
         "fps": seq.fps,
         "num_frames": seq.num_frames,
         "camera": {"intrinsics": [float(v) for v in seq.intrinsics], "image_size": list(seq.image_size)},
         "floor": None if seq.floor is None else seq.floor.to_dict(),
         "camera_to_world": None if seq.world is None else seq.world.to_dict(),
         "frames": [
-            {"frame": i, "absolute": None if absolute is None else absolute[i], "root_relative": relative[i]}
-            for i in range(seq.num_frames)
+            {
+                "frame": i,
+                "source_frame": int(source),
+                "absolute": None if absolute is None else absolute[i],
+                "root_relative": relative[i],
+            }  # fmt: skip
+            for i, source in enumerate(seq.frame_numbers)
         ],
     }
 

@@ -77,6 +77,9 @@ class SequencePoses:
         root_relative: ``[n, 17, 3]`` float64 positions minus the root's, in the output frame's axes, mm.
         floor: the floor of this sequence's camera (world frame only).
         world: camera -> world transform (world frame only).
+        source_frames: ``[n]`` int64 each frame's number in the source (video frame, detector file frame), or
+            None (the index within the sequence).
+        person: the person the sequence follows (the detector's or the file's id), or None.
     """
 
     name: str
@@ -87,6 +90,15 @@ class SequencePoses:
     root_relative: np.ndarray
     floor: Floor | None = None
     world: WorldFrame | None = None
+    source_frames: np.ndarray | None = None
+    person: str | None = None
+
+    @property
+    def frame_numbers(self) -> np.ndarray:
+        """``[n]`` int64 the source's frame numbers (0..n-1 when the input has none)."""
+        if self.source_frames is None:
+            return np.arange(self.num_frames, dtype=np.int64)
+        return np.asarray(self.source_frames, np.int64)
 
     @property
     def num_frames(self) -> int:
@@ -183,6 +195,8 @@ def lifted_poses(result: LiftResult, clips: ClipSet, world: bool = True) -> Lift
                 root_relative=rel,
                 floor=floor,
                 world=frame,
+                source_frames=None if clips.source_frame is None else clips.source_frames(s),
+                person=clips.person_of(s),
             )
         )
     return LiftedPoses("world" if frames else "camera", reason, sequences, result, clips)

@@ -11,7 +11,8 @@ y up, z towards the viewer). Tab-separated, as OpenSim's ``TRCFileAdapter`` and 
             X1  Y1  Z1  X2  Y2  Z2  ...
     1  0.000000  12.345  ...
 
-Frame numbers start at 1 and times at 0 s (the sequence's frame rate; 50 fps when the input has none);
+Frame numbers are the source's frame numbers plus one (TRC counts from 1; a sequence that starts at video
+frame 17 starts at Frame# 18) and times are theirs at the sequence's frame rate (50 fps when the input has none);
 a missing position is an empty cell. The first sequence goes to the requested path, the k-th beside it
 (:func:`~posynda.posefiles.poses.sequence_paths`).
 """
@@ -35,13 +36,13 @@ def trc_text(name: str, seq: SequencePoses, frame: str) -> str:
     lines = [
         f"PathFileType\t4\t(X/Y/Z)\t{name}",
         "DataRate\tCameraRate\tNumFrames\tNumMarkers\tUnits\tOrigDataRate\tOrigDataStartFrame\tOrigNumFrames",
-        f"{fps:.2f}\t{fps:.2f}\t{n}\t{joints}\tmm\t{fps:.2f}\t1\t{n}",
+        f"{fps:.2f}\t{fps:.2f}\t{n}\t{joints}\tmm\t{fps:.2f}\t{seq.frame_numbers[0] + 1 if n else 1}\t{n}",
         "Frame#\tTime\t" + "\t\t\t".join(H36M_JOINT_NAMES) + "\t\t",
         "\t\t" + "\t".join(f"X{j + 1}\tY{j + 1}\tZ{j + 1}" for j in range(joints)),
     ]
-    for i, pose in enumerate(points):
+    for source, pose in zip(seq.frame_numbers, points):
         cells = ("" if not np.isfinite(v) else f"{v:.3f}" for v in pose.reshape(-1))
-        lines.append(f"{i + 1}\t{i / fps:.6f}\t" + "\t".join(cells))
+        lines.append(f"{source + 1}\t{source / fps:.6f}\t" + "\t".join(cells))
     return "\n".join(lines) + "\n"
 
 

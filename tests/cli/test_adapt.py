@@ -158,3 +158,41 @@ def test_adapt_takes_a_coco_results_target_and_prints_its_report(files):
     errors = error_lines(result)
     assert result.exit_code == 2 and len(errors) == 1 and "--image-size WxH" in errors[0], result.output
     assert tree_digest(tmp / "refused") == {}
+
+
+def test_own_footage_is_checked_without_labels_and_a_worse_adaptation_keeps_the_original(files, monkeypatch):
+    tmp, data, ckpt, _ = files
+    target = save_clips(tmp / "target.npz", make_clips((20, 15), seed=9, with_3d=False))
+    common = ["adapt", "--checkpoint", ckpt, "--source", data, "--target", target, "--steps", "2"]
+    common += ["--source-batch", "2", "--target-batch", "2", "-H", "2", "--quiet"]
+    result = run([*common, "--out", "kept"])
+    assert result.exit_code == 0, result.output
+    assert "target footage, no labels: 35 frames lifted before and after" in result.output
+    assert "labelled data" not in result.output and "before (source only)" in result.output  # the footage table
+    report = json.loads((tmp / "kept/metrics.json").read_text())
+    assert "before" not in report and set(report["footage"]) == {"before", "after", "kept", "reasons", "verdict"}
+    # the same run with a check nothing passes: the original weights stay in model.safetensors
+    monkeypatch.setattr("posynda.adapt.footage_check.TOLERANCES", {"reprojection_px": 0.0})
+    result = run([*common, "--out", "rejected"])
+    assert result.exit_code == 0, result.output
+    assert "kept the ORIGINAL weights" in result.output and "rejected.safetensors" in result.output
+    from safetensors.numpy import load_file
+
+    base, kept = load_file(str(ckpt)), load_file(str(tmp / "rejected/model.safetensors"))
+    assert all((base[k] == kept[k]).all() for k in base)
+    adapted = load_file(str(tmp / "rejected/rejected.safetensors"))
+    assert any((base[k] != v).any() for k, v in adapted.items() if k in base)
+    result = run([*common, "--no-check", "--out", "unchecked"])
+    assert result.exit_code == 0 and "footage" not in json.loads((tmp / "unchecked/metrics.json").read_text())
+
+
+def test_several_targets_are_joined(files):
+    tmp, data, ckpt, _ = files
+    first = save_clips(tmp / "cam1.npz", make_clips((20,), seed=3, with_3d=False))
+    second = save_clips(tmp / "cam2.npz", make_clips((15,), seed=4, with_3d=False))
+    common = ["adapt", "--checkpoint", ckpt, "--source", data, "--target", first, "--target", second]
+    result = run([*common, "--steps", "1", "--source-batch", "2", "--target-batch", "2", "-H", "2", "--quiet",
+                  "--out", "joined"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert f"input {first}" in result.output and f"input {second}" in result.output
+    assert json.loads((tmp / "joined/metrics.json").read_text())["footage"]["before"]["frames"] == 35

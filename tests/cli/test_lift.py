@@ -371,7 +371,7 @@ def _read_csv(path):
     lines = path.read_text().splitlines()
     frame = next(line.removeprefix("# frame: ") for line in lines if line.startswith("# frame: "))
     rows = list(csv.reader(line for line in lines if not line.startswith("#")))[1:]
-    return frame, np.array([[float(v) for v in row[2:]] for row in rows]).reshape(-1, 17, 3)
+    return frame, np.array([[float(v) for v in row[4:]] for row in rows]).reshape(-1, 17, 3)
 
 
 def _read_bvh(path):

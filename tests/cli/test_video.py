@@ -87,3 +87,49 @@ def test_bad_video_input_exits_2_with_one_line(video, tmp_path, args, message):
     assert len(error_lines(result)) == 1 or "Usage" in result.output, result.output
     assert message.format(**fill) in result.output
     assert not (tmp_path / "kp.npz").exists() and not (tmp_path / "kp.txt").exists()
+
+
+def test_rows_carry_the_video_frame_and_the_person_in_json_csv_and_trc(tmp_path):
+    needs_blazepose()
+    video = tmp_path / "late.mp4"
+    film_mannequin(video, frames=12, blank=(3, 0))  # nobody in the first 3 frames
+    outputs = {}
+    for suffix in (".json", ".csv", ".trc"):
+        out = tmp_path / f"poses{suffix}"
+        result = run(["lift", "--video", str(video), "--out", str(out), "--person", "0", "--quiet", "-K", "2"])
+        assert result.exit_code == 0, result.output
+        outputs[suffix] = out
+    (sequence,) = json.loads(outputs[".json"].read_text())["sequences"]
+    assert sequence["person"] == "0" and [f["source_frame"] for f in sequence["frames"]] == list(range(3, 12))
+    rows = [line.split(",") for line in outputs[".csv"].read_text().splitlines() if not line.startswith("#")]
+    assert rows[0][:4] == ["sequence", "person", "frame", "source_frame"]
+    assert [(r[1], int(r[3])) for r in rows[1:]] == [("0", t) for t in range(3, 12)]
+    json_root = [f["absolute"][0] for f in sequence["frames"]]
+    csv_root = [[float(v) for v in r[4:7]] for r in rows[1:]]
+    np.testing.assert_allclose(csv_root, json_root, atol=1e-3)  # the same frames, row for row
+    trc = outputs[".trc"].read_text().splitlines()
+    assert [int(line.split("\t")[0]) for line in trc[5:]] == list(range(4, 13))  # TRC counts from 1
+
+
+def test_person_and_frame_choose_what_is_written(video, tmp_path):
+    needs_blazepose()
+    out = tmp_path / "p.json"
+    result = run(["lift", "--video", str(video), "--out", str(out), "--frame", "camera", "--quiet", "-K", "2"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["frame"] == "camera" and "the camera frame was asked for" in result.output
+    result = run(["lift", "--video", str(video), "--out", str(tmp_path / "q.json"), "--person", "7", "--quiet"])
+    errors = error_lines(result)
+    assert result.exit_code == 2 and errors == ["posynda: error: --person 7: not in the input, which has people 0"]
+    assert not (tmp_path / "q.json").exists()
+
+
+def test_detect_keeps_the_video_frames_and_the_people_for_a_later_lift(tmp_path):
+    needs_blazepose()
+    video = tmp_path / "late.mp4"
+    film_mannequin(video, frames=10, blank=(4, 0))
+    result = run(["detect", str(video), "--out", str(tmp_path / "late.json"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    result = run(["lift", "--input", str(tmp_path / "late.json"), "--out", str(tmp_path / "p.json"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    (sequence,) = json.loads((tmp_path / "p.json").read_text())["sequences"]
+    assert sequence["person"] == "0" and sequence["frames"][0]["source_frame"] == 4

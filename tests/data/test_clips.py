@@ -115,3 +115,22 @@ def test_single_sequence_is_a_valid_one_sequence_clipset(fps, name):
     assert clips.num_sequences == 1 and clips.num_frames == 12 and clips.keypoints_2d.dtype == np.float32
     assert clips.image_size.tolist() == [[640, 480]] and (clips.seq_index == 0).all()
     assert (clips.fps is None) == (fps is None) and (clips.seq_name is None) == (name is None)
+
+
+def test_source_frames_and_people_survive_saving_selecting_and_joining(tmp_path, clips):
+    bounds = clips.sequence_bounds()
+    frames = np.concatenate([np.arange(100, 100 + stop - start) for start, stop in bounds]).astype(np.int32)
+    people = np.array([str(7 + s) for s in range(clips.num_sequences)])
+    tagged = dataclasses.replace(clips, source_frame=frames, person=people)
+    back = load_clips(save_clips(tmp_path / "t.npz", tagged))
+    np.testing.assert_array_equal(back.source_frame, frames)
+    assert back.person.tolist() == people.tolist() and back.person_of(1) == "8"
+    assert back.source_frames(1).tolist() == list(range(100, 100 + bounds[1, 1] - bounds[1, 0]))
+    one = back.select_sequences([1])
+    assert one.person.tolist() == ["8"] and one.source_frames(0).tolist() == back.source_frames(1).tolist()
+    assert concatenate([back, back]).person.tolist() == people.tolist() * 2
+    assert clips.source_frames(0).tolist() == list(range(bounds[0, 1])) and clips.person_of(0) is None
+    backwards = frames.copy()
+    backwards[1] = backwards[0]
+    with pytest.raises(InputError, match="'source_frame' must be >= 0 and increase within each sequence"):
+        validate(dataclasses.replace(clips, source_frame=backwards))

@@ -24,13 +24,14 @@ def test_rows_per_sequence_and_frame_in_the_world_frame(tmp_path):
     assert comments[1] == "frame: world" and "floor is z = 0" in comments[2] and comments[3] == "positions: absolute"
     assert comments[-2:] == ["sequence seq0: 60 frames, 25 fps", "sequence seq1: 40 frames, unknown fps"]
     assert "r_knee<r_hip" in comments[4]
-    assert header[:5] == ["sequence", "frame", "pelvis_x", "pelvis_y", "pelvis_z"] and header[-1] == "r_wrist_z"
-    assert len(header) == 2 + 17 * 3 and tuple(header) == csv_writer.COLUMNS
-    assert [(r[0], int(r[1])) for r in rows] == [("seq0", i) for i in range(60)] + [("seq1", i) for i in range(40)]
-    values = np.array([[float(v) for v in r[2:]] for r in rows]).reshape(-1, 17, 3)
+    assert header[:6] == ["sequence", "person", "frame", "source_frame", "pelvis_x", "pelvis_y"]
+    assert header[-1] == "r_wrist_z" and len(header) == 4 + 17 * 3 and tuple(header) == csv_writer.COLUMNS
+    expected_rows = [("seq0", "", i, i) for i in range(60)] + [("seq1", "", i, i) for i in range(40)]
+    assert [(r[0], r[1], int(r[2]), int(r[3])) for r in rows] == expected_rows  # no source frames: the indices
+    values = np.array([[float(v) for v in r[4:]] for r in rows]).reshape(-1, 17, 3)
     expected = np.concatenate([s.absolute for s in lifted_poses(result, clips).sequences])
     np.testing.assert_allclose(values, expected, atol=5e-4 + 1e-9)
-    assert rows[0][2:5] == [f"{v:.3f}" for v in expected[0, 0]]
+    assert rows[0][4:7] == [f"{v:.3f}" for v in expected[0, 0]]
 
 
 def test_camera_frame_says_why_and_a_missing_value_is_an_empty_cell(tmp_path):

@@ -32,7 +32,7 @@ def _csv(path):
     (frame,) = [line.removeprefix("# frame: ") for line in lines if line.startswith("# frame: ")]
     rows = list(csv.DictReader(line for line in lines if not line.startswith("#")))
     names = list(dict.fromkeys(r["sequence"] for r in rows))
-    columns = [c for c in rows[0] if c not in ("sequence", "frame")]
+    columns = [c for c in rows[0] if c not in ("sequence", "person", "frame", "source_frame")]
     return frame, [np.array([[float(r[c]) for c in columns] for r in rows if r["sequence"] == n]).reshape(-1, 17, 3)
                    for n in names]  # fmt: skip
 

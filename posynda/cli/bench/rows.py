@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import click
 
@@ -25,6 +26,7 @@ from posynda.bench import (
     kernels,
     latency,
     plots,
+    realvideo,
     suite,
     throughput,
     video,
@@ -55,6 +57,7 @@ from posynda.cli.bench.suites import (
 )
 from posynda.cli.options import FILE, ImageSize, IntList, NameList, PositiveList, PresetName, quiet_option
 from posynda.devices import check_precision, resolve_device
+from posynda.limits import MAX_HYPOTHESES, MAX_STEPS
 from posynda.models import PRESETS
 from posynda.threads import chosen_threads
 
@@ -149,6 +152,23 @@ def _engine(out_dir, on_row, quick, sequences, repeats, threads):
 
 def _threads(out_dir, on_row, quick, load, repeats):
     return threads_bench.run(quick=quick, load=load, repeats=repeats, log=log_err, on_row=on_row)
+
+
+def _realvideo(out_dir, on_row, quick, data_dir, checkpoint, hypotheses, steps, frames, max_px, seed, adapt,
+               adapt_steps):  # fmt: skip
+    return realvideo.run(data_dir, checkpoint, hypotheses, steps, frames, max_px, seed, quick, log=log_err,
+                         on_row=on_row, adapt_to=Path(out_dir) / "adapted" if adapt else None,
+                         adapt_steps=adapt_steps)  # fmt: skip
+
+
+def _realvideo_stem(options: dict) -> str:
+    """``realvideo`` for the shipped model, ``realvideo-<run folder>`` for ``--checkpoint <run>/model...``."""
+    checkpoint = options.get("checkpoint")
+    return "realvideo" if not checkpoint else f"realvideo-{Path(checkpoint).resolve().parent.name}"
+
+
+def _check_realvideo(data_dir, **_):
+    realvideo.find_recording(data_dir)  # the calibration and one video per camera, before any folder
 
 
 def _require_data_dir(suite, data_dir, **_):
@@ -383,6 +403,31 @@ BENCHES: tuple[BenchRow, ...] = (
         ),
         markdown=video.markdown, check=check_video, quick={"frames": 50, "sequences": 2},
         quick_help="2 sequences of 50 frames",
+    ),
+    BenchRow(
+        "realvideo", _realvideo,
+        "Real multi-view video: every person lifted per camera vs their multi-view triangulation, beside "
+        "BlazePose's own 3D and a constant pose.",
+        options=(
+            click.option("--data-dir", type=click.Path(file_okay=False, exists=True), required=True,
+                         help="a calibrated recording: calibration/*.toml|*.qca.txt and videos/<camera>.mp4 "
+                         "(Pose2Sim's Demo_MultiPerson)"),
+            click.option("--checkpoint", type=click.Path(dir_okay=False, exists=True), default=None,
+                         help="the lifter to score (default: the shipped model); results realvideo-<its folder>.*"),
+            click.option("-H", "--hypotheses", type=click.IntRange(1, MAX_HYPOTHESES), default=5, show_default=True,
+                         help="hypotheses of the lifter"),
+            click.option("-K", "--steps", type=click.IntRange(1, MAX_STEPS), default=5, show_default=True,
+                         help="DDIM steps of the lifter"),
+            click.option("--frames", type=POSITIVE, default=None, help="at most this many frames per view"),
+            click.option("--max-px", type=click.FloatRange(min=1.0), default=50.0, show_default=True,
+                         help="largest median epipolar distance (px) of two views' tracks of one person"),
+            click.option("--seed", type=int, default=0, show_default=True),
+            click.option("--adapt", is_flag=True, help="also adapt the lifter to the footage's 2D (`posynda adapt` "
+                         "defaults, no 3D; the run in <out>/adapted) and score it as a row of its own"),
+            click.option("--adapt-steps", type=POSITIVE, default=None, help="--adapt: its steps (default: adapt's)"),
+        ),
+        markdown=realvideo.markdown, check=_check_realvideo, quick={"frames": 30}, stem=_realvideo_stem,
+        quick_help="the first 30 frames of each view",
     ),
 )  # fmt: skip
 

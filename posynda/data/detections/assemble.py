@@ -77,9 +77,14 @@ def _sequence(track: Track) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _name(video: Video, track: Track) -> str:
+    """``<source>/person<k>`` for the people posynda tracked (its tracker, or its video detector's ids),
+    ``<source>/track<id>`` for a file's track ids; ``/part<k>`` after an absence longer than ``max_gap``."""
+    part = f"/part{track.part}" if track.part > 1 else ""
     if track.tracked_by == "tracker":
         return f"{video.name}/person{track.label}"
-    return f"{video.name}/track{track.label}" + (f"/part{track.part}" if track.part > 1 else "")
+    if video.ids_from == "detector":
+        return f"{video.name}/person{track.label}{part}"
+    return f"{video.name}/track{track.label}{part}"
 
 
 def sequence_report(
@@ -107,6 +112,7 @@ def assemble(videos: list[Video], options: ReadOptions, source, format_name: str
     """
     min_confidence = DEFAULT_MIN_CONFIDENCE if options.min_confidence is None else options.min_confidence
     keypoints, confidence, names, sizes, cameras, reports = [], [], [], [], [], []
+    source_frames, people = [], []
     notes: list[str] = []
     cautions: list[str] = []
     for video in videos:
@@ -130,7 +136,12 @@ def assemble(videos: list[Video], options: ReadOptions, source, format_name: str
             names.append(name)
             sizes.append(size)
             cameras.append(cam)
-            reports.append(sequence_report(name, kp, conf, track.label, track.tracked_by, track.frames[0]))
+            if track.frames[-1] > np.iinfo(np.int32).max:
+                raise InputError(f"{source}: frame number {track.frames[-1]} is beyond {np.iinfo(np.int32).max}")
+            source_frames.append(np.arange(track.frames[0], track.frames[0] + len(kp)))
+            people.append(track.label)
+            by = video.ids_from if track.tracked_by == "file" else track.tracked_by
+            reports.append(sequence_report(name, kp, conf, track.label, by, track.frames[0]))
         if tracks:
             warning = normalised_note(np.concatenate(keypoints[-len(tracks) :]), size, video.name)
             if warning:
@@ -146,6 +157,8 @@ def assemble(videos: list[Video], options: ReadOptions, source, format_name: str
         image_size=np.array(sizes, np.int32),
         confidence=np.concatenate(confidence),
         seq_name=np.array(names),
+        source_frame=np.concatenate(source_frames).astype(np.int32),
+        person=np.array(people),
     )
     clips = validate(clips, source=str(source))
     camera = camera_summary(clips.camera, clips.image_size, options, from_file=False)

@@ -35,7 +35,8 @@ def finish(clips: ClipSet, order: str, options: ReadOptions, source, format_name
     names, conf = clips.sequence_names(), clips.confidence_or_ones()
     reports, cautions = [], []
     for s, frames in clips.iter_sequences():
-        reports.append(sequence_report(names[s], clips.keypoints_2d[frames], conf[frames]))
+        reports.append(sequence_report(names[s], clips.keypoints_2d[frames], conf[frames], clips.person_of(s),
+                                       first_frame=int(clips.source_frames(s)[0])))  # fmt: skip
         caution = normalised_note(clips.keypoints_2d[frames], tuple(int(v) for v in clips.image_size[s]), names[s])
         if caution:
             warnings.warn(caution, KeypointWarning, stacklevel=3)

@@ -51,6 +51,8 @@ class Video:
         order: joint order of the keypoints (a key of ``posynda.skeleton.JOINT_ORDERS``).
         image_size: ``(width, height)`` from the file, or None when the format has none.
         notes: what the reader wants the user to know (printed with the report).
+        ids_from: who gave the people's ``track`` ids: "file" (the detector file's own), or "detector"
+            (posynda's video detector, :mod:`posynda.detectors`: its people are named ``person<id>``).
     """
 
     name: str
@@ -58,6 +60,7 @@ class Video:
     order: str
     image_size: tuple[int, int] | None = None
     notes: list[str] = field(default_factory=list)
+    ids_from: str = "file"
 
 
 def natural_key(value) -> tuple:

@@ -9,6 +9,8 @@ Schema (one sequence per object; a top-level list holds several sequences)::
       "confidence": [[c, ... J], ... frames],                 # optional, in [0, 1]
       "fps": 30.0,                                            # optional
       "name": "clip-1",                                       # optional
+      "person": "0",                                          # optional: the person's id
+      "source_frames": [17, 18, ...],                         # optional: each frame's number in the source
       "joint_order": "h36m"                                   # optional: a key of posynda.skeleton.JOINT_ORDERS
     }
 
@@ -22,6 +24,7 @@ and ``intrinsics`` / ``fov`` of the options replace the file's.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -99,6 +102,16 @@ def _sequence(obj: dict, source, options: ReadOptions) -> tuple[ClipSet, str | N
         if conf.shape != kp.shape[:2]:
             raise InputError(f"{source}: 'confidence' has shape {list(conf.shape)}, expected {list(kp.shape[:2])}")
     clips = ClipSet.single_sequence(kp, cam, (w, h), conf, fps=obj.get("fps"), name=obj.get("name", "seq000"))
+    if obj.get("person") is not None:
+        clips = dataclasses.replace(clips, person=np.array([str(obj["person"])]))
+    if obj.get("source_frames") is not None:
+        try:
+            frames = np.asarray(obj["source_frames"], dtype=np.int64)
+        except (TypeError, ValueError, OverflowError):
+            raise InputError(f"{source}: 'source_frames' must be integers, one per frame") from None
+        if frames.shape != (len(kp),) or (len(frames) and (frames.min() < 0 or frames.max() > np.iinfo(np.int32).max)):
+            raise InputError(f"{source}: 'source_frames' must be {len(kp)} frame numbers in [0, 2^31)")
+        clips = dataclasses.replace(clips, source_frame=frames.astype(np.int32))
     return clips, file_order, from_file
 
 
@@ -129,7 +142,10 @@ def _parse(payload, source, options: ReadOptions) -> tuple[ClipSet, str | None, 
             ),
             fps=np.concatenate([c.fps for c in sets]) if all(c.fps is not None for c in sets) else None,
             seq_name=np.array([str(c.seq_name[0]) for c in sets]),
-        )
+            source_frame=(np.concatenate([c.source_frame for c in sets])
+                          if all(c.source_frame is not None for c in sets) else None),
+            person=np.array([str(c.person[0]) for c in sets]) if all(c.person is not None for c in sets) else None,
+        )  # fmt: skip
     return clips, file_order, parts[0][2]
 
 
@@ -156,7 +172,8 @@ def _rounded(value: float, digits: int) -> float | None:
 def write_json_keypoints(path: str | os.PathLike, clips: ClipSet) -> Path:
     """Write ``clips`` (H36M order, pixels) atomically as a posynda keypoint JSON (the schema above): one
     object per sequence with ``keypoints_2d`` (0.01 px, ``null`` = missing), ``confidence``, ``image_size``,
-    ``camera``, ``fps`` (when known), ``name`` and ``joint_order`` "h36m"; :func:`read` reads it back."""
+    ``camera``, ``fps`` (when known), ``name``, ``person`` and ``source_frames`` (when known) and ``joint_order``
+    "h36m"; :func:`read` reads it back."""
     path = Path(path)
     clips = validate(clips, source=str(path))
     names, conf = clips.sequence_names(), clips.confidence_or_ones()
@@ -176,6 +193,10 @@ def write_json_keypoints(path: str | os.PathLike, clips: ClipSet) -> Path:
         }
         if clips.fps is not None and math.isfinite(float(clips.fps[s])):
             obj["fps"] = _rounded(clips.fps[s], 6)
+        if clips.person is not None:
+            obj["person"] = str(clips.person[s])
+        if clips.source_frame is not None:
+            obj["source_frames"] = [int(v) for v in clips.source_frame[frames]]
         sequences.append(obj)
     payload = sequences[0] if len(sequences) == 1 else sequences
     atomic_write_text(path, json.dumps(payload, separators=(",", ":")) + "\n")

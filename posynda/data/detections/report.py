@@ -19,9 +19,10 @@ class KeypointWarning(UserWarning):
 class SequenceReport:
     """One sequence read: its name, frames, the track it follows, joints missing (%), mean confidence.
 
-    ``track`` is the file's track id, or the tracker's number (``tracked_by`` "file" / "tracker" /
-    None for posynda's own files); ``missing_pct`` counts the H36M joints without finite 2D over all
-    its frames (absent frames included); ``mean_confidence`` averages the joints that are present;
+    ``track`` is the file's track id, the tracker's number or the video detector's person id (``tracked_by``
+    "file" / "tracker" / "detector"; None for posynda's own files); ``missing_pct`` counts the H36M joints
+    without finite 2D over all its frames (absent frames included); ``mean_confidence`` averages the joints
+    that are present;
     ``first_frame`` is the source's frame number of the sequence's first frame (0 for posynda's files).
     """
 
@@ -34,7 +35,7 @@ class SequenceReport:
     first_frame: int = 0
 
     def line(self) -> str:
-        by = " (tracker)" if self.tracked_by == "tracker" else ""
+        by = f" ({self.tracked_by})" if self.tracked_by in ("tracker", "detector") else ""
         track = "" if self.track is None else f", track {self.track}{by}"
         return (
             f"{self.name}: {self.frames} frames{track}, {self.missing_pct:.1f}% joints missing, "

@@ -1,13 +1,15 @@
-"""A video file as keypoint input: every frame through the offline BlazePose detector, then assembled.
+"""A video file as keypoint input: every person in every frame through the offline BlazePose models, then
+assembled.
 
-The frames are read forwards (:class:`posynda.data.video.VideoReader`, imageio-ffmpeg) and each goes
-through :class:`~posynda.data.detections.blazepose.BlazePose` (one person per frame, MediaPipe 0.10.14's
-bundled model, no download). A frame without a person is an absent frame of the track (missing
-joints, filled by interpolation when the person is back within ``max_gap`` frames; a longer absence
-starts a new sequence). The image size and frame rate are the video's; the camera is ``--intrinsics``
-/ ``--fov`` or the default pinhole (f = max(w, h), centred), as for the other formats. Sequences are
-named ``<video stem>/person<k>``; each report line's ``first_frame`` is the video frame the sequence
-starts at (for drawing over the footage).
+The frames are read forwards (:class:`posynda.data.video.VideoReader`, imageio-ffmpeg) and go through
+:class:`~posynda.detectors.PeopleDetector` (BlazePose's person detector and landmark model from the
+mediapipe 0.10.14 wheel, run by ONNX Runtime for every person; no download). Each person keeps an id through
+the video, re-identified after a dropout (:mod:`posynda.detectors.people`); a frame without them is an absent
+frame of their track (missing joints, filled by interpolation when they are back within ``max_gap`` frames; a
+longer absence starts a new part of the same id). The image size and frame rate are the video's; the camera is
+``--intrinsics`` / ``--fov`` or the default pinhole (f = max(w, h), centred), as for the other formats.
+Sequences are named ``<video stem>/track<id>`` (``/part<k>`` after a long absence); each report line's
+``first_frame`` is the video frame the sequence starts at (for drawing over the footage).
 """
 
 from __future__ import annotations
@@ -19,15 +21,16 @@ from typing import Callable
 import numpy as np
 
 from posynda.data.detections.assemble import assemble
-from posynda.data.detections.blazepose import MEDIAPIPE_PIN, ORDER, BlazePose
-from posynda.data.detections.people import Video, stem
+from posynda.data.detections.blazepose import MEDIAPIPE_PIN, ORDER
+from posynda.data.detections.people import Person, Video, stem
 from posynda.data.detections.probe import Probe, require
 from posynda.data.detections.read_options import ReadOptions
 from posynda.data.video import VideoFrames, VideoReader
+from posynda.detectors import PeopleDetector
 from posynda.errors import InputError
 from posynda.extras import require as require_extra
 
-WHAT = "a video (MP4, MOV, MKV, WebM, AVI ...; people found by BlazePose)"
+WHAT = "a video (MP4, MOV, MKV, WebM, AVI ...; every person found by BlazePose)"
 DETECTS = True  # runs a detector: read() takes a progress callback
 
 Progress = Callable[[int, int], None]
@@ -38,15 +41,18 @@ def looks_like(probe: Probe) -> bool:
 
 
 def detect_people(reader: VideoReader, progress: Progress | None = None) -> dict[int, list]:
-    """``{frame number: [Person] or []}`` for every frame of ``reader``; ``progress(done, total)`` after each
-    frame (total: the reader's estimate, or the frames so far when it has none)."""
+    """``{frame number: [Person] or []}`` for every frame of ``reader``, each person with their detector id as
+    ``track``; ``progress(done, total)`` after each frame (total: the reader's estimate, or the frames so far
+    when it has none)."""
     frames: dict[int, list] = {}
-    with BlazePose() as detector:
-        for t, frame in enumerate(reader):
-            person = detector(frame)
-            frames[t] = [] if person is None else [person]
-            if progress is not None:
-                progress(t + 1, max(reader.frame_estimate or 0, t + 1))
+    detector = PeopleDetector()
+    for t, frame in enumerate(reader):
+        frames[t] = [
+            Person(p.landmarks.keypoints, p.landmarks.visibility, track=str(p.id), score=p.landmarks.flag)
+            for p in detector(frame)
+        ]
+        if progress is not None:
+            progress(t + 1, max(reader.frame_estimate or 0, t + 1))
     return frames
 
 
@@ -62,15 +68,16 @@ def read(probe: Probe, options: ReadOptions, progress: Progress | None = None):
         raise InputError(
             f"{probe.path}: BlazePose finds joint order {ORDER!r}, not --joint-order {options.joint_order}"
         )
-    require_extra("mediapipe", "imageio_ffmpeg", purpose="reading people from a video")  # before any frame
+    require_extra("mediapipe", "onnxruntime", "onnx", "tflite", "imageio_ffmpeg", purpose="reading people from a video")
     with VideoReader(probe.path) as reader:
         frames = detect_people(reader, progress)
         size, fps = reader.size, reader.fps
     if not frames:
         raise InputError(f"{probe.path}: the video has no frames")
     rate = f"{fps:g} fps" if math.isfinite(fps) else "no frame rate"
-    note = f"BlazePose full ({MEDIAPIPE_PIN}) on {len(frames)} frames of {size[0]}x{size[1]} px, {rate}"
-    video = Video(stem(probe.path), frames, ORDER, image_size=size, notes=[note])
+    note = (f"BlazePose full ({MEDIAPIPE_PIN}'s models, ONNX Runtime), every person, on {len(frames)} frames of "
+            f"{size[0]}x{size[1]} px, {rate}")  # fmt: skip
+    video = Video(stem(probe.path), frames, ORDER, image_size=size, notes=[note], ids_from="detector")
     clips, report = assemble([video], options, probe.path, "video", WHAT)
     if math.isfinite(fps):
         clips = dataclasses.replace(clips, fps=np.full(clips.num_sequences, fps, np.float32))
@@ -78,10 +85,12 @@ def read(probe: Probe, options: ReadOptions, progress: Progress | None = None):
 
 
 def clip_frames(path, clips, report) -> Callable[[int], np.ndarray | None]:
-    """``frame(i)``: the video frame under clip frame ``i`` of ``clips`` read from the video ``path``
-    (sequence ``s`` starts at ``report.sequences[s].first_frame``), RGB uint8, or None past the video's end;
-    the ``background`` of :func:`posynda.viz.write_viz`."""
+    """``frame(i)``: the video frame under clip frame ``i`` of ``clips`` read from the video ``path`` (the
+    clip's ``source_frame``; without it, sequence ``s`` starts at ``report.sequences[s].first_frame``), RGB
+    uint8, or None past the video's end; the ``background`` of :func:`posynda.viz.write_viz`."""
     frames = VideoFrames(path)
+    if clips.source_frame is not None:
+        return lambda i: frames(int(clips.source_frame[i]))
     bounds = clips.sequence_bounds()
     starts = [s.first_frame for s in report.sequences]
     if len(starts) != clips.num_sequences:

@@ -46,7 +46,9 @@ def test_blazepose_finds_the_mannequin_where_its_joints_project(mannequin, manne
     assert np.isfinite(err).mean() > 0.95
     assert np.nanmedian(err) < 0.06 * height  # measured: about 3 % of the height (definitions differ a little)
     assert np.nanmean(clips.confidence[np.isfinite(err)]) > 0.7
-    assert "BlazePose full (mediapipe==0.10.14) on 24 frames of 320x240 px, 25 fps" in report.notes[0]
+    assert report.notes[0] == (
+        "BlazePose full (mediapipe==0.10.14's models, ONNX Runtime), every person, on 24 frames of 320x240 px, 25 fps"
+    )
 
 
 def test_detection_reports_progress_per_frame(mannequin_read):

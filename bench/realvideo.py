@@ -1,0 +1,346 @@
+"""The real-video development benchmark: calibrated multi-view footage of several people, each camera lifted on
+its own and scored against the multi-view triangulation of the same detector's 2D.
+
+    posynda bench realvideo --data-dir Demo_MultiPerson [--checkpoint model.safetensors]
+
+Made for Pose2Sim's ``Demo_MultiPerson`` (``pip download --no-deps pose2sim==0.10.49``, BSD-3: four
+synchronised portrait cameras at 60 fps in ``videos/``, their Qualisys calibration in ``calibration/``), and
+any folder laid out the same way (``calibration/*.toml`` from Pose2Sim works too). Pose2Sim's single-person
+demo is kept out of development: it is the independent check of the same command.
+
+1. **Every person in every view**: :class:`posynda.detectors.PeopleDetector` (BlazePose's models from the
+   mediapipe wheel, per person, ids kept through the video).
+2. **Who is who across views** (:func:`posynda.data.multiview.associate`, epipolar distance of the tracks).
+3. **3D pseudo ground truth**: each person's BlazePose-33 keypoints triangulated (DLT) from every view that
+   sees them, in mm; H36M-17 by :func:`posynda.skeleton.convert_joints`, then into each camera's frame.
+   It is the detector's 2D made consistent across four views, not motion capture: its error (the median
+   reprojection is reported) bounds what the table can tell apart.
+4. **Scored per person and camera** -- each track of a camera lifted alone -- on the frames that have 3D:
+   MPJPE and P-MPJPE (root-relative mm), P-MPJPE over the limb joints (knees, ankles, shoulders, elbows,
+   wrists; the alignment uses all joints), the root's position error in the camera frame (mm; methods that
+   place no root: none), and the acceleration error (mean over joints of ``|a_pred - a_true|``, mm/frame^2,
+   root-relative: jitter). Rows: posynda's lifter (the shipped model unless ``--checkpoint``), BlazePose's own
+   3D (its world landmarks from the same landmark run, hip-centred, turned into the image's axes, as
+   MediaPipe's ``pose_world_landmarks``), and a constant pose (the mean of the truth over the track: a
+   baseline that knows the answer's average).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from posynda.adapt import AdaptSettings, adapt
+from posynda.data.calibration import CalibratedCamera, read_calibration
+from posynda.data.clips import ClipSet, concatenate, load_clips
+from posynda.data.multiview import ViewTrack, associate, reprojection_px, triangulate
+from posynda.data.video import VideoReader
+from posynda.defaults import default_clips_path, shipped_checkpoint
+from posynda.detectors import DetectorSettings, PeopleDetector
+from posynda.environment import machine_info
+from posynda.errors import InputError
+from posynda.metrics import procrustes_align
+from posynda.report import markdown_table
+from posynda.runtime import Lifter, SamplingSettings
+from posynda.skeleton import convert_joints
+
+VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".mkv", ".webm")
+LIMB_JOINTS = (2, 5, 3, 6, 11, 14, 12, 15, 13, 16)  # H36M: knees, ankles, shoulders, elbows, wrists
+MIN_SCORE = 0.5  # least keypoint score to count a 2D keypoint as seen
+MIN_VIEWS = 2
+METHODS = ("posynda", "posynda_adapted", "blazepose_3d", "constant_pose")  # the rows, where present
+METRICS = ("mpjpe", "p_mpjpe", "limb_p_mpjpe", "root_mm", "accel")
+
+
+@dataclass
+class Recording:
+    """A calibrated multi-view recording: ``cameras[v]`` filmed ``videos[v]``."""
+
+    cameras: list[CalibratedCamera]
+    videos: list[Path]
+    calibration: Path
+
+
+def find_recording(data_dir: str | Path) -> Recording:
+    """The calibration (``calibration/*.toml`` or ``*.qca.txt``) and one video per camera (``videos/<camera
+    name>.<ext>``, or the videos in name order when as many as the cameras)."""
+    root = Path(data_dir)
+    if not root.is_dir():
+        raise InputError(f"data_dir: {root} is not a folder", parameter="data_dir")
+    found = sorted((root / "calibration").glob("*.toml")) + sorted((root / "calibration").glob("*.qca.txt"))
+    if not found:
+        raise InputError(f"data_dir: {root}/calibration holds no *.toml or *.qca.txt calibration", parameter="data_dir")
+    cameras = read_calibration(found[0])
+    videos = sorted(p for p in (root / "videos").glob("*") if p.suffix.lower() in VIDEO_SUFFIXES)
+    by_stem = {p.stem: p for p in videos}
+    if all(c.name in by_stem for c in cameras):
+        return Recording(cameras, [by_stem[c.name] for c in cameras], found[0])
+    if len(videos) != len(cameras):
+        raise InputError(f"data_dir: {len(cameras)} cameras in {found[0].name} but {len(videos)} videos in "
+                         f"{root}/videos (name them after the cameras: {[c.name for c in cameras]})",
+                         parameter="data_dir")  # fmt: skip
+    return Recording(cameras, videos, found[0])
+
+
+@dataclass
+class ViewDetections:
+    """What the detector found in one view: its tracks (33 BlazePose keypoints), BlazePose's world landmarks
+    ``world[id] [F, 33, 3]`` m per track, the frame count and rate, and the detector's time per frame."""
+
+    tracks: list[ViewTrack]
+    world: dict[int, np.ndarray]
+    frames: int
+    fps: float
+    ms_per_frame: float
+    size: tuple[int, int] = (0, 0)
+    ids: dict[int, int] = field(default_factory=dict)
+
+
+def detect_view(view: int, path: Path, max_frames: int | None, settings: DetectorSettings) -> ViewDetections:
+    """Every person in the first ``max_frames`` frames of one view."""
+    detector = PeopleDetector(settings)
+    rows: dict[int, list] = {}
+    t0, frames = time.perf_counter(), 0
+    with VideoReader(path) as reader:
+        for t, image in enumerate(reader):
+            if max_frames is not None and t >= max_frames:
+                break
+            for person in detector(image):
+                m = person.landmarks
+                rows.setdefault(person.id, []).append((t, m.keypoints, m.visibility, m.world))
+            frames = t + 1
+        fps, size = reader.fps, reader.size
+    tracks, world = [], {}
+    for track_id, found in sorted(rows.items()):
+        tracks.append(ViewTrack(view, track_id, np.array([r[0] for r in found]), np.stack([r[1] for r in found]),
+                                np.stack([r[2] for r in found])))  # fmt: skip
+        world[track_id] = np.stack([r[3] for r in found])
+    ms = 1000.0 * (time.perf_counter() - t0) / max(frames, 1)
+    return ViewDetections(tracks, world, frames, fps, ms, size, {k: len(v) for k, v in rows.items()})
+
+
+def acceleration_error(pred: np.ndarray, truth: np.ndarray) -> float:
+    """Mean over frames and joints of ``|a_pred - a_truth|`` (mm/frame^2) of root-relative ``[N, J, 3]`` poses,
+    over the frames whose neighbours are finite too."""
+    a_pred, a_truth = np.diff(pred, 2, axis=0), np.diff(truth, 2, axis=0)
+    error = np.linalg.norm(a_pred - a_truth, axis=-1)
+    ok = np.isfinite(error).all(-1)
+    return float(error[ok].mean()) if ok.any() else float("nan")
+
+
+def scores(pred_rel: np.ndarray, truth_rel: np.ndarray, root_pred=None, root_truth=None) -> dict:
+    """The benchmark's measures of root-relative ``pred_rel`` vs ``truth_rel`` ``[N, 17, 3]`` mm (frames where
+    the truth is complete), and the root error when both roots ``[N, 3]`` are given."""
+    ok = np.isfinite(truth_rel).all((1, 2)) & np.isfinite(pred_rel).all((1, 2))
+    p, t = pred_rel[ok], truth_rel[ok]
+    aligned_error = np.linalg.norm(procrustes_align(p, t) - t, axis=-1)
+    out = {
+        "frames": int(ok.sum()),
+        "mpjpe": float(np.linalg.norm(p - t, axis=-1).mean()),
+        "p_mpjpe": float(aligned_error.mean()),
+        "limb_p_mpjpe": float(aligned_error[:, list(LIMB_JOINTS)].mean()),
+        "accel": acceleration_error(
+            np.where(ok[:, None, None], pred_rel, np.nan), np.where(ok[:, None, None], truth_rel, np.nan)
+        ),
+        "root_mm": None,
+    }
+    if root_pred is not None and root_truth is not None:
+        out["root_mm"] = float(np.linalg.norm(root_pred[ok] - root_truth[ok], axis=-1).mean())
+    return out
+
+
+def _dense(track: ViewTrack, first: int, last: int):
+    """The track's keypoints and scores on every frame ``first..last`` (NaN / 0 where it was not seen)."""
+    n = last - first + 1
+    keypoints = np.full((n,) + track.keypoints.shape[1:], np.nan)
+    scores_ = np.zeros((n, track.keypoints.shape[1]))
+    keypoints[track.frames - first], scores_[track.frames - first] = track.keypoints, track.scores
+    return keypoints, scores_
+
+
+def footage_clips(recording: Recording, views: list[ViewDetections]) -> ClipSet:
+    """Every track of every view as unlabelled 2D (H36M, the detector's scores, the calibration's camera, the
+    video's rate): what ``posynda adapt --target`` gets from this footage."""
+    sets = []
+    for camera, found in zip(recording.cameras, views):
+        for track in found.tracks:
+            kp33, score33 = _dense(track, int(track.frames[0]), int(track.frames[-1]))
+            kp17, conf17 = convert_joints(kp33, "blazepose33", score33)
+            fps = found.fps if np.isfinite(found.fps) else None
+            sets.append(ClipSet.single_sequence(kp17, camera.intrinsics, found.size, conf17.astype(np.float32), fps,
+                                                f"{camera.name}/person{track.id}"))  # fmt: skip
+    return concatenate(sets)
+
+
+def adapted_lifter(base: Path, target: ClipSet, out_dir: Path, steps: int | None, log) -> tuple[Path, dict]:
+    """``posynda adapt`` with its defaults (the embedded studio source) on the footage's 2D; the model it
+    wrote (the base's weights when its label-free check rejected the adaptation) and its footage report."""
+    settings = AdaptSettings() if steps is None else AdaptSettings(steps=steps)
+    report = adapt(base, load_clips(default_clips_path("studio", "train")), target, out_dir, settings, progress=False)
+    log(report["footage"]["verdict"])
+    return out_dir / "model.safetensors", report["footage"]
+
+
+def run(data_dir, checkpoint=None, hypotheses: int = 5, steps: int = 5, max_frames: int | None = None,
+        max_px: float = 50.0, seed: int = 0, quick: bool = False, log=print, on_row=None, adapt_to: Path | None = None,
+        adapt_steps: int | None = None) -> dict:  # fmt: skip
+    """The benchmark (module docstring); returns the ``realvideo.json`` content. ``adapt_to``: also adapt the
+    lifter to the footage's 2D (no 3D), writing that run there, and score it as a row of its own."""
+    recording = find_recording(data_dir)
+    settings = DetectorSettings()
+    views = []
+    for v, (camera, video) in enumerate(zip(recording.cameras, recording.videos)):
+        found = detect_view(v, video, max_frames, settings)
+        log(
+            f"{camera.name}: {found.frames} frames, people {found.ids} (frames each), {found.ms_per_frame:.0f} ms/frame"
+        )
+        views.append(found)
+    tracks = [t for found in views for t in found.tracks]
+    groups = associate(tracks, recording.cameras, max_px)
+    frames = max(found.frames for found in views)
+    base = Path(checkpoint) if checkpoint else shipped_checkpoint()
+    lifters, adaptation = {"posynda": Lifter(base)}, None
+    if adapt_to is not None:
+        model, adaptation = adapted_lifter(base, footage_clips(recording, views), Path(adapt_to), adapt_steps, log)
+        lifters["posynda_adapted"] = Lifter(model)
+    methods = [m for m in METHODS if m in lifters or m not in ("posynda", "posynda_adapted")]
+    sampling = SamplingSettings(hypotheses=hypotheses, steps=steps, seed=seed)
+    rows, people = [], []
+    for person, group in enumerate(groups):
+        views_of = sorted({tracks[k].view for k in group})
+        if len(views_of) < MIN_VIEWS:
+            continue
+        keypoints = np.full((len(recording.cameras), frames, 33, 2), np.nan)
+        seen = np.zeros((len(recording.cameras), frames, 33))
+        for k in group:
+            track = tracks[k]
+            keypoints[track.view, track.frames], seen[track.view, track.frames] = track.keypoints, track.scores
+        world = triangulate(recording.cameras, keypoints, seen, MIN_SCORE)  # [F, 33, 3] mm
+        reprojection = np.concatenate([reprojection_px(recording.cameras[v], world, keypoints[v])[seen[v] >= MIN_SCORE]
+                                       for v in views_of])  # fmt: skip
+        reprojection = reprojection[np.isfinite(reprojection)]
+        people.append(
+            {
+                "person": person,
+                "tracks": [f"{recording.cameras[tracks[k].view].name}#{tracks[k].id}" for k in group],  # fmt: skip
+                "median_reprojection_px": float(np.median(reprojection)) if reprojection.size else None,
+                "frames_with_3d": int(np.isfinite(world).all(-1).any(-1).sum()),
+            }
+        )
+        for k in group:
+            track = tracks[k]
+            camera, found = recording.cameras[track.view], views[track.view]
+            first, last = int(track.frames[0]), int(track.frames[-1])
+            truth = convert_joints(camera.to_camera(world[first : last + 1]), "blazepose33")[0]  # [n, 17, 3] mm
+            truth_rel = truth - truth[:, :1]
+            kp33, score33 = _dense(track, first, last)
+            kp17, conf17 = convert_joints(kp33, "blazepose33", score33)
+            results = {}
+            for name, lifter in lifters.items():
+                lifted = lifter.lift_keypoints(kp17.astype(np.float32), found.size,
+                                               camera.intrinsics.astype(np.float32), conf17.astype(np.float32),
+                                               sampling)  # fmt: skip
+                results[name] = scores(lifted.root_relative_mm, truth_rel, lifted.absolute_mm[:, 0], truth[:, 0])
+            bp_world = np.full((last - first + 1, 33, 3), np.nan)
+            bp_world[track.frames - first] = found.world[track.id] * 1000.0
+            blaze = convert_joints(bp_world, "blazepose33")[0]
+            constant = np.broadcast_to(np.nanmean(truth_rel, axis=0), truth_rel.shape)
+            results["blazepose_3d"] = scores(blaze - blaze[:, :1], truth_rel)
+            results["constant_pose"] = scores(np.array(constant), truth_rel)
+            row = {"person": person, "camera": camera.name, "track": track.id, "frames": len(track.frames),
+                   "scored_frames": results["posynda"]["frames"], "methods": results}  # fmt: skip
+            rows.append(row)
+            log(f"person {person} {camera.name}: " + ", ".join(
+                f"{m} {results[m]['mpjpe']:.1f}/{results[m]['p_mpjpe']:.1f}" for m in methods))  # fmt: skip
+            if on_row is not None:
+                on_row(_result(recording, views, people, rows, checkpoint, sampling, quick, max_frames, methods,
+                               adaptation, complete=False))  # fmt: skip
+    return _result(recording, views, people, rows, checkpoint, sampling, quick, max_frames, methods, adaptation,
+                   complete=True)  # fmt: skip
+
+
+def _mean(rows: list[dict], method: str, metric: str) -> float | None:
+    values = [r["methods"][method][metric] for r in rows if r["methods"][method][metric] is not None]
+    values = [v for v in values if np.isfinite(v)]
+    return float(np.mean(values)) if values else None
+
+
+def _result(recording, views, people, rows, checkpoint, sampling, quick, max_frames, methods, adaptation,
+            complete) -> dict:  # fmt: skip
+    return {
+        "recording": {
+            "calibration": recording.calibration.name,
+            "videos": [p.name for p in recording.videos],
+            "frames": [v.frames for v in views],
+            "fps": [v.fps for v in views],
+            "detector_ms_per_frame": [round(v.ms_per_frame, 1) for v in views],
+        },  # fmt: skip
+        "model": str(checkpoint) if checkpoint else "shipped",
+        "machine": machine_info(),
+        "settings": {
+            "hypotheses": sampling.hypotheses,
+            "steps": sampling.steps,
+            "seed": sampling.seed,
+            "max_frames": max_frames,
+            "quick": quick,
+        },  # fmt: skip
+        "people": people,
+        "rows": rows,
+        "methods": list(methods),
+        "adaptation": adaptation,
+        "summary": {m: {k: _mean(rows, m, k) for k in METRICS} for m in methods},
+        "complete": complete,
+    }
+
+
+NAMES = {
+    "posynda": "posynda lifter",
+    "posynda_adapted": "posynda, adapted to this footage's 2D",
+    "blazepose_3d": "BlazePose's own 3D",
+    "constant_pose": "constant pose (truth's mean)",
+}
+
+
+def _cell(value) -> str:
+    return "–" if value is None or not np.isfinite(value) else f"{value:.1f}"
+
+
+def markdown(result: dict) -> str:
+    """The result as Markdown: the summary, then one table per camera and person."""
+    rec, s = result["recording"], result["settings"]
+    lines = [
+        "# Real video: single-view 3D vs multi-view triangulation",
+        "",
+        f"{', '.join(rec['videos'])} ({rec['frames']} frames, {rec['fps']} fps), calibration {rec['calibration']}; "
+        f"model {result['model']}, H = {s['hypotheses']}, K = {s['steps']}, seed {s['seed']}. Truth: the detector's "
+        "2D triangulated over the views (pseudo ground truth). Root-relative mm; accel in mm/frame^2.",
+        "",
+        "## Mean over every person and camera",
+        "",
+    ]
+    headers = ["method", "MPJPE", "P-MPJPE", "limb P-MPJPE", "root error", "accel error"]
+    table = [[NAMES[m], *(_cell(result["summary"][m][k]) for k in METRICS)] for m in result["methods"]]
+    lines += [markdown_table(headers, table).rstrip("\n"), ""]
+    if result.get("adaptation"):
+        lines += [f"posynda, adapted: `posynda adapt` with its defaults on the 2D of every track of every view (no "
+                  f"3D); {result['adaptation']['verdict']}.", ""]  # fmt: skip
+    lines += ["## People (association and triangulation)", ""]
+    lines += [markdown_table(["person", "tracks (camera#id)", "median reprojection px", "frames with 3D"],
+                             [[p["person"], ", ".join(p["tracks"]), _cell(p["median_reprojection_px"]),
+                               p["frames_with_3d"]] for p in result["people"]]).rstrip("\n")]  # fmt: skip
+    lines += ["", "## Per person and camera", ""]
+    body = []
+    for row in result["rows"]:
+        for m in result["methods"]:
+            r = row["methods"][m]
+            body.append([row["person"], row["camera"], row["scored_frames"], NAMES[m],
+                         *(_cell(r[k]) for k in METRICS)])  # fmt: skip
+    lines += [markdown_table(["person", "camera", "frames", *headers], body).rstrip("\n"), ""]
+    machine = result["machine"]
+    lines.append(f"Detector: {', '.join(f'{ms:g}' for ms in rec['detector_ms_per_frame'])} ms per frame and view "
+                 f"(decode + every person); {machine['cpu']}, {machine['torch_threads']} threads, load "
+                 f"{machine['load_average_1min']}.")  # fmt: skip
+    return "\n".join(lines) + "\n"

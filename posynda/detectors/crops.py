@@ -1,0 +1,85 @@
+"""Rotated square regions of an image and the bilinear warp that cuts them out, as BlazePose uses them.
+
+A region (:class:`Region`) is a square of ``size`` pixels centred at ``centre``, turned by ``rotation``
+radians (positive: clockwise on the screen, image y pointing down). :func:`crop_transform` gives the affine
+map from a crop's pixels to the image's, :func:`warp` samples the image through it (bilinear, zero outside the
+image) -- written out in numpy so that libposynda's C port computes the same numbers -- and
+:func:`to_image` maps points of the crop back. Pixel coordinates are continuous with pixel ``i`` centred at
+``i`` (OpenCV's convention), as in MediaPipe's CPU path.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Region:
+    """A rotated square: ``centre`` (x, y) px, side ``size`` px, ``rotation`` rad."""
+
+    centre: tuple[float, float]
+    size: float
+    rotation: float
+
+
+def normalise_angle(angle: float) -> float:
+    """``angle`` in [-pi, pi)."""
+    return (angle + math.pi) % (2 * math.pi) - math.pi
+
+
+def aligned_region(start: np.ndarray, end: np.ndarray, scale: float = 1.25) -> Region:
+    """The region BlazePose fits to two alignment points (MediaPipe's ``AlignmentPointsRectsCalculator`` then
+    ``RectTransformationCalculator``): centred at ``start`` (the mid-hip), turned so that ``start -> end`` (the
+    point above the head) points up, side ``2 |end - start| * scale``."""
+    dx, dy = float(end[0] - start[0]), float(end[1] - start[1])
+    rotation = normalise_angle(math.pi / 2 - math.atan2(-dy, dx))  # target angle 90 degrees
+    return Region((float(start[0]), float(start[1])), 2.0 * math.hypot(dx, dy) * scale, rotation)
+
+
+def crop_transform(region: Region, side: int) -> np.ndarray:
+    """``[2, 3]`` affine map from the pixels of a ``side x side`` crop of ``region`` to image pixels."""
+    c, s, k = math.cos(region.rotation), math.sin(region.rotation), region.size / side
+    linear = np.array([[c * k, -s * k], [s * k, c * k]])
+    shift = np.asarray(region.centre, np.float64) - linear @ np.array([side / 2, side / 2])
+    return np.concatenate([linear, shift[:, None]], axis=1)
+
+
+def letterbox_transform(width: int, height: int, side: int) -> np.ndarray:
+    """``[2, 3]`` map from a ``side x side`` letterboxed copy of a ``width x height`` image to its pixels (the
+    image scaled to fit, centred, the rest zero)."""
+    scale = max(width, height) / side
+    return np.array([[scale, 0.0, (width - side * scale) / 2], [0.0, scale, (height - side * scale) / 2]])
+
+
+def to_image(points: np.ndarray, transform: np.ndarray) -> np.ndarray:
+    """Points ``[..., 2]`` of a crop -> image pixels through the crop's ``transform``."""
+    return np.asarray(points, np.float64) @ transform[:, :2].T + transform[:, 2]
+
+
+_GRIDS: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+
+
+def warp(image: np.ndarray, transform: np.ndarray, width: int, height: int) -> np.ndarray:
+    """The ``[height, width, C]`` float32 crop whose pixel (u, v) is ``image`` bilinearly sampled at
+    ``transform @ (u, v, 1)`` (zero outside the image); ``image`` ``[H, W, C]`` (uint8 or float)."""
+    if (width, height) not in _GRIDS:
+        v, u = np.mgrid[0:height, 0:width]
+        _GRIDS[(width, height)] = (u.astype(np.float64), v.astype(np.float64))
+    u, v = _GRIDS[(width, height)]
+    x = transform[0, 0] * u + transform[0, 1] * v + transform[0, 2]
+    y = transform[1, 0] * u + transform[1, 1] * v + transform[1, 2]
+    x0, y0 = np.floor(x).astype(np.int64), np.floor(y).astype(np.int64)
+    fx, fy = (x - x0).astype(np.float32)[..., None], (y - y0).astype(np.float32)[..., None]
+    rows, cols = image.shape[:2]
+
+    def tap(yy: np.ndarray, xx: np.ndarray) -> np.ndarray:
+        inside = ((xx >= 0) & (xx < cols) & (yy >= 0) & (yy < rows))[..., None]
+        values = image[np.clip(yy, 0, rows - 1), np.clip(xx, 0, cols - 1)].astype(np.float32)
+        return values * inside
+
+    top = tap(y0, x0) * (1 - fx) + tap(y0, x0 + 1) * fx
+    bottom = tap(y0 + 1, x0) * (1 - fx) + tap(y0 + 1, x0 + 1) * fx
+    return top * (1 - fy) + bottom * fy

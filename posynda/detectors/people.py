@@ -1,0 +1,193 @@
+"""Every person in every frame of a video, with an id that stays theirs: BlazePose run per person.
+
+:class:`PeopleDetector` follows MediaPipe's video mode, for many people: each tracked person's region comes
+from their own landmarks of the previous frame (the landmark model runs once per person and frame); the person
+detector runs every ``detect_every`` frames -- and whenever nobody is tracked -- on the whole frame and on
+overlapping squares along its long side (people fill a tile better than the letterboxed frame), and a person it
+finds who is not tracked yet starts a track. A track ends when its pose flag drops below ``min_tracking``;
+two tracks on one person (their keypoints within a tenth of the region) keep the older.
+
+Ids survive dropouts: a new track within ``reid_frames`` of a track's end, near where that person would be by
+now (their mid-hip moved on at its last velocity, within half their region's size) and of their size, takes
+their id back (appearance-free: position and size only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from posynda.detectors.blazepose_models import LANDMARKS, PERSON_DETECTOR, onnx_file
+from posynda.detectors.crops import aligned_region
+from posynda.detectors.landmarks import Landmarks, find_landmarks
+from posynda.detectors.person_boxes import PersonBox, detect_people_boxes
+from posynda.errors import InputError
+from posynda.ort import ort_session
+
+_HIP = 33
+
+
+@dataclass(frozen=True)
+class DetectorSettings:
+    """How :class:`PeopleDetector` runs.
+
+    Attributes:
+        min_detection: least person-detector score to start a track (MediaPipe's 0.5).
+        min_tracking: least pose flag to keep a track (MediaPipe's 0.5).
+        detect_every: frames between person-detector runs while someone is tracked (>= 1).
+        max_people: most people tracked at once (the landmark model runs once per person and frame).
+        reid_frames: how long an ended track's id waits to be taken back (frames).
+        tiles: also detect on squares along the frame's long side.
+    """
+
+    min_detection: float = 0.5
+    min_tracking: float = 0.5
+    detect_every: int = 8
+    max_people: int = 8
+    reid_frames: int = 120
+    tiles: bool = True
+
+    def __post_init__(self):
+        for name in ("min_detection", "min_tracking"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise InputError(f"{name} must be in [0, 1], got {getattr(self, name)}", parameter=name)
+        for name in ("detect_every", "max_people"):
+            if not 1 <= getattr(self, name) <= 10_000:
+                raise InputError(f"{name} must be in [1, 10000], got {getattr(self, name)}", parameter=name)
+        if self.reid_frames < 0:
+            raise InputError(f"reid_frames must be >= 0, got {self.reid_frames}", parameter="reid_frames")
+
+
+@dataclass
+class _Track:
+    id: int
+    landmarks: Landmarks
+    frame: int
+    velocity: np.ndarray = field(default_factory=lambda: np.zeros(2))
+
+    @property
+    def hip(self) -> np.ndarray:
+        return self.landmarks.next_region.centre
+
+    @property
+    def size(self) -> float:
+        return self.landmarks.next_region.size
+
+
+@dataclass(frozen=True)
+class DetectedPerson:
+    """One person in one frame: their ``id`` (stable through the video) and :class:`Landmarks`."""
+
+    id: int
+    landmarks: Landmarks
+
+
+def tiles(width: int, height: int) -> list[tuple[int, int, int]]:
+    """``(x0, y0, side)`` of the squares along the long side of a ``width x height`` frame: one at each end and
+    one in the middle (none for a square frame)."""
+    side = min(width, height)
+    if width == height:
+        return []
+    long = max(width, height)
+    starts = sorted({0, (long - side) // 2, long - side})
+    return [(s, 0, side) if width > height else (0, s, side) for s in starts]
+
+
+class PeopleDetector:
+    """``detector(frame) -> [DetectedPerson]`` for the RGB frames of one video, in order.
+
+    Args:
+        settings: :class:`DetectorSettings`.
+        threads: ONNX Runtime's intra-op threads (default: posynda's).
+        sessions: ``(person detector, landmark model)`` sessions to share between detectors (default: opened
+            from the converted BlazePose models, :mod:`posynda.detectors.blazepose_models`).
+    """
+
+    def __init__(self, settings: DetectorSettings = DetectorSettings(), threads: int | None = None, sessions=None):
+        self.settings = settings
+        if sessions is None:
+            sessions = (
+                ort_session(str(onnx_file(PERSON_DETECTOR)), threads),
+                ort_session(str(onnx_file(LANDMARKS)), threads),
+            )
+        self.person_session, self.landmark_session = sessions
+        self.frame = -1
+        self.active: list[_Track] = []
+        self.ended: list[_Track] = []
+        self.next_id = 0
+
+    def _boxes(self, image: np.ndarray) -> list[PersonBox]:
+        """People the person detector finds on the frame and its tiles, one box per person (best first)."""
+        found = detect_people_boxes(self.person_session, image, self.settings.min_detection)
+        if self.settings.tiles:
+            height, width = image.shape[:2]
+            for x0, y0, side in tiles(width, height):
+                for box in detect_people_boxes(self.person_session, image[y0 : y0 + side, x0 : x0 + side],
+                                               self.settings.min_detection):  # fmt: skip
+                    shift = np.array([x0, y0], np.float64)
+                    found.append(PersonBox(box.score, box.box + np.tile(shift, 2), box.keypoints + shift))
+        found.sort(key=lambda b: -b.score)
+        kept: list[PersonBox] = []
+        for box in found:
+            radius = np.linalg.norm(box.keypoints[1] - box.keypoints[0])
+            if all(np.linalg.norm(box.keypoints[0] - k.keypoints[0]) > 0.5 * radius for k in kept):
+                kept.append(box)
+        return kept
+
+    @staticmethod
+    def _same_person(a: Landmarks, b: Landmarks) -> bool:
+        spread = np.median(np.linalg.norm(a.keypoints - b.keypoints, axis=-1))
+        return bool(spread < 0.1 * max(a.next_region.size, b.next_region.size))
+
+    def _known(self, box: PersonBox) -> bool:
+        hip = box.keypoints[0]
+        return any(np.linalg.norm(hip - t.hip) < 0.3 * t.size for t in self.active)
+
+    def _reidentified(self, landmarks: Landmarks) -> int | None:
+        """The id of an ended track this new one continues, or None."""
+        best, best_distance = None, 0.5
+        hip, size = np.asarray(landmarks.next_region.centre), landmarks.next_region.size
+        for track in self.ended:
+            gap = self.frame - track.frame
+            if gap > self.settings.reid_frames or not 0.67 < size / track.size < 1.5:
+                continue
+            predicted = np.asarray(track.hip) + track.velocity * min(gap, 15)
+            distance = np.linalg.norm(hip - predicted) / track.size
+            if distance < best_distance:
+                best, best_distance = track, distance
+        if best is None:
+            return None
+        self.ended.remove(best)
+        return best.id
+
+    def __call__(self, image: np.ndarray) -> list[DetectedPerson]:
+        """The people in the next frame ``image`` (RGB uint8 ``[H, W, 3]``), by id."""
+        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+            raise InputError(f"a frame must be RGB uint8 [H, W, 3], got {image.dtype} {list(image.shape)}")
+        self.frame += 1
+        still: list[_Track] = []
+        for track in self.active:
+            found = find_landmarks(self.landmark_session, image, track.landmarks.next_region)
+            if found.flag < self.settings.min_tracking or any(self._same_person(found, t.landmarks) for t in still):
+                self.ended.append(track)
+                continue
+            step = np.asarray(found.next_region.centre) - np.asarray(track.hip)
+            track.velocity = 0.5 * track.velocity + 0.5 * step / max(self.frame - track.frame, 1)
+            track.landmarks, track.frame = found, self.frame
+            still.append(track)
+        self.active = still
+        if not self.active or self.frame % self.settings.detect_every == 0:
+            for box in self._boxes(image):
+                if len(self.active) >= self.settings.max_people or self._known(box):
+                    continue
+                found = find_landmarks(self.landmark_session, image, aligned_region(box.keypoints[0], box.keypoints[1]))
+                if found.flag < self.settings.min_tracking or any(self._same_person(found, t.landmarks)
+                                                                   for t in self.active):  # fmt: skip
+                    continue
+                track_id = self._reidentified(found)
+                if track_id is None:
+                    track_id, self.next_id = self.next_id, self.next_id + 1
+                self.active.append(_Track(track_id, found, self.frame))
+        self.ended = [t for t in self.ended if self.frame - t.frame <= self.settings.reid_frames]
+        return [DetectedPerson(t.id, t.landmarks) for t in sorted(self.active, key=lambda t: t.id)]
