@@ -19,7 +19,9 @@ demo is kept out of development: it is the independent check of the same command
    MPJPE and P-MPJPE (root-relative mm), P-MPJPE over the limb joints (knees, ankles, shoulders, elbows,
    wrists; the alignment uses all joints), the root's position error in the camera frame (mm; methods that
    place no root: none), and the acceleration error (mean over joints of ``|a_pred - a_true|``, mm/frame^2,
-   root-relative: jitter). Rows: posynda's lifter (the shipped model unless ``--checkpoint``), BlazePose's own
+   root-relative: jitter). Rows: posynda's lifter (the shipped model unless ``--checkpoint``) as ``posynda lift
+   --video --intrinsics`` runs it and levelled by the calibration's gravity (``lift --calibration``: the 2D
+   turned into a level virtual camera, :mod:`posynda.runtime.level_camera`), BlazePose's own
    3D (its world landmarks from the same landmark run, hip-centred, turned into the image's axes, as
    MediaPipe's ``pose_world_landmarks``), and a constant pose (the mean of the truth over the track: a
    baseline that knows the answer's average).
@@ -34,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from posynda.adapt import AdaptSettings, adapt
-from posynda.data.calibration import CalibratedCamera, read_calibration
+from posynda.data.calibration import CalibratedCamera, axis_vector, read_calibration
 from posynda.data.clips import ClipSet, concatenate, load_clips
 from posynda.data.multiview import ViewTrack, associate, reprojection_px, triangulate
 from posynda.data.video import VideoReader
@@ -51,7 +53,10 @@ VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".mkv", ".webm")
 LIMB_JOINTS = (2, 5, 3, 6, 11, 14, 12, 15, 13, 16)  # H36M: knees, ankles, shoulders, elbows, wrists
 MIN_SCORE = 0.5  # least keypoint score to count a 2D keypoint as seen
 MIN_VIEWS = 2
-METHODS = ("posynda", "posynda_adapted", "blazepose_3d", "constant_pose")  # the rows, where present
+# the rows, where present: each lifter as `lift --video --intrinsics` runs it, and levelled by the calibration's
+# gravity (`Lifter.lift(camera_up=...)`, posynda.runtime.level_camera)
+METHODS = ("posynda", "posynda_level", "posynda_adapted", "posynda_adapted_level", "blazepose_3d", "constant_pose")
+
 METRICS = ("mpjpe", "p_mpjpe", "limb_p_mpjpe", "root_mm", "accel")
 
 
@@ -186,9 +191,11 @@ def adapted_lifter(base: Path, target: ClipSet, out_dir: Path, steps: int | None
 
 def run(data_dir, checkpoint=None, hypotheses: int = 5, steps: int = 5, max_frames: int | None = None,
         max_px: float = 50.0, seed: int = 0, quick: bool = False, log=print, on_row=None, adapt_to: Path | None = None,
-        adapt_steps: int | None = None) -> dict:  # fmt: skip
+        adapt_steps: int | None = None, world_up: str = "z") -> dict:  # fmt: skip
     """The benchmark (module docstring); returns the ``realvideo.json`` content. ``adapt_to``: also adapt the
-    lifter to the footage's 2D (no 3D), writing that run there, and score it as a row of its own."""
+    lifter to the footage's 2D (no 3D), writing that run there, and score it as a row of its own. ``world_up``:
+    the calibration world's up axis (Qualisys and Pose2Sim: z)."""
+    up_world = axis_vector(world_up)
     recording = find_recording(data_dir)
     settings = DetectorSettings()
     views = []
@@ -206,7 +213,7 @@ def run(data_dir, checkpoint=None, hypotheses: int = 5, steps: int = 5, max_fram
     if adapt_to is not None:
         model, adaptation = adapted_lifter(base, footage_clips(recording, views), Path(adapt_to), adapt_steps, log)
         lifters["posynda_adapted"] = Lifter(model)
-    methods = [m for m in METHODS if m in lifters or m not in ("posynda", "posynda_adapted")]
+    methods = [m for m in METHODS if m.removesuffix("_level") in lifters or not m.startswith("posynda")]
     sampling = SamplingSettings(hypotheses=hypotheses, steps=steps, seed=seed)
     rows, people = [], []
     for person, group in enumerate(groups):
@@ -240,10 +247,12 @@ def run(data_dir, checkpoint=None, hypotheses: int = 5, steps: int = 5, max_fram
             kp17, conf17 = convert_joints(kp33, "blazepose33", score33)
             results = {}
             for name, lifter in lifters.items():
-                lifted = lifter.lift_keypoints(kp17.astype(np.float32), found.size,
-                                               camera.intrinsics.astype(np.float32), conf17.astype(np.float32),
-                                               sampling)  # fmt: skip
-                results[name] = scores(lifted.root_relative_mm, truth_rel, lifted.absolute_mm[:, 0], truth[:, 0])
+                for suffix, up in (("", None), ("_level", camera.rotation @ up_world)):
+                    lifted = lifter.lift_keypoints(kp17.astype(np.float32), found.size,
+                                                   camera.intrinsics.astype(np.float32), conf17.astype(np.float32),
+                                                   sampling, camera_up=up)  # fmt: skip
+                    results[name + suffix] = scores(lifted.root_relative_mm, truth_rel, lifted.absolute_mm[:, 0],
+                                                    truth[:, 0])  # fmt: skip
             bp_world = np.full((last - first + 1, 33, 3), np.nan)
             bp_world[track.frames - first] = found.world[track.id] * 1000.0
             blaze = convert_joints(bp_world, "blazepose33")[0]
@@ -257,9 +266,9 @@ def run(data_dir, checkpoint=None, hypotheses: int = 5, steps: int = 5, max_fram
                 f"{m} {results[m]['mpjpe']:.1f}/{results[m]['p_mpjpe']:.1f}" for m in methods))  # fmt: skip
             if on_row is not None:
                 on_row(_result(recording, views, people, rows, checkpoint, sampling, quick, max_frames, methods,
-                               adaptation, complete=False))  # fmt: skip
+                               adaptation, complete=False, world_up=world_up))  # fmt: skip
     return _result(recording, views, people, rows, checkpoint, sampling, quick, max_frames, methods, adaptation,
-                   complete=True)  # fmt: skip
+                   complete=True, world_up=world_up)  # fmt: skip
 
 
 def _mean(rows: list[dict], method: str, metric: str) -> float | None:
@@ -269,7 +278,7 @@ def _mean(rows: list[dict], method: str, metric: str) -> float | None:
 
 
 def _result(recording, views, people, rows, checkpoint, sampling, quick, max_frames, methods, adaptation,
-            complete) -> dict:  # fmt: skip
+            complete, world_up: str = "z") -> dict:  # fmt: skip
     return {
         "recording": {
             "calibration": recording.calibration.name,
@@ -285,6 +294,7 @@ def _result(recording, views, people, rows, checkpoint, sampling, quick, max_fra
             "steps": sampling.steps,
             "seed": sampling.seed,
             "max_frames": max_frames,
+            "world_up": world_up,
             "quick": quick,
         },  # fmt: skip
         "people": people,
@@ -298,7 +308,9 @@ def _result(recording, views, people, rows, checkpoint, sampling, quick, max_fra
 
 NAMES = {
     "posynda": "posynda lifter",
+    "posynda_level": "posynda lifter, levelled by the calibration",
     "posynda_adapted": "posynda, adapted to this footage's 2D",
+    "posynda_adapted_level": "posynda, adapted, levelled by the calibration",
     "blazepose_3d": "BlazePose's own 3D",
     "constant_pose": "constant pose (truth's mean)",
 }

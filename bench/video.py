@@ -7,12 +7,15 @@ Each sequence of the labelled clips (embedded ``wild/test``, or Bandai's ``targe
 motion) gives its first ``frames`` frames, filmed by a camera that keeps the person centred at 60 %
 of the frame height (:func:`posynda.data.footage.framing_camera`) as a flat-shaded mannequin
 (:func:`~posynda.data.footage.render_mannequin`), encoded to H.264 and read back like any user's
-video: ``posynda.data.detections.read_detections`` runs BlazePose on every frame. Every checkpoint is
+video: BlazePose runs on every frame for every person as ``posynda lift --video`` runs it
+(:func:`posynda.data.detections.video.detect_people`, then the same assembly). Every checkpoint is
 then scored on the same frames twice -- from the true 2D (the joints projected through that camera)
 and from the detected 2D (frames where BlazePose saw nobody are missing and filled by interpolation
 over time, as ``posynda lift`` does) -- with H 1, K 1, flip. The difference is what the detector
-costs. Also recorded: how many frames BlazePose found a person in, its 2D error against the
-projected joints (median / 90th percentile, px and % of the person's height; per joint), and its speed.
+costs. Two rows need no model: **BlazePose's own 3D** (its world landmarks, hip-centred, scored on the
+frames it found the person in) and a **constant pose** (the mean root-relative pose of the truth itself).
+Also recorded: how many frames BlazePose found a person in, its 2D error against the projected joints
+(median / 90th percentile, px and % of the person's height; per joint), and its speed.
 
 The mannequin is not a person: BlazePose's error here is not its error on real footage, and H36M's
 joints are not BlazePose's (its hips sit lower than H36M's hip centres), so part of the 2D error is
@@ -33,15 +36,17 @@ from posynda.bench.results import RowCallback, no_rows
 from posynda.camera import project
 from posynda.checkpoint import load_checkpoint
 from posynda.data import ClipSet, concatenate
-from posynda.data.detections import ReadOptions, read_detections
+from posynda.data.detections import ReadOptions
+from posynda.data.detections.video import detect_people, video_clips
 from posynda.data.footage import framing_camera, render_mannequin
-from posynda.data.video import write_video
+from posynda.data.video import VideoReader, write_video
 from posynda.environment import machine_info
 from posynda.errors import InputError
 from posynda.evaluate import evaluate
+from posynda.metrics import summarize
 from posynda.report import markdown_table
 from posynda.runtime.settings import SamplingSettings
-from posynda.skeleton import H36M_JOINT_NAMES, NUM_JOINTS
+from posynda.skeleton import H36M_JOINT_NAMES, NUM_JOINTS, convert_joints
 
 DEFAULT_FRAMES = 150
 DEFAULT_SIZE = (640, 480)
@@ -59,6 +64,7 @@ class Filmed:
     confidence: np.ndarray
     render_s: float
     detect_s: float
+    world: np.ndarray | None = None  # [T, 17, 3] mm BlazePose's own 3D (root-relative), NaN where not found
 
 
 def film_sequence(clips: ClipSet, s: int, frames: int, size, folder: Path) -> Filmed:
@@ -74,22 +80,30 @@ def film_sequence(clips: ClipSet, s: int, frames: int, size, folder: Path) -> Fi
     t1 = time.perf_counter()
     kp = np.full((stop - start, NUM_JOINTS, 2), np.nan, np.float32)
     conf = np.zeros((stop - start, NUM_JOINTS), np.float32)
+    world = np.full((stop - start, NUM_JOINTS, 3), np.nan)
+    with VideoReader(path) as reader:  # what `posynda lift --video` does, keeping BlazePose's own 3D
+        people = detect_people(reader)
+        fps_read = reader.fps
     try:
-        found, report = read_detections(path, "video", ReadOptions(intrinsics=tuple(float(v) for v in cam)))
+        found, _ = video_clips(path, people, size, fps_read, ReadOptions(intrinsics=tuple(float(v) for v in cam)))
     except InputError:  # nobody detected in any frame
-        found, report = None, None
+        found = None
     t2 = time.perf_counter()
     if found is not None:
         for q, frames_of in found.iter_sequences():
-            first = report.sequences[q].first_frame
-            n = frames_of.stop - frames_of.start
-            kp[first : first + n] = found.keypoints_2d[frames_of]
-            conf[first : first + n] = found.confidence[frames_of]
+            numbers = found.source_frames(q)
+            kp[numbers] = found.keypoints_2d[frames_of]
+            conf[numbers] = found.confidence[frames_of]
+            for t in numbers:
+                for person in people.get(int(t), []):
+                    if person.track == found.person_of(q) and person.world is not None:
+                        h36m = convert_joints(person.world * 1000.0, "blazepose33")[0]
+                        world[t] = h36m - h36m[:1]
     truth = ClipSet.single_sequence(
         project(joints, cam.astype(np.float64)).astype(np.float32), cam, size, fps=fps, name=clips.sequence_names()[s]
     )
     truth = dataclasses.replace(truth, joints_3d=joints.astype(np.float32))
-    return Filmed(truth, kp, conf, t1 - t0, t2 - t1)
+    return Filmed(truth, kp, conf, t1 - t0, t2 - t1, world)
 
 
 def detection_stats(filmed: list[Filmed]) -> dict:
@@ -168,6 +182,15 @@ def run_video(
         "rows": [],
         "machine": machine_info(),
     }
+    joints = truth.joints_3d.astype(np.float64)
+    blaze = np.concatenate([f.world for f in seen])
+    with_3d = np.isfinite(blaze).all((1, 2))
+    constant = np.broadcast_to((joints - joints[:, :1]).mean(0), joints.shape)
+    for source, poses, frames in (("BlazePose's own 3D (world landmarks)", blaze, with_3d),
+                                  ("constant pose (mean of the truth)", constant, None)):  # fmt: skip
+        m = summarize(np.nan_to_num(poses), joints, frames)
+        result["rows"].append({"model": "-", "input": source, "mpjpe": m["mpjpe"], "p_mpjpe": m["p_mpjpe"],
+                               "pck": m["pck"], "frames": m["frames"]})  # fmt: skip
     for name, path in checkpoints.items():
         model = load_checkpoint(path, "cpu")
         for source, inputs in (("true 2D (projected joints)", truth), ("BlazePose on the video", detected)):

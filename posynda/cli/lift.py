@@ -20,12 +20,23 @@ from posynda.cli.options import (
     threads_option,
     window_progress,
 )
+from posynda.data.calibration import UP_AXES, axis_vector, read_calibration
 from posynda.data.detections.video import clip_frames
 from posynda.defaults import default_clips_path, shipped_checkpoint
 from posynda.errors import InputError
 from posynda.posefiles import output_format, write_poses
+from posynda.posefiles.poses import calibration_world
 from posynda.runtime import RUNTIME_BACKENDS, Lifter, expect_backend
 from posynda.viz import viz_format, write_viz
+
+
+def calibrated_camera(path, name: str, world_up: str):
+    """The camera ``name`` of the calibration at ``path`` (InputError naming the cameras it has)."""
+    axis_vector(world_up)
+    cameras = {c.name: c for c in read_calibration(path)}
+    if name not in cameras:
+        raise InputError(f"--camera {name}: {path} has cameras {', '.join(cameras)} (name one with --camera)")
+    return cameras[name]
 
 
 def only_person(clips, read_report, person: str):
@@ -102,6 +113,23 @@ def only_person(clips, read_report, person: str):
     "(default: the input's own; 50 where it states none, 25 for --viz animations)",
 )
 @click.option(
+    "--calibration",
+    type=FILE,
+    default=None,
+    help="the camera's calibration (Pose2Sim Calib.toml or Qualisys .qca.txt): its intrinsics, and its gravity -- the "
+    "2D is lifted through a level virtual camera and turned back (instead of --intrinsics / --fov)",
+)
+@click.option(
+    "--camera", "camera_name", default=None, help="--calibration: the camera's name (default: the input's stem)"
+)
+@click.option(
+    "--world-up",
+    type=click.Choice(UP_AXES),
+    default="z",
+    show_default=True,
+    help="--calibration: the calibration world's up axis (Qualisys and Pose2Sim: z)",
+)
+@click.option(
     "--frame",
     type=click.Choice(["world", "camera"]),
     default="world",
@@ -125,8 +153,8 @@ def only_person(clips, read_report, person: str):
 )
 @threads_option
 @quiet_option
-def lift(model, input_path, video, keypoints, out, backend, device, settings, stream, fps, frame, person, viz,
-         quiet):  # fmt: skip
+def lift(model, input_path, video, keypoints, out, backend, device, settings, stream, fps, calibration, camera_name,
+         world_up, frame, person, viz, quiet):  # fmt: skip
     """Lift 2D keypoints or a video to 3D poses (mm; .npz, .json, .csv, .bvh) with a checkpoint, ONNX or engine."""
     if video and input_path:
         raise click.UsageError("--video and --input both name the input: give one of them")
@@ -134,6 +162,17 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
         if keypoints.format not in ("auto", "video"):
             raise click.UsageError(f"--video reads a video; drop --format {keypoints.format}")
         input_path, keypoints = video, dataclasses.replace(keypoints, format="video")
+    calibrated = None
+    if calibration:
+        if keypoints.options.intrinsics is not None or keypoints.options.fov is not None:
+            raise click.UsageError("--calibration gives the camera: drop --intrinsics / --fov")
+        if stream:
+            raise click.UsageError("--calibration lifts whole sequences: drop --stream")
+        name = camera_name or Path(input_path or "").stem
+        calibrated = calibrated_camera(calibration, name, world_up)
+        keypoints = dataclasses.replace(
+            keypoints, options=dataclasses.replace(keypoints.options, intrinsics=tuple(calibrated.intrinsics))
+        )
     if out:
         output_format(out)  # an unknown extension fails before any work
     if viz:
@@ -144,6 +183,10 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
     lifter = Lifter(path, device=device)
     source = input_path or default_clips_path("wild", "test")
     clips, read_report = keypoints.read(source, progress=not quiet)  # prints one line per sequence
+    if calibrated is not None and {tuple(size) for size in clips.image_size.tolist()} != {calibrated.image_size}:
+        sizes = ", ".join(sorted({f"{w}x{h}" for w, h in clips.image_size.tolist()}))
+        w, h = calibrated.image_size
+        raise InputError(f"--calibration: camera {calibrated.name} is calibrated for {w}x{h} px, the input is {sizes}")
     if person is not None:
         clips, read_report = only_person(clips, read_report, person)
     if fps is not None:
@@ -151,8 +194,16 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
     out_path = Path(out) if out else run_dir(None, "lift") / "poses.npz"
     unit = "frames" if stream else "windows"
     with window_progress(f"lifting with {lifter.describe()}", enabled=not quiet, unit=unit) as report:
-        result = (lifter.lift_as_stream if stream else lifter.lift)(clips, settings, progress=report)
-    written = write_poses(out_path, result, clips, frame=frame)
+        if stream:
+            result = lifter.lift_as_stream(clips, settings, progress=report)
+        else:
+            up = None if calibrated is None else calibrated.rotation @ axis_vector(world_up)
+            result = lifter.lift(clips, settings, progress=report, camera_up=up)
+    worlds = None
+    if calibrated is not None:  # the calibration's world, its up axis turned to z
+        world = calibration_world(calibrated.rotation, calibrated.translation, axis_vector(world_up))
+        worlds = [world] * clips.num_sequences
+    written = write_poses(out_path, result, clips, frame=frame, world_frames=worlds)
     s = result.settings
     click.echo(
         f"backend: {result.backend} | {clips.num_frames} frames, {clips.num_sequences} sequences | "

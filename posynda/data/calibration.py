@@ -68,6 +68,18 @@ class CalibratedCamera:
         return -self.rotation.T @ self.translation
 
 
+UP_AXES = ("z", "y", "x", "-z", "-y", "-x")
+_AXES = {"x": (1.0, 0.0, 0.0), "y": (0.0, 1.0, 0.0), "z": (0.0, 0.0, 1.0)}
+
+
+def axis_vector(name: str) -> np.ndarray:
+    """``"z"`` -> (0, 0, 1), ``"-y"`` -> (0, -1, 0): a calibration world's up axis."""
+    sign, axis = (-1.0, name[1:]) if name.startswith("-") else (1.0, name)
+    if axis not in _AXES:
+        raise InputError(f"world_up must be one of x, y, z, -x, -y, -z, got {name!r}", parameter="world_up")
+    return sign * np.array(_AXES[axis])
+
+
 def rodrigues(vector) -> np.ndarray:
     """The rotation matrix ``[3, 3]`` of a rotation vector (axis times angle, radians)."""
     v = np.asarray(vector, np.float64).reshape(3)

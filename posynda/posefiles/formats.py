@@ -21,6 +21,7 @@ from posynda.data.clips import ClipSet
 from posynda.errors import InputError
 from posynda.posefiles.bvh_writer import write_bvh
 from posynda.posefiles.csv_writer import write_csv
+from posynda.posefiles.floor import WorldFrame
 from posynda.posefiles.json_writer import write_json
 from posynda.posefiles.npz_writer import write_npz
 from posynda.posefiles.poses import LiftedPoses, lifted_poses
@@ -52,6 +53,8 @@ class OutputFormat:
         """The coordinates of a written file, as ``posynda lift`` prints them."""
         if not self.world:
             return f"camera coordinates, {self.units}: the clip file's joints_3d"
+        if poses.frame == "world" and poses.world_from == "calibration":
+            return f"the calibration's world coordinates, {self.up} up, {self.units}"
         if poses.frame == "world":
             return f"world coordinates, floor at {self.up} = 0, {self.units}"
         turned = f" turned {self.up} up" if self.up != "z" else ""
@@ -101,15 +104,17 @@ class Written:
         return f"{first}{more} ({self.description})"
 
 
-def write_poses(path: str | os.PathLike, result: LiftResult, clips: ClipSet, frame: str = "world") -> Written:
+def write_poses(path: str | os.PathLike, result: LiftResult, clips: ClipSet, frame: str = "world",
+                world_frames: list[WorldFrame] | None = None) -> Written:  # fmt: skip
     """Write the lift ``result`` of ``clips`` to ``path`` in the format of its extension: in the world frame
-    (``frame="world"``, the default) when the format has one and a floor is found -- else, and with
-    ``frame="camera"``, in the camera frame; the summary says which and why."""
+    (``frame="world"``, the default) when the format has one and a floor is found -- or ``world_frames`` (one
+    per sequence, a calibration's) give it -- else, and with ``frame="camera"``, in the camera frame; the
+    summary says which and why."""
     if frame not in ("world", "camera"):
         raise InputError(f"frame must be 'world' or 'camera', got {frame!r}", parameter="frame")
     path = Path(path)
     fmt = output_format(path)
-    poses = lifted_poses(result, clips, world=fmt.world and frame == "world")
+    poses = lifted_poses(result, clips, world=fmt.world and frame == "world", world_frames=world_frames)
     paths = fmt.write(path, poses)
     return Written(tuple(paths), poses.frame, fmt.describe(poses))
 

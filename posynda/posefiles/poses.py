@@ -19,6 +19,7 @@ from typing import Literal
 import numpy as np
 
 from posynda.data.clips import ClipSet
+from posynda.errors import InputError
 from posynda.posefiles.floor import Floor, WorldFrame, estimate_floor
 from posynda.runtime.lifter import LiftResult
 from posynda.skeleton import ROOT
@@ -32,6 +33,12 @@ AXES: dict[str, dict[str, str]] = {
         "y": "forward along the floor, away from the camera (z cross x)",
         "z": "up, normal to the floor; the floor is z = 0",
         "origin": "on the floor below the root (pelvis) of the first frame of the sequences seen by that camera",
+    },
+    "calibration": {
+        "x": "the calibration's world x (turned so that its up axis is z)",
+        "y": "the calibration's world y (turned so that its up axis is z)",
+        "z": "up, the calibration's up axis",
+        "origin": "the calibration's world origin",
     },
     "camera": {
         "x": "right (image x)",
@@ -123,6 +130,8 @@ class LiftedPoses:
         sequences: per sequence, in input order.
         result: the lift (backend, settings).
         clips: the input clip set.
+        world_from: where the world frame comes from: "floor" (fitted to the lifted feet) or "calibration"
+            (the cameras' calibration, its up axis turned to z).
     """
 
     frame: Frame
@@ -130,10 +139,11 @@ class LiftedPoses:
     sequences: list[SequencePoses]
     result: LiftResult
     clips: ClipSet
+    world_from: str = "floor"
 
     @property
     def axes(self) -> dict[str, str]:
-        return AXES[self.frame]
+        return AXES["calibration" if self.frame == "world" and self.world_from == "calibration" else self.frame]
 
     @property
     def has_absolute(self) -> bool:
@@ -156,9 +166,13 @@ def camera_groups(clips: ClipSet) -> list[list[int]]:
     return list(groups.values())
 
 
-def lifted_poses(result: LiftResult, clips: ClipSet, world: bool = True) -> LiftedPoses:
+def lifted_poses(result: LiftResult, clips: ClipSet, world: bool = True,
+                 world_frames: list[WorldFrame] | None = None) -> LiftedPoses:  # fmt: skip
     """Split ``result`` (of ``clips``) per sequence, in the world frame when ``world`` and a floor is found
-    under every camera, else in the camera frame (``reason`` says why)."""
+    under every camera, else in the camera frame (``reason`` says why). ``world_frames``: the world frame of
+    every sequence, known (a calibration's, :func:`calibration_world`): used instead of a floor."""
+    if world and world_frames is not None:
+        return _in_frames(result, clips, world_frames)
     bounds = clips.sequence_bounds()
     names = clips.sequence_names()
     absolute = None if result.absolute_mm is None else np.asarray(result.absolute_mm, np.float64)
@@ -200,3 +214,47 @@ def lifted_poses(result: LiftResult, clips: ClipSet, world: bool = True) -> Lift
             )
         )
     return LiftedPoses("world" if frames else "camera", reason, sequences, result, clips)
+
+
+def calibration_world(rotation: np.ndarray, translation_mm: np.ndarray, up: np.ndarray) -> WorldFrame:
+    """The world frame of a calibrated camera (``x_cam = rotation @ x_world + translation``), turned so that the
+    calibration's ``up`` axis (a unit axis vector) is z: ``world = A @ rotation^T @ (camera - translation)``."""
+    up = np.asarray(up, np.float64)
+    z = np.array([0.0, 0.0, 1.0])
+    if np.allclose(up, z):
+        turn = np.eye(3)
+    elif np.allclose(up, -z):
+        turn = np.diag([1.0, -1.0, -1.0])
+    else:  # a quarter turn takes the x or y axis to z
+        v = np.cross(up, z)
+        cross = np.array([[0.0, -v[2], v[1]], [v[2], 0.0, -v[0]], [-v[1], v[0], 0.0]])
+        turn = np.eye(3) + cross + cross @ cross / (1.0 + up @ z)
+    return WorldFrame(turn @ np.asarray(rotation, np.float64).T, np.asarray(translation_mm, np.float64))
+
+
+def _in_frames(result: LiftResult, clips: ClipSet, world_frames: list[WorldFrame]) -> LiftedPoses:
+    """Every sequence in its given world frame (no floor fit)."""
+    if len(world_frames) != clips.num_sequences:
+        raise InputError(f"world_frames: {len(world_frames)} frames for {clips.num_sequences} sequences",
+                         parameter="world_frames")  # fmt: skip
+    names = clips.sequence_names()
+    absolute = None if result.absolute_mm is None else np.asarray(result.absolute_mm, np.float64)
+    relative = np.asarray(result.root_relative_mm, np.float64)
+    sequences = []
+    for s, (start, stop) in enumerate(clips.sequence_bounds()):
+        frame = world_frames[s]
+        rel = relative[start:stop] - relative[start:stop, ROOT : ROOT + 1]
+        sequences.append(
+            SequencePoses(
+                name=names[s],
+                fps=_fps(clips, s),
+                intrinsics=np.asarray(clips.camera[s], np.float64),
+                image_size=(int(clips.image_size[s, 0]), int(clips.image_size[s, 1])),
+                absolute=None if absolute is None else frame.to_world(absolute[start:stop]),
+                root_relative=frame.rotate(rel),
+                world=frame,
+                source_frames=None if clips.source_frame is None else clips.source_frames(s),
+                person=clips.person_of(s),
+            )
+        )
+    return LiftedPoses("world", None, sequences, result, clips, world_from="calibration")

@@ -22,6 +22,7 @@ from posynda.data.prepare import fill_missing_keypoints, frame_intrinsics
 from posynda.devices import Device
 from posynda.errors import InputError
 from posynda.runtime.backends import Backend, load_backend
+from posynda.runtime.level_camera import levelled_clips, sequence_rotations, turned_back
 from posynda.runtime.settings import SamplingSettings
 from posynda.runtime.stream import LiftStream
 from posynda.runtime.windowed_lift import lift_windows, place_in_camera
@@ -107,10 +108,18 @@ class Lifter:
             return settings
         return dataclasses.replace(settings, steps=b.steps, hypotheses=b.hypotheses, flip=b.flip, aggregate="mean")
 
-    def lift(self, clips: ClipSet, settings: SamplingSettings = SamplingSettings(), progress=None) -> LiftResult:
+    def lift(self, clips: ClipSet, settings: SamplingSettings = SamplingSettings(), progress=None,
+             camera_up=None) -> LiftResult:  # fmt: skip
         """Lift every sequence of ``clips`` (a validated posynda ClipSet; intrinsics included; a keypoint of
-        confidence <= 0 is missing)."""
+        confidence <= 0 is missing). ``camera_up``: the direction against gravity in the camera frame (``[3]``,
+        or ``[S, 3]`` per sequence, e.g. from a calibration): lift through a level virtual camera
+        (:mod:`posynda.runtime.level_camera`); the poses come back in the real camera's frame."""
         clips = missing_where_unconfident(validate(clips, source="input keypoints"))
+        if camera_up is not None:
+            rotations = sequence_rotations(clips, camera_up)
+            level = self.lift(levelled_clips(clips, rotations), settings, progress)
+            return dataclasses.replace(level, root_relative_mm=turned_back(level.root_relative_mm, clips, rotations),
+                                       absolute_mm=turned_back(level.absolute_mm, clips, rotations))  # fmt: skip
         settings = self.effective_settings(settings)
         t0 = time.perf_counter()
         b = self.backend
@@ -165,15 +174,17 @@ class Lifter:
         intrinsics=None,
         confidence: np.ndarray | None = None,
         settings: SamplingSettings = SamplingSettings(),
+        camera_up=None,
     ) -> LiftResult:
         """Lift one sequence ``[N, 17, 2]`` of H36M-order pixel keypoints (NaN or confidence <= 0 = missing).
 
         ``intrinsics``: 9 floats ``[fx, fy, cx, cy, k1, k2, k3, p1, p2]`` in pixels; None = the
-        default pinhole camera of :func:`posynda.data.detections.default_intrinsics`.
+        default pinhole camera of :func:`posynda.data.detections.default_intrinsics`. ``camera_up``: as for
+        :meth:`lift`.
         """
         w, h = int(image_size[0]), int(image_size[1])
         cam = default_intrinsics(w, h) if intrinsics is None else intrinsics
-        return self.lift(ClipSet.single_sequence(keypoints_2d, cam, (w, h), confidence), settings)
+        return self.lift(ClipSet.single_sequence(keypoints_2d, cam, (w, h), confidence), settings, camera_up=camera_up)
 
     def stream(
         self,

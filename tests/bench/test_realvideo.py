@@ -60,7 +60,14 @@ def test_one_mannequin_in_three_views_is_one_person_scored_per_camera(recording,
     folder, cameras, _ = recording
     result = realvideo.run(folder, hypotheses=1, steps=2, log=lambda line: None, adapt_to=tmp_path / "adapted",
                            adapt_steps=2)  # fmt: skip
-    assert result["methods"] == ["posynda", "posynda_adapted", "blazepose_3d", "constant_pose"]
+    assert result["methods"] == [
+        "posynda",
+        "posynda_level",
+        "posynda_adapted",
+        "posynda_adapted_level",
+        "blazepose_3d",
+        "constant_pose",
+    ]
     assert result["adaptation"]["before"]["frames"] == 30 and (tmp_path / "adapted/model.safetensors").is_file()
     assert result["complete"] and result["recording"]["frames"] == [10, 10, 10]
     (person,) = result["people"]
@@ -82,5 +89,6 @@ def test_the_command_writes_its_results_and_quick_takes_30_frames(recording, tmp
     assert result.exit_code == 0, result.output
     saved = json.loads((tmp_path / "out" / "realvideo.json").read_text())
     assert saved["settings"]["max_frames"] == 30 and saved["settings"]["quick"] and saved["complete"]
-    assert saved["methods"] == ["posynda", "blazepose_3d", "constant_pose"] and saved["adaptation"] is None
+    assert saved["methods"] == ["posynda", "posynda_level", "blazepose_3d", "constant_pose"]
+    assert saved["adaptation"] is None
     assert (tmp_path / "out" / "realvideo.md").read_text().startswith("# Real video")

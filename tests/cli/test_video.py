@@ -1,6 +1,7 @@
 """`posynda lift --video` and `posynda detect`: a filmed video goes in, poses come out for every frame and a
 picture over the footage; detect writes the 2D once for lift and adapt; bad inputs exit 2 with one line."""
 
+import dataclasses
 import json
 
 import numpy as np
@@ -133,3 +134,40 @@ def test_detect_keeps_the_video_frames_and_the_people_for_a_later_lift(tmp_path)
     assert result.exit_code == 0, result.output
     (sequence,) = json.loads((tmp_path / "p.json").read_text())["sequences"]
     assert sequence["person"] == "0" and sequence["frames"][0]["source_frame"] == 4
+
+
+@pytest.fixture(scope="module")
+def calibrated(tmp_path_factory):
+    needs_blazepose()
+    pytest.importorskip("PIL")
+    from tests.helpers.multiview import film_recording, ring_cameras
+
+    folder = tmp_path_factory.mktemp("calibrated")
+    world = film_recording(folder, ring_cameras(2), frames=12)
+    return folder, world
+
+
+def test_a_calibration_gives_the_camera_its_gravity_and_its_world(calibrated, tmp_path):
+    folder, world = calibrated
+    video, calibration = folder / "videos" / "cam01.mp4", folder / "calibration" / "Calib.toml"
+    out = tmp_path / "p.json"
+    args = ["lift", "--video", str(video), "--calibration", str(calibration), "--world-up", "y", "--quiet"]
+    result = run([*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"wrote {out} (the calibration's world coordinates, z up, mm)" in result.output
+    doc = json.loads(out.read_text())
+    assert doc["frame"] == "world" and doc["axes"]["z"] == "up, the calibration's up axis"
+    pelvis = np.array([f["absolute"][0] for f in doc["sequences"][0]["frames"]])
+    truth = world[:, 0] @ np.array([[1, 0, 0], [0, 0, -1], [0, 1, 0]]).T  # the ring's y up turned to z up
+    assert np.median(np.linalg.norm(pelvis - truth, axis=-1)) < 600  # one camera's root, in the rig's world
+    result = run([*args, "--camera", "cam09", "--out", str(tmp_path / "q.json")])
+    assert result.exit_code == 2 and "--camera cam09: " in result.output and "cameras cam01, cam02" in result.output
+    result = run([*args, "--intrinsics", "300,300,160,120", "--out", str(tmp_path / "q.json")])
+    assert result.exit_code == 2 and "--calibration gives the camera: drop --intrinsics / --fov" in result.output
+    from tests.helpers.multiview import pose2sim_toml, ring_cameras
+
+    bigger = [dataclasses.replace(c, image_size=(640, 480)) for c in ring_cameras(2)]
+    (tmp_path / "other.toml").write_text(pose2sim_toml(bigger))
+    result = run(["lift", "--video", str(video), "--calibration", str(tmp_path / "other.toml"), "--quiet", "--out",
+                  str(tmp_path / "r.json")])  # fmt: skip
+    assert result.exit_code == 2 and "camera cam01 is calibrated for 640x480 px, the input is 320x240" in result.output

@@ -5,7 +5,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from posynda.posefiles.poses import camera_groups, lifted_poses
+from posynda.posefiles.poses import calibration_world, camera_groups, lifted_poses
 from tests.helpers.clips import make_clips
 from tests.helpers.posefiles import lift_result, scene_clips
 
@@ -67,3 +67,16 @@ def test_camera_coordinates_when_asked_or_without_a_root(world):
         np.testing.assert_array_equal(seq.positions, seq.root_relative)
     else:
         np.testing.assert_allclose(seq.positions, result.absolute_mm, atol=1e-4)
+
+
+@pytest.mark.parametrize("up", [(0.0, 0.0, 1.0), (0.0, 1.0, 0.0), (0.0, 0.0, -1.0)])
+def test_a_calibrations_world_is_turned_so_that_its_up_is_z(up):
+    angle = 0.4
+    rotation = np.array([[1, 0, 0], [0, np.cos(angle), -np.sin(angle)], [0, np.sin(angle), np.cos(angle)]])
+    translation = np.array([100.0, -50.0, 3000.0])
+    frame = calibration_world(rotation, translation, np.array(up))
+    world_point = np.array([0.3, -0.2, 0.5]) * 1000 + 500 * np.array(up)
+    camera_point = rotation @ world_point + translation
+    turned = frame.to_world(camera_point)
+    np.testing.assert_allclose(turned @ np.array([0, 0, 1.0]), world_point @ np.array(up), atol=1e-9)  # height kept
+    np.testing.assert_allclose(np.linalg.norm(turned), np.linalg.norm(world_point), atol=1e-9)

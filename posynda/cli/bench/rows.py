@@ -56,6 +56,7 @@ from posynda.cli.bench.suites import (
     run_video,
 )
 from posynda.cli.options import FILE, ImageSize, IntList, NameList, PositiveList, PresetName, quiet_option
+from posynda.data.calibration import UP_AXES
 from posynda.devices import check_precision, resolve_device
 from posynda.limits import MAX_HYPOTHESES, MAX_STEPS
 from posynda.models import PRESETS
@@ -155,10 +156,10 @@ def _threads(out_dir, on_row, quick, load, repeats):
 
 
 def _realvideo(out_dir, on_row, quick, data_dir, checkpoint, hypotheses, steps, frames, max_px, seed, adapt,
-               adapt_steps):  # fmt: skip
+               adapt_steps, world_up):  # fmt: skip
     return realvideo.run(data_dir, checkpoint, hypotheses, steps, frames, max_px, seed, quick, log=log_err,
                          on_row=on_row, adapt_to=Path(out_dir) / "adapted" if adapt else None,
-                         adapt_steps=adapt_steps)  # fmt: skip
+                         adapt_steps=adapt_steps, world_up=world_up)  # fmt: skip
 
 
 def _realvideo_stem(options: dict) -> str:
@@ -402,6 +403,7 @@ BENCHES: tuple[BenchRow, ...] = (
                          help="video WxH"),
         ),
         markdown=video.markdown, check=check_video, quick={"frames": 50, "sequences": 2},
+        stem=lambda options: "video" if options.get("suite", "embedded") == "embedded" else f"video-{options['suite']}",
         quick_help="2 sequences of 50 frames",
     ),
     BenchRow(
@@ -425,6 +427,8 @@ BENCHES: tuple[BenchRow, ...] = (
             click.option("--adapt", is_flag=True, help="also adapt the lifter to the footage's 2D (`posynda adapt` "
                          "defaults, no 3D; the run in <out>/adapted) and score it as a row of its own"),
             click.option("--adapt-steps", type=POSITIVE, default=None, help="--adapt: its steps (default: adapt's)"),
+            click.option("--world-up", type=click.Choice(UP_AXES), default="z", show_default=True,
+                         help="the calibration world's up axis (the levelled rows)"),
         ),
         markdown=realvideo.markdown, check=_check_realvideo, quick={"frames": 30}, stem=_realvideo_stem,
         quick_help="the first 30 frames of each view",

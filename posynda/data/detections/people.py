@@ -32,12 +32,15 @@ class Person:
         scores: ``[J]`` float64 detector scores (clipped to [0, 1] on assembly), or None (all 1).
         track: the file's track id of the person (as text), or None.
         score: the detection's score (for duplicate track ids in a frame), or None (mean keypoint score).
+        world: ``[J, 3]`` the detector's own 3D of the person (BlazePose's world landmarks, metres, hip-centred,
+            image axes), or None; not part of the clip set (benchmarks compare against it).
     """
 
     keypoints: np.ndarray
     scores: np.ndarray | None = None
     track: str | None = None
     score: float | None = None
+    world: np.ndarray | None = None
 
 
 @dataclass

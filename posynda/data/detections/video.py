@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -48,7 +49,13 @@ def detect_people(reader: VideoReader, progress: Progress | None = None) -> dict
     detector = PeopleDetector()
     for t, frame in enumerate(reader):
         frames[t] = [
-            Person(p.landmarks.keypoints, p.landmarks.visibility, track=str(p.id), score=p.landmarks.flag)
+            Person(
+                p.landmarks.keypoints,
+                p.landmarks.visibility,
+                track=str(p.id),
+                score=p.landmarks.flag,
+                world=p.landmarks.world,
+            )  # fmt: skip
             for p in detector(frame)
         ]
         if progress is not None:
@@ -72,13 +79,19 @@ def read(probe: Probe, options: ReadOptions, progress: Progress | None = None):
     with VideoReader(probe.path) as reader:
         frames = detect_people(reader, progress)
         size, fps = reader.size, reader.fps
+    return video_clips(probe.path, frames, size, fps, options)
+
+
+def video_clips(path, frames: dict[int, list], size: tuple[int, int], fps: float, options: ReadOptions):
+    """The people :func:`detect_people` found in the video at ``path`` (``size`` px, ``fps``) -> ``(ClipSet,
+    DetectionReport)``, assembled as every detector file is (:func:`~posynda.data.detections.assemble.assemble`)."""
     if not frames:
-        raise InputError(f"{probe.path}: the video has no frames")
+        raise InputError(f"{path}: the video has no frames")
     rate = f"{fps:g} fps" if math.isfinite(fps) else "no frame rate"
     note = (f"BlazePose full ({MEDIAPIPE_PIN}'s models, ONNX Runtime), every person, on {len(frames)} frames of "
             f"{size[0]}x{size[1]} px, {rate}")  # fmt: skip
-    video = Video(stem(probe.path), frames, ORDER, image_size=size, notes=[note], ids_from="detector")
-    clips, report = assemble([video], options, probe.path, "video", WHAT)
+    video = Video(stem(Path(path)), frames, ORDER, image_size=size, notes=[note], ids_from="detector")
+    clips, report = assemble([video], options, path, "video", WHAT)
     if math.isfinite(fps):
         clips = dataclasses.replace(clips, fps=np.full(clips.num_sequences, fps, np.float32))
     return clips, report

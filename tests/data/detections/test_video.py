@@ -58,6 +58,7 @@ def test_detection_reports_progress_per_frame(mannequin_read):
 
 def test_frames_under_the_clips_are_the_video_frames_they_were_found_on(mannequin, mannequin_read):
     clips, report, _ = mannequin_read
+    assert clips.source_frame.tolist() == list(range(3, 24)) and clips.person.tolist() == ["0"]
     frame = clip_frames(mannequin[0], clips, report)
     from posynda.data.video import VideoFrames
 
