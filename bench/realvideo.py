@@ -105,7 +105,8 @@ class ViewDetections:
 
 
 def detect_view(view: int, path: Path, max_frames: int | None, settings: DetectorSettings) -> ViewDetections:
-    """Every person in the first ``max_frames`` frames of one view."""
+    """Every person in the first ``max_frames`` frames of one view; a keypoint's score is the lower of its
+    visibility and presence, as ``posynda lift --video`` scores it."""
     detector = PeopleDetector(settings)
     rows: dict[int, list] = {}
     t0, frames = time.perf_counter(), 0
@@ -115,7 +116,7 @@ def detect_view(view: int, path: Path, max_frames: int | None, settings: Detecto
                 break
             for person in detector(image):
                 m = person.landmarks
-                rows.setdefault(person.id, []).append((t, m.keypoints, m.visibility, m.world))
+                rows.setdefault(person.id, []).append((t, m.keypoints, np.minimum(m.visibility, m.presence), m.world))
             frames = t + 1
         fps, size = reader.fps, reader.size
     tracks, world = [], {}

@@ -42,6 +42,7 @@ from posynda.data.batches import WindowSampler
 from posynda.data.clips import ClipSet, load_clips
 from posynda.data.placement import place_on_rays, placement_choices
 from posynda.data.prepare import root_relative_metres
+from posynda.data.view_turns import apply_view_turns, view_choices
 from posynda.defaults import default_clips_path
 from posynda.devices import Device, Precision, autocast
 from posynda.diffusion import DDIMScheduler, SchedulerConfig, mpjpe_loss, seeded_noise
@@ -73,6 +74,10 @@ class TrainRecipe:
         placement_prob: probability that a clip is moved to a random ray of its camera
             (:func:`posynda.data.placement.place_on_rays`: where the person stands stops mattering).
         placement_extent: the rays' range, canonical screen units (1: the edge of a 53 degree view).
+        view_prob: probability that a clip is seen by a camera turned about the person's root by a random pitch
+            and roll (:func:`posynda.data.view_turns.apply_view_turns`; its 2D projected anew): a lifter that
+            learnt only level studio cameras reads a camera looking down at a person as a person leaning back.
+        view_pitch_degrees / view_roll_degrees: the largest pitch / roll of those turns.
         log_every: steps between metrics.jsonl lines.
         checkpoint_every: steps between checkpoints.
     """
@@ -87,6 +92,9 @@ class TrainRecipe:
     flip_prob: float = 0.5
     placement_prob: float = 0.5
     placement_extent: float = 1.0
+    view_prob: float = 0.0
+    view_pitch_degrees: float = 30.0
+    view_roll_degrees: float = 25.0
     log_every: int = 10
     checkpoint_every: int = 200
 
@@ -96,7 +104,8 @@ RECIPES: dict[str, TrainRecipe] = {
     "paper": TrainRecipe(batch_size=4, lr=6e-5, warmup_steps=0, final_lr_fraction=0.06),
     "small": TrainRecipe(batch_size=16, lr=5e-4),
     "tiny": TrainRecipe(batch_size=32, lr=1e-3),
-    # the recommended CPU lifter: its 6000 steps take about 4 minutes on 2 cores (bench/README.md)
+    # the recommended CPU lifter: its 6000 steps take about 4 minutes on 2 cores (bench/README.md). Its view
+    # turns (view_prob, `posynda pretrain --view-prob 0.7`) are not on by default: docs/realvideo.md measures why
     "cpu": TrainRecipe(steps=6000, batch_size=32, lr=1e-3),
     "videopose": TrainRecipe(batch_size=8, lr=1e-4),
     "videopose-tiny": TrainRecipe(batch_size=32, lr=1e-3),
@@ -152,12 +161,19 @@ def step_batch(
     flip = rng.random(count) < recipe.flip_prob
     t = rng.integers(0, timesteps, size=count)
     noise_seeds = rng.integers(0, 2**63 - 1, size=count)
+    turned = np.zeros(count, bool)
+    if recipe.view_prob > 0:  # drawn after everything else: recipes without view turns draw what they always drew
+        turned, turns = rng.random(count) < recipe.view_prob, view_choices(rng, count)
 
     index = sampler.window_frames(windows[part])
     joints, kp = sampler.joints_3d[index], sampler.norm[index]
-    if recipe.placement_prob > 0:
+    if turned[part].any():
+        turned_joints = apply_view_turns(joints, turns[part], recipe.view_pitch_degrees, recipe.view_roll_degrees)
+        joints = np.where(turned[part][:, None, None, None], turned_joints, joints)
+    redrawn = moved[part] | turned[part]  # a moved or turned clip is projected anew; the rest keep their 2D
+    if recipe.placement_prob > 0 or turned[part].any():
         placed = place_on_rays(joints, sampler.camera[index[:, 0]], moved[part], rays[part])
-        kp = np.where(moved[part][:, None, None, None], placed, kp)  # unmoved clips keep their detected 2D
+        kp = np.where(redrawn[:, None, None, None], placed, kp)
     target = root_relative_metres(joints)
     kp, mirrored = kp.copy(), flip[part]
     kp[mirrored], target[mirrored] = flip_left_right(kp[mirrored]), flip_left_right(target[mirrored])
@@ -317,7 +333,7 @@ def pretrain_file(
     compile: bool = False,
 ) -> Path:
     """:func:`pretrain` on a clip file (default: the embedded ``studio/train``) with preset
-    ``preset_name``'s recipe, changed by ``overrides`` (``batch_size``, ``lr``, ``checkpoint_every``),
+    ``preset_name``'s recipe, changed by ``overrides`` (``batch_size``, ``lr``, ``checkpoint_every``, ``view_*``),
     for ``steps`` steps (None: the recipe's);
     the checkpoint records ``command`` (the command line) and the data file's sha256;
     ``eval_data``: a labelled clip file scored every ``eval_every`` steps; ``device``, ``precision``,

@@ -12,8 +12,8 @@ from posynda.checkpoint import load_checkpoint
 from posynda.data import save_clips
 from posynda.errors import InputError, RunInterrupted
 from posynda.models import PRESETS
-from posynda.pretrain import TrainRecipe, learning_rate, pretrain, pretrain_file, source_sampler, step_batch
-from posynda.skeleton import flip_left_right
+from posynda.pretrain import RECIPES, TrainRecipe, learning_rate, pretrain, pretrain_file, source_sampler, step_batch
+from posynda.skeleton import H36M_PARENTS, flip_left_right
 from tests.helpers.clips import make_clips
 from tests.helpers.interrupts import ctrl_c_on_call
 from tests.helpers.models import MICRO
@@ -111,6 +111,22 @@ def test_batches_mirror_2d_and_3d_together():
     torch.testing.assert_close(flipped.target, flip_left_right(plain.target))
     assert (plain.target[..., 0, :] == 0).all()  # root-relative metres
     torch.testing.assert_close(flipped.noise, plain.noise) and torch.equal(flipped.t, plain.t)
+
+
+def test_view_turns_turn_the_3d_about_the_root_and_project_the_2d_anew_and_change_nothing_else():
+    clips = make_clips((40,))
+    plain = TrainRecipe(batch_size=6, flip_prob=0.0, placement_prob=0.0)
+    turned = dataclasses.replace(plain, view_prob=1.0, view_pitch_degrees=30.0, view_roll_degrees=25.0)
+    sampler = source_sampler(clips, 9, plain)
+    a, b = (step_batch(sampler, recipe, seed=3, step=2, timesteps=1000) for recipe in (plain, turned))
+    assert torch.equal(a.noise, b.noise) and torch.equal(a.t, b.t)  # the view draws come after every other draw
+    assert not torch.allclose(a.target, b.target) and not torch.allclose(a.keypoints, b.keypoints)
+    parents = list(H36M_PARENTS[1:])
+    a_bones = torch.linalg.norm(a.target[..., 1:, :] - a.target[..., parents, :], dim=-1)
+    b_bones = torch.linalg.norm(b.target[..., 1:, :] - b.target[..., parents, :], dim=-1)
+    torch.testing.assert_close(b_bones, a_bones)  # a turn: the bones keep their lengths
+    assert (b.target[..., 0, :] == 0).all()
+    assert TrainRecipe().view_prob == 0.0 and RECIPES["cpu"].view_prob == 0.0  # off by default (docs/realvideo.md)
 
 
 def test_every_draw_of_a_step_comes_from_the_seed_and_step_and_slices_of_the_global_batch_compose_it():

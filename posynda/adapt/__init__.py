@@ -1,7 +1,8 @@
 """PoSynDA adaptation of a source-trained denoiser to an unlabelled target (paper Algorithm 1).
 
 Rooms: :mod:`~posynda.adapt.settings` (what can be switched), :mod:`~posynda.adapt.gpa` (Eq. 3),
-:mod:`~posynda.adapt.view_aug` and :mod:`~posynda.adapt.bone_aug` (source augmentation beyond GPA),
+:mod:`~posynda.data.view_turns` (shared with pretraining) and :mod:`~posynda.adapt.bone_aug` (source
+augmentation beyond GPA),
 :mod:`~posynda.adapt.teacher` (pseudo-labels, Eq. 4-5), :mod:`~posynda.adapt.lora` (peft LoRA,
 Eq. 10), :mod:`~posynda.adapt.embedding` (Eq. 11), :mod:`~posynda.adapt.student`,
 :mod:`~posynda.adapt.step` (one optimisation step), :mod:`~posynda.adapt.resume` (which saved runs may

@@ -46,7 +46,7 @@ class AdaptSettings:
         bone_aug_degrees: local pose augmentation of the source (:mod:`posynda.adapt.bone_aug`): the
             largest random turn of an arm bone, degrees (0 = off, the paper's recipe).
         view_pitch_degrees, view_roll_degrees: global view augmentation of the source
-            (:mod:`posynda.adapt.view_aug`): the largest camera pitch / roll about the root, degrees
+            (:mod:`posynda.data.view_turns`): the largest camera pitch / roll about the root, degrees
             (0 = off, the paper's recipe).
         snap_labels: move each pseudo-label onto the camera rays of its target 2D keypoints, keeping
             the teacher's depths (:func:`posynda.camera.snap_to_rays`; False = the paper's labels).

@@ -29,9 +29,9 @@ from posynda.adapt.bone_aug import apply_bone_angles, bone_choices
 from posynda.adapt.gpa import global_position_alignment
 from posynda.adapt.settings import AdaptSettings
 from posynda.adapt.teacher import pseudo_labels
-from posynda.adapt.view_aug import apply_view_turns, view_choices
 from posynda.data.batches import WindowSampler
 from posynda.data.prepare import MM_PER_M, root_relative_metres
+from posynda.data.view_turns import apply_view_turns, view_choices
 from posynda.devices import Precision, autocast
 from posynda.diffusion import DDIMScheduler, mpjpe_per_clip, seeded_noise
 from posynda.skeleton import FLIP_PERMUTATION, NUM_JOINTS, ROOT, flip_left_right
@@ -46,7 +46,7 @@ class StepDraws:
         source_windows: ``[S]`` source window ids.
         pair_windows: ``[S]`` the target window each source clip is placed into (GPA).
         bone_axes, bone_turns: ``[S, 9, 3]`` / ``[S, 9]`` bone-angle augmentation (``adapt.bone_aug``).
-        view_turns: ``[S, 2]`` pitch / roll fractions of the view augmentation (``adapt.view_aug``).
+        view_turns: ``[S, 2]`` pitch / roll fractions of the view augmentation (``data.view_turns``).
         target_windows: ``[B]`` target window ids.
         flips: ``[S + B]`` uniform [0, 1) per clip (source first); below ``flip_prob``: mirrored.
         timesteps: ``[S + B]`` diffusion timesteps of the student's step.
@@ -131,7 +131,7 @@ def source_pairs(
     if settings.bone_aug_degrees > 0:  # local pose augmentation (adapt/bone_aug.py) before the placement
         joints = apply_bone_angles(joints, draws.bone_axes, draws.bone_turns, settings.bone_aug_degrees)
     turned = settings.view_pitch_degrees > 0 or settings.view_roll_degrees > 0
-    if turned:  # global view augmentation (adapt/view_aug.py), also before the placement
+    if turned:  # global view augmentation (data/view_turns.py), also before the placement
         joints = apply_view_turns(joints, draws.view_turns, settings.view_pitch_degrees, settings.view_roll_degrees)
     as_tensor = lambda x: torch.from_numpy(np.ascontiguousarray(x)).to(device)  # noqa: E731
     if not settings.gpa:

@@ -48,6 +48,18 @@ BATCH = click.IntRange(min=1, max=MAX_BATCH)
 )
 @click.option("--checkpoint-every", type=POSITIVE_INT, default=None, help="steps between checkpoints")
 @click.option(
+    "--view-prob",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="share of clips seen by a camera turned by a random pitch and roll (default: the preset's recipe, 0)",
+)
+@click.option(
+    "--view-pitch", type=click.FloatRange(0, 90), default=None, help="largest such pitch, degrees (default: 30)"
+)
+@click.option(
+    "--view-roll", type=click.FloatRange(0, 90), default=None, help="largest such roll, degrees (default: 25)"
+)
+@click.option(
     "--eval",
     "eval_data",
     type=FILE,
@@ -70,6 +82,9 @@ def pretrain(
     batch_size,
     lr,
     checkpoint_every,
+    view_prob,
+    view_pitch,
+    view_roll,
     eval_data,
     eval_every,
     device,
@@ -81,7 +96,8 @@ def pretrain(
     check_precision(precision, resolve_device(device))  # a bad pair fails before any folder is made
     if launched_by_torchrun() and not out:
         raise click.UsageError("under torchrun give --out (every process must write into the same run directory)")
-    recipe = {"batch_size": batch_size, "lr": lr, "checkpoint_every": checkpoint_every}
+    recipe = {"batch_size": batch_size, "lr": lr, "checkpoint_every": checkpoint_every, "view_prob": view_prob,
+              "view_pitch_degrees": view_pitch, "view_roll_degrees": view_roll}  # fmt: skip
     out_dir = run_dir(out, "pretrain", resume)
     overrides = {k: v for k, v in recipe.items() if v is not None}
     command = " ".join(["posynda", *sys.argv[1:]])

@@ -54,3 +54,27 @@ def test_warp_samples_bilinearly_and_is_zero_outside():
     np.testing.assert_allclose(warp(image, half, 4, 4)[..., 0], image[:, :4, 0] + 0.5)
     outside = np.array([[1.0, 0.0, 100.0], [0.0, 1.0, 0.0]])
     assert not warp(image, outside, 3, 3).any()
+
+
+def _bilinear(image, x, y):
+    """One bilinear sample, zero outside: the definition the fast warp must meet."""
+    x0, y0 = int(np.floor(x)), int(np.floor(y))
+    total = np.zeros(image.shape[2])
+    for yy, wy in ((y0, 1 - (y - y0)), (y0 + 1, y - y0)):
+        for xx, wx in ((x0, 1 - (x - x0)), (x0 + 1, x - x0)):
+            if 0 <= yy < image.shape[0] and 0 <= xx < image.shape[1]:
+                total += wx * wy * image[yy, xx]
+    return total
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_warp_meets_the_bilinear_definition_inside_across_and_beyond_the_edges(seed):
+    rng = np.random.default_rng(seed)
+    image = rng.integers(0, 256, (20, 30, 3)).astype(np.uint8)
+    region = Region(tuple(rng.uniform(-10, 40, 2)), float(rng.uniform(4, 40)), float(rng.uniform(-3, 3)))
+    transform = crop_transform(region, 8)
+    got = warp(image, transform, 8, 8)
+    for v in range(8):
+        for u in range(8):
+            x, y = transform @ np.array([u, v, 1.0])
+            np.testing.assert_allclose(got[v, u], _bilinear(image, x, y), atol=1e-3)

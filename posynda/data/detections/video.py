@@ -48,10 +48,10 @@ def detect_people(reader: VideoReader, progress: Progress | None = None) -> dict
     frames: dict[int, list] = {}
     detector = PeopleDetector()
     for t, frame in enumerate(reader):
-        frames[t] = [
+        frames[t] = [  # a keypoint's score: seen (visibility) and in the picture (presence), the lower of the two
             Person(
                 p.landmarks.keypoints,
-                p.landmarks.visibility,
+                np.minimum(p.landmarks.visibility, p.landmarks.presence),
                 track=str(p.id),
                 score=p.landmarks.flag,
                 world=p.landmarks.world,

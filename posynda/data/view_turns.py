@@ -1,5 +1,6 @@
-"""Global view augmentation of source poses: random camera pitch and roll about the root (the
-human-centred global transform of Liu et al. 2025, arXiv 2504.12699; PoseAug's view change).
+"""Global view augmentation of labelled poses: random camera pitch and roll about the root (the
+human-centred global transform of Liu et al. 2025, arXiv 2504.12699; PoseAug's view change), used by
+pretraining (``TrainRecipe.view_prob``) and by adaptation's source clips (``AdaptSettings.view_*``).
 
 GPA (paper Eq. 3) moves a source pose in front of a target camera but keeps its orientation in
 the *source* camera frame: a studio rig at chest height never shows a person seen from above,

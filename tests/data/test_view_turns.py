@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from posynda.adapt.view_aug import apply_view_turns, turn_rotations, view_choices
+from posynda.data.view_turns import apply_view_turns, turn_rotations, view_choices
 from posynda.skeleton import ROOT, bone_lengths
 from tests.helpers.clips import make_clips
 
