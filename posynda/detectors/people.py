@@ -25,8 +25,6 @@ from posynda.detectors.person_boxes import PersonBox, detect_people_boxes
 from posynda.errors import InputError
 from posynda.ort import ort_session
 
-_HIP = 33
-
 
 @dataclass(frozen=True)
 class DetectorSettings:
