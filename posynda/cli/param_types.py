@@ -21,6 +21,14 @@ def choice(literal) -> click.Choice:
     return click.Choice(get_args(literal))
 
 
+def split_numbers(value, separator: str = ",", cast=float) -> tuple:
+    """``value`` split at ``separator`` and each part ``cast``; ``()`` when a part is not a number."""
+    try:
+        return tuple(cast(v) for v in str(value).split(separator))
+    except ValueError:
+        return ()
+
+
 class NumberList(click.ParamType):
     """Comma-separated numbers: ``cast`` each, every one at least ``least`` (``exclusive``: above it)."""
 
@@ -95,10 +103,7 @@ class FloatVector(click.ParamType):
     def convert(self, value, param, ctx):
         if isinstance(value, tuple):
             return value
-        try:
-            values = tuple(float(v) for v in str(value).split(","))
-        except ValueError:
-            values = ()
+        values = split_numbers(value)
         if len(values) != self.size:
             self.fail(f"must be {self.size} numbers {self.meaning}, got {value!r}", param, ctx)
         return values
@@ -112,9 +117,8 @@ class BatchProfile(click.ParamType):
     def convert(self, value, param, ctx):
         if isinstance(value, tuple):
             return value
-        try:
-            values = [int(p) for p in str(value).split(":")]
-        except ValueError:
+        values = split_numbers(value, ":", int)
+        if not values:
             self.fail(f"{value!r}: must be MIN:OPT:MAX integers", param, ctx)
         values = values * 3 if len(values) == 1 else values
         if len(values) != 3:
@@ -137,11 +141,7 @@ class ImageSize(click.ParamType):
     def convert(self, value, param, ctx):
         if isinstance(value, tuple):
             return value
-        parts = str(value).lower().replace(",", "x").split("x")
-        try:
-            size = tuple(int(p) for p in parts)
-        except ValueError:
-            size = ()
+        size = split_numbers(str(value).lower().replace(",", "x"), "x", int)
         if len(size) != 2 or min(size) <= 0:
             self.fail(f"{value!r}: expected WxH in pixels, e.g. 1920x1080", param, ctx)
         if max(size) > MAX_IMAGE_SIDE:
@@ -157,10 +157,7 @@ class Intrinsics(click.ParamType):
     def convert(self, value, param, ctx):
         if isinstance(value, tuple):
             return value
-        try:
-            values = tuple(float(v) for v in str(value).split(","))
-        except ValueError:
-            values = ()
+        values = split_numbers(value)
         if not 4 <= len(values) <= 9:
             self.fail(f"{value!r}: expected 4 to 9 numbers fx,fy,cx,cy[,k1,k2,k3,p1,p2] in pixels", param, ctx)
         if not all(MIN_FOCAL_PX <= f <= MAX_FOCAL_PX for f in values[:2]) or not all(map(math.isfinite, values)):

@@ -171,15 +171,18 @@ def lifted_poses(result: LiftResult, clips: ClipSet, world: bool = True,
     """Split ``result`` (of ``clips``) per sequence, in the world frame when ``world`` and a floor is found
     under every camera, else in the camera frame (``reason`` says why). ``world_frames``: the world frame of
     every sequence, known (a calibration's, :func:`calibration_world`): used instead of a floor."""
-    if world and world_frames is not None:
-        return _in_frames(result, clips, world_frames)
     bounds = clips.sequence_bounds()
     names = clips.sequence_names()
     absolute = None if result.absolute_mm is None else np.asarray(result.absolute_mm, np.float64)
     relative = np.asarray(result.root_relative_mm, np.float64)
-    frames: dict[int, tuple[Floor, WorldFrame]] = {}
-    reason = None
-    if world:
+    frames: dict[int, tuple[Floor | None, WorldFrame]] = {}
+    reason, world_from = None, "floor"
+    if world and world_frames is not None:
+        if len(world_frames) != clips.num_sequences:
+            raise InputError(f"world_frames: {len(world_frames)} frames for {clips.num_sequences} sequences",
+                             parameter="world_frames")  # fmt: skip
+        frames, world_from = {s: (None, frame) for s, frame in enumerate(world_frames)}, "calibration"
+    elif world:
         groups = camera_groups(clips)
         for group in groups:
             rows = np.concatenate([np.arange(*bounds[s]) for s in group])
@@ -213,7 +216,7 @@ def lifted_poses(result: LiftResult, clips: ClipSet, world: bool = True,
                 person=clips.person_of(s),
             )
         )
-    return LiftedPoses("world" if frames else "camera", reason, sequences, result, clips)
+    return LiftedPoses("world" if frames else "camera", reason, sequences, result, clips, world_from)
 
 
 def calibration_world(rotation: np.ndarray, translation_mm: np.ndarray, up: np.ndarray) -> WorldFrame:
@@ -230,31 +233,3 @@ def calibration_world(rotation: np.ndarray, translation_mm: np.ndarray, up: np.n
         cross = np.array([[0.0, -v[2], v[1]], [v[2], 0.0, -v[0]], [-v[1], v[0], 0.0]])
         turn = np.eye(3) + cross + cross @ cross / (1.0 + up @ z)
     return WorldFrame(turn @ np.asarray(rotation, np.float64).T, np.asarray(translation_mm, np.float64))
-
-
-def _in_frames(result: LiftResult, clips: ClipSet, world_frames: list[WorldFrame]) -> LiftedPoses:
-    """Every sequence in its given world frame (no floor fit)."""
-    if len(world_frames) != clips.num_sequences:
-        raise InputError(f"world_frames: {len(world_frames)} frames for {clips.num_sequences} sequences",
-                         parameter="world_frames")  # fmt: skip
-    names = clips.sequence_names()
-    absolute = None if result.absolute_mm is None else np.asarray(result.absolute_mm, np.float64)
-    relative = np.asarray(result.root_relative_mm, np.float64)
-    sequences = []
-    for s, (start, stop) in enumerate(clips.sequence_bounds()):
-        frame = world_frames[s]
-        rel = relative[start:stop] - relative[start:stop, ROOT : ROOT + 1]
-        sequences.append(
-            SequencePoses(
-                name=names[s],
-                fps=_fps(clips, s),
-                intrinsics=np.asarray(clips.camera[s], np.float64),
-                image_size=(int(clips.image_size[s, 0]), int(clips.image_size[s, 1])),
-                absolute=None if absolute is None else frame.to_world(absolute[start:stop]),
-                root_relative=frame.rotate(rel),
-                world=frame,
-                source_frames=None if clips.source_frame is None else clips.source_frames(s),
-                person=clips.person_of(s),
-            )
-        )
-    return LiftedPoses("world", None, sequences, result, clips, world_from="calibration")
