@@ -38,10 +38,10 @@ import numpy as np
 from posynda.adapt import AdaptSettings, adapt
 from posynda.data.calibration import CalibratedCamera, axis_vector, read_calibration
 from posynda.data.clips import ClipSet, concatenate, load_clips
+from posynda.data.detections.video import detect_people
 from posynda.data.multiview import ViewTrack, associate, reprojection_px, triangulate
 from posynda.data.video import VideoReader
 from posynda.defaults import default_clips_path, shipped_checkpoint
-from posynda.detectors import DetectorSettings, PeopleDetector
 from posynda.environment import machine_info
 from posynda.errors import InputError
 from posynda.metrics import procrustes_align
@@ -104,28 +104,24 @@ class ViewDetections:
     ids: dict[int, int] = field(default_factory=dict)
 
 
-def detect_view(view: int, path: Path, max_frames: int | None, settings: DetectorSettings) -> ViewDetections:
-    """Every person in the first ``max_frames`` frames of one view; a keypoint's score is the lower of its
-    visibility and presence, as ``posynda lift --video`` scores it."""
-    detector = PeopleDetector(settings)
-    rows: dict[int, list] = {}
-    t0, frames = time.perf_counter(), 0
+def detect_view(view: int, path: Path, max_frames: int | None) -> ViewDetections:
+    """Every person in the first ``max_frames`` frames of one view, found and scored as ``posynda lift --video``
+    finds them (:func:`posynda.data.detections.video.detect_people`)."""
+    t0 = time.perf_counter()
     with VideoReader(path) as reader:
-        for t, image in enumerate(reader):
-            if max_frames is not None and t >= max_frames:
-                break
-            for person in detector(image):
-                m = person.landmarks
-                rows.setdefault(person.id, []).append((t, m.keypoints, np.minimum(m.visibility, m.presence), m.world))
-            frames = t + 1
+        people = detect_people(reader, max_frames=max_frames)
         fps, size = reader.fps, reader.size
+    rows: dict[int, list] = {}
+    for t, found in sorted(people.items()):
+        for person in found:
+            rows.setdefault(int(person.track), []).append((t, person))
     tracks, world = [], {}
     for track_id, found in sorted(rows.items()):
-        tracks.append(ViewTrack(view, track_id, np.array([r[0] for r in found]), np.stack([r[1] for r in found]),
-                                np.stack([r[2] for r in found])))  # fmt: skip
-        world[track_id] = np.stack([r[3] for r in found])
-    ms = 1000.0 * (time.perf_counter() - t0) / max(frames, 1)
-    return ViewDetections(tracks, world, frames, fps, ms, size, {k: len(v) for k, v in rows.items()})
+        keypoints, scores_ = np.stack([p.keypoints for _, p in found]), np.stack([p.scores for _, p in found])
+        tracks.append(ViewTrack(view, track_id, np.array([t for t, _ in found]), keypoints, scores_))
+        world[track_id] = np.stack([p.world for _, p in found])
+    ms = 1000.0 * (time.perf_counter() - t0) / max(len(people), 1)
+    return ViewDetections(tracks, world, len(people), fps, ms, size, {k: len(v) for k, v in rows.items()})
 
 
 def acceleration_error(pred: np.ndarray, truth: np.ndarray) -> float:
@@ -198,10 +194,9 @@ def run(data_dir, checkpoint=None, hypotheses: int = 5, steps: int = 5, max_fram
     the calibration world's up axis (Qualisys and Pose2Sim: z)."""
     up_world = axis_vector(world_up)
     recording = find_recording(data_dir)
-    settings = DetectorSettings()
     views = []
     for v, (camera, video) in enumerate(zip(recording.cameras, recording.videos)):
-        found = detect_view(v, video, max_frames, settings)
+        found = detect_view(v, video, max_frames)
         log(
             f"{camera.name}: {found.frames} frames, people {found.ids} (frames each), {found.ms_per_frame:.0f} ms/frame"
         )

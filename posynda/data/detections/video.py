@@ -41,13 +41,16 @@ def looks_like(probe: Probe) -> bool:
     return probe.kind == "video"
 
 
-def detect_people(reader: VideoReader, progress: Progress | None = None) -> dict[int, list]:
-    """``{frame number: [Person] or []}`` for every frame of ``reader``, each person with their detector id as
-    ``track``; ``progress(done, total)`` after each frame (total: the reader's estimate, or the frames so far
-    when it has none)."""
+def detect_people(reader: VideoReader, progress: Progress | None = None, max_frames: int | None = None
+                  ) -> dict[int, list]:  # fmt: skip
+    """``{frame number: [Person] or []}`` for every frame of ``reader`` (the first ``max_frames``), each person with
+    their detector id as ``track`` and BlazePose's own 3D as ``world``; ``progress(done, total)`` after each frame
+    (total: the reader's estimate, or the frames so far when it has none)."""
     frames: dict[int, list] = {}
     detector = PeopleDetector()
     for t, frame in enumerate(reader):
+        if max_frames is not None and t >= max_frames:
+            break
         frames[t] = [  # a keypoint's score: seen (visibility) and in the picture (presence), the lower of the two
             Person(
                 p.landmarks.keypoints,
