@@ -40,6 +40,7 @@ import torch
 from posynda.checkpoint import Checkpoint, save_checkpoint
 from posynda.data.batches import WindowSampler
 from posynda.data.clips import ClipSet, load_clips
+from posynda.data.keypoint_noise import KeypointNoise, noisy_keypoints
 from posynda.data.placement import place_on_rays, placement_choices
 from posynda.data.prepare import root_relative_metres
 from posynda.data.view_turns import apply_view_turns, view_choices
@@ -78,6 +79,9 @@ class TrainRecipe:
             and roll (:func:`posynda.data.view_turns.apply_view_turns`; its 2D projected anew): a lifter that
             learnt only level studio cameras reads a camera looking down at a person as a person leaning back.
         view_pitch_degrees / view_roll_degrees: the largest pitch / roll of those turns.
+        keypoint_noise: detector-like errors on the clips' 2D (:mod:`posynda.data.keypoint_noise`: per-joint,
+            slowly drifting, with dropouts filled by interpolation), the average joint's per-axis standard
+            deviation as a fraction of the person's 2D height (each clip draws up to twice that); 0: exact 2D.
         log_every: steps between metrics.jsonl lines.
         checkpoint_every: steps between checkpoints.
     """
@@ -95,6 +99,7 @@ class TrainRecipe:
     view_prob: float = 0.0
     view_pitch_degrees: float = 30.0
     view_roll_degrees: float = 25.0
+    keypoint_noise: float = 0.0
     log_every: int = 10
     checkpoint_every: int = 200
 
@@ -164,6 +169,8 @@ def step_batch(
     turned = np.zeros(count, bool)
     if recipe.view_prob > 0:  # drawn after everything else: recipes without view turns draw what they always drew
         turned, turns = rng.random(count) < recipe.view_prob, view_choices(rng, count)
+    if recipe.keypoint_noise > 0:  # drawn last, for the same reason
+        error_seeds = rng.integers(0, 2**63 - 1, size=count)
 
     index = sampler.window_frames(windows[part])
     joints, kp = sampler.joints_3d[index], sampler.norm[index]
@@ -175,6 +182,8 @@ def step_batch(
         placed = place_on_rays(joints, sampler.camera[index[:, 0]], moved[part], rays[part])
         kp = np.where(redrawn[:, None, None, None], placed, kp)
     target = root_relative_metres(joints)
+    if recipe.keypoint_noise > 0:
+        kp = noisy_keypoints(kp, error_seeds[part], KeypointNoise(amplitude=recipe.keypoint_noise))
     kp, mirrored = kp.copy(), flip[part]
     kp[mirrored], target[mirrored] = flip_left_right(kp[mirrored]), flip_left_right(target[mirrored])
     noise = seeded_noise(noise_seeds[part], target.shape[1:])

@@ -129,13 +129,30 @@ def test_view_turns_turn_the_3d_about_the_root_and_project_the_2d_anew_and_chang
     assert TrainRecipe().view_prob == 0.0 and RECIPES["cpu"].view_prob == 0.0  # off by default (docs/realvideo.md)
 
 
-def test_every_draw_of_a_step_comes_from_the_seed_and_step_and_slices_of_the_global_batch_compose_it():
-    sampler = source_sampler(make_clips((40, 30)), 9, RECIPE)
-    whole = step_batch(sampler, RECIPE, seed=5, step=7, timesteps=1000)
-    halves = [step_batch(sampler, RECIPE, seed=5, step=7, timesteps=1000, part=p) for p in (slice(0, 4), slice(4, 8))]
+def test_keypoint_noise_changes_the_2d_only_and_is_off_by_default():
+    clips = make_clips((40,))
+    plain = TrainRecipe(batch_size=6, flip_prob=0.5, placement_prob=0.5)
+    rough = dataclasses.replace(plain, keypoint_noise=0.03)
+    sampler = source_sampler(clips, 9, plain)
+    a, b = (step_batch(sampler, recipe, seed=3, step=2, timesteps=1000) for recipe in (plain, rough))
+    for name in ("target", "noise", "t"):  # the error draws come after every other draw
+        assert torch.equal(getattr(a, name), getattr(b, name))
+    assert not torch.allclose(a.keypoints, b.keypoints)
+    assert TrainRecipe().keypoint_noise == 0.0 and RECIPES["cpu"].keypoint_noise == 0.0  # docs/realvideo.md
+
+
+@pytest.mark.parametrize(
+    "recipe",
+    [RECIPE, dataclasses.replace(RECIPE, keypoint_noise=0.02, view_prob=0.5)],
+    ids=["default", "view-turns-and-keypoint-noise"],
+)
+def test_every_draw_of_a_step_comes_from_the_seed_and_step_and_slices_of_the_global_batch_compose_it(recipe):
+    sampler = source_sampler(make_clips((40, 30)), 9, recipe)
+    whole = step_batch(sampler, recipe, seed=5, step=7, timesteps=1000)
+    halves = [step_batch(sampler, recipe, seed=5, step=7, timesteps=1000, part=p) for p in (slice(0, 4), slice(4, 8))]
     for name in ("keypoints", "target", "noise", "t"):
         torch.testing.assert_close(torch.cat([getattr(h, name) for h in halves]), getattr(whole, name), rtol=0, atol=0)
-    again, other = (step_batch(sampler, RECIPE, seed=5, step=s, timesteps=1000) for s in (7, 8))
+    again, other = (step_batch(sampler, recipe, seed=5, step=s, timesteps=1000) for s in (7, 8))
     assert torch.equal(again.noise, whole.noise) and not torch.equal(other.noise, whole.noise)
     assert whole.keypoints.shape == (8, 9, 17, 2) and whole.t.dtype == torch.int64 and whole.t.max() < 1000
 

@@ -36,8 +36,11 @@ MAX_FRAMES = 3000  # the leading target sequences up to this many frames are lif
 # break; bone variation and jitter only catch a lifter that fell apart. Chosen on the embedded studio -> wild
 # pair, where the default adaptation helps (wild/test MPJPE 126.3 -> 115.6 mm) while its reprojection goes
 # 8.19 -> 5.95 px, its bone variation 5.95 -> 6.54 % and its jitter 13.6 -> 18.4 mm/frame^2 (a less smooth, more
-# faithful lifter): a tolerance of x1.25 on jitter rejected that good adaptation.
-TOLERANCES = {"reprojection_px": 1.05, "bone_variation_pct": 1.5, "jitter": 2.0}
+# faithful lifter): a tolerance of x1.25 on jitter rejected that good adaptation. The bone variation's x2 (was
+# x1.5): on real detector footage (the real-video benchmark, docs/realvideo.md) three adaptations that each took
+# the levelled MPJPE down by 23-38 mm raised it x1.36, x1.51 and x1.55 (from 7-9 %, the detector's own wobble);
+# x1.5 threw two of them away. An adaptation broken on purpose raised it x7.4 (and its reprojection x4.8).
+TOLERANCES = {"reprojection_px": 1.05, "bone_variation_pct": 2.0, "jitter": 2.0}
 NAMES = {"reprojection_px": "reprojection (px)", "bone_variation_pct": "bone variation (%)",
          "jitter": "jitter (mm/frame^2)"}  # fmt: skip
 

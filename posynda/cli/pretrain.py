@@ -60,6 +60,13 @@ BATCH = click.IntRange(min=1, max=MAX_BATCH)
     "--view-roll", type=click.FloatRange(0, 90), default=None, help="largest such roll, degrees (default: 25)"
 )
 @click.option(
+    "--keypoint-noise",
+    type=click.FloatRange(0, 0.2),
+    default=None,
+    help="detector-like 2D errors, the average joint's standard deviation as a share of the person's height "
+    "(default: the preset's recipe)",
+)
+@click.option(
     "--eval",
     "eval_data",
     type=FILE,
@@ -85,6 +92,7 @@ def pretrain(
     view_prob,
     view_pitch,
     view_roll,
+    keypoint_noise,
     eval_data,
     eval_every,
     device,
@@ -97,7 +105,8 @@ def pretrain(
     if launched_by_torchrun() and not out:
         raise click.UsageError("under torchrun give --out (every process must write into the same run directory)")
     recipe = {"batch_size": batch_size, "lr": lr, "checkpoint_every": checkpoint_every, "view_prob": view_prob,
-              "view_pitch_degrees": view_pitch, "view_roll_degrees": view_roll}  # fmt: skip
+              "view_pitch_degrees": view_pitch, "view_roll_degrees": view_roll,
+              "keypoint_noise": keypoint_noise}  # fmt: skip
     out_dir = run_dir(out, "pretrain", resume)
     overrides = {k: v for k, v in recipe.items() if v is not None}
     command = " ".join(["posynda", *sys.argv[1:]])

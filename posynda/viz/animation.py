@@ -144,7 +144,8 @@ def animate_lift(
         panel3.show(view[i])
         local = i - start
         time = f"  {local / float(clips.fps[s]):6.2f} s" if known_fps else ""
-        counter.set_text(f"frame {local:>{len(str(stop - start))}}/{stop - start}{time}")
+        source_number = f"  source frame {int(clips.source_frame[i])}" if clips.source_frame is not None else ""
+        counter.set_text(f"frame {local:>{len(str(stop - start))}}/{stop - start}{time}{source_number}")
         return []
 
     anim = FuncAnimation(

@@ -23,13 +23,16 @@ SHEET_DPI = 90
 
 
 def frame_label(clips: ClipSet, i: int) -> str:
-    """``"<sequence> · frame 120/469 · 4.80 s"`` for clip frame ``i`` (the frame counted in its sequence; the
-    time only when the sequence's fps is known)."""
+    """``"<sequence> · frame 120/469 · 4.80 s · source frame 312"`` for clip frame ``i`` (the frame counted in its
+    sequence; the time only when the sequence's fps is known; the source's frame number -- the video frame, the
+    detector file's frame or ``image_id`` -- when the clips carry it, the ``source_frame`` of the written rows)."""
     s = int(clips.seq_index[i])
     start, stop = (int(v) for v in clips.sequence_bounds()[s])
     text = f"{clips.sequence_names()[s]} · frame {i - start}/{stop - start}"
     if clips.fps is not None and np.isfinite(clips.fps[s]) and clips.fps[s] > 0:
         text += f" · {(i - start) / float(clips.fps[s]):.2f} s"
+    if clips.source_frame is not None:
+        text += f" · source frame {int(clips.source_frame[i])}"
     return text
 
 

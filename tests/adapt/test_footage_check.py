@@ -20,7 +20,8 @@ BEFORE = FootageScores(reprojection_px=10.0, bone_variation_pct=5.0, jitter=8.0,
         (dict(reprojection_px=6.0, bone_variation_pct=6.0, jitter=12.0), True, []),
         (dict(reprojection_px=10.4), True, []),  # within x1.05
         (dict(reprojection_px=11.0), False, ["reprojection"]),
-        (dict(bone_variation_pct=8.0), False, ["bone variation"]),
+        (dict(bone_variation_pct=9.5), True, []),  # within x2: detector footage wobbles (docs/realvideo.md)
+        (dict(bone_variation_pct=10.5), False, ["bone variation"]),
         (dict(jitter=17.0, reprojection_px=20.0), False, ["reprojection", "jitter"]),
         (dict(reprojection_px=float("nan")), True, []),  # nothing to compare: not a reason to reject
     ],

@@ -38,6 +38,8 @@ def test_pretrain_writes_the_run_directory(files):
             0.5,
             "--view-roll",
             10,
+            "--keypoint-noise",
+            0.02,
             "--quiet",
         ]
     )
@@ -45,6 +47,7 @@ def test_pretrain_writes_the_run_directory(files):
     assert (tmp / "run/model.safetensors").is_file() and (tmp / "run/metrics.jsonl").is_file()
     recipe = load_checkpoint(tmp / "run/model.safetensors").provenance["recipe"]
     assert (recipe["view_prob"], recipe["view_pitch_degrees"], recipe["view_roll_degrees"]) == (0.5, 30.0, 10.0)
+    assert recipe["keypoint_noise"] == 0.02
 
 
 def test_pretrain_with_eval_writes_the_training_curve_and_refuses_unlabelled_eval_data(files):
@@ -112,6 +115,7 @@ def test_bad_clip_files_exit_2_with_one_line(files, kind, needle):
         (["--batch-size", "0"], "--batch-size"),
         (["--lr", "0"], "--lr"),
         (["--view-prob", "1.5"], "--view-prob"),
+        (["--keypoint-noise", "0.5"], "--keypoint-noise"),
         (["--resume"], "--resume needs --out"),
         (["--precision", "fp64"], "'fp64' is not one of 'fp32', 'bf16', 'fp16'"),
         (["--device", "tpu"], "'tpu' is not one of 'auto', 'cpu', 'cuda'"),

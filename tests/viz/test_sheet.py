@@ -31,11 +31,13 @@ def test_a_sheet_of_eight_frames_over_the_sequences(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["v.png"]  # no temporary file left
 
 
-def test_titles_name_the_sequence_the_frame_in_it_and_the_time_when_fps_is_known():
+def test_titles_name_the_sequence_the_frame_in_it_the_time_when_fps_is_known_and_the_source_frame():
     clips = make_clips((30, 20))
     assert frame_label(clips, 35) == "seq1 · frame 5/20"
     clips.fps = np.array([50.0, 25.0], np.float32)
     assert frame_label(clips, 35) == "seq1 · frame 5/20 · 0.20 s"
+    clips.source_frame = np.arange(50, dtype=np.int32) * 2 + 7  # a video's frame numbers: the written rows' own
+    assert frame_label(clips, 35) == "seq1 · frame 5/20 · 0.20 s · source frame 77"
 
 
 def test_a_background_is_drawn_under_the_2d_panels(tmp_path):
