@@ -6,10 +6,10 @@ back filled by interpolation (:func:`posynda.data.prepare.fill_track`). VideoPos
 should be trained on the 2D it will be given (CPN detections, not ground truth); with labelled source motion
 only, the next best thing is to give the exact 2D the detector's kind of error:
 
-* **Per-joint scale**: each joint's error is proportional to COCO's per-keypoint annotation spread (the OKS
-  sigmas of Ronchi & Perona 2017: nose 0.026 ... hips 0.107; H36M's mid-points take the mean of their two
+* **Per-joint scale**: each joint's error is proportional to COCO's per-keypoint annotation spread (the
+  sigmas of COCO's keypoint evaluation, OKS: nose 0.026 ... hips 0.107; H36M's mid-points take their two
   sides' over sqrt 2): the hips and knees of a detector are less certain than its face.
-* **Size**: in units of the person's 2D height in that frame (the top of the head to the lower ankle), the
+* **Size**: in units of the person's 2D height in that frame (the vertical extent of the joints), the
   same fraction for a near and a far person. ``amplitude`` is the per-axis standard deviation of the average
   joint; each clip draws its own level uniformly in ``[0, 2 * amplitude]``, so clean and rough clips both
   occur.
@@ -19,7 +19,8 @@ only, the next best thing is to give the exact 2D the detector's kind of error:
 * **Dropouts**: each limb-end joint (elbows, wrists, knees, ankles) of a clip is lost with probability
   ``gap_prob`` for a run of 2 to ``max_gap`` frames and filled by interpolation, as the lifter does.
 
-The amplitude is chosen by measurement (docs/realvideo.md), not fitted to any target's labels.
+0.02 is BlazePose's error level on real footage (the multi-view reprojection of the real-video benchmark, no
+labels); pretraining leaves it off by default: docs/realvideo.md measures what it costs and gains.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ def noisy_keypoints(keypoints: np.ndarray, seeds: np.ndarray, noise: KeypointNoi
         keep = np.sqrt(1.0 - rho * rho)
         for t in range(1, frames):  # AR(1), unit stationary variance
             err[t] = rho * err[t - 1] + keep * white[t]
-        height = np.ptp(out[b, :, :, 1], axis=-1)[:, None, None]  # [T, 1, 1]
+        height = np.ptp(out[b, :, :, 1], axis=-1)[:, None, None]  # [T, 1, 1] the 2D height
         out[b] += err * level * RELATIVE_SIGMAS[None, :joints, None] * height
         lost = np.zeros((frames, joints), bool)
         drops = rng.random(len(GAP_JOINTS)) < noise.gap_prob
