@@ -29,6 +29,7 @@ demo is kept out of development: it is the independent check of the same command
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from posynda.adapt import AdaptSettings, adapt
+from posynda.adapt.footage_check import FootageViews
 from posynda.data.calibration import CalibratedCamera, axis_vector, read_calibration
 from posynda.data.clips import ClipSet, concatenate, load_clips
 from posynda.data.detections.video import detect_people
@@ -163,25 +165,31 @@ def _dense(track: ViewTrack, first: int, last: int):
     return keypoints, scores_
 
 
-def footage_clips(recording: Recording, views: list[ViewDetections]) -> ClipSet:
+def footage_clips(recording: Recording, views: list[ViewDetections]) -> tuple[ClipSet, list[int]]:
     """Every track of every view as unlabelled 2D (H36M, the detector's scores, the calibration's camera, the
-    video's rate): what ``posynda adapt --target`` gets from this footage."""
-    sets = []
-    for camera, found in zip(recording.cameras, views):
+    video's rate and frame numbers): what ``posynda adapt --target`` gets from this footage; and the camera
+    index of each sequence (``adapt --calibration``)."""
+    sets, view_of = [], []
+    for v, (camera, found) in enumerate(zip(recording.cameras, views)):
         for track in found.tracks:
-            kp33, score33 = _dense(track, int(track.frames[0]), int(track.frames[-1]))
+            first, last = int(track.frames[0]), int(track.frames[-1])
+            kp33, score33 = _dense(track, first, last)
             kp17, conf17 = convert_joints(kp33, "blazepose33", score33)
             fps = found.fps if np.isfinite(found.fps) else None
-            sets.append(ClipSet.single_sequence(kp17, camera.intrinsics, found.size, conf17.astype(np.float32), fps,
-                                                f"{camera.name}/person{track.id}"))  # fmt: skip
-    return concatenate(sets)
+            clip = ClipSet.single_sequence(kp17, camera.intrinsics, found.size, conf17.astype(np.float32), fps,
+                                           f"{camera.name}/person{track.id}")  # fmt: skip
+            sets.append(dataclasses.replace(clip, source_frame=np.arange(first, last + 1, dtype=np.int32)))
+            view_of.append(v)
+    return concatenate(sets), view_of
 
 
-def adapted_lifter(base: Path, target: ClipSet, out_dir: Path, steps: int | None, log) -> tuple[Path, dict]:
-    """``posynda adapt`` with its defaults (the embedded studio source) on the footage's 2D; the model it
-    wrote (the base's weights when its label-free check rejected the adaptation) and its footage report."""
+def adapted_lifter(base: Path, target: ClipSet, footage_views: FootageViews | None, out_dir: Path,
+                   steps: int | None, log) -> tuple[Path, dict]:  # fmt: skip
+    """``posynda adapt --calibration`` with its defaults (the embedded studio source) on the footage's 2D; the
+    model it wrote (the base's weights when its label-free check rejected the adaptation) and its footage report."""
     settings = AdaptSettings() if steps is None else AdaptSettings(steps=steps)
-    report = adapt(base, load_clips(default_clips_path("studio", "train")), target, out_dir, settings, progress=False)
+    source = load_clips(default_clips_path("studio", "train"))
+    report = adapt(base, source, target, out_dir, settings, progress=False, views=footage_views)
     log(report["footage"]["verdict"])
     return out_dir / "model.safetensors", report["footage"]
 
@@ -207,7 +215,9 @@ def run(data_dir, checkpoint=None, hypotheses: int = 5, steps: int = 5, max_fram
     base = Path(checkpoint) if checkpoint else shipped_checkpoint()
     lifters, adaptation = {"posynda": Lifter(base)}, None
     if adapt_to is not None:
-        model, adaptation = adapted_lifter(base, footage_clips(recording, views), Path(adapt_to), adapt_steps, log)
+        target, view_of = footage_clips(recording, views)
+        footage_views = FootageViews.find(target, view_of, recording.cameras)
+        model, adaptation = adapted_lifter(base, target, footage_views, Path(adapt_to), adapt_steps, log)
         lifters["posynda_adapted"] = Lifter(model)
     methods = [m for m in METHODS if m.removesuffix("_level") in lifters or not m.startswith("posynda")]
     sampling = SamplingSettings(hypotheses=hypotheses, steps=steps, seed=seed)
@@ -333,8 +343,8 @@ def markdown(result: dict) -> str:
     table = [[NAMES[m], *(_cell(result["summary"][m][k]) for k in METRICS)] for m in result["methods"]]
     lines += [markdown_table(headers, table).rstrip("\n"), ""]
     if result.get("adaptation"):
-        lines += [f"posynda, adapted: `posynda adapt` with its defaults on the 2D of every track of every view (no "
-                  f"3D); {result['adaptation']['verdict']}.", ""]  # fmt: skip
+        lines += [f"posynda, adapted: `posynda adapt --calibration` with its defaults on the 2D of every track of "
+                  f"every view (no 3D); {result['adaptation']['verdict']}.", ""]  # fmt: skip
     lines += ["## People (association and triangulation)", ""]
     lines += [markdown_table(["person", "tracks (camera#id)", "median reprojection px", "frames with 3D"],
                              [[p["person"], ", ".join(p["tracks"]), _cell(p["median_reprojection_px"]),

@@ -33,7 +33,7 @@ from pathlib import Path
 import torch
 
 from posynda.adapt.adapter import merged_checkpoint, save_adapter
-from posynda.adapt.footage_check import FootageScores, footage_scores, judge, leading_sequences
+from posynda.adapt.footage_check import FootageScores, FootageViews, footage_scores, judge, leading_sequences
 from posynda.adapt.resume import STATE_FILE, load_resume_state
 from posynda.adapt.settings import AdaptSettings
 from posynda.adapt.step import StepDraws, adaptation_step, domain_sampler
@@ -100,6 +100,7 @@ def adapt(
     precision: Precision = "fp32",
     compile: bool = False,
     check: bool = True,
+    views: FootageViews | None = None,
 ) -> dict:
     """Adapt the checkpoint at ``base_path`` from ``source`` to the unlabelled ``target``.
 
@@ -110,7 +111,8 @@ def adapt(
 
     ``check``: the label-free check on the target (:mod:`posynda.adapt.footage_check`): when the adapted
     lifter explains the target 2D worse than the base, ``model.safetensors`` keeps the base weights and the
-    adapted ones go to ``rejected.safetensors``.
+    adapted ones go to ``rejected.safetensors``. ``views``: which target sequences are one person filmed by
+    several calibrated cameras -- the check then also measures their multi-view disagreement.
 
     Writes ``out_dir/adapter/``, ``out_dir/model.safetensors`` (merged, or the base's when the check rejects
     the adaptation), ``out_dir/metrics.jsonl`` and ``out_dir/metrics.json`` (rank 0 under torchrun); returns
@@ -145,8 +147,9 @@ def adapt(
             "precision": precision,
         }
         footage = leading_sequences(target)
+        footage_views = views.leading(footage.num_sequences) if views is not None else None
         if check and world.is_main:
-            report["footage"] = {"before": footage_scores(base, footage, eval_settings).as_dict()}
+            report["footage"] = {"before": footage_scores(base, footage, eval_settings, footage_views).as_dict()}
         if eval_clips is not None and world.is_main:
             report["before"] = evaluate(base, eval_clips, eval_settings)
         world.barrier()
@@ -161,7 +164,7 @@ def adapt(
                 report["after"] = evaluate(adapted, eval_clips, eval_settings)
             kept = True
             if check:
-                after = footage_scores(adapted, footage, eval_settings)
+                after = footage_scores(adapted, footage, eval_settings, footage_views)
                 verdict = judge(FootageScores(**report["footage"]["before"]), after)
                 kept = verdict.keep
                 report["footage"].update(after=after.as_dict(), kept=kept, reasons=list(verdict.reasons),

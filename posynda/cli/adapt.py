@@ -6,8 +6,10 @@ The option blocks of an adaptation live here too; ``posynda bench accuracy`` sha
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
 import click
+import numpy as np
 from rich.console import Console
 from rich.table import Table
 
@@ -15,10 +17,12 @@ import posynda.adapt as adaptation
 from posynda.adapt import ABLATION_ROWS, AdaptSettings, run_ablation
 from posynda.adapt.footage_check import NAMES as FOOTAGE_NAMES
 from posynda.adapt.footage_check import TOLERANCES as FOOTAGE_TOLERANCES
+from posynda.adapt.footage_check import FootageViews
 from posynda.adapt.resume import SettingsChanged
 from posynda.adapt.settings import DEFAULT_LR_FULL, DEFAULT_LR_LORA, LrSchedule, TeacherKind
 from posynda.adapt.trainer import REJECTED_FILE
 from posynda.bench.accuracy import reference_rows
+from posynda.cli.calibrated import check_picture_size, named_camera, read_through
 from posynda.cli.options import (
     FILE,
     FILE_OR_FOLDER,
@@ -34,6 +38,7 @@ from posynda.cli.options import (
     threads_option,
 )
 from posynda.data import concatenate, save_clips
+from posynda.data.calibration import read_calibration
 from posynda.defaults import adaptation_inputs
 from posynda.devices import check_precision, resolve_device
 from posynda.distributed import is_main_process, launched_by_torchrun
@@ -174,6 +179,14 @@ def adapt_settings_options(fields: tuple[str, ...] | None = None):
     "original weights (the adapted ones: rejected.safetensors) and the reason is printed",
 )
 @click.option(
+    "--calibration",
+    type=FILE,
+    default=None,
+    help="the cameras' calibration (Pose2Sim Calib.toml or Qualisys .qca.txt) when the --target files are "
+    "synchronised views of the same people: each --target's file stem names its camera, whose intrinsics it "
+    "takes, and the label-free check also measures how far one person's poses lifted from two cameras disagree",
+)
+@click.option(
     "--ablation",
     is_flag=True,
     help="run the rows of the paper's Table 3 and posynda's defaults instead of one adaptation",
@@ -200,6 +213,7 @@ def adapt(
     device,
     resume,
     check,
+    calibration,
     ablation,
     mlp_steps,
     precision,
@@ -216,11 +230,27 @@ def adapt(
     echo = click.echo if is_main_process() else (lambda _line: None)
 
     targets = tuple(target)
+    cameras, view_of = [], []  # with --calibration: its cameras; the camera index of each target sequence
+    if calibration:
+        if not targets or ablation:
+            raise click.UsageError("--calibration names the cameras of --target files: give --target, no --ablation")
+        if keypoints.options.intrinsics is not None or keypoints.options.fov is not None:
+            raise click.UsageError("--calibration gives each camera: drop --intrinsics / --fov")
+        cameras = read_calibration(calibration)
+        for path in targets:  # every target names a camera, before any work
+            named_camera(cameras, Path(path).stem, calibration, option="--target")
 
     def read_target(_first):  # every --target, any keypoint input, joined; one line per sequence (rank 0)
         sets = []
         for path in targets:
-            clips, report = keypoints.read(path, echo=echo, progress=not quiet and is_main_process())
+            how = keypoints
+            if cameras:
+                camera = named_camera(cameras, Path(path).stem, calibration, option="--target")
+                how = read_through(keypoints, camera, calibration)
+            clips, report = how.read(path, echo=echo, progress=not quiet and is_main_process())
+            if cameras:
+                check_picture_size(clips, camera, f"--target {path}")
+                view_of.extend([[c.name for c in cameras].index(camera.name)] * clips.num_sequences)
             formats.append(report.format)
             sets.append(clips.without_3d())
         return sets[0] if len(sets) == 1 else concatenate(sets)
@@ -231,6 +261,7 @@ def adapt(
     eval_what = str(eval_path) if eval_path else "the embedded wild/test"
     if target and not eval_path and not ablation:
         test = None  # a user's own footage: no labelled data unless --eval names it
+    views = footage_views(tgt, view_of, cameras, echo) if cameras else None
     out_dir = run_dir(out, "ablation" if ablation else "adapt", resume)
     if ablation:
         if formats and (formats[0] != "clips" or len(targets) > 1):  # the references read one clip file
@@ -254,7 +285,7 @@ def adapt(
     try:
         report = adaptation.adapt(
             base, src, tgt, out_dir, settings, eval_clips=test, resume=resume, progress=not quiet,
-            device=device, precision=precision, compile=compile_model, check=check,
+            device=device, precision=precision, compile=compile_model, check=check, views=views,
         )  # fmt: skip
     except SettingsChanged as exc:  # name the options as typed, not the settings fields
         saved, current = typed_setting(exc.field, exc.saved), typed_setting(exc.field, exc.current)
@@ -277,16 +308,33 @@ def adapt(
     click.echo(f"wrote {out_dir / 'model.safetensors'} and {out_dir / 'adapter'}{extra}")
 
 
+def footage_views(target, view_of: list[int], cameras, echo) -> FootageViews | None:
+    """Which target sequences are one person in two or more of the calibration's ``cameras`` (their 2D agree
+    epipolarly), for the label-free check's multi-view measure; a line says what was found."""
+    views = FootageViews.find(target, view_of, cameras)
+    names = target.sequence_names()
+    if views is None:
+        echo("--calibration: no person is seen by two cameras at once (their 2D never agree epipolarly): "
+             "no multi-view measure")  # fmt: skip
+    else:
+        echo(f"--calibration: {len(views.people)} people seen by several cameras: "
+             + "; ".join(", ".join(names[s] for s in group) for group in views.people))  # fmt: skip
+    return views
+
+
 def tgt_frames(report: dict) -> str:
     return f"{report['footage']['before']['frames']} frames lifted before and after"
 
 
 def footage_table(footage: dict, title: str) -> Table:
-    """The label-free measures before and after, one row per measure."""
+    """The label-free measures before and after, one row per measure the footage gives (the multi-view one only
+    with cameras)."""
     table = Table(title=title)
     for column in ("measure", "before (source only)", "after (adapted)", "limit"):
         table.add_column(column, justify="left" if column == "measure" else "right")
     for key, name in FOOTAGE_NAMES.items():
-        b, a = footage["before"][key], footage.get("after", {}).get(key, float("nan"))
+        b, a = footage["before"].get(key, float("nan")), footage.get("after", {}).get(key, float("nan"))
+        if not (np.isfinite(b) or np.isfinite(a)):
+            continue
         table.add_row(name, f"{b:.2f}", f"{a:.2f}", f"x{FOOTAGE_TOLERANCES[key]:g}")
     return table

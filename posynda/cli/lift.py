@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 import numpy as np
 
+from posynda.cli.calibrated import check_picture_size, named_camera, read_through
 from posynda.cli.options import (
     FILE,
     FILE_OR_FOLDER,
@@ -33,10 +34,7 @@ from posynda.viz import viz_format, write_viz
 def calibrated_camera(path, name: str, world_up: str):
     """The camera ``name`` of the calibration at ``path`` (InputError naming the cameras it has)."""
     axis_vector(world_up)
-    cameras = {c.name: c for c in read_calibration(path)}
-    if name not in cameras:
-        raise InputError(f"--camera {name}: {path} has cameras {', '.join(cameras)} (name one with --camera)")
-    return cameras[name]
+    return named_camera(read_calibration(path), name, path)
 
 
 def only_person(clips, read_report, person: str):
@@ -170,9 +168,7 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
             raise click.UsageError("--calibration lifts whole sequences: drop --stream")
         name = camera_name or Path(input_path or "").stem
         calibrated = calibrated_camera(calibration, name, world_up)
-        keypoints = dataclasses.replace(
-            keypoints, options=dataclasses.replace(keypoints.options, intrinsics=tuple(calibrated.intrinsics))
-        )
+        keypoints = read_through(keypoints, calibrated, calibration)
     if out:
         output_format(out)  # an unknown extension fails before any work
     if viz:
@@ -183,10 +179,8 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
     lifter = Lifter(path, device=device)
     source = input_path or default_clips_path("wild", "test")
     clips, read_report = keypoints.read(source, progress=not quiet)  # prints one line per sequence
-    if calibrated is not None and {tuple(size) for size in clips.image_size.tolist()} != {calibrated.image_size}:
-        sizes = ", ".join(sorted({f"{w}x{h}" for w, h in clips.image_size.tolist()}))
-        w, h = calibrated.image_size
-        raise InputError(f"--calibration: camera {calibrated.name} is calibrated for {w}x{h} px, the input is {sizes}")
+    if calibrated is not None:
+        check_picture_size(clips, calibrated)
     if person is not None:
         clips, read_report = only_person(clips, read_report, person)
     if fps is not None:

@@ -8,6 +8,9 @@
   :func:`associate` joins tracks greedily, cheapest pair first (median over shared frames of the median
   distance over joints seen in both), while the cost is below ``max_px``; a group never holds two tracks of one
   view that overlap in time (the same view may hold one person's track before and after an id switch).
+* **Sequences of a clip file** (:func:`people_across_views`): each sequence of unlabelled target clips, with the
+  camera that filmed it, becomes a track (its ``source_frame`` numbers, 2D and confidences), associated the
+  same way -- which of the target's sequences are one person seen by several cameras.
 * **Triangulation**: linear (DLT, H&Z eq. 12.2) per joint and frame from every view that sees it, each row
   weighted by the keypoint's score, then the reprojection error per view.
 """
@@ -20,6 +23,7 @@ import numpy as np
 
 from posynda.camera import project, undistort_image_plane
 from posynda.data.calibration import CalibratedCamera
+from posynda.data.clips import ClipSet
 
 
 def normalised(camera: CalibratedCamera, pixels: np.ndarray) -> np.ndarray:
@@ -123,3 +127,27 @@ def reprojection_px(camera: CalibratedCamera, points_world: np.ndarray, keypoint
     """Distance ``[F, J]`` px between ``keypoints [F, J, 2]`` and the projection of ``points_world [F, J, 3]``."""
     projected = np.asarray(project(camera.to_camera(points_world), camera.intrinsics))
     return np.linalg.norm(projected - keypoints, axis=-1)
+
+
+def sequence_tracks(clips: ClipSet, views: list[int]) -> list[ViewTrack]:
+    """One :class:`ViewTrack` per sequence ``s`` of ``clips`` (``id`` = s): seen by camera ``views[s]``, on its
+    ``source_frame`` numbers (synchronised cameras number their frames alike), its 2D (px) and confidences
+    (0 where a keypoint is missing)."""
+    if len(views) != clips.num_sequences:
+        raise ValueError(f"{len(views)} views for {clips.num_sequences} sequences")
+    tracks = []
+    for s, frames in clips.iter_sequences():
+        keypoints = clips.keypoints_2d[frames].astype(np.float64)
+        seen = np.isfinite(keypoints).all(-1)
+        scores = np.where(seen, clips.confidence_or_ones()[frames], 0.0)
+        tracks.append(ViewTrack(int(views[s]), s, clips.source_frames(s), np.nan_to_num(keypoints), scores))
+    return tracks
+
+
+def people_across_views(clips: ClipSet, views: list[int], cameras: list[CalibratedCamera],
+                        max_px: float = 50.0) -> list[list[int]]:  # fmt: skip
+    """Groups of sequence indices of ``clips`` that are one person filmed by two or more of ``cameras``
+    (``views[s]``: the index of sequence s's camera), by :func:`associate` on their 2D (:func:`sequence_tracks`)."""
+    tracks = sequence_tracks(clips, views)
+    groups = associate(tracks, cameras, max_px)
+    return [sorted(tracks[k].id for k in g) for g in groups if len({tracks[k].view for k in g}) >= 2]

@@ -69,6 +69,7 @@ def test_one_mannequin_in_three_views_is_one_person_scored_per_camera(recording,
         "constant_pose",
     ]
     assert result["adaptation"]["before"]["frames"] == 30 and (tmp_path / "adapted/model.safetensors").is_file()
+    assert result["adaptation"]["before"]["multiview_mm"] > 0  # the three cameras' poses of the one person compared
     assert result["complete"] and result["recording"]["frames"] == [10, 10, 10]
     (person,) = result["people"]
     assert sorted(person["tracks"]) == ["cam01#0", "cam02#0", "cam03#0"] and person["frames_with_3d"] == 10

@@ -1,23 +1,26 @@
 """`posynda adapt`: a run and its before/after table, the ablation, bad input exits 2 with nothing written,
-and --resume refusing other settings."""
+--resume refusing other settings, and calibrated targets measured across their cameras."""
 
 import dataclasses
 import json
 
+import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
 
 from posynda.adapt import ABLATION_ROWS
+from posynda.camera import project
 from posynda.checkpoint import save_checkpoint
 from posynda.cli import main
-from posynda.data import save_clips
+from posynda.data import ClipSet, save_clips
 from posynda.diffusion import SchedulerConfig
 from posynda.models import build_denoiser
 from tests.helpers.cli import error_lines, markdown_rows, run, tree_digest
 from tests.helpers.clips import bad_clip_file, make_clips
 from tests.helpers.detections import scene, write_coco
 from tests.helpers.models import MICRO
+from tests.helpers.multiview import pose2sim_toml, ring_cameras, walking_world
 
 
 def test_adapt_and_ablation_commands(files):
@@ -196,3 +199,56 @@ def test_several_targets_are_joined(files):
     assert result.exit_code == 0, result.output
     assert f"input {first}" in result.output and f"input {second}" in result.output
     assert json.loads((tmp / "joined/metrics.json").read_text())["footage"]["before"]["frames"] == 35
+
+
+def _calibrated_targets(tmp, frames: int = 20, size=None):
+    """``Calib.toml`` of a three-camera ring and one clip file per camera (``cam01.npz`` ...) of one person."""
+    cameras = ring_cameras(3)
+    (tmp / "Calib.toml").write_text(pose2sim_toml(cameras))
+    world, paths = walking_world(frames), []
+    for camera in cameras:
+        pix = np.asarray(project(camera.to_camera(world), camera.intrinsics)).astype(np.float32)
+        clip = ClipSet.single_sequence(pix, camera.intrinsics, size or camera.image_size, name=camera.name)
+        clip = dataclasses.replace(clip, source_frame=np.arange(frames, dtype=np.int32))
+        paths.append(save_clips(tmp / f"{camera.name}.npz", clip))
+    return tmp / "Calib.toml", paths
+
+
+def test_calibrated_targets_measure_how_far_the_cameras_disagree(files):
+    tmp, data, ckpt, _ = files
+    calibration, targets = _calibrated_targets(tmp)
+    args = ["adapt", "--checkpoint", ckpt, "--source", data, "--calibration", calibration, "--steps", "1"]
+    args += [x for t in targets for x in ("--target", t)]
+    result = run([*args, "--source-batch", "2", "--target-batch", "2", "-H", "2", "--quiet", "--out", "views"])
+    assert result.exit_code == 0, result.output
+    assert "--calibration: 1 people seen by several cameras: cam01, cam02, cam03" in result.output
+    assert "f = 300 px (from camera cam01 of Calib.toml)" in result.output
+    assert "multi-view disagreement (mm)" in result.output  # a row of the table and a part of the verdict
+    footage = json.loads((tmp / "views/metrics.json").read_text())["footage"]
+    assert footage["before"]["multiview_mm"] > 0 and footage["after"]["multiview_mm"] > 0
+
+
+@pytest.mark.parametrize(
+    "case, needle",
+    [
+        ("unknown-camera", "Calib.toml has cameras cam01, cam02, cam03 (name each --target file after its camera)"),
+        ("intrinsics-too", "--calibration gives each camera: drop --intrinsics / --fov"),
+        ("no-target", "--calibration names the cameras of --target files"),
+        ("other-size", "camera cam01 is calibrated for 320x240 px, --target cam01.npz is 640x480"),
+    ],
+)
+def test_calibrated_targets_bad_input_exits_2_and_writes_nothing(files, case, needle):
+    tmp, data, ckpt, _ = files
+    calibration, targets = _calibrated_targets(tmp, size=(640, 480) if case == "other-size" else None)
+    args = ["adapt", "--checkpoint", ckpt, "--source", data, "--calibration", calibration, "--steps", "1"]
+    args += {
+        "unknown-camera": ["--target", data],
+        "intrinsics-too": ["--target", targets[0], "--intrinsics", "300,300,160,120"],
+        "no-target": [],
+        "other-size": ["--target", "cam01.npz"],
+    }[case]
+    result = CliRunner().invoke(main, [str(a) for a in args] + ["--out", "out", "--quiet"])
+    assert result.exit_code == 2, result.output
+    errors = error_lines(result)
+    assert len(errors) == 1 and needle in errors[0], result.output
+    assert tree_digest(tmp / "out") == {}

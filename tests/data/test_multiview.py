@@ -1,11 +1,22 @@
 """Multi-view geometry: exact triangulation from exact projections (lens distortion included), zero epipolar
-distance for the same point and a large one for another, and tracks of two people grouped per person."""
+distance for the same point and a large one for another, tracks of two people grouped per person, and so are
+the sequences of a clip file filmed by several cameras."""
+
+import dataclasses
 
 import numpy as np
 import pytest
 
 from posynda.camera import project
-from posynda.data.multiview import ViewTrack, associate, epipolar_px, reprojection_px, triangulate
+from posynda.data import ClipSet, concatenate
+from posynda.data.multiview import (
+    ViewTrack,
+    associate,
+    epipolar_px,
+    people_across_views,
+    reprojection_px,
+    triangulate,
+)
 from tests.helpers.multiview import ring_cameras, walking_world
 
 
@@ -60,3 +71,23 @@ def test_two_people_are_grouped_per_person_and_an_id_switch_joins_its_person(rig
     groups = associate(tracks, cameras)
     people = [sorted((tracks[k].view, tracks[k].id) for k in g) for g in groups]
     assert people == [[(0, 0), (1, 0), (1, 7), (2, 0)], [(0, 1), (1, 1), (2, 1)]]
+
+
+def test_the_sequences_of_a_clip_file_are_grouped_per_person_across_the_cameras_that_filmed_them(rig):
+    cameras, world, _ = rig
+    other = world + np.array([1500.0, 0.0, 800.0])
+    parts, views = [], []
+    for v, camera in enumerate(cameras):
+        for pid, person in enumerate((world, other)):
+            if v == 2 and pid == 1:  # camera 3 does not see the second person
+                continue
+            pix = np.asarray(project(camera.to_camera(person), camera.intrinsics)).astype(np.float32)
+            clip = ClipSet.single_sequence(pix, camera.intrinsics, camera.image_size, name=f"{camera.name}/p{pid}")
+            parts.append(dataclasses.replace(clip, source_frame=np.arange(len(pix), dtype=np.int32) + 40))
+            views.append(v)
+    clips = concatenate(parts)  # sequences: cam01/p0, cam01/p1, cam02/p0, cam02/p1, cam03/p0
+    assert people_across_views(clips, views, cameras) == [[0, 2, 4], [1, 3]]
+    alone = concatenate(parts[:2])  # one camera: nobody is seen twice
+    assert people_across_views(alone, views[:2], cameras) == []
+    with pytest.raises(ValueError, match="3 views for 2 sequences"):
+        people_across_views(alone, views[:3], cameras)

@@ -55,6 +55,8 @@ class ReadOptions:
             "greedy" = always the tracker.
         max_gap: frames a person may be absent and keep its track (the frames are missing, NaN).
         iou_threshold: the tracker's least keypoint-box IoU to continue a track.
+        intrinsics_from: where ``intrinsics`` came from, for the report ("--intrinsics", "camera cam01 of
+            Calib.qca.txt").
 
     Without ``intrinsics`` or ``fov`` (and no camera in the file) the camera is
     :func:`default_intrinsics`.
@@ -68,6 +70,7 @@ class ReadOptions:
     tracking: Tracking = "auto"
     max_gap: int = MAX_GAP
     iou_threshold: float = TRACK_IOU
+    intrinsics_from: str = "--intrinsics"
 
     def __post_init__(self):
         if self.image_size is not None and (len(self.image_size) != 2 or min(self.image_size) <= 0):

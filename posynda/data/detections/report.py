@@ -70,7 +70,7 @@ def camera_summary(cameras: np.ndarray, sizes: np.ndarray, options: ReadOptions,
     w, h = (int(v) for v in sizes[0])
     f = float(cameras[0, 0])
     how = (
-        "from --intrinsics"
+        f"from {options.intrinsics_from}"
         if options.intrinsics is not None
         else f"from a {options.fov:g} degree field of view"
         if options.fov is not None
