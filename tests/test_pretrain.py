@@ -126,10 +126,15 @@ def test_view_turns_turn_the_3d_about_the_root_and_project_the_2d_anew_and_chang
     b_bones = torch.linalg.norm(b.target[..., 1:, :] - b.target[..., parents, :], dim=-1)
     torch.testing.assert_close(b_bones, a_bones)  # a turn: the bones keep their lengths
     assert (b.target[..., 0, :] == 0).all()
-    assert TrainRecipe().view_prob == 0.0 and RECIPES["cpu"].view_prob == 0.0  # off by default (docs/realvideo.md)
+    assert TrainRecipe().view_prob == 0.0  # off unless a recipe turns it on: the cpu one does (docs/realvideo.md)
+    assert (RECIPES["cpu"].view_prob, RECIPES["cpu"].view_pitch_degrees, RECIPES["cpu"].view_roll_degrees) == (
+        0.5,
+        20,
+        5,
+    )
 
 
-def test_keypoint_noise_changes_the_2d_only_and_is_off_by_default():
+def test_keypoint_noise_changes_the_2d_only_and_is_the_cpu_recipes():
     clips = make_clips((40,))
     plain = TrainRecipe(batch_size=6, flip_prob=0.5, placement_prob=0.5)
     rough = dataclasses.replace(plain, keypoint_noise=0.03)
@@ -138,7 +143,7 @@ def test_keypoint_noise_changes_the_2d_only_and_is_off_by_default():
     for name in ("target", "noise", "t"):  # the error draws come after every other draw
         assert torch.equal(getattr(a, name), getattr(b, name))
     assert not torch.allclose(a.keypoints, b.keypoints)
-    assert TrainRecipe().keypoint_noise == 0.0 and RECIPES["cpu"].keypoint_noise == 0.0  # docs/realvideo.md
+    assert TrainRecipe().keypoint_noise == 0.0 and RECIPES["cpu"].keypoint_noise == 0.02  # docs/realvideo.md
 
 
 @pytest.mark.parametrize(

@@ -51,20 +51,26 @@ BATCH = click.IntRange(min=1, max=MAX_BATCH)
     "--view-prob",
     type=click.FloatRange(0, 1),
     default=None,
-    help="share of clips seen by a camera turned by a random pitch and roll (default: the preset's recipe, 0)",
+    help="share of clips seen by a camera turned by a random pitch and roll (default: the preset's recipe; cpu: 0.5)",
 )
 @click.option(
-    "--view-pitch", type=click.FloatRange(0, 90), default=None, help="largest such pitch, degrees (default: 30)"
+    "--view-pitch",
+    type=click.FloatRange(0, 90),
+    default=None,
+    help="largest such pitch, degrees (default: the preset's recipe; cpu: 20)",
 )
 @click.option(
-    "--view-roll", type=click.FloatRange(0, 90), default=None, help="largest such roll, degrees (default: 25)"
+    "--view-roll",
+    type=click.FloatRange(0, 90),
+    default=None,
+    help="largest such roll, degrees (default: the preset's recipe; cpu: 5)",
 )
 @click.option(
     "--keypoint-noise",
     type=click.FloatRange(0, 0.2),
     default=None,
     help="detector-like 2D errors, the average joint's standard deviation as a share of the person's height "
-    "(default: the preset's recipe)",
+    "(default: the preset's recipe; cpu: 0.02)",
 )
 @click.option(
     "--eval",
