@@ -287,7 +287,7 @@ def pretrain(
     validation = _validation(eval_clips, eval_every, config, diffusion)
     refuse_to_overwrite(settings, resume, "a training run")
     with joined_world(settings.device, precision) as world:
-        state = _own_state(settings.state_path, config) if resume else None
+        state = _own_state(settings.state_path, config, recipe) if resume else None
         step = PretrainStep(world, data, config, recipe, diffusion, seed)
         metadata = {  # of the model file
             **(provenance or {}),
@@ -304,16 +304,34 @@ def pretrain(
             save_checkpoint(settings.model_path, model, config, diffusion, {**metadata, "steps": done})
 
         train(world, settings, pretrainee(config, recipe, steps, seed), step, state=state,
-              facts={"config": config.to_json()}, validation=validation, on_checkpoint=write_model)  # fmt: skip
+              facts={"config": config.to_json(), "recipe": _drawn(recipe)}, validation=validation,
+              on_checkpoint=write_model)  # fmt: skip
     return settings.model_path
 
 
-def _own_state(path: Path, config: DenoiserConfig) -> dict:
-    """The state of the pretraining run to resume, refused when it trained another architecture."""
+# the recipe fields a resumed run may change: how often it logs and saves (its length is --steps)
+RESUMABLE_FIELDS = ("steps", "log_every", "checkpoint_every")
+
+
+def _drawn(recipe: TrainRecipe) -> dict:
+    """The recipe fields that decide what a step draws and how it learns (all but :data:`RESUMABLE_FIELDS`)."""
+    return {k: v for k, v in dataclasses.asdict(recipe).items() if k not in RESUMABLE_FIELDS}
+
+
+def _own_state(path: Path, config: DenoiserConfig, recipe: TrainRecipe) -> dict:
+    """The state of the pretraining run to resume, refused when it trained another architecture or with another
+    recipe (a preset's recipe may have changed since: the run would silently go on with other data draws)."""
     state = load_state(path)
     if state.get("config") != config.to_json():
         raise InputError(
             f"resume: {path} was trained with another architecture than the requested preset", parameter="resume"
+        )
+    saved, current = state.get("recipe"), _drawn(recipe)
+    if saved is not None and saved != current:  # states written before the recipe was saved cannot be checked
+        changed = ", ".join(f"{k} {saved.get(k)!r} (now {current[k]!r})" for k in current if saved.get(k) != current[k])
+        raise InputError(
+            f"resume: {path} was trained with {changed}; give the same options (e.g. --keypoint-noise, --view-prob)",
+            parameter="resume",
         )
     return state
 

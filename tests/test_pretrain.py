@@ -83,13 +83,18 @@ def test_ctrl_c_stops_after_the_step_with_its_checkpoint_and_the_run_resumes_exa
     assert metrics_without_time(tmp_path / "a") == metrics_without_time(tmp_path / "b")
 
 
-def test_refuses_to_overwrite_a_run_and_to_resume_another_architecture(tmp_path):
+def test_refuses_to_overwrite_a_run_and_to_resume_another_architecture_or_recipe(tmp_path):
     clips = make_clips((30,))
     pretrain(clips, MICRO, 2, tmp_path, recipe=RECIPE, progress=False)
     with pytest.raises(InputError, match="already holds a training run"):
         pretrain(clips, MICRO, 2, tmp_path, recipe=RECIPE, progress=False)
     with pytest.raises(InputError, match="another architecture"):
         pretrain(clips, PRESETS["tiny"], 4, tmp_path, recipe=RECIPE, progress=False, resume=True)
+    rough = dataclasses.replace(RECIPE, keypoint_noise=0.02)  # e.g. a preset's recipe changed since the run began
+    with pytest.raises(InputError, match=r"trained with keypoint_noise 0.0 \(now 0.02\)"):
+        pretrain(clips, MICRO, 4, tmp_path, recipe=rough, progress=False, resume=True)
+    longer = dataclasses.replace(RECIPE, log_every=2, checkpoint_every=4)  # only how often it logs and saves
+    pretrain(clips, MICRO, 4, tmp_path, recipe=longer, progress=False, resume=True)
     with pytest.raises(InputError, match="joints_3d"):
         pretrain(clips.without_3d(), MICRO, 2, tmp_path / "x", recipe=RECIPE, progress=False)
 
