@@ -74,6 +74,24 @@ def _check_joints(**arrays) -> None:
 CANONICAL_FOCAL = 2.0
 
 
+def rotation_between(a, b) -> np.ndarray:
+    """The smallest rotation ``R [3, 3]`` with ``R @ a = b`` for directions ``a``, ``b`` (3 numbers each, any
+    nonzero length): Rodrigues' formula about ``a x b``; for opposite directions a half turn about the
+    coordinate axis least aligned with ``a``, made perpendicular to it."""
+    a = np.asarray(a, np.float64).reshape(3)
+    b = np.asarray(b, np.float64).reshape(3)
+    a, b = a / np.linalg.norm(a), b / np.linalg.norm(b)
+    cos = float(a @ b)
+    if cos < -1 + 1e-9:
+        axis = np.eye(3)[int(np.argmin(np.abs(a)))]
+        axis = axis - (axis @ a) * a
+        axis /= np.linalg.norm(axis)
+        return 2.0 * np.outer(axis, axis) - np.eye(3)
+    v = np.cross(a, b)
+    cross = np.array([[0.0, -v[2], v[1]], [v[2], 0.0, -v[0]], [-v[1], v[0], 0.0]])
+    return np.eye(3) + cross + cross @ cross / (1.0 + cos)
+
+
 @_numpy_compatible
 def canonical_screen(uv, intrinsics):
     """Pixels -> the model's 2D input: the point as the canonical camera would see it.

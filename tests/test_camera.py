@@ -158,3 +158,26 @@ def test_snap_to_rays_leaves_joints_without_2d_where_the_root_solve_put_them():
     snapped = camera.snap_to_rays(pose, uv, PINHOLE_WILD)
     assert np.isfinite(snapped).all()
     np.testing.assert_allclose(snapped[:, 5], pose[:, 5], atol=1e-3)  # mm (the ridge of the solve)
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ((0, 0, 1), (0, 0, 1)),
+        ((0, 1, 0), (0, -1, 0)),
+        ((0, 0, -1), (0, 0, 1)),
+        ((1, 2, 3), (0, -1, 0)),
+        ((0.2, -0.9, 0.1), (0, 0, 1)),
+    ],  # fmt: skip
+    ids=["same", "opposite-y", "opposite-z", "any", "near-opposite"],
+)
+def test_rotation_between_two_directions_is_a_rotation_taking_one_to_the_other(a, b):
+    r = camera.rotation_between(a, b)
+    unit_a, unit_b = np.asarray(a, float) / np.linalg.norm(a), np.asarray(b, float) / np.linalg.norm(b)
+    np.testing.assert_allclose(r @ unit_a, unit_b, atol=1e-12)
+    np.testing.assert_allclose(r @ r.T, np.eye(3), atol=1e-12)
+    assert np.linalg.det(r) == pytest.approx(1.0)
+
+
+def test_opposite_directions_turn_half_about_the_least_aligned_axis():
+    np.testing.assert_array_equal(camera.rotation_between((0, 1, 0), (0, -1, 0)), np.diag([1.0, -1.0, -1.0]))

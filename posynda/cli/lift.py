@@ -31,12 +31,6 @@ from posynda.runtime import RUNTIME_BACKENDS, Lifter, expect_backend
 from posynda.viz import viz_format, write_viz
 
 
-def calibrated_camera(path, name: str, world_up: str):
-    """The camera ``name`` of the calibration at ``path`` (InputError naming the cameras it has)."""
-    axis_vector(world_up)
-    return named_camera(read_calibration(path), name, path)
-
-
 def only_person(clips, read_report, person: str):
     """The sequences of ``person`` (an id of ``clips.person`` or a sequence name), with their report lines."""
     names = clips.sequence_names()
@@ -160,14 +154,14 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
         if keypoints.format not in ("auto", "video"):
             raise click.UsageError(f"--video reads a video; drop --format {keypoints.format}")
         input_path, keypoints = video, dataclasses.replace(keypoints, format="video")
-    calibrated = None
+    calibrated, up_axis = None, axis_vector(world_up)
     if calibration:
         if keypoints.options.intrinsics is not None or keypoints.options.fov is not None:
             raise click.UsageError("--calibration gives the camera: drop --intrinsics / --fov")
         if stream:
             raise click.UsageError("--calibration lifts whole sequences: drop --stream")
         name = camera_name or Path(input_path or "").stem
-        calibrated = calibrated_camera(calibration, name, world_up)
+        calibrated = named_camera(read_calibration(calibration), name, calibration)
         keypoints = read_through(keypoints, calibrated, calibration)
     if out:
         output_format(out)  # an unknown extension fails before any work
@@ -191,12 +185,11 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
         if stream:
             result = lifter.lift_as_stream(clips, settings, progress=report)
         else:
-            up = None if calibrated is None else calibrated.rotation @ axis_vector(world_up)
+            up = None if calibrated is None else calibrated.rotation @ up_axis
             result = lifter.lift(clips, settings, progress=report, camera_up=up)
     worlds = None
     if calibrated is not None:  # the calibration's world, its up axis turned to z
-        world = calibration_world(calibrated.rotation, calibrated.translation, axis_vector(world_up))
-        worlds = [world] * clips.num_sequences
+        worlds = [calibration_world(calibrated.rotation, calibrated.translation, up_axis)] * clips.num_sequences
     written = write_poses(out_path, result, clips, frame=frame, world_frames=worlds)
     s = result.settings
     click.echo(

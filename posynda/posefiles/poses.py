@@ -18,6 +18,7 @@ from typing import Literal
 
 import numpy as np
 
+from posynda.camera import rotation_between
 from posynda.data.clips import ClipSet
 from posynda.errors import InputError
 from posynda.posefiles.floor import Floor, WorldFrame, estimate_floor
@@ -222,14 +223,5 @@ def lifted_poses(result: LiftResult, clips: ClipSet, world: bool = True,
 def calibration_world(rotation: np.ndarray, translation_mm: np.ndarray, up: np.ndarray) -> WorldFrame:
     """The world frame of a calibrated camera (``x_cam = rotation @ x_world + translation``), turned so that the
     calibration's ``up`` axis (a unit axis vector) is z: ``world = A @ rotation^T @ (camera - translation)``."""
-    up = np.asarray(up, np.float64)
-    z = np.array([0.0, 0.0, 1.0])
-    if np.allclose(up, z):
-        turn = np.eye(3)
-    elif np.allclose(up, -z):
-        turn = np.diag([1.0, -1.0, -1.0])
-    else:  # a quarter turn takes the x or y axis to z
-        v = np.cross(up, z)
-        cross = np.array([[0.0, -v[2], v[1]], [v[2], 0.0, -v[0]], [-v[1], v[0], 0.0]])
-        turn = np.eye(3) + cross + cross @ cross / (1.0 + up @ z)
+    turn = rotation_between(up, (0.0, 0.0, 1.0))  # -z up: half a turn about x
     return WorldFrame(turn @ np.asarray(rotation, np.float64).T, np.asarray(translation_mm, np.float64))

@@ -21,7 +21,7 @@ import dataclasses
 
 import numpy as np
 
-from posynda.camera import undistort_image_plane
+from posynda.camera import rotation_between, undistort_image_plane
 from posynda.data.clips import ClipSet
 from posynda.errors import InputError
 
@@ -35,13 +35,7 @@ def level_rotation(up) -> np.ndarray:
     norm = np.linalg.norm(a)
     if not np.isfinite(norm) or norm < 1e-9:
         raise InputError(f"camera_up must be a finite nonzero direction, got {a.tolist()}", parameter="camera_up")
-    a = a / norm
-    cos = float(a @ LEVEL_UP)
-    if cos < -1 + 1e-9:  # upside down: half a turn about the camera's x axis
-        return np.diag([1.0, -1.0, -1.0])
-    v = np.cross(a, LEVEL_UP)
-    cross = np.array([[0.0, -v[2], v[1]], [v[2], 0.0, -v[0]], [-v[1], v[0], 0.0]])
-    return np.eye(3) + cross + cross @ cross / (1.0 + cos)  # Rodrigues between two unit vectors
+    return rotation_between(a, LEVEL_UP)  # upside down: half a turn about the camera's x axis
 
 
 def sequence_rotations(clips: ClipSet, camera_up) -> np.ndarray:
