@@ -49,15 +49,23 @@ from posynda.errors import InputError
 from posynda.metrics import procrustes_align
 from posynda.report import markdown_table
 from posynda.runtime import Lifter, SamplingSettings
+from posynda.runtime.floor_scale import floor_scales, scaled
 from posynda.skeleton import convert_joints
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".mkv", ".webm")
 LIMB_JOINTS = (2, 5, 3, 6, 11, 14, 12, 15, 13, 16)  # H36M: knees, ankles, shoulders, elbows, wrists
 MIN_SCORE = 0.5  # least keypoint score to count a 2D keypoint as seen
 MIN_VIEWS = 2
-# the rows, where present: each lifter as `lift --video --intrinsics` runs it, and levelled by the calibration's
-# gravity (`Lifter.lift(camera_up=...)`, posynda.runtime.level_camera)
-METHODS = ("posynda", "posynda_level", "posynda_adapted", "posynda_adapted_level", "blazepose_3d", "constant_pose")
+# how each lifter's row lifts a track (suffix: Lifter.lift's orient, whether it takes the calibration's gravity as
+# camera_up, whether the calibration's floor gives each person's size): as `lift --video --intrinsics` runs it
+# (orientation from the detector's own 3D), without that orientation (`--orient none`), through the detector's
+# spine as the camera's up (`--orient upright`), as `lift --calibration` runs it (levelled by the calibration's
+# gravity, posynda.runtime.level_camera, and sized by its floor, posynda.runtime.floor_scale), and levelled only
+VARIANTS = {"": ("detector", False, False), "_unoriented": ("none", False, False),
+            "_upright": ("upright", False, False), "_level": ("none", True, True),
+            "_level_lifted_size": ("none", True, False)}  # fmt: skip
+LIFTERS = ("posynda", "posynda_adapted")
+METHODS = (*(f"{lifter}{suffix}" for lifter in LIFTERS for suffix in VARIANTS), "blazepose_3d", "constant_pose")
 
 METRICS = ("mpjpe", "p_mpjpe", "limb_p_mpjpe", "root_mm", "accel")
 
@@ -219,7 +227,7 @@ def run(data_dir, checkpoint=None, hypotheses: int = 5, steps: int = 5, max_fram
         footage_views = FootageViews.find(target, view_of, recording.cameras)
         model, adaptation = adapted_lifter(base, target, footage_views, Path(adapt_to), adapt_steps, log)
         lifters["posynda_adapted"] = Lifter(model)
-    methods = [m for m in METHODS if m.removesuffix("_level") in lifters or not m.startswith("posynda")]
+    methods = [m for m in METHODS if not m.startswith("posynda") or any(m == n + v for n in lifters for v in VARIANTS)]
     sampling = SamplingSettings(hypotheses=hypotheses, steps=steps, seed=seed)
     rows, people = [], []
     for person, group in enumerate(groups):
@@ -251,17 +259,22 @@ def run(data_dir, checkpoint=None, hypotheses: int = 5, steps: int = 5, max_fram
             truth_rel = truth - truth[:, :1]
             kp33, score33 = _dense(track, first, last)
             kp17, conf17 = convert_joints(kp33, "blazepose33", score33)
-            results = {}
-            for name, lifter in lifters.items():
-                for suffix, up in (("", None), ("_level", camera.rotation @ up_world)):
-                    lifted = lifter.lift_keypoints(kp17.astype(np.float32), found.size,
-                                                   camera.intrinsics.astype(np.float32), conf17.astype(np.float32),
-                                                   sampling, camera_up=up)  # fmt: skip
-                    results[name + suffix] = scores(lifted.root_relative_mm, truth_rel, lifted.absolute_mm[:, 0],
-                                                    truth[:, 0])  # fmt: skip
             bp_world = np.full((last - first + 1, 33, 3), np.nan)
             bp_world[track.frames - first] = found.world[track.id] * 1000.0
-            blaze = convert_joints(bp_world, "blazepose33")[0]
+            blaze = convert_joints(bp_world, "blazepose33")[0]  # [n, 17, 3] mm, hip-centred: what lift --video reads
+            results = {}
+            for name, lifter in lifters.items():
+                for suffix, (orient, levelled, floor) in VARIANTS.items():
+                    lifted = lifter.lift_keypoints(kp17.astype(np.float32), found.size,
+                                                   camera.intrinsics.astype(np.float32), conf17.astype(np.float32),
+                                                   sampling, camera_up=camera.rotation @ up_world if levelled else None,
+                                                   detector_3d=blaze - blaze[:, :1], orient=orient)  # fmt: skip
+                    rel, absolute = lifted.root_relative_mm, lifted.absolute_mm
+                    if floor:  # as `lift --calibration` sizes people
+                        clip = ClipSet.single_sequence(kp17, camera.intrinsics, found.size)
+                        size = floor_scales(absolute, clip, camera.rotation @ up_world, float(camera.centre @ up_world))
+                        rel, absolute = scaled(rel, clip, size.scales), scaled(absolute, clip, size.scales)
+                    results[name + suffix] = scores(rel, truth_rel, absolute[:, 0], truth[:, 0])
             constant = np.broadcast_to(np.nanmean(truth_rel, axis=0), truth_rel.shape)
             results["blazepose_3d"] = scores(blaze - blaze[:, :1], truth_rel)
             results["constant_pose"] = scores(np.array(constant), truth_rel)
@@ -313,10 +326,16 @@ def _result(recording, views, people, rows, checkpoint, sampling, quick, max_fra
 
 
 NAMES = {
-    "posynda": "posynda lifter",
-    "posynda_level": "posynda lifter, levelled by the calibration",
-    "posynda_adapted": "posynda, adapted to this footage's 2D",
-    "posynda_adapted_level": "posynda, adapted, levelled by the calibration",
+    "posynda": "posynda lifter (`lift --video`: oriented by the detector's 3D)",
+    "posynda_unoriented": "posynda lifter, not oriented (`--orient none`)",
+    "posynda_upright": "posynda lifter, the detector's spine as up (`--orient upright`)",
+    "posynda_level": "posynda lifter, levelled and sized by the calibration (`--calibration`)",
+    "posynda_level_lifted_size": "posynda lifter, levelled by the calibration, its own size (`--size lifted`)",
+    "posynda_adapted": "posynda, adapted to this footage's 2D, oriented by the detector's 3D",
+    "posynda_adapted_unoriented": "posynda, adapted, not oriented",
+    "posynda_adapted_upright": "posynda, adapted, the detector's spine as up",
+    "posynda_adapted_level": "posynda, adapted, levelled and sized by the calibration",
+    "posynda_adapted_level_lifted_size": "posynda, adapted, levelled by the calibration, its own size",
     "blazepose_3d": "BlazePose's own 3D",
     "constant_pose": "constant pose (truth's mean)",
 }

@@ -28,7 +28,17 @@ from posynda.errors import InputError
 from posynda.posefiles import output_format, write_poses
 from posynda.posefiles.poses import calibration_world
 from posynda.runtime import RUNTIME_BACKENDS, Lifter, expect_backend
+from posynda.runtime.floor_scale import FloorScales, floor_scales, scaled
+from posynda.runtime.orientation import ORIENTATIONS, require_detector_3d
 from posynda.viz import viz_format, write_viz
+
+
+def size_line(clips, sizes: FloorScales) -> str:
+    """``size: from the calibration's floor: walk/person0 x0.84, ...`` and why a sequence kept its lifted size."""
+    names = clips.sequence_names()
+    parts = [f"{names[s]} x{sizes.scales[s]:.2f}" if s not in sizes.kept else f"{names[s]} kept ({sizes.kept[s]})"
+             for s in range(clips.num_sequences)]  # fmt: skip
+    return "size: from the calibration's floor (--size floor): " + ", ".join(parts)
 
 
 def only_person(clips, read_report, person: str):
@@ -122,6 +132,25 @@ def only_person(clips, read_report, person: str):
     help="--calibration: the calibration world's up axis (Qualisys and Pose2Sim: z)",
 )
 @click.option(
+    "--orient",
+    type=click.Choice(["auto", *ORIENTATIONS]),
+    default="auto",
+    show_default=True,
+    help="global orientation from the video detector's own 3D (BlazePose's world landmarks): 'detector' turns each "
+    "person's poses to it, 'upright' takes its spine as the camera's up (people stand upright), 'none' keeps the "
+    "lifter's; auto = 'detector' for input that carries it (--video, or a .npz of `posynda detect`) without "
+    "--calibration / --stream, else 'none' (docs/realvideo.md)",
+)
+@click.option(
+    "--size",
+    type=click.Choice(["auto", "floor", "lifted"]),
+    default="auto",
+    show_default=True,
+    help="how big each person is: 'floor' scales them so that their lower ankle rests on the calibration's floor "
+    "(its origin's plane) in most frames -- the root's depth follows -- 'lifted' keeps the lifter's learnt size; "
+    "auto = 'floor' with --calibration, else 'lifted'",
+)
+@click.option(
     "--frame",
     type=click.Choice(["world", "camera"]),
     default="world",
@@ -146,7 +175,7 @@ def only_person(clips, read_report, person: str):
 @threads_option
 @quiet_option
 def lift(model, input_path, video, keypoints, out, backend, device, settings, stream, fps, calibration, camera_name,
-         world_up, frame, person, viz, quiet):  # fmt: skip
+         world_up, orient, size, frame, person, viz, quiet):  # fmt: skip
     """Lift 2D keypoints or a video to 3D poses (mm; .npz, .json, .csv, .bvh) with a checkpoint, ONNX or engine."""
     if video and input_path:
         raise click.UsageError("--video and --input both name the input: give one of them")
@@ -160,9 +189,17 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
             raise click.UsageError("--calibration gives the camera: drop --intrinsics / --fov")
         if stream:
             raise click.UsageError("--calibration lifts whole sequences: drop --stream")
+        if orient == "upright":
+            raise click.UsageError("--calibration gives the camera's up: drop --orient upright")
         name = camera_name or Path(input_path or "").stem
         calibrated = named_camera(read_calibration(calibration), name, calibration)
         keypoints = read_through(keypoints, calibrated, calibration)
+    if size == "floor" and not calibration:
+        raise click.UsageError("--size floor needs the floor of a --calibration")
+    if stream and orient not in ("auto", "none"):
+        raise click.UsageError(f"--orient {orient} turns whole sequences: drop --stream")
+    if orient not in ("auto", "none") and keypoints.format not in ("auto", "video"):
+        raise click.UsageError(f"--orient {orient} needs the video detector's own 3D: lift a --video")
     if out:
         output_format(out)  # an unknown extension fails before any work
     if viz:
@@ -179,6 +216,9 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
         clips, read_report = only_person(clips, read_report, person)
     if fps is not None:
         clips = clips.with_fps(fps)
+    if orient == "auto":
+        orient = "detector" if clips.detector_3d is not None and calibrated is None and not stream else "none"
+    require_detector_3d(clips, orient)
     out_path = Path(out) if out else run_dir(None, "lift") / "poses.npz"
     unit = "frames" if stream else "windows"
     with window_progress(f"lifting with {lifter.describe()}", enabled=not quiet, unit=unit) as report:
@@ -186,7 +226,12 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
             result = lifter.lift_as_stream(clips, settings, progress=report)
         else:
             up = None if calibrated is None else calibrated.rotation @ up_axis
-            result = lifter.lift(clips, settings, progress=report, camera_up=up)
+            result = lifter.lift(clips, settings, progress=report, camera_up=up, orient=orient)
+    sizes = None
+    if calibrated is not None and size != "lifted":
+        sizes = floor_scales(result.absolute_mm, clips, up, float(calibrated.centre @ up_axis))
+        result = dataclasses.replace(result, root_relative_mm=scaled(result.root_relative_mm, clips, sizes.scales),
+                                     absolute_mm=scaled(result.absolute_mm, clips, sizes.scales))  # fmt: skip
     worlds = None
     if calibrated is not None:  # the calibration's world, its up axis turned to z
         worlds = [calibration_world(calibrated.rotation, calibrated.translation, up_axis)] * clips.num_sequences
@@ -195,7 +240,7 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
     click.echo(
         f"backend: {result.backend} | {clips.num_frames} frames, {clips.num_sequences} sequences | "
         f"H={s.hypotheses}, K={s.steps}, {s.aggregate}{', flip' if s.flip else ''}, seed {s.seed} | "
-        f"{result.seconds:.1f} s"
+        f"{result.seconds:.1f} s" + ("" if orient == "none" else f" | orientation: the detector's 3D ({orient})")
     )
     if result.push_seconds is not None:
         ms = np.asarray(result.push_seconds) * 1000.0
@@ -203,6 +248,8 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
             f"stream: latency L = {lifter.frames - 1} frames | push p50 {np.percentile(ms, 50):.2f} ms, "
             f"p99 {np.percentile(ms, 99):.2f} ms, max {ms.max():.2f} ms"
         )
+    if sizes is not None:
+        click.echo(size_line(clips, sizes))
     click.echo(f"wrote {written.summary()}")
     if viz:
         background = clip_frames(source, clips, read_report) if read_report.format == "video" else None

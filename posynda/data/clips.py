@@ -44,6 +44,9 @@ class ClipSet:
             or ``image_id`` number) of each frame, or None (the index within its sequence).
         person: ``[S]`` str the person each sequence follows (the video detector's or the file's track id; the
             same id on every part of a person cut at long gaps), or None.
+        detector_3d: ``[N, 17, 3]`` float32 the detector's own 3D of the person (BlazePose's world landmarks
+            as H36M joints, mm, root-relative, camera axes; NaN where it gave none), or None. Only
+            :func:`posynda.runtime.orientation` reads it (``posynda lift --orient``).
     """
 
     keypoints_2d: np.ndarray
@@ -57,6 +60,7 @@ class ClipSet:
     valid: np.ndarray | None = None
     source_frame: np.ndarray | None = None
     person: np.ndarray | None = None
+    detector_3d: np.ndarray | None = None
 
     @classmethod
     def single_sequence(
@@ -140,6 +144,7 @@ class ClipSet:
             valid=per_frame(self.valid),
             source_frame=per_frame(self.source_frame),
             person=per_seq(self.person),
+            detector_3d=per_frame(self.detector_3d),
         )
 
     def without_3d(self) -> "ClipSet":
@@ -164,6 +169,7 @@ _FRAME_KEYS = {  # key: (dtype kind, trailing shape)
     "seq_index": ("i", ()),
     "valid": ("b", ()),
     "source_frame": ("i", ()),
+    "detector_3d": ("f", (NUM_JOINTS, 3)),
 }
 _SEQ_KEYS = {
     "camera": ("f", (9,)),
@@ -197,7 +203,8 @@ def _check_array(name: str, value, kind: str, trailing: tuple, source: str) -> n
         want = "[N" if name in _FRAME_KEYS else "[S"
         want += "".join(f", {d}" for d in trailing) + "]"
         hint = ""
-        if name in ("keypoints_2d", "joints_3d", "confidence") and arr.ndim >= 2 and arr.shape[1] != NUM_JOINTS:
+        per_joint = name in ("keypoints_2d", "joints_3d", "confidence", "detector_3d")
+        if per_joint and arr.ndim >= 2 and arr.shape[1] != NUM_JOINTS:
             hint = f" ({arr.shape[1]} joints; posynda needs H36M-17 -- convert with `posynda data convert`)"
         raise InputError(f"{source}: key '{name}' has shape {list(arr.shape)}, expected {want}{hint}")
     return arr
@@ -336,7 +343,7 @@ def concatenate(sets: list[ClipSet]) -> ClipSet:
         out["confidence"] = np.concatenate([c.confidence_or_ones() for c in sets])
     if any(c.valid is not None for c in sets):
         out["valid"] = np.concatenate([c.valid_or_all() for c in sets])
-    for key in ("joints_3d", "fps", "seq_name", "source_frame", "person"):
+    for key in ("joints_3d", "fps", "seq_name", "source_frame", "person", "detector_3d"):
         if all(getattr(c, key) is not None for c in sets):
             out[key] = np.concatenate([getattr(c, key) for c in sets])
     return validate(ClipSet(**out))

@@ -277,9 +277,13 @@ def _nobody(tmp):
         (_model("model.onnx"), "not a loadable ONNX model"),
         (_model("model.safetensors"), "not a readable .safetensors"),
         (_backend_mismatch, "backend onnxruntime needs a .onnx"),
+        (lambda tmp: _coco(tmp, "--image-size", "1920x1080", "--orient", "detector"), "needs the detector's own 3D"),
+        (lambda tmp: _coco(tmp, "--format", "coco", "--orient", "upright"), "--orient upright needs the video"),
+        (lambda tmp: _coco(tmp, "--image-size", "1920x1080", "--size", "floor"), "--size floor needs the floor of a"),
     ],
     ids=["coco-no-size", "text-npz", "unknown-json", "bad-size", "fov-and-intrinsics", "nobody", "wrong-format"]
-    + ["npz-16-joints", "json-16-joints", "nan-only", "pt-model", "junk-onnx", "junk-safetensors", "backend"],
+    + ["npz-16-joints", "json-16-joints", "nan-only", "pt-model", "junk-onnx", "junk-safetensors", "backend"]
+    + ["orient-without-3d", "orient-a-keypoint-format", "floor-without-calibration"],
 )
 def test_bad_input_exits_2_and_writes_nothing(tmp_path, make, message):
     args = make(tmp_path)

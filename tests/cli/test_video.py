@@ -30,6 +30,7 @@ def test_lift_video_finds_the_person_and_writes_poses_for_every_frame_and_a_pict
     assert result.exit_code == 0, result.output
     assert "input " + str(video) + ": video, 1 sequence, 320x240, f = 320 px (default camera)" in result.output
     assert "walk/person0: 20 frames" in result.output
+    assert "orientation: the detector's 3D (detector)" in result.output  # --orient auto, for a video
     poses = json.loads(out.read_text())
     (sequence,) = poses["sequences"]
     assert sequence["name"] == "walk/person0" and sequence["fps"] == 25.0 and len(sequence["frames"]) == FRAMES
@@ -44,6 +45,7 @@ def test_detect_writes_the_2d_once_and_lift_reads_it_to_the_same_poses(video, tm
         assert result.exit_code == 0, result.output
         assert f"wrote {path}" in result.output and "1 sequence, 20 frames" in result.output
     from_npz, from_json = load_clips(npz), None
+    assert np.isfinite(from_npz.detector_3d).any()  # BlazePose's own 3D kept for `lift --orient` (not in the JSON)
     result = run(["lift", "--input", str(js), "--out", str(tmp_path / "j.npz"), "--quiet"])
     assert result.exit_code == 0, result.output
     from_json = load_clips(tmp_path / "j.npz")
@@ -155,6 +157,8 @@ def test_a_calibration_gives_the_camera_its_gravity_and_its_world(calibrated, tm
     result = run([*args, "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert f"wrote {out} (the calibration's world coordinates, z up, mm)" in result.output
+    assert "orientation:" not in result.output  # the calibration's gravity, not the detector's 3D
+    assert "size: from the calibration's floor (--size floor): cam01/person0 " in result.output
     doc = json.loads(out.read_text())
     assert doc["frame"] == "world" and doc["axes"]["z"] == "up, the calibration's up axis"
     pelvis = np.array([f["absolute"][0] for f in doc["sequences"][0]["frames"]])
@@ -164,6 +168,8 @@ def test_a_calibration_gives_the_camera_its_gravity_and_its_world(calibrated, tm
     assert result.exit_code == 2 and "--camera cam09: " in result.output and "cameras cam01, cam02" in result.output
     result = run([*args, "--intrinsics", "300,300,160,120", "--out", str(tmp_path / "q.json")])
     assert result.exit_code == 2 and "--calibration gives the camera: drop --intrinsics / --fov" in result.output
+    result = run([*args, "--orient", "upright", "--out", str(tmp_path / "q.json")])
+    assert result.exit_code == 2 and "--calibration gives the camera's up: drop --orient upright" in result.output
     from tests.helpers.multiview import pose2sim_toml, ring_cameras
 
     bigger = [dataclasses.replace(c, image_size=(640, 480)) for c in ring_cameras(2)]

@@ -16,6 +16,7 @@ def test_round_trip_preserves_every_key(tmp_path, clips):
     clips.confidence = np.full(clips.keypoints_2d.shape[:2], 0.8, np.float32)
     clips.valid = np.ones(clips.num_frames, bool)
     clips.fps = np.array([50.0, 25.0], np.float32)
+    clips.detector_3d = np.where(np.arange(clips.num_frames)[:, None, None] % 3, clips.joints_3d, np.nan)
     path = save_clips(tmp_path / "c.npz", clips)
     back = load_clips(path)
     for f in dataclasses.fields(ClipSet):

@@ -62,18 +62,46 @@ def _detections(video: Video, order: str, min_confidence: float, source) -> dict
             seen = kp[~missing]
             box = np.concatenate([seen.min(0), seen.max(0)])
             score = float(scores[~missing].mean()) if person.score is None else float(person.score)
-            frame.append(Detection(h36m, conf.astype(np.float32), box, person.track, score))
+            frame.append(Detection(h36m, conf.astype(np.float32), box, person.track, score, _world(person, order)))
         frames[t] = frame
     return frames
 
 
-def _sequence(track: Track) -> tuple[np.ndarray, np.ndarray]:
+def _world(person, order: str) -> np.ndarray | None:
+    """The detector's own 3D of ``person`` (metres, in ``order``) as H36M joints, mm, root-relative; None
+    without one or with no finite root."""
+    if person.world is None:
+        return None
+    world = np.asarray(person.world, np.float64)
+    if world.shape != (JOINT_ORDERS[order][0], 3):
+        return None
+    h36m = convert_joints(world * 1000.0, order)[0]
+    return (h36m - h36m[:1]).astype(np.float32) if np.isfinite(h36m[0]).all() else None
+
+
+def _sequence(track: Track) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """A track's keypoints ``[T, 17, 2]``, confidences ``[T, 17]`` and the detector's own 3D ``[T, 17, 3]``
+    (None when no detection had one) on every frame from its first to its last (NaN / 0 between)."""
     start, length = track.frames[0], track.frames[-1] - track.frames[0] + 1
     kp = np.full((length, NUM_JOINTS, 2), np.nan, np.float32)
     conf = np.zeros((length, NUM_JOINTS), np.float32)
+    world = None
     for t, det in zip(track.frames, track.detections):
         kp[t - start], conf[t - start] = det.keypoints, det.confidence
-    return kp, conf
+        if det.world is not None:
+            if world is None:
+                world = np.full((length, NUM_JOINTS, 3), np.nan, np.float32)
+            world[t - start] = det.world
+    return kp, conf, world
+
+
+def _detector_3d(worlds: list, keypoints: list) -> np.ndarray | None:
+    """The sequences' detector 3D as one ``[N, 17, 3]`` array (NaN for a sequence without), or None when no
+    sequence has any."""
+    if all(w is None for w in worlds):
+        return None
+    return np.concatenate([np.full(k.shape[:2] + (3,), np.nan, np.float32) if w is None else w
+                           for w, k in zip(worlds, keypoints)])  # fmt: skip
 
 
 def _name(video: Video, track: Track) -> str:
@@ -112,7 +140,7 @@ def assemble(videos: list[Video], options: ReadOptions, source, format_name: str
     """
     min_confidence = DEFAULT_MIN_CONFIDENCE if options.min_confidence is None else options.min_confidence
     keypoints, confidence, names, sizes, cameras, reports = [], [], [], [], [], []
-    source_frames, people = [], []
+    source_frames, people, worlds = [], [], []
     notes: list[str] = []
     cautions: list[str] = []
     for video in videos:
@@ -129,7 +157,8 @@ def assemble(videos: list[Video], options: ReadOptions, source, format_name: str
         )
         notes.extend(f"{video.name}: {n}" for n in track_notes)
         for track in tracks:
-            kp, conf = _sequence(track)
+            kp, conf, world = _sequence(track)
+            worlds.append(world)
             name = _name(video, track)
             keypoints.append(kp)
             confidence.append(conf)
@@ -159,6 +188,7 @@ def assemble(videos: list[Video], options: ReadOptions, source, format_name: str
         seq_name=np.array(names),
         source_frame=np.concatenate(source_frames).astype(np.int32),
         person=np.array(people),
+        detector_3d=_detector_3d(worlds, keypoints),
     )
     clips = validate(clips, source=str(source))
     camera = camera_summary(clips.camera, clips.image_size, options, from_file=False)

@@ -26,13 +26,15 @@ import numpy as np
 class Detection:
     """One person in one frame, converted: ``keypoints [17, 2]`` H36M pixels (NaN = missing),
     ``confidence [17]``, the ``box [4]`` (x0, y0, x1, y1) of its finite source keypoints, the file's
-    ``track`` id or None, and its ``score``."""
+    ``track`` id or None, and its ``score``; ``world [17, 3]`` the detector's own 3D (H36M, mm, root-relative,
+    camera axes) or None."""
 
     keypoints: np.ndarray
     confidence: np.ndarray
     box: np.ndarray
     track: str | None
     score: float
+    world: np.ndarray | None = None
 
 
 @dataclass

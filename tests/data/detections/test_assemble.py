@@ -1,4 +1,5 @@
-"""Assembly: the minimum confidence, the normalised-coordinates warning, joint orders, nobody detected."""
+"""Assembly: the minimum confidence, the normalised-coordinates warning, joint orders, nobody detected, the
+detector's own 3D carried along."""
 
 import warnings
 
@@ -6,7 +7,10 @@ import numpy as np
 import pytest
 
 from posynda.data.detections import KeypointWarning, ReadOptions, read_detections
+from posynda.data.detections.assemble import assemble
+from posynda.data.detections.people import Person, Video
 from posynda.errors import InputError
+from posynda.skeleton import convert_joints
 from tests.helpers.detections import LOW, SIZE, expected_track, person, scene, write_coco
 
 
@@ -53,3 +57,21 @@ def test_expected_values_are_those_of_the_documented_rule():
     np.testing.assert_array_equal(kp[0, 0], (coco[11] + coco[12]) / 2)  # pelvis = mid-hips
     np.testing.assert_array_equal(kp[0, 7], (coco[11] + coco[12] + coco[5] + coco[6]) / 4)  # spine
     assert conf[0, 16] == 0.5 and np.isnan(kp[0, 6]).all()  # r_wrist scored 0.5; l_ankle missing
+
+
+def test_the_detectors_own_3d_comes_along_as_h36m_mm_root_relative():
+    rng = np.random.default_rng(0)
+    world = rng.normal(0, 0.3, (5, 33, 3))  # BlazePose-33, metres
+    kp = rng.uniform(100, 900, (5, 33, 2))
+    frames = {t: [Person(kp[t], np.ones(33), "0", world=None if t == 2 else world[t])] for t in range(5)}
+    frames[6] = [Person(kp[4], np.ones(33), "1")]  # another person, without the detector's 3D
+    clips, _ = assemble([Video("v", frames, "blazepose33", (1000, 1000))], ReadOptions(), "v.mp4", "video", "a video")
+    h36m = convert_joints(world * 1000.0, "blazepose33")[0]
+    first = clips.detector_3d[clips.seq_index == 0]
+    np.testing.assert_allclose(first[[0, 1, 3, 4]], (h36m - h36m[:, :1])[[0, 1, 3, 4]], rtol=1e-5, atol=1e-3)
+    assert np.isnan(first[2]).all() and np.isnan(clips.detector_3d[clips.seq_index == 1]).all()
+    no_3d = {t: [Person(kp[t], np.ones(33), "0")] for t in range(5)}
+    assert (
+        assemble([Video("v", no_3d, "blazepose33", (1000, 1000))], ReadOptions(), "v", "video", "x")[0].detector_3d
+        is None
+    )

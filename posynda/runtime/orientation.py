@@ -1,0 +1,105 @@
+"""Turning lifted poses by the detector's own 3D: the global orientation a level-camera lifter gets wrong.
+
+posynda's lifters learnt level cameras; a real camera that looks down 20-30 deg makes them lift people who lean
+back. BlazePose's landmark network also gives its own 3D of each person (``pose_world_landmarks``; carried by
+the video path as :attr:`posynda.data.clips.ClipSet.detector_3d`), learnt on real footage: its limbs are worse
+than posynda's, its global orientation often better. Two ways to use it, per sequence (one static camera):
+
+* ``"detector"``: lift as usual, then turn each sequence's root-relative poses about the root by the one
+  rotation that best takes them onto the detector's 3D over all its frames and joints (Kabsch 1976: ``R =
+  U diag(1, 1, det(U V^T)) V^T`` from the SVD ``U S V^T`` of the cross-covariance ``P^T D``). Only the
+  orientation moves: the shape, the root and the bone lengths are posynda's. Where that rotation tilts the
+  vertical by less than ``MIN_TILT_DEG``, the two agree within the detector's own error and the sequence keeps
+  posynda's orientation (on level mannequin footage most sequences are there; the tilted real cameras are not).
+* ``"upright"``: take the median direction of the detector's spine (pelvis -> thorax) over the sequence as
+  the camera-frame up and lift through a level virtual camera (:mod:`posynda.runtime.level_camera`), as a
+  calibration's gravity would. It assumes that people stand upright on average.
+
+Measured in docs/realvideo.md (Pose2Sim's Demo_MultiPerson, and real motion capture filmed as mannequin
+footage): ``"detector"`` helps on both, ``"upright"`` only where people stand upright.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from posynda.data.clips import ClipSet
+from posynda.errors import InputError
+
+ORIENTATIONS = ("none", "detector", "upright")
+PELVIS, THORAX = 0, 8  # H36M joints of the spine direction
+MIN_FRAMES = 5  # fewer frames with the detector's 3D: the sequence keeps posynda's orientation
+MIN_TILT_DEG = 5.0  # a smaller tilt of the vertical keeps posynda's orientation (chosen on validation: realvideo.md)
+LEVEL_UP = np.array([0.0, -1.0, 0.0])  # the camera frame's up (y points down)
+
+
+def require_detector_3d(clips: ClipSet, orient: str) -> None:
+    """Raise when ``orient`` needs the detector's own 3D and ``clips`` carries none (or names no known way)."""
+    if orient not in ORIENTATIONS:
+        raise InputError(f"orient must be one of {', '.join(ORIENTATIONS)}, got {orient!r}", parameter="orient")
+    if orient != "none" and (clips.detector_3d is None or not np.isfinite(clips.detector_3d).any()):
+        raise InputError(
+            f"orient {orient!r} needs the detector's own 3D (BlazePose's world landmarks), which only a video "
+            "read by posynda's detector carries (posynda lift --video)",
+            parameter="orient",
+        )
+
+
+def kabsch_rotation(poses: np.ndarray, reference: np.ndarray) -> np.ndarray | None:
+    """``R [3, 3]`` (proper rotation) minimising ``sum |p R - d|^2`` over the rows where both ``poses`` and
+    ``reference`` (``[..., 3]``, same shape, row vectors) are finite; None with fewer than 3 such rows."""
+    p, d = poses.reshape(-1, 3).astype(np.float64), reference.reshape(-1, 3).astype(np.float64)
+    both = np.isfinite(p).all(-1) & np.isfinite(d).all(-1)
+    if both.sum() < 3:
+        return None
+    u, _, vt = np.linalg.svd(p[both].T @ d[both])
+    sign = np.sign(np.linalg.det(u @ vt)) or 1.0  # a reflection is not a turn of the camera
+    return u @ np.diag([1.0, 1.0, sign]) @ vt
+
+
+def tilt_degrees(rotation: np.ndarray) -> float:
+    """How far ``rotation`` (row vectors, ``p R``) turns the camera frame's vertical, degrees."""
+    turned = LEVEL_UP @ rotation  # the row vector (0, -1, 0) turned
+    return float(np.degrees(np.arccos(np.clip(turned @ LEVEL_UP, -1.0, 1.0))))
+
+
+def detector_rotations(root_relative_mm: np.ndarray, clips: ClipSet) -> np.ndarray:
+    """``[S, 3, 3]`` per sequence, the Kabsch rotation of the lifted ``root_relative_mm [N, 17, 3]`` onto
+    ``clips.detector_3d`` (identity for a sequence with fewer than ``MIN_FRAMES`` frames of it, or one whose
+    rotation tilts the vertical by less than ``MIN_TILT_DEG``)."""
+    rotations = np.tile(np.eye(3), (clips.num_sequences, 1, 1))
+    for s, frames in clips.iter_sequences():
+        reference = clips.detector_3d[frames]
+        if np.isfinite(reference).all((1, 2)).sum() >= MIN_FRAMES:
+            rotation = kabsch_rotation(root_relative_mm[frames], reference)
+            if rotation is not None and tilt_degrees(rotation) >= MIN_TILT_DEG:
+                rotations[s] = rotation
+    return rotations
+
+
+def turned_about_root(root_relative_mm: np.ndarray, absolute_mm: np.ndarray | None, clips: ClipSet,
+                      rotations: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:  # fmt: skip
+    """The poses of each sequence turned by its ``rotations[s]`` (row vectors: ``p R``) about the root; the
+    absolute poses keep their root positions."""
+    rel = np.array(root_relative_mm, copy=True)
+    for s, frames in clips.iter_sequences():
+        rel[frames] = root_relative_mm[frames] @ rotations[s].astype(rel.dtype)
+    if absolute_mm is None:
+        return rel, None
+    return rel, (absolute_mm[:, :1] + rel).astype(absolute_mm.dtype)
+
+
+def upright_camera_up(clips: ClipSet) -> np.ndarray:
+    """``[S, 3]`` per sequence, the median direction of the detector's spine (pelvis -> thorax, unit, camera
+    frame), the camera's up if people stand upright; ``(0, -1, 0)`` (a level camera) for a sequence with fewer
+    than ``MIN_FRAMES`` frames of the detector's 3D."""
+    ups = np.tile(np.array([0.0, -1.0, 0.0]), (clips.num_sequences, 1))
+    for s, frames in clips.iter_sequences():
+        spine = clips.detector_3d[frames, THORAX].astype(np.float64) - clips.detector_3d[frames, PELVIS]
+        length = np.linalg.norm(spine, axis=-1)
+        seen = np.isfinite(length) & (length > 1e-6)
+        if seen.sum() >= MIN_FRAMES:
+            up = np.median(spine[seen] / length[seen, None], axis=0)
+            if np.linalg.norm(up) > 1e-6:
+                ups[s] = up / np.linalg.norm(up)
+    return ups

@@ -1,0 +1,54 @@
+"""Sizing people by a calibrated floor: a person lifted at the wrong size (the same 2D, scaled about the camera
+centre) is scaled back so that the lower ankle rests on the floor; implausible scales, a camera on the floor and
+too few frames keep the lifter's size and say why."""
+
+import numpy as np
+import pytest
+
+from posynda.runtime.floor_scale import CLEARANCE_MM, MIN_FRAMES, floor_scales, scaled
+from tests.helpers.clips import make_clips
+from tests.helpers.multiview import ring_cameras, walking_world
+
+UP = np.array([0.0, 1.0, 0.0])  # the rig's world is y up
+
+
+def on_the_floor(frames: int) -> np.ndarray:
+    """:func:`walking_world` moved so that the lower ankle is ``CLEARANCE_MM`` above y = 0 in every frame."""
+    world = walking_world(frames)
+    lower = world[:, [3, 6], 1].min(axis=1)
+    return world + np.stack([np.zeros(frames), CLEARANCE_MM - lower, np.zeros(frames)], axis=1)[:, None]
+
+
+@pytest.mark.parametrize("wrong_size", [0.8, 1.0, 1.3])
+def test_a_person_lifted_at_the_wrong_size_is_scaled_back(wrong_size):
+    camera = ring_cameras(3)[0]
+    seen = camera.to_camera(on_the_floor(20))  # [20, 17, 3] mm, camera frame
+    lifted = seen * wrong_size  # the same 2D, the wrong size and depth
+    clips = make_clips((20,), with_3d=False)
+    sizes = floor_scales(lifted, clips, camera.rotation @ UP, float(camera.centre @ UP))
+    assert sizes.kept == {} and sizes.scales[0] == pytest.approx(1.0 / wrong_size, rel=1e-9)
+    np.testing.assert_allclose(scaled(lifted, clips, sizes.scales), seen, atol=1e-6)
+
+
+def test_implausible_floors_keep_the_lifted_size_and_say_why():
+    camera = ring_cameras(3)[0]
+    seen = camera.to_camera(on_the_floor(MIN_FRAMES + 5))
+    clips = make_clips((MIN_FRAMES + 5,), with_3d=False)
+    up, height = camera.rotation @ UP, float(camera.centre @ UP)
+    far = floor_scales(seen * 2.0, clips, up, height)  # would need x0.5
+    assert far.scales[0] == 1.0 and "would scale it by 0.50" in far.kept[0] and "origin on the floor" in far.kept[0]
+    low = floor_scales(seen, clips, up, 50.0)
+    assert low.scales[0] == 1.0 and "the camera is 50 mm above the calibration's floor" in low.kept[0]
+    seen[4:] = np.nan  # 4 frames with ankles
+    few = floor_scales(seen, clips, up, height)
+    assert few.scales[0] == 1.0 and few.kept[0].startswith(
+        f"4 frames with the ankles below the camera (at least {MIN_FRAMES}"
+    )
+
+
+def test_each_sequence_is_scaled_by_its_own_factor():
+    clips = make_clips((3, 2), with_3d=False)
+    poses = np.ones((5, 17, 3), np.float32)
+    out = scaled(poses, clips, np.array([2.0, 0.5]))
+    assert out.dtype == np.float32 and (out[:3] == 2.0).all() and (out[3:] == 0.5).all()
+    assert scaled(None, clips, np.array([2.0, 0.5])) is None
