@@ -50,20 +50,28 @@ from posynda.metrics import procrustes_align
 from posynda.report import markdown_table
 from posynda.runtime import Lifter, SamplingSettings
 from posynda.runtime.floor_scale import floor_scales, scaled
+from posynda.runtime.fusion import DEFAULT_WEIGHT
 from posynda.skeleton import convert_joints
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".mkv", ".webm")
 LIMB_JOINTS = (2, 5, 3, 6, 11, 14, 12, 15, 13, 16)  # H36M: knees, ankles, shoulders, elbows, wrists
 MIN_SCORE = 0.5  # least keypoint score to count a 2D keypoint as seen
 MIN_VIEWS = 2
-# how each lifter's row lifts a track (suffix: Lifter.lift's orient, whether it takes the calibration's gravity as
-# camera_up, whether the calibration's floor gives each person's size): as `lift --video --intrinsics` runs it
-# (orientation from the detector's own 3D), without that orientation (`--orient none`), through the detector's
-# spine as the camera's up (`--orient upright`), as `lift --calibration` runs it (levelled by the calibration's
-# gravity, posynda.runtime.level_camera, and sized by its floor, posynda.runtime.floor_scale), and levelled only
-VARIANTS = {"": ("detector", False, False), "_unoriented": ("none", False, False),
-            "_upright": ("upright", False, False), "_level": ("none", True, True),
-            "_level_lifted_size": ("none", True, False)}  # fmt: skip
+# how each lifter's row lifts a track -- suffix: (Lifter.lift's orient, whether the calibration's gravity is its
+# camera_up, whether the calibration's floor sizes people (posynda.runtime.floor_scale), the weight of the
+# detector's own 3D in the poses (posynda.runtime.fusion)): as `lift --video --intrinsics` runs it (oriented by and
+# fused with the detector's 3D), only oriented, neither (`--orient none --detector-weight 0`), through the detector's
+# spine as the camera's up, as `lift --calibration` runs it (levelled by its gravity, sized by its floor, fused),
+# the same not fused, and levelled only
+VARIANTS = {
+    "": ("detector", False, False, DEFAULT_WEIGHT),
+    "_unfused": ("detector", False, False, 0.0),
+    "_unoriented": ("none", False, False, 0.0),
+    "_upright": ("upright", False, False, 0.0),
+    "_level": ("none", True, True, DEFAULT_WEIGHT),
+    "_level_unfused": ("none", True, True, 0.0),
+    "_level_lifted_size": ("none", True, False, 0.0),
+}
 LIFTERS = ("posynda", "posynda_adapted")
 METHODS = (*(f"{lifter}{suffix}" for lifter in LIFTERS for suffix in VARIANTS), "blazepose_3d", "constant_pose")
 
@@ -264,11 +272,12 @@ def run(data_dir, checkpoint=None, hypotheses: int = 5, steps: int = 5, max_fram
             blaze = convert_joints(bp_world, "blazepose33")[0]  # [n, 17, 3] mm, hip-centred: what lift --video reads
             results = {}
             for name, lifter in lifters.items():
-                for suffix, (orient, levelled, floor) in VARIANTS.items():
+                for suffix, (orient, levelled, floor, weight) in VARIANTS.items():
                     lifted = lifter.lift_keypoints(kp17.astype(np.float32), found.size,
                                                    camera.intrinsics.astype(np.float32), conf17.astype(np.float32),
                                                    sampling, camera_up=camera.rotation @ up_world if levelled else None,
-                                                   detector_3d=blaze - blaze[:, :1], orient=orient)  # fmt: skip
+                                                   detector_3d=blaze - blaze[:, :1], orient=orient,
+                                                   detector_weight=weight)  # fmt: skip
                     rel, absolute = lifted.root_relative_mm, lifted.absolute_mm
                     if floor:  # as `lift --calibration` sizes people
                         clip = ClipSet.single_sequence(kp17, camera.intrinsics, found.size)
@@ -326,15 +335,19 @@ def _result(recording, views, people, rows, checkpoint, sampling, quick, max_fra
 
 
 NAMES = {
-    "posynda": "posynda lifter (`lift --video`: oriented by the detector's 3D)",
-    "posynda_unoriented": "posynda lifter, not oriented (`--orient none`)",
+    "posynda": "posynda lifter (`lift --video`: oriented by and fused with the detector's 3D)",
+    "posynda_unfused": "posynda lifter, oriented by the detector's 3D, not fused (`--detector-weight 0`)",
+    "posynda_unoriented": "posynda lifter, neither (`--orient none --detector-weight 0`)",
     "posynda_upright": "posynda lifter, the detector's spine as up (`--orient upright`)",
-    "posynda_level": "posynda lifter, levelled and sized by the calibration (`--calibration`)",
+    "posynda_level": "posynda lifter, levelled and sized by the calibration, fused (`--calibration`)",
+    "posynda_level_unfused": "posynda lifter, levelled and sized by the calibration, not fused",
     "posynda_level_lifted_size": "posynda lifter, levelled by the calibration, its own size (`--size lifted`)",
-    "posynda_adapted": "posynda, adapted to this footage's 2D, oriented by the detector's 3D",
-    "posynda_adapted_unoriented": "posynda, adapted, not oriented",
+    "posynda_adapted": "posynda, adapted to this footage's 2D, oriented by and fused with the detector's 3D",
+    "posynda_adapted_unfused": "posynda, adapted, oriented, not fused",
+    "posynda_adapted_unoriented": "posynda, adapted, neither",
     "posynda_adapted_upright": "posynda, adapted, the detector's spine as up",
-    "posynda_adapted_level": "posynda, adapted, levelled and sized by the calibration",
+    "posynda_adapted_level": "posynda, adapted, levelled and sized by the calibration, fused",
+    "posynda_adapted_level_unfused": "posynda, adapted, levelled and sized by the calibration, not fused",
     "posynda_adapted_level_lifted_size": "posynda, adapted, levelled by the calibration, its own size",
     "blazepose_3d": "BlazePose's own 3D",
     "constant_pose": "constant pose (truth's mean)",

@@ -12,10 +12,10 @@ video: BlazePose runs on every frame for every person as ``posynda lift --video`
 then scored on the same frames twice -- from the true 2D (the joints projected through that camera)
 and from the detected 2D (frames where BlazePose saw nobody are missing and filled by interpolation
 over time, as ``posynda lift`` does) -- with H 1, K 1, flip. The difference is what the detector
-costs. A third row lifts the detected 2D as ``posynda lift --video`` does by default: each sequence turned to
-BlazePose's own 3D (:mod:`posynda.runtime.orientation`). Two rows need no model: **BlazePose's own 3D** (its
-world landmarks, hip-centred, scored on the frames it found the person in) and a **constant pose** (the mean
-root-relative pose of the truth itself).
+costs. Two more rows lift the detected 2D as ``posynda lift --video`` does: each sequence turned to BlazePose's
+own 3D (:mod:`posynda.runtime.orientation`), and also fused with it (:mod:`posynda.runtime.fusion`, the
+default). Two rows need no model: **BlazePose's own 3D** (its world landmarks, hip-centred, scored on the frames
+it found the person in) and a **constant pose** (the mean root-relative pose of the truth itself).
 Also recorded: how many frames BlazePose found a person in, its 2D error against the projected joints
 (median / 90th percentile, px and % of the person's height; per joint), and its speed.
 
@@ -48,6 +48,7 @@ from posynda.evaluate import evaluate
 from posynda.metrics import summarize
 from posynda.report import markdown_table
 from posynda.runtime import Lifter
+from posynda.runtime.fusion import DEFAULT_WEIGHT
 from posynda.runtime.settings import SamplingSettings
 from posynda.skeleton import H36M_JOINT_NAMES, NUM_JOINTS
 
@@ -55,7 +56,9 @@ DEFAULT_FRAMES = 150
 DEFAULT_SIZE = (640, 480)
 FILL = 0.6  # the person's height, share of the frame's
 EVAL = SamplingSettings(hypotheses=1, steps=1, flip=True)
-ORIENTED = "BlazePose on the video, oriented by its 3D (`lift --video`)"
+ORIENTED = "BlazePose on the video, oriented by its 3D"
+FUSED = "BlazePose on the video, oriented by and fused with its 3D (`lift --video`)"
+LIFT_VIDEO_ROWS = ((ORIENTED, "detector", 0.0), (FUSED, "detector", DEFAULT_WEIGHT))  # input row, orient, weight
 
 
 @dataclasses.dataclass
@@ -201,13 +204,13 @@ def run_video(
                                    "pck": m["pck"]})  # fmt: skip
             on_row(result)
             log(f"{name}, {source}: MPJPE {m['mpjpe']:.1f} mm")
-        # what `lift --video` gives by default: the same lift, each sequence turned to BlazePose's own 3D
-        oriented = Lifter(path).lift(detected.without_3d(), EVAL, orient="detector").root_relative_mm
-        m = summarize(oriented, joints)
-        result["rows"].append({"model": name, "input": ORIENTED, "mpjpe": m["mpjpe"], "p_mpjpe": m["p_mpjpe"],
-                               "pck": m["pck"]})  # fmt: skip
-        on_row(result)
-        log(f"{name}, {ORIENTED}: MPJPE {m['mpjpe']:.1f} mm")
+        for label, orient, weight in LIFT_VIDEO_ROWS:  # as `lift --video` lifts: the detector's own 3D used
+            poses = Lifter(path).lift(detected.without_3d(), EVAL, orient=orient, detector_weight=weight)
+            m = summarize(poses.root_relative_mm, joints)
+            result["rows"].append({"model": name, "input": label, "mpjpe": m["mpjpe"], "p_mpjpe": m["p_mpjpe"],
+                                   "pck": m["pck"]})  # fmt: skip
+            on_row(result)
+            log(f"{name}, {label}: MPJPE {m['mpjpe']:.1f} mm")
     return result
 
 

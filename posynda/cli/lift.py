@@ -29,8 +29,15 @@ from posynda.posefiles import output_format, write_poses
 from posynda.posefiles.poses import calibration_world
 from posynda.runtime import RUNTIME_BACKENDS, Lifter, expect_backend
 from posynda.runtime.floor_scale import FloorScales, floor_scales, scaled
+from posynda.runtime.fusion import DEFAULT_WEIGHT
 from posynda.runtime.orientation import ORIENTATIONS, require_detector_3d
 from posynda.viz import viz_format, write_viz
+
+
+def detector_use(orient: str, weight: float) -> str:
+    """`` | orientation: the detector's 3D (detector) | the detector's 3D weighs 0.5`` (what of it was used)."""
+    used = "" if orient == "none" else f" | orientation: the detector's 3D ({orient})"
+    return used + (f" | the detector's 3D weighs {weight:g}" if weight > 0 else "")
 
 
 def size_line(clips, sizes: FloorScales) -> str:
@@ -142,6 +149,14 @@ def only_person(clips, read_report, person: str):
     "--calibration / --stream, else 'none' (docs/realvideo.md)",
 )
 @click.option(
+    "--detector-weight",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="weight of the video detector's own 3D (BlazePose's world landmarks, turned to posynda's orientation) in "
+    f"each pose: 0 = posynda's lift alone; default {DEFAULT_WEIGHT:g} for input that carries it (not with --stream), "
+    "else 0 (docs/realvideo.md)",
+)
+@click.option(
     "--size",
     type=click.Choice(["auto", "floor", "lifted"]),
     default="auto",
@@ -175,7 +190,7 @@ def only_person(clips, read_report, person: str):
 @threads_option
 @quiet_option
 def lift(model, input_path, video, keypoints, out, backend, device, settings, stream, fps, calibration, camera_name,
-         world_up, orient, size, frame, person, viz, quiet):  # fmt: skip
+         world_up, orient, detector_weight, size, frame, person, viz, quiet):  # fmt: skip
     """Lift 2D keypoints or a video to 3D poses (mm; .npz, .json, .csv, .bvh) with a checkpoint, ONNX or engine."""
     if video and input_path:
         raise click.UsageError("--video and --input both name the input: give one of them")
@@ -198,8 +213,15 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
         raise click.UsageError("--size floor needs the floor of a --calibration")
     if stream and orient not in ("auto", "none"):
         raise click.UsageError(f"--orient {orient} turns whole sequences: drop --stream")
-    if orient not in ("auto", "none") and keypoints.format not in ("auto", "video"):
-        raise click.UsageError(f"--orient {orient} needs the video detector's own 3D: lift a --video")
+    if stream and detector_weight:
+        raise click.UsageError("--detector-weight fuses whole sequences: drop --stream")
+    if keypoints.format not in ("auto", "video"):
+        for what, wanted in (
+            (f"--orient {orient}", orient not in ("auto", "none")),
+            ("--detector-weight", detector_weight),
+        ):
+            if wanted:
+                raise click.UsageError(f"{what} needs the video detector's own 3D: lift a --video")
     if out:
         output_format(out)  # an unknown extension fails before any work
     if viz:
@@ -216,9 +238,17 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
         clips, read_report = only_person(clips, read_report, person)
     if fps is not None:
         clips = clips.with_fps(fps)
+    carried = clips.detector_3d is not None and not stream
     if orient == "auto":
-        orient = "detector" if clips.detector_3d is not None and calibrated is None and not stream else "none"
-    require_detector_3d(clips, orient)
+        orient = "detector" if carried and calibrated is None else "none"
+    if detector_weight is None:
+        detector_weight = DEFAULT_WEIGHT if carried else 0.0
+    for what, wanted in (
+        (f"--orient {orient}", orient != "none"),
+        (f"--detector-weight {detector_weight:g}", detector_weight > 0),
+    ):
+        if wanted:
+            require_detector_3d(clips, what)
     out_path = Path(out) if out else run_dir(None, "lift") / "poses.npz"
     unit = "frames" if stream else "windows"
     with window_progress(f"lifting with {lifter.describe()}", enabled=not quiet, unit=unit) as report:
@@ -226,7 +256,8 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
             result = lifter.lift_as_stream(clips, settings, progress=report)
         else:
             up = None if calibrated is None else calibrated.rotation @ up_axis
-            result = lifter.lift(clips, settings, progress=report, camera_up=up, orient=orient)
+            result = lifter.lift(clips, settings, progress=report, camera_up=up, orient=orient,
+                                 detector_weight=detector_weight)  # fmt: skip
     sizes = None
     if calibrated is not None and size != "lifted":
         sizes = floor_scales(result.absolute_mm, clips, up, float(calibrated.centre @ up_axis))
@@ -240,7 +271,7 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
     click.echo(
         f"backend: {result.backend} | {clips.num_frames} frames, {clips.num_sequences} sequences | "
         f"H={s.hypotheses}, K={s.steps}, {s.aggregate}{', flip' if s.flip else ''}, seed {s.seed} | "
-        f"{result.seconds:.1f} s" + ("" if orient == "none" else f" | orientation: the detector's 3D ({orient})")
+        f"{result.seconds:.1f} s" + detector_use(orient, detector_weight)
     )
     if result.push_seconds is not None:
         ms = np.asarray(result.push_seconds) * 1000.0

@@ -22,8 +22,15 @@ from posynda.data.prepare import fill_missing_keypoints, frame_intrinsics
 from posynda.devices import Device
 from posynda.errors import InputError
 from posynda.runtime.backends import Backend, load_backend
+from posynda.runtime.fusion import check_weight, fused
 from posynda.runtime.level_camera import levelled_clips, sequence_rotations, turned_back
-from posynda.runtime.orientation import detector_rotations, require_detector_3d, turned_about_root, upright_camera_up
+from posynda.runtime.orientation import (
+    check_orient,
+    detector_rotations,
+    require_detector_3d,
+    turned_about_root,
+    upright_camera_up,
+)
 from posynda.runtime.settings import SamplingSettings
 from posynda.runtime.stream import LiftStream
 from posynda.runtime.windowed_lift import lift_windows, place_in_camera
@@ -110,15 +117,28 @@ class Lifter:
         return dataclasses.replace(settings, steps=b.steps, hypotheses=b.hypotheses, flip=b.flip, aggregate="mean")
 
     def lift(self, clips: ClipSet, settings: SamplingSettings = SamplingSettings(), progress=None,
-             camera_up=None, orient: str = "none") -> LiftResult:  # fmt: skip
+             camera_up=None, orient: str = "none", detector_weight: float = 0.0) -> LiftResult:  # fmt: skip
         """Lift every sequence of ``clips`` (a validated posynda ClipSet; intrinsics included; a keypoint of
         confidence <= 0 is missing). ``camera_up``: the direction against gravity in the camera frame (``[3]``,
         or ``[S, 3]`` per sequence, e.g. from a calibration): lift through a level virtual camera
         (:mod:`posynda.runtime.level_camera`); the poses come back in the real camera's frame. ``orient``:
         ``"detector"`` turns each sequence to the detector's own 3D, ``"upright"`` takes its spine as the
-        camera's up (:mod:`posynda.runtime.orientation`; both need ``clips.detector_3d``)."""
+        camera's up (:mod:`posynda.runtime.orientation`); ``detector_weight``: the weight of the detector's own
+        3D in the root-relative poses (:mod:`posynda.runtime.fusion`; 0: posynda's alone). All but the defaults
+        need ``clips.detector_3d``."""
         clips = missing_where_unconfident(validate(clips, source="input keypoints"))
-        require_detector_3d(clips, orient)
+        weight = check_weight(detector_weight)
+        for what, wanted in (
+            (f"detector_weight {weight:g}", weight > 0.0),
+            (f"orient {orient!r}", check_orient(orient) != "none"),
+        ):
+            if wanted:
+                require_detector_3d(clips, what)  # before any work
+        if weight > 0.0:
+            lifted = self.lift(clips, settings, progress, camera_up=camera_up, orient=orient)
+            rel = fused(lifted.root_relative_mm, clips, weight)
+            absolute = None if lifted.absolute_mm is None else lifted.absolute_mm[:, :1] + rel
+            return dataclasses.replace(lifted, root_relative_mm=rel, absolute_mm=absolute)
         if orient == "upright":
             if camera_up is not None:
                 raise InputError("orient 'upright' guesses the camera's up: give it or camera_up, not both",
@@ -191,20 +211,21 @@ class Lifter:
         camera_up=None,
         detector_3d: np.ndarray | None = None,
         orient: str = "none",
+        detector_weight: float = 0.0,
     ) -> LiftResult:
         """Lift one sequence ``[N, 17, 2]`` of H36M-order pixel keypoints (NaN or confidence <= 0 = missing).
 
         ``intrinsics``: 9 floats ``[fx, fy, cx, cy, k1, k2, k3, p1, p2]`` in pixels; None = the
-        default pinhole camera of :func:`posynda.data.detections.default_intrinsics`. ``camera_up`` and
-        ``orient``: as for :meth:`lift`; ``detector_3d``: ``[N, 17, 3]`` the detector's own 3D (H36M, mm,
-        root-relative, camera axes; NaN where none), what ``orient`` reads.
+        default pinhole camera of :func:`posynda.data.detections.default_intrinsics`. ``camera_up``,
+        ``orient`` and ``detector_weight``: as for :meth:`lift`; ``detector_3d``: ``[N, 17, 3]`` the
+        detector's own 3D (H36M, mm, root-relative, camera axes; NaN where none), what those two read.
         """
         w, h = int(image_size[0]), int(image_size[1])
         cam = default_intrinsics(w, h) if intrinsics is None else intrinsics
         clips = ClipSet.single_sequence(keypoints_2d, cam, (w, h), confidence)
         if detector_3d is not None:
             clips = dataclasses.replace(clips, detector_3d=np.asarray(detector_3d, np.float32))
-        return self.lift(clips, settings, camera_up=camera_up, orient=orient)
+        return self.lift(clips, settings, camera_up=camera_up, orient=orient, detector_weight=detector_weight)
 
     def stream(
         self,

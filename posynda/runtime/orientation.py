@@ -33,15 +33,20 @@ MIN_TILT_DEG = 5.0  # a smaller tilt of the vertical keeps posynda's orientation
 LEVEL_UP = np.array([0.0, -1.0, 0.0])  # the camera frame's up (y points down)
 
 
-def require_detector_3d(clips: ClipSet, orient: str) -> None:
-    """Raise when ``orient`` needs the detector's own 3D and ``clips`` carries none (or names no known way)."""
+def check_orient(orient: str) -> str:
+    """``orient`` when it names a way (``ORIENTATIONS``), else InputError."""
     if orient not in ORIENTATIONS:
         raise InputError(f"orient must be one of {', '.join(ORIENTATIONS)}, got {orient!r}", parameter="orient")
-    if orient != "none" and (clips.detector_3d is None or not np.isfinite(clips.detector_3d).any()):
+    return orient
+
+
+def require_detector_3d(clips: ClipSet, what: str) -> None:
+    """Raise when ``clips`` carries none of the detector's own 3D that ``what`` (e.g. "orient 'detector'") needs."""
+    if clips.detector_3d is None or not np.isfinite(clips.detector_3d).any():
         raise InputError(
-            f"orient {orient!r} needs the detector's own 3D (BlazePose's world landmarks), which only a video "
-            "read by posynda's detector carries (posynda lift --video)",
-            parameter="orient",
+            f"{what} needs the detector's own 3D (BlazePose's world landmarks), which only a video read by "
+            "posynda's detector carries (posynda lift --video)",
+            parameter=what.split()[0],
         )
 
 

@@ -61,7 +61,7 @@ def test_one_mannequin_in_three_views_is_one_person_scored_per_camera(recording,
     result = realvideo.run(folder, hypotheses=1, steps=2, log=lambda line: None, adapt_to=tmp_path / "adapted",
                            adapt_steps=2)  # fmt: skip
     assert result["methods"] == list(realvideo.METHODS)  # every variant of both lifters, then the two baselines
-    assert result["methods"][:4] == ["posynda", "posynda_unoriented", "posynda_upright", "posynda_level"]
+    assert result["methods"][:3] == ["posynda", "posynda_unfused", "posynda_unoriented"]
     assert result["adaptation"]["before"]["frames"] == 30 and (tmp_path / "adapted/model.safetensors").is_file()
     assert result["adaptation"]["before"]["multiview_mm"] > 0  # the three cameras' poses of the one person compared
     assert result["complete"] and result["recording"]["frames"] == [10, 10, 10]
@@ -74,8 +74,8 @@ def test_one_mannequin_in_three_views_is_one_person_scored_per_camera(recording,
         assert row["methods"]["posynda"]["root_mm"] < 1000 and row["methods"]["blazepose_3d"]["root_mm"] is None
         lifted = row["methods"]
         # turning about the root keeps the root and the shape: only MPJPE may move
-        assert lifted["posynda"]["root_mm"] == pytest.approx(lifted["posynda_unoriented"]["root_mm"])
-        assert lifted["posynda"]["p_mpjpe"] == pytest.approx(lifted["posynda_unoriented"]["p_mpjpe"], rel=1e-5)
+        assert lifted["posynda_unfused"]["root_mm"] == pytest.approx(lifted["posynda_unoriented"]["root_mm"])
+        assert lifted["posynda_unfused"]["p_mpjpe"] == pytest.approx(lifted["posynda_unoriented"]["p_mpjpe"], rel=1e-5)
     text = realvideo.markdown(result)
     assert "| posynda lifter " in text and "BlazePose's own 3D" in text and "cam01#0" in text
     assert "label-free check on the target footage" in text
@@ -88,7 +88,8 @@ def test_the_command_writes_its_results_and_quick_takes_30_frames(recording, tmp
     assert result.exit_code == 0, result.output
     saved = json.loads((tmp_path / "out" / "realvideo.json").read_text())
     assert saved["settings"]["max_frames"] == 30 and saved["settings"]["quick"] and saved["complete"]
-    assert saved["methods"] == ["posynda", "posynda_unoriented", "posynda_upright", "posynda_level",
-                                "posynda_level_lifted_size", "blazepose_3d", "constant_pose"]  # fmt: skip
+    assert saved["methods"] == ["posynda", "posynda_unfused", "posynda_unoriented", "posynda_upright", "posynda_level",
+                                "posynda_level_unfused", "posynda_level_lifted_size", "blazepose_3d",
+                                "constant_pose"]  # fmt: skip
     assert saved["adaptation"] is None
     assert (tmp_path / "out" / "realvideo.md").read_text().startswith("# Real video")

@@ -8,7 +8,7 @@ import pytest
 
 from posynda.bench import video
 from posynda.bench.results import RowWriter
-from posynda.bench.video import ORIENTED, markdown, run_video
+from posynda.bench.video import FUSED, ORIENTED, markdown, run_video
 from posynda.data import load_clips
 from posynda.defaults import default_clips_path
 from posynda.errors import InputError
@@ -38,7 +38,7 @@ def test_two_filmed_sequences_score_true_and_detected_2d_for_each_model(tmp_path
     result = run_video({"micro": micro_file}, clips, tmp_path, frames=10, size=(320, 240), log=lambda *_: None)
     assert result["sequences"] == result["sequences_with_person"] == 2
     inputs = ["BlazePose's own 3D (world landmarks)", "constant pose (mean of the truth)", "true 2D (projected joints)",
-              "BlazePose on the video", ORIENTED]  # fmt: skip
+              "BlazePose on the video", ORIENTED, FUSED]  # fmt: skip
     assert [r["input"] for r in result["rows"]] == inputs and [r["model"] for r in result["rows"]][:2] == ["-", "-"]
     plain, oriented = result["rows"][3], result["rows"][4]
     assert oriented["p_mpjpe"] == pytest.approx(plain["p_mpjpe"], rel=1e-3)  # the same poses, turned

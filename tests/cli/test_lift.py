@@ -280,10 +280,11 @@ def _nobody(tmp):
         (lambda tmp: _coco(tmp, "--image-size", "1920x1080", "--orient", "detector"), "needs the detector's own 3D"),
         (lambda tmp: _coco(tmp, "--format", "coco", "--orient", "upright"), "--orient upright needs the video"),
         (lambda tmp: _coco(tmp, "--image-size", "1920x1080", "--size", "floor"), "--size floor needs the floor of a"),
+        (lambda tmp: _coco(tmp, "--image-size", "1920x1080", "--detector-weight", "0.5"), "0.5 needs the detector's"),
     ],
     ids=["coco-no-size", "text-npz", "unknown-json", "bad-size", "fov-and-intrinsics", "nobody", "wrong-format"]
     + ["npz-16-joints", "json-16-joints", "nan-only", "pt-model", "junk-onnx", "junk-safetensors", "backend"]
-    + ["orient-without-3d", "orient-a-keypoint-format", "floor-without-calibration"],
+    + ["orient-without-3d", "orient-a-keypoint-format", "floor-without-calibration", "fuse-without-3d"],
 )
 def test_bad_input_exits_2_and_writes_nothing(tmp_path, make, message):
     args = make(tmp_path)

@@ -6,6 +6,7 @@ import numpy as np
 
 from posynda import camera
 from posynda.data import FORMAT, ClipSet, save_clips
+from posynda.data.calibration import rodrigues
 
 INTRINSICS = np.array([1145.0, 1145.0, 500.0, 500.0, 0, 0, 0, 0, 0], np.float32)
 
@@ -73,3 +74,15 @@ BAD_CLIP_FILES = [
     ("no-camera", "camera"),
     ("truncated", "truncated"),
 ]
+
+
+def root_relative(clips: ClipSet) -> np.ndarray:
+    """``clips.joints_3d`` minus each frame's root, float64 ``[N, 17, 3]`` mm."""
+    joints = clips.joints_3d.astype(np.float64)
+    return joints - joints[:, :1]
+
+
+def turn(axis, degrees: float) -> np.ndarray:
+    """The rotation ``[3, 3]`` of ``degrees`` about ``axis`` (any length)."""
+    axis = np.asarray(axis, np.float64)
+    return rodrigues(axis / np.linalg.norm(axis) * np.radians(degrees))

@@ -15,6 +15,7 @@ from posynda.runtime.level_camera import level_rotation
 from posynda.runtime.orientation import (
     MIN_FRAMES,
     MIN_TILT_DEG,
+    check_orient,
     detector_rotations,
     kabsch_rotation,
     require_detector_3d,
@@ -22,32 +23,19 @@ from posynda.runtime.orientation import (
     turned_about_root,
     upright_camera_up,
 )
-from tests.helpers.clips import make_clips
+from tests.helpers.clips import make_clips, root_relative, turn
 
 SETTINGS = SamplingSettings(hypotheses=1, steps=1)
-
-
-def rotation(axis, degrees) -> np.ndarray:
-    """The rotation of ``degrees`` about ``axis`` (Rodrigues)."""
-    k = np.asarray(axis, np.float64) / np.linalg.norm(axis)
-    skew = np.array([[0, -k[2], k[1]], [k[2], 0, -k[0]], [-k[1], k[0], 0]])
-    a = np.radians(degrees)
-    return np.eye(3) + np.sin(a) * skew + (1 - np.cos(a)) * skew @ skew
-
-
-def root_relative(clips) -> np.ndarray:
-    joints = clips.joints_3d.astype(np.float64)
-    return joints - joints[:, :1]
 
 
 @pytest.mark.parametrize("axis, degrees", [((1, 0, 0), 25.0), ((0.3, -1, 0.2), 70.0), ((0, 0, 1), 179.0)])
 def test_kabsch_recovers_a_rotation_through_noise_and_missing_joints(axis, degrees):
     poses = root_relative(make_clips((30,)))
-    turn = rotation(axis, degrees)
-    reference = poses @ turn + np.random.default_rng(0).normal(0, 5.0, poses.shape)
+    rotated = turn(axis, degrees)
+    reference = poses @ rotated + np.random.default_rng(0).normal(0, 5.0, poses.shape)
     reference[3:9, 5] = np.nan
     found = kabsch_rotation(poses, reference)
-    np.testing.assert_allclose(found, turn, atol=0.01)
+    np.testing.assert_allclose(found, rotated, atol=0.01)
     assert np.linalg.det(found) == pytest.approx(1.0)
 
 
@@ -61,13 +49,13 @@ def test_kabsch_never_reflects_and_needs_three_points():
 def test_each_sequence_turns_about_its_root_and_a_sequence_without_enough_3d_keeps_its_orientation():
     clips = make_clips((20, MIN_FRAMES + 5))
     poses = root_relative(clips)
-    turn = rotation((1, 0, 0), 30.0)
-    reference = poses @ turn
+    rotated = turn((1, 0, 0), 30.0)
+    reference = poses @ rotated
     second = slice(20, None)
     reference[second][: -MIN_FRAMES + 1] = np.nan  # the second sequence: MIN_FRAMES - 1 frames of 3D
     clips = dataclasses.replace(clips, detector_3d=reference.astype(np.float32))
     rotations = detector_rotations(poses, clips)
-    np.testing.assert_allclose(rotations[0], turn, atol=1e-6)
+    np.testing.assert_allclose(rotations[0], rotated, atol=1e-6)
     np.testing.assert_allclose(rotations[1], np.eye(3))
     absolute = clips.joints_3d.astype(np.float64)
     rel, turned = turned_about_root(poses, absolute, clips, rotations)
@@ -81,7 +69,7 @@ def test_the_spine_gives_the_cameras_up():
     clips = make_clips((12, 8))
     upright = np.zeros((20, 17, 3), np.float32)
     upright[:, 8] = (0.0, -500.0, 0.0)  # thorax above the pelvis (camera y points down)
-    tilt = rotation((1, 0, 0), -25.0)  # the camera looks down 25 deg: the spine leans away from it
+    tilt = turn((1, 0, 0), -25.0)  # the camera looks down 25 deg: the spine leans away from it
     upright[:12] = upright[:12] @ tilt.T
     upright[12:, 8] = np.nan  # the second sequence has no spine: a level camera
     ups = upright_camera_up(dataclasses.replace(clips, detector_3d=upright))
@@ -93,21 +81,21 @@ def test_the_spine_gives_the_cameras_up():
 @pytest.mark.parametrize("orient", ["detector", "upright"])
 def test_the_ways_need_the_detectors_3d(orient):
     clips = make_clips((10,), with_3d=False)
-    with pytest.raises(InputError, match=f"orient '{orient}' needs the detector's own 3D"):
-        require_detector_3d(clips, orient)
+    with pytest.raises(InputError, match="the way needs the detector's own 3D"):
+        require_detector_3d(clips, "the way")
     with pytest.raises(InputError, match=f"orient '{orient}' needs the detector's own 3D"):
         Lifter(shipped_checkpoint()).lift(clips, SETTINGS, orient=orient)
     with pytest.raises(InputError, match="orient must be one of none, detector, upright"):
-        require_detector_3d(clips, "sideways")
-    require_detector_3d(clips, "none")
+        check_orient("sideways")
+    assert check_orient("none") == "none"
 
 
 def test_the_lifter_turns_its_poses_onto_the_detectors_3d():
     clips = make_clips((40,), with_3d=False)
     lifter = Lifter(shipped_checkpoint())
     plain = lifter.lift(clips, SETTINGS)
-    turn = rotation((1, 0.2, 0), 20.0)
-    detector = plain.root_relative_mm.astype(np.float64) @ turn
+    rotated = turn((1, 0.2, 0), 20.0)
+    detector = plain.root_relative_mm.astype(np.float64) @ rotated
     clips = dataclasses.replace(clips, detector_3d=detector.astype(np.float32))
     oriented = lifter.lift(clips, SETTINGS, orient="detector")
     np.testing.assert_allclose(oriented.root_relative_mm, detector, atol=0.05)
@@ -125,10 +113,10 @@ def test_the_lifter_turns_its_poses_onto_the_detectors_3d():
     "axis, degrees, tilt", [((1, 0, 0), 30.0, 30.0), ((0, 1, 0), 40.0, 0.0), ((0, 0, 1), 3.0, 3.0)]
 )
 def test_a_rotation_that_barely_tilts_the_vertical_is_not_applied(axis, degrees, tilt):
-    turn = rotation(axis, degrees)
-    assert tilt_degrees(turn) == pytest.approx(tilt, abs=1e-6)
+    rotated = turn(axis, degrees)
+    assert tilt_degrees(rotated) == pytest.approx(tilt, abs=1e-6)
     clips = make_clips((10,))
     poses = root_relative(clips)
-    clips = dataclasses.replace(clips, detector_3d=(poses @ turn).astype(np.float32))
-    expected = turn if tilt >= MIN_TILT_DEG else np.eye(3)  # a turn about the vertical alone tilts nothing
+    clips = dataclasses.replace(clips, detector_3d=(poses @ rotated).astype(np.float32))
+    expected = rotated if tilt >= MIN_TILT_DEG else np.eye(3)  # a turn about the vertical alone tilts nothing
     np.testing.assert_allclose(detector_rotations(poses, clips)[0], expected, atol=1e-6)
