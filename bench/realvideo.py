@@ -38,6 +38,7 @@ import numpy as np
 
 from posynda.adapt import AdaptSettings, adapt
 from posynda.adapt.footage_check import FootageViews
+from posynda.bench.tracking import view_tracking
 from posynda.data.calibration import CalibratedCamera, axis_vector, read_calibration
 from posynda.data.clips import ClipSet, concatenate, load_clips
 from posynda.data.detections.video import detect_people
@@ -238,16 +239,13 @@ def run(data_dir, checkpoint=None, hypotheses: int = 5, steps: int = 5, max_fram
     methods = [m for m in METHODS if not m.startswith("posynda") or any(m == n + v for n in lifters for v in VARIANTS)]
     sampling = SamplingSettings(hypotheses=hypotheses, steps=steps, seed=seed)
     rows, people = [], []
-    for person, group in enumerate(groups):
+    triangulated = [(person, group, *_triangulated(recording.cameras, [tracks[k] for k in group], frames))
+                    for person, group in enumerate(groups)
+                    if len({tracks[k].view for k in group}) >= MIN_VIEWS]  # fmt: skip
+    tracking = [view_tracking(camera, [world for *_, world, _, _ in triangulated], found.tracks)
+                for camera, found in zip(recording.cameras, views)]  # fmt: skip
+    for person, group, world, keypoints, seen in triangulated:
         views_of = sorted({tracks[k].view for k in group})
-        if len(views_of) < MIN_VIEWS:
-            continue
-        keypoints = np.full((len(recording.cameras), frames, 33, 2), np.nan)
-        seen = np.zeros((len(recording.cameras), frames, 33))
-        for k in group:
-            track = tracks[k]
-            keypoints[track.view, track.frames], seen[track.view, track.frames] = track.keypoints, track.scores
-        world = triangulate(recording.cameras, keypoints, seen, MIN_SCORE)  # [F, 33, 3] mm
         reprojection = np.concatenate([reprojection_px(recording.cameras[v], world, keypoints[v])[seen[v] >= MIN_SCORE]
                                        for v in views_of])  # fmt: skip
         reprojection = reprojection[np.isfinite(reprojection)]
@@ -294,9 +292,9 @@ def run(data_dir, checkpoint=None, hypotheses: int = 5, steps: int = 5, max_fram
                 f"{m} {results[m]['mpjpe']:.1f}/{results[m]['p_mpjpe']:.1f}" for m in methods))  # fmt: skip
             if on_row is not None:
                 on_row(_result(recording, views, people, rows, checkpoint, sampling, quick, max_frames, methods,
-                               adaptation, complete=False, world_up=world_up))  # fmt: skip
+                               adaptation, complete=False, world_up=world_up, tracking=tracking))  # fmt: skip
     return _result(recording, views, people, rows, checkpoint, sampling, quick, max_frames, methods, adaptation,
-                   complete=True, world_up=world_up)  # fmt: skip
+                   complete=True, world_up=world_up, tracking=tracking)  # fmt: skip
 
 
 def _mean(rows: list[dict], method: str, metric: str) -> float | None:
@@ -305,8 +303,18 @@ def _mean(rows: list[dict], method: str, metric: str) -> float | None:
     return float(np.mean(values)) if values else None
 
 
+def _triangulated(cameras: list[CalibratedCamera], group: list[ViewTrack], frames: int):
+    """One person's tracks (``group``, one or more per view) -> their 3D ``[F, 33, 3]`` mm (NaN where fewer than
+    two views see a keypoint), and the per-view keypoints ``[V, F, 33, 2]`` and scores ``[V, F, 33]`` it came from."""
+    keypoints = np.full((len(cameras), frames, 33, 2), np.nan)
+    seen = np.zeros((len(cameras), frames, 33))
+    for track in group:
+        keypoints[track.view, track.frames], seen[track.view, track.frames] = track.keypoints, track.scores
+    return triangulate(cameras, keypoints, seen, MIN_SCORE), keypoints, seen
+
+
 def _result(recording, views, people, rows, checkpoint, sampling, quick, max_frames, methods, adaptation,
-            complete, world_up: str = "z") -> dict:  # fmt: skip
+            complete, world_up: str = "z", tracking=None) -> dict:  # fmt: skip
     return {
         "recording": {
             "calibration": recording.calibration.name,
@@ -326,6 +334,7 @@ def _result(recording, views, people, rows, checkpoint, sampling, quick, max_fra
             "quick": quick,
         },  # fmt: skip
         "people": people,
+        "tracking": tracking or [],
         "rows": rows,
         "methods": list(methods),
         "adaptation": adaptation,
@@ -381,6 +390,13 @@ def markdown(result: dict) -> str:
     lines += [markdown_table(["person", "tracks (camera#id)", "median reprojection px", "frames with 3D"],
                              [[p["person"], ", ".join(p["tracks"]), _cell(p["median_reprojection_px"]),
                                p["frames_with_3d"]] for p in result["people"]]).rstrip("\n")]  # fmt: skip
+    lines += ["", "## Tracking (each view against the triangulated people)", ""]
+    lines += [markdown_table(["camera", "person", "visible frames", "tracked %", "id switches", "track ids"],
+                             [[v["camera"], q["person"], q["visible_frames"], _cell(q["covered_pct"]), q["id_switches"],
+                               ", ".join(str(i) for i in q["tracks"])] for v in result["tracking"]
+                              for q in v["people"]]).rstrip("\n")]  # fmt: skip
+    lines += ["", "Detections that match nobody: " + ", ".join(
+        f"{v['camera']} {v['unmatched_detections']}" for v in result["tracking"]) + "."]  # fmt: skip
     lines += ["", "## Per person and camera", ""]
     body = []
     for row in result["rows"]:

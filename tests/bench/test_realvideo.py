@@ -69,6 +69,9 @@ def test_one_mannequin_in_three_views_is_one_person_scored_per_camera(recording,
     assert sorted(person["tracks"]) == ["cam01#0", "cam02#0", "cam03#0"] and person["frames_with_3d"] == 10
     assert person["median_reprojection_px"] < 6.0  # the views agree: BlazePose on one mannequin
     assert [r["camera"] for r in result["rows"]] == ["cam01", "cam02", "cam03"]
+    for view in result["tracking"]:  # the one mannequin, followed by one track in every frame of every view
+        (tracked,) = view["people"]
+        assert tracked["covered_pct"] == 100.0 and tracked["id_switches"] == 0 and tracked["visible_frames"] == 10
     for row in result["rows"]:
         assert set(row["methods"]) == set(realvideo.METHODS) and row["scored_frames"] >= 5  # all 17 joints in 3D
         assert row["methods"]["posynda"]["root_mm"] < 1000 and row["methods"]["blazepose_3d"]["root_mm"] is None
@@ -78,7 +81,7 @@ def test_one_mannequin_in_three_views_is_one_person_scored_per_camera(recording,
         assert lifted["posynda_unfused"]["p_mpjpe"] == pytest.approx(lifted["posynda_unoriented"]["p_mpjpe"], rel=1e-5)
     text = realvideo.markdown(result)
     assert "| posynda lifter " in text and "BlazePose's own 3D" in text and "cam01#0" in text
-    assert "label-free check on the target footage" in text
+    assert "label-free check on the target footage" in text and "## Tracking" in text
 
 
 def test_the_command_writes_its_results_and_quick_takes_30_frames(recording, tmp_path):
