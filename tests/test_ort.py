@@ -33,3 +33,10 @@ def test_a_session_runs_with_the_threads_asked_for(threads, expected):
 def test_the_default_is_posyndas_thread_choice(monkeypatch):
     monkeypatch.setattr("posynda.ort.chosen_threads", lambda: 1)
     assert ort_session(_add_one()).get_session_options().intra_op_num_threads == 1
+
+
+def test_idle_threads_spin_unless_asked_not_to():
+    key = "session.intra_op.allow_spinning"
+    with pytest.raises(RuntimeError, match="does not have configuration"):  # unset: ORT's default, spinning
+        ort_session(_add_one(), threads=2).get_session_options().get_session_config_entry(key)
+    assert ort_session(_add_one(), threads=2, spin=False).get_session_options().get_session_config_entry(key) == "0"

@@ -9,6 +9,7 @@ import click
 import numpy as np
 
 from posynda.cli.calibrated import check_picture_size, named_camera, read_through
+from posynda.cli.live import lift_live
 from posynda.cli.options import (
     FILE,
     FILE_OR_FOLDER,
@@ -26,6 +27,7 @@ from posynda.data.detections.video import clip_frames
 from posynda.defaults import default_clips_path, shipped_checkpoint
 from posynda.errors import InputError
 from posynda.posefiles import output_format, write_poses
+from posynda.posefiles.live_rows import check_live_out
 from posynda.posefiles.poses import calibration_world
 from posynda.runtime import RUNTIME_BACKENDS, Lifter, expect_backend
 from posynda.runtime.floor_scale import FloorScales, floor_scales, scaled
@@ -85,7 +87,8 @@ def only_person(clips, read_report, person: str):
     type=FILE,
     default=None,
     help="a video (MP4, MOV, MKV, WebM ...): people found by the offline BlazePose detector (pip install "
-    "'posynda[video]'), then lifted; --viz draws over its frames. Instead of --input",
+    "'posynda[video]'), then lifted; --viz draws over its frames. With --stream also a live source. Instead of "
+    "--input",
 )
 @keypoint_input_options("--input")
 @click.option(
@@ -112,7 +115,9 @@ def only_person(clips, read_report, person: str):
     is_flag=True,
     help="lift frame by frame through the live stream (Lifter.stream: at frame t the pose of frame t - L, "
     "L = T - 1), as an app would, and report the per-frame latency; equal to the whole-sequence lift where "
-    "detections are complete",
+    "detections are complete. With --video: the video, a camera (/dev/video0), a stream URL (rtsp://, http://, "
+    "udp:// ...) or a named pipe is read as it comes and every person's rows written as they become final "
+    "(--out .jsonl, .csv or - for standard output)",
 )
 @click.option(
     "--fps",
@@ -209,6 +214,19 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
         name = camera_name or Path(input_path or "").stem
         calibrated = named_camera(read_calibration(calibration), name, calibration)
         keypoints = read_through(keypoints, calibrated, calibration)
+    if stream and video:  # a live source: rows as they come
+        unused = {"--viz": viz, f"--orient {orient}": orient not in ("auto", "none"), "--size floor": size == "floor",
+                  "--detector-weight": detector_weight is not None, "--fps": fps is not None,
+                  "--image-size": keypoints.options.image_size is not None}  # fmt: skip
+        for flag in [f for f, given in unused.items() if given]:
+            raise click.UsageError(f"{flag} needs whole sequences: drop it, or --stream")
+        out = out or str(run_dir(None, "lift") / "poses.jsonl")
+        check_live_out(out)
+        path = Path(model) if model else shipped_checkpoint()
+        if backend:
+            expect_backend(path, backend)
+        lift_live(video, Lifter(path, device=device), settings, keypoints.options, out, person, quiet)
+        return
     if size == "floor" and not calibration:
         raise click.UsageError("--size floor needs the floor of a --calibration")
     if stream and orient not in ("auto", "none"):

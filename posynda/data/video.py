@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import math
 import os
+import re
+import stat
 from pathlib import Path
 from typing import Iterator
 
@@ -31,6 +33,25 @@ from posynda.fileio import atomic_path
 VIDEO_EXTENSIONS: tuple[str, ...] = (".mp4", ".m4v", ".mov", ".3gp", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".ts")
 
 VIDEO_HINT = "reading video needs imageio-ffmpeg: pip install 'posynda[video]'"
+
+# Live sources ffmpeg reads as they come: network streams by their scheme, and (Linux) camera devices.
+LIVE_SCHEMES: tuple[str, ...] = ("rtsp", "rtsps", "rtmp", "rtmps", "rtp", "srt", "udp", "tcp", "http", "https")
+CAMERA_DEVICE = re.compile(r"^/dev/video\d+$")
+
+
+def live_source(source: str | os.PathLike) -> list[str] | None:
+    """ffmpeg's input options for a live source -- a stream URL (:data:`LIVE_SCHEMES`), a camera device
+    (``/dev/videoN``: Video4Linux2) or a named pipe (FIFO) -- or None for anything else (a file)."""
+    text = str(source)
+    scheme = text.split("://", 1)[0].lower() if "://" in text else None
+    if scheme in LIVE_SCHEMES:
+        return []
+    if CAMERA_DEVICE.match(text):
+        return ["-f", "v4l2"]
+    try:
+        return [] if stat.S_ISFIFO(os.stat(text).st_mode) else None
+    except OSError:
+        return None
 
 
 def looks_like_video(path: str | os.PathLike) -> bool:
@@ -68,25 +89,29 @@ def _ffmpeg_reason(exc: Exception) -> str:
 
 
 class VideoReader:
-    """The frames of one video file, forwards, once (a context manager; iterate it).
+    """The frames of one video, forwards, once (a context manager; iterate it): a file, or a live source
+    (:func:`live_source`: a stream URL, a camera device, a named pipe) read as ffmpeg delivers it.
 
     Attributes:
-        path: the file.
+        path: the file or the source as given.
+        live: whether it is a live source (no size or length known ahead, nothing probed).
         size: ``(width, height)`` of the frames delivered, pixels.
-        fps: frames per second (ffmpeg's stream rate; NaN when the file states none).
+        fps: frames per second (ffmpeg's stream rate; NaN when the source states none).
         frame_estimate: frames expected (duration x fps, for progress bars; the real count may differ by a
-            few), or None when unknown.
+            few), or None when unknown (always for a live source).
 
     Raises:
-        InputError: no such file, imageio-ffmpeg missing, or a file ffmpeg cannot decode (ffmpeg's reason).
+        InputError: no such file, imageio-ffmpeg missing, or a source ffmpeg cannot decode (ffmpeg's reason).
     """
 
     def __init__(self, path: str | os.PathLike):
-        self.path = Path(path)
-        if not self.path.is_file():
+        options = live_source(path)
+        self.live = options is not None
+        self.path = str(path) if self.live else Path(path)
+        if not self.live and not self.path.is_file():
             raise InputError(f"{self.path}: no such video file")
         imageio_ffmpeg = _imageio_ffmpeg()
-        self._frames = imageio_ffmpeg.read_frames(str(self.path), pix_fmt="rgb24")
+        self._frames = imageio_ffmpeg.read_frames(str(self.path), pix_fmt="rgb24", input_params=options or [])
         try:
             meta = next(self._frames)
         except (OSError, RuntimeError, StopIteration) as exc:
@@ -96,7 +121,8 @@ class VideoReader:
         fps = float(meta.get("fps") or 0.0)
         self.fps: float = fps if fps > 0 else math.nan
         duration = float(meta.get("duration") or 0.0)
-        self.frame_estimate: int | None = round(duration * fps) if duration > 0 and fps > 0 else None
+        known = duration > 0 and fps > 0 and not self.live
+        self.frame_estimate: int | None = round(duration * fps) if known else None
 
     def __iter__(self) -> Iterator[np.ndarray]:
         w, h = self.size

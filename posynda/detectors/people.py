@@ -106,8 +106,8 @@ class PeopleDetector:
         self.settings = settings
         if sessions is None:
             sessions = (
-                ort_session(str(onnx_file(PERSON_DETECTOR)), threads),
-                ort_session(str(onnx_file(LANDMARKS)), threads),
+                ort_session(str(onnx_file(PERSON_DETECTOR)), threads, spin=False),  # a busy machine: bench live
+                ort_session(str(onnx_file(LANDMARKS)), threads, spin=False),
             )
         self.person_session, self.landmark_session = sessions
         self.frame = -1

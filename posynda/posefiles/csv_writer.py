@@ -58,7 +58,8 @@ def comments(poses: LiftedPoses) -> list[str]:
     return lines
 
 
-def _cells(pose: np.ndarray) -> list[str]:
+def position_cells(pose: np.ndarray) -> list[str]:
+    """The cells of a pose ``[J, 3]`` mm: 3 decimals, empty where missing."""
     return ["" if not np.isfinite(v) else f"{v:.3f}" for v in pose.reshape(-1)]
 
 
@@ -72,5 +73,5 @@ def write_csv(path: Path, poses: LiftedPoses) -> list[Path]:
         for seq in poses.sequences:
             person = "" if seq.person is None else seq.person
             for i, (source, pose) in enumerate(zip(seq.frame_numbers, seq.positions)):
-                writer.writerow([seq.name, person, i, int(source), *_cells(pose)])
+                writer.writerow([seq.name, person, i, int(source), *position_cells(pose)])
     return [Path(path)]

@@ -3,6 +3,8 @@ picture over the footage; detect writes the 2D once for lift and adapt; bad inpu
 
 import dataclasses
 import json
+import os
+import subprocess
 
 import numpy as np
 import pytest
@@ -78,8 +80,12 @@ def test_adapt_takes_a_video_as_its_target(video, tmp_path):
         (["lift", "--video", "{text}"], "not a video ffmpeg can read"),
         (["detect", "{video}", "--out", "{tmp}/kp.txt"], "--out {tmp}/kp.txt: unknown keypoint file format"),
         (["detect", "{tmp}/missing.mp4", "--out", "{tmp}/kp.npz"], "no such keypoint file or folder"),
+        (["lift", "--video", "{video}", "--stream", "--viz", "{tmp}/v.png"], "--viz needs whole sequences"),
+        (["lift", "--video", "{video}", "--stream", "--out", "{tmp}/p.json"], "a live stream writes rows as they"),
+        (["lift", "--video", "{tmp}/missing.mp4", "--stream", "--out", "{tmp}/p.jsonl"], "no such video file"),
     ],
-    ids=["video-and-input", "format", "image-size", "not-a-video", "detect-out", "detect-missing"],
+    ids=["video-and-input", "format", "image-size", "not-a-video", "detect-out", "detect-missing"]
+    + ["live-viz", "live-json", "live-missing"],
 )
 def test_bad_video_input_exits_2_with_one_line(video, tmp_path, args, message):
     text = tmp_path / "notes.mp4"
@@ -90,6 +96,7 @@ def test_bad_video_input_exits_2_with_one_line(video, tmp_path, args, message):
     assert len(error_lines(result)) == 1 or "Usage" in result.output, result.output
     assert message.format(**fill) in result.output
     assert not (tmp_path / "kp.npz").exists() and not (tmp_path / "kp.txt").exists()
+    assert not list(tmp_path.glob("p.json*")) and not (tmp_path / "v.png").exists()
 
 
 def test_rows_carry_the_video_frame_and_the_person_in_json_csv_and_trc(tmp_path):
@@ -177,3 +184,29 @@ def test_a_calibration_gives_the_camera_its_gravity_and_its_world(calibrated, tm
     result = run(["lift", "--video", str(video), "--calibration", str(tmp_path / "other.toml"), "--quiet", "--out",
                   str(tmp_path / "r.json")])  # fmt: skip
     assert result.exit_code == 2 and "camera cam01 is calibrated for 640x480 px, the input is 320x240" in result.output
+
+
+def test_a_pipe_fed_at_the_videos_own_rate_is_lifted_live_as_the_file_is(video, tmp_path):
+    needs_blazepose()
+    import imageio_ffmpeg
+
+    fifo, out = tmp_path / "live.ts", tmp_path / "live.jsonl"
+    os.mkfifo(fifo)
+    feeder = subprocess.Popen([imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-re", "-i", str(video),
+                               "-c", "copy", "-f", "mpegts", "-y", str(fifo)])  # fmt: skip
+    try:
+        result = run(["lift", "--video", str(fifo), "--stream", "--out", str(out)])
+    finally:
+        feeder.wait(timeout=60)
+    assert result.exit_code == 0, result.output
+    assert f"live source {fifo}: 320x240 px, 25 fps" in result.output
+    assert "frames/s end to end" in result.output and "pose latency p50" in result.output
+    head, *rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert head["format"] == "posynda-live-v1" and head["frame"] == "camera"
+    assert [r["source_frame"] for r in rows] == list(range(FRAMES)) and {r["person"] for r in rows} == {"0"}
+    whole = tmp_path / "whole.json"  # the same frames lifted whole, as the stream lifts them (no detector 3D)
+    result = run(["lift", "--video", str(video), "--orient", "none", "--detector-weight", "0", "--frame", "camera",
+                  "--out", str(whole), "--quiet"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    expected = [f["absolute"] for f in json.loads(whole.read_text())["sequences"][0]["frames"]]
+    np.testing.assert_allclose([r["absolute_mm"] for r in rows], expected, atol=0.5)

@@ -25,6 +25,7 @@ from posynda.bench import (
     footage,
     kernels,
     latency,
+    live,
     plots,
     realvideo,
     suite,
@@ -160,6 +161,11 @@ def _realvideo(out_dir, on_row, quick, data_dir, checkpoint, hypotheses, steps, 
     return realvideo.run(data_dir, checkpoint, hypotheses, steps, frames, max_px, seed, quick, log=log_err,
                          on_row=on_row, adapt_to=Path(out_dir) / "adapted" if adapt else None,
                          adapt_steps=adapt_steps, world_up=world_up)  # fmt: skip
+
+
+def _live(out_dir, on_row, quick, videos, frames, size, idle_only):
+    return live.run(out_dir, list(videos), frames, size, ("idle",) if idle_only else live.LOADS, log=log_err,
+                    on_row=on_row)  # fmt: skip
 
 
 def _realvideo_stem(options: dict) -> str:
@@ -432,6 +438,22 @@ BENCHES: tuple[BenchRow, ...] = (
         ),
         markdown=realvideo.markdown, check=_check_realvideo, quick={"frames": 30}, stem=_realvideo_stem,
         quick_help="the first 30 frames of each view",
+    ),
+    BenchRow(
+        "live", _live,
+        "Pixels to 3D at camera rate: the live pipeline (detector, tracker, lifter) end to end, per stage and its "
+        "latency, beside MediaPipe's own BlazePose, on an idle and a busy machine.",
+        options=(
+            click.option("--video", "videos", type=click.Path(dir_okay=False, exists=True), multiple=True,
+                         help="also time this video, repeatable (e.g. Demo_MultiPerson/videos/cam01.mp4)"),
+            click.option("--frames", type=POSITIVE, default=live.DEFAULT_FRAMES, show_default=True,
+                         help="frames per video"),
+            click.option("--size", type=ImageSize(), default="x".join(map(str, live.DEFAULT_SIZE)), show_default=True,
+                         help="size of the filmed mannequin videos, WxH"),
+            click.option("--idle-only", is_flag=True, help="skip the busy-machine runs"),
+        ),
+        markdown=live.markdown, quick={"frames": 30, "idle_only": True}, stem="live",
+        quick_help="30 frames per video, idle only",
     ),
 )  # fmt: skip
 

@@ -1,0 +1,167 @@
+"""Pixels to 3D at camera rate: the live pipeline of ``posynda lift --video SOURCE --stream`` timed end to end,
+beside MediaPipe's own BlazePose (one person, its own 3D), on an idle and on a busy machine.
+
+    posynda bench live [--video V ...] [--frames 150] [--size 1920x1080] [--save]
+
+Videos: mannequins filmed at ``--size`` (1080p by default) from the embedded wild/test motion -- one person,
+and two side by side -- and any ``--video`` given (e.g. Pose2Sim's ``Demo_MultiPerson/videos/cam01.mp4``, two
+real people, 1088 x 1920). Each is read as fast as it decodes (a file, not paced) through
+:class:`posynda.runtime.live.LivePipeline` -- every person found, tracked, lifted by their own stream (the
+shipped model, H 1, K 1, flip: ``lift``'s defaults) -- and timed per stage: **reading** (ffmpeg's decode and
+the pipe), **people** (BlazePose's person detector and landmark model through ONNX Runtime, for every person)
+and **lifting** (every person's stream). End-to-end frames/s is frames over the whole wall time. The latency of
+a pose is ``L = T - 1`` frames (the window's look-ahead: 26 with the shipped model) plus the work: at the
+source's own rate ``L / fps + one frame's work`` when posynda keeps up; here, unpaced, it is measured as
+``L`` frames of posynda's work (the p50 / p99 of :attr:`LivePose.latency_ms`). The comparison row runs
+MediaPipe's legacy Pose solution (the same BlazePose models, TFLite with XNNPACK, one person, its
+``pose_world_landmarks`` 3D) on the same frames. **Busy**: one other process keeps both cores busy meanwhile
+(:func:`posynda.bench.threads.busy_machine`).
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import nullcontext
+from pathlib import Path
+
+import numpy as np
+
+from posynda.bench.threads import busy_machine
+from posynda.data import load_clips
+from posynda.data.detections.blazepose import BlazePose
+from posynda.data.footage import BACKGROUND, framing_camera, render_mannequin
+from posynda.data.video import VideoReader, write_video
+from posynda.defaults import default_clips_path, shipped_checkpoint
+from posynda.environment import machine_info
+from posynda.report import markdown_table
+from posynda.runtime import Lifter, SamplingSettings
+from posynda.runtime.live import LivePipeline, StageTimes
+
+DEFAULT_FRAMES = 150
+DEFAULT_SIZE = (1920, 1080)
+FILMED_FPS = 30.0
+SIDE_MM = 700.0  # how far apart two filmed people stand (camera x)
+LOADS = ("idle", "busy")
+POSYNDA = "posynda live (lift --video --stream)"
+MEDIAPIPE = "MediaPipe Pose (one person, its own 3D)"
+
+
+def film(folder: Path, people: int, frames: int, size: tuple[int, int]) -> Path:
+    """A mannequin video of ``people`` (1 or 2) from the embedded wild/test's first sequences, side by side."""
+    clips = load_clips(default_clips_path("wild", "test"))
+    motions = []
+    for k in range(people):
+        start, stop = (int(v) for v in clips.sequence_bounds()[k])
+        joints = clips.joints_3d[start : min(stop, start + frames)].astype(np.float64)
+        joints = joints - joints[:1, :1] + np.array([SIDE_MM * (k - (people - 1) / 2), 0.0, 4000.0])
+        motions.append(joints)
+    length = min(len(m) for m in motions)
+    camera = framing_camera(motions[0][:length], size)
+    if people > 1:
+        camera[2] = size[0] / 2  # the pair centred on the camera's axis, not the first person
+    renders = [render_mannequin(m[:length], camera, size) for m in motions]
+    frames_out = []
+    for pictures in zip(*renders):
+        frame = pictures[0]
+        for other in pictures[1:]:
+            frame = np.where((other != BACKGROUND).any(-1, keepdims=True), other, frame)
+        frames_out.append(frame)
+    path = folder / f"mannequin-{people}-{size[0]}x{size[1]}.mp4"
+    write_video(path, frames_out, FILMED_FPS, size)
+    return path
+
+
+def time_posynda(path: Path, lifter: Lifter, settings: SamplingSettings, frames: int) -> dict:
+    """The live pipeline over the first ``frames`` frames of ``path`` (module docstring)."""
+    latencies, reading, people_seen = [], 0.0, []
+    with VideoReader(path) as reader:
+        pipeline = LivePipeline(lifter, settings=settings)
+        images = iter(reader)
+        pipeline.push(next(images))  # the first frame, untimed: sessions and caches warm up
+        pipeline.times = StageTimes()
+        started = time.perf_counter()
+        for _ in range(frames):
+            t0 = time.perf_counter()
+            image = next(images, None)
+            arrived = time.perf_counter()
+            reading += arrived - t0
+            if image is None:
+                break
+            latencies += [p.latency_ms for p in pipeline.push(image, arrived)]
+            people_seen.append(len(pipeline.people))
+        latencies += [p.latency_ms for p in pipeline.finish()]
+        wall = time.perf_counter() - started
+    done = max(pipeline.times.frames, 1)
+    percentile = (lambda q: float(np.percentile(latencies, q))) if latencies else (lambda q: None)
+    return {"frames": pipeline.times.frames, "fps": pipeline.times.frames / wall, "read_ms": 1000 * reading / done,
+            "people_ms": 1000 * pipeline.times.detect_s / done, "lift_ms": 1000 * pipeline.times.lift_s / done,
+            "latency_p50_ms": percentile(50), "latency_p99_ms": percentile(99),
+            "people": float(np.mean(people_seen)) if people_seen else 0.0,
+            "latency_frames": lifter.frames - 1}  # fmt: skip
+
+
+def time_mediapipe(path: Path, frames: int) -> dict:
+    """MediaPipe's own BlazePose (one person, its 3D) over the same frames, reading included."""
+    reading, running, done = 0.0, 0.0, 0
+    with VideoReader(path) as reader, BlazePose() as blazepose:
+        images = iter(reader)
+        blazepose(next(images))  # the first frame, untimed: MediaPipe's graph starts
+        started = time.perf_counter()
+        for _ in range(frames):
+            t0 = time.perf_counter()
+            image = next(images, None)
+            t1 = time.perf_counter()
+            if image is None:
+                break
+            blazepose(image)
+            reading, running, done = reading + t1 - t0, running + time.perf_counter() - t1, done + 1
+        wall = time.perf_counter() - started
+    done_ = max(done, 1)
+    return {"frames": done, "fps": done / wall, "read_ms": 1000 * reading / done_,
+            "people_ms": 1000 * running / done_, "lift_ms": None, "latency_p50_ms": None, "latency_p99_ms": None,
+            "people": None, "latency_frames": 0}  # fmt: skip
+
+
+def run(out_dir, videos: list[str] = (), frames: int = DEFAULT_FRAMES, size=DEFAULT_SIZE, loads=LOADS,
+        log=print, on_row=None) -> dict:  # fmt: skip
+    """The benchmark (module docstring); returns the ``live.json`` content."""
+    folder = Path(out_dir) / "videos"
+    folder.mkdir(parents=True, exist_ok=True)
+    sources = [(f"{k} mannequin{'s' if k > 1 else ''}, {size[0]}x{size[1]}", film(folder, k, frames + 1, size))
+               for k in (1, 2)] + [(Path(v).name, Path(v)) for v in videos]  # fmt: skip
+    lifter = Lifter(shipped_checkpoint())
+    settings = SamplingSettings()  # lift's defaults
+    result = {"frames": frames, "settings": {"hypotheses": settings.hypotheses, "steps": settings.steps,
+                                             "flip": settings.flip}, "rows": [], "machine": machine_info()}  # fmt: skip
+    for load in loads:
+        with busy_machine(1) if load == "busy" else nullcontext():
+            for name, path in sources:
+                with VideoReader(path) as reader:
+                    size_of = reader.size
+                timings = ((POSYNDA, lambda p=path: time_posynda(p, lifter, settings, frames)),
+                           (MEDIAPIPE, lambda p=path: time_mediapipe(p, frames)))  # fmt: skip
+                for method, timed in timings:
+                    row = {"video": name, "size": list(size_of), "load": load, "method": method, **timed()}
+                    result["rows"].append(row)
+                    log(f"{load}, {name}, {method}: {row['fps']:.1f} frames/s")
+                    if on_row is not None:
+                        on_row(result)
+    return result
+
+
+def _cell(value, digits: int = 1) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def markdown(result: dict) -> str:
+    """One row per video, load and method."""
+    settings = result["settings"]
+    head = (f"Pixels to 3D, end to end, {result['frames']} frames per video read unpaced, after one warm-up frame; "
+            f"posynda: the shipped model, H {settings['hypotheses']}, K {settings['steps']}, flip; ms per "
+            "frame.\n\n")  # fmt: skip
+    body = [[r["video"], r["load"], r["method"], _cell(r["fps"]), _cell(r["read_ms"]), _cell(r["people_ms"]),
+             _cell(r["lift_ms"]), _cell(r["people"]), _cell(r["latency_p50_ms"], 0), _cell(r["latency_p99_ms"], 0)]
+            for r in result["rows"]]  # fmt: skip
+    headers = ["video", "machine", "method", "frames/s", "reading ms", "people ms", "lifting ms", "people tracked",
+               "latency p50 ms", "latency p99 ms"]  # fmt: skip
+    return head + markdown_table(headers, body)

@@ -1,0 +1,68 @@
+"""``posynda lift --video SOURCE --stream``: a live source (camera, stream URL, named pipe, or a file) lifted as its
+frames come, every person's rows written as they become final, the latency and the frame rate printed."""
+
+from __future__ import annotations
+
+import time
+
+import click
+import numpy as np
+
+from posynda.data.detections.read_options import ReadOptions, options_camera
+from posynda.data.video import VideoReader
+from posynda.posefiles.live_rows import STDOUT, LiveRows, header
+from posynda.runtime import Lifter, SamplingSettings
+from posynda.runtime.live import LivePipeline
+
+STATUS_EVERY_S = 2.0  # seconds between status lines
+
+
+def lift_live(source: str, lifter: Lifter, settings: SamplingSettings, options: ReadOptions, out: str,
+              person: str | None, quiet: bool) -> None:  # fmt: skip
+    """Read ``source`` frame by frame, lift every person (or only ``person``), write rows to ``out`` (.jsonl,
+    .csv or - for standard output) as they come; Ctrl-C ends the source early and keeps what was lifted."""
+    echo = (lambda line: click.echo(line, err=True)) if out == STDOUT else click.echo
+    with VideoReader(source) as reader:
+        intrinsics = options_camera(reader.size, options)
+        pipeline = LivePipeline(lifter, intrinsics, settings)
+        kind = "live" if reader.live else "file"
+        rate = f"{reader.fps:g} fps" if np.isfinite(reader.fps) else "no frame rate"
+        echo(f"{kind} source {source}: {reader.size[0]}x{reader.size[1]} px, {rate} | lifting with "
+             f"{lifter.describe()} | a pose comes {lifter.frames - 1} frames after its frame")  # fmt: skip
+        latencies, waiting, started, last_status = [], 0.0, time.perf_counter(), time.perf_counter()
+        stopped = False
+        with LiveRows(out, header(str(source), reader.fps, reader.size, lifter.describe())) as rows:
+            frames = iter(reader)
+            try:
+                while True:
+                    t0 = time.perf_counter()
+                    image = next(frames, None)
+                    arrived = time.perf_counter()
+                    waiting += arrived - t0
+                    if image is None:
+                        break
+                    latencies += _written(rows, pipeline.push(image, arrived), person)
+                    if not quiet and arrived - last_status >= STATUS_EVERY_S:
+                        last_status = arrived
+                        done = pipeline.times.frames
+                        echo(f"frame {done}: {done / (arrived - started):.1f} frames/s, {len(pipeline.people)} "
+                             f"people, {rows.rows} rows")  # fmt: skip
+            except KeyboardInterrupt:
+                stopped = True
+            latencies += _written(rows, pipeline.finish(), person)
+        seconds = time.perf_counter() - started
+    times, done = pipeline.times, max(pipeline.times.frames, 1)
+    ms = np.asarray(latencies) if latencies else np.zeros(1)
+    echo(f"{'stopped (Ctrl-C) after' if stopped else 'read'} {times.frames} frames in {seconds:.1f} s: "
+         f"{times.frames / max(seconds, 1e-9):.1f} frames/s end to end | per frame: reading {1000 * waiting / done:.1f}"
+         f" ms, people {1000 * times.detect_s / done:.1f} ms, lifting {1000 * times.lift_s / done:.1f} ms | pose "
+         f"latency p50 {np.percentile(ms, 50):.0f} ms, p99 {np.percentile(ms, 99):.0f} ms")  # fmt: skip
+    echo(f"wrote {rows.rows} rows to {'standard output' if out == STDOUT else out} (camera coordinates, mm)")
+
+
+def _written(rows: LiveRows, poses, person: str | None) -> list[float]:
+    """Write ``poses`` (those of ``person`` only, when given); their latencies (ms)."""
+    kept = [p for p in poses if person is None or p.person == person]
+    for pose in kept:
+        rows.write(pose)
+    return [p.latency_ms for p in kept]

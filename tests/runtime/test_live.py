@@ -1,0 +1,92 @@
+"""The live pipeline: every person gets a stream of their own, poses come out L frames late with the source's
+frame numbers and the detector's ids, equal to the whole-sequence lift of the same detections; a short absence
+is held, a long one finishes the person's stream without inventing the frames after they left."""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from posynda.data.detections import default_intrinsics
+from posynda.defaults import shipped_checkpoint
+from posynda.runtime import Lifter, SamplingSettings
+from posynda.runtime.live import LivePipeline
+from posynda.skeleton import convert_joints
+
+SIZE = (640, 480)
+SETTINGS = SamplingSettings(hypotheses=1, steps=1)
+
+
+@pytest.fixture(scope="module")
+def lifter():
+    return Lifter(shipped_checkpoint())
+
+
+def blazepose_track(frames: int, seed: int, x: float) -> np.ndarray:
+    """``[frames, 33, 2]`` px: a person-sized cloud of BlazePose keypoints around ``x`` that drifts smoothly."""
+    rng = np.random.default_rng(seed)
+    base = np.column_stack([rng.uniform(-60, 60, 33) + x, rng.uniform(80, 400, 33)])
+    drift = np.cumsum(rng.normal(0, 1.5, (frames, 33, 2)), axis=0)
+    return base + drift
+
+
+class ScriptedDetector:
+    """Plays back ``tracks`` (id -> ``[F, 33, 2]``; NaN frames: the person is not found) as PeopleDetector."""
+
+    def __init__(self, tracks: dict[int, np.ndarray]):
+        self.tracks, self.frame = tracks, -1
+
+    def __call__(self, image):
+        self.frame += 1
+        found = []
+        for person, track in self.tracks.items():
+            if self.frame < len(track) and np.isfinite(track[self.frame]).all():
+                ones = np.ones(33)
+                landmarks = SimpleNamespace(keypoints=track[self.frame], visibility=ones, presence=ones)
+                found.append(SimpleNamespace(id=person, landmarks=landmarks))
+        return found
+
+
+def run(lifter, tracks, frames, max_gap=30):
+    pipeline = LivePipeline(lifter, settings=SETTINGS, detector=ScriptedDetector(tracks), max_gap=max_gap)
+    image = np.zeros((SIZE[1], SIZE[0], 3), np.uint8)
+    emitted = []  # (the frame pushed when the pose came out, the pose)
+    for t in range(frames):
+        emitted += [(t, pose) for pose in pipeline.push(image)]
+        assert len(pipeline.arrivals) <= lifter.frames + 1  # only the frames still to come out are remembered
+    emitted += [(frames, pose) for pose in pipeline.finish()]
+    return emitted
+
+
+def whole_lift(lifter, track):
+    keypoints, confidence = convert_joints(track, "blazepose33", np.ones(track.shape[:2]))
+    return lifter.lift_keypoints(keypoints.astype(np.float32), SIZE, default_intrinsics(*SIZE),
+                                 confidence.astype(np.float32), SETTINGS)  # fmt: skip
+
+
+def test_two_people_come_out_late_by_l_frames_and_equal_the_whole_lift(lifter):
+    tracks = {0: blazepose_track(60, 0, 200.0), 3: blazepose_track(60, 1, 450.0)}
+    tracks[3][:10] = np.nan  # the second person walks in at frame 10
+    emitted = run(lifter, tracks, 60)
+    latency = lifter.frames - 1
+    for person, first in ((0, 0), (3, 10)):
+        mine = [(t, p) for t, p in emitted if p.person == str(person)]
+        assert [p.frame for _, p in mine] == list(range(first, 60))  # every frame they were in, in order
+        assert all(t == p.frame + latency for t, p in mine if t < 60)  # L frames late until the end
+        assert all(p.detected and p.latency_ms >= 0 for _, p in mine)
+        expected = whole_lift(lifter, tracks[person][first:])
+        got = np.stack([p.absolute_mm for _, p in mine])
+        np.testing.assert_allclose(got, expected.absolute_mm, atol=1e-2)
+
+
+@pytest.mark.parametrize("gap, kept", [(5, True), (12, False)])
+def test_an_absence_is_held_or_ends_the_stream(lifter, gap, kept):
+    track = blazepose_track(70, 2, 300.0)
+    track[40 : 40 + gap] = np.nan
+    emitted = [p for _, p in run(lifter, {7: track}, 70, max_gap=8)]
+    frames = [p.frame for p in emitted]
+    if kept:  # held through the gap: one stream, every frame, the gap's frames marked as not detected
+        assert frames == list(range(70)) and [p.frame for p in emitted if not p.detected] == list(range(40, 45))
+    else:  # the stream ended at the gap (nothing after frame 39 from it); the return starts a new one
+        assert frames == list(range(40)) + list(range(40 + gap, 70))
+        assert all(p.detected for p in emitted)
