@@ -52,6 +52,7 @@ from posynda.report import markdown_table
 from posynda.runtime import Lifter, SamplingSettings
 from posynda.runtime.floor_scale import floor_scales, scaled
 from posynda.runtime.fusion import DEFAULT_WEIGHT
+from posynda.runtime.live import CausalDetector3D
 from posynda.skeleton import convert_joints
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".mkv", ".webm")
@@ -73,8 +74,10 @@ VARIANTS = {
     "_level_unfused": ("none", True, True, 0.0),
     "_level_lifted_size": ("none", True, False, 0.0),
 }
+LIVE = "_live"  # as `lift --video --stream` lifts: frame by frame, the detector's 3D used on the frames so far
 LIFTERS = ("posynda", "posynda_adapted")
-METHODS = (*(f"{lifter}{suffix}" for lifter in LIFTERS for suffix in VARIANTS), "blazepose_3d", "constant_pose")
+SUFFIXES = (*VARIANTS, LIVE)
+METHODS = (*(f"{lifter}{suffix}" for lifter in LIFTERS for suffix in SUFFIXES), "blazepose_3d", "constant_pose")
 
 METRICS = ("mpjpe", "p_mpjpe", "limb_p_mpjpe", "root_mm", "accel")
 
@@ -236,7 +239,7 @@ def run(data_dir, checkpoint=None, hypotheses: int = 5, steps: int = 5, max_fram
         footage_views = FootageViews.find(target, view_of, recording.cameras)
         model, adaptation = adapted_lifter(base, target, footage_views, Path(adapt_to), adapt_steps, log)
         lifters["posynda_adapted"] = Lifter(model)
-    methods = [m for m in METHODS if not m.startswith("posynda") or any(m == n + v for n in lifters for v in VARIANTS)]
+    methods = [m for m in METHODS if not m.startswith("posynda") or any(m == n + v for n in lifters for v in SUFFIXES)]
     sampling = SamplingSettings(hypotheses=hypotheses, steps=steps, seed=seed)
     rows, people = [], []
     triangulated = [(person, group, *_triangulated(recording.cameras, [tracks[k] for k in group], frames))
@@ -282,6 +285,8 @@ def run(data_dir, checkpoint=None, hypotheses: int = 5, steps: int = 5, max_fram
                         size = floor_scales(absolute, clip, camera.rotation @ up_world, float(camera.centre @ up_world))
                         rel, absolute = scaled(rel, clip, size.scales), scaled(absolute, clip, size.scales)
                     results[name + suffix] = scores(rel, truth_rel, absolute[:, 0], truth[:, 0])
+                rel, absolute = live_lift(lifter, kp17, conf17, camera.intrinsics, blaze - blaze[:, :1], sampling)
+                results[name + LIVE] = scores(rel, truth_rel, absolute[:, 0], truth[:, 0])
             constant = np.broadcast_to(np.nanmean(truth_rel, axis=0), truth_rel.shape)
             results["blazepose_3d"] = scores(blaze - blaze[:, :1], truth_rel)
             results["constant_pose"] = scores(np.array(constant), truth_rel)
@@ -301,6 +306,22 @@ def _mean(rows: list[dict], method: str, metric: str) -> float | None:
     values = [r["methods"][method][metric] for r in rows if r["methods"][method][metric] is not None]
     values = [v for v in values if np.isfinite(v)]
     return float(np.mean(values)) if values else None
+
+
+def live_lift(lifter: Lifter, keypoints: np.ndarray, confidence: np.ndarray, intrinsics: np.ndarray,
+              detector_3d: np.ndarray, settings: SamplingSettings) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """One track ``[n, 17, 2]`` lifted as ``lift --video --stream`` lifts a person: pushed frame by frame through
+    a stream, each emitted pose oriented by and fused with ``detector_3d [n, 17, 3]`` (NaN: none) using the frames
+    before it (:class:`posynda.runtime.live.CausalDetector3D`). Root-relative and absolute ``[n, 17, 3]`` mm."""
+    stream = lifter.stream(intrinsics=intrinsics.astype(np.float32), settings=settings)
+    use = CausalDetector3D(orient=True, weight=DEFAULT_WEIGHT)
+    poses = [stream.push(k.astype(np.float32), c.astype(np.float32)) for k, c in zip(keypoints, confidence)]
+    rel, absolute = np.full((len(keypoints), 17, 3), np.nan), np.full((len(keypoints), 17, 3), np.nan)
+    for pose in [p for p in poses if p is not None] + stream.finish():
+        detector = detector_3d[pose.frame]
+        rel[pose.frame], absolute[pose.frame] = use(pose.root_relative_mm, pose.absolute_mm,
+                                                    detector if np.isfinite(detector).all() else None)  # fmt: skip
+    return rel, absolute
 
 
 def _triangulated(cameras: list[CalibratedCamera], group: list[ViewTrack], frames: int):
@@ -351,12 +372,14 @@ NAMES = {
     "posynda_level": "posynda lifter, levelled and sized by the calibration, fused (`--calibration`)",
     "posynda_level_unfused": "posynda lifter, levelled and sized by the calibration, not fused",
     "posynda_level_lifted_size": "posynda lifter, levelled by the calibration, its own size (`--size lifted`)",
+    "posynda_live": "posynda lifter, live (`lift --video --stream`: the detector's 3D of the frames so far)",
     "posynda_adapted": "posynda, adapted to this footage's 2D, oriented by and fused with the detector's 3D",
     "posynda_adapted_unfused": "posynda, adapted, oriented, not fused",
     "posynda_adapted_unoriented": "posynda, adapted, neither",
     "posynda_adapted_upright": "posynda, adapted, the detector's spine as up",
     "posynda_adapted_level": "posynda, adapted, levelled and sized by the calibration, fused",
     "posynda_adapted_level_unfused": "posynda, adapted, levelled and sized by the calibration, not fused",
+    "posynda_adapted_live": "posynda, adapted, live",
     "posynda_adapted_level_lifted_size": "posynda, adapted, levelled by the calibration, its own size",
     "blazepose_3d": "BlazePose's own 3D",
     "constant_pose": "constant pose (truth's mean)",

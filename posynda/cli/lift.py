@@ -24,6 +24,7 @@ from posynda.cli.options import (
 )
 from posynda.data.calibration import UP_AXES, axis_vector, read_calibration
 from posynda.data.detections.video import clip_frames
+from posynda.data.video import live_source
 from posynda.defaults import default_clips_path, shipped_checkpoint
 from posynda.errors import InputError
 from posynda.posefiles import output_format, write_poses
@@ -151,14 +152,15 @@ def only_person(clips, read_report, person: str):
     help="global orientation from the video detector's own 3D (BlazePose's world landmarks): 'detector' turns each "
     "person's poses to it, 'upright' takes its spine as the camera's up (people stand upright), 'none' keeps the "
     "lifter's; auto = 'detector' for input that carries it (--video, or a .npz of `posynda detect`) without "
-    "--calibration / --stream, else 'none' (docs/realvideo.md)",
+    "--calibration, else 'none'; a live --video --stream turns by the person's frames so far (docs/realvideo.md)",
 )
 @click.option(
     "--detector-weight",
     type=click.FloatRange(0, 1),
     default=None,
     help="weight of the video detector's own 3D (BlazePose's world landmarks, turned to posynda's orientation) in "
-    f"each pose: 0 = posynda's lift alone; default {DEFAULT_WEIGHT:g} for input that carries it (not with --stream), "
+    f"each pose: 0 = posynda's lift alone; default {DEFAULT_WEIGHT:g} for input that carries it (a live --video "
+    "--stream too; not a keypoint file's --stream), "
     "else 0 (docs/realvideo.md)",
 )
 @click.option(
@@ -214,10 +216,11 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
         name = camera_name or Path(input_path or "").stem
         calibrated = named_camera(read_calibration(calibration), name, calibration)
         keypoints = read_through(keypoints, calibrated, calibration)
+    if video and not stream and live_source(video) is not None:
+        raise click.UsageError(f"--video {video} is a live source (a camera, a stream URL or a pipe): add --stream")
     if stream and video:  # a live source: rows as they come
-        unused = {"--viz": viz, f"--orient {orient}": orient not in ("auto", "none"), "--size floor": size == "floor",
-                  "--detector-weight": detector_weight is not None, "--fps": fps is not None,
-                  "--image-size": keypoints.options.image_size is not None}  # fmt: skip
+        unused = {"--viz": viz, "--orient upright": orient == "upright", "--size floor": size == "floor",
+                  "--fps": fps is not None, "--image-size": keypoints.options.image_size is not None}  # fmt: skip
         for flag in [f for f, given in unused.items() if given]:
             raise click.UsageError(f"{flag} needs whole sequences: drop it, or --stream")
         out = out or str(run_dir(None, "lift") / "poses.jsonl")
@@ -225,7 +228,9 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
         path = Path(model) if model else shipped_checkpoint()
         if backend:
             expect_backend(path, backend)
-        lift_live(video, Lifter(path, device=device), settings, keypoints.options, out, person, quiet)
+        weight = DEFAULT_WEIGHT if detector_weight is None else detector_weight
+        lift_live(video, Lifter(path, device=device), settings, keypoints.options, out, person, quiet,
+                  orient=orient != "none", detector_weight=weight)  # fmt: skip
         return
     if size == "floor" and not calibration:
         raise click.UsageError("--size floor needs the floor of a --calibration")

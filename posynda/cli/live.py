@@ -18,17 +18,21 @@ STATUS_EVERY_S = 2.0  # seconds between status lines
 
 
 def lift_live(source: str, lifter: Lifter, settings: SamplingSettings, options: ReadOptions, out: str,
-              person: str | None, quiet: bool) -> None:  # fmt: skip
+              person: str | None, quiet: bool, orient: bool = True, detector_weight: float = 0.0) -> None:  # fmt: skip
     """Read ``source`` frame by frame, lift every person (or only ``person``), write rows to ``out`` (.jsonl,
-    .csv or - for standard output) as they come; Ctrl-C ends the source early and keeps what was lifted."""
+    .csv or - for standard output) as they come; Ctrl-C ends the source early and keeps what was lifted.
+    ``orient``, ``detector_weight``: BlazePose's own 3D used as :class:`~posynda.runtime.live.LivePipeline` says."""
     echo = (lambda line: click.echo(line, err=True)) if out == STDOUT else click.echo
     with VideoReader(source) as reader:
         intrinsics = options_camera(reader.size, options)
-        pipeline = LivePipeline(lifter, intrinsics, settings)
+        pipeline = LivePipeline(lifter, intrinsics, settings, orient=orient, detector_weight=detector_weight)
         kind = "live" if reader.live else "file"
         rate = f"{reader.fps:g} fps" if np.isfinite(reader.fps) else "no frame rate"
+        used = (" | orientation: the detector's 3D" if orient else "") + (
+            f" | the detector's 3D weighs {detector_weight:g}" if detector_weight else ""
+        )
         echo(f"{kind} source {source}: {reader.size[0]}x{reader.size[1]} px, {rate} | lifting with "
-             f"{lifter.describe()} | a pose comes {lifter.frames - 1} frames after its frame")  # fmt: skip
+             f"{lifter.describe()}{used} | a pose comes {lifter.frames - 1} frames after its frame")  # fmt: skip
         latencies, waiting, started, last_status = [], 0.0, time.perf_counter(), time.perf_counter()
         stopped = False
         with LiveRows(out, header(str(source), reader.fps, reader.size, lifter.describe())) as rows:

@@ -20,7 +20,7 @@ import numpy as np
 
 from posynda.data.clips import ClipSet
 from posynda.errors import InputError
-from posynda.runtime.orientation import kabsch_rotation, require_detector_3d
+from posynda.runtime.orientation import MIN_TILT_DEG, kabsch_rotation, require_detector_3d, tilt_degrees
 
 DEFAULT_WEIGHT = 0.5  # of the detector's 3D where the input carries it (`lift --video`); chosen in realvideo.md
 
@@ -50,3 +50,18 @@ def fused(root_relative_mm: np.ndarray, clips: ClipSet, weight: float) -> np.nda
         turned = detector @ rotation
         out[frames] = np.where(np.isfinite(turned), (1.0 - weight) * lifted + weight * turned, lifted)
     return out
+
+
+def one_frame(pose: np.ndarray, detector: np.ndarray, rotation: np.ndarray | None, orient: bool,
+              weight: float) -> np.ndarray:  # fmt: skip
+    """One frame ``pose [17, 3]`` (root-relative mm) as the whole-sequence path treats it -- turned to the
+    detector's orientation (``orient``, where the turn tilts the vertical by ``MIN_TILT_DEG`` or more) and averaged
+    with ``detector [17, 3]`` turned onto it (``weight``) -- with the ``rotation`` (``p R ~ d``) found on other
+    frames (a live stream's past: :mod:`posynda.runtime.live`). The pose unchanged without a rotation or a
+    complete detector pose."""
+    if rotation is None or not np.isfinite(detector).all():
+        return pose
+    turned = orient and tilt_degrees(rotation) >= MIN_TILT_DEG
+    ours = pose @ rotation if turned else pose
+    theirs = detector if turned else detector @ rotation.T  # p R ~ d  <=>  d R^T ~ p
+    return ((1.0 - weight) * ours + weight * theirs).astype(pose.dtype)

@@ -10,6 +10,11 @@ their last detection are dropped. A pose comes out ``L = T - 1`` frames after it
 ends ``L`` frames later; with the shipped model ``T = 27``: 26 frames, 0.43 s at 60 fps), so the end-to-end
 latency of a pose is ``L`` frame intervals plus the work: :attr:`LivePose.latency_ms` measures it from the
 moment its frame arrived.
+
+BlazePose's own 3D of each person is used as the whole-sequence path uses it (``orient``, ``detector_weight``:
+:mod:`posynda.runtime.orientation`, :mod:`posynda.runtime.fusion`), with the rotation between the two found on
+the person's frames so far (their cross-covariances summed: causal); a person's first ``MIN_FRAMES`` poses, before
+that rotation is known, are posynda's alone.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ import numpy as np
 
 from posynda.data.detections import default_intrinsics
 from posynda.detectors import PeopleDetector
+from posynda.runtime.fusion import check_weight, one_frame
+from posynda.runtime.orientation import MIN_FRAMES, covariance, rotation_of
 from posynda.runtime.settings import SamplingSettings
 from posynda.runtime.stream import LiftStream
 from posynda.skeleton import NUM_JOINTS, convert_joints
@@ -50,11 +57,36 @@ class LivePose:
 
 
 @dataclass
+class CausalDetector3D:
+    """The detector's own 3D used on one person's poses as a stream emits them (module docstring): call it with
+    each emitted pose (``rel``, ``absolute`` ``[17, 3]`` mm) and the detector's 3D of that frame (``[17, 3]``
+    root-relative mm, or None); returns the poses to write. The rotation comes from the frames before."""
+
+    orient: bool
+    weight: float
+    cross: np.ndarray = field(default_factory=lambda: np.zeros((3, 3)))  # summed P^T D of the frames so far
+    frames: int = 0  # how many complete pairs are in it
+
+    def __call__(self, rel: np.ndarray, absolute: np.ndarray, detector: np.ndarray | None):
+        if detector is None or not (self.orient or self.weight > 0):
+            return rel, absolute
+        rotation = rotation_of(self.cross) if self.frames >= MIN_FRAMES else None
+        cross, rows = covariance(rel, detector)
+        if rows == len(rel):  # a complete pair: into the sums, for the frames after this one
+            self.cross += cross
+            self.frames += 1
+        rel = one_frame(rel, detector, rotation, self.orient, self.weight)
+        return rel, absolute[:1] + rel
+
+
+@dataclass
 class _Person:
     stream: LiftStream
+    use: CausalDetector3D
     first: int  # the source frame of the stream's frame 0
     last_seen: int
     detected: list[bool] = field(default_factory=list)  # per pushed frame
+    detector_3d: dict[int, np.ndarray] = field(default_factory=dict)  # stream frame -> [17, 3] mm, until emitted
 
 
 @dataclass
@@ -69,11 +101,14 @@ class StageTimes:
 class LivePipeline:
     """``pipeline.push(frame, arrived) -> [LivePose]`` for the frames of one source in order; ``finish()`` at its
     end. ``lifter``: a :class:`~posynda.runtime.Lifter`; ``intrinsics``: 9 floats for the source's camera
-    (default: :func:`posynda.data.detections.default_intrinsics` of the first frame's size)."""
+    (default: :func:`posynda.data.detections.default_intrinsics` of the first frame's size); ``orient`` and
+    ``detector_weight``: the detector's own 3D used as ``Lifter.lift`` uses it (module docstring)."""
 
     def __init__(self, lifter, intrinsics=None, settings: SamplingSettings = SamplingSettings(),
-                 detector: PeopleDetector | None = None, max_gap: int = DEFAULT_MAX_GAP):  # fmt: skip
+                 detector: PeopleDetector | None = None, max_gap: int = DEFAULT_MAX_GAP, orient: bool = False,
+                 detector_weight: float = 0.0):  # fmt: skip
         self.lifter, self.intrinsics, self.settings = lifter, intrinsics, settings
+        self.orient, self.weight = bool(orient), check_weight(detector_weight)
         self.detector = PeopleDetector() if detector is None else detector
         self.max_gap = int(max_gap)
         self.people: dict[str, _Person] = {}
@@ -96,12 +131,17 @@ class LivePipeline:
         for person, landmarks in found.items():
             if person not in self.people:
                 stream = self.lifter.stream(intrinsics=self.intrinsics, settings=self.settings)
-                self.people[person] = _Person(stream, self.frame, self.frame)
+                self.people[person] = _Person(stream, CausalDetector3D(self.orient, self.weight), self.frame,
+                                              self.frame)  # fmt: skip
             state = self.people[person]
             state.last_seen = self.frame
             keypoints, confidence = convert_joints(
                 landmarks.keypoints, "blazepose33", np.minimum(landmarks.visibility, landmarks.presence)
             )
+            world = getattr(landmarks, "world", None)
+            if world is not None:
+                h36m = convert_joints(np.asarray(world, np.float64) * 1000.0, "blazepose33")[0]
+                state.detector_3d[state.stream.pushed] = h36m - h36m[:1]
             out += self._pushed(person, state, keypoints, confidence, True)
         for person, state in list(self.people.items()):
             if person in found:
@@ -136,8 +176,9 @@ class LivePipeline:
 
     def _live(self, person: str, state: _Person, pose) -> LivePose:
         frame = state.first + pose.frame
+        rel, absolute = state.use(pose.root_relative_mm, pose.absolute_mm, state.detector_3d.pop(pose.frame, None))
         latency = 1000.0 * (time.perf_counter() - self.arrivals[frame])
-        return LivePose(frame, person, pose.root_relative_mm, pose.absolute_mm, state.detected[pose.frame], latency)
+        return LivePose(frame, person, rel, absolute, state.detected[pose.frame], latency)
 
     def _forget_arrivals(self) -> None:
         """Keep the arrival times still needed: from the oldest frame a stream may yet emit."""

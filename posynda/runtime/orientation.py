@@ -50,16 +50,26 @@ def require_detector_3d(clips: ClipSet, what: str) -> None:
         )
 
 
+def covariance(poses: np.ndarray, reference: np.ndarray) -> tuple[np.ndarray, int]:
+    """The cross-covariance ``P^T D [3, 3]`` of the rows (``[..., 3]``, row vectors) where both ``poses`` and
+    ``reference`` are finite, and how many rows that is (sums of these give the rotation of several frames)."""
+    p, d = poses.reshape(-1, 3).astype(np.float64), reference.reshape(-1, 3).astype(np.float64)
+    both = np.isfinite(p).all(-1) & np.isfinite(d).all(-1)
+    return p[both].T @ d[both], int(both.sum())
+
+
+def rotation_of(cross: np.ndarray) -> np.ndarray:
+    """The proper rotation ``R`` maximising ``trace(R^T C)`` for a cross-covariance ``C = P^T D``."""
+    u, _, vt = np.linalg.svd(cross)
+    sign = np.sign(np.linalg.det(u @ vt)) or 1.0  # a reflection is not a turn of the camera
+    return u @ np.diag([1.0, 1.0, sign]) @ vt
+
+
 def kabsch_rotation(poses: np.ndarray, reference: np.ndarray) -> np.ndarray | None:
     """``R [3, 3]`` (proper rotation) minimising ``sum |p R - d|^2`` over the rows where both ``poses`` and
     ``reference`` (``[..., 3]``, same shape, row vectors) are finite; None with fewer than 3 such rows."""
-    p, d = poses.reshape(-1, 3).astype(np.float64), reference.reshape(-1, 3).astype(np.float64)
-    both = np.isfinite(p).all(-1) & np.isfinite(d).all(-1)
-    if both.sum() < 3:
-        return None
-    u, _, vt = np.linalg.svd(p[both].T @ d[both])
-    sign = np.sign(np.linalg.det(u @ vt)) or 1.0  # a reflection is not a turn of the camera
-    return u @ np.diag([1.0, 1.0, sign]) @ vt
+    cross, rows = covariance(poses, reference)
+    return rotation_of(cross) if rows >= 3 else None
 
 
 def tilt_degrees(rotation: np.ndarray) -> float:

@@ -92,7 +92,7 @@ def test_the_command_writes_its_results_and_quick_takes_30_frames(recording, tmp
     saved = json.loads((tmp_path / "out" / "realvideo.json").read_text())
     assert saved["settings"]["max_frames"] == 30 and saved["settings"]["quick"] and saved["complete"]
     assert saved["methods"] == ["posynda", "posynda_unfused", "posynda_unoriented", "posynda_upright", "posynda_level",
-                                "posynda_level_unfused", "posynda_level_lifted_size", "blazepose_3d",
+                                "posynda_level_unfused", "posynda_level_lifted_size", "posynda_live", "blazepose_3d",
                                 "constant_pose"]  # fmt: skip
     assert saved["adaptation"] is None
     assert (tmp_path / "out" / "realvideo.md").read_text().startswith("# Real video")

@@ -195,7 +195,8 @@ def test_a_pipe_fed_at_the_videos_own_rate_is_lifted_live_as_the_file_is(video, 
     feeder = subprocess.Popen([imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-re", "-i", str(video),
                                "-c", "copy", "-f", "mpegts", "-y", str(fifo)])  # fmt: skip
     try:
-        result = run(["lift", "--video", str(fifo), "--stream", "--out", str(out)])
+        result = run(["lift", "--video", str(fifo), "--stream", "--out", str(out), "--orient", "none",
+                      "--detector-weight", "0"])  # fmt: skip
     finally:
         feeder.wait(timeout=60)
     assert result.exit_code == 0, result.output
@@ -204,9 +205,25 @@ def test_a_pipe_fed_at_the_videos_own_rate_is_lifted_live_as_the_file_is(video, 
     head, *rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert head["format"] == "posynda-live-v1" and head["frame"] == "camera"
     assert [r["source_frame"] for r in rows] == list(range(FRAMES)) and {r["person"] for r in rows} == {"0"}
-    whole = tmp_path / "whole.json"  # the same frames lifted whole, as the stream lifts them (no detector 3D)
+    whole = tmp_path / "whole.json"  # the same frames lifted whole (neither lift uses the detector's 3D)
     result = run(["lift", "--video", str(video), "--orient", "none", "--detector-weight", "0", "--frame", "camera",
                   "--out", str(whole), "--quiet"])  # fmt: skip
     assert result.exit_code == 0, result.output
     expected = [f["absolute"] for f in json.loads(whole.read_text())["sequences"][0]["frames"]]
     np.testing.assert_allclose([r["absolute_mm"] for r in rows], expected, atol=0.5)
+
+
+def test_a_live_lift_uses_the_detectors_3d_by_default(video, tmp_path):
+    needs_blazepose()
+    result = run(["lift", "--video", str(video), "--stream", "--out", str(tmp_path / "live.csv")])
+    assert result.exit_code == 0, result.output
+    assert f"file source {video}: 320x240 px, 25 fps" in result.output
+    assert "orientation: the detector's 3D | the detector's 3D weighs 0.5" in result.output
+    lines = (tmp_path / "live.csv").read_text().splitlines()
+    assert sum(1 for line in lines if not line.startswith("#")) == FRAMES + 1  # the header and a row per frame
+    result = run(["lift", "--video", str(video), "--stream", "--orient", "upright", "--out", str(tmp_path / "u.csv")])
+    assert result.exit_code == 2 and "--orient upright needs whole sequences" in result.output
+    result = run(["lift", "--video", "rtsp://127.0.0.1:9/none", "--out", str(tmp_path / "u.json")])
+    assert (
+        result.exit_code == 2 and "is a live source (a camera, a stream URL or a pipe): add --stream" in result.output
+    )

@@ -9,7 +9,7 @@ import pytest
 from posynda.defaults import shipped_checkpoint
 from posynda.errors import InputError
 from posynda.runtime import Lifter, SamplingSettings
-from posynda.runtime.fusion import check_weight, fused
+from posynda.runtime.fusion import check_weight, fused, one_frame
 from tests.helpers.clips import make_clips, root_relative, turn
 
 
@@ -58,3 +58,18 @@ def test_the_lifter_fuses_and_refuses_before_any_work_without_the_detectors_3d(m
     monkeypatch.setattr(Lifter, "effective_settings", lambda *a: pytest.fail("lifted before refusing"))
     with pytest.raises(InputError, match="detector_weight 0.5 needs the detector's own 3D"):
         lifter.lift(clips, settings, detector_weight=0.5)
+
+
+def test_one_frame_with_a_rotation_found_elsewhere():
+    pose = root_relative(make_clips((1,)))[0]
+    tilted, level = turn((1, 0, 0), 30.0), turn((0, 1, 0), 30.0)  # a turn about the vertical tilts nothing
+    detector = pose * 0.5
+    np.testing.assert_allclose(one_frame(pose, detector, None, True, 0.5), pose)  # no rotation yet
+    np.testing.assert_allclose(one_frame(pose, detector * np.nan, tilted, True, 0.5), pose)  # no detector pose
+    # oriented: posynda's pose turned, the detector's taken as it is
+    np.testing.assert_allclose(one_frame(pose, detector, tilted, True, 0.5), 0.5 * pose @ tilted + 0.5 * detector)
+    np.testing.assert_allclose(one_frame(pose, detector, tilted, True, 0.0), pose @ tilted)
+    # not oriented (or a turn that barely tilts): the detector's pose turned onto posynda's
+    for rotation, orient in ((tilted, False), (level, True)):
+        expected = 0.5 * pose + 0.5 * detector @ rotation.T
+        np.testing.assert_allclose(one_frame(pose, detector, rotation, orient, 0.5), expected, atol=1e-9)

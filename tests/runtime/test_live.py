@@ -11,6 +11,7 @@ from posynda.data.detections import default_intrinsics
 from posynda.defaults import shipped_checkpoint
 from posynda.runtime import Lifter, SamplingSettings
 from posynda.runtime.live import LivePipeline
+from posynda.runtime.orientation import MIN_FRAMES
 from posynda.skeleton import convert_joints
 
 SIZE = (640, 480)
@@ -31,10 +32,11 @@ def blazepose_track(frames: int, seed: int, x: float) -> np.ndarray:
 
 
 class ScriptedDetector:
-    """Plays back ``tracks`` (id -> ``[F, 33, 2]``; NaN frames: the person is not found) as PeopleDetector."""
+    """Plays back ``tracks`` (id -> ``[F, 33, 2]``; NaN frames: the person is not found) as PeopleDetector, with
+    ``world`` (id -> ``[F, 33, 3]`` m) as the detector's own 3D when given."""
 
-    def __init__(self, tracks: dict[int, np.ndarray]):
-        self.tracks, self.frame = tracks, -1
+    def __init__(self, tracks: dict[int, np.ndarray], world: dict[int, np.ndarray] | None = None):
+        self.tracks, self.world, self.frame = tracks, world or {}, -1
 
     def __call__(self, image):
         self.frame += 1
@@ -42,13 +44,15 @@ class ScriptedDetector:
         for person, track in self.tracks.items():
             if self.frame < len(track) and np.isfinite(track[self.frame]).all():
                 ones = np.ones(33)
-                landmarks = SimpleNamespace(keypoints=track[self.frame], visibility=ones, presence=ones)
+                world = self.world[person][self.frame] if person in self.world else None
+                landmarks = SimpleNamespace(keypoints=track[self.frame], visibility=ones, presence=ones, world=world)
                 found.append(SimpleNamespace(id=person, landmarks=landmarks))
         return found
 
 
-def run(lifter, tracks, frames, max_gap=30):
-    pipeline = LivePipeline(lifter, settings=SETTINGS, detector=ScriptedDetector(tracks), max_gap=max_gap)
+def run(lifter, tracks, frames, max_gap=30, world=None, **use):
+    pipeline = LivePipeline(lifter, settings=SETTINGS, detector=ScriptedDetector(tracks, world), max_gap=max_gap,
+                            **use)  # fmt: skip
     image = np.zeros((SIZE[1], SIZE[0], 3), np.uint8)
     emitted = []  # (the frame pushed when the pose came out, the pose)
     for t in range(frames):
@@ -90,3 +94,16 @@ def test_an_absence_is_held_or_ends_the_stream(lifter, gap, kept):
     else:  # the stream ended at the gap (nothing after frame 39 from it); the return starts a new one
         assert frames == list(range(40)) + list(range(40 + gap, 70))
         assert all(p.detected for p in emitted)
+
+
+def test_the_detectors_3d_is_used_once_the_frames_so_far_give_the_rotation(lifter):
+    track = blazepose_track(50, 3, 300.0)
+    plain = np.stack([p.root_relative_mm for _, p in run(lifter, {0: track}, 50)])
+    world = np.random.default_rng(4).normal(0, 0.3, (50, 33, 3))  # metres: some other 3D of the person
+    used = np.stack([p.root_relative_mm for _, p in run(lifter, {0: track}, 50, world={0: world}, orient=True,
+                                                        detector_weight=0.5)])  # fmt: skip
+    np.testing.assert_allclose(used[:MIN_FRAMES], plain[:MIN_FRAMES])  # the rotation is not known yet
+    assert np.abs(used[MIN_FRAMES:] - plain[MIN_FRAMES:]).max() > 10.0
+    no_world = np.stack([p.root_relative_mm for _, p in run(lifter, {0: track}, 50, orient=True,
+                                                            detector_weight=0.5)])  # fmt: skip
+    np.testing.assert_allclose(no_world, plain)
