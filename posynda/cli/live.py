@@ -8,8 +8,11 @@ import time
 import click
 import numpy as np
 
+from posynda.data.detections.blazepose import ORDER
 from posynda.data.detections.read_options import ReadOptions, options_camera
 from posynda.data.video import VideoReader
+from posynda.errors import InputError
+from posynda.extras import require as require_extra
 from posynda.posefiles.live_rows import STDOUT, LiveRows, header
 from posynda.runtime import Lifter, SamplingSettings
 from posynda.runtime.live import LivePipeline
@@ -23,6 +26,9 @@ def lift_live(source: str, lifter: Lifter, settings: SamplingSettings, options: 
     .csv or - for standard output) as they come; Ctrl-C ends the source early and keeps what was lifted.
     ``orient``, ``detector_weight``: BlazePose's own 3D used as :class:`~posynda.runtime.live.LivePipeline` says."""
     echo = (lambda line: click.echo(line, err=True)) if out == STDOUT else click.echo
+    require_extra("mediapipe", "onnxruntime", "onnx", "tflite", "imageio_ffmpeg", purpose="reading people from a video")
+    if options.joint_order not in (None, ORDER):
+        raise InputError(f"{source}: BlazePose finds joint order {ORDER!r}, not --joint-order {options.joint_order}")
     with VideoReader(source) as reader:
         intrinsics = options_camera(reader.size, options)
         pipeline = LivePipeline(lifter, intrinsics, settings, orient=orient, detector_weight=detector_weight)
@@ -55,12 +61,17 @@ def lift_live(source: str, lifter: Lifter, settings: SamplingSettings, options: 
                 stopped = True
             latencies += _written(rows, pipeline.finish(), person)
         seconds = time.perf_counter() - started
+        live, source_fps = reader.live, reader.fps
     times, done = pipeline.times, max(pipeline.times.frames, 1)
     ms = np.asarray(latencies) if latencies else np.zeros(1)
     echo(f"{'stopped (Ctrl-C) after' if stopped else 'read'} {times.frames} frames in {seconds:.1f} s: "
          f"{times.frames / max(seconds, 1e-9):.1f} frames/s end to end | per frame: reading {1000 * waiting / done:.1f}"
          f" ms, people {1000 * times.detect_s / done:.1f} ms, lifting {1000 * times.lift_s / done:.1f} ms | pose "
          f"latency p50 {np.percentile(ms, 50):.0f} ms, p99 {np.percentile(ms, 99):.0f} ms")  # fmt: skip
+    achieved = times.frames / max(seconds, 1e-9)
+    if live and np.isfinite(source_fps) and achieved < 0.95 * source_fps:
+        echo(f"note: the source sends {source_fps:g} frames/s and posynda lifted {achieved:.1f}: frames queued and "
+             "the latency grew; a lower camera rate or fewer people keeps up")  # fmt: skip
     echo(f"wrote {rows.rows} rows to {'standard output' if out == STDOUT else out} (camera coordinates, mm)")
 
 
