@@ -35,7 +35,7 @@ from posynda.defaults import default_clips_path, shipped_checkpoint
 from posynda.environment import machine_info
 from posynda.report import markdown_table
 from posynda.runtime import Lifter, SamplingSettings
-from posynda.runtime.live import LivePipeline, StageTimes
+from posynda.runtime.live import Arrivals, LivePipeline, StageTimes
 
 DEFAULT_FRAMES = 150
 DEFAULT_SIZE = (1920, 1080)
@@ -71,29 +71,26 @@ def film(folder: Path, people: int, frames: int, size: tuple[int, int]) -> Path:
     return path
 
 
-def time_posynda(path: Path, lifter: Lifter, settings: SamplingSettings, frames: int) -> dict:
-    """The live pipeline over the first ``frames`` frames of ``path`` (module docstring)."""
-    latencies, reading, people_seen = [], 0.0, []
+def time_posynda(path: Path, lifter: Lifter, settings: SamplingSettings, count: int) -> dict:
+    """The live pipeline over the ``count`` frames of ``path`` after the first (module docstring)."""
+    latencies, people_seen = [], []
     with VideoReader(path) as reader:
         pipeline = LivePipeline(lifter, settings=settings)
         images = iter(reader)
         pipeline.push(next(images))  # the first frame, untimed: sessions and caches warm up
         pipeline.times = StageTimes()
-        started = time.perf_counter()
-        for _ in range(frames):
-            t0 = time.perf_counter()
-            image = next(images, None)
-            arrived = time.perf_counter()
-            reading += arrived - t0
-            if image is None:
-                break
+        started, frames = time.perf_counter(), Arrivals(images)
+        for image, arrived in frames:
             latencies += [p.latency_ms for p in pipeline.push(image, arrived)]
             people_seen.append(len(pipeline.people))
+            if pipeline.times.frames == count:
+                break
         latencies += [p.latency_ms for p in pipeline.finish()]
         wall = time.perf_counter() - started
     done = max(pipeline.times.frames, 1)
     percentile = (lambda q: float(np.percentile(latencies, q))) if latencies else (lambda q: None)
-    return {"frames": pipeline.times.frames, "fps": pipeline.times.frames / wall, "read_ms": 1000 * reading / done,
+    return {"frames": pipeline.times.frames, "fps": pipeline.times.frames / wall,
+            "read_ms": 1000 * frames.waited_s / done,
             "people_ms": 1000 * pipeline.times.detect_s / done, "lift_ms": 1000 * pipeline.times.lift_s / done,
             "latency_p50_ms": percentile(50), "latency_p99_ms": percentile(99),
             "people": float(np.mean(people_seen)) if people_seen else 0.0,

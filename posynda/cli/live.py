@@ -15,7 +15,7 @@ from posynda.errors import InputError
 from posynda.extras import require as require_extra
 from posynda.posefiles.live_rows import STDOUT, LiveRows, header
 from posynda.runtime import Lifter, SamplingSettings
-from posynda.runtime.live import LivePipeline
+from posynda.runtime.live import Arrivals, LivePipeline
 
 STATUS_EVERY_S = 2.0  # seconds between status lines
 
@@ -39,18 +39,11 @@ def lift_live(source: str, lifter: Lifter, settings: SamplingSettings, options: 
         )
         echo(f"{kind} source {source}: {reader.size[0]}x{reader.size[1]} px, {rate} | lifting with "
              f"{lifter.describe()}{used} | a pose comes {lifter.frames - 1} frames after its frame")  # fmt: skip
-        latencies, waiting, started, last_status = [], 0.0, time.perf_counter(), time.perf_counter()
-        stopped = False
+        latencies, started, last_status = [], time.perf_counter(), time.perf_counter()
+        stopped, frames = False, Arrivals(reader)
         with LiveRows(out, header(str(source), reader.fps, reader.size, lifter.describe())) as rows:
-            frames = iter(reader)
             try:
-                while True:
-                    t0 = time.perf_counter()
-                    image = next(frames, None)
-                    arrived = time.perf_counter()
-                    waiting += arrived - t0
-                    if image is None:
-                        break
+                for image, arrived in frames:
                     latencies += _written(rows, pipeline.push(image, arrived), person)
                     if not quiet and arrived - last_status >= STATUS_EVERY_S:
                         last_status = arrived
@@ -64,10 +57,11 @@ def lift_live(source: str, lifter: Lifter, settings: SamplingSettings, options: 
         live, source_fps = reader.live, reader.fps
     times, done = pipeline.times, max(pipeline.times.frames, 1)
     ms = np.asarray(latencies) if latencies else np.zeros(1)
+    per_frame = {"reading": frames.waited_s, "people": times.detect_s, "lifting": times.lift_s}
+    stages = ", ".join(f"{stage} {1000 * total / done:.1f} ms" for stage, total in per_frame.items())
     echo(f"{'stopped (Ctrl-C) after' if stopped else 'read'} {times.frames} frames in {seconds:.1f} s: "
-         f"{times.frames / max(seconds, 1e-9):.1f} frames/s end to end | per frame: reading {1000 * waiting / done:.1f}"
-         f" ms, people {1000 * times.detect_s / done:.1f} ms, lifting {1000 * times.lift_s / done:.1f} ms | pose "
-         f"latency p50 {np.percentile(ms, 50):.0f} ms, p99 {np.percentile(ms, 99):.0f} ms")  # fmt: skip
+         f"{times.frames / max(seconds, 1e-9):.1f} frames/s end to end | per frame: {stages} | pose latency p50 "
+         f"{np.percentile(ms, 50):.0f} ms, p99 {np.percentile(ms, 99):.0f} ms")  # fmt: skip
     achieved = times.frames / max(seconds, 1e-9)
     if live and np.isfinite(source_fps) and achieved < 0.95 * source_fps:
         echo(f"note: the source sends {source_fps:g} frames/s and posynda lifted {achieved:.1f}: frames queued and "

@@ -89,6 +89,26 @@ class _Person:
     detector_3d: dict[int, np.ndarray] = field(default_factory=dict)  # stream frame -> [17, 3] mm, until emitted
 
 
+class Arrivals:
+    """``for image, arrived in Arrivals(reader)``: the frames of ``reader`` (any iterable of images) with the moment
+    each arrived (``time.perf_counter()``); ``waited_s`` sums the time spent waiting for them (decoding, a live
+    source's pace)."""
+
+    def __init__(self, frames):
+        self._frames = iter(frames)
+        self.waited_s = 0.0
+
+    def __iter__(self):
+        while True:
+            asked = time.perf_counter()
+            image = next(self._frames, None)
+            arrived = time.perf_counter()
+            self.waited_s += arrived - asked
+            if image is None:
+                return
+            yield image, arrived
+
+
 @dataclass
 class StageTimes:
     """Wall time spent per stage, seconds: finding people, lifting them; and frames done."""
