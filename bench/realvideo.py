@@ -19,12 +19,14 @@ demo is kept out of development: it is the independent check of the same command
    MPJPE and P-MPJPE (root-relative mm), P-MPJPE over the limb joints (knees, ankles, shoulders, elbows,
    wrists; the alignment uses all joints), the root's position error in the camera frame (mm; methods that
    place no root: none), and the acceleration error (mean over joints of ``|a_pred - a_true|``, mm/frame^2,
-   root-relative: jitter). Rows: posynda's lifter (the shipped model unless ``--checkpoint``) as ``posynda lift
-   --video --intrinsics`` runs it and levelled by the calibration's gravity (``lift --calibration``: the 2D
-   turned into a level virtual camera, :mod:`posynda.runtime.level_camera`), BlazePose's own
+   root-relative: jitter). Rows: posynda's lifter (the shipped model unless ``--checkpoint``) in each of
+   :data:`VARIANTS` -- as ``posynda lift --video --intrinsics`` runs it, with parts of it off, as ``lift
+   --calibration`` runs it -- and live (:func:`live_lift`, as ``lift --video --stream``), BlazePose's own
    3D (its world landmarks from the same landmark run, hip-centred, turned into the image's axes, as
    MediaPipe's ``pose_world_landmarks``), and a constant pose (the mean of the truth over the track: a
    baseline that knows the answer's average).
+5. **Tracking per view** (:mod:`posynda.bench.tracking`): each view's tracks against the triangulated people
+   projected into it -- frames covered and id switches per person.
 """
 
 from __future__ import annotations
