@@ -46,7 +46,8 @@ class ClipSet:
             same id on every part of a person cut at long gaps), or None.
         detector_3d: ``[N, 17, 3]`` float32 the detector's own 3D of the person (BlazePose's world landmarks
             as H36M joints, mm, root-relative, camera axes; NaN where it gave none), or None. Only
-            :func:`posynda.runtime.orientation` reads it (``posynda lift --orient``).
+            :mod:`posynda.runtime.orientation` and :mod:`posynda.runtime.fusion` read it (``posynda lift
+            --orient``, ``--detector-weight``).
     """
 
     keypoints_2d: np.ndarray

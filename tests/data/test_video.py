@@ -1,11 +1,12 @@
 """posynda.data.video: container sniffing, writing and reading back H.264, frames on demand, one-line refusals."""
 
 import json
+import os
 
 import numpy as np
 import pytest
 
-from posynda.data.video import VideoFrames, VideoReader, looks_like_video, write_video
+from posynda.data.video import VideoFrames, VideoReader, live_source, looks_like_video, write_video
 from posynda.errors import InputError
 
 pytest.importorskip("imageio_ffmpeg")
@@ -84,3 +85,20 @@ def test_write_video_refuses_odd_sizes_and_wrong_frames_and_leaves_nothing(tmp_p
     with pytest.raises(InputError, match=r"frame 2 is uint8 \[48, 64\]"):
         write_video(tmp_path / "bad.mp4", bad, 20, SIZE)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "source, options",
+    [("rtsp://cam.local/stream", []), ("UDP://0.0.0.0:5000", []), ("https://host/live.m3u8", []),
+     ("/dev/video0", ["-f", "v4l2"]), ("/dev/video12", ["-f", "v4l2"]), ("/dev/videos", None), ("clip.mp4", None),
+     ("file:///clip.mp4", None)],
+)  # fmt: skip
+def test_live_sources_are_told_by_their_name(source, options):
+    assert live_source(source) == options
+
+
+def test_a_named_pipe_is_live_and_a_file_is_not(tmp_path):
+    fifo, file = tmp_path / "feed.ts", tmp_path / "clip.mp4"
+    os.mkfifo(fifo)
+    file.write_bytes(b"")
+    assert live_source(fifo) == [] and live_source(file) is None and live_source(tmp_path / "missing.mp4") is None
