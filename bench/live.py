@@ -97,25 +97,22 @@ def time_posynda(path: Path, lifter: Lifter, settings: SamplingSettings, count: 
             "latency_frames": lifter.frames - 1}  # fmt: skip
 
 
-def time_mediapipe(path: Path, frames: int) -> dict:
-    """MediaPipe's own BlazePose (one person, its 3D) over the same frames, reading included."""
-    reading, running, done = 0.0, 0.0, 0
+def time_mediapipe(path: Path, count: int) -> dict:
+    """MediaPipe's own BlazePose (one person, its 3D) over the same ``count`` frames, reading included."""
+    running, done = 0.0, 0
     with VideoReader(path) as reader, BlazePose() as blazepose:
         images = iter(reader)
         blazepose(next(images))  # the first frame, untimed: MediaPipe's graph starts
-        started = time.perf_counter()
-        for _ in range(frames):
-            t0 = time.perf_counter()
-            image = next(images, None)
-            t1 = time.perf_counter()
-            if image is None:
-                break
+        started, frames = time.perf_counter(), Arrivals(images)
+        for image, arrived in frames:
             blazepose(image)
-            reading, running, done = reading + t1 - t0, running + time.perf_counter() - t1, done + 1
+            running, done = running + time.perf_counter() - arrived, done + 1
+            if done == count:
+                break
         wall = time.perf_counter() - started
-    done_ = max(done, 1)
-    return {"frames": done, "fps": done / wall, "read_ms": 1000 * reading / done_,
-            "people_ms": 1000 * running / done_, "lift_ms": None, "latency_p50_ms": None, "latency_p99_ms": None,
+    per_frame = 1000.0 / max(done, 1)
+    return {"frames": done, "fps": done / wall, "read_ms": frames.waited_s * per_frame,
+            "people_ms": running * per_frame, "lift_ms": None, "latency_p50_ms": None, "latency_p99_ms": None,
             "people": None, "latency_frames": 0}  # fmt: skip
 
 

@@ -33,7 +33,7 @@ from posynda.posefiles.poses import calibration_world
 from posynda.runtime import RUNTIME_BACKENDS, Lifter, expect_backend
 from posynda.runtime.floor_scale import FloorScales, floor_scales, scaled
 from posynda.runtime.fusion import DEFAULT_WEIGHT
-from posynda.runtime.orientation import ORIENTATIONS, require_detector_3d
+from posynda.runtime.orientation import ORIENTATIONS
 from posynda.viz import viz_format, write_viz
 
 
@@ -266,12 +266,6 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
         orient = "detector" if carried and calibrated is None else "none"
     if detector_weight is None:
         detector_weight = DEFAULT_WEIGHT if carried else 0.0
-    for what, wanted in (
-        (f"--orient {orient}", orient != "none"),
-        (f"--detector-weight {detector_weight:g}", detector_weight > 0),
-    ):
-        if wanted:
-            require_detector_3d(clips, what)
     out_path = Path(out) if out else run_dir(None, "lift") / "poses.npz"
     unit = "frames" if stream else "windows"
     with window_progress(f"lifting with {lifter.describe()}", enabled=not quiet, unit=unit) as report:

@@ -134,26 +134,25 @@ class Lifter:
         ):
             if wanted:
                 require_detector_3d(clips, what)  # before any work
-        if weight > 0.0:
-            lifted = self.lift(clips, settings, progress, camera_up=camera_up, orient=orient)
-            rel = fused(lifted.root_relative_mm, clips, weight)
-            absolute = None if lifted.absolute_mm is None else lifted.absolute_mm[:, :1] + rel
-            return dataclasses.replace(lifted, root_relative_mm=rel, absolute_mm=absolute)
         if orient == "upright":
             if camera_up is not None:
                 raise InputError("orient 'upright' guesses the camera's up: give it or camera_up, not both",
                                  parameter="orient")  # fmt: skip
-            return self.lift(clips, settings, progress, camera_up=upright_camera_up(clips))
+            camera_up = upright_camera_up(clips)
+        levels = None if camera_up is None else sequence_rotations(clips, camera_up)
+        result = self._lift_windows(clips if levels is None else levelled_clips(clips, levels), settings, progress)
+        rel, absolute = result.root_relative_mm, result.absolute_mm
+        if levels is not None:  # lifted in the level cameras: back into the real ones
+            rel, absolute = turned_back(rel, clips, levels), turned_back(absolute, clips, levels)
         if orient == "detector":
-            lifted = self.lift(clips, settings, progress, camera_up=camera_up)
-            rotations = detector_rotations(lifted.root_relative_mm, clips)
-            rel, absolute = turned_about_root(lifted.root_relative_mm, lifted.absolute_mm, clips, rotations)
-            return dataclasses.replace(lifted, root_relative_mm=rel, absolute_mm=absolute)
-        if camera_up is not None:
-            rotations = sequence_rotations(clips, camera_up)
-            level = self.lift(levelled_clips(clips, rotations), settings, progress)
-            return dataclasses.replace(level, root_relative_mm=turned_back(level.root_relative_mm, clips, rotations),
-                                       absolute_mm=turned_back(level.absolute_mm, clips, rotations))  # fmt: skip
+            rel, absolute = turned_about_root(rel, absolute, clips, detector_rotations(rel, clips))
+        if weight > 0.0:
+            rel = fused(rel, clips, weight)
+            absolute = None if absolute is None else absolute[:, :1] + rel
+        return dataclasses.replace(result, root_relative_mm=rel, absolute_mm=absolute)
+
+    def _lift_windows(self, clips: ClipSet, settings: SamplingSettings, progress) -> LiftResult:
+        """The windowed lift of validated ``clips`` as they are (no levelling, no detector 3D)."""
         settings = self.effective_settings(settings)
         t0 = time.perf_counter()
         b = self.backend
