@@ -61,6 +61,7 @@ expect_ok "$FULL" eval --data w.npz --json metrics.json --no-per-sequence
 for fmt in npz json csv bvh; do
   expect_ok "$FULL" lift --input w.npz --out "poses.$fmt" --quiet
 done
+expect_ok "$FULL" lift --input w.npz --causal --stream --out causal.json --quiet  # the shipped causal model
 expect_ok "$FULL" adapt --steps 2 --target w.npz --eval w.npz --out adapt-full --quiet
 expect_ok "$FULL" adapt --lora --steps 2 --target w.npz --eval w.npz --out adapt-lora --quiet
 expect_ok "$FULL" export --model adapt-lora/model.safetensors --fp16 --int8 --calibrate w.npz --eval w.npz \

@@ -12,7 +12,9 @@ the pipe), **people** (BlazePose's person detector and landmark model through ON
 and **lifting** (every person's stream). End-to-end frames/s is frames over the whole wall time. The latency of
 a pose is ``L = T - 1`` frames (the window's look-ahead: 26 with the shipped model) plus the work: at the
 source's own rate ``L / fps + one frame's work`` when posynda keeps up; here, unpaced, it is measured as
-``L`` frames of posynda's work (the p50 / p99 of :attr:`LivePose.latency_ms`). The comparison row runs
+``L`` frames of posynda's work (the p50 / p99 of :attr:`LivePose.latency_ms`). The causal row lifts with the
+shipped causal model (``lift --video --stream --causal``): ``L = 0``, one window per frame and person, so its
+latency is one frame's work. The comparison row runs
 MediaPipe's legacy Pose solution (the same BlazePose models, TFLite with XNNPACK, one person, its
 ``pose_world_landmarks`` 3D) on the same frames. **Busy**: one other process keeps both cores busy meanwhile
 (:func:`posynda.bench.threads.busy_machine`).
@@ -43,6 +45,7 @@ FILMED_FPS = 30.0
 SIDE_MM = 700.0  # how far apart two filmed people stand (camera x)
 LOADS = ("idle", "busy")
 POSYNDA = "posynda live (lift --video --stream)"
+POSYNDA_CAUSAL = "posynda live, causal (--stream --causal)"
 MEDIAPIPE = "MediaPipe Pose (one person, its own 3D)"
 
 
@@ -94,7 +97,7 @@ def time_posynda(path: Path, lifter: Lifter, settings: SamplingSettings, count: 
             "people_ms": 1000 * pipeline.times.detect_s / done, "lift_ms": 1000 * pipeline.times.lift_s / done,
             "latency_p50_ms": percentile(50), "latency_p99_ms": percentile(99),
             "people": float(np.mean(people_seen)) if people_seen else 0.0,
-            "latency_frames": lifter.frames - 1}  # fmt: skip
+            "latency_frames": lifter.latency}  # fmt: skip
 
 
 def time_mediapipe(path: Path, count: int) -> dict:
@@ -123,7 +126,7 @@ def run(out_dir, videos: list[str] = (), frames: int = DEFAULT_FRAMES, size=DEFA
     folder.mkdir(parents=True, exist_ok=True)
     sources = [(f"{k} mannequin{'s' if k > 1 else ''}, {size[0]}x{size[1]}", film(folder, k, frames + 1, size))
                for k in (1, 2)] + [(Path(v).name, Path(v)) for v in videos]  # fmt: skip
-    lifter = Lifter(shipped_checkpoint())
+    lifters = {POSYNDA: Lifter(shipped_checkpoint()), POSYNDA_CAUSAL: Lifter(shipped_checkpoint(causal=True))}
     settings = SamplingSettings()  # lift's defaults
     result = {"frames": frames, "settings": {"hypotheses": settings.hypotheses, "steps": settings.steps,
                                              "flip": settings.flip}, "rows": [], "machine": machine_info()}  # fmt: skip
@@ -132,8 +135,11 @@ def run(out_dir, videos: list[str] = (), frames: int = DEFAULT_FRAMES, size=DEFA
             for name, path in sources:
                 with VideoReader(path) as reader:
                     size_of = reader.size
-                timings = ((POSYNDA, lambda p=path: time_posynda(p, lifter, settings, frames)),
-                           (MEDIAPIPE, lambda p=path: time_mediapipe(p, frames)))  # fmt: skip
+                timings = [
+                    (method, lambda p=path, lifter=lifter: time_posynda(p, lifter, settings, frames))
+                    for method, lifter in lifters.items()
+                ]
+                timings.append((MEDIAPIPE, lambda p=path: time_mediapipe(p, frames)))
                 for method, timed in timings:
                     row = {"video": name, "size": list(size_of), "load": load, "method": method, **timed()}
                     result["rows"].append(row)
@@ -151,11 +157,12 @@ def markdown(result: dict) -> str:
     """One row per video, load and method."""
     settings = result["settings"]
     head = (f"Pixels to 3D, end to end, {result['frames']} frames per video read unpaced, after one warm-up frame; "
-            f"posynda: the shipped model, H {settings['hypotheses']}, K {settings['steps']}, flip; ms per "
-            "frame.\n\n")  # fmt: skip
+            f"posynda: the shipped model (causal: its causal twin), H {settings['hypotheses']}, K "
+            f"{settings['steps']}, flip; ms per frame; latency in frames (L) and ms.\n\n")  # fmt: skip
     body = [[r["video"], r["load"], r["method"], _cell(r["fps"]), _cell(r["read_ms"]), _cell(r["people_ms"]),
-             _cell(r["lift_ms"]), _cell(r["people"]), _cell(r["latency_p50_ms"], 0), _cell(r["latency_p99_ms"], 0)]
+             _cell(r["lift_ms"]), _cell(r["people"]), str(r.get("latency_frames", "–")),
+             _cell(r["latency_p50_ms"], 0), _cell(r["latency_p99_ms"], 0)]
             for r in result["rows"]]  # fmt: skip
     headers = ["video", "machine", "method", "frames/s", "reading ms", "people ms", "lifting ms", "people tracked",
-               "latency p50 ms", "latency p99 ms"]  # fmt: skip
+               "L frames", "latency p50 ms", "latency p99 ms"]  # fmt: skip
     return head + markdown_table(headers, body)

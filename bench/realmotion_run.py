@@ -7,7 +7,9 @@ The adaptation sees the target-train split's 2D only; the oracle is trained on i
 upper bound, as the paper's target-trained MixSTE).
 
 ``variants=True`` runs every adaptation variant of :data:`VARIANTS` on ``target-val``: the study
-that chose the defaults (bench/README.md, "Real motion"). ``on_row`` gets the payload so far after the
+that chose the defaults (bench/README.md, "Real motion"). ``causal=True`` adds the same three lifters made
+causal (``pretrain --causal``: zero look-ahead, one window per frame) in the same run: the accuracy cost of
+lifting live. ``on_row`` gets the payload so far after the
 baselines and after every model (the command line writes it, :class:`posynda.bench.results.RowWriter`).
 """
 
@@ -31,6 +33,7 @@ from posynda.report import markdown_table, per_action_markdown
 from posynda.runtime.settings import SamplingSettings
 
 EVAL = SamplingSettings(batch_size=256)
+CAUSAL = " (causal)"  # the suffix of the causal lifters' rows
 # Adaptation variants tried on target-val (name: AdaptSettings overrides of the defaults); the first is
 # the default recipe, the second the paper's.
 VARIANTS: dict[str, dict] = {
@@ -63,13 +66,15 @@ def run_realmotion(
     clips_dir=None,
     device: str = "cpu",
     on_row: RowCallback = no_rows,
+    causal: bool = False,
 ) -> dict:
     """The benchmark into ``out_dir`` (``realmotion.json``, ``realmotion.md``); returns the JSON content.
 
     ``checkpoint``: a source-trained base instead of pretraining the ``cpu`` preset on source-train;
     ``pretrain_steps``: steps of that pretraining and of the oracle (default: the recipe's);
     ``clips_dir``: where the rendered splits are cached (default: under ``$POSYNDA_CACHE``);
-    ``device``: where the lifters train and adapt; ``on_row``: gets the payload so far after every row.
+    ``device``: where the lifters train and adapt; ``on_row``: gets the payload so far after every row;
+    ``causal``: also the causal source-only, adapted and oracle lifters (rows suffixed :data:`CAUSAL`).
     """
     out = Path(out_dir)
     settings = settings or AdaptSettings()
@@ -81,38 +86,36 @@ def run_realmotion(
     payload = {"cross_domain_split": cross, "rows": rows, "settings": dataclasses.asdict(settings)}
     rows.update(baseline_rows(suite["source-train"], tests, mlp_steps, log))
     on_row(payload)
-    if checkpoint:
-        base = Path(checkpoint)
-    else:
-        log("pretraining the default lifter on source-train (posynda pretrain --data source-train.npz)")
-        base = pretrain_file(
-            files["source-train"], "cpu", pretrain_steps, out / "source-only", progress=False, device=device
-        )
-    rows["posynda source-only"] = _scores(base, tests)
-    on_row(payload)
-    config = load_checkpoint(base).config
-    chosen = VARIANTS if variants else {"posynda adapted (defaults)": {}}
     target_2d = suite["target-train"].without_3d()
-    for k, (name, overrides) in enumerate(chosen.items()):
-        log(f"adaptation: {name}")
-        report = adapt(
-            base,
-            suite["source-train"],
-            target_2d,
-            out / f"adapt{k}",
-            dataclasses.replace(settings, **overrides),
-            progress=False,
-            device=device,
-        )
-        rows[name] = {**_scores(out / f"adapt{k}" / "model.safetensors", tests), "seconds": report["seconds"]}
+    for looks_ahead in [True] + ([False] if causal else []):
+        suffix = "" if looks_ahead else CAUSAL
+        sub = "" if looks_ahead else "causal-"
+        if checkpoint and looks_ahead:
+            base = Path(checkpoint)
+        else:
+            log(
+                f"pretraining the default lifter on source-train{suffix} (posynda pretrain --data source-train.npz"
+                f"{'' if looks_ahead else ' --causal'})"
+            )
+            base = pretrain_file(files["source-train"], "cpu", pretrain_steps, out / f"{sub}source-only",
+                                 progress=False, device=device, causal=not looks_ahead)  # fmt: skip
+        rows[f"posynda source-only{suffix}"] = _scores(base, tests)
         on_row(payload)
-    log("oracle: the same architecture trained on target-train with its 3D")
-    oracle_dir = out / "oracle"
-    preset_name = preset_of(config) or "cpu"  # the base's recipe
-    oracle = pretrain_file(
-        files["target-train"], preset_name, pretrain_steps, oracle_dir, progress=False, device=device
-    )
-    rows["oracle (trained on target 3D)"] = _scores(oracle, tests)
+        config = load_checkpoint(base).config
+        chosen = VARIANTS if variants else {"posynda adapted (defaults)": {}}
+        for k, (name, overrides) in enumerate(chosen.items()):
+            log(f"adaptation: {name}{suffix}")
+            report = adapt(base, suite["source-train"], target_2d, out / f"{sub}adapt{k}",
+                           dataclasses.replace(settings, **overrides), progress=False, device=device)  # fmt: skip
+            model = out / f"{sub}adapt{k}" / "model.safetensors"
+            rows[f"{name}{suffix}"] = {**_scores(model, tests), "seconds": report["seconds"]}
+            on_row(payload)
+        log(f"oracle{suffix}: the same architecture trained on target-train with its 3D")
+        preset_name = preset_of(config) or "cpu"  # the base's recipe
+        oracle = pretrain_file(files["target-train"], preset_name, pretrain_steps, out / f"{sub}oracle",
+                               progress=False, device=device, causal=config.causal)  # fmt: skip
+        rows[f"oracle (trained on target 3D){suffix}"] = _scores(oracle, tests)
+        on_row(payload)
     payload = completed(payload)
     atomic_write_text(out / "realmotion.json", json.dumps(payload, indent=2, default=float))
     atomic_write_text(out / "realmotion.md", realmotion_markdown(payload))
@@ -120,13 +123,19 @@ def run_realmotion(
 
 
 def realmotion_markdown(payload: dict) -> str:
-    """The overall table and the per-action cross-domain MPJPE table of a :func:`run_realmotion` result."""
+    """The overall table and the per-action cross-domain MPJPE table of a :func:`run_realmotion` result; a causal
+    row is read against the causal source-only and oracle."""
     rows = payload["rows"]
     cross = payload["cross_domain_split"]
-    source_only = rows.get("posynda source-only", {}).get("cross-domain", {}).get("mpjpe")  # None: not yet run
-    oracle = rows.get("oracle (trained on target 3D)", {}).get("cross-domain", {}).get("mpjpe")
+
+    def cross_mpjpe(name):  # None: not yet run
+        return rows.get(name, {}).get("cross-domain", {}).get("mpjpe")
+
     body = []
     for name, r in rows.items():
+        suffix = CAUSAL if name.endswith(CAUSAL) else ""
+        source_only = cross_mpjpe(f"posynda source-only{suffix}")
+        oracle = cross_mpjpe(f"oracle (trained on target 3D){suffix}")
         c = r["cross-domain"]["mpjpe"]
         closes = oracle and source_only and source_only != oracle
         gap = f"{100 * (source_only - c) / (source_only - oracle):+.0f} %" if closes else "-"

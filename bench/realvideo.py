@@ -21,7 +21,8 @@ demo is kept out of development: it is the independent check of the same command
    place no root: none), and the acceleration error (mean over joints of ``|a_pred - a_true|``, mm/frame^2,
    root-relative: jitter). Rows: posynda's lifter (the shipped model unless ``--checkpoint``) in each of
    :data:`VARIANTS` -- as ``posynda lift --video --intrinsics`` runs it, with parts of it off, as ``lift
-   --calibration`` runs it -- and live (:func:`live_lift`, as ``lift --video --stream``), BlazePose's own
+   --calibration`` runs it -- and live (:func:`live_lift`, as ``lift --video --stream``), the shipped causal
+   model (zero look-ahead) whole and live (``--causal``; without ``--checkpoint``), BlazePose's own
    3D (its world landmarks from the same landmark run, hip-centred, turned into the image's axes, as
    MediaPipe's ``pose_world_landmarks``), and a constant pose (the mean of the truth over the track: a
    baseline that knows the answer's average).
@@ -77,9 +78,12 @@ VARIANTS = {
     "_level_lifted_size": ("none", True, False, 0.0),
 }
 LIVE = "_live"  # as `lift --video --stream` lifts: frame by frame, the detector's 3D used on the frames so far
-LIFTERS = ("posynda", "posynda_adapted")
 SUFFIXES = (*VARIANTS, LIVE)
-METHODS = (*(f"{lifter}{suffix}" for lifter in LIFTERS for suffix in SUFFIXES), "blazepose_3d", "constant_pose")
+# each lifter's rows: the shipped (or given) model and its adaptation in every variant; the shipped causal model
+# (`lift --causal`) as `lift --video --causal` runs it, not fused, and as `lift --video --stream --causal` runs it
+LIFTERS = {"posynda": SUFFIXES, "posynda_adapted": SUFFIXES, "posynda_causal": ("", "_unfused", LIVE)}
+METHODS = (*(f"{lifter}{suffix}" for lifter, suffixes in LIFTERS.items() for suffix in suffixes), "blazepose_3d",
+           "constant_pose")  # fmt: skip
 
 METRICS = ("mpjpe", "p_mpjpe", "limb_p_mpjpe", "root_mm", "accel")
 
@@ -236,12 +240,16 @@ def run(data_dir, checkpoint=None, hypotheses: int = 5, steps: int = 5, max_fram
     frames = max(found.frames for found in views)
     base = Path(checkpoint) if checkpoint else shipped_checkpoint()
     lifters, adaptation = {"posynda": Lifter(base)}, None
+    if checkpoint is None:  # the causal twin of the shipped model (a given checkpoint has none)
+        lifters["posynda_causal"] = Lifter(shipped_checkpoint(causal=True))
     if adapt_to is not None:
         target, view_of = footage_clips(recording, views)
         footage_views = FootageViews.find(target, view_of, recording.cameras)
         model, adaptation = adapted_lifter(base, target, footage_views, Path(adapt_to), adapt_steps, log)
         lifters["posynda_adapted"] = Lifter(model)
-    methods = [m for m in METHODS if not m.startswith("posynda") or any(m == n + v for n in lifters for v in SUFFIXES)]
+    methods = [
+        m for m in METHODS if not m.startswith("posynda") or any(m == n + v for n in lifters for v in LIFTERS[n])
+    ]
     sampling = SamplingSettings(hypotheses=hypotheses, steps=steps, seed=seed)
     rows, people = [], []
     triangulated = [(person, group, *_triangulated(recording.cameras, [tracks[k] for k in group], frames))
@@ -276,6 +284,8 @@ def run(data_dir, checkpoint=None, hypotheses: int = 5, steps: int = 5, max_fram
             results = {}
             for name, lifter in lifters.items():
                 for suffix, (orient, levelled, floor, weight) in VARIANTS.items():
+                    if suffix not in LIFTERS[name]:
+                        continue
                     lifted = lifter.lift_keypoints(kp17.astype(np.float32), found.size,
                                                    camera.intrinsics.astype(np.float32), conf17.astype(np.float32),
                                                    sampling, camera_up=camera.rotation @ up_world if levelled else None,
@@ -383,6 +393,9 @@ NAMES = {
     "posynda_adapted_level_unfused": "posynda, adapted, levelled and sized by the calibration, not fused",
     "posynda_adapted_live": "posynda, adapted, live",
     "posynda_adapted_level_lifted_size": "posynda, adapted, levelled by the calibration, its own size",
+    "posynda_causal": "posynda causal lifter (`lift --video --causal`: zero look-ahead, oriented, fused)",
+    "posynda_causal_unfused": "posynda causal lifter, oriented by the detector's 3D, not fused (the model's own cost)",
+    "posynda_causal_live": "posynda causal lifter, live (`lift --video --stream --causal`: nothing from later frames)",
     "blazepose_3d": "BlazePose's own 3D",
     "constant_pose": "constant pose (truth's mean)",
 }

@@ -19,6 +19,8 @@ from posynda.errors import InputError
 from posynda.fileio import cache_dir
 
 SHIPPED_CHECKPOINT = Path(__file__).resolve().parent / "assets" / "studio-cpu.safetensors"
+# The same recipe made causal (`posynda pretrain --causal`): zero look-ahead, for live lifting.
+SHIPPED_CAUSAL_CHECKPOINT = SHIPPED_CHECKPOINT.with_name("studio-cpu-causal.safetensors")
 
 
 def default_clips_path(domain: synth.Domain, split: synth.Split) -> Path:
@@ -29,11 +31,12 @@ def default_clips_path(domain: synth.Domain, split: synth.Split) -> Path:
     return path
 
 
-def shipped_checkpoint() -> Path:
-    """The pretrained ``studio`` checkpoint that ships inside the package."""
-    if not SHIPPED_CHECKPOINT.is_file():
-        raise InputError(f"the shipped checkpoint {SHIPPED_CHECKPOINT} is missing from this installation")
-    return SHIPPED_CHECKPOINT
+def shipped_checkpoint(causal: bool = False) -> Path:
+    """The pretrained ``studio`` checkpoint that ships inside the package (``causal``: its causal twin)."""
+    path = SHIPPED_CAUSAL_CHECKPOINT if causal else SHIPPED_CHECKPOINT
+    if not path.is_file():
+        raise InputError(f"the shipped checkpoint {path} is missing from this installation")
+    return path
 
 
 def adaptation_inputs(

@@ -32,7 +32,14 @@ def lift_clips(
     model = checkpoint.model
     device = next(model.parameters()).device
     return lift_windows(
-        model, checkpoint.diffusion, checkpoint.config.frames, clips, settings, progress=progress, device=device
+        model,
+        checkpoint.diffusion,
+        checkpoint.config.frames,
+        clips,
+        settings,
+        progress=progress,
+        device=device,
+        causal=checkpoint.config.causal,
     )
 
 

@@ -371,14 +371,17 @@ def pretrain_file(
     device: Device = "cpu",
     precision: Precision = "fp32",
     compile: bool = False,
+    causal: bool = False,
 ) -> Path:
     """:func:`pretrain` on a clip file (default: the embedded ``studio/train``) with preset
     ``preset_name``'s recipe, changed by ``overrides`` (``batch_size``, ``lr``, ``checkpoint_every``, ``view_*``),
-    for ``steps`` steps (None: the recipe's);
+    for ``steps`` steps (None: the recipe's); ``causal``: the preset's architecture made causal (no output depends
+    on a later frame: ``DenoiserConfig.causal``; the same recipe, every frame of a window trained, each seeing
+    only the frames before it);
     the checkpoint records ``command`` (the command line) and the data file's sha256;
     ``eval_data``: a labelled clip file scored every ``eval_every`` steps; ``device``, ``precision``,
     ``compile``: as :func:`pretrain`."""
-    config = preset(preset_name)
+    config = dataclasses.replace(preset(preset_name), causal=causal)
     recipe = dataclasses.replace(RECIPES.get(preset_name, TrainRecipe()), **(overrides or {}))
     steps = recipe.steps if steps is None else steps
     path = Path(data) if data else default_clips_path("studio", "train")

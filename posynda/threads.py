@@ -22,6 +22,7 @@ This module imports no torch at load time: the command line calls :func:`prepare
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
@@ -135,3 +136,20 @@ def use_threads(threads: int | None) -> int:
     if torch.get_num_threads() != _chosen:
         torch.set_num_threads(_chosen)
     return _chosen
+
+
+@contextlib.contextmanager
+def torch_threads(threads: int):
+    """PyTorch computes with at most ``threads`` threads inside the block, then with as many as before (ONNX
+    Runtime sessions keep theirs). For work too small to share among threads -- a live stream's one window per
+    frame -- which a busy machine otherwise stalls at every barrier (bench/README.md, "Pixels to 3D live")."""
+    import torch  # noqa: PLC0415 - this module loads before torch on purpose (prepare_openmp)
+
+    before = torch.get_num_threads()
+    if before > threads:
+        torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        if torch.get_num_threads() != before:
+            torch.set_num_threads(before)

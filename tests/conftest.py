@@ -1,6 +1,6 @@
 """Shared fixtures and hooks (the helpers they use, and the tests use, are in tests/helpers): the clips, the
-micro checkpoint file, a working folder, a results folder for the benches, the shipped model's export, a fake
-TensorRT engine; the ``gpu`` marker skips where PyTorch sees no CUDA device."""
+micro checkpoint file, a working folder, a results folder for the benches, the shipped models' exports (centred
+and causal), a fake TensorRT engine; the ``gpu`` marker skips where PyTorch sees no CUDA device."""
 
 import os
 
@@ -36,6 +36,20 @@ def shipped_export(tmp_path_factory):
     out = tmp_path_factory.mktemp("shipped-export")
     options = ExportOptions(sampler=True, steps=SAMPLER_STEPS, hypotheses=SAMPLER_HYPOTHESES, flip=SAMPLER_FLIP)
     run_export(shipped_checkpoint(), out, options=options, log=lambda _msg: None)
+    return out
+
+
+@pytest.fixture(scope="session")
+def causal_export(tmp_path_factory):
+    """The shipped causal model (``pretrain --causal``) exported once per session: ``denoiser.onnx``,
+    ``sampler.onnx``."""
+    pytest.importorskip("onnxruntime")
+    from posynda.defaults import shipped_checkpoint
+    from posynda.export.exporter import ExportOptions, run_export
+
+    out = tmp_path_factory.mktemp("causal-export")
+    options = ExportOptions(sampler=True, steps=SAMPLER_STEPS, hypotheses=SAMPLER_HYPOTHESES, flip=SAMPLER_FLIP)
+    run_export(shipped_checkpoint(causal=True), out, options=options, log=lambda _msg: None)
     return out
 
 

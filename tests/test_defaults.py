@@ -1,5 +1,7 @@
 """Default inputs: cached embedded domains and the shipped studio checkpoint."""
 
+import dataclasses
+
 import pytest
 
 from posynda.checkpoint import load_checkpoint
@@ -31,6 +33,14 @@ def test_shipped_checkpoint_is_the_cpu_preset_made_by_the_default_pretrain_comma
     assert ckpt.provenance["data"] == "embedded studio/train" and ckpt.provenance["steps"] == RECIPES["cpu"].steps
     assert ckpt.provenance["command"] == "posynda pretrain --out runs/studio-cpu" and ckpt.provenance["seed"] == 0
     assert shipped_checkpoint().stat().st_size < 5_000_000
+
+
+def test_the_shipped_causal_checkpoint_is_the_cpu_preset_made_causal_by_the_same_recipe():
+    ckpt = load_checkpoint(shipped_checkpoint(causal=True))
+    assert ckpt.config == dataclasses.replace(PRESETS["cpu"], causal=True)
+    assert ckpt.provenance["data"] == "embedded studio/train" and ckpt.provenance["steps"] == RECIPES["cpu"].steps
+    assert ckpt.provenance["command"].startswith("posynda pretrain --causal --out runs/studio-cpu-causal")
+    assert ckpt.provenance["seed"] == 0
 
 
 def test_adaptation_inputs_default_to_the_embedded_pair_without_target_3d(tmp_path, micro_file):

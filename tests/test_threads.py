@@ -83,3 +83,20 @@ def test_use_threads_reaches_torch_and_is_bounded(monkeypatch):
     for bad in (0, threads.MAX_THREADS + 1):
         with pytest.raises(InputError, match="threads must be in"):
             threads.use_threads(bad)
+
+
+def test_torch_threads_caps_pytorch_inside_the_block_and_restores_it():
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        with threads.torch_threads(1):
+            assert torch.get_num_threads() == 1
+        assert torch.get_num_threads() == 2
+        with pytest.raises(RuntimeError), threads.torch_threads(1):
+            raise RuntimeError("the block failed")
+        assert torch.get_num_threads() == 2  # restored on the way out of a failure too
+        torch.set_num_threads(1)
+        with threads.torch_threads(4):  # a cap, never more threads than before
+            assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)

@@ -60,7 +60,7 @@ void require(const void* pointer, const char* name) {
 // refused. When a later version appends a field, these stay as they are (the new field starts at or after
 // them) and the field's default is what a zeroed struct holds.
 constexpr uint32_t kModelOptionsV1 = sizeof(posynda_model_options);
-constexpr uint32_t kModelInfoV1 = sizeof(posynda_model_info);
+constexpr uint32_t kModelInfoV1 = offsetof(posynda_model_info, causal);  // `causal` was appended after the first
 constexpr uint32_t kSettingsV1 = sizeof(posynda_settings);
 constexpr uint32_t kCameraV1 = sizeof(posynda_camera);
 constexpr uint32_t kSequenceV1 = sizeof(posynda_sequence);
@@ -219,7 +219,8 @@ posynda_status posynda_model_get_info(const posynda_model* model, posynda_model_
     const auto& m = model->model.meta();
     posynda_model_info out{};
     out.window_frames = m.frames;
-    out.latency_frames = m.frames - 1;
+    out.latency_frames = m.causal ? 0 : m.frames - 1;
+    out.causal = m.causal ? 1 : 0;
     out.joints = m.joints;
     out.sampler_steps = m.sampler_steps;
     out.sampler_hypotheses = m.sampler_hypotheses;

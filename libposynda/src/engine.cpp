@@ -36,6 +36,9 @@ posynda_settings effective_settings(const Model& model, const posynda_settings& 
                                      std::to_string(s.steps));
   check_range("batch_size", s.batch_size, 1, limits::MAX_BATCH);
   check_range("stride", s.stride, 0, limits::MAX_WINDOW_FRAMES, " (0 = the window length)");
+  if (m.causal && s.stride > 1)  // posynda.runtime.windowed_lift.check_causal_stride
+    fail(POSYNDA_ERROR_ARGUMENT, "stride must be 1 for a causal model (one window per frame), got " +
+                                     std::to_string(s.stride));
   const int aggregate = enum_value(s.aggregate);
   if (aggregate < POSYNDA_AGGREGATE_MEAN || aggregate > POSYNDA_AGGREGATE_FRAME)
     fail(POSYNDA_ERROR_ARGUMENT, "aggregate must be POSYNDA_AGGREGATE_MEAN, _JOINT or _FRAME, got " +

@@ -19,7 +19,8 @@ class Engine {
   Engine(Model& model, const posynda_settings& settings, std::vector<float> intrinsics);
 
   int frames() const { return frames_; }
-  int stride() const { return settings_.stride > 0 ? settings_.stride : frames_; }
+  bool causal() const { return model_.meta().causal; }
+  int stride() const { return causal() ? 1 : settings_.stride > 0 ? settings_.stride : frames_; }
   const posynda_settings& settings() const { return settings_; }
   const std::vector<float>& intrinsics() const { return intrinsics_; }
   const ModelMetadata& meta() const { return model_.meta(); }

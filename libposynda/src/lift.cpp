@@ -15,18 +15,20 @@ constexpr int J = POSYNDA_JOINTS;
 
 // Window starts of one sequence of n frames (posynda/data/windows.py): every stride from 0, plus a
 // tail window aligned to the end where the stride leaves frames uncovered. n < T: none (one padded window).
+// A causal model: window w ends at frame w (frame 0 repeated before the start), only its last frame is read.
 // Computed on demand: a long sequence at stride 1 needs no table of its windows.
 struct Plan {
   int64_t n = 0, T = 0, stride = 1, regular = 0;  // regular: windows at 0, stride, 2 stride, ...
   bool tail = false;                               // one more window at n - T
-  int64_t windows() const { return regular == 0 ? 1 : regular + (tail ? 1 : 0); }
-  int64_t start(int64_t i) const { return i < regular ? i * stride : n - T; }
+  bool causal = false;
+  int64_t windows() const { return causal ? n : regular == 0 ? 1 : regular + (tail ? 1 : 0); }
+  int64_t start(int64_t i) const { return causal ? i - T + 1 : i < regular ? i * stride : n - T; }
 };
 
-Plan plan_windows(int64_t n, int64_t T, int64_t stride) {
+Plan plan_windows(int64_t n, int64_t T, int64_t stride, bool causal) {
   Plan p;
-  p.n = n, p.T = T, p.stride = stride;
-  if (n < T) return p;
+  p.n = n, p.T = T, p.stride = stride, p.causal = causal;
+  if (causal || n < T) return p;
   p.regular = (n - T) / stride + 1;
   p.tail = (p.regular - 1) * stride != n - T;
   return p;
@@ -88,9 +90,13 @@ void lift_sequence(Model& model, const posynda_camera& camera, const posynda_set
   std::vector<double>().swap(seg);
 
   // windows: regular windows first, the tail last; a sequence shorter than T is one padded window
-  const Plan plan = plan_windows(n, T, engine.stride());
-  const std::vector<int64_t> padded = plan.regular == 0 ? padded_index(n, T) : std::vector<int64_t>{};
-  auto frame_of = [&](int64_t w, int64_t t) { return plan.regular == 0 ? padded[t] : plan.start(w) + t; };
+  const Plan plan = plan_windows(n, T, engine.stride(), engine.causal());
+  const bool one_padded = !plan.causal && plan.regular == 0;
+  const std::vector<int64_t> padded = one_padded ? padded_index(n, T) : std::vector<int64_t>{};
+  auto frame_of = [&](int64_t w, int64_t t) {
+    return one_padded ? padded[t] : std::max<int64_t>(plan.start(w) + t, 0);  // causal: frame 0 repeated before
+  };
+  auto real = [&](int64_t t) { return plan.causal ? t == T - 1 : !one_padded || padded_real(t, n, T); };
   const int64_t W = plan.windows(), B = engine.settings().batch_size;
   std::vector<double> sum(elements<double>("poses", {n, J, 3}), 0.0), count(static_cast<size_t>(n), 0.0);
   const int64_t batch = std::min(B, W);
@@ -114,7 +120,7 @@ void lift_sequence(Model& model, const posynda_camera& camera, const posynda_set
       const bool tail = plan.tail && begin + i == W - 1;
       for (int64_t t = 0; t < T; ++t) {
         const int64_t f = frame_of(begin + i, t);
-        if (plan.regular == 0 && !padded_real(t, n, T)) continue;
+        if (!real(t)) continue;
         if (tail && count[f] > 0) continue;
         for (int k = 0; k < J * 3; ++k) sum[f * J * 3 + k] += mm[(i * T + t) * J * 3 + k];
         count[f] += 1.0;
@@ -171,6 +177,10 @@ bool Stream::advance(const float* keypoints, const float* confidence, posynda_po
   std::fill_n(sum_.begin() + slot * J * 3, J * 3, 0.0);
   count_[slot] = 0.0;
   ++pushed_;
+  if (engine_.causal()) {
+    lift_causal(t, pose);
+    return true;
+  }
   const int64_t start = t - T_ + 1;
   if (start >= 0 && start % engine_.stride() == 0) lift_window(start, false, {});
   if (t < latency()) return false;
@@ -181,13 +191,13 @@ bool Stream::advance(const float* keypoints, const float* confidence, posynda_po
 int Stream::finish(posynda_pose* poses, int capacity) {
   if (finished_) fail(POSYNDA_ERROR_STATE, "the stream is already finished");
   if (!failure_.empty()) fail(POSYNDA_ERROR_STATE, "the stream failed earlier (" + failure_ + "); open a new one");
-  if (!poses && pushed_ > 0) fail(POSYNDA_ERROR_ARGUMENT, "poses is NULL");
+  if (!poses && std::min<int64_t>(latency(), pushed_) > 0) fail(POSYNDA_ERROR_ARGUMENT, "poses is NULL");
   if (capacity < std::min<int64_t>(latency(), pushed_))
     fail(POSYNDA_ERROR_ARGUMENT, "finish needs room for " + std::to_string(latency()) + " poses, got " +
                                      std::to_string(capacity));
   finished_ = true;
   const int64_t n = pushed_;
-  if (n == 0) return 0;
+  if (n == 0 || engine_.causal()) return 0;  // a causal stream returned every frame at its push
   if (n < T_) {
     lift_window(0, false, padded_index(n, T_));
   } else if ((n - T_) % engine_.stride() != 0) {
@@ -239,6 +249,29 @@ void Stream::lift_window(int64_t start, bool tail, const std::vector<int64_t>& l
     for (int k = 0; k < J * 3; ++k) sum_[slot * J * 3 + k] += mm[i * J * 3 + k];
     count_[slot] += 1.0;
   }
+}
+
+void Stream::lift_causal(int64_t t, posynda_pose* pose) {
+  const int64_t first = std::max<int64_t>(0, t - T_ + 1), count = t - first + 1;
+  std::vector<float> seg;  // frames first..t, gaps held from the last observation
+  filled(first, count, seg);
+  std::vector<float> f_in(elements<float>("keypoints", {T_, J, 2})), r_in(f_in.size()),
+      w_in(elements<float>("weights", {T_, J})), mm(elements<float>("poses", {T_, J, 3}));
+  for (int64_t i = 0; i < T_; ++i) {
+    const int64_t k = std::max<int64_t>(t - T_ + 1 + i, 0) - first;  // frame 0 repeated before the start
+    const int64_t slot = (first + k) % T_;
+    std::copy_n(seg.begin() + k * J * 2, J * 2, f_in.begin() + i * J * 2);
+    std::copy_n(pixels_.begin() + slot * J * 2, J * 2, r_in.begin() + i * J * 2);
+    std::copy_n(weights_.begin() + slot * J, J, w_in.begin() + i * J);
+  }
+  const uint32_t id = windows_++;
+  engine_.lift(f_in.data(), r_in.data(), w_in.data(), &id, 1, mm.data());
+  pose->frame = t;
+  std::copy_n(mm.begin() + (T_ - 1) * J * 3, J * 3, &pose->root_relative_mm[0][0]);
+  require_finite(&pose->root_relative_mm[0][0], J * 3);
+  engine_.place(&pose->root_relative_mm[0][0], seg.data() + (count - 1) * J * 2, weights_.data() + (t % T_) * J,
+                &pose->absolute_mm[0][0]);
+  require_finite(&pose->absolute_mm[0][0], J * 3);
 }
 
 void Stream::emit(int64_t frame, posynda_pose* pose) {

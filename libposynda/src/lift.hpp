@@ -1,5 +1,6 @@
 // Whole-sequence lifting and the live stream behind the C API (posynda/runtime/windowed_lift.py and
-// posynda/runtime/stream.py: the same windows, noise, aggregation and overlap rule).
+// posynda/runtime/stream.py: the same windows, noise, aggregation and overlap rule; a causal model's one
+// window per frame, posynda/data/windows.py causal_windows).
 #pragma once
 
 #include <cstdint>
@@ -22,13 +23,14 @@ void lift_sequence(Model& model, const posynda_camera& camera, const posynda_set
 class Stream {
  public:
   Stream(Model& model, const posynda_camera& camera, const posynda_settings& settings, posynda_joint_order order);
-  int latency() const { return engine_.frames() - 1; }
+  int latency() const { return engine_.causal() ? 0 : engine_.frames() - 1; }
   bool push(const float* keypoints, const float* confidence, posynda_pose* pose);  // true: *pose is frame t - L
   int finish(posynda_pose* poses, int capacity);                                  // poses written
 
  private:
   bool advance(const float* keypoints, const float* confidence, posynda_pose* pose);
   void lift_window(int64_t start, bool tail, const std::vector<int64_t>& local);
+  void lift_causal(int64_t t, posynda_pose* pose);  // a causal model: frame t from the window ending at it
   void filled(int64_t first, int64_t count, std::vector<float>& out) const;
   void emit(int64_t frame, posynda_pose* pose);
 

@@ -281,6 +281,13 @@ ModelMetadata parse_metadata(const std::map<std::string, std::string>& props, co
     if (!ok) r.refuse("metadata 'joint_orders' has a malformed rule (sources in [0, 16], weights finite numbers)");
     m.coco.push_back(std::move(out));
   }
+  // posynda.runtime.metadata.model_causal: absent = a centred model
+  if (r.has("causal")) {
+    const std::string& causal = r.text("causal");
+    if (causal != "true" && causal != "false")
+      fail(POSYNDA_ERROR_MODEL, path + ": metadata 'causal' must be true or false, got " + py_str(py_prefix(causal, 20)));
+    m.causal = causal == "true";
+  }
   if (r.has("posynda_version")) m.version = props.at("posynda_version");
   if (r.has("graph")) m.graph = props.at("graph");
   if (r.has("precision")) m.precision = props.at("precision");

@@ -33,6 +33,7 @@ struct ModelMetadata {
   std::string graph = "denoiser", precision = "fp32", version;
   int sampler_steps = 0, sampler_hypotheses = 0;
   bool sampler_flip = false;
+  bool causal = false;           // no output depends on a later frame: frame t is lifted by the window ending at t
 };
 
 // Parse and check metadata_props; throws Error(POSYNDA_ERROR_MODEL) naming the missing or bad key.

@@ -6,10 +6,14 @@
  * lift and a stream of the same frames agree, handles close cleanly. Built plain and with AddressSanitizer
  * + UBSan (libposynda/build.sh --asan); run by tests/libposynda.
  *
- *   posynda_test MODEL.onnx NO_METADATA.onnx
+ *   posynda_test MODEL.onnx NO_METADATA.onnx [CAUSAL.onnx]
+ *
+ * With a causal model (`posynda pretrain --causal`, exported): its info says so (L = 0), a stride above 1 is
+ * refused, every push returns the pushed frame itself, and the stream equals the whole-sequence lift.
  *
  * Exit status 0 when every check passed; 1 otherwise (each failure printed). */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,9 +59,61 @@ static void make_frames(float* kp, int frames) {
   }
 }
 
+/* A causal model: L = 0, stride > 1 refused, each push returns its own frame, stream = whole sequence. */
+static void check_causal(const char* path, const float* kp, int frames) {
+  posynda_model* model = NULL;
+  CHECK(posynda_model_open(path, NULL, &model) == POSYNDA_OK, "open causal %s", path);
+  if (!model) return;
+  posynda_model_info info;
+  posynda_model_info_init(&info);
+  CHECK(posynda_model_get_info(model, &info) == POSYNDA_OK && info.causal == 1 && info.latency_frames == 0,
+        "causal info: causal %d, latency %d", info.causal, info.latency_frames);
+  posynda_camera camera;
+  posynda_camera_init(&camera, 1920, 1080);
+  posynda_settings settings;
+  posynda_settings_init(&settings);
+  settings.hypotheses = 2;
+  settings.steps = 2;
+  float* rel = malloc(sizeof(float) * (size_t)frames * 17 * 3);
+  posynda_sequence seq;
+  posynda_sequence_init(&seq);
+  seq.keypoints = kp;
+  seq.frames = frames;
+  posynda_settings strided = settings;
+  strided.stride = 5;
+  expect_error(posynda_lift(model, &camera, &strided, &seq, rel, NULL), POSYNDA_ERROR_ARGUMENT,
+               "stride must be 1 for a causal model", "causal stride 5");
+  posynda_stream* stream = NULL;
+  expect_error(posynda_stream_open(model, &camera, &strided, POSYNDA_ORDER_H36M, 17, &stream), POSYNDA_ERROR_ARGUMENT,
+               "stride must be 1 for a causal model", "causal stream stride 5");
+  CHECK(posynda_lift(model, &camera, &settings, &seq, rel, NULL) == POSYNDA_OK, "causal lift");
+  CHECK(posynda_stream_open(model, &camera, &settings, POSYNDA_ORDER_H36M, 17, &stream) == POSYNDA_OK,
+        "causal stream open");
+  CHECK(posynda_stream_latency(stream) == 0, "causal stream latency 0");
+  double worst = 0;
+  int own = 1;
+  for (int f = 0; f < frames; ++f) {
+    posynda_pose pose;
+    int ready = 0;
+    CHECK(posynda_stream_push(stream, kp + f * 17 * 2, NULL, &pose, &ready) == POSYNDA_OK, "causal push %d", f);
+    own = own && ready && pose.frame == f;
+    for (int k = 0; ready && k < 17 * 3; ++k) {
+      const double d = fabs((double)(&pose.root_relative_mm[0][0])[k] - rel[f * 17 * 3 + k]);
+      worst = d > worst ? d : worst;
+    }
+  }
+  CHECK(own, "every causal push returns the pushed frame");
+  CHECK(worst <= 1e-3, "causal stream vs whole sequence: %.6f mm", worst);
+  int count = -1;
+  CHECK(posynda_stream_finish(stream, NULL, 0, &count) == POSYNDA_OK && count == 0, "causal finish: nothing left");
+  posynda_stream_close(stream);
+  free(rel);
+  posynda_model_close(model);
+}
+
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    fprintf(stderr, "usage: posynda_test MODEL.onnx NO_METADATA.onnx\n");
+  if (argc != 3 && argc != 4) {
+    fprintf(stderr, "usage: posynda_test MODEL.onnx NO_METADATA.onnx [CAUSAL.onnx]\n");
     return 2;
   }
   posynda_model* model = NULL;
@@ -144,6 +200,14 @@ int main(int argc, char** argv) {
     CHECK(bigger.v1.window_frames == info.window_frames && bigger.v1.struct_size == sizeof bigger,
           "bigger info values");
     CHECK(bigger.appended[0] == 0xabababab && bigger.appended[3] == 0xabababab, "bytes beyond v1 untouched");
+    /* a program built against the first version (no `causal` field): served, the bytes after its struct kept */
+    posynda_model_info first;
+    memset(&first, 0xab, sizeof first);
+    first.struct_size = (uint32_t)offsetof(posynda_model_info, causal);
+    CHECK(posynda_model_get_info(model, &first) == POSYNDA_OK && first.window_frames == info.window_frames,
+          "info of a first-version struct");
+    CHECK(first.causal == (int)0xabababab, "a first-version struct's size ends before `causal`: not written");
+    CHECK(info.causal == 0, "a centred model is not causal");
   }
 
   enum { N = 60 };
@@ -455,6 +519,8 @@ int main(int argc, char** argv) {
                "push after a failure");
   posynda_stream_close(stream);
   posynda_stream_close(NULL);
+
+  if (argc == 4) check_causal(argv[3], kp, N);
 
   free(rest);
   free(conf);

@@ -51,6 +51,19 @@ def size_line(clips, sizes: FloorScales) -> str:
     return "size: from the calibration's floor (--size floor): " + ", ".join(parts)
 
 
+def open_lifter(model, causal: bool, backend, device) -> Lifter:
+    """The ``Lifter`` of ``--model`` (default: the shipped model, its causal twin with ``--causal``); ``--causal``
+    with a model that looks ahead is refused, ``--backend`` checked against the file type."""
+    path = Path(model) if model else shipped_checkpoint(causal)
+    if backend:
+        expect_backend(path, backend)
+    lifter = Lifter(path, device=device)
+    if causal and not lifter.causal:
+        raise click.UsageError(f"--causal: --model {model} looks {lifter.frames - 1} frames ahead (a centred model); "
+                               "give one from `posynda pretrain --causal`, or drop --causal")  # fmt: skip
+    return lifter
+
+
 def only_person(clips, read_report, person: str):
     """The sequences of ``person`` (an id of ``clips.person`` or a sequence name), with their report lines."""
     names = clips.sequence_names()
@@ -115,10 +128,16 @@ def only_person(clips, read_report, person: str):
     "--stream",
     is_flag=True,
     help="lift frame by frame through the live stream (Lifter.stream: at frame t the pose of frame t - L, "
-    "L = T - 1), as an app would, and report the per-frame latency; equal to the whole-sequence lift where "
-    "detections are complete. With --video: the video, a camera (/dev/video0), a stream URL (rtsp://, http://, "
-    "udp:// ...) or a named pipe is read as it comes and every person's rows written as they become final "
+    "L = T - 1, 0 with --causal), as an app would, and report the per-frame latency; equal to the whole-sequence "
+    "lift where detections are complete. With --video: the video, a camera (/dev/video0), a stream URL (rtsp://, "
+    "http://, udp:// ...) or a named pipe is read as it comes and every person's rows written as they become final "
     "(--out .jsonl, .csv or - for standard output)",
+)
+@click.option(
+    "--causal",
+    is_flag=True,
+    help="zero look-ahead: every frame lifted by the window that ends at it, so --stream returns each frame as it "
+    "comes (L = 0); the shipped causal model unless --model names one (a model from `posynda pretrain --causal`)",
 )
 @click.option(
     "--fps",
@@ -196,8 +215,8 @@ def only_person(clips, read_report, person: str):
 )
 @threads_option
 @quiet_option
-def lift(model, input_path, video, keypoints, out, backend, device, settings, stream, fps, calibration, camera_name,
-         world_up, orient, detector_weight, size, frame, person, viz, quiet):  # fmt: skip
+def lift(model, input_path, video, keypoints, out, backend, device, settings, stream, causal, fps, calibration,
+         camera_name, world_up, orient, detector_weight, size, frame, person, viz, quiet):  # fmt: skip
     """Lift 2D keypoints or a video to 3D poses (mm; .npz, .json, .csv, .bvh) with a checkpoint, ONNX or engine."""
     if video and input_path:
         raise click.UsageError("--video and --input both name the input: give one of them")
@@ -225,12 +244,9 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
             raise click.UsageError(f"{flag} needs whole sequences: drop it, or --stream")
         out = out or str(run_dir(None, "lift") / "poses.jsonl")
         check_live_out(out)
-        path = Path(model) if model else shipped_checkpoint()
-        if backend:
-            expect_backend(path, backend)
         weight = DEFAULT_WEIGHT if detector_weight is None else detector_weight
-        lift_live(video, Lifter(path, device=device), settings, keypoints.options, out, person, quiet,
-                  orient=orient != "none", detector_weight=weight)  # fmt: skip
+        lift_live(video, open_lifter(model, causal, backend, device), settings, keypoints.options, out, person,
+                  quiet, orient=orient != "none", detector_weight=weight)  # fmt: skip
         return
     if size == "floor" and not calibration:
         raise click.UsageError("--size floor needs the floor of a --calibration")
@@ -249,10 +265,7 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
         output_format(out)  # an unknown extension fails before any work
     if viz:
         viz_format(viz)  # an unknown extension, no matplotlib or .mp4 without ffmpeg fails before any work
-    path = Path(model) if model else shipped_checkpoint()
-    if backend:
-        expect_backend(path, backend)
-    lifter = Lifter(path, device=device)
+    lifter = open_lifter(model, causal, backend, device)
     source = input_path or default_clips_path("wild", "test")
     clips, read_report = keypoints.read(source, progress=not quiet)  # prints one line per sequence
     if calibrated is not None:
@@ -288,12 +301,14 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
     click.echo(
         f"backend: {result.backend} | {clips.num_frames} frames, {clips.num_sequences} sequences | "
         f"H={s.hypotheses}, K={s.steps}, {s.aggregate}{', flip' if s.flip else ''}, seed {s.seed} | "
-        f"{result.seconds:.1f} s" + detector_use(orient, detector_weight)
+        f"{result.seconds:.1f} s"
+        + (" | causal: zero look-ahead" if lifter.causal else "")
+        + detector_use(orient, detector_weight)
     )
     if result.push_seconds is not None:
         ms = np.asarray(result.push_seconds) * 1000.0
         click.echo(
-            f"stream: latency L = {lifter.frames - 1} frames | push p50 {np.percentile(ms, 50):.2f} ms, "
+            f"stream: latency L = {lifter.latency} frames | push p50 {np.percentile(ms, 50):.2f} ms, "
             f"p99 {np.percentile(ms, 99):.2f} ms, max {ms.max():.2f} ms"
         )
     if sizes is not None:

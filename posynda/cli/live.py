@@ -38,7 +38,8 @@ def lift_live(source: str, lifter: Lifter, settings: SamplingSettings, options: 
             f" | the detector's 3D weighs {detector_weight:g}" if detector_weight else ""
         )
         echo(f"{kind} source {source}: {reader.size[0]}x{reader.size[1]} px, {rate} | lifting with "
-             f"{lifter.describe()}{used} | a pose comes {lifter.frames - 1} frames after its frame")  # fmt: skip
+             f"{lifter.describe()}{used} | a pose comes {lifter.latency} frames after its frame"
+             + (" (causal)" if lifter.causal else ""))  # fmt: skip
         latencies, started, last_status = [], time.perf_counter(), time.perf_counter()
         stopped, frames = False, Arrivals(reader)
         with LiveRows(out, header(str(source), reader.fps, reader.size, lifter.describe())) as rows:

@@ -79,6 +79,11 @@ BATCH = click.IntRange(min=1, max=MAX_BATCH)
     default=None,
     help="labelled validation clip file, scored into metrics.jsonl during training (the training curve)",
 )
+@click.option(
+    "--causal", is_flag=True,
+    help="a causal lifter: no output depends on a later frame, so `lift --stream` returns each frame as it comes "
+    "(zero look-ahead; one window per frame)",
+)  # fmt: skip
 @click.option("--eval-every", type=POSITIVE_INT, default=500, show_default=True, help="steps between --eval scores")
 @device_option()
 @precision_option
@@ -100,6 +105,7 @@ def pretrain(
     view_roll,
     keypoint_noise,
     eval_data,
+    causal,
     eval_every,
     device,
     precision,
@@ -119,6 +125,7 @@ def pretrain(
     model = pretrain_file(
         data_path, preset, steps, out_dir, overrides, resume=resume, seed=seed, progress=not quiet, command=command,
         eval_data=eval_data, eval_every=eval_every, device=device, precision=precision, compile=compile_model,
+        causal=causal,
     )  # fmt: skip
     if is_main_process():
         click.echo(f"wrote {model}")

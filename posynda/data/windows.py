@@ -78,6 +78,32 @@ def window_sequences(bounds: np.ndarray, frames: int, stride: int | None = None,
     return Windows(np.concatenate(idx), np.concatenate(real), np.asarray(seq, dtype=np.int64), np.asarray(tail, bool))
 
 
+def causal_windows(bounds: np.ndarray, frames: int) -> Windows:
+    """One window of ``frames`` frames per frame of every sequence ``[start, stop)`` of ``bounds [S, 2]``, ending at
+    it: frame t of a sequence is lifted at the window's last position from frames ``t - T + 1 .. t`` (the
+    sequence's first frame repeated before it), what a causal model (``DenoiserConfig.causal``) sees live -- zero
+    look-ahead. Only that last position is ``real``, so :func:`overlap_average` takes each frame from its own
+    window; the window of sequence frame t is that sequence's window t (its noise stream).
+    """
+    if frames < 1:
+        raise ValueError("frames must be >= 1")
+    idx, seq = [], []
+    offsets = np.arange(frames) - (frames - 1)  # T - 1 frames back .. the current one
+    for s, (start, stop) in enumerate(np.asarray(bounds, dtype=np.int64)):
+        length = int(stop - start)
+        if length <= 0:
+            continue
+        ends = np.arange(length)
+        idx.append(start + np.maximum(ends[:, None] + offsets[None], 0))
+        seq.append(np.full(length, s, np.int64))
+    if not idx:
+        return window_sequences(np.zeros((0, 2), np.int64), frames)
+    index = np.concatenate(idx)
+    real = np.zeros(index.shape, bool)
+    real[:, -1] = True
+    return Windows(index, real, np.concatenate(seq), np.zeros(len(index), bool))
+
+
 def overlap_average(values: np.ndarray, windows: Windows, num_frames: int) -> np.ndarray:
     """Scatter per-window outputs ``[W, T, ...]`` back to frames ``[N, ...]``, averaging overlaps.
 

@@ -51,6 +51,10 @@ class DenoiserConfig:
             (root-centred, scale-normalised, with the root and scale as extra inputs).
         output_offset: the model adds a learned per-joint offset ``[J, 3]`` (m) to its output --
             PoSynDA's cross-dataset embedding (paper Eq. 11) folded into a merged model.
+        causal: every frame's output depends on that frame and earlier ones only (MixSTE: masked
+            temporal attention; VideoPose: convolutions padded on the past side), so a window that
+            ends at the current frame lifts it with zero look-ahead (``posynda pretrain --causal``;
+            :func:`posynda.data.windows.causal_windows`).
     """
 
     arch: str = "mixste"
@@ -66,9 +70,14 @@ class DenoiserConfig:
     time_dim: int | None = None
     input_norm: str = "screen"
     output_offset: bool = False
+    causal: bool = False
 
     def to_json(self) -> str:
-        return json.dumps(dataclasses.asdict(self), sort_keys=True)
+        """The config as JSON; ``causal`` only when set (files written before it existed read the same)."""
+        fields = dataclasses.asdict(self)
+        if not self.causal:
+            del fields["causal"]
+        return json.dumps(fields, sort_keys=True)
 
     def check(self) -> None:
         """Refuse sizes no model of this family has (a file can state anything: posynda.limits)."""
@@ -83,6 +92,10 @@ class DenoiserConfig:
         if not (1 <= len(widths) <= MAX_MODEL_DEPTH and all(isinstance(w, int) and 1 <= w <= MAX_WINDOW_FRAMES
                                                            for w in widths)):  # fmt: skip
             raise InputError(f"denoiser filter_widths must be 1 to {MAX_MODEL_DEPTH} integers, got {widths!r}")
+        if not isinstance(self.causal, bool) or not isinstance(self.output_offset, bool):
+            raise InputError(
+                f"denoiser causal and output_offset must be true or false, got {self.causal!r}, {self.output_offset!r}"
+            )
         for name, value, most in (("mlp_ratio", self.mlp_ratio, 64.0), ("drop_path", self.drop_path, 1.0),
                                   ("dropout", self.dropout, 1.0)):  # fmt: skip
             if not in_range(value, 0.0, most):
@@ -117,8 +130,10 @@ PRESETS: dict[str, DenoiserConfig] = {
 
 
 def preset_of(config: DenoiserConfig) -> str | None:
-    """The name of the preset ``config`` is, or None (its training recipe is then unknown)."""
-    return next((name for name, known in PRESETS.items() if known == config), None)
+    """The name of the preset ``config`` is (its causal variant included), or None (its training recipe is then
+    unknown)."""
+    plain = dataclasses.replace(config, causal=False)
+    return next((name for name, known in PRESETS.items() if known == plain), None)
 
 
 def preset(name: str) -> DenoiserConfig:

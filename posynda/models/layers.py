@@ -119,21 +119,23 @@ class BatchNorm1d(nn.BatchNorm1d):
 class Attention(nn.Module):
     """Multi-head self-attention with a fused ``qkv`` projection and an output ``proj``.
 
-    The two Linear layers are the LoRA targets of PoSynDA (paper Eq. 10). ``x [B, N, C] -> [B, N, C]``.
+    The two Linear layers are the LoRA targets of PoSynDA (paper Eq. 10). ``x [B, N, C] -> [B, N, C]``;
+    ``causal``: token i attends to tokens 0..i only.
     """
 
-    def __init__(self, dim: int, heads: int):
+    def __init__(self, dim: int, heads: int, causal: bool = False):
         super().__init__()
         if dim % heads:
             raise ValueError(f"dim {dim} not divisible by heads {heads}")
         self.heads = heads
+        self.causal = causal
         self.qkv = nn.Linear(dim, dim * 3, bias=True)
         self.proj = nn.Linear(dim, dim)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         b, n, c = x.shape
         qkv = self.qkv(x).reshape(b, n, 3, self.heads, c // self.heads).permute(2, 0, 3, 1, 4)
-        out = F.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2])  # scale = head_dim ** -0.5
+        out = F.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], is_causal=self.causal)  # scale = head_dim**-0.5
         return self.proj(out.transpose(1, 2).reshape(b, n, c))
 
 
@@ -151,12 +153,13 @@ class Mlp(nn.Module):
 
 
 class Block(nn.Module):
-    """Pre-norm transformer block (timm style): ``x += DropPath(Attn(LN(x))); x += DropPath(MLP(LN(x)))``."""
+    """Pre-norm transformer block (timm style): ``x += DropPath(Attn(LN(x))); x += DropPath(MLP(LN(x)))``
+    (``causal``: the attention's token i sees tokens 0..i only)."""
 
-    def __init__(self, dim: int, heads: int, mlp_ratio: float, drop_path: float):
+    def __init__(self, dim: int, heads: int, mlp_ratio: float, drop_path: float, causal: bool = False):
         super().__init__()
         self.norm1 = nn.LayerNorm(dim, eps=1e-6)
-        self.attn = Attention(dim, heads)
+        self.attn = Attention(dim, heads, causal)
         self.norm2 = nn.LayerNorm(dim, eps=1e-6)
         self.mlp = Mlp(dim, int(dim * mlp_ratio))
         self.drop_path = DropPath(drop_path)

@@ -5,7 +5,8 @@ transformer blocks; seq2seq, so every frame of the window gets a pose. D3DP's ch
 is 5 channels per joint (normalised 2D + noisy 3D; 8 with ``input_norm="root"``, whose root
 position and log-scale are given to every joint token) and a timestep MLP is added to the spatial
 tokens before the first spatial block. The ``paper`` preset (dim 512, 8 + 8 blocks, 8 heads, MLP
-ratio 2, 243 frames) has 34,835,459 parameters, as D3DP's.
+ratio 2, 243 frames) has 34,835,459 parameters, as D3DP's. A ``causal`` config masks the temporal
+attention (frame t attends to frames 0..t), so no output depends on a later frame.
 """
 
 from __future__ import annotations
@@ -35,7 +36,9 @@ class MixSTEDenoiser(nn.Module):
         self.time_mlp = TimeMLP(config.time_dim or dim, dim)
         rates = torch.linspace(0, config.drop_path, depth, device="cpu").tolist()  # cpu: also under a meta device
         self.spatial_blocks = nn.ModuleList(Block(dim, config.heads, config.mlp_ratio, r) for r in rates)
-        self.temporal_blocks = nn.ModuleList(Block(dim, config.heads, config.mlp_ratio, r) for r in rates)
+        self.temporal_blocks = nn.ModuleList(
+            Block(dim, config.heads, config.mlp_ratio, r, causal=config.causal) for r in rates
+        )
         # One LayerNorm each, reused after every spatial / temporal block (as in MixSTE).
         self.spatial_norm = nn.LayerNorm(dim, eps=1e-6)
         self.temporal_norm = nn.LayerNorm(dim, eps=1e-6)

@@ -4,7 +4,9 @@ The original model maps a receptive field of T frames to one pose; as a D3DP-sty
 must return every frame of the window, so the convolutions are "same"-padded (replicate padding)
 and the network is seq2seq. Input per frame: the J x 5 channels (normalised 2D + noisy 3D), plus the root position and
 log-scale with ``input_norm="root"``; the
-timestep embedding is added after the expand convolution.
+timestep embedding is added after the expand convolution. A ``causal`` config pads every temporal
+convolution on the past side only (VideoPose3D's ``--causal``), so frame t's output sees frames
+t - R + 1 .. t (R: the receptive field) and none after it.
 """
 
 from __future__ import annotations
@@ -19,23 +21,25 @@ from posynda.models.normalization import input_channels, normalize_input
 
 
 class _TemporalConv(nn.Module):
-    """Replicate-padded dilated Conv1d that keeps the sequence length: ``[B, C, T] -> [B, C', T]``."""
+    """Replicate-padded dilated Conv1d that keeps the sequence length: ``[B, C, T] -> [B, C', T]``; centred, or
+    ``causal`` (all the padding before the first frame: output t sees inputs up to t)."""
 
-    def __init__(self, cin: int, cout: int, width: int, dilation: int):
+    def __init__(self, cin: int, cout: int, width: int, dilation: int, causal: bool = False):
         super().__init__()
-        self.pad = (width - 1) // 2 * dilation
+        span = (width - 1) * dilation
+        self.pad = (span, 0) if causal else (span // 2, span - span // 2)
         self.conv = nn.Conv1d(cin, cout, width, dilation=dilation, bias=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.conv(F.pad(x, (self.pad, self.pad), mode="replicate"))
+        return self.conv(F.pad(x, self.pad, mode="replicate"))
 
 
 class _ResidualBlock(nn.Module):
     """conv(width, dilation) -> BN -> ReLU -> dropout -> conv1x1 -> BN -> ReLU -> dropout, plus residual."""
 
-    def __init__(self, channels: int, width: int, dilation: int, dropout: float):
+    def __init__(self, channels: int, width: int, dilation: int, dropout: float, causal: bool = False):
         super().__init__()
-        self.conv = _TemporalConv(channels, channels, width, dilation)
+        self.conv = _TemporalConv(channels, channels, width, dilation, causal)
         self.bn1 = BatchNorm1d(channels, momentum=0.1)
         self.pointwise = nn.Conv1d(channels, channels, 1, bias=False)
         self.bn2 = BatchNorm1d(channels, momentum=0.1)
@@ -55,13 +59,13 @@ class VideoPoseDenoiser(nn.Module):
         self.config = config
         ch, widths = config.dim, config.filter_widths
         joint_ch, global_ch = input_channels(config.input_norm)
-        self.expand = _TemporalConv(config.joints * (joint_ch + 3) + global_ch, ch, widths[0], 1)
+        self.expand = _TemporalConv(config.joints * (joint_ch + 3) + global_ch, ch, widths[0], 1, config.causal)
         self.expand_bn = BatchNorm1d(ch, momentum=0.1)
         self.time_mlp = TimeMLP(config.time_dim or min(ch, 256), ch)
         self.drop = nn.Dropout(config.dropout)
         blocks, dilation = [], widths[0]
         for width in widths[1:]:
-            blocks.append(_ResidualBlock(ch, width, dilation, config.dropout))
+            blocks.append(_ResidualBlock(ch, width, dilation, config.dropout, config.causal))
             dilation *= width
         self.blocks = nn.ModuleList(blocks)
         self.shrink = nn.Conv1d(ch, config.joints * 3, 1)

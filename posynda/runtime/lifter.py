@@ -104,6 +104,16 @@ class Lifter:
     def frames(self) -> int:
         return self.backend.frames
 
+    @property
+    def causal(self) -> bool:
+        """The model is causal: every frame is lifted by the window that ends at it (zero look-ahead)."""
+        return self.backend.causal
+
+    @property
+    def latency(self) -> int:
+        """Frames a :meth:`stream` holds back: ``T - 1``, or 0 for a causal model."""
+        return 0 if self.causal else self.frames - 1
+
     def describe(self) -> str:
         """The backend and device actually used."""
         return self.backend.describe()
@@ -166,6 +176,7 @@ class Lifter:
             progress=progress,
             device=b.tensor_device,
             sampler=sampler,
+            causal=b.causal,
         )
         absolute = absolute_positions(rel, clips)
         return LiftResult(rel, absolute, self.describe(), settings, time.perf_counter() - t0)
@@ -234,9 +245,9 @@ class Lifter:
         joint_order: str = "h36m",
     ) -> LiftStream:
         """A live :class:`~posynda.runtime.stream.LiftStream` of one person: ``push`` a frame, get frame
-        ``t - L`` (``L = T - 1``); equal to :meth:`lift_keypoints` of the same frames when the detections are
-        complete (see the bound in :mod:`posynda.runtime.stream`). ``intrinsics`` as for
-        :meth:`lift_keypoints`; without them ``image_size`` gives the default camera."""
+        ``t - L`` (:attr:`latency`: ``L = T - 1``, 0 for a causal model); equal to :meth:`lift_keypoints` of the
+        same frames when the detections are complete (see the bound in :mod:`posynda.runtime.stream`).
+        ``intrinsics`` as for :meth:`lift_keypoints`; without them ``image_size`` gives the default camera."""
         if intrinsics is None:
             if image_size is None:
                 raise InputError("a stream needs the camera: intrinsics or image_size")

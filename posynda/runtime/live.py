@@ -7,7 +7,8 @@ BlazePose keypoints become H36M-17 (:func:`posynda.skeleton.convert_joints`), an
 a tracked person is not found is pushed as missing (the stream holds their joints, as the whole-sequence lift
 interpolates them); after ``max_gap`` such frames their stream is finished and the poses of the frames after
 their last detection are dropped. A pose comes out ``L = T - 1`` frames after its frame went in (the window
-ends ``L`` frames later; with the shipped model ``T = 27``: 26 frames, 0.43 s at 60 fps), so the end-to-end
+ends ``L`` frames later; with the shipped model ``T = 27``: 26 frames, 0.43 s at 60 fps) -- with a causal model
+(``lift --causal``) ``L = 0``: at the push of its own frame, a held gap's frames included -- so the end-to-end
 latency of a pose is ``L`` frame intervals plus the work: :attr:`LivePose.latency_ms` measures it from the
 moment its frame arrived.
 

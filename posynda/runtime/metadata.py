@@ -37,6 +37,15 @@ INPUT_NORMALIZATION = (
 # rules carried in the metadata (``joint_orders``): H36M joint i = sum_k weights[k] * source[sources[k]].
 PORTABLE_JOINT_ORDERS = ("coco",)
 
+# How a runtime cuts a sequence into windows of T frames and reads poses back (posynda.data.windows).
+WINDOWING = {
+    "centred": "windows every stride frames (default T) plus one aligned to the end; a sequence shorter than T "
+    "is one window, edge-padded and centred; overlapping frames are averaged (the end-aligned window only "
+    "fills frames no other covers)",
+    "causal": "one window per frame t holding frames t-T+1..t (frame 0 repeated before the start); frame t is "
+    "the window's last frame (zero look-ahead); the window of frame t is window t of its sequence",
+}
+
 # Keys of a whole-sampler graph (``posynda export --sampler``).
 SAMPLER_KEYS = ("sampler_steps", "sampler_hypotheses", "sampler_flip")
 
@@ -50,6 +59,9 @@ def runtime_metadata(checkpoint: Checkpoint) -> dict[str, str]:
     ``root_joint``, ``flip_permutation`` (JSON list: the joint that lands on i when mirrored; x negated),
     ``joint_orders`` (JSON ``{order: [[sources, weights], ...]}``: detector orders -> this skeleton),
     ``noise`` (the sampler's noise, :data:`posynda.diffusion.NOISE_SPEC`),
+    ``causal`` ("true": no output depends on a later frame; a runtime lifts frame t with the window that ends
+    at it, edge-padded before the first frame, and reads that window's last frame: :data:`WINDOWING`),
+    ``windowing`` (how frames are cut into windows and read back),
     ``source_checkpoint_sha256`` (when the checkpoint came from a file).
     """
     meta = {
@@ -69,6 +81,8 @@ def runtime_metadata(checkpoint: Checkpoint) -> dict[str, str]:
             {name: [list(map(list, rule)) for rule in JOINT_ORDERS[name][1]] for name in PORTABLE_JOINT_ORDERS}
         ),
         "noise": NOISE_SPEC,
+        "causal": "true" if checkpoint.config.causal else "false",
+        "windowing": WINDOWING["causal" if checkpoint.config.causal else "centred"],
     }
     if checkpoint.path is not None:
         meta["source_checkpoint_sha256"] = sha256_file(checkpoint.path)
@@ -96,6 +110,7 @@ def model_geometry(path, metadata: dict[str, str]) -> tuple[int, int, SchedulerC
     if joints != MAX_JOINTS or isinstance(joints, bool):
         raise InputError(f"{path}: not a posynda export (metadata 'denoiser' joints is {joints!r}, expected 17)")
     _number(metadata, "canonical_focal", MIN_FOCAL_PX, MAX_FOCAL_PX, path)  # the C library reads it: refuse alike
+    model_causal(metadata, path)
     return frames, joints, diffusion
 
 
@@ -123,6 +138,14 @@ def _integer(metadata: dict[str, str], key: str, least: int, most: int, path) ->
     if not least <= value <= most:
         raise InputError(f"{path}: metadata '{key}' must be in [{least}, {most}], got {value}")
     return value
+
+
+def model_causal(metadata: dict[str, str], path="the model") -> bool:
+    """Whether the model of ``metadata`` is causal (key ``causal``; files without it are centred)."""
+    value = metadata.get("causal", "false")
+    if value not in ("true", "false"):
+        raise InputError(f"{path}: metadata 'causal' must be true or false, got {value[:20]!r}")
+    return value == "true"
 
 
 def sampler_metadata(steps: int, hypotheses: int, flip: bool) -> dict[str, str]:

@@ -5,12 +5,13 @@ Runtime, TensorRT).
 
 Sequences are cut into windows of the model's T frames (edge-padded when shorter; a last window
 aligned to the sequence end fills what the stride leaves; ``settings.stride`` < T makes windows
-overlap), each window gets its noise from its own Philox stream (``settings.seed``, its sequence and index:
-:mod:`posynda.diffusion.philox`, so a seed gives the same poses on every backend, in every
-batching and in the C library), is sampled with :func:`posynda.diffusion.sample_poses` and aggregated (mean,
-or reprojection-selected per joint / per frame with the root translation solved from the 2D) on
-the denoiser's device -- on CUDA that is the Triton kernel -- and overlapping windows are
-averaged back to frames.
+overlap) -- or, for a causal model, one window per frame ending at it
+(:func:`posynda.data.windows.causal_windows`) -- each window gets its noise from its own Philox stream
+(``settings.seed``, its sequence and index: :mod:`posynda.diffusion.philox`, so a seed gives the same poses
+on every backend, in every batching and in the C library), is sampled with
+:func:`posynda.diffusion.sample_poses` and aggregated (mean, or reprojection-selected per joint / per frame
+with the root translation solved from the 2D) on the denoiser's device -- on CUDA that is the Triton kernel --
+and overlapping windows are averaged back to frames.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ import torch
 from posynda import camera
 from posynda.data.clips import ClipSet
 from posynda.data.prepare import MM_PER_M, frame_intrinsics, normalized_keypoints
-from posynda.data.windows import overlap_average, window_sequences
+from posynda.data.windows import Windows, causal_windows, overlap_average, window_sequences
 from posynda.diffusion import DDIMScheduler, SchedulerConfig, sample_poses, window_noise
+from posynda.errors import InputError
 from posynda.hypotheses import Aggregation, reproject_select
 from posynda.runtime.settings import SamplingSettings
 
@@ -80,6 +82,22 @@ def place_in_camera(root_relative_mm: np.ndarray, pixels: np.ndarray, intrinsics
     return (rel + translation[:, None, :]).numpy().astype(np.float32)
 
 
+def check_causal_stride(settings: SamplingSettings, causal: bool) -> None:
+    """InputError when a causal model is asked for a window stride: it lifts one window per frame (stride 1)."""
+    if causal and settings.stride not in (None, 1):
+        raise InputError(f"stride must be 1 for a causal model (one window per frame), got {settings.stride}",
+                         parameter="stride")  # fmt: skip
+
+
+def plan_windows(bounds: np.ndarray, frames: int, settings: SamplingSettings, causal: bool = False) -> Windows:
+    """The windows of sequences ``bounds [S, 2]``: :func:`causal_windows` for a causal model, else windows every
+    ``settings.stride`` frames (default T) with the end-aligned tail."""
+    check_causal_stride(settings, causal)
+    if causal:
+        return causal_windows(bounds, frames)
+    return window_sequences(bounds, frames, stride=settings.stride or frames)
+
+
 def lift_windows(
     denoiser: Denoiser | None,
     diffusion: SchedulerConfig,
@@ -89,6 +107,7 @@ def lift_windows(
     progress=None,
     device: str | torch.device = "cpu",
     sampler: Sampler | None = None,
+    causal: bool = False,
 ) -> np.ndarray:
     """Root-relative 3D poses ``[N, 17, 3]`` in mm for every frame of ``clips``.
 
@@ -101,14 +120,15 @@ def lift_windows(
         device: where the 2D conditioning is placed (the denoiser's device).
         sampler: a whole-sampler callable ``(keypoints_2d, noise) -> poses [B,T,J,3]`` used instead
             of ``denoiser`` (its K, H and flip are fixed, its aggregation is the mean).
+        causal: the model is causal (``DenoiserConfig.causal``): frame t is lifted by the window that ends at
+            it (zero look-ahead; ``settings.stride`` must be None or 1).
     """
     scheduler = DDIMScheduler(diffusion)
     keypoints = normalized_keypoints(clips)
     pixels = torch.from_numpy(clips.keypoints_2d)
     weights = torch.from_numpy(clips.confidence_or_ones())
     intrinsics = torch.from_numpy(frame_intrinsics(clips))
-    stride = settings.stride or frames
-    windows = window_sequences(clips.sequence_bounds(), frames, stride=stride)
+    windows = plan_windows(clips.sequence_bounds(), frames, settings, causal)
     h, out = settings.hypotheses, []
     streams = list(zip(windows.seq.tolist(), windows.local_index().tolist()))  # (sequence, window): the noise's
     for begin in range(0, len(windows), settings.batch_size):

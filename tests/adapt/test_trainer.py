@@ -8,10 +8,11 @@ import pytest
 import torch
 
 from posynda.adapt import AdaptSettings, adapt, load_adapted, trainer
-from posynda.checkpoint import load_checkpoint
+from posynda.checkpoint import load_checkpoint, save_checkpoint
 from posynda.errors import InputError, RunInterrupted
 from tests.helpers.clips import make_clips
 from tests.helpers.interrupts import ctrl_c_on_call
+from tests.helpers.models import MICRO, micro_checkpoint
 
 # constant lr: the resume test stands in for a killed 4-step run with a 2-step one (a cosine schedule depends on steps)
 FAST = AdaptSettings(
@@ -44,6 +45,25 @@ def test_adapt_writes_adapter_merged_model_and_reloads(tmp_path, micro_file, dev
         torch.testing.assert_close(merged.model(kp, noisy, t), adapted(kp, noisy, t), atol=1e-5, rtol=0)
     with pytest.raises(InputError, match="already holds"):
         adapt(micro_file, make_clips((30,)), make_clips((25,), with_3d=False), out, FAST, progress=False)
+
+
+@pytest.mark.parametrize("lora", [False, True])
+def test_a_causal_model_adapts_into_a_causal_model(tmp_path, lora):
+    """PoSynDA on a causal base (pretrain --causal): the adapted, merged model is causal too -- frames after t
+    still change nothing at t."""
+    config = dataclasses.replace(MICRO, causal=True)
+    base = micro_checkpoint(config)
+    path = save_checkpoint(tmp_path / "causal.safetensors", base.model, config, base.diffusion)
+    settings = dataclasses.replace(FAST, lora=lora)
+    adapt(path, make_clips((30, 20)), make_clips((25,), seed=3, with_3d=False), tmp_path / "run", settings,
+          progress=False)  # fmt: skip
+    merged = load_checkpoint(tmp_path / "run" / "model.safetensors")
+    assert merged.config.causal
+    kp, noisy, t = torch.randn(1, 9, 17, 2), torch.randn(1, 9, 17, 3), torch.tensor([500])
+    later = kp.clone()
+    later[:, 6:] += 1.0
+    with torch.no_grad():
+        assert torch.equal(merged.model(kp, noisy, t)[:, :6], merged.model(later, noisy, t)[:, :6])
 
 
 def test_adaptation_never_reads_target_3d(tmp_path, micro_file):

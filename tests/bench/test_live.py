@@ -26,11 +26,12 @@ def test_rows_time_every_stage_for_each_video_and_method(tmp_path):
     lines = []
     result = live.run(tmp_path / "out", [str(extra)], frames=6, size=(320, 240), loads=("idle",), log=lines.append)
     rows = result["rows"]
-    assert [(r["video"], r["method"]) for r in rows][::2] == [("1 mannequin, 320x240", live.POSYNDA),
-                                                              ("2 mannequins, 320x240", live.POSYNDA),
-                                                              ("walk.mp4", live.POSYNDA)]  # fmt: skip
+    methods = [live.POSYNDA, live.POSYNDA_CAUSAL, live.MEDIAPIPE]
+    videos = ["1 mannequin, 320x240", "2 mannequins, 320x240", "walk.mp4"]
+    assert [(r["video"], r["method"]) for r in rows] == [(v, m) for v in videos for m in methods]
     for row in rows:
         assert row["frames"] == 6 and row["fps"] > 0 and row["people_ms"] > 0 and row["load"] == "idle"
-    posynda = rows[4]
-    assert posynda["lift_ms"] > 0 and posynda["latency_frames"] == 26 and posynda["people"] == 1.0
+    centred, causal = rows[6], rows[7]
+    assert centred["lift_ms"] > 0 and centred["latency_frames"] == 26 and centred["people"] == 1.0
+    assert causal["lift_ms"] > 0 and causal["latency_frames"] == 0 and causal["people"] == 1.0
     assert "| walk.mp4 " in live.markdown(result) and len(lines) == len(rows)

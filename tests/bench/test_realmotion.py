@@ -8,6 +8,7 @@ from posynda.bench import realmotion_run
 from posynda.bench.realmotion import action_of, split_of, suite_files
 from posynda.bench.realmotion_run import realmotion_markdown, run_realmotion
 from posynda.bench.results import RowWriter
+from posynda.checkpoint import load_checkpoint
 from posynda.errors import InputError
 from tests.helpers.bvh import write_bvh
 from tests.helpers.cli import markdown_rows
@@ -66,13 +67,21 @@ def test_a_folder_without_takes_is_refused(tmp_path):
         suite_files(tmp_path, out=tmp_path / "clips")
 
 
-def test_the_benchmark_runs_end_to_end_with_every_row(takes, tmp_path):
+@pytest.mark.parametrize("causal", [False, True])
+def test_the_benchmark_runs_end_to_end_with_every_row(takes, tmp_path, causal):
     settings = AdaptSettings(steps=1, source_batch=2, target_batch=2, hypotheses=2)
-    payload = run_realmotion(
-        takes, tmp_path / "run", settings, log=lambda *_: None, pretrain_steps=2, mlp_steps=5, clips_dir=tmp_path / "c"
-    )
+    payload = run_realmotion(takes, tmp_path / "run", settings, log=lambda *_: None, pretrain_steps=2, mlp_steps=5,
+                             clips_dir=tmp_path / "c", causal=causal)  # fmt: skip
     names = list(payload["rows"])
-    assert names == [*BASELINES, "posynda source-only", "posynda adapted (defaults)", "oracle (trained on target 3D)"]
+    lifters = ["posynda source-only", "posynda adapted (defaults)", "oracle (trained on target 3D)"]
+    assert names == [*BASELINES, *lifters, *([f"{n} (causal)" for n in lifters] if causal else [])]
+    if causal:  # the causal rows are causal models all through: pretrained, adapted, the oracle
+        for folder in ("causal-source-only", "causal-adapt0", "causal-oracle"):
+            assert load_checkpoint(tmp_path / "run" / folder / "model.safetensors").config.causal
+        overall = {}
+        for row in markdown_rows((tmp_path / "run" / "realmotion.md").read_text()):
+            overall.setdefault(row[0], row)  # the first table's row (the per-action table repeats the names)
+        assert overall["posynda source-only (causal)"][5] == "1.000"  # read against the causal source-only
     assert all({"in-domain", "cross-domain"} <= set(payload["rows"][n]) for n in names)
     table = markdown_rows((tmp_path / "run" / "realmotion.md").read_text())
     assert table[0][:2] == ["model", "in-domain MPJPE"] and [r[0] for r in table[1 : 1 + len(names)]] == names

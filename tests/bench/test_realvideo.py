@@ -60,7 +60,9 @@ def test_one_mannequin_in_three_views_is_one_person_scored_per_camera(recording,
     folder, cameras, _ = recording
     result = realvideo.run(folder, hypotheses=1, steps=2, log=lambda line: None, adapt_to=tmp_path / "adapted",
                            adapt_steps=2)  # fmt: skip
-    assert result["methods"] == list(realvideo.METHODS)  # every variant of both lifters, then the two baselines
+    assert result["methods"] == list(realvideo.METHODS)  # every variant of both lifters, causal, the two baselines
+    assert result["methods"][-5:] == ["posynda_causal", "posynda_causal_unfused", "posynda_causal_live",
+                                      "blazepose_3d", "constant_pose"]  # fmt: skip
     assert result["methods"][:3] == ["posynda", "posynda_unfused", "posynda_unoriented"]
     assert result["adaptation"]["before"]["frames"] == 30 and (tmp_path / "adapted/model.safetensors").is_file()
     assert result["adaptation"]["before"]["multiview_mm"] > 0  # the three cameras' poses of the one person compared
@@ -92,7 +94,8 @@ def test_the_command_writes_its_results_and_quick_takes_30_frames(recording, tmp
     saved = json.loads((tmp_path / "out" / "realvideo.json").read_text())
     assert saved["settings"]["max_frames"] == 30 and saved["settings"]["quick"] and saved["complete"]
     assert saved["methods"] == ["posynda", "posynda_unfused", "posynda_unoriented", "posynda_upright", "posynda_level",
-                                "posynda_level_unfused", "posynda_level_lifted_size", "posynda_live", "blazepose_3d",
+                                "posynda_level_unfused", "posynda_level_lifted_size", "posynda_live", "posynda_causal",
+                                "posynda_causal_unfused", "posynda_causal_live", "blazepose_3d",
                                 "constant_pose"]  # fmt: skip
     assert saved["adaptation"] is None
     assert (tmp_path / "out" / "realvideo.md").read_text().startswith("# Real video")

@@ -427,3 +427,22 @@ def test_stream_flag_lifts_frame_by_frame_and_reports_latency(tmp_path, keypoint
     assert "stream: latency L = 26 frames | push p50" in streamed.output
     a, b = load_clips(tmp_path / "s.npz").joints_3d, load_clips(tmp_path / "w.npz").joints_3d
     assert np.abs(a - b).max() <= 1e-2
+
+
+def test_causal_lifts_with_the_shipped_causal_model_and_zero_latency(tmp_path, keypoints, causal_export):
+    """`posynda lift --causal`: the shipped causal model (or a causal --model): the stream returns each frame at
+    its push (L = 0) and equals the whole-sequence lift; a centred --model is refused with exit 2."""
+    path, _ = keypoints
+    common = ["lift", "--input", str(path), "-H", "2", "--quiet"]
+    streamed = run([*common, "--causal", "--stream", "--out", str(tmp_path / "s.npz")])
+    assert streamed.exit_code == 0, streamed.output
+    assert "stream: latency L = 0 frames | push p50" in streamed.output
+    whole = run([*common, "--model", str(causal_export / "denoiser.onnx"), "--out", str(tmp_path / "w.npz")])
+    assert whole.exit_code == 0, whole.output
+    a, b = load_clips(tmp_path / "s.npz").joints_3d, load_clips(tmp_path / "w.npz").joints_3d
+    assert np.abs(a - b).max() <= 1e-2
+    refused = run([*common, "--causal", "--model", str(shipped_checkpoint()), "--out", str(tmp_path / "r.npz")])
+    assert refused.exit_code == 2 and "looks 26 frames ahead (a centred model)" in refused.output
+    strided = run([*common, "--causal", "--stride", "5", "--out", str(tmp_path / "r.npz")])
+    assert strided.exit_code == 2 and "--stride must be 1 for a causal model" in strided.output
+    assert not (tmp_path / "r.npz").exists()

@@ -50,6 +50,15 @@ def test_pretrain_writes_the_run_directory(files):
     assert recipe["keypoint_noise"] == 0.02
 
 
+def test_pretrain_causal_trains_a_causal_model_of_the_preset(files):
+    tmp, data, _, _ = files
+    result = run(["pretrain", "--data", data, "--preset", "cpu", "--causal", "--steps", 2, "--batch-size", 2,
+                  "--out", "causal", "--quiet"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    ckpt = load_checkpoint(tmp / "causal" / "model.safetensors")
+    assert ckpt.config.causal and ckpt.config.arch == "videopose" and ckpt.provenance["preset"] == "cpu"
+
+
 def test_pretrain_with_eval_writes_the_training_curve_and_refuses_unlabelled_eval_data(files):
     tmp, data, _, clips = files
     common = ["pretrain", "--data", data, "--preset", "videopose-tiny", "--steps", 3, "--batch-size", 2, "--quiet"]

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from posynda.data.windows import overlap_average, window_sequences
+from posynda.data.windows import causal_windows, overlap_average, window_sequences
 
 CASES = [
     # (sequence lengths, T, stride, expected number of windows)
@@ -50,3 +50,22 @@ def test_tail_window_fills_only_the_frames_no_other_window_covers():
     per_window = np.stack([np.full((27, 1), float(w)) for w in range(3)])
     out = overlap_average(per_window, windows, 60)
     assert np.all(out[:27] == 0) and np.all(out[27:54] == 1) and np.all(out[54:] == 2)
+
+
+@pytest.mark.parametrize("lengths", [(60,), (5,), (30, 4, 27)])
+def test_causal_windows_end_at_their_frame_and_repeat_the_first_before_the_start(lengths):
+    """One window per frame, holding frames t - T + 1 .. t of its own sequence (its first frame repeated before
+    it); only the last position is read back, so overlap_average returns each frame from its own window."""
+    frames = 9
+    stops = np.cumsum(lengths)
+    bounds = np.stack([stops - np.array(lengths), stops], 1)
+    windows = causal_windows(bounds, frames)
+    assert len(windows) == stops[-1] and not windows.tail.any()
+    assert (windows.real.sum(1) == 1).all() and windows.real[:, -1].all()
+    assert np.array_equal(windows.index[:, -1], np.arange(stops[-1]))  # window w ends at flat frame w
+    for w, (seq, local) in enumerate(zip(windows.seq, windows.local_index())):
+        start = bounds[seq][0]
+        expected = start + np.maximum(np.arange(frames) - (frames - 1) + local, 0)
+        assert np.array_equal(windows.index[w], expected)
+    values = np.random.default_rng(0).normal(size=(len(windows), frames, 3))
+    assert np.array_equal(overlap_average(values, windows, stops[-1]), values[:, -1])

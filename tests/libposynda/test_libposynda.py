@@ -93,6 +93,25 @@ def test_c_stream_equals_the_whole_sequence_lift(posynda_lift_bin, shipped_expor
     )
 
 
+def test_c_causal_lift_and_stream_equal_python(posynda_lift_bin, causal_export, sequence, tmp_path):
+    """The shipped causal model: libposynda's whole-sequence lift equals Python's (one window per frame), and its
+    stream (L = 0) equals its whole lift on complete detections."""
+    import dataclasses
+
+    model = causal_export / "denoiser.onnx"
+    settings = CASES[1]
+    expected = Lifter(model).lift(sequence, settings)
+    rel, absolute = _c_lift(posynda_lift_bin, model, sequence, tmp_path, settings)
+    assert np.abs(rel - expected.root_relative_mm).max() <= PARITY_MM
+    assert np.abs(absolute - expected.absolute_mm).max() <= PARITY_MM
+    ones = np.ones(sequence.keypoints_2d.shape[:2], np.float32)
+    complete = dataclasses.replace(sequence, keypoints_2d=fill_missing_keypoints(sequence), confidence=ones)
+    whole, _ = _c_lift(posynda_lift_bin, model, complete, tmp_path, settings)
+    streamed, _ = _c_lift(posynda_lift_bin, model, complete, tmp_path, settings, "--stream")
+    assert np.abs(streamed - whole).max() <= 1e-3
+    assert np.abs(streamed - Lifter(model).lift_as_stream(complete, settings).root_relative_mm).max() <= PARITY_MM
+
+
 @pytest.mark.parametrize("graph", ["sampler.onnx", "int8", "fp16"])
 def test_c_library_runs_every_exported_precision(posynda_lift_bin, shipped_export, sequence, tmp_path, graph):
     """The whole-sampler graph, the int8 QDQ graph and the fp16 graph run in C as in the Python runtime."""
@@ -142,9 +161,9 @@ def test_c_tool_rejects_bad_input_with_exit_2(posynda_lift_bin, shipped_export, 
 
 
 @pytest.mark.parametrize("variant", ["native", "asan"])
-def test_c_contract_program_passes(variant, shipped_export, no_metadata_onnx):
-    """posynda_test (bad input of every kind, null pointers, stream = whole, state errors); the asan build
-    runs it under AddressSanitizer + UBSan (leaks included): any finding fails the run."""
+def test_c_contract_program_passes(variant, shipped_export, no_metadata_onnx, causal_export):
+    """posynda_test (bad input of every kind, null pointers, stream = whole, state errors, a causal model); the
+    asan build runs it under AddressSanitizer + UBSan (leaks included): any finding fails the run."""
     binary = built(BUILD / variant / "posynda_test", f"posynda_test ({variant})", "POSYNDA_REQUIRE_CPP")
     env = {
         **os.environ,
@@ -152,7 +171,12 @@ def test_c_contract_program_passes(variant, shipped_export, no_metadata_onnx):
         "UBSAN_OPTIONS": "halt_on_error=1:print_stacktrace=1",
     }
     result = subprocess.run(
-        [str(binary), str(shipped_export / "denoiser.onnx"), str(no_metadata_onnx)],
+        [
+            str(binary),
+            str(shipped_export / "denoiser.onnx"),
+            str(no_metadata_onnx),
+            str(causal_export / "denoiser.onnx"),
+        ],
         capture_output=True,
         text=True,
         env=env,

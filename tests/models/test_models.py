@@ -1,4 +1,7 @@
-"""Every preset follows the denoiser contract; the parameter counter."""
+"""Every preset follows the denoiser contract; a causal model's outputs never depend on later frames; the
+parameter counter."""
+
+import dataclasses
 
 import pytest
 import torch
@@ -23,6 +26,22 @@ def test_output_depends_on_timestep_and_noisy_pose(name):
     base = model(kp, noisy, torch.tensor([10]))
     assert not torch.allclose(base, model(kp, noisy, torch.tensor([900])))
     assert not torch.allclose(base, model(kp, torch.randn_like(noisy), torch.tensor([10])))
+
+
+@pytest.mark.parametrize("name", ["tiny", "cpu"])  # MixSTE (masked temporal attention), VideoPose (past padding)
+@pytest.mark.parametrize("causal", [True, False])
+def test_a_causal_model_never_looks_at_a_later_frame(name, causal):
+    """Frames 20.. changed (2D and noisy 3D): a causal model's frames 0..19 stay bit-for-bit, a centred one's move."""
+    torch.manual_seed(0)
+    model = build_denoiser(dataclasses.replace(PRESETS[name], causal=causal)).eval()
+    kp, noisy, t = torch.randn(2, 27, 17, 2), torch.randn(2, 27, 17, 3), torch.tensor([5, 700])
+    later_kp, later_noisy = kp.clone(), noisy.clone()
+    later_kp[:, 20:] += 1.0
+    later_noisy[:, 20:] -= 1.0
+    with torch.no_grad():
+        base, moved = model(kp, noisy, t), model(later_kp, later_noisy, t)
+    assert torch.equal(base[:, :20], moved[:, :20]) == causal
+    assert not torch.allclose(base[:, 20:], moved[:, 20:])
 
 
 def test_trainable_only_counts_what_requires_grad():

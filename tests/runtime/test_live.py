@@ -1,6 +1,7 @@
-"""The live pipeline: every person gets a stream of their own, poses come out L frames late with the source's
-frame numbers and the detector's ids, equal to the whole-sequence lift of the same detections; a short absence
-is held, a long one finishes the person's stream without inventing the frames after they left."""
+"""The live pipeline: every person gets a stream of their own, poses come out L frames late (at once with a
+causal model) with the source's frame numbers and the detector's ids, equal to the whole-sequence lift of the
+same detections; a short absence is held, a long one finishes the person's stream without inventing the frames
+after they left."""
 
 from types import SimpleNamespace
 
@@ -81,6 +82,19 @@ def test_two_people_come_out_late_by_l_frames_and_equal_the_whole_lift(lifter):
         expected = whole_lift(lifter, tracks[person][first:])
         got = np.stack([p.absolute_mm for _, p in mine])
         np.testing.assert_allclose(got, expected.absolute_mm, atol=1e-2)
+
+
+def test_a_causal_model_gives_each_persons_pose_at_the_push_of_its_frame():
+    lifter = Lifter(shipped_checkpoint(causal=True))
+    tracks = {0: blazepose_track(40, 0, 200.0), 3: blazepose_track(40, 1, 450.0)}
+    tracks[3][:10] = np.nan
+    emitted = run(lifter, tracks, 40)
+    assert all(t == p.frame for t, p in emitted)  # L = 0: nothing is left for finish()
+    for person, first in ((0, 0), (3, 10)):
+        mine = [p for _, p in emitted if p.person == str(person)]
+        assert [p.frame for p in mine] == list(range(first, 40))
+        expected = whole_lift(lifter, tracks[person][first:])
+        np.testing.assert_allclose(np.stack([p.absolute_mm for p in mine]), expected.absolute_mm, atol=1e-2)
 
 
 @pytest.mark.parametrize("gap, kept", [(5, True), (12, False)])

@@ -7,8 +7,15 @@ import pytest
 from posynda.checkpoint import load_checkpoint
 from posynda.errors import InputError
 from posynda.fileio import sha256_file
-from posynda.runtime.metadata import model_geometry, runtime_metadata, sampler_metadata, sampler_settings
-from tests.helpers.models import MICRO
+from posynda.runtime.metadata import (
+    WINDOWING,
+    model_causal,
+    model_geometry,
+    runtime_metadata,
+    sampler_metadata,
+    sampler_settings,
+)
+from tests.helpers.models import MICRO, micro_checkpoint
 
 
 def test_runtime_metadata_describes_the_checkpoint(micro_file):
@@ -44,3 +51,21 @@ def test_runtime_metadata_carries_what_a_c_runtime_needs(micro_file):
     coco = json.loads(meta["joint_orders"])["coco"]
     assert [tuple(map(tuple, rule)) for rule in coco] == list(JOINT_ORDERS["coco"][1])
     assert meta["noise"].startswith("philox4x32-10")
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_causal_models_say_so_and_how_they_are_windowed(causal):
+    import dataclasses
+
+    meta = runtime_metadata(micro_checkpoint(dataclasses.replace(MICRO, causal=causal)))
+    assert meta["causal"] == ("true" if causal else "false") and model_causal(meta) is causal
+    assert meta["windowing"] == WINDOWING["causal" if causal else "centred"]
+
+
+def test_the_causal_key_is_optional_but_never_garbled(micro_file):
+    meta = runtime_metadata(load_checkpoint(micro_file))
+    del meta["causal"]
+    assert model_causal(meta) is False  # an export from before the key: centred
+    meta["causal"] = "maybe"
+    with pytest.raises(InputError, match="m.onnx: metadata 'causal' must be true or false, got 'maybe'"):
+        model_geometry("m.onnx", meta)

@@ -1,5 +1,5 @@
-"""Live lifting (Lifter.stream): fixed latency L = T - 1, equal to the whole-sequence lift where the
-detections are complete (or every gap closes inside the window that needs it), bounded memory."""
+"""Live lifting (Lifter.stream): fixed latency L = T - 1 (0 for a causal model), equal to the whole-sequence lift
+where the detections are complete (or every gap closes inside the window that needs it), bounded memory."""
 
 import dataclasses
 import re
@@ -177,3 +177,43 @@ def test_lift_as_stream_matches_lift_on_a_clip_set(lifter, track):
     whole = lifter.lift(clips, settings)
     assert np.abs(streamed.root_relative_mm - whole.root_relative_mm).max() <= 1e-3
     assert streamed.push_seconds.shape == (clips.num_frames,)
+
+
+@pytest.fixture(scope="module", params=["denoiser.onnx", "sampler.onnx"])
+def causal_lifter(causal_export, request):
+    return Lifter(causal_export / request.param)
+
+
+@pytest.mark.parametrize("frames", [60, 5])
+@pytest.mark.parametrize("settings", [s for s in SETTINGS if s.stride is None], ids=lambda s: s.aggregate)
+def test_a_causal_stream_returns_each_frame_at_its_push_as_the_whole_lift(causal_lifter, track, frames, settings):
+    kp, cam, size = track
+    whole = causal_lifter.lift_keypoints(kp[:frames], size, cam, settings=settings)
+    stream, poses, ready_at = _stream(causal_lifter, kp[:frames], cam, settings)
+    assert causal_lifter.causal and stream.latency == causal_lifter.latency == 0
+    assert [p.frame for p in poses] == ready_at == list(range(frames))  # frame t comes out at push t
+    assert np.abs(np.stack([p.root_relative_mm for p in poses]) - whole.root_relative_mm).max() <= 1e-3
+    assert np.abs(np.stack([p.absolute_mm for p in poses]) - whole.absolute_mm).max() <= 1e-2
+
+
+def test_a_causal_lift_never_looks_ahead(causal_lifter, track):
+    """Zero look-ahead through the whole runtime: the lift of the first 30 frames is the first 30 frames of the
+    lift of all 80, and changing frames 30.. changes none before them."""
+    kp, cam, size = track
+    settings = SETTINGS[0]
+    full = causal_lifter.lift_keypoints(kp, size, cam, settings=settings).root_relative_mm
+    prefix = causal_lifter.lift_keypoints(kp[:30], size, cam, settings=settings).root_relative_mm
+    moved = kp.copy()
+    moved[30:] += 25.0
+    changed = causal_lifter.lift_keypoints(moved, size, cam, settings=settings).root_relative_mm
+    assert np.abs(prefix - full[:30]).max() <= 1e-3 and np.abs(changed[:30] - full[:30]).max() <= 1e-3
+    assert np.abs(changed[30:] - full[30:]).max() > 1.0
+
+
+def test_a_causal_model_refuses_a_stride(causal_lifter, track):
+    kp, cam, size = track
+    with pytest.raises(InputError, match="stride must be 1 for a causal model"):
+        causal_lifter.stream(cam, settings=SamplingSettings(stride=5))
+    with pytest.raises(InputError, match="stride must be 1 for a causal model"):
+        causal_lifter.lift_keypoints(kp, size, cam, settings=SamplingSettings(stride=5))
+    assert causal_lifter.lift_keypoints(kp[:9], size, cam, settings=SamplingSettings(stride=1)).root_relative_mm.shape

@@ -106,7 +106,7 @@ typedef struct posynda_model_options {
 typedef struct posynda_model_info {
   uint32_t struct_size;   /* set by the caller (posynda_model_info_init); the library writes only inside it */
   int window_frames;      /* T: frames per window */
-  int latency_frames;     /* L = T - 1: how far a stream's output trails its input */
+  int latency_frames;     /* L = T - 1 (0 for a causal model): how far a stream's output trails its input */
   int joints;             /* 17 */
   int sampler_steps;      /* a whole-sampler graph's fixed K, H and flip; 0 for a denoiser graph */
   int sampler_hypotheses;
@@ -114,6 +114,9 @@ typedef struct posynda_model_info {
   char graph[16];         /* "denoiser" or "sampler" */
   char precision[16];     /* "fp32", "fp16" or "int8" */
   char posynda_version[32];
+  /* appended after the first version (read only when the caller's struct_size holds it): */
+  int causal;             /* 1: a causal model (`posynda pretrain --causal`): frame t is lifted by the window
+                             ending at t, zero look-ahead; a stream returns each frame at its push (L = 0) */
 } posynda_model_info;
 
 /* Exported forms of the init functions (struct_size = the caller's sizeof, >= this version's size). */
@@ -209,14 +212,15 @@ POSYNDA_API posynda_status posynda_stream_open(posynda_model* model, const posyn
                                                const posynda_settings* settings, posynda_joint_order order,
                                                int joints, posynda_stream** stream);
 /* Push frame t: keypoints [joints][2] pixels (NaN = missing), confidence [joints] in [0, 1] or NULL. When
- * *ready is 1, pose holds frame t - L (L = posynda_stream_latency); for the first L frames *ready is 0.
+ * *ready is 1, pose holds frame t - L (L = posynda_stream_latency: T - 1, or 0 for a causal model, whose
+ * every push returns frame t itself); for the first L frames *ready is 0.
  * A frame with an infinite keypoint or a confidence outside [0, 1] is refused (POSYNDA_ERROR_INPUT) before
  * the stream changes: the stream goes on as if it had never been pushed. Any other failure of a push
  * (e.g. POSYNDA_ERROR_RUNTIME) leaves the stream failed: later calls return POSYNDA_ERROR_STATE. */
 POSYNDA_API posynda_status posynda_stream_push(posynda_stream* stream, const float* keypoints,
                                                const float* confidence, posynda_pose* pose, int* ready);
 /* End the stream: writes the poses of the last min(L, pushed) frames into poses[0 .. *count - 1];
- * capacity must be >= L (posynda_stream_latency). */
+ * capacity must be >= L (posynda_stream_latency); poses may be NULL when L is 0 (a causal model). */
 POSYNDA_API posynda_status posynda_stream_finish(posynda_stream* stream, posynda_pose* poses, int capacity,
                                                  int* count);
 POSYNDA_API int posynda_stream_latency(const posynda_stream* stream); /* L in frames; -1 for NULL */

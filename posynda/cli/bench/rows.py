@@ -295,6 +295,8 @@ BENCHES: tuple[BenchRow, ...] = (
                             "to the cache)"),
             click.option("--variants", is_flag=True,
                          help="bandai: every adaptation variant, scored on target-val (the study)"),
+            click.option("--causal", is_flag=True,
+                         help="bandai: also the causal lifters (pretrain --causal: zero look-ahead) in the same run"),
             click.option("--mlp-steps", type=POSITIVE, default=3000, show_default=True,
                          help="training steps of the MLP baseline"),
             quiet_option,
@@ -303,7 +305,8 @@ BENCHES: tuple[BenchRow, ...] = (
         quick_help=f"{QUICK_ADAPT_STEPS} adaptation steps per row, {QUICK_TRAIN_STEPS} steps for the MLP, the "
         "oracle and the bandai base",
         check=_require_data_dir, device="where the lifters train and adapt (auto: CUDA when PyTorch sees a GPU)",
-        save_help="; the embedded pair as ablation-studio-wild.*, bandai as realmotion[-variants].*", finished=False,
+        save_help="; the embedded pair as ablation-studio-wild.*, bandai as realmotion[-variants][-causal].*",
+        finished=False,
     ),
     BenchRow(
         "curves", run_curves,

@@ -60,23 +60,26 @@ def suite_clips(
 
 
 def run_accuracy_command(
-    out_dir, quick, save, checkpoint, source, target, eval_path, settings, suite, data_dir, variants, mlp_steps,
-    quiet, device,
+    out_dir, quick, save, checkpoint, source, target, eval_path, settings, suite, data_dir, variants, causal,
+    mlp_steps, quiet, device,
 ):  # fmt: skip
     """``bench accuracy``: the Table 3 ablation on the embedded pair (or given files), or with ``suite="bandai"``
-    the real-motion benchmark; saved under their own names (ablation-studio-wild.*, realmotion[-variants].*)."""
+    the real-motion benchmark (``causal``: with the causal lifters too); saved under their own names
+    (ablation-studio-wild.*, realmotion[-variants][-causal].*)."""
     device = resolve_device(device)
     settings = dataclasses.replace(settings, steps=quick_or(quick, "steps", settings.steps, QUICK_ADAPT_STEPS))
     pretrain_steps = QUICK_TRAIN_STEPS if quick else None
+    if causal and suite != "bandai":
+        raise InputError("--causal adds the causal lifters to the real-motion benchmark: give --suite bandai")
     if suite == "bandai":
         run_realmotion(data_dir, out_dir, settings, variants=variants, log=click.echo, checkpoint=checkpoint,
                        pretrain_steps=pretrain_steps, mlp_steps=mlp_steps, device=device,
-                       on_row=RowWriter(out_dir, "realmotion", realmotion_markdown))  # fmt: skip
+                       on_row=RowWriter(out_dir, "realmotion", realmotion_markdown), causal=causal)  # fmt: skip
         written = [out_dir / "realmotion.json", out_dir / "realmotion.md"]
         click.echo((out_dir / "realmotion.md").read_text())
         click.echo(f"wrote {', '.join(str(f) for f in written)}")
         if save:
-            stem = "realmotion-variants" if variants else "realmotion"
+            stem = "realmotion" + ("-variants" if variants else "") + ("-causal" if causal else "")
             save_or_say(written, quick, rename={f.name: f"{stem}{f.suffix}" for f in written}, device=device)
         return
     files = dict(checkpoint=checkpoint, source=source, target=target, test=eval_path)

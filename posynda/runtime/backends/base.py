@@ -8,6 +8,7 @@ import torch
 
 from posynda.diffusion import SchedulerConfig
 from posynda.errors import InputError
+from posynda.runtime.metadata import model_causal
 
 
 class Backend(abc.ABC):
@@ -22,6 +23,7 @@ class Backend(abc.ABC):
         frames, joints: window T and J.
         diffusion: the scheduler configuration of the model.
         metadata: the runtime metadata (:func:`posynda.runtime.metadata.runtime_metadata`).
+        causal: the model is causal (metadata ``causal``): every frame is lifted by the window ending at it.
         graph: "denoiser", or "sampler" for a whole-sampler ONNX graph (then ``sample`` works and
             ``steps``, ``hypotheses``, ``flip`` hold what is baked into it).
         max_batch: largest batch one call may take (a TensorRT profile), None = unlimited.
@@ -37,6 +39,7 @@ class Backend(abc.ABC):
     def __init__(self, frames: int, joints: int, diffusion: SchedulerConfig, metadata: dict | None = None):
         self.frames, self.joints, self.diffusion = frames, joints, diffusion
         self.metadata = dict(metadata or {})
+        self.causal = model_causal(self.metadata)
 
     def describe(self) -> str:
         """The backend and device actually used, e.g. "onnxruntime (CPUExecutionProvider)"."""
