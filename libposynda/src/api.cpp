@@ -256,7 +256,7 @@ posynda_status posynda_stream_open(posynda_model* model, const posynda_camera* c
     require(model, "model");
     const posynda_camera c = read_camera(camera);
     const posynda_settings s = posynda::core::effective_settings(model->model, read_settings(settings));
-    posynda::core::check_input(joints, posynda::core::enum_value(order));
+    posynda::core::check_order(model->model.meta(), joints, posynda::core::enum_value(order));
     *stream = new posynda_stream(model, c, s, order);
   });
 }

@@ -67,19 +67,48 @@ void check_keypoints(const float* keypoints, const float* confidence, int64_t n,
       fail(POSYNDA_ERROR_INPUT, "confidence must be finite numbers in [0, 1] (0 = missing)");
 }
 
+int source_joints(int order) {
+  switch (order) {
+    case POSYNDA_ORDER_H36M:
+    case POSYNDA_ORDER_COCO:
+      return J;
+    case POSYNDA_ORDER_BLAZEPOSE33:
+      return 33;
+    default:
+      return -1;
+  }
+}
+
+void check_order(const ModelMetadata& meta, int joints, int order) {
+  const int expected = source_joints(order);
+  if (expected < 0)
+    fail(POSYNDA_ERROR_ARGUMENT,
+         "joint order must be POSYNDA_ORDER_H36M, POSYNDA_ORDER_COCO or POSYNDA_ORDER_BLAZEPOSE33, got " +
+             std::to_string(order));
+  if (joints != expected) {
+    const char* name = order == POSYNDA_ORDER_COCO ? "COCO-17" : order == POSYNDA_ORDER_H36M ? "Human3.6M-17" : "BlazePose-33";
+    fail(POSYNDA_ERROR_INPUT, "keypoints must have " + std::to_string(expected) + " joints (" + name + "), got " +
+                                  std::to_string(joints));
+  }
+  if (order == POSYNDA_ORDER_BLAZEPOSE33 && meta.blazepose33.empty())
+    fail(POSYNDA_ERROR_MODEL, "this model's metadata has no BlazePose-33 rule (exported before it): export it again");
+}
+
 void to_model_joints(const ModelMetadata& meta, posynda_joint_order order, const float* keypoints,
                      const float* confidence, int64_t n, float* pixels, float* weights) {
   const float nan = std::numeric_limits<float>::quiet_NaN();
+  const int joints = source_joints(order);
+  const std::vector<JointRule>& rules = order == POSYNDA_ORDER_BLAZEPOSE33 ? meta.blazepose33 : meta.coco;
   for (int64_t f = 0; f < n; ++f) {
-    const float* kp = keypoints + f * J * 2;
-    const float* conf = confidence ? confidence + f * J : nullptr;
+    const float* kp = keypoints + f * joints * 2;
+    const float* conf = confidence ? confidence + f * joints : nullptr;
     for (int j = 0; j < J; ++j) {
       float x, y, c;
       if (order == POSYNDA_ORDER_H36M) {
         x = kp[2 * j], y = kp[2 * j + 1];
         c = conf ? conf[j] : 1.0f;
       } else {  // convert_joints: weighted sum of the sources, the minimum of their confidences
-        const JointRule& rule = meta.coco[j];
+        const JointRule& rule = rules[j];
         x = y = 0.0f;
         c = std::numeric_limits<float>::infinity();
         for (size_t k = 0; k < rule.sources.size(); ++k) {

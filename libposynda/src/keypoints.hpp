@@ -21,8 +21,16 @@ std::vector<float> camera_intrinsics(const posynda_camera& camera);
 // confidence [n, joints] (or null) finite in [0, 1]. Throws Error(POSYNDA_ERROR_INPUT) with Python's words.
 void check_keypoints(const float* keypoints, const float* confidence, int64_t n, int joints);
 
-// Frames [n, joints, 2] (+ confidence [n, joints] or null) in `order` -> H36M-17 pixels [n, 17, 2] with
-// NaN where missing (NaN or confidence 0) and weights [n, 17] (the confidence, 1 without; 0 where missing).
+// The joints a frame of `order` holds (17; 33 for BlazePose), -1 for an unknown order.
+int source_joints(int order);
+
+// Error unless `order` is known, `joints` is its joint count and the model's metadata carries its rule
+// (ARGUMENT: the order; INPUT: the joint count; MODEL: an export without the BlazePose-33 rule).
+void check_order(const ModelMetadata& meta, int joints, int order);
+
+// Frames [n, joints, 2] (+ confidence [n, joints] or null) in `order` (checked: check_order) -> H36M-17 pixels
+// [n, 17, 2] with NaN where missing (NaN or confidence 0) and weights [n, 17] (the confidence, 1 without; 0
+// where missing).
 void to_model_joints(const ModelMetadata& meta, posynda_joint_order order, const float* keypoints,
                      const float* confidence, int64_t n, float* pixels, float* weights);
 

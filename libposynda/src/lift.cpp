@@ -58,18 +58,9 @@ bool padded_real(int64_t i, int64_t n, int64_t T) {
 
 }  // namespace
 
-void check_input(int joints, int order) {
-  if (order != POSYNDA_ORDER_H36M && order != POSYNDA_ORDER_COCO)
-    fail(POSYNDA_ERROR_ARGUMENT, "joint order must be POSYNDA_ORDER_H36M or POSYNDA_ORDER_COCO");
-  if (joints != J)
-    fail(POSYNDA_ERROR_INPUT, "keypoints must have 17 joints (" +
-                                  std::string(order == POSYNDA_ORDER_COCO ? "COCO-17" : "Human3.6M-17") + "), got " +
-                                  std::to_string(joints));
-}
-
 void lift_sequence(Model& model, const posynda_camera& camera, const posynda_settings& settings,
                    const posynda_sequence& seq, float* root_relative_mm, float* absolute_mm) {
-  check_input(seq.joints, enum_value(seq.order));
+  check_order(model.meta(), seq.joints, enum_value(seq.order));
   if (seq.frames < 1 || seq.frames > limits::MAX_SEQUENCE_FRAMES)
     fail(POSYNDA_ERROR_INPUT, "sequence frames must be in [1, " + std::to_string(limits::MAX_SEQUENCE_FRAMES) +
                                   "], got " + std::to_string(seq.frames));
@@ -153,7 +144,8 @@ bool Stream::push(const float* keypoints, const float* confidence, posynda_pose*
   if (finished_) fail(POSYNDA_ERROR_STATE, "the stream is finished (posynda_stream_finish was called)");
   if (!failure_.empty()) fail(POSYNDA_ERROR_STATE, "the stream failed earlier (" + failure_ + "); open a new one");
   if (!keypoints || !pose) fail(POSYNDA_ERROR_ARGUMENT, "keypoints or pose is NULL");
-  check_keypoints(keypoints, confidence, 1, J);  // before anything moves: a refused frame leaves the stream as it was
+  check_keypoints(keypoints, confidence, 1, source_joints(order_));  // before anything moves: a refused frame
+                                                                     // leaves the stream as it was
   try {
     return advance(keypoints, confidence, pose);
   } catch (const Error& e) {  // the buffers moved on: later frames would lack this window
@@ -226,15 +218,14 @@ void Stream::filled(int64_t first, int64_t count, std::vector<float>& out) const
   out.assign(seg.begin(), seg.end());
 }
 
-void Stream::lift_window(int64_t start, bool tail, const std::vector<int64_t>& local) {
-  const int64_t count = local.empty() ? T_ : pushed_;
-  std::vector<float> seg;
-  filled(start, count, seg);
+void Stream::sample(int64_t first, const std::vector<float>& seg, const std::vector<int64_t>& positions,
+                    std::vector<float>& mm) {
   std::vector<float> f_in(elements<float>("keypoints", {T_, J, 2})), r_in(f_in.size()),
-      w_in(elements<float>("weights", {T_, J})), mm(elements<float>("poses", {T_, J, 3}));
+      w_in(elements<float>("weights", {T_, J}));
+  mm.assign(elements<float>("poses", {T_, J, 3}), 0.0f);
   for (int64_t i = 0; i < T_; ++i) {
-    const int64_t k = local.empty() ? i : local[i];  // position in the segment
-    const int64_t slot = (start + k) % T_;
+    const int64_t k = positions[i];  // position in the segment
+    const int64_t slot = (first + k) % T_;
     std::copy_n(seg.begin() + k * J * 2, J * 2, f_in.begin() + i * J * 2);
     std::copy_n(pixels_.begin() + slot * J * 2, J * 2, r_in.begin() + i * J * 2);
     std::copy_n(weights_.begin() + slot * J, J, w_in.begin() + i * J);
@@ -242,6 +233,16 @@ void Stream::lift_window(int64_t start, bool tail, const std::vector<int64_t>& l
   const uint32_t id = windows_++;
   engine_.lift(f_in.data(), r_in.data(), w_in.data(), &id, 1, mm.data());
   require_finite(mm.data(), static_cast<int64_t>(mm.size()));
+}
+
+void Stream::lift_window(int64_t start, bool tail, const std::vector<int64_t>& local) {
+  const int64_t count = local.empty() ? T_ : pushed_;
+  std::vector<float> seg, mm;
+  filled(start, count, seg);
+  std::vector<int64_t> positions(local);
+  if (positions.empty())
+    for (int64_t i = 0; i < T_; ++i) positions.push_back(i);
+  sample(start, seg, positions, mm);
   for (int64_t i = 0; i < T_; ++i) {
     if (!local.empty() && !padded_real(i, count, T_)) continue;
     const int64_t slot = (start + (local.empty() ? i : local[i])) % T_;
@@ -253,19 +254,11 @@ void Stream::lift_window(int64_t start, bool tail, const std::vector<int64_t>& l
 
 void Stream::lift_causal(int64_t t, posynda_pose* pose) {
   const int64_t first = std::max<int64_t>(0, t - T_ + 1), count = t - first + 1;
-  std::vector<float> seg;  // frames first..t, gaps held from the last observation
+  std::vector<float> seg, mm;  // frames first..t, gaps held from the last observation
   filled(first, count, seg);
-  std::vector<float> f_in(elements<float>("keypoints", {T_, J, 2})), r_in(f_in.size()),
-      w_in(elements<float>("weights", {T_, J})), mm(elements<float>("poses", {T_, J, 3}));
-  for (int64_t i = 0; i < T_; ++i) {
-    const int64_t k = std::max<int64_t>(t - T_ + 1 + i, 0) - first;  // frame 0 repeated before the start
-    const int64_t slot = (first + k) % T_;
-    std::copy_n(seg.begin() + k * J * 2, J * 2, f_in.begin() + i * J * 2);
-    std::copy_n(pixels_.begin() + slot * J * 2, J * 2, r_in.begin() + i * J * 2);
-    std::copy_n(weights_.begin() + slot * J, J, w_in.begin() + i * J);
-  }
-  const uint32_t id = windows_++;
-  engine_.lift(f_in.data(), r_in.data(), w_in.data(), &id, 1, mm.data());
+  std::vector<int64_t> positions(static_cast<size_t>(T_));
+  for (int64_t i = 0; i < T_; ++i) positions[i] = std::max<int64_t>(t - T_ + 1 + i, 0) - first;  // frame 0 repeated
+  sample(first, seg, positions, mm);
   pose->frame = t;
   std::copy_n(mm.begin() + (T_ - 1) * J * 3, J * 3, &pose->root_relative_mm[0][0]);
   require_finite(&pose->root_relative_mm[0][0], J * 3);

@@ -13,9 +13,6 @@
 
 namespace posynda::core {
 
-// Checks the joint count (17) and order of caller keypoints; throws Error.
-void check_input(int joints, int order);
-
 // posynda_lift: sequence -> root-relative and (if non-null) absolute mm [n, 17, 3].
 void lift_sequence(Model& model, const posynda_camera& camera, const posynda_settings& settings,
                    const posynda_sequence& sequence, float* root_relative_mm, float* absolute_mm);
@@ -29,6 +26,9 @@ class Stream {
 
  private:
   bool advance(const float* keypoints, const float* confidence, posynda_pose* pose);
+  // the next window: position i holds segment frame positions[i] (the segment starts at stream frame `first`)
+  void sample(int64_t first, const std::vector<float>& seg, const std::vector<int64_t>& positions,
+              std::vector<float>& mm);
   void lift_window(int64_t start, bool tail, const std::vector<int64_t>& local);
   void lift_causal(int64_t t, posynda_pose* pose);  // a causal model: frame t from the window ending at it
   void filled(int64_t first, int64_t count, std::vector<float>& out) const;

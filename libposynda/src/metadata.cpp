@@ -265,22 +265,31 @@ ModelMetadata parse_metadata(const std::map<std::string, std::string>& props, co
     if ((j == m.root) != (m.parents[j] < 0) || m.parents[j] >= j)
       r.refuse("metadata 'parents' is not a tree rooted at joint " + std::to_string(m.root));
   const json orders = r.parsed("joint_orders");
-  const json* coco = orders.is_object() && orders.contains("coco") ? &orders.at("coco") : nullptr;
-  if (!coco || !coco->is_array() || coco->size() != static_cast<size_t>(J))
-    r.refuse("metadata 'joint_orders' must map 'coco' to 17 rules [sources, weights]");
-  for (const auto& rule : *coco) {
-    JointRule out;
-    const bool shaped = rule.is_array() && rule.size() == 2 && rule[0].is_array() && rule[1].is_array() &&
-                        !rule[0].empty() && rule[0].size() <= static_cast<size_t>(J) && rule[0].size() == rule[1].size();
-    bool ok = shaped && int_list(rule[0], rule[0].size(), 0, J - 1, out.sources);
-    for (size_t k = 0; ok && k < rule[1].size(); ++k) {
-      double w = 0;
-      ok = !rule[1][k].is_boolean() && number_in(rule[1][k], -1e3, 1e3, w);
-      out.weights.push_back(static_cast<float>(w));
+  // rules of a detector order: `sources` joints in, 17 rules [sources, weights] (required: coco)
+  auto rules = [&](const char* name, int sources, bool required, std::vector<JointRule>& out_rules) {
+    const json* found = orders.is_object() && orders.contains(name) ? &orders.at(name) : nullptr;
+    if (!found && !required) return;
+    if (!found || !found->is_array() || found->size() != static_cast<size_t>(J))
+      r.refuse(std::string("metadata 'joint_orders' must map '") + name + "' to 17 rules [sources, weights]");
+    for (const auto& rule : *found) {
+      JointRule out;
+      const bool shaped = rule.is_array() && rule.size() == 2 && rule[0].is_array() && rule[1].is_array() &&
+                          !rule[0].empty() && rule[0].size() <= static_cast<size_t>(sources) &&
+                          rule[0].size() == rule[1].size();
+      bool ok = shaped && int_list(rule[0], rule[0].size(), 0, sources - 1, out.sources);
+      for (size_t k = 0; ok && k < rule[1].size(); ++k) {
+        double w = 0;
+        ok = !rule[1][k].is_boolean() && number_in(rule[1][k], -1e3, 1e3, w);
+        out.weights.push_back(static_cast<float>(w));
+      }
+      if (!ok)
+        r.refuse(std::string("metadata 'joint_orders' has a malformed rule for ") + name + " (sources in [0, " +
+                 std::to_string(sources - 1) + "], weights finite numbers)");
+      out_rules.push_back(std::move(out));
     }
-    if (!ok) r.refuse("metadata 'joint_orders' has a malformed rule (sources in [0, 16], weights finite numbers)");
-    m.coco.push_back(std::move(out));
-  }
+  };
+  rules("coco", J, true, m.coco);
+  rules("blazepose33", 33, false, m.blazepose33);
   // posynda.runtime.metadata.model_causal: absent = a centred model
   if (r.has("causal")) {
     const std::string& causal = r.text("causal");

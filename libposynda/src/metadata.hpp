@@ -30,6 +30,7 @@ struct ModelMetadata {
   std::vector<int> flip;         // flip[i]: the joint that lands on i when mirrored
   std::vector<int> parents;      // parent of each joint (-1: the root)
   std::vector<JointRule> coco;   // COCO-17 -> H36M-17
+  std::vector<JointRule> blazepose33;  // BlazePose-33 -> H36M-17 (empty: an export from before it)
   std::string graph = "denoiser", precision = "fp32", version;
   int sampler_steps = 0, sampler_hypotheses = 0;
   bool sampler_flip = false;

@@ -266,6 +266,25 @@ int main(int argc, char** argv) {
   expect_error(posynda_lift(model, &camera, &settings, &nan_seq, rel, abs_mm), POSYNDA_ERROR_INPUT, "no finite keypoint",
                "NaN-only frame");
 
+  /* BlazePose's 33 landmarks: 33 joints, converted by the metadata's rule; 17 of them are refused */
+  {
+    posynda_stream* landmark_stream = NULL;
+    expect_error(posynda_stream_open(model, &camera, &settings, POSYNDA_ORDER_BLAZEPOSE33, 17, &landmark_stream),
+                 POSYNDA_ERROR_INPUT, "keypoints must have 33 joints (BlazePose-33), got 17", "BlazePose, 17 joints");
+    CHECK(landmark_stream == NULL, "a refused BlazePose stream leaves the handle NULL");
+    CHECK(posynda_stream_open(model, &camera, &settings, POSYNDA_ORDER_BLAZEPOSE33, 33, &landmark_stream) ==
+              POSYNDA_OK,
+          "BlazePose stream open");
+    float landmarks[33 * 2];
+    for (int i = 0; i < 33 * 2; ++i) landmarks[i] = kp[i % (17 * 2)];
+    posynda_pose landmark_pose;
+    int landmark_ready = -1;
+    CHECK(posynda_stream_push(landmark_stream, landmarks, NULL, &landmark_pose, &landmark_ready) == POSYNDA_OK &&
+              landmark_ready == 0,
+          "BlazePose push");
+    posynda_stream_close(landmark_stream);
+  }
+
   /* sizes and settings out of range (posynda/limits.py = src/limits.hpp), refused before anything is read */
   {
     struct {

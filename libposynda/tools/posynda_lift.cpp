@@ -2,11 +2,11 @@
 // sequence at once, or frame by frame through the streaming API.
 //
 //   posynda_lift --model denoiser.onnx --keypoints kp.npy --size W H --out poses.npy
-//                [--confidence conf.npy] [--intrinsics fx fy cx cy k1 k2 k3 p1 p2] [--order h36m|coco]
+//                [--confidence conf.npy] [--intrinsics fx fy cx cy k1 k2 k3 p1 p2] [--order h36m|coco|blazepose33]
 //                [-H N] [-K N] [--no-flip] [--aggregate mean|joint|frame] [--stride S] [--seed N]
 //                [--batch N] [--threads N] [--stream] [--absolute-out abs.npy] [--timing] [--repeat R]
 //
-// kp.npy: float32 [N, 17, 2] pixels (NaN = missing; +-inf refused); conf.npy: float32 [N, 17] in [0, 1]
+// kp.npy: float32 [N, 17, 2] pixels ([N, 33, 2] for --order blazepose33) (NaN = missing; +-inf refused); conf.npy: float32 [N, 17] in [0, 1]
 // (0 = missing). poses.npy: float32 [N, 17, 3] root-relative mm; abs.npy: camera-frame mm; both written
 // atomically (PATH.tmp renamed; on a failed write neither file is touched and no .tmp is left). --timing
 // prints one JSON line to stdout: the lift's seconds (median and minimum over --repeat R runs, the model
@@ -35,7 +35,7 @@ namespace {
 
 const char* const kUsage =
     "usage: posynda_lift --model M.onnx --keypoints KP.npy --size W H --out POSES.npy [--confidence C.npy] "
-    "[--intrinsics fx fy cx cy k1 k2 k3 p1 p2] [--order h36m|coco] [-H N] [-K N] [--no-flip] "
+    "[--intrinsics fx fy cx cy k1 k2 k3 p1 p2] [--order h36m|coco|blazepose33] [-H N] [-K N] [--no-flip] "
     "[--aggregate mean|joint|frame] [--stride S] [--seed N] [--batch N] [--threads N] [--stream] "
     "[--absolute-out ABS.npy] [--timing] [--repeat R]";
 
@@ -147,7 +147,8 @@ int main(int argc, char** argv) {
       const std::string o = next();
       if (o == "h36m") order = POSYNDA_ORDER_H36M;
       else if (o == "coco") order = POSYNDA_ORDER_COCO;
-      else usage("--order must be h36m or coco");
+      else if (o == "blazepose33") order = POSYNDA_ORDER_BLAZEPOSE33;
+      else usage("--order must be h36m, coco or blazepose33");
     } else if (a == "-H" || a == "--hypotheses") settings.hypotheses = int_arg(a, next());
     else if (a == "-K" || a == "--steps") settings.steps = int_arg(a, next());
     else if (a == "--no-flip") settings.flip = 0;
@@ -178,12 +179,12 @@ int main(int argc, char** argv) {
   if (kp.shape.size() != 3 || kp.shape[2] != 2)
     refuse("keypoints must be [N, J, 2] float32, got " + posynda::shape_str(kp.shape));
   const int64_t n = kp.shape[0];
-  // the library needs 17 joints; checked here first, so that the outputs below are never sized from a
-  // frame count a file of zero-joint frames can make arbitrarily large
-  if (kp.shape[1] != POSYNDA_JOINTS)
-    refuse("keypoints must have 17 joints, got " + std::to_string(kp.shape[1]) + " (shape " +
-          posynda::shape_str(kp.shape) + ")");
-  const int joints = POSYNDA_JOINTS;
+  // the order's joints (17; 33 for BlazePose), checked here first, so that the outputs below are never sized
+  // from a frame count a file of zero-joint frames can make arbitrarily large
+  const int joints = order == POSYNDA_ORDER_BLAZEPOSE33 ? 33 : POSYNDA_JOINTS;
+  if (kp.shape[1] != joints)
+    refuse("keypoints must have " + std::to_string(joints) + " joints, got " + std::to_string(kp.shape[1]) +
+           " (shape " + posynda::shape_str(kp.shape) + ")");
   if (!conf_path.empty() && (conf.shape.size() != 2 || conf.shape[0] != n || conf.shape[1] != joints))
     refuse("confidence must be [N, J] matching the keypoints, got " + posynda::shape_str(conf.shape));
 
@@ -194,7 +195,7 @@ int main(int argc, char** argv) {
   posynda_model_info_init(&info);
   status = posynda_model_get_info(model, &info);
   if (status != POSYNDA_OK) failed(status);
-  // n x 17 x 3 floats: the file holds n x 17 x 2 of them, so this fits (n <= file size / 136)
+  // n x 17 x 3 floats: the file holds n x joints x 2 (>= 17) of them, so this fits (n <= file size / 136)
   std::vector<float> rel(static_cast<size_t>(n) * POSYNDA_JOINTS * 3), absolute(rel.size());
   std::vector<double> push_ms, window_push_ms, run_seconds;
   const int64_t T = info.window_frames, stride = settings.stride > 0 ? settings.stride : T;

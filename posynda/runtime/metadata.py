@@ -35,7 +35,7 @@ INPUT_NORMALIZATION = (
 
 # Detector joint orders a runtime in another language can convert to the model's skeleton by the
 # rules carried in the metadata (``joint_orders``): H36M joint i = sum_k weights[k] * source[sources[k]].
-PORTABLE_JOINT_ORDERS = ("coco",)
+PORTABLE_JOINT_ORDERS = ("coco", "blazepose33")
 
 # How a runtime cuts a sequence into windows of T frames and reads poses back (posynda.data.windows).
 WINDOWING = {

@@ -93,6 +93,45 @@ def test_c_stream_equals_the_whole_sequence_lift(posynda_lift_bin, shipped_expor
     )
 
 
+# BlazePose-33 landmark -> the H36M joint it is made from in blazepose_frames (face on the head and nose, hands on
+# the wrists, feet on the ankles): any 33 points serve, the conversion is what is compared
+BLAZEPOSE_FROM_H36M = (9, 10, 10, 10, 10, 10, 10, 10, 10, 9, 9, 11, 14, 12, 15, 13, 16, 13, 16, 13, 16, 13, 16, 4, 1, 5,
+                       2, 6, 3, 6, 3, 6, 3)  # fmt: skip
+
+
+def blazepose_frames(keypoints_17: np.ndarray, confidence_17: np.ndarray):
+    """``[N, 33, 2]`` BlazePose-order pixels and ``[N, 33]`` scores made from H36M-17 ones (offsets of a few
+    pixels per landmark, so that averaged landmarks differ from their sources)."""
+    offsets = np.random.default_rng(0).normal(0, 3, (33, 2)).astype(np.float32)
+    index = list(BLAZEPOSE_FROM_H36M)
+    return np.ascontiguousarray(keypoints_17[:, index] + offsets), np.ascontiguousarray(confidence_17[:, index])
+
+
+def test_c_takes_blazepose_landmarks_as_python_converts_them(posynda_lift_bin, shipped_export, sequence, tmp_path):
+    """--order blazepose33: libposynda converts MediaPipe's 33 landmarks by the metadata's rule as Python's
+    convert_joints does (whole lift and stream), so a C app running BlazePose feeds its landmarks directly."""
+    from posynda.skeleton import convert_joints
+
+    model = shipped_export / "denoiser.onnx"
+    keypoints, confidence = blazepose_frames(sequence.keypoints_2d, sequence.confidence)
+    h36m, h36m_conf = convert_joints(keypoints, "blazepose33", confidence)
+    settings = CASES[1]
+    expected = Lifter(model).lift_keypoints(h36m.astype(np.float32), tuple(sequence.image_size[0]),
+                                            sequence.camera[0], h36m_conf.astype(np.float32), settings)  # fmt: skip
+    stream = Lifter(model).stream(sequence.camera[0], settings=settings, joint_order="blazepose33")
+    poses = [stream.push(k, c) for k, c in zip(keypoints, confidence)]
+    streamed = np.stack([p.root_relative_mm for p in [p for p in poses if p is not None] + stream.finish()])
+    np.save(tmp_path / "conf33.npy", confidence.astype(np.float32))
+    for extra, python in (((), expected.root_relative_mm), (("--stream",), streamed)):
+        result, rel, _ = run_tool(posynda_lift_bin, model, keypoints, tmp_path, "--order", "blazepose33",
+                                  "--confidence", tmp_path / "conf33.npy", *_settings_args(settings), *extra,
+                                  size=tuple(sequence.image_size[0]), intrinsics=sequence.camera[0])  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        assert np.abs(rel - python).max() <= PARITY_MM, extra
+    result, rel, _ = run_tool(posynda_lift_bin, model, keypoints[:, :17], tmp_path, "--order", "blazepose33")
+    assert result.returncode == 2 and "keypoints must have 33 joints, got 17" in result.stderr and rel is None
+
+
 def test_c_causal_lift_and_stream_equal_python(posynda_lift_bin, causal_export, sequence, tmp_path):
     """The shipped causal model: libposynda's whole-sequence lift equals Python's (one window per frame), and its
     stream (L = 0) equals its whole lift on complete detections."""

@@ -312,6 +312,8 @@ METADATA_CASES = {
     "joints '17'": {"denoiser": json.dumps({"joints": "17"})},
     "joints missing": {"denoiser": json.dumps({"dim": 128})},
     "denoiser a list": {"denoiser": "[17]"},
+    "causal maybe": {"causal": "maybe"},
+    "causal missing (accepted: centred)": {"causal": None},
 }
 
 
@@ -376,6 +378,10 @@ C_ONLY_CASES = {  # what only the C library reads from the metadata (Python uses
     "flip 2^32": ({"flip_permutation": json.dumps([2**32] * 17)}, "metadata 'flip_permutation' must be a list"),
     "parents a cycle": ({"parents": json.dumps([-1] + list(range(2, 18)))}, "metadata 'parents'"),
     "joint_orders": ({"joint_orders": json.dumps({"coco": [[[99], [1.0]]] * 17})}, "malformed rule"),
+    "blazepose33 source 33": (
+        {"joint_orders": json.dumps({"coco": [[[0], [1.0]]] * 17, "blazepose33": [[[33], [1.0]]] * 17})},
+        "malformed rule for blazepose33 (sources in [0, 32]",
+    ),  # fmt: skip
     "no window_frames": ({"window_frames": None}, "metadata_props has no 'window_frames'"),
 }
 
@@ -388,6 +394,21 @@ def test_c_only_metadata_is_bounded(posynda_lift_bin, shipped_export, good_kp, t
     line = one_line(result)
     assert result.returncode == 2 and error in line
     assert line.startswith(f"posynda_lift: {model}: not a posynda export (")
+
+
+def test_an_export_without_the_blazepose_rule_lifts_but_refuses_blazepose_landmarks(posynda_lift_bin, shipped_export,
+                                                                                     good_kp, tmp_path):  # fmt: skip
+    """Exports from before the BlazePose-33 rule carry COCO's only: they still open and lift; BlazePose input is
+    refused by name (POSYNDA_ERROR_MODEL, exit 2) instead of read with no rule."""
+    from posynda.skeleton import JOINT_ORDERS
+
+    coco = [[list(sources), list(weights)] for sources, weights in JOINT_ORDERS["coco"][1]]
+    model = crafted(shipped_export / "denoiser.onnx", tmp_path, "old", joint_orders=json.dumps({"coco": coco}))
+    assert tool(posynda_lift_bin, *base_args(model, good_kp, tmp_path / "o.npy")).returncode == 0
+    landmarks = tmp_path / "kp33.npy"
+    np.save(landmarks, np.full((30, 33, 2), 500.0, np.float32))
+    result = tool(posynda_lift_bin, *base_args(model, landmarks, tmp_path / "o33.npy"), "--order", "blazepose33")
+    assert result.returncode == 2 and "this model's metadata has no BlazePose-33 rule" in one_line(result)
 
 
 def test_steps_are_bounded_by_the_models_schedule(posynda_lift_bin, shipped_export, good_kp, tmp_path):

@@ -83,8 +83,10 @@ typedef enum posynda_aggregation {
 } posynda_aggregation;
 
 typedef enum posynda_joint_order {
-  POSYNDA_ORDER_H36M = 0, /* posynda's own 17 joints */
-  POSYNDA_ORDER_COCO = 1  /* COCO-17 (most 2D detectors); converted by the rule in the model's metadata */
+  POSYNDA_ORDER_H36M = 0,       /* posynda's own 17 joints */
+  POSYNDA_ORDER_COCO = 1,       /* COCO-17 (most 2D detectors); converted by the rule in the model's metadata */
+  POSYNDA_ORDER_BLAZEPOSE33 = 2 /* MediaPipe BlazePose's 33 landmarks (joints = 33), by the metadata's rule
+                                   (models exported by posynda 0.1.0 from 2026-12-06 on carry it) */
 } posynda_joint_order;
 
 /* The message of the last failing call on this thread ("" if none); valid until the next call. */
