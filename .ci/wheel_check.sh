@@ -65,7 +65,8 @@ expect_ok "$FULL" lift --input w.npz --causal --stream --out causal.json --quiet
 expect_ok "$FULL" adapt --steps 2 --target w.npz --eval w.npz --out adapt-full --quiet
 expect_ok "$FULL" adapt --lora --steps 2 --target w.npz --eval w.npz --out adapt-lora --quiet
 expect_ok "$FULL" export --model adapt-lora/model.safetensors --fp16 --int8 --calibrate w.npz --eval w.npz \
-  --sampler -K 2 -H 2 --out deploy
+  --sampler -K 2 -H 2 --detector --out deploy
+test -s deploy/person_detector.onnx && test -s deploy/landmarks.onnx
 for artefact in denoiser denoiser_fp16 denoiser_int8 sampler; do
   expect_ok "$FULL" lift --model "deploy/$artefact.onnx" --input w.npz --out "onnx-$artefact.json" --quiet
 done

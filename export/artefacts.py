@@ -15,6 +15,8 @@ here (or in its own module) and a row in :data:`ARTEFACTS`.
 | ``denoiser.engine``      | ``--trt``     | TensorRT engine (from ``denoiser_fp16.onnx`` with ``--fp16``)  |
 |   ``denoiser.engine.json``|              | its sidecar: TensorRT version, GPU, shapes, precision, sha256  |
 |   ``timing.cache``       |               | TensorRT timing cache, reused by the next build into ``--out`` |
+| ``person_detector.onnx`` | ``--detector``| BlazePose's person detector (mediapipe wheel, Apache-2.0)      |
+|   ``landmarks.onnx``     |               | and its full landmark model: libposynda's pixels-to-3D graphs  |
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import Callable
 
 from posynda.checkpoint import Checkpoint
 from posynda.data.clips import ClipSet
+from posynda.detectors.blazepose_models import LANDMARKS, MEDIAPIPE_PIN, PERSON_DETECTOR, onnx_file
 from posynda.export import onnx_graphs, parity
 from posynda.export.onnx_graphs import artefact_metadata
 from posynda.export.quantize import (
@@ -176,6 +179,31 @@ def export_engine(job: Job) -> dict:
     return entry
 
 
+# libposynda's names of the detector's graphs (libposynda/src/people.cpp reads them from one folder)
+DETECTOR_FILES = (("person_detector.onnx", PERSON_DETECTOR), ("landmarks.onnx", LANDMARKS))
+
+
+def export_detector(job: Job) -> dict:
+    """``person_detector.onnx`` + ``landmarks.onnx``: BlazePose's models from the mediapipe wheel as the ONNX graphs
+    posynda's own detector runs (:mod:`posynda.detectors.blazepose_models`), for libposynda's pixels-to-3D
+    pipeline (``posynda_detector_open``)."""
+    started, files = time.perf_counter(), {}
+    for name, model in DETECTOR_FILES:
+        path = job.staging / name
+        shutil.copyfile(onnx_file(model), path)
+        files[name] = {"source": f"{MEDIAPIPE_PIN} {model.path} (Apache-2.0), sha256 {model.sha256}",
+                       "size_mb": _mb(path), "sha256": sha256_file(path)}  # fmt: skip
+    entry = {
+        "size_mb": sum(f["size_mb"] for f in files.values()),
+        "seconds": time.perf_counter() - started,
+        "files": files,
+        "note": f"with landmarks.onnx: the graphs posynda's detector runs ({MEDIAPIPE_PIN})",
+    }
+    job.log(f"detector: person_detector.onnx + landmarks.onnx ({sum(f['size_mb'] for f in files.values()):.1f} MB, "
+            f"BlazePose from {MEDIAPIPE_PIN})")  # fmt: skip
+    return entry
+
+
 @dataclass(frozen=True)
 class Artefact:
     """A row: the file's name, when the options ask for it, the function that writes it, and the other files
@@ -194,6 +222,7 @@ ARTEFACTS: tuple[Artefact, ...] = (
     Artefact("denoiser_int8.onnx", lambda o: o.int8, export_denoiser_int8),
     Artefact("sampler.onnx", lambda o: o.sampler, export_sampler),
     Artefact("denoiser.engine", lambda o: o.trt, export_engine, companions=("denoiser.engine.json",)),
+    Artefact("person_detector.onnx", lambda o: o.detector, export_detector, companions=("landmarks.onnx",)),
 )
 # Every file of one model an export may write (timing.cache belongs to the GPU, not to a model).
 MODEL_FILES: tuple[str, ...] = (*(n for a in ARTEFACTS for n in (a.name, *a.companions)), "export.json")

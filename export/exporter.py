@@ -50,6 +50,8 @@ class ExportOptions:
             fp32 on the labelled ``eval`` clips (default the embedded ``wild/test``).
         sampler: also write ``sampler.onnx`` with ``steps`` K, ``hypotheses`` H and ``flip``.
         trt: build a TensorRT engine with the batch profile ``batch`` (min, opt, max).
+        detector: also write BlazePose's person detector and landmark model (``person_detector.onnx``,
+            ``landmarks.onnx``) for libposynda's pixels-to-3D pipeline.
     """
 
     opset: int = 17
@@ -64,6 +66,7 @@ class ExportOptions:
     trt: bool = False
     batch: tuple[int, int, int] = DEFAULT_BATCH
     workspace_gib: float = 4.0
+    detector: bool = False
 
     def __post_init__(self):
         if not 14 <= self.opset <= 21:
@@ -84,6 +87,8 @@ def run_export(checkpoint: str | os.PathLike, out_dir: str | os.PathLike, adapte
     """
     require("onnx", "onnxruntime", purpose="ONNX export")
     options = options or ExportOptions()
+    if options.detector:
+        require("mediapipe", "tflite", purpose="exporting the BlazePose detector")
     env = require_tensorrt() if options.trt else None  # fail before any work
     t_start = time.perf_counter()
     checkpoint, out_dir = Path(checkpoint), Path(out_dir)
@@ -133,9 +138,10 @@ def _summary(report: dict, out_dir: Path, log) -> None:
     log(f"Results saved to {out_dir.resolve()}")
     rows = [("file", "size MB", "export s", "parity vs PyTorch (ONNX Runtime CPU)")]
     for name, f in report["files"].items():
-        parity = (
-            parity_text(f["parity"]) if f.get("parity") else f"{f.get('precision')} engine, profile {f.get('profile')}"
-        )
+        if f.get("parity"):
+            parity = parity_text(f["parity"])
+        else:
+            parity = f.get("note") or f"{f.get('precision')} engine, profile {f.get('profile')}"
         rows.append((name, f"{f['size_mb']:.2f}", f"{f['seconds']:.1f}", parity))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     for r in rows:

@@ -51,7 +51,7 @@ case "$variant" in
   --asan)
     cmake -S "$here" -B "$root/asan" -DCMAKE_BUILD_TYPE=Debug -DPOSYNDA_SANITIZE=ON -DPOSYNDA_WITH_TENSORRT=OFF \
       -DONNXRUNTIME_LIBRARY="$(native_ort)" "${common[@]}" >"$root/asan-configure.log"
-    cmake --build "$root/asan" -j "$jobs" --target posynda_test
+    cmake --build "$root/asan" -j "$jobs" --target posynda_test posynda_video
     echo "built $root/asan/posynda_test (AddressSanitizer + UBSan)"
     ;;
   --fuzz)
@@ -70,7 +70,7 @@ case "$variant" in
     cmake -S "$here" -B "$root/aarch64-build" -DCMAKE_BUILD_TYPE=Release -DPOSYNDA_WITH_TENSORRT=OFF \
       -DCMAKE_TOOLCHAIN_FILE="$here/cross/aarch64-linux-gnu.cmake" -DONNXRUNTIME_LIBRARY="$ortlib/libonnxruntime.so" \
       "${common[@]}" >"$root/aarch64-configure.log"
-    cmake --build "$root/aarch64-build" -j "$jobs" --target posynda_lift posynda_test
+    cmake --build "$root/aarch64-build" -j "$jobs" --target posynda_lift posynda_test posynda_video
     echo "built $root/aarch64-build (aarch64)"
     ;;
   *)

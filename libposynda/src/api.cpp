@@ -8,7 +8,11 @@
 #include "error.hpp"
 #include "lift.hpp"
 #include "model.hpp"
+#include "people.hpp"
+#include "pipeline.hpp"
+#include "limits.hpp"
 #include "posynda/posynda.h"
+#include "pyformat.hpp"
 
 #ifndef POSYNDA_VERSION_STRING
 #define POSYNDA_VERSION_STRING "0.0.0"
@@ -24,6 +28,22 @@ struct posynda_stream {
   posynda_stream(posynda_model* m, const posynda_camera& camera, const posynda_settings& settings,
                  posynda_joint_order order)
       : stream(m->model, camera, settings, order) {}
+};
+
+struct posynda_detector {
+  posynda::core::PeopleDetector detector;
+  std::vector<posynda_person> found;  // what the last detect returned
+  posynda_detector(const char* folder, const posynda::core::DetectorSettings& settings, int threads)
+      : detector(folder, settings, threads) {}
+};
+
+struct posynda_pipeline {
+  posynda::core::Pipeline pipeline;
+  std::vector<posynda_person_pose> poses;  // what the last push or finish returned
+  bool finished = false, failed = false;
+  posynda_pipeline(posynda_model* m, posynda_detector* d, const posynda_camera& camera, const posynda_settings& s,
+                   int max_gap)
+      : pipeline(m->model, d->detector, camera, s, max_gap) {}
 };
 
 namespace {
@@ -64,6 +84,7 @@ constexpr uint32_t kModelInfoV1 = offsetof(posynda_model_info, causal);  // `cau
 constexpr uint32_t kSettingsV1 = sizeof(posynda_settings);
 constexpr uint32_t kCameraV1 = sizeof(posynda_camera);
 constexpr uint32_t kSequenceV1 = sizeof(posynda_sequence);
+constexpr uint32_t kDetectorOptionsV1 = sizeof(posynda_detector_options);
 static_assert(offsetof(posynda_model_options, struct_size) == 0 && offsetof(posynda_model_info, struct_size) == 0 &&
                   offsetof(posynda_settings, struct_size) == 0 && offsetof(posynda_camera, struct_size) == 0 &&
                   offsetof(posynda_sequence, struct_size) == 0,
@@ -141,6 +162,33 @@ posynda_model_options default_options() {
   return o;
 }
 
+posynda_detector_options default_detector_options() {
+  posynda_detector_options o{};
+  o.struct_size = sizeof o;
+  o.max_people = 8;
+  o.detect_every = 8;
+  o.min_detection = 0.5f;
+  o.min_tracking = 0.5f;
+  o.reid_frames = 120;
+  o.tiles = 1;
+  return o;
+}
+
+// An RGB frame of the caller: its size and rows checked (sides in [1, MAX_IMAGE_SIDE], rows >= 3 width and at
+// most 4 width + 4096 bytes, so no size computed from them overflows).
+posynda::core::Frame caller_frame(const uint8_t* rgb, int width, int height, int64_t row_bytes) {
+  require(rgb, "rgb");
+  using posynda::core::limits::MAX_IMAGE_SIDE;
+  if (width < 1 || height < 1 || width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE)
+    posynda::core::fail(POSYNDA_ERROR_ARGUMENT, "image size must be positive and at most " +
+                                                    std::to_string(MAX_IMAGE_SIDE) + " pixels per side, got " +
+                                                    std::to_string(width) + " x " + std::to_string(height));
+  if (row_bytes < 3 * static_cast<int64_t>(width) || row_bytes > 4 * static_cast<int64_t>(width) + 4096)
+    posynda::core::fail(POSYNDA_ERROR_ARGUMENT, "row_bytes must be in [3 width, 4 width + 4096], got " +
+                                                    std::to_string(row_bytes) + " for width " + std::to_string(width));
+  return {rgb, width, height, row_bytes};
+}
+
 posynda_settings read_settings(const posynda_settings* s) {
   if (!s) posynda::core::fail(POSYNDA_ERROR_ARGUMENT, "settings is NULL (posynda_settings_init gives the defaults)");
   return read_struct(s, kSettingsV1, "posynda_settings", default_settings());
@@ -149,6 +197,32 @@ posynda_settings read_settings(const posynda_settings* s) {
 posynda_camera read_camera(const posynda_camera* c) {
   require(c, "camera");
   return read_struct(c, kCameraV1, "posynda_camera", default_camera(0, 0));
+}
+
+}  // namespace
+
+namespace {
+
+// A pipeline call's poses into its buffer; a failed call leaves the pipeline failed (its streams moved on).
+template <typename F>
+posynda_status pipeline_call(posynda_pipeline* pipeline, const posynda_person_pose** poses, int* count, F&& body) {
+  return guarded([&] {
+    require(poses, "poses (output)");
+    require(count, "count (output)");
+    *poses = nullptr;
+    *count = 0;
+    require(pipeline, "pipeline");
+    if (pipeline->finished) posynda::core::fail(POSYNDA_ERROR_STATE, "the pipeline is finished");
+    if (pipeline->failed) posynda::core::fail(POSYNDA_ERROR_STATE, "the pipeline failed earlier; open a new one");
+    try {
+      pipeline->poses = body();
+    } catch (const posynda::core::Error& e) {
+      if (e.status() != POSYNDA_ERROR_ARGUMENT) pipeline->failed = true;
+      throw;
+    }
+    *poses = pipeline->poses.data();
+    *count = static_cast<int>(pipeline->poses.size());
+  });
 }
 
 }  // namespace
@@ -283,5 +357,102 @@ posynda_status posynda_stream_finish(posynda_stream* stream, posynda_pose* poses
 int posynda_stream_latency(const posynda_stream* stream) { return stream ? stream->stream.latency() : -1; }
 
 void posynda_stream_close(posynda_stream* stream) { delete stream; }
+
+posynda_status posynda_detector_options_init_sized(posynda_detector_options* options, uint32_t struct_size) {
+  return guarded([&] {
+    write_struct(options, struct_size, kDetectorOptionsV1, "posynda_detector_options", default_detector_options());
+  });
+}
+
+posynda_status posynda_detector_open(const char* folder, const posynda_detector_options* options,
+                                     posynda_detector** detector) {
+  return guarded([&] {
+    require(detector, "detector (output)");
+    *detector = nullptr;
+    require(folder, "folder");
+    const posynda_detector_options o =
+        options ? read_struct(options, kDetectorOptionsV1, "posynda_detector_options", default_detector_options())
+                : default_detector_options();
+    auto range = [](const char* name, double value, double least, double most) {
+      if (!(value >= least && value <= most))  // NaN fails too
+        posynda::core::fail(POSYNDA_ERROR_ARGUMENT, std::string(name) + " must be in [" + posynda::core::py_g(least) +
+                                                        ", " + posynda::core::py_g(most) + "], got " +
+                                                        posynda::core::py_g(value));
+    };
+    range("threads", o.threads, 0, kMaxThreads);
+    range("max_people", o.max_people, 1, 64);
+    range("detect_every", o.detect_every, 1, 10000);
+    range("min_detection", o.min_detection, 0, 1);
+    range("min_tracking", o.min_tracking, 0, 1);
+    range("reid_frames", o.reid_frames, 0, 1000000);
+    posynda::core::DetectorSettings s;
+    s.max_people = o.max_people, s.detect_every = o.detect_every, s.reid_frames = o.reid_frames;
+    s.min_detection = o.min_detection, s.min_tracking = o.min_tracking, s.tiles = o.tiles != 0;
+    *detector = new posynda_detector(folder, s, o.threads);
+  });
+}
+
+posynda_status posynda_detector_detect(posynda_detector* detector, const uint8_t* rgb, int width, int height,
+                                       int64_t row_bytes, const posynda_person** people, int* count) {
+  return guarded([&] {
+    require(people, "people (output)");
+    require(count, "count (output)");
+    *people = nullptr;
+    *count = 0;
+    require(detector, "detector");
+    const posynda::core::Frame frame = caller_frame(rgb, width, height, row_bytes);
+    detector->found.clear();
+    for (const auto& f : detector->detector.detect(frame)) {
+      posynda_person p{};
+      p.id = f.id;
+      p.flag = static_cast<float>(f.landmarks.flag);
+      for (int k = 0; k < posynda::core::kLandmarks; ++k) {
+        p.keypoints[k][0] = static_cast<float>(f.landmarks.keypoints[2 * k]);
+        p.keypoints[k][1] = static_cast<float>(f.landmarks.keypoints[2 * k + 1]);
+        p.visibility[k] = static_cast<float>(f.landmarks.visibility[k]);
+        p.presence[k] = static_cast<float>(f.landmarks.presence[k]);
+        for (int a = 0; a < 3; ++a) p.world_m[k][a] = static_cast<float>(f.landmarks.world[3 * k + a]);
+      }
+      detector->found.push_back(p);
+    }
+    *people = detector->found.data();
+    *count = static_cast<int>(detector->found.size());
+  });
+}
+
+void posynda_detector_close(posynda_detector* detector) { delete detector; }
+
+posynda_status posynda_pipeline_open(posynda_model* model, posynda_detector* detector, const posynda_camera* camera,
+                                     const posynda_settings* settings, int max_gap, posynda_pipeline** pipeline) {
+  return guarded([&] {
+    require(pipeline, "pipeline (output)");
+    *pipeline = nullptr;
+    require(model, "model");
+    require(detector, "detector");
+    const posynda_camera c = read_camera(camera);
+    const posynda_settings s = posynda::core::effective_settings(model->model, read_settings(settings));
+    posynda::core::check_order(model->model.meta(), 33, POSYNDA_ORDER_BLAZEPOSE33);
+    *pipeline = new posynda_pipeline(model, detector, c, s, max_gap);
+  });
+}
+
+posynda_status posynda_pipeline_push(posynda_pipeline* pipeline, const uint8_t* rgb, int64_t row_bytes,
+                                     const posynda_person_pose** poses, int* count) {
+  return pipeline_call(pipeline, poses, count, [&] {
+    const posynda::core::Frame frame =
+        caller_frame(rgb, pipeline->pipeline.width(), pipeline->pipeline.height(), row_bytes);
+    return pipeline->pipeline.push(frame);
+  });
+}
+
+posynda_status posynda_pipeline_finish(posynda_pipeline* pipeline, const posynda_person_pose** poses, int* count) {
+  return pipeline_call(pipeline, poses, count, [&] {
+    auto out = pipeline->pipeline.finish();
+    pipeline->finished = true;
+    return out;
+  });
+}
+
+void posynda_pipeline_close(posynda_pipeline* pipeline) { delete pipeline; }
 
 }  // extern "C"

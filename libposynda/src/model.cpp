@@ -6,6 +6,7 @@
 #include <map>
 
 #include "error.hpp"
+#include "ort_env.hpp"
 
 namespace posynda::core {
 
@@ -15,7 +16,7 @@ static const char* kDenoiserOutputs[] = {"x0"};
 static const char* kSamplerInputs[] = {"keypoints_2d", "noise"};
 static const char* kSamplerOutputs[] = {"poses"};
 
-static Ort::Env& environment() {
+Ort::Env& ort_environment() {
   static Ort::Env env(ORT_LOGGING_LEVEL_ERROR, "posynda");  // one per process, as ONNX Runtime wants
   return env;
 }
@@ -32,7 +33,7 @@ Model::Model(const std::string& path, int threads) : session_(new Session) {
     options.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
     if (threads > 0) options.SetIntraOpNumThreads(threads);
     options.SetInterOpNumThreads(1);
-    session_->session = Ort::Session(environment(), path.c_str(), options);
+    session_->session = Ort::Session(ort_environment(), path.c_str(), options);
     Ort::AllocatorWithDefaultOptions allocator;
     Ort::ModelMetadata metadata = session_->session.GetModelMetadata();
     std::map<std::string, std::string> props;

@@ -6,7 +6,11 @@
  * lift and a stream of the same frames agree, handles close cleanly. Built plain and with AddressSanitizer
  * + UBSan (libposynda/build.sh --asan); run by tests/libposynda.
  *
- *   posynda_test MODEL.onnx NO_METADATA.onnx [CAUSAL.onnx]
+ *   posynda_test MODEL.onnx NO_METADATA.onnx [CAUSAL.onnx [DETECTOR_DIR]]
+ *
+ * With DETECTOR_DIR (`posynda export --detector`): the detector's and the pipeline's refusals (NULL pointers,
+ * options, frame sizes and rows out of range, a missing folder, calls after finish) and a pipeline run on frames
+ * with nobody in them.
  *
  * With a causal model (`posynda pretrain --causal`, exported): its info says so (L = 0), a stride above 1 is
  * refused, every push returns the pushed frame itself, and the stream equals the whole-sequence lift.
@@ -111,9 +115,101 @@ static void check_causal(const char* path, const float* kp, int frames) {
   posynda_model_close(model);
 }
 
+/* The pixels-to-3D API's contract: refusals with a status and a message, never a crash. */
+static void check_pipeline(const char* model_path, const char* folder) {
+  posynda_detector* detector = (posynda_detector*)&checks;
+  expect_error(posynda_detector_open("/nonexistent", NULL, &detector), POSYNDA_ERROR_MODEL, "no such detector file",
+               "missing detector folder");
+  CHECK(detector == NULL, "a refused detector open leaves the handle NULL");
+  expect_error(posynda_detector_open(NULL, NULL, &detector), POSYNDA_ERROR_ARGUMENT, "folder", "NULL folder");
+  expect_error(posynda_detector_open(folder, NULL, NULL), POSYNDA_ERROR_ARGUMENT, "detector", "NULL detector out");
+  posynda_detector_options options;
+  CHECK(posynda_detector_options_init(&options) == POSYNDA_OK && options.max_people == 8 && options.tiles == 1,
+        "detector options defaults");
+  const struct {
+    int field;
+    double value;
+    const char* word;
+  } bad[] = {{0, 0, "max_people must be in [1, 64], got 0"},     {1, 0, "detect_every must be in [1, 10000]"},
+             {2, 1.5, "min_detection must be in [0, 1], got 1.5"}, {3, NAN, "min_tracking must be in [0, 1]"},
+             {4, -1, "reid_frames must be in [0, 1e+06]"},          {5, -2, "threads must be in [0, 1024]"}};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; ++i) {
+    posynda_detector_options o = options;
+    if (bad[i].field == 0) o.max_people = (int)bad[i].value;
+    if (bad[i].field == 1) o.detect_every = (int)bad[i].value;
+    if (bad[i].field == 2) o.min_detection = (float)bad[i].value;
+    if (bad[i].field == 3) o.min_tracking = (float)bad[i].value;
+    if (bad[i].field == 4) o.reid_frames = (int)bad[i].value;
+    if (bad[i].field == 5) o.threads = (int)bad[i].value;
+    expect_error(posynda_detector_open(folder, &o, &detector), POSYNDA_ERROR_ARGUMENT, bad[i].word, bad[i].word);
+  }
+  posynda_detector_options small = options;
+  small.struct_size = 4;
+  expect_error(posynda_detector_open(folder, &small, &detector), POSYNDA_ERROR_ARGUMENT,
+               "posynda_detector_options.struct_size is 4", "detector options struct_size 4");
+  CHECK(posynda_detector_open(folder, &options, &detector) == POSYNDA_OK && detector, "detector open");
+  if (!detector) return;
+
+  enum { W = 64, H = 48 };
+  static unsigned char rgb[W * H * 3]; /* a grey frame: nobody in it */
+  memset(rgb, 128, sizeof rgb);
+  const posynda_person* people = (const posynda_person*)&checks;
+  int count = -1;
+  expect_error(posynda_detector_detect(detector, NULL, W, H, 3 * W, &people, &count), POSYNDA_ERROR_ARGUMENT, "rgb",
+               "NULL rgb");
+  CHECK(people == NULL && count == 0, "a refused detect returns no people");
+  expect_error(posynda_detector_detect(detector, rgb, 0, H, 3 * W, &people, &count), POSYNDA_ERROR_ARGUMENT,
+               "image size must be positive", "zero width");
+  expect_error(posynda_detector_detect(detector, rgb, W, 40000, 3 * W, &people, &count), POSYNDA_ERROR_ARGUMENT,
+               "at most 32768", "huge height");
+  expect_error(posynda_detector_detect(detector, rgb, W, H, 3 * W - 1, &people, &count), POSYNDA_ERROR_ARGUMENT,
+               "row_bytes must be in [3 width, 4 width + 4096]", "short rows");
+  expect_error(posynda_detector_detect(detector, rgb, W, H, INT64_MAX, &people, &count), POSYNDA_ERROR_ARGUMENT,
+               "row_bytes", "rows of INT64_MAX bytes");
+  expect_error(posynda_detector_detect(NULL, rgb, W, H, 3 * W, &people, &count), POSYNDA_ERROR_ARGUMENT, "detector",
+               "NULL detector");
+  CHECK(posynda_detector_detect(detector, rgb, W, H, 3 * W, &people, &count) == POSYNDA_OK && count == 0,
+        "nobody in a grey frame: %d people", count);
+
+  posynda_model* model = NULL;
+  CHECK(posynda_model_open(model_path, NULL, &model) == POSYNDA_OK, "open %s", model_path);
+  posynda_camera camera;
+  posynda_camera_init(&camera, W, H);
+  posynda_settings settings;
+  posynda_settings_init(&settings);
+  posynda_pipeline* pipeline = (posynda_pipeline*)&checks;
+  expect_error(posynda_pipeline_open(model, detector, &camera, &settings, -1, &pipeline), POSYNDA_ERROR_ARGUMENT,
+               "max_gap must be in [0, 100000]", "negative max_gap");
+  CHECK(pipeline == NULL, "a refused pipeline open leaves the handle NULL");
+  expect_error(posynda_pipeline_open(NULL, detector, &camera, &settings, 30, &pipeline), POSYNDA_ERROR_ARGUMENT,
+               "model", "NULL model");
+  expect_error(posynda_pipeline_open(model, NULL, &camera, &settings, 30, &pipeline), POSYNDA_ERROR_ARGUMENT,
+               "detector", "NULL detector");
+  posynda_camera zero = camera;
+  zero.width = 0;
+  expect_error(posynda_pipeline_open(model, detector, &zero, &settings, 30, &pipeline), POSYNDA_ERROR_ARGUMENT,
+               "image size", "zero-width camera");
+  CHECK(posynda_pipeline_open(model, detector, &camera, &settings, 30, &pipeline) == POSYNDA_OK, "pipeline open");
+  const posynda_person_pose* poses = (const posynda_person_pose*)&checks;
+  expect_error(posynda_pipeline_push(pipeline, rgb, 3 * W - 3, &poses, &count), POSYNDA_ERROR_ARGUMENT, "row_bytes",
+               "pipeline short rows");
+  CHECK(poses == NULL && count == 0, "a refused push returns no poses");
+  for (int f = 0; f < 3; ++f)
+    CHECK(posynda_pipeline_push(pipeline, rgb, 3 * W, &poses, &count) == POSYNDA_OK && count == 0, "push %d", f);
+  CHECK(posynda_pipeline_finish(pipeline, &poses, &count) == POSYNDA_OK && count == 0, "finish");
+  expect_error(posynda_pipeline_push(pipeline, rgb, 3 * W, &poses, &count), POSYNDA_ERROR_STATE, "finished",
+               "push after finish");
+  expect_error(posynda_pipeline_finish(pipeline, &poses, &count), POSYNDA_ERROR_STATE, "finished", "finish twice");
+  posynda_pipeline_close(pipeline);
+  posynda_pipeline_close(NULL);
+  posynda_model_close(model);
+  posynda_detector_close(detector);
+  posynda_detector_close(NULL);
+}
+
 int main(int argc, char** argv) {
-  if (argc != 3 && argc != 4) {
-    fprintf(stderr, "usage: posynda_test MODEL.onnx NO_METADATA.onnx [CAUSAL.onnx]\n");
+  if (argc < 3 || argc > 5) {
+    fprintf(stderr, "usage: posynda_test MODEL.onnx NO_METADATA.onnx [CAUSAL.onnx [DETECTOR_DIR]]\n");
     return 2;
   }
   posynda_model* model = NULL;
@@ -539,7 +635,8 @@ int main(int argc, char** argv) {
   posynda_stream_close(stream);
   posynda_stream_close(NULL);
 
-  if (argc == 4) check_causal(argv[3], kp, N);
+  if (argc >= 4) check_causal(argv[3], kp, N);
+  if (argc == 5) check_pipeline(argv[1], argv[4]);
 
   free(rest);
   free(conf);

@@ -55,13 +55,18 @@ from posynda.runtime.backends.tensorrt_sidecar import require_tensorrt
 @click.option("--hypotheses", "-H", type=int, default=1, show_default=True, help="--sampler: hypotheses H")
 @click.option("--flip/--no-flip", default=True, show_default=True, help="--sampler: flip test-time augmentation")
 @click.option(
+    "--detector", is_flag=True,
+    help="also write DIR/person_detector.onnx and DIR/landmarks.onnx: BlazePose's models for libposynda's pixels-to-3D "
+    "pipeline (pip install 'posynda[video]')",
+)  # fmt: skip
+@click.option(
     "--out", type=OUT_FOLDER, default=None,
     help="output directory (default: runs/export-<time>); another export's artefacts in it are replaced",
 )  # fmt: skip
 @threads_option
 def export_cmd(
     checkpoint, adapter, onnx_flag, trt, fp16, int8, calibrate, eval, opset, batch, workspace, sampler, steps,
-    hypotheses, flip, out,
+    hypotheses, flip, detector, out,
 ):  # fmt: skip
     """Merge adapters, export the denoiser to ONNX (+ sampler graph, TensorRT engine), check parity.
 
@@ -81,6 +86,7 @@ def export_cmd(
         trt=trt,
         batch=batch,
         workspace_gib=workspace,
+        detector=detector,
     )
     if (calibrate or eval) and not int8:
         raise click.UsageError("--calibrate and --eval belong to --int8")

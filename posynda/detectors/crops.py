@@ -40,11 +40,12 @@ def aligned_region(start: np.ndarray, end: np.ndarray, scale: float = 1.25) -> R
 
 
 def crop_transform(region: Region, side: int) -> np.ndarray:
-    """``[2, 3]`` affine map from the pixels of a ``side x side`` crop of ``region`` to image pixels."""
+    """``[2, 3]`` affine map from the pixels of a ``side x side`` crop of ``region`` to image pixels (written out
+    term by term: a matrix product through BLAS may fuse multiply-adds, which libposynda's port does not)."""
     c, s, k = math.cos(region.rotation), math.sin(region.rotation), region.size / side
-    linear = np.array([[c * k, -s * k], [s * k, c * k]])
-    shift = np.asarray(region.centre, np.float64) - linear @ np.array([side / 2, side / 2])
-    return np.concatenate([linear, shift[:, None]], axis=1)
+    a, b, d, e, half = c * k, -s * k, s * k, c * k, side / 2
+    cx, cy = float(region.centre[0]), float(region.centre[1])
+    return np.array([[a, b, cx - (a * half + b * half)], [d, e, cy - (d * half + e * half)]])
 
 
 def letterbox_transform(width: int, height: int, side: int) -> np.ndarray:
@@ -55,8 +56,13 @@ def letterbox_transform(width: int, height: int, side: int) -> np.ndarray:
 
 
 def to_image(points: np.ndarray, transform: np.ndarray) -> np.ndarray:
-    """Points ``[..., 2]`` of a crop -> image pixels through the crop's ``transform``."""
-    return np.asarray(points, np.float64) @ transform[:, :2].T + transform[:, 2]
+    """Points ``[..., 2]`` of a crop -> image pixels through the crop's ``transform``: ``x' = (x m00 + y m01) +
+    m02`` element by element (no BLAS: the same rounding as libposynda's port, which the tracker's feedback from
+    one frame's landmarks to the next frame's crop would amplify)."""
+    points = np.asarray(points, np.float64)
+    x, y = points[..., 0], points[..., 1]
+    m = transform
+    return np.stack([x * m[0, 0] + y * m[0, 1] + m[0, 2], x * m[1, 0] + y * m[1, 1] + m[1, 2]], axis=-1)
 
 
 _GRIDS: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}

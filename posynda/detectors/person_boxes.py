@@ -70,9 +70,18 @@ def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     return inter / np.maximum(area(box) + area(boxes) - inter, 1e-12)
 
 
+def _sigmoid(logit: float) -> float:
+    """MediaPipe's score of a logit (clipped to +-100), by the C library's ``exp`` (numpy's SIMD ``exp`` may round
+    the last bit otherwise, and the scores weigh the merged boxes)."""
+    return 1.0 / (1.0 + math.exp(-min(max(logit, -100.0), 100.0)))
+
+
 def decode(regressors: np.ndarray, logits: np.ndarray, min_score: float = MIN_SCORE) -> list[PersonBox]:
-    """People from the network's outputs ``[2254, 12]`` and ``[2254]``, in input pixels, best first."""
-    scores = 1.0 / (1.0 + np.exp(-np.clip(logits.astype(np.float64), -100.0, 100.0)))
+    """People from the network's outputs ``[2254, 12]`` and ``[2254]``, in input pixels, best first.
+
+    Written so that libposynda's port computes the same numbers: scores by :func:`_sigmoid`, the merged box and
+    keypoints summed one overlapping box after the other (no BLAS, no pairwise sums)."""
+    scores = np.array([_sigmoid(float(v)) for v in logits])
     keep = np.flatnonzero(scores >= min_score)
     if keep.size == 0:
         return []
@@ -87,8 +96,15 @@ def decode(regressors: np.ndarray, logits: np.ndarray, min_score: float = MIN_SC
     while len(found):
         overlap = _iou(boxes[0], boxes) > NMS_IOU
         overlap[0] = True
-        weights = found[overlap] / found[overlap].sum()
-        people.append(PersonBox(float(found[0]), weights @ boxes[overlap], np.tensordot(weights, points[overlap], 1)))
+        members = np.flatnonzero(overlap)
+        total = 0.0
+        for i in members:
+            total += found[i]
+        box, keypoints = np.zeros(4), np.zeros((4, 2))
+        for i in members:  # the score-weighted mean, summed in order
+            weight = found[i] / total
+            box, keypoints = box + weight * boxes[i], keypoints + weight * points[i]
+        people.append(PersonBox(float(found[0]), box, keypoints))
         boxes, points, found = boxes[~overlap], points[~overlap], found[~overlap]
     return people
 

@@ -48,3 +48,17 @@ def run_tool(binary, model, keypoints, tmp, *extra, size=(2048, 2048), intrinsic
 
 def qemu_available() -> bool:
     return shutil.which("qemu-aarch64") is not None or shutil.which("qemu-aarch64-static") is not None
+
+
+def run_video(binary, model, detector_dir, frames: np.ndarray, *extra, runner=(), env=None):
+    """Run posynda_video (examples/video_people.c) on RGB ``frames [N, H, W, 3]`` uint8 fed through its standard
+    input -> ``(completed process, rows [R, C] float64 | None)``: per pose ``frame, person, detected, 51 mm``; with
+    ``--people`` per person ``frame, id, flag, 66 px``."""
+    height, width = frames.shape[1:3]
+    args = [*runner, str(binary), str(model), str(detector_dir), str(width), str(height), *map(str, extra)]
+    result = subprocess.run(args, input=np.ascontiguousarray(frames, np.uint8).tobytes(), capture_output=True,
+                            timeout=900, env=env)  # fmt: skip
+    if result.returncode != 0:
+        return result, None
+    lines = result.stdout.decode().splitlines()
+    return result, np.loadtxt(lines, delimiter=",", ndmin=2) if lines else np.zeros((0, 3))

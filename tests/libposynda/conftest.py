@@ -15,6 +15,21 @@ def posynda_lift_bin():
 
 
 @pytest.fixture(scope="session")
+def detector_dir(tmp_path_factory):
+    """BlazePose's two graphs as `posynda export --detector` writes them (needs the [video] extra)."""
+    pytest.importorskip("mediapipe")
+    import shutil
+
+    from posynda.detectors.blazepose_models import onnx_file
+    from posynda.export.artefacts import DETECTOR_FILES
+
+    folder = tmp_path_factory.mktemp("detector")
+    for name, model in DETECTOR_FILES:
+        shutil.copyfile(onnx_file(model), folder / name)
+    return folder
+
+
+@pytest.fixture(scope="session")
 def no_metadata_onnx(shipped_export, tmp_path_factory):
     """The shipped denoiser graph with its metadata_props removed: what a foreign ONNX file looks like."""
     import onnx

@@ -200,9 +200,10 @@ def test_c_tool_rejects_bad_input_with_exit_2(posynda_lift_bin, shipped_export, 
 
 
 @pytest.mark.parametrize("variant", ["native", "asan"])
-def test_c_contract_program_passes(variant, shipped_export, no_metadata_onnx, causal_export):
-    """posynda_test (bad input of every kind, null pointers, stream = whole, state errors, a causal model); the
-    asan build runs it under AddressSanitizer + UBSan (leaks included): any finding fails the run."""
+def test_c_contract_program_passes(variant, shipped_export, no_metadata_onnx, causal_export, detector_dir):
+    """posynda_test (bad input of every kind, null pointers, stream = whole, state errors, a causal model, the
+    detector's and the pipeline's refusals); the asan build runs it under AddressSanitizer + UBSan (leaks
+    included): any finding fails the run."""
     binary = built(BUILD / variant / "posynda_test", f"posynda_test ({variant})", "POSYNDA_REQUIRE_CPP")
     env = {
         **os.environ,
@@ -215,6 +216,7 @@ def test_c_contract_program_passes(variant, shipped_export, no_metadata_onnx, ca
             str(shipped_export / "denoiser.onnx"),
             str(no_metadata_onnx),
             str(causal_export / "denoiser.onnx"),
+            str(detector_dir),
         ],
         capture_output=True,
         text=True,

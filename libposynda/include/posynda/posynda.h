@@ -228,6 +228,77 @@ POSYNDA_API posynda_status posynda_stream_finish(posynda_stream* stream, posynda
 POSYNDA_API int posynda_stream_latency(const posynda_stream* stream); /* L in frames; -1 for NULL */
 POSYNDA_API void posynda_stream_close(posynda_stream* stream);        /* NULL is fine */
 
+/* ---- pixels to 3D: every person found, tracked and lifted ------------------------------------------------
+ *
+ * BlazePose's person detector and landmark model (Apache-2.0, from the mediapipe wheel), as the ONNX files
+ * `posynda export --detector DIR` writes (DIR/person_detector.onnx, DIR/landmarks.onnx), run per person by ONNX
+ * Runtime, each person's id kept through dropouts: the detector of posynda/detectors (the same crops, decoding
+ * and track rules). A pipeline lifts every person with a stream of their own -- `posynda lift --video --stream
+ * --orient none --detector-weight 0` (BlazePose's own 3D is returned, not used). Frames: RGB, 8 bits per
+ * channel, rows of row_bytes bytes (>= 3 width). */
+
+typedef struct posynda_detector posynda_detector;
+
+typedef struct posynda_detector_options {
+  uint32_t struct_size; /* sizeof(posynda_detector_options): posynda_detector_options_init */
+  int threads;          /* ONNX Runtime intra-op threads in [0, 1024]; 0 = its default */
+  int max_people;       /* most people tracked at once, [1, 64] (8) */
+  int detect_every;     /* frames between person-detector runs while someone is tracked, [1, 10000] (8) */
+  float min_detection;  /* least person-detector score that starts a track, [0, 1] (0.5) */
+  float min_tracking;   /* least pose flag that keeps a track, [0, 1] (0.5) */
+  int reid_frames;      /* how long an ended track's id waits to be taken back, [0, 1000000] frames (120) */
+  int tiles;            /* 1: also detect on squares along the frame's long side (1) */
+} posynda_detector_options;
+
+/* One person in one frame (layout frozen for SOVERSION 1). */
+typedef struct posynda_person {
+  int32_t id;                /* stable through the video */
+  float flag;                /* the landmark model's pose flag in [0, 1] */
+  float keypoints[33][2];    /* BlazePose-33 landmarks, image px */
+  float visibility[33];      /* [0, 1] */
+  float presence[33];        /* [0, 1] */
+  float world_m[33][3];      /* BlazePose's own 3D: m, origin between the hips, image axes (x right, y down) */
+} posynda_person;
+
+POSYNDA_API posynda_status posynda_detector_options_init_sized(posynda_detector_options* options,
+                                                               uint32_t struct_size);
+static inline posynda_status posynda_detector_options_init(posynda_detector_options* options) {
+  return posynda_detector_options_init_sized(options, (uint32_t)sizeof(*options));
+}
+/* Open the two graphs of `folder`; options may be NULL (the defaults). One detector follows one video. */
+POSYNDA_API posynda_status posynda_detector_open(const char* folder, const posynda_detector_options* options,
+                                                 posynda_detector** detector);
+/* The people of the next frame of its video, by id: *people points into the detector (valid until its next
+ * call or close), *count of them. */
+POSYNDA_API posynda_status posynda_detector_detect(posynda_detector* detector, const uint8_t* rgb, int width,
+                                                   int height, int64_t row_bytes, const posynda_person** people,
+                                                   int* count);
+POSYNDA_API void posynda_detector_close(posynda_detector* detector); /* NULL is fine */
+
+/* One person's pose in one frame of a pipeline: pose.frame is the video's frame. */
+typedef struct posynda_person_pose {
+  int32_t person;   /* the detector's id */
+  int32_t detected; /* 0: the person was not found in that frame (held from their last detection) */
+  posynda_pose pose;
+} posynda_person_pose;
+
+typedef struct posynda_pipeline posynda_pipeline;
+
+/* A pipeline over the detector's video (the detector, like the model, must outlive it and serve it alone):
+ * frames of camera->width x camera->height, each person lifted with `settings` (latency L of the model: T - 1,
+ * 0 for a causal one); a person unseen for more than max_gap frames ([0, 100000]; `lift --stream`: 30) ends. */
+POSYNDA_API posynda_status posynda_pipeline_open(posynda_model* model, posynda_detector* detector,
+                                                 const posynda_camera* camera, const posynda_settings* settings,
+                                                 int max_gap, posynda_pipeline** pipeline);
+/* The next frame: *poses (valid until the pipeline's next call or close) are the *count poses that became
+ * final with it, by frame then person. */
+POSYNDA_API posynda_status posynda_pipeline_push(posynda_pipeline* pipeline, const uint8_t* rgb, int64_t row_bytes,
+                                                 const posynda_person_pose** poses, int* count);
+/* The end of the video: the poses still in every person's stream. */
+POSYNDA_API posynda_status posynda_pipeline_finish(posynda_pipeline* pipeline, const posynda_person_pose** poses,
+                                                   int* count);
+POSYNDA_API void posynda_pipeline_close(posynda_pipeline* pipeline); /* NULL is fine */
+
 #ifdef __cplusplus
 }
 #endif

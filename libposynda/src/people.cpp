@@ -1,0 +1,316 @@
+#include "people.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+
+#include "error.hpp"
+#include "ort_env.hpp"
+
+namespace posynda::core {
+namespace {
+
+constexpr int kDetectorSide = 224, kAnchors = 2254, kLandmarkSide = 256, kHip = 33, kAboveHead = 34;
+constexpr double kNmsIou = 0.3;
+
+// [2254, 2] anchor centres in [0, 1] (person_boxes.anchor_centres: strides 8, 16, 32 x 3; two per layer and cell).
+std::vector<double> anchor_centres() {
+  const int strides[] = {8, 16, 32, 32, 32};
+  std::vector<double> out;
+  for (int layer = 0; layer < 5;) {
+    int last = layer;
+    while (last < 5 && strides[last] == strides[layer]) ++last;
+    const int cells = (kDetectorSide + strides[layer] - 1) / strides[layer], per_cell = 2 * (last - layer);
+    for (int y = 0; y < cells; ++y)
+      for (int x = 0; x < cells; ++x)
+        for (int k = 0; k < per_cell; ++k) {
+          out.push_back((x + 0.5) / cells);
+          out.push_back((y + 0.5) / cells);
+        }
+    layer = last;
+  }
+  return out;
+}
+
+double sigmoid(double x, double bound) { return 1.0 / (1.0 + std::exp(-std::min(std::max(x, -bound), bound))); }
+
+double iou(const std::array<double, 4>& a, const std::array<double, 4>& b) {
+  const double x0 = std::max(a[0], b[0]), y0 = std::max(a[1], b[1]), x1 = std::min(a[2], b[2]),
+               y1 = std::min(a[3], b[3]);
+  const double inter = std::max(x1 - x0, 0.0) * std::max(y1 - y0, 0.0);
+  const double area_a = (a[2] - a[0]) * (a[3] - a[1]), area_b = (b[2] - b[0]) * (b[3] - b[1]);
+  return inter / std::max(area_a + area_b - inter, 1e-12);
+}
+
+double median_distance(const Landmarks& a, const Landmarks& b) {
+  std::array<double, kLandmarks> d{};
+  for (int k = 0; k < kLandmarks; ++k)
+    d[k] = std::hypot(a.keypoints[2 * k] - b.keypoints[2 * k], a.keypoints[2 * k + 1] - b.keypoints[2 * k + 1]);
+  std::nth_element(d.begin(), d.begin() + kLandmarks / 2, d.end());
+  return d[kLandmarks / 2];  // 33 values: the middle one
+}
+
+bool same_person(const Landmarks& a, const Landmarks& b) {
+  return median_distance(a, b) < 0.1 * std::max(a.next_region.size, b.next_region.size);
+}
+
+// The squares along the long side of a frame: one at each end and one in the middle (people.tiles).
+std::vector<std::array<int, 3>> tiles(int width, int height) {
+  const int side = std::min(width, height), longest = std::max(width, height);
+  std::vector<std::array<int, 3>> out;
+  if (width == height) return out;
+  std::vector<int> starts = {0, (longest - side) / 2, longest - side};
+  std::sort(starts.begin(), starts.end());
+  starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
+  for (int s : starts) out.push_back(width > height ? std::array<int, 3>{s, 0, side} : std::array<int, 3>{0, s, side});
+  return out;
+}
+
+}  // namespace
+
+struct PeopleDetector::Graphs {
+  Ort::Session detector{nullptr}, landmarks{nullptr};
+  Ort::MemoryInfo memory = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
+  std::vector<double> anchors = anchor_centres();
+};
+
+namespace {
+
+Ort::Session open_graph(const std::string& path, int threads, int side, size_t outputs) {
+  if (!std::ifstream(path, std::ios::binary).good())
+    fail(POSYNDA_ERROR_MODEL, path + ": no such detector file (posynda export --detector writes it)");
+  try {
+    Ort::SessionOptions options;
+    options.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
+    if (threads > 0) options.SetIntraOpNumThreads(threads);
+    options.SetInterOpNumThreads(1);
+    options.AddConfigEntry("session.intra_op.allow_spinning", "0");  // posynda.ort: a busy machine
+    Ort::Session session(ort_environment(), path.c_str(), options);
+    const auto shape = session.GetInputTypeInfo(0).GetTensorTypeAndShapeInfo().GetShape();
+    if (session.GetInputCount() != 1 || session.GetOutputCount() != outputs || shape.size() != 4 || shape[1] != side ||
+        shape[2] != side || shape[3] != 3)
+      fail(POSYNDA_ERROR_MODEL, path + ": not BlazePose's graph (expected one [1, " + std::to_string(side) + ", " +
+                                    std::to_string(side) + ", 3] input and " + std::to_string(outputs) + " outputs)");
+    return session;
+  } catch (const Ort::Exception& e) {
+    fail(POSYNDA_ERROR_MODEL, path + ": ONNX Runtime cannot load it: " + e.what());
+  }
+}
+
+// Runs a one-input graph; outputs[i] receives output i (sizes checked).
+void run_graph(Ort::Session& session, Ort::MemoryInfo& memory, std::vector<float>& input, int side,
+               const std::vector<std::pair<float*, size_t>>& outputs, const char* what) {
+  try {
+    Ort::AllocatorWithDefaultOptions allocator;
+    const auto in_name = session.GetInputNameAllocated(0, allocator);
+    std::vector<Ort::AllocatedStringPtr> names;
+    std::vector<const char*> out_names;
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      names.push_back(session.GetOutputNameAllocated(i, allocator));
+      out_names.push_back(names.back().get());
+    }
+    const int64_t shape[] = {1, side, side, 3};
+    Ort::Value in = Ort::Value::CreateTensor<float>(memory, input.data(), input.size(), shape, 4);
+    const char* in_names[] = {in_name.get()};
+    auto values = session.Run(Ort::RunOptions{nullptr}, in_names, &in, 1, out_names.data(), out_names.size());
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      const size_t count = values[i].GetTensorTypeAndShapeInfo().GetElementCount();
+      if (count != outputs[i].second)
+        fail(POSYNDA_ERROR_RUNTIME, std::string(what) + " output " + std::to_string(i) + " holds " +
+                                        std::to_string(count) + " values, expected " +
+                                        std::to_string(outputs[i].second));
+      std::copy_n(values[i].GetTensorData<float>(), count, outputs[i].first);
+    }
+  } catch (const Ort::Exception& e) {
+    fail(POSYNDA_ERROR_RUNTIME, std::string("ONNX Runtime failed running the ") + what + ": " + e.what());
+  }
+}
+
+}  // namespace
+
+PeopleDetector::PeopleDetector(const std::string& folder, const DetectorSettings& settings, int threads)
+    : graphs_(new Graphs),
+      settings_(settings),
+      detector_input_(static_cast<size_t>(kDetectorSide) * kDetectorSide * 3),
+      landmark_input_(static_cast<size_t>(kLandmarkSide) * kLandmarkSide * 3) {
+  graphs_->detector = open_graph(folder + "/person_detector.onnx", threads, kDetectorSide, 2);
+  graphs_->landmarks = open_graph(folder + "/landmarks.onnx", threads, kLandmarkSide, 3);
+}
+
+PeopleDetector::~PeopleDetector() = default;
+
+std::vector<PeopleDetector::Box> PeopleDetector::boxes_in(const Frame& frame) {
+  const Affine m = letterbox_transform(frame.width, frame.height, kDetectorSide);
+  warp(frame, m, kDetectorSide, kDetectorSide, detector_input_.data());
+  for (float& v : detector_input_) v = v / 127.5f - 1.0f;  // [-1, 1]: the border is -1
+  std::vector<float> regressors(static_cast<size_t>(kAnchors) * 12), logits(kAnchors);
+  run_graph(graphs_->detector, graphs_->memory, detector_input_, kDetectorSide,
+            {{regressors.data(), regressors.size()}, {logits.data(), logits.size()}}, "person detector");
+  // person_boxes.decode: kept scores, best first (stable), weighted non-maximum suppression
+  std::vector<int> keep;
+  std::vector<double> scores(kAnchors);
+  for (int a = 0; a < kAnchors; ++a) {
+    scores[a] = sigmoid(static_cast<double>(logits[a]), 100.0);
+    if (scores[a] >= settings_.min_detection) keep.push_back(a);
+  }
+  std::stable_sort(keep.begin(), keep.end(), [&](int a, int b) { return scores[a] > scores[b]; });
+  std::vector<Box> candidates;
+  for (int a : keep) {
+    const float* r = &regressors[static_cast<size_t>(a) * 12];
+    const double ax = graphs_->anchors[2 * a] * kDetectorSide, ay = graphs_->anchors[2 * a + 1] * kDetectorSide;
+    const double cx = r[0] + ax, cy = r[1] + ay, w = r[2], h = r[3];
+    Box box{scores[a], {cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2}, {}};
+    for (int k = 0; k < 4; ++k) box.keypoints[2 * k] = r[4 + 2 * k] + ax, box.keypoints[2 * k + 1] = r[5 + 2 * k] + ay;
+    candidates.push_back(box);
+  }
+  std::vector<Box> people;
+  while (!candidates.empty()) {
+    std::vector<bool> overlap(candidates.size());
+    double total = 0;
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      overlap[i] = i == 0 || iou(candidates[0].box, candidates[i].box) > kNmsIou;
+      if (overlap[i]) total += candidates[i].score;
+    }
+    Box merged{candidates[0].score, {}, {}};
+    std::vector<Box> rest;
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      if (!overlap[i]) {
+        rest.push_back(candidates[i]);
+        continue;
+      }
+      const double w = candidates[i].score / total;
+      for (int k = 0; k < 4; ++k) merged.box[k] += w * candidates[i].box[k];
+      for (int k = 0; k < 8; ++k) merged.keypoints[k] += w * candidates[i].keypoints[k];
+    }
+    double x0, y0, x1, y1;  // into the frame's pixels
+    to_image(m, merged.box[0], merged.box[1], x0, y0);
+    to_image(m, merged.box[2], merged.box[3], x1, y1);
+    merged.box = {x0, y0, x1, y1};
+    for (int k = 0; k < 4; ++k)
+      to_image(m, merged.keypoints[2 * k], merged.keypoints[2 * k + 1], merged.keypoints[2 * k],
+               merged.keypoints[2 * k + 1]);
+    people.push_back(merged);
+    candidates.swap(rest);
+  }
+  return people;
+}
+
+std::vector<PeopleDetector::Box> PeopleDetector::boxes(const Frame& frame) {
+  std::vector<Box> found = boxes_in(frame);
+  if (settings_.tiles) {
+    for (const auto& tile : tiles(frame.width, frame.height)) {
+      for (Box box : boxes_in(frame.window(tile[0], tile[1], tile[2], tile[2]))) {
+        for (int k = 0; k < 4; ++k) box.box[k] += k % 2 ? tile[1] : tile[0];
+        for (int k = 0; k < 8; ++k) box.keypoints[k] += k % 2 ? tile[1] : tile[0];
+        found.push_back(box);
+      }
+    }
+  }
+  std::stable_sort(found.begin(), found.end(), [](const Box& a, const Box& b) { return a.score > b.score; });
+  std::vector<Box> kept;  // one box per person: hips apart by more than half the first's hip-to-head
+  for (const Box& box : found) {
+    const double radius = std::hypot(box.keypoints[2] - box.keypoints[0], box.keypoints[3] - box.keypoints[1]);
+    bool apart = true;
+    for (const Box& k : kept)
+      apart = apart && std::hypot(box.keypoints[0] - k.keypoints[0], box.keypoints[1] - k.keypoints[1]) > 0.5 * radius;
+    if (apart) kept.push_back(box);
+  }
+  return kept;
+}
+
+Landmarks PeopleDetector::landmarks(const Frame& frame, const Region& region) {
+  const Affine m = crop_transform(region, kLandmarkSide);
+  warp(frame, m, kLandmarkSide, kLandmarkSide, landmark_input_.data());
+  for (float& v : landmark_input_) v = v / 255.0f;
+  float raw[39 * 5], flag = 0, world[39 * 3];
+  run_graph(graphs_->landmarks, graphs_->memory, landmark_input_, kLandmarkSide,
+            {{raw, 39 * 5}, {&flag, 1}, {world, 39 * 3}}, "landmark model");
+  Landmarks out;  // landmarks.decode
+  double points[39 * 2];
+  for (int k = 0; k < 39; ++k)
+    to_image(m, static_cast<double>(raw[5 * k]), static_cast<double>(raw[5 * k + 1]), points[2 * k], points[2 * k + 1]);
+  const double c = std::cos(region.rotation), s = std::sin(region.rotation);
+  for (int k = 0; k < kLandmarks; ++k) {
+    out.keypoints[2 * k] = points[2 * k], out.keypoints[2 * k + 1] = points[2 * k + 1];
+    out.visibility[k] = sigmoid(static_cast<double>(raw[5 * k + 3]), 60.0);
+    out.presence[k] = sigmoid(static_cast<double>(raw[5 * k + 4]), 60.0);
+    const double wx = world[3 * k], wy = world[3 * k + 1];
+    out.world[3 * k] = c * wx - s * wy, out.world[3 * k + 1] = s * wx + c * wy, out.world[3 * k + 2] = world[3 * k + 2];
+  }
+  out.flag = flag;
+  out.region = region;
+  out.next_region = aligned_region(points[2 * kHip], points[2 * kHip + 1], points[2 * kAboveHead],
+                                   points[2 * kAboveHead + 1]);
+  return out;
+}
+
+bool PeopleDetector::known(const Box& box) const {
+  for (const Track& t : active_)
+    if (std::hypot(box.keypoints[0] - t.landmarks.next_region.cx, box.keypoints[1] - t.landmarks.next_region.cy) <
+        0.3 * t.landmarks.next_region.size)
+      return true;
+  return false;
+}
+
+int PeopleDetector::reidentified(const Landmarks& found) {
+  int best = -1;
+  double best_distance = 0.5;
+  const Region& r = found.next_region;
+  for (size_t i = 0; i < ended_.size(); ++i) {
+    const Track& track = ended_[i];
+    const int64_t gap = frame_ - track.frame;
+    const double ratio = r.size / track.landmarks.next_region.size;
+    if (gap > settings_.reid_frames || !(0.67 < ratio && ratio < 1.5)) continue;
+    const double steps = static_cast<double>(std::min<int64_t>(gap, 15));
+    const double px = track.landmarks.next_region.cx + track.vx * steps,
+                 py = track.landmarks.next_region.cy + track.vy * steps;
+    const double distance = std::hypot(r.cx - px, r.cy - py) / track.landmarks.next_region.size;
+    if (distance < best_distance) best = static_cast<int>(i), best_distance = distance;
+  }
+  if (best < 0) return -1;
+  const int id = ended_[best].id;
+  ended_.erase(ended_.begin() + best);
+  return id;
+}
+
+std::vector<PeopleDetector::Found> PeopleDetector::detect(const Frame& frame) {
+  ++frame_;
+  std::vector<Track> still;
+  for (Track& track : active_) {
+    Landmarks found = landmarks(frame, track.landmarks.next_region);
+    bool duplicate = false;
+    for (const Track& t : still) duplicate = duplicate || same_person(found, t.landmarks);
+    if (found.flag < settings_.min_tracking || duplicate) {
+      ended_.push_back(track);
+      continue;
+    }
+    const double steps = static_cast<double>(std::max<int64_t>(frame_ - track.frame, 1));
+    track.vx = 0.5 * track.vx + 0.5 * (found.next_region.cx - track.landmarks.next_region.cx) / steps;
+    track.vy = 0.5 * track.vy + 0.5 * (found.next_region.cy - track.landmarks.next_region.cy) / steps;
+    track.landmarks = found, track.frame = frame_;
+    still.push_back(track);
+  }
+  active_.swap(still);
+  if (active_.empty() || frame_ % settings_.detect_every == 0) {
+    for (const Box& box : boxes(frame)) {
+      if (static_cast<int>(active_.size()) >= settings_.max_people || known(box)) continue;
+      Landmarks found = landmarks(frame, aligned_region(box.keypoints[0], box.keypoints[1], box.keypoints[2],
+                                                        box.keypoints[3]));
+      bool duplicate = false;
+      for (const Track& t : active_) duplicate = duplicate || same_person(found, t.landmarks);
+      if (found.flag < settings_.min_tracking || duplicate) continue;
+      int id = reidentified(found);
+      if (id < 0) id = next_id_++;
+      active_.push_back({id, found, frame_});
+    }
+  }
+  ended_.erase(std::remove_if(ended_.begin(), ended_.end(),
+                              [&](const Track& t) { return frame_ - t.frame > settings_.reid_frames; }),
+               ended_.end());
+  std::vector<Found> out;
+  for (const Track& t : active_) out.push_back({t.id, t.landmarks});
+  std::sort(out.begin(), out.end(), [](const Found& a, const Found& b) { return a.id < b.id; });
+  return out;
+}
+
+}  // namespace posynda::core

@@ -1,0 +1,77 @@
+// Every person in every frame, with an id that stays theirs: BlazePose's person detector and landmark model
+// (the ONNX files `posynda export --detector` writes) run by ONNX Runtime per person and tracked -- the port of
+// posynda/detectors (person_boxes.py, landmarks.py, people.py: the same decoding, regions and track rules).
+#pragma once
+
+#include <array>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "crops.hpp"
+#include "posynda/posynda.h"
+
+namespace posynda::core {
+
+constexpr int kLandmarks = 33;
+
+// One person's landmarks in one frame (posynda.detectors.landmarks.Landmarks).
+struct Landmarks {
+  std::array<double, kLandmarks * 2> keypoints{};  // image px
+  std::array<double, kLandmarks> visibility{}, presence{};
+  std::array<double, kLandmarks * 3> world{};  // m, origin between the hips, image axes
+  double flag = 0;
+  Region region, next_region;
+};
+
+struct DetectorSettings {  // posynda.detectors.people.DetectorSettings
+  double min_detection = 0.5, min_tracking = 0.5;
+  int detect_every = 8, max_people = 8, reid_frames = 120;
+  bool tiles = true;
+};
+
+class PeopleDetector {
+ public:
+  // person_detector.onnx and landmarks.onnx in `folder`; throws Error (MODEL: missing or not those graphs).
+  PeopleDetector(const std::string& folder, const DetectorSettings& settings, int threads);
+  ~PeopleDetector();
+  PeopleDetector(const PeopleDetector&) = delete;
+  PeopleDetector& operator=(const PeopleDetector&) = delete;
+
+  struct Found {
+    int id;
+    Landmarks landmarks;
+  };
+  // The people of the next frame, by id (an RGB frame of any size; throws Error(RUNTIME) from ONNX Runtime).
+  std::vector<Found> detect(const Frame& frame);
+  const DetectorSettings& settings() const { return settings_; }
+
+ private:
+  struct Box {
+    double score;
+    std::array<double, 4> box;
+    std::array<double, 8> keypoints;  // 4 points (x, y), image px: 0 the mid-hip, 1 above the head
+  };
+  struct Track {
+    int id;
+    Landmarks landmarks;
+    int64_t frame;
+    double vx = 0, vy = 0;
+  };
+  struct Graphs;
+
+  std::vector<Box> boxes_in(const Frame& frame);
+  std::vector<Box> boxes(const Frame& frame);
+  Landmarks landmarks(const Frame& frame, const Region& region);
+  bool known(const Box& box) const;
+  int reidentified(const Landmarks& found);
+
+  std::unique_ptr<Graphs> graphs_;
+  DetectorSettings settings_;
+  int64_t frame_ = -1;
+  std::vector<Track> active_, ended_;
+  int next_id_ = 0;
+  std::vector<float> detector_input_, landmark_input_;
+};
+
+}  // namespace posynda::core

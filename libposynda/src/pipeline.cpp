@@ -1,0 +1,109 @@
+#include "pipeline.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "error.hpp"
+
+namespace posynda::core {
+
+Pipeline::Pipeline(Model& model, PeopleDetector& detector, const posynda_camera& camera,
+                   const posynda_settings& settings, int max_gap)
+    : model_(model), detector_(detector), camera_(camera), settings_(settings), max_gap_(max_gap) {
+  if (max_gap < 0 || max_gap > 100000)
+    fail(POSYNDA_ERROR_ARGUMENT, "max_gap must be in [0, 100000] frames, got " + std::to_string(max_gap));
+  camera_intrinsics(camera_);  // a bad camera fails here, not at the first person
+}
+
+void Pipeline::sort_poses(std::vector<posynda_person_pose>& poses) {
+  std::stable_sort(poses.begin(), poses.end(), [](const posynda_person_pose& a, const posynda_person_pose& b) {
+    if (a.pose.frame != b.pose.frame) return a.pose.frame < b.pose.frame;
+    return std::to_string(a.person) < std::to_string(b.person);
+  });
+}
+
+void Pipeline::pushed(int id, Person& person, const float* keypoints, const float* confidence, bool detected,
+                      std::vector<posynda_person_pose>& out) {
+  person.detected.push_back(detected);
+  posynda_person_pose pose{};
+  if (person.stream->push(keypoints, confidence, &pose.pose)) {
+    pose.person = id;
+    pose.detected = person.detected[static_cast<size_t>(pose.pose.frame)] ? 1 : 0;
+    pose.pose.frame += person.first;
+    out.push_back(pose);
+  }
+}
+
+void Pipeline::finished(int id, std::vector<posynda_person_pose>& out) {
+  auto it = std::find_if(people_.begin(), people_.end(), [&](const auto& p) { return p.first == id; });
+  Person person = std::move(it->second);
+  people_.erase(it);
+  int64_t last = -1;
+  for (size_t i = 0; i < person.detected.size(); ++i)
+    if (person.detected[i]) last = static_cast<int64_t>(i);
+  std::vector<posynda_pose> rest(static_cast<size_t>(person.stream->latency()) + 1);
+  const int count = person.stream->finish(rest.data(), static_cast<int>(rest.size()));
+  for (int k = 0; k < count; ++k) {
+    if (rest[k].frame > last) continue;  // the frames after they left are not invented
+    posynda_person_pose pose{};
+    pose.person = id;
+    pose.detected = person.detected[static_cast<size_t>(rest[k].frame)] ? 1 : 0;
+    pose.pose = rest[k];
+    pose.pose.frame += person.first;
+    out.push_back(pose);
+  }
+}
+
+std::vector<posynda_person_pose> Pipeline::push(const Frame& frame) {
+  if (frame.width != camera_.width || frame.height != camera_.height)
+    fail(POSYNDA_ERROR_INPUT, "a frame of " + std::to_string(frame.width) + " x " + std::to_string(frame.height) +
+                                  " px, the camera is " + std::to_string(camera_.width) + " x " +
+                                  std::to_string(camera_.height));
+  ++frame_;
+  const std::vector<PeopleDetector::Found> found = detector_.detect(frame);
+  std::vector<posynda_person_pose> out;
+  for (const auto& f : found) {
+    auto it = std::find_if(people_.begin(), people_.end(), [&](const auto& p) { return p.first == f.id; });
+    if (it == people_.end()) {
+      Person person;
+      person.stream = std::make_unique<Stream>(model_, camera_, settings_, POSYNDA_ORDER_BLAZEPOSE33);
+      person.first = frame_;
+      people_.emplace_back(f.id, std::move(person));
+      it = people_.end() - 1;
+    }
+    it->second.last_seen = frame_;
+    float keypoints[kLandmarks * 2], confidence[kLandmarks];
+    for (int k = 0; k < kLandmarks; ++k) {
+      keypoints[2 * k] = static_cast<float>(f.landmarks.keypoints[2 * k]);
+      keypoints[2 * k + 1] = static_cast<float>(f.landmarks.keypoints[2 * k + 1]);
+      confidence[k] = static_cast<float>(std::min(f.landmarks.visibility[k], f.landmarks.presence[k]));
+    }
+    pushed(f.id, it->second, keypoints, confidence, true, out);
+  }
+  float missing[kLandmarks * 2], zeros[kLandmarks] = {};
+  std::fill_n(missing, kLandmarks * 2, std::numeric_limits<float>::quiet_NaN());
+  std::vector<int> ids;
+  for (const auto& p : people_) ids.push_back(p.first);
+  for (int id : ids) {
+    if (std::any_of(found.begin(), found.end(), [&](const auto& f) { return f.id == id; })) continue;
+    auto it = std::find_if(people_.begin(), people_.end(), [&](const auto& p) { return p.first == id; });
+    if (frame_ - it->second.last_seen > max_gap_) {
+      finished(id, out);
+    } else {
+      pushed(id, it->second, missing, zeros, false, out);
+    }
+  }
+  sort_poses(out);
+  return out;
+}
+
+std::vector<posynda_person_pose> Pipeline::finish() {
+  std::vector<posynda_person_pose> out;
+  while (!people_.empty()) finished(people_.front().first, out);
+  sort_poses(out);
+  return out;
+}
+
+}  // namespace posynda::core

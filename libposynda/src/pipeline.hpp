@@ -1,0 +1,47 @@
+// Pixels to 3D frame by frame for every person (posynda/runtime/live.py's LivePipeline without the detector's own
+// 3D): the people of each frame found and tracked (PeopleDetector), each person lifted by a stream of their own,
+// created when they first appear; a frame where a tracked person is not found is pushed as missing, and after
+// `max_gap` such frames their stream is finished and the poses after their last detection dropped.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "lift.hpp"
+#include "people.hpp"
+
+namespace posynda::core {
+
+class Pipeline {
+ public:
+  Pipeline(Model& model, PeopleDetector& detector, const posynda_camera& camera, const posynda_settings& settings,
+           int max_gap);
+  // The next RGB frame (its size must be the camera's): the poses that became final with it, by frame, then
+  // person (their ids' decimal text, as Python sorts them).
+  std::vector<posynda_person_pose> push(const Frame& frame);
+  std::vector<posynda_person_pose> finish();  // the poses still in every person's stream
+  int width() const { return camera_.width; }
+  int height() const { return camera_.height; }
+
+ private:
+  struct Person {
+    std::unique_ptr<Stream> stream;
+    int64_t first = 0, last_seen = 0;
+    std::vector<bool> detected;
+  };
+  void pushed(int id, Person& person, const float* keypoints, const float* confidence, bool detected,
+              std::vector<posynda_person_pose>& out);
+  void finished(int id, std::vector<posynda_person_pose>& out);
+  static void sort_poses(std::vector<posynda_person_pose>& poses);
+
+  Model& model_;
+  PeopleDetector& detector_;
+  posynda_camera camera_;
+  posynda_settings settings_;
+  int max_gap_;
+  int64_t frame_ = -1;
+  std::vector<std::pair<int, Person>> people_;  // in the order they appeared (Python's dict)
+};
+
+}  // namespace posynda::core
