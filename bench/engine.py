@@ -51,9 +51,10 @@ SETTINGS = {
 FRAME_PERIOD_50FPS_MS = 20.0
 
 
-def tool_path() -> Path:
+def tool_path(name: str = "posynda_lift") -> Path:
+    """A libposynda tool of the checkout's native build (``$POSYNDA_CPP_BUILD``, else libposynda/build)."""
     build = Path(os.environ.get("POSYNDA_CPP_BUILD", LIB / "build"))
-    tool = build / "native" / "posynda_lift"
+    tool = build / "native" / name
     if not tool.is_file():
         raise InputError(f"libposynda is not built ({tool}): run libposynda/build.sh")
     return tool

@@ -16,18 +16,25 @@ source's own rate ``L / fps + one frame's work`` when posynda keeps up; here, un
 shipped causal model (``lift --video --stream --causal``): ``L = 0``, one window per frame and person, so its
 latency is one frame's work. The comparison row runs
 MediaPipe's legacy Pose solution (the same BlazePose models, TFLite with XNNPACK, one person, its
-``pose_world_landmarks`` 3D) on the same frames. **Busy**: one other process keeps both cores busy meanwhile
-(:func:`posynda.bench.threads.busy_machine`).
+``pose_world_landmarks`` 3D) on the same frames. The C rows run the same pipeline in libposynda alone
+(``examples/video_people.c``: BlazePose's graphs and the exported lifter through ONNX Runtime, no detector 3D),
+fed the decoded frames through a pipe by ffmpeg, when the checkout's libposynda is built; their frames/s is what
+the program measures from its first frame (not a warm-up one) to its last. **Busy**: one other process keeps
+both cores busy meanwhile (:func:`posynda.bench.threads.busy_machine`).
 """
 
 from __future__ import annotations
 
+import re
+import subprocess
+import tempfile
 import time
 from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
 
+from posynda.bench.engine import tool_path
 from posynda.bench.threads import busy_machine
 from posynda.data import load_clips
 from posynda.data.detections.blazepose import BlazePose
@@ -35,6 +42,8 @@ from posynda.data.footage import BACKGROUND, framing_camera, render_mannequin
 from posynda.data.video import VideoReader, write_video
 from posynda.defaults import default_clips_path, shipped_checkpoint
 from posynda.environment import machine_info
+from posynda.errors import InputError
+from posynda.export.exporter import ExportOptions, run_export
 from posynda.report import markdown_table
 from posynda.runtime import Lifter, SamplingSettings
 from posynda.runtime.live import Arrivals, LivePipeline, StageTimes
@@ -46,6 +55,8 @@ SIDE_MM = 700.0  # how far apart two filmed people stand (camera x)
 LOADS = ("idle", "busy")
 POSYNDA = "posynda live (lift --video --stream)"
 POSYNDA_CAUSAL = "posynda live, causal (--stream --causal)"
+C_PIPELINE = "libposynda C pipeline (video_people)"
+C_PIPELINE_CAUSAL = "libposynda C pipeline, causal"
 MEDIAPIPE = "MediaPipe Pose (one person, its own 3D)"
 
 
@@ -100,6 +111,30 @@ def time_posynda(path: Path, lifter: Lifter, settings: SamplingSettings, count: 
             "latency_frames": lifter.latency}  # fmt: skip
 
 
+def time_c_pipeline(path: Path, tool: Path, deploy: Path, count: int) -> dict:
+    """libposynda's pipeline (``tool``: posynda_video on ``deploy``, an export with ``--detector``) over the first
+    ``count`` frames of ``path`` (no warm-up frame: its first one is timed too), decoded by ffmpeg into its
+    standard input."""
+    import imageio_ffmpeg  # noqa: PLC0415 - the [video] extra
+
+    with VideoReader(path) as reader:
+        width, height = reader.size
+    decode = subprocess.Popen([imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-i", str(path), "-frames:v",
+                               str(count), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+                              stdout=subprocess.PIPE)  # fmt: skip
+    done = subprocess.run([str(tool), str(deploy / "denoiser.onnx"), str(deploy), str(width), str(height)],
+                          stdin=decode.stdout, capture_output=True, text=True)  # fmt: skip
+    decode.stdout.close()
+    decode.wait()
+    found = re.search(r"(\d+) frames, ([0-9.]+) frames/s", done.stderr)
+    if done.returncode != 0 or not found:
+        raise RuntimeError(f"posynda_video failed: {done.stderr.strip()}")
+    people = {line.split(",")[1] for line in done.stdout.splitlines()}
+    return {"frames": int(found[1]), "fps": float(found[2]), "read_ms": None, "people_ms": None, "lift_ms": None,
+            "latency_p50_ms": None, "latency_p99_ms": None, "people": float(len(people)),
+            "latency_frames": None}  # fmt: skip
+
+
 def time_mediapipe(path: Path, count: int) -> dict:
     """MediaPipe's own BlazePose (one person, its 3D) over the same ``count`` frames, reading included."""
     running, done = 0.0, 0
@@ -128,6 +163,7 @@ def run(out_dir, videos: list[str] = (), frames: int = DEFAULT_FRAMES, size=DEFA
                for k in (1, 2)] + [(Path(v).name, Path(v)) for v in videos]  # fmt: skip
     lifters = {POSYNDA: Lifter(shipped_checkpoint()), POSYNDA_CAUSAL: Lifter(shipped_checkpoint(causal=True))}
     settings = SamplingSettings()  # lift's defaults
+    c_rows = _c_deploys(folder.parent, log)
     result = {"frames": frames, "settings": {"hypotheses": settings.hypotheses, "steps": settings.steps,
                                              "flip": settings.flip}, "rows": [], "machine": machine_info()}  # fmt: skip
     for load in loads:
@@ -139,6 +175,8 @@ def run(out_dir, videos: list[str] = (), frames: int = DEFAULT_FRAMES, size=DEFA
                     (method, lambda p=path, lifter=lifter: time_posynda(p, lifter, settings, frames))
                     for method, lifter in lifters.items()
                 ]
+                for method, (tool, deploy) in c_rows.items():
+                    timings.append((method, lambda p=path, t=tool, d=deploy: time_c_pipeline(p, t, d, frames)))
                 timings.append((MEDIAPIPE, lambda p=path: time_mediapipe(p, frames)))
                 for method, timed in timings:
                     row = {"video": name, "size": list(size_of), "load": load, "method": method, **timed()}
@@ -147,6 +185,26 @@ def run(out_dir, videos: list[str] = (), frames: int = DEFAULT_FRAMES, size=DEFA
                     if on_row is not None:
                         on_row(result)
     return result
+
+
+def _c_deploys(folder: Path, log) -> dict:
+    """``{method: (posynda_video, export folder)}`` of the C rows: the shipped model and its causal twin exported
+    with ``--detector``; none (said once) where libposynda is not built."""
+    try:
+        tool = tool_path("posynda_video")
+    except InputError as exc:
+        log(f"no libposynda rows: {exc}")
+        return {}
+    deploys = {}
+    for method, causal in ((C_PIPELINE, False), (C_PIPELINE_CAUSAL, True)):
+        out = Path(tempfile.mkdtemp(prefix="deploy-", dir=folder))
+        run_export(shipped_checkpoint(causal=causal), out, options=ExportOptions(detector=True), log=lambda _m: None)
+        deploys[method] = (tool, out)
+    return deploys
+
+
+def _frames(value) -> str:
+    return "–" if value is None else str(value)
 
 
 def _cell(value, digits: int = 1) -> str:
@@ -160,7 +218,7 @@ def markdown(result: dict) -> str:
             f"posynda: the shipped model (causal: its causal twin), H {settings['hypotheses']}, K "
             f"{settings['steps']}, flip; ms per frame; latency in frames (L) and ms.\n\n")  # fmt: skip
     body = [[r["video"], r["load"], r["method"], _cell(r["fps"]), _cell(r["read_ms"]), _cell(r["people_ms"]),
-             _cell(r["lift_ms"]), _cell(r["people"]), str(r.get("latency_frames", "–")),
+             _cell(r["lift_ms"]), _cell(r["people"]), _frames(r.get("latency_frames")),
              _cell(r["latency_p50_ms"], 0), _cell(r["latency_p99_ms"], 0)]
             for r in result["rows"]]  # fmt: skip
     headers = ["video", "machine", "method", "frames/s", "reading ms", "people ms", "lifting ms", "people tracked",

@@ -77,9 +77,14 @@ int main(int argc, char** argv) {
   posynda_detector* detector = NULL;
   posynda_pipeline* pipeline = NULL;
   int status = 0;
+  posynda_model_options model_options;
+  posynda_model_options_init(&model_options);
+  /* the lifter runs one small window per person and frame: one thread is as fast idle and much faster when
+   * other processes keep the cores busy (bench/README.md, "Pixels to 3D live"); the detector takes the cores */
+  model_options.threads = 1;
   if (posynda_detector_open(argv[2], NULL, &detector) != POSYNDA_OK) {
     status = fail("detector");
-  } else if (!people_only && posynda_model_open(argv[1], NULL, &model) != POSYNDA_OK) {
+  } else if (!people_only && posynda_model_open(argv[1], &model_options, &model) != POSYNDA_OK) {
     status = fail("model");
   } else if (!people_only) {
     posynda_camera camera;
