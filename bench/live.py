@@ -17,7 +17,8 @@ shipped causal model (``lift --video --stream --causal``): ``L = 0``, one window
 latency is one frame's work. The comparison row runs
 MediaPipe's legacy Pose solution (the same BlazePose models, TFLite with XNNPACK, one person, its
 ``pose_world_landmarks`` 3D) on the same frames. The C rows run the same pipeline in libposynda alone
-(``examples/video_people.c``: BlazePose's graphs and the exported lifter through ONNX Runtime, no detector 3D),
+(``examples/video_people.c``: BlazePose's graphs and the exported lifter through ONNX Runtime, BlazePose's 3D used
+as ``lift --video --stream`` uses it),
 fed the decoded frames through a pipe by ffmpeg, when the checkout's libposynda is built; their frames/s is what
 the program measures from its first frame (not a warm-up one) to its last. **Busy**: one other process keeps
 both cores busy meanwhile (:func:`posynda.bench.threads.busy_machine`).

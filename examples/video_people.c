@@ -91,7 +91,8 @@ int main(int argc, char** argv) {
     posynda_settings settings;
     posynda_camera_init(&camera, width, height);
     posynda_settings_init(&settings);
-    if (posynda_pipeline_open(model, detector, &camera, &settings, 30, &pipeline) != POSYNDA_OK) status = fail("pipeline");
+    /* NULL options: `posynda lift --video --stream` (BlazePose's own 3D orients and is averaged in; 30-frame gaps) */
+    if (posynda_pipeline_open(model, detector, &camera, &settings, NULL, &pipeline) != POSYNDA_OK) status = fail("pipeline");
   }
   long long frames = 0;
   const double started = seconds_now();

@@ -42,8 +42,8 @@ struct posynda_pipeline {
   std::vector<posynda_person_pose> poses;  // what the last push or finish returned
   bool finished = false, failed = false;
   posynda_pipeline(posynda_model* m, posynda_detector* d, const posynda_camera& camera, const posynda_settings& s,
-                   int max_gap)
-      : pipeline(m->model, d->detector, camera, s, max_gap) {}
+                   const posynda_pipeline_options& o)
+      : pipeline(m->model, d->detector, camera, s, o.max_gap, o.orient != 0, o.detector_weight) {}
 };
 
 namespace {
@@ -85,6 +85,7 @@ constexpr uint32_t kSettingsV1 = sizeof(posynda_settings);
 constexpr uint32_t kCameraV1 = sizeof(posynda_camera);
 constexpr uint32_t kSequenceV1 = sizeof(posynda_sequence);
 constexpr uint32_t kDetectorOptionsV1 = sizeof(posynda_detector_options);
+constexpr uint32_t kPipelineOptionsV1 = sizeof(posynda_pipeline_options);
 static_assert(offsetof(posynda_model_options, struct_size) == 0 && offsetof(posynda_model_info, struct_size) == 0 &&
                   offsetof(posynda_settings, struct_size) == 0 && offsetof(posynda_camera, struct_size) == 0 &&
                   offsetof(posynda_sequence, struct_size) == 0,
@@ -171,6 +172,15 @@ posynda_detector_options default_detector_options() {
   o.min_tracking = 0.5f;
   o.reid_frames = 120;
   o.tiles = 1;
+  return o;
+}
+
+posynda_pipeline_options default_pipeline_options() {  // `posynda lift --video --stream`
+  posynda_pipeline_options o{};
+  o.struct_size = sizeof o;
+  o.max_gap = 30;
+  o.orient = 1;
+  o.detector_weight = 0.5f;
   return o;
 }
 
@@ -422,8 +432,15 @@ posynda_status posynda_detector_detect(posynda_detector* detector, const uint8_t
 
 void posynda_detector_close(posynda_detector* detector) { delete detector; }
 
+posynda_status posynda_pipeline_options_init_sized(posynda_pipeline_options* options, uint32_t struct_size) {
+  return guarded([&] {
+    write_struct(options, struct_size, kPipelineOptionsV1, "posynda_pipeline_options", default_pipeline_options());
+  });
+}
+
 posynda_status posynda_pipeline_open(posynda_model* model, posynda_detector* detector, const posynda_camera* camera,
-                                     const posynda_settings* settings, int max_gap, posynda_pipeline** pipeline) {
+                                     const posynda_settings* settings, const posynda_pipeline_options* options,
+                                     posynda_pipeline** pipeline) {
   return guarded([&] {
     require(pipeline, "pipeline (output)");
     *pipeline = nullptr;
@@ -431,8 +448,11 @@ posynda_status posynda_pipeline_open(posynda_model* model, posynda_detector* det
     require(detector, "detector");
     const posynda_camera c = read_camera(camera);
     const posynda_settings s = posynda::core::effective_settings(model->model, read_settings(settings));
+    const posynda_pipeline_options o =
+        options ? read_struct(options, kPipelineOptionsV1, "posynda_pipeline_options", default_pipeline_options())
+                : default_pipeline_options();
     posynda::core::check_order(model->model.meta(), 33, POSYNDA_ORDER_BLAZEPOSE33);
-    *pipeline = new posynda_pipeline(model, detector, c, s, max_gap);
+    *pipeline = new posynda_pipeline(model, detector, c, s, o);
   });
 }
 

@@ -6,14 +6,32 @@
 #include <string>
 
 #include "error.hpp"
+#include "pyformat.hpp"
 
 namespace posynda::core {
 
+// BlazePose's own 3D of one person as H36M-17, root-relative mm (live.py: convert_joints of the world landmarks).
+std::array<double, 17 * 3> Pipeline::detector_pose(const Landmarks& landmarks) const {
+  std::array<double, 17 * 3> out{};
+  const auto& rules = model_.meta().blazepose33;
+  for (int j = 0; j < 17; ++j)
+    for (size_t k = 0; k < rules[j].sources.size(); ++k)
+      for (int a = 0; a < 3; ++a)
+        out[j * 3 + a] += landmarks.world[rules[j].sources[k] * 3 + a] * 1000.0 * rules[j].weights[k];
+  const std::array<double, 3> root = {out[0], out[1], out[2]};
+  for (int j = 0; j < 17; ++j)
+    for (int a = 0; a < 3; ++a) out[j * 3 + a] -= root[a];
+  return out;
+}
+
 Pipeline::Pipeline(Model& model, PeopleDetector& detector, const posynda_camera& camera,
-                   const posynda_settings& settings, int max_gap)
-    : model_(model), detector_(detector), camera_(camera), settings_(settings), max_gap_(max_gap) {
+                   const posynda_settings& settings, int max_gap, bool orient, double detector_weight)
+    : model_(model), detector_(detector), camera_(camera), settings_(settings), max_gap_(max_gap), orient_(orient),
+      weight_(detector_weight) {
   if (max_gap < 0 || max_gap > 100000)
     fail(POSYNDA_ERROR_ARGUMENT, "max_gap must be in [0, 100000] frames, got " + std::to_string(max_gap));
+  if (!(detector_weight >= 0.0 && detector_weight <= 1.0))  // fusion.check_weight (NaN fails too)
+    fail(POSYNDA_ERROR_ARGUMENT, "detector_weight must lie in [0, 1], got " + py_g(detector_weight));
   camera_intrinsics(camera_);  // a bad camera fails here, not at the first person
 }
 
@@ -24,16 +42,24 @@ void Pipeline::sort_poses(std::vector<posynda_person_pose>& poses) {
   });
 }
 
+void Pipeline::emitted(int id, Person& person, const posynda_pose& pose, std::vector<posynda_person_pose>& out) {
+  posynda_person_pose p{};
+  p.person = id;
+  p.detected = person.detected[static_cast<size_t>(pose.frame)] ? 1 : 0;
+  p.pose = pose;
+  auto found = person.detector_3d.find(pose.frame);
+  person.use->apply(&p.pose.root_relative_mm[0][0], &p.pose.absolute_mm[0][0],
+                    found == person.detector_3d.end() ? nullptr : found->second.data());
+  if (found != person.detector_3d.end()) person.detector_3d.erase(found);
+  p.pose.frame += person.first;
+  out.push_back(p);
+}
+
 void Pipeline::pushed(int id, Person& person, const float* keypoints, const float* confidence, bool detected,
                       std::vector<posynda_person_pose>& out) {
   person.detected.push_back(detected);
-  posynda_person_pose pose{};
-  if (person.stream->push(keypoints, confidence, &pose.pose)) {
-    pose.person = id;
-    pose.detected = person.detected[static_cast<size_t>(pose.pose.frame)] ? 1 : 0;
-    pose.pose.frame += person.first;
-    out.push_back(pose);
-  }
+  posynda_pose pose{};
+  if (person.stream->push(keypoints, confidence, &pose)) emitted(id, person, pose, out);
 }
 
 void Pipeline::finished(int id, std::vector<posynda_person_pose>& out) {
@@ -45,15 +71,8 @@ void Pipeline::finished(int id, std::vector<posynda_person_pose>& out) {
     if (person.detected[i]) last = static_cast<int64_t>(i);
   std::vector<posynda_pose> rest(static_cast<size_t>(person.stream->latency()) + 1);
   const int count = person.stream->finish(rest.data(), static_cast<int>(rest.size()));
-  for (int k = 0; k < count; ++k) {
-    if (rest[k].frame > last) continue;  // the frames after they left are not invented
-    posynda_person_pose pose{};
-    pose.person = id;
-    pose.detected = person.detected[static_cast<size_t>(rest[k].frame)] ? 1 : 0;
-    pose.pose = rest[k];
-    pose.pose.frame += person.first;
-    out.push_back(pose);
-  }
+  for (int k = 0; k < count; ++k)
+    if (rest[k].frame <= last) emitted(id, person, rest[k], out);  // the frames after they left are not invented
 }
 
 std::vector<posynda_person_pose> Pipeline::push(const Frame& frame) {
@@ -69,11 +88,13 @@ std::vector<posynda_person_pose> Pipeline::push(const Frame& frame) {
     if (it == people_.end()) {
       Person person;
       person.stream = std::make_unique<Stream>(model_, camera_, settings_, POSYNDA_ORDER_BLAZEPOSE33);
+      person.use = std::make_unique<CausalDetector3D>(orient_, weight_);
       person.first = frame_;
       people_.emplace_back(f.id, std::move(person));
       it = people_.end() - 1;
     }
     it->second.last_seen = frame_;
+    it->second.detector_3d[static_cast<int64_t>(it->second.detected.size())] = detector_pose(f.landmarks);
     float keypoints[kLandmarks * 2], confidence[kLandmarks];
     for (int k = 0; k < kLandmarks; ++k) {
       keypoints[2 * k] = static_cast<float>(f.landmarks.keypoints[2 * k]);

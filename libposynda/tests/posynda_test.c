@@ -178,18 +178,28 @@ static void check_pipeline(const char* model_path, const char* folder) {
   posynda_settings settings;
   posynda_settings_init(&settings);
   posynda_pipeline* pipeline = (posynda_pipeline*)&checks;
-  expect_error(posynda_pipeline_open(model, detector, &camera, &settings, -1, &pipeline), POSYNDA_ERROR_ARGUMENT,
+  posynda_pipeline_options popts;
+  CHECK(posynda_pipeline_options_init(&popts) == POSYNDA_OK && popts.max_gap == 30 && popts.orient == 1 &&
+            popts.detector_weight == 0.5f,
+        "pipeline options defaults");
+  posynda_pipeline_options bad_gap = popts;
+  bad_gap.max_gap = -1;
+  expect_error(posynda_pipeline_open(model, detector, &camera, &settings, &bad_gap, &pipeline), POSYNDA_ERROR_ARGUMENT,
                "max_gap must be in [0, 100000]", "negative max_gap");
+  posynda_pipeline_options bad_weight = popts;
+  bad_weight.detector_weight = NAN;
+  expect_error(posynda_pipeline_open(model, detector, &camera, &settings, &bad_weight, &pipeline),
+               POSYNDA_ERROR_ARGUMENT, "detector_weight must lie in [0, 1], got nan", "NaN detector weight");
   CHECK(pipeline == NULL, "a refused pipeline open leaves the handle NULL");
-  expect_error(posynda_pipeline_open(NULL, detector, &camera, &settings, 30, &pipeline), POSYNDA_ERROR_ARGUMENT,
+  expect_error(posynda_pipeline_open(NULL, detector, &camera, &settings, NULL, &pipeline), POSYNDA_ERROR_ARGUMENT,
                "model", "NULL model");
-  expect_error(posynda_pipeline_open(model, NULL, &camera, &settings, 30, &pipeline), POSYNDA_ERROR_ARGUMENT,
+  expect_error(posynda_pipeline_open(model, NULL, &camera, &settings, NULL, &pipeline), POSYNDA_ERROR_ARGUMENT,
                "detector", "NULL detector");
   posynda_camera zero = camera;
   zero.width = 0;
-  expect_error(posynda_pipeline_open(model, detector, &zero, &settings, 30, &pipeline), POSYNDA_ERROR_ARGUMENT,
+  expect_error(posynda_pipeline_open(model, detector, &zero, &settings, NULL, &pipeline), POSYNDA_ERROR_ARGUMENT,
                "image size", "zero-width camera");
-  CHECK(posynda_pipeline_open(model, detector, &camera, &settings, 30, &pipeline) == POSYNDA_OK, "pipeline open");
+  CHECK(posynda_pipeline_open(model, detector, &camera, &settings, NULL, &pipeline) == POSYNDA_OK, "pipeline open");
   const posynda_person_pose* poses = (const posynda_person_pose*)&checks;
   expect_error(posynda_pipeline_push(pipeline, rgb, 3 * W - 3, &poses, &count), POSYNDA_ERROR_ARGUMENT, "row_bytes",
                "pipeline short rows");

@@ -233,9 +233,9 @@ POSYNDA_API void posynda_stream_close(posynda_stream* stream);        /* NULL is
  * BlazePose's person detector and landmark model (Apache-2.0, from the mediapipe wheel), as the ONNX files
  * `posynda export --detector DIR` writes (DIR/person_detector.onnx, DIR/landmarks.onnx), run per person by ONNX
  * Runtime, each person's id kept through dropouts: the detector of posynda/detectors (the same crops, decoding
- * and track rules). A pipeline lifts every person with a stream of their own -- `posynda lift --video --stream
- * --orient none --detector-weight 0` (BlazePose's own 3D is returned, not used). Frames: RGB, 8 bits per
- * channel, rows of row_bytes bytes (>= 3 width). */
+ * and track rules). A pipeline lifts every person with a stream of their own. Frames: RGB, 8 bits per
+ * channel, rows of row_bytes bytes (>= 3 width). With the default pipeline options it is `posynda lift --video
+ * --stream` (BlazePose's own 3D orients and is averaged into each person's poses, from the frames so far). */
 
 typedef struct posynda_detector posynda_detector;
 
@@ -284,12 +284,25 @@ typedef struct posynda_person_pose {
 
 typedef struct posynda_pipeline posynda_pipeline;
 
+typedef struct posynda_pipeline_options {
+  uint32_t struct_size;  /* sizeof(posynda_pipeline_options): posynda_pipeline_options_init */
+  int max_gap;           /* a person unseen for more than this many frames ends, [0, 100000] (30) */
+  int orient;            /* 1: each person turned to BlazePose's own 3D orientation (the frames before) (1) */
+  float detector_weight; /* weight of BlazePose's own 3D, turned onto posynda's, in each pose, [0, 1] (0.5) */
+} posynda_pipeline_options;
+
+POSYNDA_API posynda_status posynda_pipeline_options_init_sized(posynda_pipeline_options* options,
+                                                               uint32_t struct_size);
+static inline posynda_status posynda_pipeline_options_init(posynda_pipeline_options* options) {
+  return posynda_pipeline_options_init_sized(options, (uint32_t)sizeof(*options));
+}
 /* A pipeline over the detector's video (the detector, like the model, must outlive it and serve it alone):
  * frames of camera->width x camera->height, each person lifted with `settings` (latency L of the model: T - 1,
- * 0 for a causal one); a person unseen for more than max_gap frames ([0, 100000]; `lift --stream`: 30) ends. */
+ * 0 for a causal one); options may be NULL (the defaults: `posynda lift --video --stream`). */
 POSYNDA_API posynda_status posynda_pipeline_open(posynda_model* model, posynda_detector* detector,
                                                  const posynda_camera* camera, const posynda_settings* settings,
-                                                 int max_gap, posynda_pipeline** pipeline);
+                                                 const posynda_pipeline_options* options,
+                                                 posynda_pipeline** pipeline);
 /* The next frame: *poses (valid until the pipeline's next call or close) are the *count poses that became
  * final with it, by frame then person. */
 POSYNDA_API posynda_status posynda_pipeline_push(posynda_pipeline* pipeline, const uint8_t* rgb, int64_t row_bytes,
