@@ -45,6 +45,7 @@ from posynda.defaults import default_clips_path, shipped_checkpoint
 from posynda.environment import machine_info
 from posynda.errors import InputError
 from posynda.export.exporter import ExportOptions, run_export
+from posynda.extras import require
 from posynda.report import markdown_table
 from posynda.runtime import Lifter, SamplingSettings
 from posynda.runtime.live import Arrivals, LivePipeline, StageTimes
@@ -116,6 +117,7 @@ def time_c_pipeline(path: Path, tool: Path, deploy: Path, count: int) -> dict:
     """libposynda's pipeline (``tool``: posynda_video on ``deploy``, an export with ``--detector``) over the first
     ``count`` frames of ``path`` (no warm-up frame: its first one is timed too), decoded by ffmpeg into its
     standard input."""
+    require("imageio_ffmpeg", purpose="feeding the C pipeline decoded frames")
     import imageio_ffmpeg  # noqa: PLC0415 - the [video] extra
 
     with VideoReader(path) as reader:

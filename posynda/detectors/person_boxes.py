@@ -80,9 +80,13 @@ def decode(regressors: np.ndarray, logits: np.ndarray, min_score: float = MIN_SC
     """People from the network's outputs ``[2254, 12]`` and ``[2254]``, in input pixels, best first.
 
     Written so that libposynda's port computes the same numbers: scores by :func:`_sigmoid`, the merged box and
-    keypoints summed one overlapping box after the other (no BLAS, no pairwise sums)."""
-    scores = np.array([_sigmoid(float(v)) for v in logits])
-    keep = np.flatnonzero(scores >= min_score)
+    keypoints summed one overlapping box after the other (no BLAS, no pairwise sums). numpy's ``exp`` only picks
+    the candidates, with a margin far above its last-bit error; the kept scores are :func:`_sigmoid`'s."""
+    rough = 1.0 / (1.0 + np.exp(-np.clip(logits.astype(np.float64), -100.0, 100.0)))
+    candidates = np.flatnonzero(rough >= min_score - 1e-9)
+    scores = np.zeros(len(logits))
+    scores[candidates] = [_sigmoid(float(logits[i])) for i in candidates]
+    keep = candidates[scores[candidates] >= min_score]
     if keep.size == 0:
         return []
     raw = regressors[keep].astype(np.float64)
