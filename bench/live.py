@@ -210,7 +210,8 @@ def _frames(value) -> str:
     return "–" if value is None else str(value)
 
 
-def _cell(value, digits: int = 1) -> str:
+def cell(value, digits: int = 1) -> str:
+    """A table cell: ``value`` with ``digits`` decimals, '–' for None."""
     return "–" if value is None else f"{value:.{digits}f}"
 
 
@@ -220,9 +221,9 @@ def markdown(result: dict) -> str:
     head = (f"Pixels to 3D, end to end, {result['frames']} frames per video read unpaced, after one warm-up frame; "
             f"posynda: the shipped model (causal: its causal twin), H {settings['hypotheses']}, K "
             f"{settings['steps']}, flip; ms per frame; latency in frames (L) and ms.\n\n")  # fmt: skip
-    body = [[r["video"], r["load"], r["method"], _cell(r["fps"]), _cell(r["read_ms"]), _cell(r["people_ms"]),
-             _cell(r["lift_ms"]), _cell(r["people"]), _frames(r.get("latency_frames")),
-             _cell(r["latency_p50_ms"], 0), _cell(r["latency_p99_ms"], 0)]
+    body = [[r["video"], r["load"], r["method"], cell(r["fps"]), cell(r["read_ms"]), cell(r["people_ms"]),
+             cell(r["lift_ms"]), cell(r["people"]), _frames(r.get("latency_frames")),
+             cell(r["latency_p50_ms"], 0), cell(r["latency_p99_ms"], 0)]
             for r in result["rows"]]  # fmt: skip
     headers = ["video", "machine", "method", "frames/s", "reading ms", "people ms", "lifting ms", "people tracked",
                "L frames", "latency p50 ms", "latency p99 ms"]  # fmt: skip

@@ -15,7 +15,8 @@ demo is kept out of development: it is the independent check of the same command
    sees them, in mm; H36M-17 by :func:`posynda.skeleton.convert_joints`, then into each camera's frame.
    It is the detector's 2D made consistent across four views, not motion capture: its error (the median
    reprojection is reported) bounds what the table can tell apart.
-4. **Scored per person and camera** -- each track of a camera lifted alone -- on the frames that have 3D:
+4. **Scored per person and camera** -- each track of a camera lifted alone -- on the frames that have 3D and
+   that the track has (every method on the same frames: the lifter's fill of a track's gaps is not scored):
    MPJPE and P-MPJPE (root-relative mm), P-MPJPE over the limb joints (knees, ankles, shoulders, elbows,
    wrists; the alignment uses all joints), the root's position error in the camera frame (mm; methods that
    place no root: none), and the acceleration error (mean over joints of ``|a_pred - a_true|``, mm/frame^2,
@@ -275,7 +276,8 @@ def run(data_dir, checkpoint=None, hypotheses: int = 5, steps: int = 5, max_fram
             camera, found = recording.cameras[track.view], views[track.view]
             first, last = int(track.frames[0]), int(track.frames[-1])
             truth = convert_joints(camera.to_camera(world[first : last + 1]), "blazepose33")[0]  # [n, 17, 3] mm
-            truth_rel = truth - truth[:, :1]
+            truth[np.isin(np.arange(first, last + 1), track.frames, invert=True)] = np.nan  # every method scored
+            truth_rel = truth - truth[:, :1]  # on the frames the track has (a lifter also fills the gaps between)
             kp33, score33 = _dense(track, first, last)
             kp17, conf17 = convert_joints(kp33, "blazepose33", score33)
             bp_world = np.full((last - first + 1, 33, 3), np.nan)

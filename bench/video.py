@@ -19,6 +19,12 @@ it found the person in) and a **constant pose** (the mean root-relative pose of 
 Also recorded: how many frames BlazePose found a person in, its 2D error against the projected joints
 (median / 90th percentile, px and % of the person's height; per joint), and its speed.
 
+**End to end** (:func:`end_to_end`): pixels to 3D at camera rate -- one person filmed at 1920 x 1080 (``bench
+live``'s mannequin), read unpaced through ``posynda lift --video --stream``'s pipeline with the shipped model and
+with its causal twin (``--causal``), beside MediaPipe's own BlazePose 3D on the same frames: frames/s over the
+whole wall time and where the time goes (reading, people, lifting). ``posynda bench live`` times the same with
+two people, on a busy machine and in C.
+
 The mannequin is not a person: BlazePose's error here is not its error on real footage, and H36M's
 joints are not BlazePose's (its hips sit lower than H36M's hip centres), so part of the 2D error is
 that definition gap. No target 3D is used by anything but the scoring.
@@ -34,6 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
+from posynda.bench import live
 from posynda.bench.results import RowCallback, no_rows
 from posynda.camera import project
 from posynda.checkpoint import load_checkpoint
@@ -42,6 +49,7 @@ from posynda.data.detections import ReadOptions
 from posynda.data.detections.video import detect_people, video_clips
 from posynda.data.footage import framing_camera, render_mannequin
 from posynda.data.video import VideoReader, write_video
+from posynda.defaults import shipped_checkpoint
 from posynda.environment import machine_info
 from posynda.errors import InputError
 from posynda.evaluate import evaluate
@@ -134,6 +142,23 @@ def detection_stats(filmed: list[Filmed]) -> dict:
     }
 
 
+def end_to_end(folder: Path, frames: int, size: tuple[int, int], log=print) -> list[dict]:
+    """The end-to-end rows (module docstring): one mannequin filmed at ``size``, ``frames`` frames timed after a
+    warm-up one, per method ``{"method", "size", "fps", "read_ms", "people_ms", "lift_ms", "latency_frames",
+    "latency_p50_ms", ...}`` (ms per frame; :func:`posynda.bench.live.time_posynda`)."""
+    path = live.film(folder, 1, frames + 1, size)
+    settings = SamplingSettings()  # lift's defaults
+    timings = [(live.POSYNDA, lambda: live.time_posynda(path, Lifter(shipped_checkpoint()), settings, frames)),
+               (live.POSYNDA_CAUSAL,
+                lambda: live.time_posynda(path, Lifter(shipped_checkpoint(causal=True)), settings, frames)),
+               (live.MEDIAPIPE, lambda: live.time_mediapipe(path, frames))]  # fmt: skip
+    rows = []
+    for method, timed in timings:
+        rows.append({"method": method, "size": list(size), **timed()})
+        log(f"end to end, {method}: {rows[-1]['fps']:.1f} frames/s")
+    return rows
+
+
 def check_size(size: tuple[int, int]) -> None:
     """InputError unless the video size ``(W, H)`` is even (H.264)."""
     if size[0] % 2 or size[1] % 2:
@@ -150,12 +175,16 @@ def run_video(
     log=print,
     data: str = "",
     on_row: RowCallback = no_rows,
+    end_to_end_size: tuple[int, int] | None = live.DEFAULT_SIZE,
 ) -> dict:
     """Film, detect and score (module docstring); returns the ``video.json`` content. ``on_row`` gets the
-    result so far after every scored row (model x input)."""
+    result so far after every scored row (model x input). ``end_to_end_size``: the end-to-end rows' video size
+    (None: no end-to-end rows)."""
     if not clips.has_3d:
         raise InputError("bench video: the clips have no 'joints_3d' to film")
     check_size(size)
+    if end_to_end_size is not None:
+        check_size(end_to_end_size)
     folder = Path(out_dir) / "videos"
     folder.mkdir(parents=True, exist_ok=True)
     count = clips.num_sequences if max_sequences is None else min(max_sequences, clips.num_sequences)
@@ -185,6 +214,7 @@ def run_video(
         "settings": dataclasses.asdict(EVAL),
         "detection": detection_stats(filmed),
         "rows": [],
+        "end_to_end": [],
         "machine": machine_info(),
     }
     joints = truth.joints_3d.astype(np.float64)
@@ -211,6 +241,9 @@ def run_video(
                                    "pck": m["pck"]})  # fmt: skip
             on_row(result)
             log(f"{name}, {label}: MPJPE {m['mpjpe']:.1f} mm")
+    if end_to_end_size is not None:
+        result["end_to_end"] = end_to_end(folder, result["frames_per_sequence"], end_to_end_size, log)
+        on_row(result)
     return result
 
 
@@ -235,4 +268,17 @@ def markdown(result: dict) -> str:
     )
     joints = d["per_joint_error_px_median"]
     joint_table = markdown_table(["joint", *joints], [["median 2D error, px", *(f"{v:.1f}" for v in joints.values())]])
-    return head + markdown_table(["model", "input", "MPJPE", "P-MPJPE", "PCK"], body) + detector + joint_table
+    text = head + markdown_table(["model", "input", "MPJPE", "P-MPJPE", "PCK"], body) + detector + joint_table
+    rows = result.get("end_to_end") or []
+    if rows:
+        w, h = rows[0]["size"]
+        text += (f"\n\nEnd to end, pixels to 3D: one person filmed at {w}x{h}, {rows[0]['frames']} frames read "
+                 "unpaced after a warm-up one; ms per frame; L: the frames a pose waits for (bench live: two "
+                 "people, a busy machine, C).\n\n")  # fmt: skip
+        text += markdown_table(
+            ["method", "frames/s", "reading ms", "people ms", "lifting ms", "L frames", "latency p50 ms"],
+            [[r["method"], f"{r['fps']:.1f}", live.cell(r["read_ms"]), live.cell(r["people_ms"]),
+              live.cell(r["lift_ms"]), live.cell(r["latency_frames"], 0), live.cell(r["latency_p50_ms"], 0)]
+             for r in rows],
+        )  # fmt: skip
+    return text

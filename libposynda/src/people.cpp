@@ -50,8 +50,11 @@ double median_distance(const Landmarks& a, const Landmarks& b) {
   return d[kLandmarks / 2];  // 33 values: the middle one
 }
 
-bool same_person(const Landmarks& a, const Landmarks& b) {
-  return median_distance(a, b) < 0.1 * std::max(a.next_region.size, b.next_region.size);
+// people.same_body: keypoints (median) within SAME_KEYPOINTS and mid-hips within SAME_HIPS of the smaller region.
+bool same_body(const Landmarks& a, const Landmarks& b) {
+  const double size = std::min(a.next_region.size, b.next_region.size);
+  return median_distance(a, b) < 0.1 * size &&
+         std::hypot(a.next_region.cx - b.next_region.cx, a.next_region.cy - b.next_region.cy) < 0.15 * size;
 }
 
 // The squares along the long side of a frame: one at each end and one in the middle (people.tiles).
@@ -275,15 +278,35 @@ int PeopleDetector::reidentified(const Landmarks& found) {
 
 std::vector<PeopleDetector::Found> PeopleDetector::detect(const Frame& frame) {
   ++frame_;
-  std::vector<Track> still;
-  for (Track& track : active_) {
+  struct Moved {
+    double share;  // of its region the track moved
+    size_t index;
+    Landmarks found;
+  };
+  std::vector<Moved> moved;
+  for (size_t i = 0; i < active_.size(); ++i) {
+    const Track& track = active_[i];
     Landmarks found = landmarks(frame, track.landmarks.next_region);
-    bool duplicate = false;
-    for (const Track& t : still) duplicate = duplicate || same_person(found, t.landmarks);
-    if (found.flag < settings_.min_tracking || duplicate) {
+    if (found.flag < settings_.min_tracking) {
       ended_.push_back(track);
       continue;
     }
+    const Region& was = track.landmarks.next_region;
+    moved.push_back({std::hypot(found.next_region.cx - was.cx, found.next_region.cy - was.cy) / was.size, i, found});
+  }
+  std::sort(moved.begin(), moved.end(), [](const Moved& a, const Moved& b) {  // who moved least first
+    return a.share < b.share || (a.share == b.share && a.index < b.index);
+  });
+  std::vector<Track> still;
+  for (const Moved& m : moved) {
+    Track track = active_[m.index];
+    bool duplicate = false;
+    for (const Track& t : still) duplicate = duplicate || same_body(m.found, t.landmarks);
+    if (duplicate) {
+      ended_.push_back(track);
+      continue;
+    }
+    const Landmarks& found = m.found;
     const double steps = static_cast<double>(std::max<int64_t>(frame_ - track.frame, 1));
     track.vx = 0.5 * track.vx + 0.5 * (found.next_region.cx - track.landmarks.next_region.cx) / steps;
     track.vy = 0.5 * track.vy + 0.5 * (found.next_region.cy - track.landmarks.next_region.cy) / steps;
@@ -297,7 +320,7 @@ std::vector<PeopleDetector::Found> PeopleDetector::detect(const Frame& frame) {
       Landmarks found = landmarks(frame, aligned_region(box.keypoints[0], box.keypoints[1], box.keypoints[2],
                                                         box.keypoints[3]));
       bool duplicate = false;
-      for (const Track& t : active_) duplicate = duplicate || same_person(found, t.landmarks);
+      for (const Track& t : active_) duplicate = duplicate || same_body(found, t.landmarks);
       if (found.flag < settings_.min_tracking || duplicate) continue;
       int id = reidentified(found);
       if (id < 0) id = next_id_++;

@@ -4,8 +4,9 @@
 from their own landmarks of the previous frame (the landmark model runs once per person and frame); the person
 detector runs every ``detect_every`` frames -- and whenever nobody is tracked -- on the whole frame and on
 overlapping squares along its long side (people fill a tile better than the letterboxed frame), and a person it
-finds who is not tracked yet starts a track. A track ends when its pose flag drops below ``min_tracking``;
-two tracks on one person (their keypoints within a tenth of the region) keep the older.
+finds who is not tracked yet starts a track. A track ends when its pose flag drops below ``min_tracking``.
+Two tracks on one body (:func:`same_body`) keep the one that moved less to get there: a track whose region
+slid onto someone it overlaps jumped, the other stayed.
 
 Ids survive dropouts: a new track within ``reid_frames`` of a track's end, near where that person would be by
 now (their mid-hip moved on at its last velocity, within half their region's size) and of their size, takes
@@ -14,6 +15,7 @@ their id back (appearance-free: position and size only).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -55,6 +57,20 @@ class DetectorSettings:
                 raise InputError(f"{name} must be in [1, 10000], got {getattr(self, name)}", parameter=name)
         if self.reid_frames < 0:
             raise InputError(f"reid_frames must be >= 0, got {self.reid_frames}", parameter="reid_frames")
+
+
+SAME_KEYPOINTS = 0.1  # two landmark sets on one body: median keypoint distance below this share of a region
+SAME_HIPS = 0.15  # ... and mid-hips closer than this share (people who overlap in the picture keep them apart)
+
+
+def same_body(a: Landmarks, b: Landmarks) -> bool:
+    """Whether ``a`` and ``b`` lie on one body: their keypoints (median distance) within ``SAME_KEYPOINTS`` and
+    their mid-hips within ``SAME_HIPS`` of the smaller region's side. Two people who overlap in the picture can
+    share most keypoints (one's arm across the other's face) but not their hips."""
+    size = min(a.next_region.size, b.next_region.size)
+    spread = float(np.median(np.linalg.norm(a.keypoints - b.keypoints, axis=-1)))
+    (ax, ay), (bx, by) = a.next_region.centre, b.next_region.centre
+    return spread < SAME_KEYPOINTS * size and math.hypot(ax - bx, ay - by) < SAME_HIPS * size
 
 
 @dataclass
@@ -133,11 +149,6 @@ class PeopleDetector:
                 kept.append(box)
         return kept
 
-    @staticmethod
-    def _same_person(a: Landmarks, b: Landmarks) -> bool:
-        spread = np.median(np.linalg.norm(a.keypoints - b.keypoints, axis=-1))
-        return bool(spread < 0.1 * max(a.next_region.size, b.next_region.size))
-
     def _known(self, box: PersonBox) -> bool:
         hip = box.keypoints[0]
         return any(np.linalg.norm(hip - t.hip) < 0.3 * t.size for t in self.active)
@@ -164,10 +175,17 @@ class PeopleDetector:
         if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
             raise InputError(f"a frame must be RGB uint8 [H, W, 3], got {image.dtype} {list(image.shape)}")
         self.frame += 1
-        still: list[_Track] = []
-        for track in self.active:
+        moved = []  # (share of its region the track moved, its index, the track, its landmarks)
+        for index, track in enumerate(self.active):
             found = find_landmarks(self.landmark_session, image, track.landmarks.next_region)
-            if found.flag < self.settings.min_tracking or any(self._same_person(found, t.landmarks) for t in still):
+            if found.flag < self.settings.min_tracking:
+                self.ended.append(track)
+                continue
+            (x, y), (px, py) = found.next_region.centre, track.hip
+            moved.append((math.hypot(x - px, y - py) / track.size, index, track, found))
+        still: list[_Track] = []
+        for _, _, track, found in sorted(moved, key=lambda m: m[:2]):  # who moved least first
+            if any(same_body(found, t.landmarks) for t in still):
                 self.ended.append(track)
                 continue
             step = np.asarray(found.next_region.centre) - np.asarray(track.hip)
@@ -180,8 +198,7 @@ class PeopleDetector:
                 if len(self.active) >= self.settings.max_people or self._known(box):
                     continue
                 found = find_landmarks(self.landmark_session, image, aligned_region(box.keypoints[0], box.keypoints[1]))
-                if found.flag < self.settings.min_tracking or any(self._same_person(found, t.landmarks)
-                                                                   for t in self.active):  # fmt: skip
+                if found.flag < self.settings.min_tracking or any(same_body(found, t.landmarks) for t in self.active):
                     continue
                 track_id = self._reidentified(found)
                 if track_id is None:

@@ -1,12 +1,15 @@
 """Every person in every frame: the converted BlazePose models find what MediaPipe's own pipeline finds, two
-people get two ids that stay theirs, an id comes back after the person drops out, bad settings and frames are
-refused."""
+people get two ids that stay theirs, an id comes back after the person drops out, two people who overlap in the
+picture stay two while a track that slid onto someone else ends, bad settings and frames are refused."""
 
 import numpy as np
 import pytest
 
 from posynda.detectors import DetectorSettings, PeopleDetector
-from posynda.detectors.people import tiles
+from posynda.detectors import people as people_module
+from posynda.detectors.crops import Region
+from posynda.detectors.landmarks import Landmarks
+from posynda.detectors.people import _Track, same_body, tiles
 from posynda.errors import InputError
 from tests.helpers.video import VIDEO_SIZE, mannequin_motion, needs_blazepose
 
@@ -95,3 +98,42 @@ def test_a_frame_that_is_not_rgb_uint8_is_refused(sessions):
     detector = PeopleDetector(sessions=sessions)
     with pytest.raises(InputError, match=r"RGB uint8 \[H, W, 3\], got float32 \[4, 4, 3\]"):
         detector(np.zeros((4, 4, 3), np.float32))
+
+
+def _landmarks(hip, size: float, keypoints=None) -> Landmarks:
+    """Landmarks whose next region is centred at ``hip`` (px) with side ``size``; 33 keypoints around it."""
+    region = Region((float(hip[0]), float(hip[1])), float(size), 0.0)
+    if keypoints is None:
+        keypoints = np.asarray(hip, float) + size * np.linspace(-0.3, 0.3, 66).reshape(33, 2)
+    ones = np.ones(33)
+    return Landmarks(np.asarray(keypoints, float), ones, ones, np.zeros((33, 3)), 1.0, region, region)
+
+
+_BIG = _landmarks((500.0, 800.0), 1200.0)
+_ACROSS = _landmarks((500.0 + 0.3 * 700, 800.0), 700.0, _BIG.keypoints + 0.05 * 700)  # shares keypoints, not hips
+
+
+@pytest.mark.parametrize(
+    "a, b, same",
+    [
+        (_BIG, _BIG, True),
+        (_BIG, _landmarks((500.0 + 0.1 * 1200, 800.0), 1200.0, _BIG.keypoints + 0.05 * 1200), True),
+        (_BIG, _ACROSS, False),  # one's arms and face across the other's: most keypoints close, hips apart
+        (_BIG, _landmarks((500.0, 800.0), 700.0, _BIG.keypoints + 0.12 * 700), False),  # the smaller one decides
+        (_BIG, _landmarks((500.0, 800.0), 1200.0, _BIG.keypoints[::-1]), False),  # hips together, bodies apart
+    ],
+    ids=["identical", "slightly apart", "overlapping people", "smaller region decides", "keypoints apart"],
+)
+def test_same_body_needs_close_keypoints_and_close_hips(a, b, same):
+    assert same_body(a, b) is same and same_body(b, a) is same
+
+
+def test_a_track_that_slid_onto_someone_else_ends_and_the_one_that_stayed_keeps_its_id(monkeypatch):
+    """Track 0 (older) jumps onto person 1, who did not move: 1 keeps its id, 0 ends (and is not re-found)."""
+    first, second = _landmarks((300.0, 800.0), 700.0), _landmarks((900.0, 800.0), 700.0)
+    detector = PeopleDetector(DetectorSettings(detect_every=1000), sessions=(None, None))
+    detector.frame = 0
+    detector.active = [_Track(0, first, 0), _Track(1, second, 0)]
+    monkeypatch.setattr(people_module, "find_landmarks", lambda session, image, region: second)  # both on 1
+    (person,) = detector(np.zeros((4, 4, 3), np.uint8))
+    assert person.id == 1 and [t.id for t in detector.ended] == [0]
