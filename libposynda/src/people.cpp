@@ -255,7 +255,7 @@ bool PeopleDetector::known(const Box& box) const {
   return false;
 }
 
-int PeopleDetector::reidentified(const Landmarks& found) {
+bool PeopleDetector::reidentified(const Landmarks& found, Track& earlier) {
   int best = -1;
   double best_distance = 0.5;
   const Region& r = found.next_region;
@@ -270,14 +270,15 @@ int PeopleDetector::reidentified(const Landmarks& found) {
     const double distance = std::hypot(r.cx - px, r.cy - py) / track.landmarks.next_region.size;
     if (distance < best_distance) best = static_cast<int>(i), best_distance = distance;
   }
-  if (best < 0) return -1;
-  const int id = ended_[best].id;
+  if (best < 0) return false;
+  earlier = ended_[best];
   ended_.erase(ended_.begin() + best);
-  return id;
+  return true;
 }
 
 std::vector<PeopleDetector::Found> PeopleDetector::detect(const Frame& frame) {
   ++frame_;
+  const size_t ended_before = ended_.size();
   struct Moved {
     double share;  // of its region the track moved
     size_t index;
@@ -314,7 +315,10 @@ std::vector<PeopleDetector::Found> PeopleDetector::detect(const Frame& frame) {
     still.push_back(track);
   }
   active_.swap(still);
-  if (active_.empty() || frame_ % settings_.detect_every == 0) {
+  const int64_t every = settings_.detect_every;
+  for (size_t i = ended_before; i < ended_.size(); ++i)  // a person tracked for a while was lost: search
+    if (frame_ - ended_[i].since >= every) search_until_ = frame_ + every;
+  if (active_.empty() || frame_ % every == 0 || frame_ <= search_until_) {
     for (const Box& box : boxes(frame)) {
       if (static_cast<int>(active_.size()) >= settings_.max_people || known(box)) continue;
       Landmarks found = landmarks(frame, aligned_region(box.keypoints[0], box.keypoints[1], box.keypoints[2],
@@ -322,9 +326,9 @@ std::vector<PeopleDetector::Found> PeopleDetector::detect(const Frame& frame) {
       bool duplicate = false;
       for (const Track& t : active_) duplicate = duplicate || same_body(found, t.landmarks);
       if (found.flag < settings_.min_tracking || duplicate) continue;
-      int id = reidentified(found);
-      if (id < 0) id = next_id_++;
-      active_.push_back({id, found, frame_});
+      Track earlier{};
+      if (!reidentified(found, earlier)) earlier = {next_id_++, found, frame_, frame_};
+      active_.push_back({earlier.id, found, frame_, earlier.since});
     }
   }
   ended_.erase(std::remove_if(ended_.begin(), ended_.end(),

@@ -55,7 +55,8 @@ class PeopleDetector {
   struct Track {
     int id;
     Landmarks landmarks;
-    int64_t frame;
+    int64_t frame;  // the last frame tracked
+    int64_t since;  // the first frame this id was tracked (before any dropout)
     double vx = 0, vy = 0;
   };
   struct Graphs;
@@ -64,11 +65,13 @@ class PeopleDetector {
   std::vector<Box> boxes(const Frame& frame);
   Landmarks landmarks(const Frame& frame, const Region& region);
   bool known(const Box& box) const;
-  int reidentified(const Landmarks& found);
+  // The ended track `found` continues, taken out of ended_ (its id and since), or false.
+  bool reidentified(const Landmarks& found, Track& earlier);
 
   std::unique_ptr<Graphs> graphs_;
   DetectorSettings settings_;
   int64_t frame_ = -1;
+  int64_t search_until_ = -1;  // the person detector runs on every frame up to this one (a person was lost)
   std::vector<Track> active_, ended_;
   int next_id_ = 0;
   std::vector<float> detector_input_, landmark_input_;

@@ -10,7 +10,10 @@ slid onto someone it overlaps jumped, the other stayed.
 
 Ids survive dropouts: a new track within ``reid_frames`` of a track's end, near where that person would be by
 now (their mid-hip moved on at its last velocity, within half their region's size) and of their size, takes
-their id back (appearance-free: position and size only).
+their id back (appearance-free: position and size only). Losing a person searches for them: when an id
+tracked for ``detect_every`` frames or more loses its track, the person detector runs on every one of the next
+``detect_every`` frames, not only every ``detect_every``-th (an id younger than that -- a false detection
+that ended at once -- does not, so one cannot keep the detector running on every frame).
 """
 
 from __future__ import annotations
@@ -35,7 +38,8 @@ class DetectorSettings:
     Attributes:
         min_detection: least person-detector score to start a track (MediaPipe's 0.5).
         min_tracking: least pose flag to keep a track (MediaPipe's 0.5).
-        detect_every: frames between person-detector runs while someone is tracked (>= 1).
+        detect_every: frames between person-detector runs while someone is tracked (>= 1); after a person
+            tracked that long is lost, it runs on every one of that many frames.
         max_people: most people tracked at once (the landmark model runs once per person and frame).
         reid_frames: how long an ended track's id waits to be taken back (frames).
         tiles: also detect on squares along the frame's long side.
@@ -77,7 +81,8 @@ def same_body(a: Landmarks, b: Landmarks) -> bool:
 class _Track:
     id: int
     landmarks: Landmarks
-    frame: int
+    frame: int  # the last frame tracked
+    since: int  # the first frame this id was tracked (before any dropout)
     velocity: np.ndarray = field(default_factory=lambda: np.zeros(2))
 
     @property
@@ -130,6 +135,7 @@ class PeopleDetector:
         self.active: list[_Track] = []
         self.ended: list[_Track] = []
         self.next_id = 0
+        self.search_until = -1  # the person detector runs on every frame up to this one (a person was lost)
 
     def _boxes(self, image: np.ndarray) -> list[PersonBox]:
         """People the person detector finds on the frame and its tiles, one box per person (best first)."""
@@ -153,8 +159,8 @@ class PeopleDetector:
         hip = box.keypoints[0]
         return any(np.linalg.norm(hip - t.hip) < 0.3 * t.size for t in self.active)
 
-    def _reidentified(self, landmarks: Landmarks) -> int | None:
-        """The id of an ended track this new one continues, or None."""
+    def _reidentified(self, landmarks: Landmarks) -> _Track | None:
+        """The ended track this new one continues (taken out of ``ended``), or None."""
         best, best_distance = None, 0.5
         hip, size = np.asarray(landmarks.next_region.centre), landmarks.next_region.size
         for track in self.ended:
@@ -165,16 +171,16 @@ class PeopleDetector:
             distance = np.linalg.norm(hip - predicted) / track.size
             if distance < best_distance:
                 best, best_distance = track, distance
-        if best is None:
-            return None
-        self.ended.remove(best)
-        return best.id
+        if best is not None:
+            self.ended.remove(best)
+        return best
 
     def __call__(self, image: np.ndarray) -> list[DetectedPerson]:
         """The people in the next frame ``image`` (RGB uint8 ``[H, W, 3]``), by id."""
         if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
             raise InputError(f"a frame must be RGB uint8 [H, W, 3], got {image.dtype} {list(image.shape)}")
         self.frame += 1
+        ended_before = len(self.ended)
         moved = []  # (share of its region the track moved, its index, the track, its landmarks)
         for index, track in enumerate(self.active):
             found = find_landmarks(self.landmark_session, image, track.landmarks.next_region)
@@ -193,16 +199,20 @@ class PeopleDetector:
             track.landmarks, track.frame = found, self.frame
             still.append(track)
         self.active = still
-        if not self.active or self.frame % self.settings.detect_every == 0:
+        every = self.settings.detect_every
+        if any(self.frame - t.since >= every for t in self.ended[ended_before:]):
+            self.search_until = self.frame + every
+        if not self.active or self.frame % every == 0 or self.frame <= self.search_until:
             for box in self._boxes(image):
                 if len(self.active) >= self.settings.max_people or self._known(box):
                     continue
                 found = find_landmarks(self.landmark_session, image, aligned_region(box.keypoints[0], box.keypoints[1]))
                 if found.flag < self.settings.min_tracking or any(same_body(found, t.landmarks) for t in self.active):
                     continue
-                track_id = self._reidentified(found)
-                if track_id is None:
-                    track_id, self.next_id = self.next_id, self.next_id + 1
-                self.active.append(_Track(track_id, found, self.frame))
+                earlier = self._reidentified(found)
+                if earlier is None:
+                    earlier = _Track(self.next_id, found, self.frame, self.frame)
+                    self.next_id += 1
+                self.active.append(_Track(earlier.id, found, self.frame, earlier.since))
         self.ended = [t for t in self.ended if self.frame - t.frame <= self.settings.reid_frames]
         return [DetectedPerson(t.id, t.landmarks) for t in sorted(self.active, key=lambda t: t.id)]

@@ -1,6 +1,9 @@
 """Every person in every frame: the converted BlazePose models find what MediaPipe's own pipeline finds, two
 people get two ids that stay theirs, an id comes back after the person drops out, two people who overlap in the
-picture stay two while a track that slid onto someone else ends, bad settings and frames are refused."""
+picture stay two while a track that slid onto someone else ends, losing someone tracked for a while runs the person
+detector on the frames after, bad settings and frames are refused."""
+
+import dataclasses
 
 import numpy as np
 import pytest
@@ -133,7 +136,26 @@ def test_a_track_that_slid_onto_someone_else_ends_and_the_one_that_stayed_keeps_
     first, second = _landmarks((300.0, 800.0), 700.0), _landmarks((900.0, 800.0), 700.0)
     detector = PeopleDetector(DetectorSettings(detect_every=1000), sessions=(None, None))
     detector.frame = 0
-    detector.active = [_Track(0, first, 0), _Track(1, second, 0)]
+    detector.active = [_Track(0, first, 0, 0), _Track(1, second, 0, 0)]
     monkeypatch.setattr(people_module, "find_landmarks", lambda session, image, region: second)  # both on 1
     (person,) = detector(np.zeros((4, 4, 3), np.uint8))
     assert person.id == 1 and [t.id for t in detector.ended] == [0]
+
+
+@pytest.mark.parametrize("since, searched_frames", [(0, list(range(101, 110))), (100, [104])],
+                         ids=["tracked for a while: searched for", "a track of one frame: not"])  # fmt: skip
+def test_losing_a_person_runs_the_person_detector_on_the_next_frames(monkeypatch, since, searched_frames):
+    """Person 0 (tracked since ``since``) is lost at frame 101, person 1 stays: the person detector runs on frames
+    101..109 (then every 8th again) -- only on frame 104, the 8th, when person 0 was an id of one frame."""
+    stays, goes = _landmarks((900.0, 800.0), 700.0), _landmarks((300.0, 800.0), 700.0)
+    lost = dataclasses.replace(goes, flag=0.1)
+    detector = PeopleDetector(DetectorSettings(detect_every=8), sessions=(None, None))
+    detector.frame = 100
+    detector.active = [_Track(0, goes, 100, since), _Track(1, stays, 100, 0)]
+    monkeypatch.setattr(people_module, "find_landmarks",
+                        lambda session, image, region: lost if region == goes.next_region else stays)  # fmt: skip
+    searched = []
+    monkeypatch.setattr(detector, "_boxes", lambda image: searched.append(detector.frame) or [])
+    for _ in range(101, 113):
+        assert [p.id for p in detector(np.zeros((4, 4, 3), np.uint8))] == [1]
+    assert searched == searched_frames + [112]

@@ -243,7 +243,8 @@ typedef struct posynda_detector_options {
   uint32_t struct_size; /* sizeof(posynda_detector_options): posynda_detector_options_init */
   int threads;          /* ONNX Runtime intra-op threads in [0, 1024]; 0 = its default */
   int max_people;       /* most people tracked at once, [1, 64] (8) */
-  int detect_every;     /* frames between person-detector runs while someone is tracked, [1, 10000] (8) */
+  int detect_every;     /* frames between person-detector runs while someone is tracked (every frame for
+                         * this many after a person tracked this long is lost), [1, 10000] (8) */
   float min_detection;  /* least person-detector score that starts a track, [0, 1] (0.5) */
   float min_tracking;   /* least pose flag that keeps a track, [0, 1] (0.5) */
   int reid_frames;      /* how long an ended track's id waits to be taken back, [0, 1000000] frames (120) */
