@@ -1,7 +1,8 @@
 """The real-video benchmark: a recording folder is found or refused before any work, the measures are what they
 say, and a mannequin filmed by three calibrated cameras comes out as one person seen by all three, triangulated
-where it stands, scored for the lifter, BlazePose's 3D and the constant pose."""
+where it stands, scored for the lifter, BlazePose's 3D and the constant pose -- all on the frames each track has."""
 
+import dataclasses
 import json
 
 import numpy as np
@@ -84,6 +85,40 @@ def test_one_mannequin_in_three_views_is_one_person_scored_per_camera(recording,
     text = realvideo.markdown(result)
     assert "| posynda lifter " in text and "BlazePose's own 3D" in text and "cam01#0" in text
     assert "label-free check on the target footage" in text and "## Tracking" in text
+
+
+@pytest.fixture(scope="module")
+def four_views(tmp_path_factory):
+    needs_blazepose()
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("tflite")
+    pytest.importorskip("PIL")
+    folder = tmp_path_factory.mktemp("four-views")
+    film_recording(folder, ring_cameras(4), frames=10)
+    return folder
+
+
+def test_every_method_is_scored_on_the_frames_the_track_has(four_views, monkeypatch):
+    """cam03's track misses frames 2 and 3 (a dropout; the three other views still triangulate them): the lifter
+    fills them, BlazePose has nothing there -- every method is scored on the frames the track has."""
+    folder = four_views
+    detect = realvideo.detect_view
+
+    def with_a_gap(view, path, max_frames):
+        found = detect(view, path, max_frames)
+        if view == 2:
+            (track,) = found.tracks
+            keep = ~np.isin(track.frames, [2, 3])
+            found.tracks = [dataclasses.replace(track, frames=track.frames[keep], keypoints=track.keypoints[keep],
+                                                scores=track.scores[keep])]  # fmt: skip
+            found.world = {track.id: found.world[track.id][keep]}
+        return found
+
+    monkeypatch.setattr(realvideo, "detect_view", with_a_gap)
+    result = realvideo.run(folder, hypotheses=1, steps=1, log=lambda line: None)
+    row = next(r for r in result["rows"] if r["camera"] == "cam03")
+    assert row["frames"] == 8 and 0 < row["scored_frames"] <= 8
+    assert {m["frames"] for m in row["methods"].values()} == {row["scored_frames"]}  # BlazePose's too
 
 
 def test_the_command_writes_its_results_and_quick_takes_30_frames(recording, tmp_path):
