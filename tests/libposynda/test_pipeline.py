@@ -3,7 +3,8 @@ Python's: the same people with the same ids in every frame, their 2D within 1 px
 ``posynda.runtime.live.LivePipeline`` as ``posynda lift --video --stream`` runs it (BlazePose's own 3D orienting
 and averaged into each pose), for the centred and the causal model, on a filmed
 mannequin pair and on a real two-person video (``$POSYNDA_REAL_VIDEO``, which .ci/run sets to Pose2Sim's
-Demo_MultiPerson cam01); clean under AddressSanitizer + UBSan and under qemu aarch64."""
+Demo_MultiPerson cam03: two people who overlap, one lost, searched for and found again under the same id);
+clean under AddressSanitizer + UBSan and under qemu aarch64."""
 
 import os
 import subprocess
