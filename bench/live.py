@@ -14,7 +14,9 @@ a pose is ``L = T - 1`` frames (the window's look-ahead: 26 with the shipped mod
 source's own rate ``L / fps + one frame's work`` when posynda keeps up; here, unpaced, it is measured as
 ``L`` frames of posynda's work (the p50 / p99 of :attr:`LivePose.latency_ms`). The causal row lifts with the
 shipped causal model (``lift --video --stream --causal``): ``L = 0``, one window per frame and person, so its
-latency is one frame's work. The comparison row runs
+latency is one frame's work. The baseline row of the detector's side-by-side following of several people
+(:class:`posynda.detectors.PeopleDetector`) runs the shipped model's pipeline with people followed one after
+another. The comparison row runs
 MediaPipe's legacy Pose solution (the same BlazePose models, TFLite with XNNPACK, one person, its
 ``pose_world_landmarks`` 3D) on the same frames. The C rows run the same pipeline in libposynda alone
 (``examples/video_people.c``: BlazePose's graphs and the exported lifter through ONNX Runtime, BlazePose's 3D used
@@ -42,6 +44,7 @@ from posynda.data.detections.blazepose import BlazePose
 from posynda.data.footage import BACKGROUND, framing_camera, render_mannequin
 from posynda.data.video import VideoReader, write_video
 from posynda.defaults import default_clips_path, shipped_checkpoint
+from posynda.detectors import PeopleDetector
 from posynda.environment import machine_info
 from posynda.errors import InputError
 from posynda.export.exporter import ExportOptions, run_export
@@ -57,6 +60,7 @@ SIDE_MM = 700.0  # how far apart two filmed people stand (camera x)
 LOADS = ("idle", "busy")
 POSYNDA = "posynda live (lift --video --stream)"
 POSYNDA_CAUSAL = "posynda live, causal (--stream --causal)"
+POSYNDA_ONE_BY_ONE = "posynda live, people one after another (the baseline of side by side)"
 C_PIPELINE = "libposynda C pipeline (video_people)"
 C_PIPELINE_CAUSAL = "libposynda C pipeline, causal"
 MEDIAPIPE = "MediaPipe Pose (one person, its own 3D)"
@@ -87,11 +91,14 @@ def film(folder: Path, people: int, frames: int, size: tuple[int, int]) -> Path:
     return path
 
 
-def time_posynda(path: Path, lifter: Lifter, settings: SamplingSettings, count: int) -> dict:
-    """The live pipeline over the ``count`` frames of ``path`` after the first (module docstring)."""
+def time_posynda(path: Path, lifter: Lifter, settings: SamplingSettings, count: int,
+                 side_by_side: bool = True) -> dict:  # fmt: skip
+    """The live pipeline over the ``count`` frames of ``path`` after the first (module docstring);
+    ``side_by_side=False``: its detector follows tracked people one after another."""
     latencies, people_seen = [], []
     with VideoReader(path) as reader:
-        pipeline = LivePipeline(lifter, settings=settings)
+        detector = None if side_by_side else PeopleDetector(side_by_side=[])
+        pipeline = LivePipeline(lifter, settings=settings, detector=detector)
         images = iter(reader)
         pipeline.push(next(images))  # the first frame, untimed: sessions and caches warm up
         pipeline.times = StageTimes()
@@ -178,6 +185,8 @@ def run(out_dir, videos: list[str] = (), frames: int = DEFAULT_FRAMES, size=DEFA
                     (method, lambda p=path, lifter=lifter: time_posynda(p, lifter, settings, frames))
                     for method, lifter in lifters.items()
                 ]
+                timings.append((POSYNDA_ONE_BY_ONE, lambda p=path: time_posynda(p, lifters[POSYNDA], settings, frames,
+                                                                                  side_by_side=False)))  # fmt: skip
                 for method, (tool, deploy) in c_rows.items():
                     timings.append((method, lambda p=path, t=tool, d=deploy: time_c_pipeline(p, t, d, frames)))
                 timings.append((MEDIAPIPE, lambda p=path: time_mediapipe(p, frames)))

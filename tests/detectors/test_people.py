@@ -1,7 +1,8 @@
 """Every person in every frame: the converted BlazePose models find what MediaPipe's own pipeline finds, two
 people get two ids that stay theirs, an id comes back after the person drops out, two people who overlap in the
 picture stay two while a track that slid onto someone else ends, losing someone tracked for a while runs the person
-detector on the frames after, bad settings and frames are refused."""
+detector on the frames after, people followed side by side are found as one after another, bad settings and frames
+are refused."""
 
 import dataclasses
 
@@ -10,10 +11,12 @@ import pytest
 
 from posynda.detectors import DetectorSettings, PeopleDetector
 from posynda.detectors import people as people_module
+from posynda.detectors.blazepose_models import LANDMARKS, onnx_file
 from posynda.detectors.crops import Region
 from posynda.detectors.landmarks import Landmarks
 from posynda.detectors.people import _Track, same_body, tiles
 from posynda.errors import InputError
+from posynda.ort import ort_session
 from tests.helpers.video import VIDEO_SIZE, mannequin_motion, needs_blazepose
 
 
@@ -70,6 +73,21 @@ def test_two_people_keep_their_ids_and_get_them_back_after_a_dropout(sessions, m
     assert [sorted(h) for h in hips] == [[0, 1]] * 4 + [[]] * 3 + [[0, 1]] * 4
     for h in hips[:4] + hips[7:]:
         assert (h[0] < 320) == (hips[0][0] < 320) and (h[1] < 320) == (hips[0][1] < 320)  # nobody swapped sides
+
+
+def test_people_followed_side_by_side_are_found_as_one_after_another(sessions, mannequin_frames):
+    """Two tracked people's landmark runs on two threads (sessions of one ONNX Runtime thread each): bit for bit
+    what one session finds one person after another."""
+    side = [ort_session(str(onnx_file(LANDMARKS)), 1, spin=False) for _ in range(2)]
+    one_after_another = PeopleDetector(DetectorSettings(detect_every=2), sessions=sessions)
+    side_by_side = PeopleDetector(DetectorSettings(detect_every=2), sessions=sessions, side_by_side=side)
+    assert one_after_another._pool is None and side_by_side._pool is not None
+    for frame in mannequin_frames:
+        ours, theirs = one_after_another(_two_people(frame)), side_by_side(_two_people(frame))
+        assert [p.id for p in ours] == [p.id for p in theirs] == [0, 1]
+        for a, b in zip(ours, theirs):
+            assert np.array_equal(a.landmarks.keypoints, b.landmarks.keypoints)
+            assert np.array_equal(a.landmarks.world, b.landmarks.world) and a.landmarks.flag == b.landmarks.flag
 
 
 @pytest.mark.parametrize(
