@@ -8,8 +8,8 @@ finds who is not tracked yet starts a track. A track ends when its pose flag dro
 Two tracks on one body (:func:`same_body`) keep the one that moved less to get there: a track whose region
 slid onto someone it overlaps jumped, the other stayed.
 
-Several tracked people are followed side by side: each one's landmark run (crop and network) on a thread of its
-own, through landmark sessions of one ONNX Runtime thread each -- the same numbers as one after another (the
+Several tracked people are followed side by side: two landmark runs (crop and network) at once on two threads,
+through landmark sessions of half the ONNX Runtime threads each -- the same numbers as one after another (the
 network's output does not depend on its thread count; tested), two people at 1080p 13.7 -> 10.4 ms per frame
 for the network alone on 2 cores. One person keeps the session of every thread.
 
@@ -128,9 +128,9 @@ class PeopleDetector:
         threads: ONNX Runtime's intra-op threads (default: posynda's).
         sessions: ``(person detector, landmark model)`` sessions to share between detectors (default: opened
             from the converted BlazePose models, :mod:`posynda.detectors.blazepose_models`).
-        side_by_side: landmark sessions of one intra-op thread each that follow several tracked people at once
-            (default: one per thread when ``threads`` is 2 or more and ``sessions`` are opened here; none: one
-            person after another).
+        side_by_side: landmark sessions that follow several tracked people at once, one person per session at a
+            time (default: two of ``threads // 2`` intra-op threads each when ``threads`` is 2 or more and
+            ``sessions`` are opened here; none: one person after another).
     """
 
     def __init__(self, settings: DetectorSettings = DetectorSettings(), threads: int | None = None, sessions=None,
@@ -142,8 +142,8 @@ class PeopleDetector:
                 ort_session(str(onnx_file(PERSON_DETECTOR)), threads, spin=False),  # a busy machine: bench live
                 ort_session(str(onnx_file(LANDMARKS)), threads, spin=False),
             )
-            if side_by_side is None and threads >= 2:
-                side_by_side = [ort_session(str(onnx_file(LANDMARKS)), 1, spin=False) for _ in range(threads)]
+            if side_by_side is None and threads >= 2:  # two at once, each with half the threads
+                side_by_side = [ort_session(str(onnx_file(LANDMARKS)), threads // 2, spin=False) for _ in range(2)]
         self.person_session, self.landmark_session = sessions
         self.side_by_side = list(side_by_side or [])
         self._pool = ThreadPoolExecutor(len(self.side_by_side)) if len(self.side_by_side) >= 2 else None

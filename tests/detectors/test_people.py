@@ -13,7 +13,7 @@ from posynda.detectors import DetectorSettings, PeopleDetector
 from posynda.detectors import people as people_module
 from posynda.detectors.blazepose_models import LANDMARKS, onnx_file
 from posynda.detectors.crops import Region
-from posynda.detectors.landmarks import Landmarks
+from posynda.detectors.landmarks import Landmarks, find_landmarks
 from posynda.detectors.people import _Track, same_body, tiles
 from posynda.errors import InputError
 from posynda.ort import ort_session
@@ -73,6 +73,15 @@ def test_two_people_keep_their_ids_and_get_them_back_after_a_dropout(sessions, m
     assert [sorted(h) for h in hips] == [[0, 1]] * 4 + [[]] * 3 + [[0, 1]] * 4
     for h in hips[:4] + hips[7:]:
         assert (h[0] < 320) == (hips[0][0] < 320) and (h[1] < 320) == (hips[0][1] < 320)  # nobody swapped sides
+
+
+def test_the_landmark_model_gives_the_same_numbers_on_any_thread_count(sessions, mannequin_frames):
+    """What following people side by side (sessions of fewer threads) rests on: bit for bit the same outputs."""
+    region = PeopleDetector(sessions=sessions)(mannequin_frames[0])[0].landmarks.region
+    outputs = [find_landmarks(ort_session(str(onnx_file(LANDMARKS)), threads, spin=False), mannequin_frames[0], region)
+               for threads in (1, 2, 3)]  # fmt: skip
+    for other in outputs[1:]:
+        assert np.array_equal(other.keypoints, outputs[0].keypoints) and np.array_equal(other.world, outputs[0].world)
 
 
 def test_people_followed_side_by_side_are_found_as_one_after_another(sessions, mannequin_frames):
