@@ -163,15 +163,16 @@ posynda_model_options default_options() {
   return o;
 }
 
-posynda_detector_options default_detector_options() {
+posynda_detector_options default_detector_options() {  // core::DetectorSettings' defaults
+  const posynda::core::DetectorSettings d;
   posynda_detector_options o{};
   o.struct_size = sizeof o;
-  o.max_people = 8;
-  o.detect_every = 8;
-  o.min_detection = 0.5f;
-  o.min_tracking = 0.5f;
-  o.reid_frames = 120;
-  o.tiles = 1;
+  o.max_people = d.max_people;
+  o.detect_every = d.detect_every;
+  o.min_detection = static_cast<float>(d.min_detection);
+  o.min_tracking = static_cast<float>(d.min_tracking);
+  o.reid_frames = d.reid_frames;
+  o.tiles = d.tiles ? 1 : 0;
   return o;
 }
 

@@ -78,6 +78,12 @@ def window_sequences(bounds: np.ndarray, frames: int, stride: int | None = None,
     return Windows(np.concatenate(idx), np.concatenate(real), np.asarray(seq, dtype=np.int64), np.asarray(tail, bool))
 
 
+def causal_frames(ends, frames: int) -> np.ndarray:
+    """The frames ``[..., T]`` of the causal window ending at each frame of ``ends`` (int or ``[...]``):
+    ``end - T + 1 .. end``, frame 0 repeated before the start (:func:`causal_windows`, a live stream)."""
+    return np.maximum(np.asarray(ends, np.int64)[..., None] + np.arange(frames) - (frames - 1), 0)
+
+
 def causal_windows(bounds: np.ndarray, frames: int) -> Windows:
     """One window of ``frames`` frames per frame of every sequence ``[start, stop)`` of ``bounds [S, 2]``, ending at
     it: frame t of a sequence is lifted at the window's last position from frames ``t - T + 1 .. t`` (the
@@ -88,13 +94,11 @@ def causal_windows(bounds: np.ndarray, frames: int) -> Windows:
     if frames < 1:
         raise ValueError("frames must be >= 1")
     idx, seq = [], []
-    offsets = np.arange(frames) - (frames - 1)  # T - 1 frames back .. the current one
     for s, (start, stop) in enumerate(np.asarray(bounds, dtype=np.int64)):
         length = int(stop - start)
         if length <= 0:
             continue
-        ends = np.arange(length)
-        idx.append(start + np.maximum(ends[:, None] + offsets[None], 0))
+        idx.append(start + causal_frames(np.arange(length), frames))
         seq.append(np.full(length, s, np.int64))
     if not idx:
         return window_sequences(np.zeros((0, 2), np.int64), frames)

@@ -30,6 +30,7 @@ import torch
 
 from posynda import camera
 from posynda.data.prepare import MM_PER_M, fill_track
+from posynda.data.windows import causal_frames
 from posynda.diffusion import DDIMScheduler, sample_poses, window_noise
 from posynda.errors import InputError
 from posynda.runtime.settings import SamplingSettings
@@ -237,7 +238,7 @@ class LiftStream:
         first = max(0, t - self.frames + 1)
         pixels = self._filled(first, t - first + 1)  # [<= T, 17, 2], gaps held from the last observation
         slots = self._frames(first, t - first + 1)
-        local = np.maximum(np.arange(self.frames) + t - (self.frames - 1), 0) - first  # frame 0 repeated before
+        local = causal_frames(t, self.frames) - first  # frame 0 repeated before the start
         values = self._sample(pixels[local], self._pixels[slots][local], self._weights[slots][local])
         rel = values[-1]
         weights = self._weights[t % self.frames]
