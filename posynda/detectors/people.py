@@ -10,8 +10,9 @@ slid onto someone it overlaps jumped, the other stayed.
 
 Several tracked people are followed side by side: two landmark runs (crop and network) at once on two threads,
 through landmark sessions of half the ONNX Runtime threads each -- the same numbers as one after another (the
-network's output does not depend on its thread count; tested), two people at 1080p 13.7 -> 10.4 ms per frame
-for the network alone on 2 cores. One person keeps the session of every thread.
+network's output does not depend on its thread count; tested): on 2 cores, Pose2Sim's two people 26.0 -> 33.2
+frames/s end to end idle (``posynda bench live``, its "one after another" baseline row). One person keeps the
+session of every thread.
 
 Ids survive dropouts: a new track within ``reid_frames`` of a track's end, near where that person would be by
 now (their mid-hip moved on at its last velocity, within half their region's size) and of their size, takes
