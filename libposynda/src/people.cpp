@@ -12,6 +12,7 @@ namespace {
 
 constexpr int kDetectorSide = 224, kAnchors = 2254, kLandmarkSide = 256, kHip = 33, kAboveHead = 34;
 constexpr double kNmsIou = 0.3;
+constexpr double kNearerScale = 1.25;  // people.NEARER_SCALE
 
 // [2254, 2] anchor centres in [0, 1] (person_boxes.anchor_centres: strides 8, 16, 32 x 3; two per layer and cell).
 std::vector<double> anchor_centres() {
@@ -255,6 +256,17 @@ bool PeopleDetector::known(const Box& box) const {
   return false;
 }
 
+bool PeopleDetector::nearer(const Frame& frame, const Track& track, const std::vector<Track>& still, Landmarks& out) {
+  const Region& was = track.landmarks.next_region;
+  const double steps = static_cast<double>(std::max<int64_t>(frame_ - track.frame, 1));
+  const Region larger{was.cx + track.vx * steps, was.cy + track.vy * steps, was.size * kNearerScale, was.rotation};
+  out = landmarks(frame, larger);
+  if (out.flag < settings_.min_tracking) return false;
+  for (const Track& t : still)
+    if (same_body(out, t.landmarks)) return false;
+  return true;
+}
+
 bool PeopleDetector::reidentified(const Landmarks& found, Track& earlier) {
   int best = -1;
   double best_distance = 0.5;
@@ -303,11 +315,11 @@ std::vector<PeopleDetector::Found> PeopleDetector::detect(const Frame& frame) {
     Track track = active_[m.index];
     bool duplicate = false;
     for (const Track& t : still) duplicate = duplicate || same_body(m.found, t.landmarks);
-    if (duplicate) {
+    Landmarks found = m.found;
+    if (duplicate && !nearer(frame, track, still, found)) {  // on someone else's body: look again, larger
       ended_.push_back(track);
       continue;
     }
-    const Landmarks& found = m.found;
     const double steps = static_cast<double>(std::max<int64_t>(frame_ - track.frame, 1));
     track.vx = 0.5 * track.vx + 0.5 * (found.next_region.cx - track.landmarks.next_region.cx) / steps;
     track.vy = 0.5 * track.vy + 0.5 * (found.next_region.cy - track.landmarks.next_region.cy) / steps;

@@ -67,6 +67,9 @@ class PeopleDetector {
   bool known(const Box& box) const;
   // The ended track `found` continues, taken out of ended_ (its id and since), or false.
   bool reidentified(const Landmarks& found, Track& earlier);
+  // people.PeopleDetector._nearer: `track`'s landmarks in its region kNearerScale times larger, moved on by its
+  // velocity, into `out` -- false when they lie on the body of a track in `still` too, or are unsure.
+  bool nearer(const Frame& frame, const Track& track, const std::vector<Track>& still, Landmarks& out);
 
   std::unique_ptr<Graphs> graphs_;
   DetectorSettings settings_;

@@ -6,7 +6,12 @@ detector runs every ``detect_every`` frames -- and whenever nobody is tracked --
 overlapping squares along its long side (people fill a tile better than the letterboxed frame), and a person it
 finds who is not tracked yet starts a track. A track ends when its pose flag drops below ``min_tracking``.
 Two tracks on one body (:func:`same_body`) keep the one that moved less to get there: a track whose region
-slid onto someone it overlaps jumped, the other stayed.
+slid onto someone it overlaps jumped, the other stayed. The one that jumped looks once more, in its region
+``NEARER_SCALE`` times larger and moved on by its velocity, and goes on if the landmarks there are nobody
+else's: of two people who overlap in the picture the nearer one is the larger, and a region sized for the
+smaller lets the landmark model fit the smaller whole (Pose2Sim's ``Demo_MultiPerson`` cam03, where the one who
+moves passes in front of the other from frame 80: tracked in 76 -> 95 % of the frames, no id switch; a region
+1.1 times larger finds nobody, 1.2-1.5 times 93-97 %).
 
 Several tracked people are followed side by side: two landmark runs (crop and network) at once on two threads,
 through landmark sessions of half the ONNX Runtime threads each -- the same numbers as one after another (the
@@ -31,7 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from posynda.detectors.blazepose_models import LANDMARKS, PERSON_DETECTOR, onnx_file
-from posynda.detectors.crops import aligned_region
+from posynda.detectors.crops import Region, aligned_region
 from posynda.detectors.landmarks import Landmarks, find_landmarks
 from posynda.detectors.person_boxes import PersonBox, detect_people_boxes
 from posynda.errors import InputError
@@ -73,6 +78,7 @@ class DetectorSettings:
 
 SAME_KEYPOINTS = 0.1  # two landmark sets on one body: median keypoint distance below this share of a region
 SAME_HIPS = 0.15  # ... and mid-hips closer than this share (people who overlap in the picture keep them apart)
+NEARER_SCALE = 1.25  # a track whose landmarks landed on someone else's body looks again in a region this much larger
 
 
 def same_body(a: Landmarks, b: Landmarks) -> bool:
@@ -182,6 +188,18 @@ class PeopleDetector:
                 kept.append(box)
         return kept
 
+    def _nearer(self, image: np.ndarray, track: _Track, still: list[_Track]) -> Landmarks | None:
+        """``track``'s landmarks in its region ``NEARER_SCALE`` times larger, moved on by its velocity, when its
+        own region's landmarks lie on the body of a track in ``still``; None when those are someone's in
+        ``still`` too or unsure (the flag under ``min_tracking``)."""
+        region = track.landmarks.next_region
+        centre = np.asarray(region.centre) + track.velocity * max(self.frame - track.frame, 1)
+        larger = Region((float(centre[0]), float(centre[1])), region.size * NEARER_SCALE, region.rotation)
+        found = find_landmarks(self.landmark_session, image, larger)
+        if found.flag < self.settings.min_tracking or any(same_body(found, t.landmarks) for t in still):
+            return None
+        return found
+
     def _known(self, box: PersonBox) -> bool:
         hip = box.keypoints[0]
         return any(np.linalg.norm(hip - t.hip) < 0.3 * t.size for t in self.active)
@@ -218,8 +236,10 @@ class PeopleDetector:
         still: list[_Track] = []
         for _, _, track, found in sorted(moved, key=lambda m: m[:2]):  # who moved least first
             if any(same_body(found, t.landmarks) for t in still):
-                self.ended.append(track)
-                continue
+                found = self._nearer(image, track, still)
+                if found is None:
+                    self.ended.append(track)
+                    continue
             step = np.asarray(found.next_region.centre) - np.asarray(track.hip)
             track.velocity = 0.5 * track.velocity + 0.5 * step / max(self.frame - track.frame, 1)
             track.landmarks, track.frame = found, self.frame

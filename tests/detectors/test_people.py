@@ -14,7 +14,7 @@ from posynda.detectors import people as people_module
 from posynda.detectors.blazepose_models import LANDMARKS, onnx_file
 from posynda.detectors.crops import Region
 from posynda.detectors.landmarks import Landmarks, find_landmarks
-from posynda.detectors.people import _Track, same_body, tiles
+from posynda.detectors.people import NEARER_SCALE, _Track, same_body, tiles
 from posynda.errors import InputError
 from posynda.ort import ort_session
 from tests.helpers.video import VIDEO_SIZE, mannequin_motion, needs_blazepose
@@ -167,6 +167,27 @@ def test_a_track_that_slid_onto_someone_else_ends_and_the_one_that_stayed_keeps_
     monkeypatch.setattr(people_module, "find_landmarks", lambda session, image, region: second)  # both on 1
     (person,) = detector(np.zeros((4, 4, 3), np.uint8))
     assert person.id == 1 and [t.id for t in detector.ended] == [0]
+
+
+def test_a_track_on_someone_else_looks_again_in_a_larger_region_moved_on_by_its_velocity(monkeypatch):
+    """Person 0 (nearer, moving right at 10 px/frame) passes in front of person 1: in its own region the landmark
+    model finds 1's body, in one ``NEARER_SCALE`` times larger about where 0 should be now, 0's -- 0 goes on."""
+    mover, other = _landmarks((500.0, 800.0), 1000.0), _landmarks((700.0, 780.0), 700.0)
+    ahead = _landmarks((520.0, 800.0), 1050.0)
+    larger = Region((510.0, 800.0), 1000.0 * NEARER_SCALE, 0.0)
+    regions = []
+
+    def find(session, image, region):
+        regions.append(region)
+        return ahead if region == larger else other
+
+    detector = PeopleDetector(DetectorSettings(detect_every=1000), sessions=(None, None))
+    detector.frame = 0
+    detector.active = [_Track(0, mover, 0, 0, np.array([10.0, 0.0])), _Track(1, other, 0, 0)]
+    monkeypatch.setattr(people_module, "find_landmarks", find)
+    found = {p.id: p.landmarks for p in detector(np.zeros((4, 4, 3), np.uint8))}
+    assert found == {0: ahead, 1: other} and not detector.ended
+    assert regions == [mover.next_region, other.next_region, larger]
 
 
 @pytest.mark.parametrize("since, searched_frames", [(0, list(range(101, 110))), (100, [104])],

@@ -3,7 +3,8 @@ Python's: the same people with the same ids in every frame, their 2D within 1 px
 ``posynda.runtime.live.LivePipeline`` as ``posynda lift --video --stream`` runs it (BlazePose's own 3D orienting
 and averaged into each pose), for the centred and the causal model, on a filmed
 mannequin pair and on a real two-person video (``$POSYNDA_REAL_VIDEO``, which .ci/run sets to Pose2Sim's
-Demo_MultiPerson cam03: two people who overlap, one lost, searched for and found again under the same id);
+Demo_MultiPerson cam03, all 100 frames: two people who overlap, one lost, searched for and found again under the
+same id, then followed in a larger region while they pass in front of the other);
 clean under AddressSanitizer + UBSan and under qemu aarch64."""
 
 import os
@@ -46,7 +47,8 @@ def deploy(tmp_path_factory):
     return folders
 
 
-def read_frames(path, count: int) -> np.ndarray:
+def read_frames(path, count: int | None = None) -> np.ndarray:
+    """``[N, H, W, 3]`` RGB: the first ``count`` frames of the video at ``path`` (all of them by default)."""
     from posynda.data.video import VideoReader
 
     frames = []
@@ -66,7 +68,7 @@ def videos(tmp_path_factory):
     out = {"mannequins": read_frames(film(tmp_path_factory.mktemp("film"), 2, 24, (480, 320)), 24)}
     real = os.environ.get(REAL_VIDEO_ENV)
     if real:
-        out["real"] = read_frames(Path(real), 60)
+        out["real"] = read_frames(Path(real))
     elif os.environ.get("POSYNDA_REQUIRE_CPP"):
         pytest.fail(f"{REAL_VIDEO_ENV} is not set: .ci/run fetches Pose2Sim's Demo_MultiPerson for it")
     return out
