@@ -8,6 +8,7 @@ synthesised joint is missing (NaN, confidence 0) whenever one of its sources is 
 
 from __future__ import annotations
 
+import functools
 from typing import Sequence
 
 import numpy as np
@@ -266,13 +267,23 @@ def convert_joints(
     if confidence is None:
         confidence = finite.astype(np.float32)
     confidence = np.where(finite, np.asarray(confidence, dtype=np.float32), 0.0)
-    out = np.empty(points.shape[:-2] + (NUM_JOINTS, points.shape[-1]), dtype=points.dtype)
-    out_conf = np.empty(points.shape[:-2] + (NUM_JOINTS,), dtype=np.float32)
-    for target, (sources, weights) in enumerate(rules):
-        src = points[..., list(sources), :]
-        out[..., target, :] = np.tensordot(src, np.asarray(weights, dtype=points.dtype), axes=([-2], [0]))
-        out_conf[..., target] = confidence[..., list(sources)].min(axis=-1)
-    return out, out_conf
+    sources, weights = _rule_table(order)
+    picked = points[..., sources, :]  # [..., 17, K, C]: each target's sources, the first repeated as padding
+    out = picked[..., 0, :] * weights[:, 0, None].astype(points.dtype)
+    for k in range(1, sources.shape[1]):  # padding weighs 0: x + 0 * first = x (NaN only where first is NaN)
+        out = out + picked[..., k, :] * weights[:, k, None].astype(points.dtype)
+    return out.astype(points.dtype, copy=False), confidence[..., sources].min(axis=-1)
+
+
+@functools.cache
+def _rule_table(order: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(sources [17, K] int, weights [17, K] float64)`` of ``JOINT_ORDERS[order]``'s rules, K the most sources
+    a rule has; a rule with fewer repeats its first source with weight 0 (the same minimum confidence)."""
+    rules = JOINT_ORDERS[order][1]
+    width = max(len(s) for s, _ in rules)
+    sources = np.array([list(s) + [s[0]] * (width - len(s)) for s, _ in rules], dtype=np.intp)
+    weights = np.array([list(w) + [0.0] * (width - len(w)) for _, w in rules], dtype=np.float64)
+    return sources, weights
 
 
 def flip_left_right(x):
