@@ -20,7 +20,7 @@ another. The comparison row runs
 MediaPipe's legacy Pose solution (the same BlazePose models, TFLite with XNNPACK, one person, its
 ``pose_world_landmarks`` 3D) on the same frames. The C rows run the same pipeline in libposynda alone
 (``examples/video_people.c``: BlazePose's graphs and the exported lifter through ONNX Runtime, BlazePose's 3D used
-as ``lift --video --stream`` uses it),
+as ``lift --video --stream`` uses it; its baseline row follows tracked people one after another),
 fed the decoded frames through a pipe by ffmpeg, when the checkout's libposynda is built; their frames/s is what
 the program measures from its first frame (not a warm-up one) to its last. **Busy**: one other process keeps
 both cores busy meanwhile (:func:`posynda.bench.threads.busy_machine`).
@@ -63,6 +63,7 @@ POSYNDA_CAUSAL = "posynda live, causal (--stream --causal)"
 POSYNDA_ONE_BY_ONE = "posynda live, people one after another (the baseline of side by side)"
 C_PIPELINE = "libposynda C pipeline (video_people)"
 C_PIPELINE_CAUSAL = "libposynda C pipeline, causal"
+C_ONE_BY_ONE = "libposynda C pipeline, people one after another (the baseline of side by side)"
 MEDIAPIPE = "MediaPipe Pose (one person, its own 3D)"
 
 
@@ -120,10 +121,10 @@ def time_posynda(path: Path, lifter: Lifter, settings: SamplingSettings, count: 
             "latency_frames": lifter.latency}  # fmt: skip
 
 
-def time_c_pipeline(path: Path, tool: Path, deploy: Path, count: int) -> dict:
-    """libposynda's pipeline (``tool``: posynda_video on ``deploy``, an export with ``--detector``) over the first
-    ``count`` frames of ``path`` (no warm-up frame: its first one is timed too), decoded by ffmpeg into its
-    standard input."""
+def time_c_pipeline(path: Path, tool: Path, deploy: Path, count: int, options: tuple[str, ...] = ()) -> dict:
+    """libposynda's pipeline (``tool``: posynda_video on ``deploy``, an export with ``--detector``; ``options``:
+    the program's, e.g. ``--one-after-another``) over the first ``count`` frames of ``path`` (no warm-up frame:
+    its first one is timed too), decoded by ffmpeg into its standard input."""
     require("imageio_ffmpeg", purpose="feeding the C pipeline decoded frames")
     import imageio_ffmpeg  # noqa: PLC0415 - the [video] extra
 
@@ -132,7 +133,7 @@ def time_c_pipeline(path: Path, tool: Path, deploy: Path, count: int) -> dict:
     decode = subprocess.Popen([imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-i", str(path), "-frames:v",
                                str(count), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
                               stdout=subprocess.PIPE)  # fmt: skip
-    done = subprocess.run([str(tool), str(deploy / "denoiser.onnx"), str(deploy), str(width), str(height)],
+    done = subprocess.run([str(tool), str(deploy / "denoiser.onnx"), str(deploy), str(width), str(height), *options],
                           stdin=decode.stdout, capture_output=True, text=True)  # fmt: skip
     decode.stdout.close()
     decode.wait()
@@ -187,8 +188,9 @@ def run(out_dir, videos: list[str] = (), frames: int = DEFAULT_FRAMES, size=DEFA
                 ]
                 timings.append((POSYNDA_ONE_BY_ONE, lambda p=path: time_posynda(p, lifters[POSYNDA], settings, frames,
                                                                                   side_by_side=False)))  # fmt: skip
-                for method, (tool, deploy) in c_rows.items():
-                    timings.append((method, lambda p=path, t=tool, d=deploy: time_c_pipeline(p, t, d, frames)))
+                for method, (tool, deploy, options) in c_rows.items():
+                    timings.append((method, lambda p=path, t=tool, d=deploy, o=options: time_c_pipeline(p, t, d, frames,
+                                                                                                      o)))  # fmt: skip
                 timings.append((MEDIAPIPE, lambda p=path: time_mediapipe(p, frames)))
                 for method, timed in timings:
                     row = {"video": name, "size": list(size_of), "load": load, "method": method, **timed()}
@@ -200,8 +202,9 @@ def run(out_dir, videos: list[str] = (), frames: int = DEFAULT_FRAMES, size=DEFA
 
 
 def _c_deploys(folder: Path, log) -> dict:
-    """``{method: (posynda_video, export folder)}`` of the C rows: the shipped model and its causal twin exported
-    with ``--detector``; none (said once) where libposynda is not built."""
+    """``{method: (posynda_video, export folder, its options)}`` of the C rows: the shipped model and its causal
+    twin exported with ``--detector``, and the shipped model with people followed one after another; none (said
+    once) where libposynda is not built."""
     try:
         tool = tool_path("posynda_video")
     except InputError as exc:
@@ -211,7 +214,8 @@ def _c_deploys(folder: Path, log) -> dict:
     for method, causal in ((C_PIPELINE, False), (C_PIPELINE_CAUSAL, True)):
         out = Path(tempfile.mkdtemp(prefix="deploy-", dir=folder))
         run_export(shipped_checkpoint(causal=causal), out, options=ExportOptions(detector=True), log=lambda _m: None)
-        deploys[method] = (tool, out)
+        deploys[method] = (tool, out, ())
+    deploys[C_ONE_BY_ONE] = (tool, deploys[C_PIPELINE][1], ("--one-after-another",))
     return deploys
 
 

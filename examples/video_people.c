@@ -3,6 +3,7 @@
  *
  *   ffmpeg -loglevel error -i clip.mp4 -f rawvideo -pix_fmt rgb24 - | video_people MODEL.onnx DETECTOR_DIR W H
  *   video_people MODEL.onnx DETECTOR_DIR W H --people < frames.rgb      (the detector's 2D instead)
+ *   ... --one-after-another     (tracked people followed one after another, not two at once: the same numbers)
  *
  * MODEL.onnx: `posynda export` (a causal model, `posynda pretrain --causal`, gives each pose at its own frame);
  * DETECTOR_DIR: `posynda export --detector DIR`. Frames: W x H x 3 bytes each, back to back, until the end.
@@ -57,8 +58,18 @@ static int fail(const char* what) {
 }
 
 int main(int argc, char** argv) {
-  if (argc != 5 && !(argc == 6 && strcmp(argv[5], "--people") == 0)) {
-    fprintf(stderr, "usage: video_people MODEL.onnx DETECTOR_DIR WIDTH HEIGHT [--people] < frames.rgb\n");
+  int people_only = 0, one_after_another = 0, known = argc >= 5;
+  for (int i = 5; i < argc; ++i) {
+    if (strcmp(argv[i], "--people") == 0 && !people_only)
+      people_only = 1;
+    else if (strcmp(argv[i], "--one-after-another") == 0 && !one_after_another)
+      one_after_another = 1;
+    else
+      known = 0;
+  }
+  if (!known) {
+    fprintf(stderr,
+            "usage: video_people MODEL.onnx DETECTOR_DIR WIDTH HEIGHT [--people] [--one-after-another] < frames.rgb\n");
     return 2;
   }
   int width = 0, height = 0;
@@ -66,7 +77,6 @@ int main(int argc, char** argv) {
     fprintf(stderr, "video_people: WIDTH and HEIGHT must be integers in [1, 32768], got %s %s\n", argv[3], argv[4]);
     return 2;
   }
-  const int people_only = argc == 6;
   const size_t frame_bytes = (size_t)width * (size_t)height * 3; /* at most 32768^2 * 3: fits size_t */
   unsigned char* rgb = malloc(frame_bytes);
   if (!rgb) {
@@ -82,7 +92,10 @@ int main(int argc, char** argv) {
   /* the lifter runs one small window per person and frame: one thread is as fast idle and much faster when
    * other processes keep the cores busy (bench/README.md, "Pixels to 3D live"); the detector takes the cores */
   model_options.threads = 1;
-  if (posynda_detector_open(argv[2], NULL, &detector) != POSYNDA_OK) {
+  posynda_detector_options detector_options;
+  posynda_detector_options_init(&detector_options);
+  detector_options.one_after_another = one_after_another;
+  if (posynda_detector_open(argv[2], &detector_options, &detector) != POSYNDA_OK) {
     status = fail("detector");
   } else if (!people_only && posynda_model_open(argv[1], &model_options, &model) != POSYNDA_OK) {
     status = fail("model");

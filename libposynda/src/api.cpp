@@ -84,7 +84,7 @@ constexpr uint32_t kModelInfoV1 = offsetof(posynda_model_info, causal);  // `cau
 constexpr uint32_t kSettingsV1 = sizeof(posynda_settings);
 constexpr uint32_t kCameraV1 = sizeof(posynda_camera);
 constexpr uint32_t kSequenceV1 = sizeof(posynda_sequence);
-constexpr uint32_t kDetectorOptionsV1 = sizeof(posynda_detector_options);
+constexpr uint32_t kDetectorOptionsV1 = offsetof(posynda_detector_options, one_after_another);  // appended
 constexpr uint32_t kPipelineOptionsV1 = sizeof(posynda_pipeline_options);
 static_assert(offsetof(posynda_model_options, struct_size) == 0 && offsetof(posynda_model_info, struct_size) == 0 &&
                   offsetof(posynda_settings, struct_size) == 0 && offsetof(posynda_camera, struct_size) == 0 &&
@@ -173,6 +173,7 @@ posynda_detector_options default_detector_options() {  // core::DetectorSettings
   o.min_tracking = static_cast<float>(d.min_tracking);
   o.reid_frames = d.reid_frames;
   o.tiles = d.tiles ? 1 : 0;
+  o.one_after_another = d.side_by_side ? 0 : 1;
   return o;
 }
 
@@ -399,6 +400,7 @@ posynda_status posynda_detector_open(const char* folder, const posynda_detector_
     posynda::core::DetectorSettings s;
     s.max_people = o.max_people, s.detect_every = o.detect_every, s.reid_frames = o.reid_frames;
     s.min_detection = o.min_detection, s.min_tracking = o.min_tracking, s.tiles = o.tiles != 0;
+    s.side_by_side = o.one_after_another == 0;
     *detector = new posynda_detector(folder, s, o.threads);
   });
 }

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
 #include <fstream>
+#include <future>
+#include <thread>
 
 #include "error.hpp"
 #include "ort_env.hpp"
@@ -74,6 +77,9 @@ std::vector<std::array<int, 3>> tiles(int width, int height) {
 
 struct PeopleDetector::Graphs {
   Ort::Session detector{nullptr}, landmarks{nullptr};
+  // people.PeopleDetector's side_by_side: two landmark sessions of half the threads each, and their inputs
+  std::vector<Ort::Session> side_by_side;
+  std::vector<std::vector<float>> side_inputs;
   Ort::MemoryInfo memory = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
   std::vector<double> anchors = anchor_centres();
 };
@@ -139,6 +145,14 @@ PeopleDetector::PeopleDetector(const std::string& folder, const DetectorSettings
       landmark_input_(static_cast<size_t>(kLandmarkSide) * kLandmarkSide * 3) {
   graphs_->detector = open_graph(folder + "/person_detector.onnx", threads, kDetectorSide, 2);
   graphs_->landmarks = open_graph(folder + "/landmarks.onnx", threads, kLandmarkSide, 3);
+  // threads 0 is ONNX Runtime's default (the cores): side by side on a machine of two or more
+  const int cores = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
+  if (settings_.side_by_side && cores >= 2) {
+    for (int k = 0; k < 2; ++k) {
+      graphs_->side_by_side.push_back(open_graph(folder + "/landmarks.onnx", cores / 2, kLandmarkSide, 3));
+      graphs_->side_inputs.emplace_back(landmark_input_.size());
+    }
+  }
 }
 
 PeopleDetector::~PeopleDetector() = default;
@@ -222,13 +236,40 @@ std::vector<PeopleDetector::Box> PeopleDetector::boxes(const Frame& frame) {
   return kept;
 }
 
-Landmarks PeopleDetector::landmarks(const Frame& frame, const Region& region) {
+
+std::vector<Landmarks> PeopleDetector::follow(const Frame& frame, const std::vector<Region>& regions) {
+  std::vector<Landmarks> out(regions.size());
+  if (graphs_->side_by_side.size() < 2 || regions.size() < 2) {  // one person keeps the session of every thread
+    for (size_t k = 0; k < regions.size(); ++k) out[k] = landmarks(frame, regions[k]);
+    return out;
+  }
+  for (size_t k = 0; k < regions.size(); k += 2) {  // two at once: k on its own thread, k + 1 on this one
+    std::future<Landmarks> first = std::async(std::launch::async, [&, k] {
+      return landmarks(frame, regions[k], 0);
+    });
+    std::exception_ptr failed;
+    if (k + 1 < regions.size()) {
+      try {
+        out[k + 1] = landmarks(frame, regions[k + 1], 1);
+      } catch (...) {
+        failed = std::current_exception();
+      }
+    }
+    out[k] = first.get();  // waits for it (and rethrows its error) before this thread's
+    if (failed) std::rethrow_exception(failed);
+  }
+  return out;
+}
+
+Landmarks PeopleDetector::landmarks(const Frame& frame, const Region& region, int side) {
+  Ort::Session& session = side < 0 ? graphs_->landmarks : graphs_->side_by_side[side];
+  std::vector<float>& input = side < 0 ? landmark_input_ : graphs_->side_inputs[side];
   const Affine m = crop_transform(region, kLandmarkSide);
-  warp(frame, m, kLandmarkSide, kLandmarkSide, landmark_input_.data());
-  for (float& v : landmark_input_) v = v / 255.0f;
+  warp(frame, m, kLandmarkSide, kLandmarkSide, input.data());
+  for (float& v : input) v = v / 255.0f;
   float raw[39 * 5], flag = 0, world[39 * 3];
-  run_graph(graphs_->landmarks, graphs_->memory, landmark_input_, kLandmarkSide,
-            {{raw, 39 * 5}, {&flag, 1}, {world, 39 * 3}}, "landmark model");
+  run_graph(session, graphs_->memory, input, kLandmarkSide, {{raw, 39 * 5}, {&flag, 1}, {world, 39 * 3}},
+            "landmark model");
   Landmarks out;  // landmarks.decode
   double points[39 * 2];
   for (int k = 0; k < 39; ++k)
@@ -297,9 +338,12 @@ std::vector<PeopleDetector::Found> PeopleDetector::detect(const Frame& frame) {
     Landmarks found;
   };
   std::vector<Moved> moved;
+  std::vector<Region> regions;
+  for (const Track& track : active_) regions.push_back(track.landmarks.next_region);
+  const std::vector<Landmarks> followed = follow(frame, regions);
   for (size_t i = 0; i < active_.size(); ++i) {
     const Track& track = active_[i];
-    Landmarks found = landmarks(frame, track.landmarks.next_region);
+    const Landmarks& found = followed[i];
     if (found.flag < settings_.min_tracking) {
       ended_.push_back(track);
       continue;

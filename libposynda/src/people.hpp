@@ -28,6 +28,7 @@ struct DetectorSettings {  // posynda.detectors.people.DetectorSettings
   double min_detection = 0.5, min_tracking = 0.5;
   int detect_every = 8, max_people = 8, reid_frames = 120;
   bool tiles = true;
+  bool side_by_side = true;  // PeopleDetector's side_by_side sessions (when there are 2 or more threads)
 };
 
 class PeopleDetector {
@@ -63,7 +64,11 @@ class PeopleDetector {
 
   std::vector<Box> boxes_in(const Frame& frame);
   std::vector<Box> boxes(const Frame& frame);
-  Landmarks landmarks(const Frame& frame, const Region& region);
+  // The landmarks in `region` on the session of every thread (side -1) or side-by-side session `side` (0, 1).
+  Landmarks landmarks(const Frame& frame, const Region& region, int side = -1);
+  // Each region's landmarks (people.PeopleDetector._follow): two at once on the side-by-side sessions when
+  // there are several regions and sessions (the same numbers as one after another), else one after another.
+  std::vector<Landmarks> follow(const Frame& frame, const std::vector<Region>& regions);
   bool known(const Box& box) const;
   // The ended track `found` continues, taken out of ended_ (its id and since), or false.
   bool reidentified(const Landmarks& found, Track& earlier);

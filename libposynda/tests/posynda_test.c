@@ -124,7 +124,8 @@ static void check_pipeline(const char* model_path, const char* folder) {
   expect_error(posynda_detector_open(NULL, NULL, &detector), POSYNDA_ERROR_ARGUMENT, "folder", "NULL folder");
   expect_error(posynda_detector_open(folder, NULL, NULL), POSYNDA_ERROR_ARGUMENT, "detector", "NULL detector out");
   posynda_detector_options options;
-  CHECK(posynda_detector_options_init(&options) == POSYNDA_OK && options.max_people == 8 && options.tiles == 1,
+  CHECK(posynda_detector_options_init(&options) == POSYNDA_OK && options.max_people == 8 && options.tiles == 1 &&
+            options.one_after_another == 0,
         "detector options defaults");
   const struct {
     int field;
@@ -147,6 +148,13 @@ static void check_pipeline(const char* model_path, const char* folder) {
   small.struct_size = 4;
   expect_error(posynda_detector_open(folder, &small, &detector), POSYNDA_ERROR_ARGUMENT,
                "posynda_detector_options.struct_size is 4", "detector options struct_size 4");
+  /* a program built against the first version (no `one_after_another`): opened, side by side as a zeroed field */
+  posynda_detector_options first = options;
+  first.struct_size = (uint32_t)offsetof(posynda_detector_options, one_after_another);
+  first.one_after_another = 7; /* beyond its struct_size: not read */
+  CHECK(posynda_detector_open(folder, &first, &detector) == POSYNDA_OK && detector, "first-version detector options");
+  posynda_detector_close(detector);
+  detector = NULL;
   CHECK(posynda_detector_open(folder, &options, &detector) == POSYNDA_OK && detector, "detector open");
   if (!detector) return;
 

@@ -11,12 +11,14 @@ slid onto someone it overlaps jumped, the other stayed. The one that jumped look
 else's: of two people who overlap in the picture the nearer one is the larger, and a region sized for the
 smaller lets the landmark model fit the smaller whole (Pose2Sim's ``Demo_MultiPerson`` cam03, where the one who
 moves passes in front of the other from frame 80: tracked in 76 -> 95 % of the frames, no id switch; a region
-1.1 times larger finds nobody, 1.2-1.5 times 93-97 %).
+1.1 times larger still finds the other, 1.2-1.5 times 93-97 %).
 
 Several tracked people are followed side by side: two landmark runs (crop and network) at once on two threads,
 through landmark sessions of half the ONNX Runtime threads each -- the same numbers as one after another (the
-network's output does not depend on its thread count; tested): on 2 cores, Pose2Sim's two people 26.0 -> 33.2
-frames/s end to end idle (``posynda bench live``, its "one after another" baseline row). One person keeps the
+network's output does not depend on its thread count; tested). What it gains varies (``posynda bench live``, its
+"one after another" baseline row; 2 cores, two people, idle): 26.0 -> 33.2 frames/s end to end on 2026-12-06,
+nothing to be told from the noise on 12-07 (35.1 -> 33.7); libposynda's port gained 8-26 % idle in both runs that
+day. One person keeps the
 session of every thread.
 
 Ids survive dropouts: a new track within ``reid_frames`` of a track's end, near where that person would be by

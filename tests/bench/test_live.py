@@ -27,7 +27,8 @@ def test_rows_time_every_stage_for_each_video_and_method(tmp_path):
     lines = []
     result = live.run(tmp_path / "out", [str(extra)], frames=6, size=(320, 240), loads=("idle",), log=lines.append)
     rows = result["rows"]
-    c_rows = [live.C_PIPELINE, live.C_PIPELINE_CAUSAL] if (BUILD / "native" / "posynda_video").is_file() else []
+    c_rows = [live.C_PIPELINE, live.C_PIPELINE_CAUSAL, live.C_ONE_BY_ONE]
+    c_rows = c_rows if (BUILD / "native" / "posynda_video").is_file() else []
     methods = [live.POSYNDA, live.POSYNDA_CAUSAL, live.POSYNDA_ONE_BY_ONE, *c_rows, live.MEDIAPIPE]
     videos = ["1 mannequin, 320x240", "2 mannequins, 320x240", "walk.mp4"]
     assert [(r["video"], r["method"]) for r in rows] == [(v, m) for v in videos for m in methods]

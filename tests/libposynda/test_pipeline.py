@@ -99,6 +99,19 @@ def test_c_finds_the_people_python_finds(video_bin, deploy, videos, name):
     assert max(abs(found[k][2] - expected[k].flag) for k in expected) <= 1e-4
 
 
+@pytest.mark.parametrize("name", ["mannequins", "real"])
+def test_c_follows_people_side_by_side_as_one_after_another(video_bin, deploy, videos, name):
+    """Two tracked people's landmarks at once (the default on 2+ cores) or one after another
+    (``--one-after-another``, ``posynda_detector_options.one_after_another``): the same output, byte for byte."""
+    if name not in videos:
+        pytest.skip(f"no real video: set {REAL_VIDEO_ENV}")
+    frames, model = videos[name], deploy[False] / "denoiser.onnx"
+    outputs = [run_video(video_bin, model, deploy[False], frames, "--people", *extra)[0]
+               for extra in ((), ("--one-after-another",))]  # fmt: skip
+    assert all(o.returncode == 0 for o in outputs) and outputs[0].stdout == outputs[1].stdout
+    assert len({line.split(b",")[1] for line in outputs[0].stdout.splitlines()}) == 2  # two people followed
+
+
 @pytest.mark.parametrize("causal", [False, True], ids=["centred", "causal"])
 @pytest.mark.parametrize("name", ["mannequins", "real"])
 def test_c_pipeline_lifts_every_person_as_python(video_bin, deploy, videos, name, causal):
@@ -129,6 +142,8 @@ def test_the_pipeline_tool_refuses_bad_input(video_bin, deploy, videos, tmp_path
         ((model, deploy[False], 480, 320), frames.tobytes()[:-5], 2, "the input ends in a partial frame"),
         ((model, deploy[False], 0, 320), b"", 2, "WIDTH and HEIGHT must be integers in [1, 32768]"),
         ((tmp_path / "none.onnx", deploy[False], 480, 320), b"", 1, "none.onnx: no such model file"),
+        ((model, deploy[False], 480, 320, "--people", "--people"), b"", 2, "usage: video_people"),
+        ((model, deploy[False], 480, 320, "--faster"), b"", 2, "[--people] [--one-after-another]"),
     ]
     for args, data, code, message in cases:
         result = subprocess.run([str(video_bin), *map(str, args)], input=data, capture_output=True, timeout=300)

@@ -249,6 +249,10 @@ typedef struct posynda_detector_options {
   float min_tracking;   /* least pose flag that keeps a track, [0, 1] (0.5) */
   int reid_frames;      /* how long an ended track's id waits to be taken back, [0, 1000000] frames (120) */
   int tiles;            /* 1: also detect on squares along the frame's long side (1) */
+  /* appended after the first version (a struct of that size reads 0 here): */
+  int one_after_another; /* 1: follow tracked people one after another on the detector's sessions; 0: two at
+                          * once on two more landmark sessions of half the threads each, when threads is 2 or
+                          * more (0: the machine has 2 or more cores) -- the same numbers, faster (0) */
 } posynda_detector_options;
 
 /* One person in one frame (layout frozen for SOVERSION 1). */
