@@ -55,6 +55,7 @@ from posynda.metrics import procrustes_align
 from posynda.report import markdown_table
 from posynda.runtime import Lifter, SamplingSettings
 from posynda.runtime.floor_scale import floor_scales, scaled
+from posynda.runtime.root_depth import ROOT_WINDOW_S
 from posynda.runtime.fusion import DEFAULT_WEIGHT
 from posynda.runtime.live import CausalDetector3D
 from posynda.skeleton import convert_joints
@@ -292,7 +293,8 @@ def run(data_dir, checkpoint=None, hypotheses: int = 5, steps: int = 5, max_fram
                                                    camera.intrinsics.astype(np.float32), conf17.astype(np.float32),
                                                    sampling, camera_up=camera.rotation @ up_world if levelled else None,
                                                    detector_3d=blaze - blaze[:, :1], orient=orient,
-                                                   detector_weight=weight)  # fmt: skip
+                                                   detector_weight=weight, root_window_s=ROOT_WINDOW_S,
+                                                   fps=found.fps if np.isfinite(found.fps) else None)  # fmt: skip
                     rel, absolute = lifted.root_relative_mm, lifted.absolute_mm
                     if floor:  # as `lift --calibration` sizes people
                         clip = ClipSet.single_sequence(kp17, camera.intrinsics, found.size)

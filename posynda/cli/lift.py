@@ -34,6 +34,7 @@ from posynda.runtime import RUNTIME_BACKENDS, Lifter, expect_backend
 from posynda.runtime.floor_scale import FloorScales, floor_scales, scaled
 from posynda.runtime.fusion import DEFAULT_WEIGHT
 from posynda.runtime.orientation import ORIENTATIONS
+from posynda.runtime.root_depth import MAX_WINDOW_S, ROOT_WINDOW_S
 from posynda.viz import viz_format, write_viz
 
 
@@ -192,6 +193,14 @@ def only_person(clips, read_report, person: str):
     "auto = 'floor' with --calibration, else 'lifted'",
 )
 @click.option(
+    "--root-window",
+    type=click.FloatRange(0, MAX_WINDOW_S),
+    default=None,
+    help="seconds over which each person's distance from the camera is the running median (the 2D of the root "
+    f"kept, spikes from bad detections gone): 0 = each frame's own; default {ROOT_WINDOW_S:g} for whole "
+    "sequences, 0 (the only value) with --stream (docs/realvideo.md)",
+)
+@click.option(
     "--frame",
     type=click.Choice(["world", "camera"]),
     default="world",
@@ -216,7 +225,7 @@ def only_person(clips, read_report, person: str):
 @threads_option
 @quiet_option
 def lift(model, input_path, video, keypoints, out, backend, device, settings, stream, causal, fps, calibration,
-         camera_name, world_up, orient, detector_weight, size, frame, person, viz, quiet):  # fmt: skip
+         camera_name, world_up, orient, detector_weight, size, root_window, frame, person, viz, quiet):  # fmt: skip
     """Lift 2D keypoints or a video to 3D poses (mm; .npz, .json, .csv, .bvh) with a checkpoint, ONNX or engine."""
     if video and input_path:
         raise click.UsageError("--video and --input both name the input: give one of them")
@@ -239,7 +248,8 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
         raise click.UsageError(f"--video {video} is a live source (a camera, a stream URL or a pipe): add --stream")
     if stream and video:  # a live source: rows as they come
         unused = {"--viz": viz, "--orient upright": orient == "upright", "--size floor": size == "floor",
-                  "--fps": fps is not None, "--image-size": keypoints.options.image_size is not None}  # fmt: skip
+                  "--fps": fps is not None, "--image-size": keypoints.options.image_size is not None,
+                  "--root-window": bool(root_window)}  # fmt: skip
         for flag in [f for f, given in unused.items() if given]:
             raise click.UsageError(f"{flag} needs whole sequences: drop it, or --stream")
         out = out or str(run_dir(None, "lift") / "poses.jsonl")
@@ -254,6 +264,8 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
         raise click.UsageError(f"--orient {orient} turns whole sequences: drop --stream")
     if stream and detector_weight:
         raise click.UsageError("--detector-weight fuses whole sequences: drop --stream")
+    if stream and root_window:
+        raise click.UsageError("--root-window smooths whole sequences: drop --stream")
     if keypoints.format not in ("auto", "video"):
         for what, wanted in (
             (f"--orient {orient}", orient not in ("auto", "none")),
@@ -287,7 +299,8 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
         else:
             up = None if calibrated is None else calibrated.rotation @ up_axis
             result = lifter.lift(clips, settings, progress=report, camera_up=up, orient=orient,
-                                 detector_weight=detector_weight)  # fmt: skip
+                                 detector_weight=detector_weight,
+                                 root_window_s=ROOT_WINDOW_S if root_window is None else root_window)  # fmt: skip
     sizes = None
     if calibrated is not None and size != "lifted":
         sizes = floor_scales(result.absolute_mm, clips, up, float(calibrated.centre @ up_axis))

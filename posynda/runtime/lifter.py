@@ -31,6 +31,7 @@ from posynda.runtime.orientation import (
     turned_about_root,
     upright_camera_up,
 )
+from posynda.runtime.root_depth import check_window, median_root_depth
 from posynda.runtime.settings import SamplingSettings
 from posynda.runtime.stream import LiftStream
 from posynda.runtime.windowed_lift import lift_windows, place_in_camera
@@ -127,7 +128,8 @@ class Lifter:
         return dataclasses.replace(settings, steps=b.steps, hypotheses=b.hypotheses, flip=b.flip, aggregate="mean")
 
     def lift(self, clips: ClipSet, settings: SamplingSettings = SamplingSettings(), progress=None,
-             camera_up=None, orient: str = "none", detector_weight: float = 0.0) -> LiftResult:  # fmt: skip
+             camera_up=None, orient: str = "none", detector_weight: float = 0.0,
+             root_window_s: float = 0.0) -> LiftResult:  # fmt: skip
         """Lift every sequence of ``clips`` (a validated posynda ClipSet; intrinsics included; a keypoint of
         confidence <= 0 is missing). ``camera_up``: the direction against gravity in the camera frame (``[3]``,
         or ``[S, 3]`` per sequence, e.g. from a calibration): lift through a level virtual camera
@@ -135,9 +137,12 @@ class Lifter:
         ``"detector"`` turns each sequence to the detector's own 3D, ``"upright"`` takes its spine as the
         camera's up (:mod:`posynda.runtime.orientation`); ``detector_weight``: the weight of the detector's own
         3D in the root-relative poses (:mod:`posynda.runtime.fusion`; 0: posynda's alone). All but the defaults
-        need ``clips.detector_3d``."""
+        need ``clips.detector_3d``. ``root_window_s``: each root's distance from the camera as the running median
+        over that many seconds of its sequence (:mod:`posynda.runtime.root_depth`; 0: each frame's own, the
+        default here; ``posynda lift`` uses ``ROOT_WINDOW_S``)."""
         clips = missing_where_unconfident(validate(clips, source="input keypoints"))
         weight = check_weight(detector_weight)
+        root_window_s = check_window(root_window_s)
         for what, wanted in (
             (f"detector_weight {weight:g}", weight > 0.0),
             (f"orient {orient!r}", check_orient(orient) != "none"),
@@ -159,6 +164,7 @@ class Lifter:
         if weight > 0.0:
             rel = fused(rel, clips, weight)
             absolute = None if absolute is None else absolute[:, :1] + rel
+        absolute = median_root_depth(absolute, clips, root_window_s)
         return dataclasses.replace(result, root_relative_mm=rel, absolute_mm=absolute)
 
     def _lift_windows(self, clips: ClipSet, settings: SamplingSettings, progress) -> LiftResult:
@@ -222,20 +228,26 @@ class Lifter:
         detector_3d: np.ndarray | None = None,
         orient: str = "none",
         detector_weight: float = 0.0,
+        root_window_s: float = 0.0,
+        fps: float | None = None,
     ) -> LiftResult:
         """Lift one sequence ``[N, 17, 2]`` of H36M-order pixel keypoints (NaN or confidence <= 0 = missing).
 
         ``intrinsics``: 9 floats ``[fx, fy, cx, cy, k1, k2, k3, p1, p2]`` in pixels; None = the
         default pinhole camera of :func:`posynda.data.detections.default_intrinsics`. ``camera_up``,
-        ``orient`` and ``detector_weight``: as for :meth:`lift`; ``detector_3d``: ``[N, 17, 3]`` the
-        detector's own 3D (H36M, mm, root-relative, camera axes; NaN where none), what those two read.
+        ``orient``, ``detector_weight`` and ``root_window_s``: as for :meth:`lift`; ``detector_3d``: ``[N, 17,
+        3]`` the detector's own 3D (H36M, mm, root-relative, camera axes; NaN where none), what those two read;
+        ``fps``: the sequence's frame rate (what ``root_window_s`` counts in; None: 50).
         """
         w, h = int(image_size[0]), int(image_size[1])
         cam = default_intrinsics(w, h) if intrinsics is None else intrinsics
         clips = ClipSet.single_sequence(keypoints_2d, cam, (w, h), confidence)
+        if fps is not None:
+            clips = clips.with_fps(fps)
         if detector_3d is not None:
             clips = dataclasses.replace(clips, detector_3d=np.asarray(detector_3d, np.float32))
-        return self.lift(clips, settings, camera_up=camera_up, orient=orient, detector_weight=detector_weight)
+        return self.lift(clips, settings, camera_up=camera_up, orient=orient, detector_weight=detector_weight,
+                         root_window_s=root_window_s)  # fmt: skip
 
     def stream(
         self,

@@ -17,6 +17,7 @@ from posynda.posefiles.poses import lifted_poses
 from posynda.runtime import Lifter, LiftResult, SamplingSettings
 from posynda.runtime.backends import tensorrt_sidecar as trt_env
 from posynda.runtime.backends.tensorrt_sidecar import REBUILD_HINT, unavailable_reason
+from posynda.runtime.root_depth import ROOT_WINDOW_S
 from posynda.skeleton import convert_joints
 from tests.helpers.cli import PNG, run
 from tests.helpers.clips import make_clips
@@ -41,7 +42,8 @@ def test_lift_writes_absolute_poses_equal_to_the_runtime(tmp_path, keypoints, sh
     assert f"backend: {backend} (" in result.output
     lifted = load_clips(out)
     np.testing.assert_array_equal(lifted.keypoints_2d, clips.keypoints_2d)
-    expected = Lifter(shipped_checkpoint()).lift(clips.without_3d(), SamplingSettings(hypotheses=2, seed=3))
+    settings = SamplingSettings(hypotheses=2, seed=3)
+    expected = Lifter(shipped_checkpoint()).lift(clips.without_3d(), settings, root_window_s=ROOT_WINDOW_S)
     assert np.abs(lifted.joints_3d - expected.absolute_mm).max() <= 0.5  # mm (1e-4 m on the pose + root solve)
     assert (lifted.joints_3d[:, 0, 2] > 0).all()  # absolute camera frame, in front of the camera
 
@@ -281,10 +283,13 @@ def _nobody(tmp):
         (lambda tmp: _coco(tmp, "--format", "coco", "--orient", "upright"), "--orient upright needs the video"),
         (lambda tmp: _coco(tmp, "--image-size", "1920x1080", "--size", "floor"), "--size floor needs the floor of a"),
         (lambda tmp: _coco(tmp, "--image-size", "1920x1080", "--detector-weight", "0.5"), "0.5 needs the detector's"),
+        (lambda tmp: _coco(tmp, "--image-size", "1920x1080", "--stream", "--root-window", "0.5"), "drop --stream"),
+        (lambda tmp: _coco(tmp, "--image-size", "1920x1080", "--root-window", "11"), "--root-window"),
     ],
     ids=["coco-no-size", "text-npz", "unknown-json", "bad-size", "fov-and-intrinsics", "nobody", "wrong-format"]
     + ["npz-16-joints", "json-16-joints", "nan-only", "pt-model", "junk-onnx", "junk-safetensors", "backend"]
-    + ["orient-without-3d", "orient-a-keypoint-format", "floor-without-calibration", "fuse-without-3d"],
+    + ["orient-without-3d", "orient-a-keypoint-format", "floor-without-calibration", "fuse-without-3d"]
+    + ["root-window-stream", "root-window-range"],
 )
 def test_bad_input_exits_2_and_writes_nothing(tmp_path, make, message):
     args = make(tmp_path)
@@ -422,7 +427,7 @@ def test_stream_flag_lifts_frame_by_frame_and_reports_latency(tmp_path, keypoint
     model = str(shipped_export / "denoiser.onnx")
     common = ["lift", "--model", model, "--input", str(path), "-H", "2", "-K", "2", "--quiet"]
     streamed = run([*common, "--stream", "--out", str(tmp_path / "s.npz")])
-    whole = run([*common, "--out", str(tmp_path / "w.npz")])
+    whole = run([*common, "--root-window", "0", "--out", str(tmp_path / "w.npz")])  # a stream's roots: frame by frame
     assert streamed.exit_code == 0 and whole.exit_code == 0, streamed.output
     assert "stream: latency L = 26 frames | push p50" in streamed.output
     a, b = load_clips(tmp_path / "s.npz").joints_3d, load_clips(tmp_path / "w.npz").joints_3d
@@ -437,7 +442,8 @@ def test_causal_lifts_with_the_shipped_causal_model_and_zero_latency(tmp_path, k
     streamed = run([*common, "--causal", "--stream", "--out", str(tmp_path / "s.npz")])
     assert streamed.exit_code == 0, streamed.output
     assert "stream: latency L = 0 frames | push p50" in streamed.output
-    whole = run([*common, "--model", str(causal_export / "denoiser.onnx"), "--out", str(tmp_path / "w.npz")])
+    whole = run([*common, "--model", str(causal_export / "denoiser.onnx"), "--root-window", "0", "--out",
+                 str(tmp_path / "w.npz")])  # fmt: skip
     assert whole.exit_code == 0, whole.output
     a, b = load_clips(tmp_path / "s.npz").joints_3d, load_clips(tmp_path / "w.npz").joints_3d
     assert np.abs(a - b).max() <= 1e-2

@@ -205,9 +205,9 @@ def test_a_pipe_fed_at_the_videos_own_rate_is_lifted_live_as_the_file_is(video, 
     head, *rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert head["format"] == "posynda-live-v1" and head["frame"] == "camera"
     assert [r["source_frame"] for r in rows] == list(range(FRAMES)) and {r["person"] for r in rows} == {"0"}
-    whole = tmp_path / "whole.json"  # the same frames lifted whole (neither lift uses the detector's 3D)
+    whole = tmp_path / "whole.json"  # the same frames lifted whole (neither uses the detector's 3D nor smooths roots)
     result = run(["lift", "--video", str(video), "--orient", "none", "--detector-weight", "0", "--frame", "camera",
-                  "--out", str(whole), "--quiet"])  # fmt: skip
+                  "--root-window", "0", "--out", str(whole), "--quiet"])  # fmt: skip
     assert result.exit_code == 0, result.output
     expected = [f["absolute"] for f in json.loads(whole.read_text())["sequences"][0]["frames"]]
     np.testing.assert_allclose([r["absolute_mm"] for r in rows], expected, atol=0.5)
@@ -223,6 +223,8 @@ def test_a_live_lift_uses_the_detectors_3d_by_default(video, tmp_path):
     assert sum(1 for line in lines if not line.startswith("#")) == FRAMES + 1  # the header and a row per frame
     result = run(["lift", "--video", str(video), "--stream", "--orient", "upright", "--out", str(tmp_path / "u.csv")])
     assert result.exit_code == 2 and "--orient upright needs whole sequences" in result.output
+    result = run(["lift", "--video", str(video), "--stream", "--root-window", "1", "--out", str(tmp_path / "u.csv")])
+    assert result.exit_code == 2 and "--root-window needs whole sequences" in result.output
     result = run(["lift", "--video", "rtsp://127.0.0.1:9/none", "--out", str(tmp_path / "u.json")])
     assert (
         result.exit_code == 2 and "is a live source (a camera, a stream URL or a pipe): add --stream" in result.output
