@@ -251,8 +251,9 @@ typedef struct posynda_detector_options {
   int tiles;            /* 1: also detect on squares along the frame's long side (1) */
   /* appended after the first version (a struct of that size reads 0 here): */
   int one_after_another; /* 1: follow tracked people one after another on the detector's sessions; 0: two at
-                          * once on two more landmark sessions of half the threads each, when threads is 2 or
-                          * more (0: the machine has 2 or more cores) -- the same numbers, faster (0) */
+                          * once (one on a thread of the detector's own) on two more landmark sessions of half
+                          * the threads each, when threads is 2 or more, or 0 on a machine of 2 or more cores
+                          * -- the same numbers, faster (0) */
 } posynda_detector_options;
 
 /* One person in one frame (layout frozen for SOVERSION 1). */
