@@ -55,9 +55,9 @@ from posynda.metrics import procrustes_align
 from posynda.report import markdown_table
 from posynda.runtime import Lifter, SamplingSettings
 from posynda.runtime.floor_scale import floor_scales, scaled
-from posynda.runtime.root_depth import ROOT_WINDOW_S
 from posynda.runtime.fusion import DEFAULT_WEIGHT
 from posynda.runtime.live import CausalDetector3D
+from posynda.runtime.root_depth import ROOT_WINDOW_S
 from posynda.skeleton import convert_joints
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".mkv", ".webm")
