@@ -298,9 +298,9 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
             result = lifter.lift_as_stream(clips, settings, progress=report)
         else:
             up = None if calibrated is None else calibrated.rotation @ up_axis
+            root_window = ROOT_WINDOW_S if root_window is None else root_window
             result = lifter.lift(clips, settings, progress=report, camera_up=up, orient=orient,
-                                 detector_weight=detector_weight,
-                                 root_window_s=ROOT_WINDOW_S if root_window is None else root_window)  # fmt: skip
+                                 detector_weight=detector_weight, root_window_s=root_window)  # fmt: skip
     sizes = None
     if calibrated is not None and size != "lifted":
         sizes = floor_scales(result.absolute_mm, clips, up, float(calibrated.centre @ up_axis))
@@ -317,6 +317,7 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
         f"{result.seconds:.1f} s"
         + (" | causal: zero look-ahead" if lifter.causal else "")
         + detector_use(orient, detector_weight)
+        + (f" | roots: the median depth over {root_window:g} s" if root_window else "")
     )
     if result.push_seconds is not None:
         ms = np.asarray(result.push_seconds) * 1000.0

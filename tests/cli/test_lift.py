@@ -39,7 +39,7 @@ def test_lift_writes_absolute_poses_equal_to_the_runtime(tmp_path, keypoints, sh
     out = tmp_path / "poses.npz"
     result = run(["lift", "--model", str(model), "--input", str(path), "--out", str(out), "-H", "2", "--seed", "3"])
     assert result.exit_code == 0, result.output
-    assert f"backend: {backend} (" in result.output
+    assert f"backend: {backend} (" in result.output and "| roots: the median depth over 0.5 s" in result.output
     lifted = load_clips(out)
     np.testing.assert_array_equal(lifted.keypoints_2d, clips.keypoints_2d)
     settings = SamplingSettings(hypotheses=2, seed=3)
@@ -429,7 +429,7 @@ def test_stream_flag_lifts_frame_by_frame_and_reports_latency(tmp_path, keypoint
     streamed = run([*common, "--stream", "--out", str(tmp_path / "s.npz")])
     whole = run([*common, "--root-window", "0", "--out", str(tmp_path / "w.npz")])  # a stream's roots: frame by frame
     assert streamed.exit_code == 0 and whole.exit_code == 0, streamed.output
-    assert "stream: latency L = 26 frames | push p50" in streamed.output
+    assert "stream: latency L = 26 frames | push p50" in streamed.output and "roots: the median" not in streamed.output
     a, b = load_clips(tmp_path / "s.npz").joints_3d, load_clips(tmp_path / "w.npz").joints_3d
     assert np.abs(a - b).max() <= 1e-2
 
