@@ -33,6 +33,7 @@ import subprocess
 import tempfile
 import time
 from contextlib import nullcontext
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -182,16 +183,13 @@ def run(out_dir, videos: list[str] = (), frames: int = DEFAULT_FRAMES, size=DEFA
             for name, path in sources:
                 with VideoReader(path) as reader:
                     size_of = reader.size
-                timings = [
-                    (method, lambda p=path, lifter=lifter: time_posynda(p, lifter, settings, frames))
-                    for method, lifter in lifters.items()
-                ]
-                timings.append((POSYNDA_ONE_BY_ONE, lambda p=path: time_posynda(p, lifters[POSYNDA], settings, frames,
-                                                                                  side_by_side=False)))  # fmt: skip
-                for method, (tool, deploy, options) in c_rows.items():
-                    timings.append((method, lambda p=path, t=tool, d=deploy, o=options: time_c_pipeline(p, t, d, frames,
-                                                                                                      o)))  # fmt: skip
-                timings.append((MEDIAPIPE, lambda p=path: time_mediapipe(p, frames)))
+                timings = [(method, partial(time_posynda, path, lifter, settings, frames))
+                           for method, lifter in lifters.items()]  # fmt: skip
+                one_by_one = partial(time_posynda, path, lifters[POSYNDA], settings, frames, side_by_side=False)
+                timings.append((POSYNDA_ONE_BY_ONE, one_by_one))
+                timings += [(method, partial(time_c_pipeline, path, tool, deploy, frames, options))
+                            for method, (tool, deploy, options) in c_rows.items()]  # fmt: skip
+                timings.append((MEDIAPIPE, partial(time_mediapipe, path, frames)))
                 for method, timed in timings:
                     row = {"video": name, "size": list(size_of), "load": load, "method": method, **timed()}
                     result["rows"].append(row)

@@ -69,8 +69,6 @@ def median_root_depth(absolute_mm: np.ndarray | None, clips: ClipSet, window_s: 
         if len(seen) < 2:
             continue
         factor = running_median(distance[seen], window_frames(window_s, fps)) / distance[seen]
-        moved = out[frames][seen] + ((factor - 1.0)[:, None] * root[seen])[:, None, :]
-        block = out[frames]
-        block[seen] = moved.astype(out.dtype)
-        out[frames] = block
+        sequence = out[frames]  # a view: the sequence's frames of `out`
+        sequence[seen] += ((factor - 1.0)[:, None] * root[seen])[:, None, :].astype(out.dtype)
     return out
