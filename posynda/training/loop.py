@@ -205,9 +205,9 @@ def _checkpoint(
 ) -> None:  # fmt: skip
     """Rank 0 writes the state, ``metrics.jsonl`` and the caller's files of this step; nobody runs ahead of them."""
     running = logbook.state()  # on every rank: the mean over the ranks
-    if training.world.is_main:
-        save_state(settings.state_path, training.step, **run_state(training), log=running, **facts)
+    if training.world.is_main:  # metrics first: a kill between the two leaves a line a resume drops, none missing
         write_metrics(settings.metrics_path, logbook.lines)
+        save_state(settings.state_path, training.step, **run_state(training), log=running, **facts)
         if on_checkpoint is not None:
             on_checkpoint(training.model, training.step)
     training.world.barrier()
