@@ -19,6 +19,8 @@ MAX_IMAGE_SIDE = 32768  # pixels per side of an image (16K video is 15360 wide)
 MIN_FOCAL_PX = 1.0  # focal lengths in pixels (a real camera's are tens to thousands)
 MAX_FOCAL_PX = 1.0e7
 MAX_SEQUENCE_FRAMES = 100_000_000  # frames of one lifted sequence (about 23 days at 50 fps)
+MAX_FPS = 1000.0  # frames per second of a sequence (video is 24-240; a root window counts frames by it)
+MAX_ROOT_WINDOW_S = 10.0  # seconds of the running median of a root's depth (posynda.runtime.root_depth)
 MAX_MODEL_WIDTH = 8192  # a denoiser's channels / embedding width (the paper's MixSTE: 512)
 MAX_MODEL_DEPTH = 128  # its blocks, heads, filter widths (the paper's: 8 + 8 blocks, 8 heads)
 

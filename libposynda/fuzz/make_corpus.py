@@ -79,13 +79,19 @@ def npy_seeds() -> dict[str, bytes]:
 
 def lift_input(flags: int, h=1, k=1, batch=64, stride=0, aggregate=1, flip=1, seed=0, width=1000, height=1000,
                intrinsics=(1000, 1000, 500, 500, 0, 0, 0, 0, 0), order=0, joints=17, sizes=(0, 0, 0), lied=0,
-               frames=30, pixels=None, scores=None) -> bytes:  # fmt: skip
+               frames=30, pixels=None, scores=None, roots=None) -> bytes:  # fmt: skip
+    """One input of fuzz_lift's layout; ``roots``: (root_window_s, fps), the fields appended last (the scores are
+    then written too, 0.9 each, since the harness reads them whatever the flags say)."""
     out = struct.pack("<B5iBQ2i9f2i3IqB", flags, h, k, batch, stride, aggregate, flip, seed, width, height,
                       *intrinsics, order, joints, *sizes, lied, frames - 1)  # fmt: skip
     pixels = pixels or [int((500 + 3 * (j % 17) + f) * 16) for f in range(frames) for j in range(34)]
     out += struct.pack(f"<{len(pixels)}H", *pixels)
+    if scores is None and roots is not None:
+        scores = [225] * (frames * 17)
     if scores is not None:
         out += bytes(scores)
+    if roots is not None:
+        out += struct.pack("<2d", *roots)
     return out
 
 
@@ -109,6 +115,11 @@ def lift_seeds() -> dict[str, bytes]:
         "lift-refused-settings": lift_input(0, h=101, k=0, batch=5000, stride=-1, width=40000),
         "lift-lied-frames": lift_input(16, lied=2**62),
         "lift-bad-struct-size": lift_input(0, sizes=(4, 0, 7)),
+        "lift-root-window": lift_input(2, roots=(0.5, 30.0)),
+        "lift-refused-root-window": lift_input(0, roots=(10.5, 2000.0)),
+        # first-version settings and sequence (40 bytes each on 64-bit): the window and fps beyond them, unread
+        "lift-first-version-structs": lift_input(0, sizes=(40, 0, 40), roots=(-1.0, -1.0)),
+        "stream-root-window": lift_input(1, roots=(2.0, 0.0)),
     }
 
 

@@ -81,9 +81,9 @@ void require(const void* pointer, const char* name) {
 // them) and the field's default is what a zeroed struct holds.
 constexpr uint32_t kModelOptionsV1 = sizeof(posynda_model_options);
 constexpr uint32_t kModelInfoV1 = offsetof(posynda_model_info, causal);  // `causal` was appended after the first
-constexpr uint32_t kSettingsV1 = sizeof(posynda_settings);
+constexpr uint32_t kSettingsV1 = offsetof(posynda_settings, root_window_s);  // root_window_s was appended
 constexpr uint32_t kCameraV1 = sizeof(posynda_camera);
-constexpr uint32_t kSequenceV1 = sizeof(posynda_sequence);
+constexpr uint32_t kSequenceV1 = offsetof(posynda_sequence, fps);  // fps was appended
 constexpr uint32_t kDetectorOptionsV1 = offsetof(posynda_detector_options, one_after_another);  // appended
 constexpr uint32_t kPipelineOptionsV1 = sizeof(posynda_pipeline_options);
 static_assert(offsetof(posynda_model_options, struct_size) == 0 && offsetof(posynda_model_info, struct_size) == 0 &&
@@ -112,6 +112,11 @@ T read_struct(const T* p, uint32_t least, const char* name, const T& defaults) {
   require(p, name);
   const uint32_t size = declared_size(p);
   check_size(size, least, name);
+  if (size > least && size < sizeof(T))  // one field appended per struct so far: a size inside it is no version's
+    posynda::core::fail(POSYNDA_ERROR_ARGUMENT, std::string(name) + ".struct_size is " + std::to_string(size) +
+                                                    ", expected " + std::to_string(least) + " (the first version) or at "
+                                                    "least " + std::to_string(sizeof(T)) + " (fill it with " + name +
+                                                    "_init)");
   T out = defaults;
   std::memcpy(static_cast<void*>(&out), p, std::min<size_t>(size, sizeof(T)));
   out.struct_size = static_cast<uint32_t>(sizeof(T));
@@ -138,6 +143,14 @@ posynda_settings default_settings() {
   s.stride = 0;
   s.batch_size = 64;
   s.seed = 0;
+  s.root_window_s = 0.5;  // posynda.runtime.root_depth.ROOT_WINDOW_S, `posynda lift`'s
+  return s;
+}
+
+// What a caller's struct lacks reads as zero: a first-version posynda_settings places roots frame by frame, as
+// the first version did (posynda_settings_init gives the defaults above).
+posynda_settings appended_zero(posynda_settings s) {
+  s.root_window_s = 0.0;
   return s;
 }
 
@@ -203,7 +216,7 @@ posynda::core::Frame caller_frame(const uint8_t* rgb, int width, int height, int
 
 posynda_settings read_settings(const posynda_settings* s) {
   if (!s) posynda::core::fail(POSYNDA_ERROR_ARGUMENT, "settings is NULL (posynda_settings_init gives the defaults)");
-  return read_struct(s, kSettingsV1, "posynda_settings", default_settings());
+  return read_struct(s, kSettingsV1, "posynda_settings", appended_zero(default_settings()));
 }
 
 posynda_camera read_camera(const posynda_camera* c) {

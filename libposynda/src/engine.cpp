@@ -7,6 +7,7 @@
 #include "geometry.hpp"
 #include "keypoints.hpp"
 #include "limits.hpp"
+#include "pyformat.hpp"
 #include "philox.hpp"
 #include "sampler.hpp"
 
@@ -43,6 +44,10 @@ posynda_settings effective_settings(const Model& model, const posynda_settings& 
   if (aggregate < POSYNDA_AGGREGATE_MEAN || aggregate > POSYNDA_AGGREGATE_FRAME)
     fail(POSYNDA_ERROR_ARGUMENT, "aggregate must be POSYNDA_AGGREGATE_MEAN, _JOINT or _FRAME, got " +
                                      std::to_string(aggregate));
+  // posynda.runtime.root_depth.check_window's words
+  if (!(s.root_window_s >= 0.0 && s.root_window_s <= limits::MAX_ROOT_WINDOW_S))  // NaN fails too
+    fail(POSYNDA_ERROR_ARGUMENT, "root_window must lie in [0, " + py_g(limits::MAX_ROOT_WINDOW_S) + "] seconds, got " +
+                                     py_float(s.root_window_s));
   s.flip = s.flip != 0;
   if (m.graph == "sampler") {
     s.steps = m.sampler_steps;

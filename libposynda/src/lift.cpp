@@ -7,6 +7,8 @@
 
 #include "error.hpp"
 #include "limits.hpp"
+#include "pyformat.hpp"
+#include "root_depth.hpp"
 
 namespace posynda::core {
 namespace {
@@ -66,6 +68,9 @@ void lift_sequence(Model& model, const posynda_camera& camera, const posynda_set
                                   "], got " + std::to_string(seq.frames));
   if (!seq.keypoints) fail(POSYNDA_ERROR_ARGUMENT, "sequence keypoints is NULL");
   if (!root_relative_mm) fail(POSYNDA_ERROR_ARGUMENT, "root_relative_mm output is NULL");
+  if (!(seq.fps == 0.0 || (seq.fps > 0.0 && seq.fps <= limits::MAX_FPS)))  // NaN fails too
+    fail(POSYNDA_ERROR_INPUT, "sequence fps must lie in (0, " + py_g(limits::MAX_FPS) + "] frames/s (0: not known, 50 assumed), got " +
+                                  py_float(seq.fps));
   const int64_t n = seq.frames;
   check_keypoints(seq.keypoints, seq.confidence, n, seq.joints);  // the whole sequence, before any work
   Engine engine(model, settings, camera_intrinsics(camera));
@@ -125,6 +130,7 @@ void lift_sequence(Model& model, const posynda_camera& camera, const posynda_set
     for (int64_t f = 0; f < n; ++f)
       engine.place(root_relative_mm + f * J * 3, filled.data() + f * J * 2, weights.data() + f * J, absolute_mm + f * J * 3);
     require_finite(absolute_mm, n * J * 3);
+    median_root_depth(absolute_mm, n, settings.root_window_s, seq.fps > 0.0 ? seq.fps : kAssumedFps);
   }
 }
 

@@ -18,5 +18,7 @@ constexpr int64_t MAX_IMAGE_SIDE = 32768;           // pixels per side of an ima
 constexpr double MIN_FOCAL_PX = 1.0;                // focal lengths in pixels
 constexpr double MAX_FOCAL_PX = 1.0e7;
 constexpr int64_t MAX_SEQUENCE_FRAMES = 100000000;  // frames of one lifted sequence
+constexpr double MAX_FPS = 1000.0;                  // frames per second of a sequence
+constexpr double MAX_ROOT_WINDOW_S = 10.0;          // seconds of the running median of a root's depth
 
 }  // namespace posynda::core::limits

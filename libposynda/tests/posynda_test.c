@@ -458,7 +458,7 @@ int main(int argc, char** argv) {
     s.struct_size = 0;
     expect_error(posynda_lift(model, &camera, &s, &seq, rel, abs_mm), POSYNDA_ERROR_ARGUMENT,
                  "posynda_settings.struct_size is 0", "settings struct_size 0");
-    s.struct_size = sizeof s - 8; /* the seed cut off */
+    s.struct_size = (uint32_t)offsetof(posynda_settings, root_window_s) - 8; /* the first version's seed cut off */
     expect_error(posynda_lift(model, &camera, &s, &seq, rel, abs_mm), POSYNDA_ERROR_ARGUMENT, "posynda_settings",
                  "settings struct_size short");
     posynda_camera c = camera;
@@ -474,6 +474,9 @@ int main(int argc, char** argv) {
     q.struct_size = (uint32_t)sizeof q - 1;
     expect_error(posynda_lift(model, &camera, &settings, &q, rel, abs_mm), POSYNDA_ERROR_ARGUMENT,
                  "posynda_sequence.struct_size", "sequence struct_size short");
+    q.struct_size = (uint32_t)offsetof(posynda_sequence, fps) + 4; /* inside the appended field: no version's */
+    expect_error(posynda_lift(model, &camera, &settings, &q, rel, abs_mm), POSYNDA_ERROR_ARGUMENT,
+                 "(the first version) or at least", "sequence struct_size inside fps");
   }
 
   /* non-finite input (posynda.runtime.stream.check_frame): +-inf keypoints, confidence outside [0, 1] */
@@ -541,6 +544,54 @@ int main(int argc, char** argv) {
   CHECK(finite, "poses are finite");
   CHECK(rel[0] == 0 && rel[1] == 0 && rel[2] == 0, "root-relative root is 0");
   CHECK(abs_mm[2] > 2500 && abs_mm[2] < 6000, "absolute root depth %.0f mm", abs_mm[2]);
+
+  /* the roots' depth (settings.root_window_s, default 0.5 s, at sequence.fps, 0 = 50): a running median along each
+   * root's ray -- the root-relative poses are the same, the roots move; a first-version struct places each frame's
+   * root on its own, as root_window_s 0 does; out-of-range values are refused naming the field */
+  {
+    CHECK(settings.root_window_s == 0.5 && seq.fps == 0.0, "root window 0.5 s and fps 0 (not known) by default");
+    float* rel0 = malloc(sizeof(float) * N * 17 * 3);
+    float* abs0 = malloc(sizeof(float) * N * 17 * 3);
+    posynda_settings per_frame = settings;
+    per_frame.root_window_s = 0.0;
+    CHECK(posynda_lift(model, &camera, &per_frame, &seq, rel0, abs0) == POSYNDA_OK, "lift, roots frame by frame");
+    CHECK(memcmp(rel0, rel, sizeof(float) * N * 17 * 3) == 0, "the root window leaves the root-relative poses");
+    int moved = 0;
+    for (int f = 0; f < N; ++f) moved += abs0[f * 17 * 3 + 2] != abs_mm[f * 17 * 3 + 2];
+    CHECK(moved > 0, "the running median moves roots (%d of %d frames)", moved, N);
+    posynda_settings first = settings;
+    first.struct_size = (uint32_t)offsetof(posynda_settings, root_window_s);
+    first.root_window_s = 7.0; /* beyond its struct_size: not read */
+    CHECK(posynda_lift(model, &camera, &first, &seq, rel0, abs_mm) == POSYNDA_OK &&
+              memcmp(abs0, abs_mm, sizeof(float) * N * 17 * 3) == 0,
+          "a first-version settings struct places each root on its own");
+    posynda_sequence first_seq = seq;
+    first_seq.struct_size = (uint32_t)offsetof(posynda_sequence, fps);
+    first_seq.fps = -3.0; /* beyond its struct_size: not read (50 frames/s) */
+    posynda_sequence at_50 = seq;
+    at_50.fps = 50.0;
+    CHECK(posynda_lift(model, &camera, &settings, &first_seq, rel0, abs0) == POSYNDA_OK &&
+              posynda_lift(model, &camera, &settings, &at_50, rel0, abs_mm) == POSYNDA_OK &&
+              memcmp(abs0, abs_mm, sizeof(float) * N * 17 * 3) == 0,
+          "a first-version sequence struct lifts at 50 frames/s");
+    const double bad_windows[] = {-0.1, 10.5, NAN, INFINITY};
+    for (size_t i = 0; i < sizeof bad_windows / sizeof bad_windows[0]; ++i) {
+      posynda_settings w = settings;
+      w.root_window_s = bad_windows[i];
+      expect_error(posynda_lift(model, &camera, &w, &seq, rel0, abs0), POSYNDA_ERROR_ARGUMENT,
+                   "root_window must lie in [0, 10] seconds", "bad root window");
+    }
+    const double bad_fps[] = {-1.0, 1000.5, NAN, INFINITY};
+    for (size_t i = 0; i < sizeof bad_fps / sizeof bad_fps[0]; ++i) {
+      posynda_sequence q = seq;
+      q.fps = bad_fps[i];
+      expect_error(posynda_lift(model, &camera, &settings, &q, rel0, abs0), POSYNDA_ERROR_INPUT,
+                   "sequence fps must lie in (0, 1000] frames/s", "bad fps");
+    }
+    CHECK(posynda_lift(model, &camera, &settings, &seq, rel, abs_mm) == POSYNDA_OK, "lift again");
+    free(rel0);
+    free(abs0);
+  }
 
   /* structs of a later version (fields appended, struct_size = their size): read up to this version's fields */
   {

@@ -5,13 +5,16 @@
 //                [--confidence conf.npy] [--intrinsics fx fy cx cy k1 k2 k3 p1 p2] [--order h36m|coco|blazepose33]
 //                [-H N] [-K N] [--no-flip] [--aggregate mean|joint|frame] [--stride S] [--seed N]
 //                [--batch N] [--threads N] [--stream] [--absolute-out abs.npy] [--timing] [--repeat R]
+//                [--root-window SECONDS] [--fps F]
 //
 // kp.npy: float32 [N, 17, 2] pixels ([N, 33, 2] for --order blazepose33) (NaN = missing; +-inf refused); conf.npy: float32 [N, 17] in [0, 1]
 // (0 = missing). poses.npy: float32 [N, 17, 3] root-relative mm; abs.npy: camera-frame mm; both written
 // atomically (PATH.tmp renamed; on a failed write neither file is touched and no .tmp is left). --timing
 // prints one JSON line to stdout: the lift's seconds (median and minimum over --repeat R runs, the model
 // loaded once) and, with --stream, the per-frame push latencies of the last run (p50, p99, max, mean) and
-// the median of the pushes that ran a window (window_push_ms_median; null when none did).
+// the median of the pushes that ran a window (window_push_ms_median; null when none did). --root-window: each
+// root's depth the running median over that many seconds (default 0.5, as `posynda lift`; 0: each frame's own;
+// a --stream places each root on its own), counted at --fps frames per second (default: not known, 50).
 // Arguments are checked whole: an integer must fit an int (the seed: [0, 2^64)), a number must be a finite
 // float32; a bad one is one line on stderr and exit 2.
 // Exit codes: 0 ok, 2 bad input, arguments or model file, 1 ONNX Runtime failed while running or the output
@@ -37,7 +40,7 @@ const char* const kUsage =
     "usage: posynda_lift --model M.onnx --keypoints KP.npy --size W H --out POSES.npy [--confidence C.npy] "
     "[--intrinsics fx fy cx cy k1 k2 k3 p1 p2] [--order h36m|coco|blazepose33] [-H N] [-K N] [--no-flip] "
     "[--aggregate mean|joint|frame] [--stride S] [--seed N] [--batch N] [--threads N] [--stream] "
-    "[--absolute-out ABS.npy] [--timing] [--repeat R]";
+    "[--absolute-out ABS.npy] [--timing] [--repeat R] [--root-window SECONDS] [--fps F]";
 
 // One line on stderr, exit 2: a bad input file (refuse) or a bad command line (usage).
 [[noreturn]] void refuse(const std::string& error, const char* suffix = "") {
@@ -122,6 +125,7 @@ int main(int argc, char** argv) {
   posynda_model_options options;
   posynda_model_options_init(&options);
   bool stream = false, timing = false;
+  double fps = 0.0;  // not known
   int repeat = 1;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -165,6 +169,8 @@ int main(int argc, char** argv) {
     else if (a == "--stream") stream = true;
     else if (a == "--timing") timing = true;
     else if (a == "--repeat") repeat = static_cast<int>(integer(a, next(), 1, 1000000));
+    else if (a == "--root-window") settings.root_window_s = float_arg(a, next());  // its range: the library's
+    else if (a == "--fps") fps = float_arg(a, next());
     else usage("unknown argument " + a);
   }
   if (model_path.empty() || kp_path.empty() || out_path.empty()) usage("--model, --keypoints and --out are required");
@@ -211,6 +217,7 @@ int main(int argc, char** argv) {
       seq.frames = n;
       seq.joints = joints;
       seq.order = order;
+      seq.fps = fps;
       status = posynda_lift(model, &camera, &settings, &seq, rel.data(), absolute.data());
       if (status != POSYNDA_OK) failed(status);
     } else {

@@ -27,6 +27,7 @@ from posynda.data.detections.video import clip_frames
 from posynda.data.video import live_source
 from posynda.defaults import default_clips_path, shipped_checkpoint
 from posynda.errors import InputError
+from posynda.limits import MAX_FPS, MAX_ROOT_WINDOW_S
 from posynda.posefiles import output_format, write_poses
 from posynda.posefiles.live_rows import check_live_out
 from posynda.posefiles.poses import calibration_world
@@ -34,7 +35,7 @@ from posynda.runtime import RUNTIME_BACKENDS, Lifter, expect_backend
 from posynda.runtime.floor_scale import FloorScales, floor_scales, scaled
 from posynda.runtime.fusion import DEFAULT_WEIGHT
 from posynda.runtime.orientation import ORIENTATIONS
-from posynda.runtime.root_depth import MAX_WINDOW_S, ROOT_WINDOW_S
+from posynda.runtime.root_depth import ROOT_WINDOW_S
 from posynda.viz import viz_format, write_viz
 
 
@@ -142,7 +143,7 @@ def only_person(clips, read_report, person: str):
 )
 @click.option(
     "--fps",
-    type=click.FloatRange(0, 1000, min_open=True),
+    type=click.FloatRange(0, MAX_FPS, min_open=True),
     default=None,
     help="frame rate of the input, frames/s: the BVH frame time, the animation speed and the fps of the JSON / CSV "
     "(default: the input's own; 50 where it states none, 25 for --viz animations)",
@@ -194,7 +195,7 @@ def only_person(clips, read_report, person: str):
 )
 @click.option(
     "--root-window",
-    type=click.FloatRange(0, MAX_WINDOW_S),
+    type=click.FloatRange(0, MAX_ROOT_WINDOW_S),
     default=None,
     help="seconds over which each person's distance from the camera is the running median (the 2D of the root "
     f"kept, spikes from bad detections gone): 0 = each frame's own; default {ROOT_WINDOW_S:g} for whole "

@@ -19,7 +19,7 @@ import numpy as np
 
 from posynda.errors import InputError
 from posynda.fileio import atomic_open
-from posynda.limits import MAX_FOCAL_PX, MAX_IMAGE_SIDE, MIN_FOCAL_PX
+from posynda.limits import MAX_FOCAL_PX, MAX_FPS, MAX_IMAGE_SIDE, MIN_FOCAL_PX
 from posynda.reading import npz_arrays
 from posynda.skeleton import NUM_JOINTS
 
@@ -153,9 +153,9 @@ class ClipSet:
         return dataclasses.replace(self, joints_3d=None)
 
     def with_fps(self, fps: float) -> "ClipSet":
-        """This set with every sequence at ``fps`` frames per second (> 0, finite)."""
-        if not (np.isfinite(fps) and fps > 0):
-            raise InputError(f"fps must be a positive number, got {fps}")
+        """This set with every sequence at ``fps`` frames per second (in (0, ``MAX_FPS``])."""
+        if not 0 < fps <= MAX_FPS:  # NaN fails too
+            raise InputError(f"fps must lie in (0, {MAX_FPS:g}] frames/s, got {fps}")
         return dataclasses.replace(self, fps=np.full(self.num_sequences, fps, np.float32))
 
     def iter_sequences(self) -> Iterator[tuple[int, slice]]:
@@ -260,6 +260,9 @@ def validate(clips: ClipSet, source: str = "clips") -> ClipSet:
     conf = fields["confidence"]
     if conf is not None and (not np.isfinite(conf).all() or conf.min() < 0 or conf.max() > 1):
         raise InputError(f"{source}: key 'confidence' must lie in [0, 1]")
+    fps = fields["fps"]
+    if fps is not None and not np.all(np.isnan(fps) | ((fps > 0) & (fps <= MAX_FPS))):  # NaN: not known
+        raise InputError(f"{source}: key 'fps' must lie in (0, {MAX_FPS:g}] frames/s (NaN where not known)")
     return ClipSet(**fields)
 
 

@@ -28,6 +28,7 @@ import numpy as np
 
 from posynda.errors import InputError
 from posynda.fileio import atomic_path
+from posynda.limits import MAX_FPS
 
 # Extensions taken as video when the first bytes name no container posynda knows.
 VIDEO_EXTENSIONS: tuple[str, ...] = (".mp4", ".m4v", ".mov", ".3gp", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".ts")
@@ -96,7 +97,8 @@ class VideoReader:
         path: the file or the source as given.
         live: whether it is a live source (no size or length known ahead, nothing probed).
         size: ``(width, height)`` of the frames delivered, pixels.
-        fps: frames per second (ffmpeg's stream rate; NaN when the source states none).
+        fps: frames per second (ffmpeg's stream rate; NaN when the source states none, or a rate beyond
+            ``posynda.limits.MAX_FPS``, which no camera films at: a container's time base, not its rate).
         frame_estimate: frames expected (duration x fps, for progress bars; the real count may differ by a
             few), or None when unknown (always for a live source).
 
@@ -119,10 +121,10 @@ class VideoReader:
             raise InputError(f"{self.path}: not a video ffmpeg can read ({_ffmpeg_reason(exc)})") from None
         self.size: tuple[int, int] = tuple(int(v) for v in meta["size"])
         fps = float(meta.get("fps") or 0.0)
-        self.fps: float = fps if fps > 0 else math.nan
+        self.fps: float = fps if 0 < fps <= MAX_FPS else math.nan
         duration = float(meta.get("duration") or 0.0)
-        known = duration > 0 and fps > 0 and not self.live
-        self.frame_estimate: int | None = round(duration * fps) if known else None
+        known = duration > 0 and math.isfinite(self.fps) and not self.live
+        self.frame_estimate: int | None = round(duration * self.fps) if known else None
 
     def __iter__(self) -> Iterator[np.ndarray]:
         w, h = self.size

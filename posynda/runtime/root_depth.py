@@ -25,17 +25,18 @@ import numpy as np
 
 from posynda.data.clips import ClipSet
 from posynda.errors import InputError
+from posynda.limits import MAX_ROOT_WINDOW_S
 
 ROOT_WINDOW_S = 0.5  # `posynda lift`'s default for a whole sequence (module docstring)
-MAX_WINDOW_S = 10.0
+MEDIAN_CHUNK = 1 << 20  # values the running median holds at once (rows x window): 8 MiB of float64
 ASSUMED_FPS = 50.0  # a sequence without a frame rate: Human3.6M's, the training's
 
 
 def check_window(window_s: float) -> float:
-    """``window_s`` as a float in [0, ``MAX_WINDOW_S``] seconds (0: each frame's own root), else InputError."""
+    """``window_s`` as a float in [0, ``MAX_ROOT_WINDOW_S``] seconds (0: each frame's own root), else InputError."""
     value = float(window_s)
-    if not 0.0 <= value <= MAX_WINDOW_S:  # NaN fails too
-        raise InputError(f"root_window must lie in [0, {MAX_WINDOW_S:g}] seconds, got {window_s}",
+    if not 0.0 <= value <= MAX_ROOT_WINDOW_S:  # NaN fails too
+        raise InputError(f"root_window must lie in [0, {MAX_ROOT_WINDOW_S:g}] seconds, got {window_s}",
                          parameter="root_window")  # fmt: skip
     return value
 
@@ -46,12 +47,19 @@ def window_frames(window_s: float, fps: float) -> int:
 
 
 def running_median(values: np.ndarray, window: int) -> np.ndarray:
-    """``[n]``: the median of ``values [n]`` over the ``window`` (odd) values centred on each, the ends repeated."""
-    half = window // 2
-    if half == 0 or len(values) < 2:
+    """``[n]``: the median of ``values [n]`` over the ``window`` (odd) values centred on each, the ends repeated.
+    A window wider than ``2 n + 1`` gives what ``2 n + 1`` gives (every window then holds all ``n`` values and
+    copies of the two ends, their counts a fixed number apart: widening it adds one of each); rows are taken
+    ``MEDIAN_CHUNK // window`` at a time, so memory stays bounded whatever the window."""
+    n = len(values)
+    half = min(window // 2, n)
+    if half == 0 or n < 2:
         return values.copy()
+    window = 2 * half + 1
     padded = np.concatenate([np.full(half, values[0]), values, np.full(half, values[-1])])
-    return np.median(np.lib.stride_tricks.sliding_window_view(padded, window), axis=-1)
+    views = np.lib.stride_tricks.sliding_window_view(padded, window)
+    rows = max(1, MEDIAN_CHUNK // window)
+    return np.concatenate([np.median(views[i : i + rows], axis=-1) for i in range(0, n, rows)])
 
 
 def median_root_depth(absolute_mm: np.ndarray | None, clips: ClipSet, window_s: float) -> np.ndarray | None:

@@ -44,6 +44,9 @@ BAD_FILES = [
     ("string keypoints", {"keypoints_2d": np.array(["a"] * 65)}, "keypoints_2d"),
     ("negative focal", {"camera": -np.ones((2, 9), np.float32)}, "camera"),
     ("unknown key", {"extra_stuff": np.zeros(3)}, "extra_stuff"),
+    ("fps beyond video", {"fps": np.array([50.0, 3e37], np.float32)}, "fps"),
+    ("zero fps", {"fps": np.array([0.0, 50.0], np.float32)}, "fps"),
+    ("infinite fps", {"fps": np.array([np.inf, 50.0], np.float32)}, "fps"),
 ]
 
 
@@ -107,6 +110,15 @@ def test_npz_object_arrays_are_refused(tmp_path, clips):
     path.write_bytes(buffer.getvalue())
     with pytest.raises(InputError):
         load_clips(path)
+
+
+def test_an_unknown_frame_rate_is_nan_and_with_fps_keeps_to_the_bounds(tmp_path, clips):
+    unknown = dataclasses.replace(clips, fps=np.array([np.nan, 30.0], np.float32))
+    assert np.isnan(load_clips(save_clips(tmp_path / "c.npz", unknown)).fps[0])
+    assert clips.with_fps(1000.0).fps.tolist() == [1000.0, 1000.0]
+    for bad in (0.0, -1.0, 1000.5, float("nan"), float("inf")):
+        with pytest.raises(InputError, match=r"fps must lie in \(0, 1000\] frames/s"):
+            clips.with_fps(bad)
 
 
 @pytest.mark.parametrize("fps,name", [(None, None), (30.0, "cam0")])

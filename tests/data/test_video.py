@@ -40,6 +40,14 @@ def test_written_video_reads_back_with_its_size_rate_and_frames(video):
         assert abs(brightness(got) - brightness(sent)) < 3, t  # lossy H.264, same picture
 
 
+def test_a_rate_no_camera_films_at_is_not_known(tmp_path):
+    """A stated rate beyond posynda.limits.MAX_FPS (a container's time base, not a frame rate) reads as NaN: the
+    video lifts at the assumed rate instead of a root window of millions of frames."""
+    path = write_video(tmp_path / "fast.mp4", gradient_frames(3), fps=2000, size=SIZE)
+    with VideoReader(path) as reader:
+        assert np.isnan(reader.fps) and reader.frame_estimate is None and len(list(reader)) == 3
+
+
 def test_frames_on_demand_go_forwards_restart_backwards_and_end_with_none(video):
     frames = VideoFrames(video)
     levels = [brightness(frames(t)) for t in (0, 5, 5, 11, 2)]

@@ -15,6 +15,7 @@ from posynda.data import ClipSet, load_clips, save_clips
 from posynda.data.prepare import fill_missing_keypoints
 from posynda.defaults import default_clips_path
 from posynda.runtime import Lifter, SamplingSettings
+from posynda.runtime.root_depth import ROOT_WINDOW_S
 from tests.helpers.libposynda import BUILD, LIB, built, qemu_available, run_tool
 
 pytestmark = pytest.mark.slow  # C builds and tools (outside the quick subset)
@@ -59,18 +60,28 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("settings", CASES, ids=lambda s: f"{s.aggregate}-H{s.hypotheses}-K{s.steps}")
-def test_c_lift_equals_posynda_lift_on_the_same_file(posynda_lift_bin, shipped_export, sequence, tmp_path, settings):
-    """`posynda lift --input clip.npz --root-window 0` and libposynda on that clip's keypoints: <= 0.01 mm
-    (measured: 0). The library places each frame's root on its own (no running median of the depth)."""
+# the roots' depth: (--root-window seconds, --fps) given to both sides; None: each side's default (0.5 s, 50 fps)
+ROOT_WINDOWS = [(None, None), ("0", None), ("2", "30"), ("0.25", "24")]
+
+
+@pytest.mark.parametrize(
+    "settings, roots",
+    [*((s, ROOT_WINDOWS[0]) for s in CASES), *((CASES[1], r) for r in ROOT_WINDOWS[1:])],
+    ids=lambda v: f"{v.aggregate}-H{v.hypotheses}-K{v.steps}" if isinstance(v, SamplingSettings) else f"roots{v}",
+)  # fmt: skip
+def test_c_lift_equals_posynda_lift_on_the_same_file(posynda_lift_bin, shipped_export, sequence, tmp_path, settings,
+                                                     roots):  # fmt: skip
+    """`posynda lift --input clip.npz` and libposynda on that clip's keypoints: <= 0.01 mm (measured: 0) -- the
+    roots' running median over the same seconds and frame rate included (posynda_settings.root_window_s)."""
     model = shipped_export / "denoiser.onnx"
     save_clips(tmp_path / "clip.npz", sequence)
-    args = ["lift", "--model", model, "--input", tmp_path / "clip.npz", "--out", tmp_path / "py.npz", "--quiet",
-            "--root-window", "0"]  # fmt: skip
-    cli = CliRunner().invoke(main, [str(a) for a in args + _settings_args(settings)])
+    window, fps = roots
+    extra = [*(["--root-window", window] if window else []), *(["--fps", fps] if fps else [])]
+    args = ["lift", "--model", model, "--input", tmp_path / "clip.npz", "--out", tmp_path / "py.npz", "--quiet"]
+    cli = CliRunner().invoke(main, [str(a) for a in args + _settings_args(settings) + extra])
     assert cli.exit_code == 0, cli.output
     python_abs = load_clips(tmp_path / "py.npz").joints_3d
-    rel, absolute = _c_lift(posynda_lift_bin, model, sequence, tmp_path, settings)
+    rel, absolute = _c_lift(posynda_lift_bin, model, sequence, tmp_path, settings, *extra)
     assert np.abs(absolute - python_abs).max() <= PARITY_MM
     python_rel = python_abs - python_abs[:, :1]
     assert np.abs(rel - python_rel).max() <= PARITY_MM
@@ -136,12 +147,13 @@ def test_c_takes_blazepose_landmarks_as_python_converts_them(posynda_lift_bin, s
 
 def test_c_causal_lift_and_stream_equal_python(posynda_lift_bin, causal_export, sequence, tmp_path):
     """The shipped causal model: libposynda's whole-sequence lift equals Python's (one window per frame), and its
-    stream (L = 0) equals its whole lift on complete detections."""
+    stream (L = 0) equals its whole lift on complete detections. Both lifts take the roots' running median over
+    `posynda lift`'s 0.5 s (posynda_settings_init's default)."""
     import dataclasses
 
     model = causal_export / "denoiser.onnx"
     settings = CASES[1]
-    expected = Lifter(model).lift(sequence, settings)
+    expected = Lifter(model).lift(sequence, settings, root_window_s=ROOT_WINDOW_S)
     rel, absolute = _c_lift(posynda_lift_bin, model, sequence, tmp_path, settings)
     assert np.abs(rel - expected.root_relative_mm).max() <= PARITY_MM
     assert np.abs(absolute - expected.absolute_mm).max() <= PARITY_MM

@@ -84,3 +84,25 @@ def test_bad_windows_are_refused_naming_the_parameter(window_s):
     with pytest.raises(InputError, match=r"root_window must lie in \[0, 10\] seconds") as caught:
         median_root_depth(np.zeros((5, 17, 3)), clips, window_s)
     assert caught.value.parameter == "root_window"
+
+
+@pytest.mark.parametrize("n", [2, 3, 7, 40])
+def test_a_window_wider_than_the_sequence_gives_what_2n_plus_1_gives(n):
+    """Every window of 2 n + 1 or more holds all n values and end copies a fixed number apart: one answer (so a
+    long window on a short track costs no more than 2 n + 1)."""
+    values = np.random.default_rng(n).integers(0, 6, n).astype(np.float64)  # ties included
+    padded = lambda w: np.concatenate([np.full(w // 2, values[0]), values, np.full(w // 2, values[-1])])  # noqa: E731
+    for window in (2 * n + 1, 2 * n + 3, 4 * n + 1):
+        by_definition = np.median(np.lib.stride_tricks.sliding_window_view(padded(window), window), axis=-1)
+        np.testing.assert_array_equal(running_median(values, window), by_definition)
+    np.testing.assert_array_equal(running_median(values, 10**9 + 1), running_median(values, 2 * n + 1))
+
+
+def test_the_running_median_holds_a_bounded_number_of_values_at_once(monkeypatch):
+    """Taken a few rows at a time (``MEDIAN_CHUNK`` values), the same medians as all at once."""
+    from posynda.runtime import root_depth
+
+    values = np.random.default_rng(1).normal(size=500)
+    whole = running_median(values, 31)
+    monkeypatch.setattr(root_depth, "MEDIAN_CHUNK", 70)  # two rows of 31 at a time
+    np.testing.assert_array_equal(running_median(values, 31), whole)

@@ -152,6 +152,11 @@ typedef struct posynda_settings {
   int stride;                    /* frames between window starts in [0, 2048]; 0 = T (default) */
   int batch_size;                /* windows per denoiser run in posynda_lift, in [1, 4096] (default 64) */
   uint64_t seed;                 /* seed of the noise (default 0) */
+  /* appended after the first version (a first-version struct reads 0): */
+  double root_window_s; /* posynda_lift: each root's distance from the camera as the running median over this
+                           many seconds of the sequence, in [0, 10] (posynda/runtime/root_depth.py); 0: each
+                           frame's root on its own. Default 0.5, as `posynda lift`. A stream places each root
+                           on its own (a median needs the frames after it) */
 } posynda_settings;
 
 typedef struct posynda_camera {
@@ -169,6 +174,9 @@ typedef struct posynda_sequence {
   int64_t frames;            /* in [1, 100000000] */
   int joints;                /* 17 */
   posynda_joint_order order;
+  /* appended after the first version (a first-version struct reads 0): */
+  double fps; /* frames per second, what settings.root_window_s counts in: 0 (not known: 50 assumed, the
+                 default) or in (0, 1000] */
 } posynda_sequence;
 
 /* Exported forms of the init functions below (struct_size = the caller's sizeof). */
@@ -177,7 +185,7 @@ POSYNDA_API posynda_status posynda_camera_init_sized(posynda_camera* camera, uin
                                                      int height);
 POSYNDA_API posynda_status posynda_sequence_init_sized(posynda_sequence* sequence, uint32_t struct_size);
 
-/* The defaults of `posynda lift` (H 1, K 1, flip, per-joint, stride T, batch 64, seed 0). */
+/* The defaults of `posynda lift` (H 1, K 1, flip, per-joint, stride T, batch 64, seed 0, roots over 0.5 s). */
 static inline posynda_status posynda_settings_init(posynda_settings* settings) {
   return posynda_settings_init_sized(settings, (uint32_t)sizeof(*settings));
 }

@@ -69,11 +69,13 @@ class Model {
     return info;
   }
 
-  // Lift a whole sequence: keypoints [frames][17][2] pixels -> (root-relative, absolute) [frames][17][3] mm.
+  // Lift a whole sequence: keypoints [frames][17][2] pixels -> (root-relative, absolute) [frames][17][3] mm; fps:
+  // the sequence's frame rate, what settings.root_window_s counts in (0: not known, 50).
   std::pair<std::vector<float>, std::vector<float>> lift(const Camera& camera, const Settings& settings,
                                                          const std::vector<float>& keypoints,
                                                          const std::vector<float>* confidence = nullptr,
-                                                         posynda_joint_order order = POSYNDA_ORDER_H36M) {
+                                                         posynda_joint_order order = POSYNDA_ORDER_H36M,
+                                                         double fps = 0.0) {
     const int64_t frames = static_cast<int64_t>(keypoints.size() / (2 * POSYNDA_JOINTS));
     if (keypoints.size() != static_cast<size_t>(frames) * 2 * POSYNDA_JOINTS)
       throw Error(POSYNDA_ERROR_INPUT, "keypoints must hold frames x 17 x 2 floats");
@@ -85,6 +87,7 @@ class Model {
     seq.confidence = confidence ? confidence->data() : nullptr;
     seq.frames = frames;
     seq.order = order;
+    seq.fps = fps;
     // keypoints.size() / 2 * 3 floats: no overflow (the vector of keypoints exists)
     std::vector<float> relative(keypoints.size() / 2 * 3), absolute(relative.size());
     check(posynda_lift(handle_, &camera, &settings, &seq, relative.data(), absolute.data()));
