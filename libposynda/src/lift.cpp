@@ -69,8 +69,8 @@ void lift_sequence(Model& model, const posynda_camera& camera, const posynda_set
   if (!seq.keypoints) fail(POSYNDA_ERROR_ARGUMENT, "sequence keypoints is NULL");
   if (!root_relative_mm) fail(POSYNDA_ERROR_ARGUMENT, "root_relative_mm output is NULL");
   if (!(seq.fps == 0.0 || (seq.fps > 0.0 && seq.fps <= limits::MAX_FPS)))  // NaN fails too
-    fail(POSYNDA_ERROR_INPUT, "sequence fps must lie in (0, " + py_g(limits::MAX_FPS) + "] frames/s (0: not known, 50 assumed), got " +
-                                  py_float(seq.fps));
+    fail(POSYNDA_ERROR_INPUT, "sequence fps must lie in (0, " + py_g(limits::MAX_FPS) +
+                                  "] frames/s (0: not known, 50 assumed), got " + py_float(seq.fps));
   const int64_t n = seq.frames;
   check_keypoints(seq.keypoints, seq.confidence, n, seq.joints);  // the whole sequence, before any work
   Engine engine(model, settings, camera_intrinsics(camera));
