@@ -574,19 +574,26 @@ int main(int argc, char** argv) {
               posynda_lift(model, &camera, &settings, &at_50, rel0, abs_mm) == POSYNDA_OK &&
               memcmp(abs0, abs_mm, sizeof(float) * N * 17 * 3) == 0,
           "a first-version sequence struct lifts at 50 frames/s");
-    const double bad_windows[] = {-0.1, 10.5, NAN, INFINITY};
-    for (size_t i = 0; i < sizeof bad_windows / sizeof bad_windows[0]; ++i) {
+    const char* const window_words = "root_window must lie in [0, 10] seconds";
+    const char* const fps_words = "sequence fps must lie in (0, 1000] frames/s";
+    const struct {
+      int is_fps; /* 0: settings.root_window_s, 1: sequence.fps */
+      double value;
+      posynda_status status;
+      const char* word;
+    } bad_roots[] = {{0, -0.1, POSYNDA_ERROR_ARGUMENT, window_words}, {0, 10.5, POSYNDA_ERROR_ARGUMENT, window_words},
+                     {0, NAN, POSYNDA_ERROR_ARGUMENT, window_words},  {0, INFINITY, POSYNDA_ERROR_ARGUMENT, window_words},
+                     {1, -1.0, POSYNDA_ERROR_INPUT, fps_words},       {1, 1000.5, POSYNDA_ERROR_INPUT, fps_words},
+                     {1, NAN, POSYNDA_ERROR_INPUT, fps_words},        {1, INFINITY, POSYNDA_ERROR_INPUT, fps_words}};
+    for (size_t i = 0; i < sizeof bad_roots / sizeof bad_roots[0]; ++i) {
       posynda_settings w = settings;
-      w.root_window_s = bad_windows[i];
-      expect_error(posynda_lift(model, &camera, &w, &seq, rel0, abs0), POSYNDA_ERROR_ARGUMENT,
-                   "root_window must lie in [0, 10] seconds", "bad root window");
-    }
-    const double bad_fps[] = {-1.0, 1000.5, NAN, INFINITY};
-    for (size_t i = 0; i < sizeof bad_fps / sizeof bad_fps[0]; ++i) {
       posynda_sequence q = seq;
-      q.fps = bad_fps[i];
-      expect_error(posynda_lift(model, &camera, &settings, &q, rel0, abs0), POSYNDA_ERROR_INPUT,
-                   "sequence fps must lie in (0, 1000] frames/s", "bad fps");
+      if (bad_roots[i].is_fps)
+        q.fps = bad_roots[i].value;
+      else
+        w.root_window_s = bad_roots[i].value;
+      expect_error(posynda_lift(model, &camera, &w, &q, rel0, abs0), bad_roots[i].status, bad_roots[i].word,
+                   bad_roots[i].word);
     }
     CHECK(posynda_lift(model, &camera, &settings, &seq, rel, abs_mm) == POSYNDA_OK, "lift again");
     free(rel0);
