@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 
 from posynda.adapt import AdaptSettings, adapt
-from posynda.adapt.footage_check import FootageViews
+from posynda.adapt.footage_check import FootageViews, levelled_target
 from posynda.bench.tracking import view_tracking
 from posynda.data.calibration import CalibratedCamera, axis_vector, read_calibration
 from posynda.data.clips import ClipSet, concatenate, load_clips
@@ -213,8 +213,9 @@ def footage_clips(recording: Recording, views: list[ViewDetections]) -> tuple[Cl
 
 def adapted_lifter(base: Path, target: ClipSet, footage_views: FootageViews | None, out_dir: Path,
                    steps: int | None, log) -> tuple[Path, dict]:  # fmt: skip
-    """``posynda adapt --calibration`` with its defaults (the embedded studio source) on the footage's 2D; the
-    model it wrote (the base's weights when its label-free check rejected the adaptation) and its footage report."""
+    """``posynda adapt --calibration`` with its defaults (the embedded studio source) on the footage's 2D (levelled
+    by the caller, :func:`posynda.adapt.footage_check.levelled_target`); the model it wrote (the base's weights
+    when its label-free check rejected the adaptation) and its footage report."""
     settings = AdaptSettings() if steps is None else AdaptSettings(steps=steps)
     source = load_clips(default_clips_path("studio", "train"))
     report = adapt(base, source, target, out_dir, settings, progress=False, views=footage_views)
@@ -246,7 +247,8 @@ def run(data_dir, checkpoint=None, hypotheses: int = 5, steps: int = 5, max_fram
         lifters["posynda_causal"] = Lifter(shipped_checkpoint(causal=True))
     if adapt_to is not None:
         target, view_of = footage_clips(recording, views)
-        footage_views = FootageViews.find(target, view_of, recording.cameras)
+        footage_views = FootageViews.find(target, view_of, recording.cameras)  # as `adapt --calibration`: levelled
+        target, footage_views = levelled_target(target, view_of, recording.cameras, up_world, footage_views)
         model, adaptation = adapted_lifter(base, target, footage_views, Path(adapt_to), adapt_steps, log)
         lifters["posynda_adapted"] = Lifter(model)
     methods = [
@@ -427,7 +429,8 @@ def markdown(result: dict) -> str:
     lines += [markdown_table(headers, table).rstrip("\n"), ""]
     if result.get("adaptation"):
         lines += [f"posynda, adapted: `posynda adapt --calibration` with its defaults on the 2D of every track of "
-                  f"every view (no 3D); {result['adaptation']['verdict']}.", ""]  # fmt: skip
+                  f"every view (no 3D), seen through level cameras as `lift --calibration` sees it; "
+                  f"{result['adaptation']['verdict']}.", ""]  # fmt: skip
     lines += ["## People (association and triangulation)", ""]
     lines += [markdown_table(["person", "tracks (camera#id)", "median reprojection px", "frames with 3D"],
                              [[p["person"], ", ".join(p["tracks"]), _cell(p["median_reprojection_px"]),

@@ -34,6 +34,7 @@ from posynda.data.clips import ClipSet
 from posynda.data.multiview import people_across_views
 from posynda.data.prepare import frame_intrinsics
 from posynda.evaluate import lift_clips
+from posynda.runtime.level_camera import levelled_views
 from posynda.runtime.lifter import absolute_positions
 from posynda.runtime.settings import SamplingSettings
 from posynda.skeleton import H36M_PARENTS
@@ -79,11 +80,26 @@ class FootageViews:
             return None
         return cls(np.stack([cameras[v].rotation for v in view_of]), tuple(tuple(g) for g in people))
 
+    def levelled(self, levels: np.ndarray) -> "FootageViews":
+        """The same people seen through level virtual cameras ``levels [S, 3, 3]`` (``X_level = Q X_camera``,
+        :mod:`posynda.runtime.level_camera`): world -> level camera is ``Q R``."""
+        return FootageViews(np.asarray(levels, np.float64) @ self.rotations, self.people)
+
     def leading(self, count: int) -> "FootageViews | None":
         """The same for the first ``count`` sequences (:func:`leading_sequences`); None when no person is left
         in two of them."""
         people = tuple(kept for g in self.people if len(kept := tuple(s for s in g if s < count)) >= 2)
         return FootageViews(self.rotations[:count], people) if people else None
+
+
+def levelled_target(clips: ClipSet, view_of: list[int], cameras: list[CalibratedCamera], up_world,
+                    views: FootageViews | None) -> tuple[ClipSet, FootageViews | None]:  # fmt: skip
+    """``posynda adapt --calibration``'s target as level cameras see it -- each sequence's camera
+    (``cameras[view_of[s]]``) levelled by the calibration's gravity (``up_world`` in its world;
+    :func:`posynda.runtime.level_camera.levelled_views`), as ``lift --calibration`` lifts -- and ``views`` (found on
+    the 2D as filmed) turned with it."""
+    clips, levels = levelled_views(clips, np.stack([cameras[v].rotation for v in view_of]), up_world)
+    return clips, (None if views is None else views.levelled(levels))
 
 
 def multiview_disagreement(relative: np.ndarray, clips: ClipSet, views: FootageViews) -> float:

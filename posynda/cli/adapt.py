@@ -17,7 +17,7 @@ import posynda.adapt as adaptation
 from posynda.adapt import ABLATION_ROWS, AdaptSettings, run_ablation
 from posynda.adapt.footage_check import NAMES as FOOTAGE_NAMES
 from posynda.adapt.footage_check import TOLERANCES as FOOTAGE_TOLERANCES
-from posynda.adapt.footage_check import FootageViews
+from posynda.adapt.footage_check import FootageViews, levelled_target
 from posynda.adapt.resume import SettingsChanged
 from posynda.adapt.settings import DEFAULT_LR_FULL, DEFAULT_LR_LORA, LrSchedule, TeacherKind
 from posynda.adapt.trainer import REJECTED_FILE
@@ -38,7 +38,7 @@ from posynda.cli.options import (
     threads_option,
 )
 from posynda.data import concatenate, save_clips
-from posynda.data.calibration import read_calibration
+from posynda.data.calibration import UP_AXES, axis_vector, read_calibration
 from posynda.defaults import adaptation_inputs
 from posynda.devices import check_precision, resolve_device
 from posynda.distributed import is_main_process, launched_by_torchrun
@@ -187,6 +187,19 @@ def adapt_settings_options(fields: tuple[str, ...] | None = None):
     "takes, and the label-free check also measures how far one person's poses lifted from two cameras disagree",
 )
 @click.option(
+    "--level/--no-level",
+    "level",
+    default=None,
+    help="--calibration: adapt to the target 2D as level virtual cameras see it (each camera's gravity), which is "
+    "how `lift --calibration` lifts it (default); --no-level: as filmed, for lifting without the calibration",
+)
+@click.option(
+    "--world-up",
+    type=click.Choice(UP_AXES),
+    default=None,
+    help="--calibration: the calibration world's up axis (Qualisys and Pose2Sim: z, the default)",
+)
+@click.option(
     "--ablation",
     is_flag=True,
     help="run the rows of the paper's Table 3 and posynda's defaults instead of one adaptation",
@@ -214,6 +227,8 @@ def adapt(
     resume,
     check,
     calibration,
+    level,
+    world_up,
     ablation,
     mlp_steps,
     precision,
@@ -231,6 +246,9 @@ def adapt(
 
     targets = tuple(target)
     cameras, view_of = [], []  # with --calibration: its cameras; the camera index of each target sequence
+    for flag, given in (("--level / --no-level", level is not None), ("--world-up", world_up is not None)):
+        if given and not calibration:
+            raise click.UsageError(f"{flag} needs --calibration (the cameras' gravity)")
     if calibration:
         if not targets or ablation:
             raise click.UsageError("--calibration names the cameras of --target files: give --target, no --ablation")
@@ -262,6 +280,10 @@ def adapt(
     if target and not eval_path and not ablation:
         test = None  # a user's own footage: no labelled data unless --eval names it
     views = footage_views(tgt, view_of, cameras, echo) if cameras else None
+    if cameras and level is not False:  # as `lift --calibration` lifts (docs/realvideo.md: 107.2 -> 103.2 mm)
+        tgt, views = levelled_target(tgt, view_of, cameras, axis_vector(world_up or "z"), views)
+        echo("--calibration: adapting to the target as level cameras see it, each camera's gravity from the "
+             "calibration (lift with --calibration; --no-level adapts to it as filmed)")  # fmt: skip
     out_dir = run_dir(out, "ablation" if ablation else "adapt", resume)
     if ablation:
         if formats and (formats[0] != "clips" or len(targets) > 1):  # the references read one clip file

@@ -14,6 +14,7 @@ from posynda.adapt.footage_check import (
     footage_scores,
     judge,
     leading_sequences,
+    levelled_target,
     multiview_disagreement,
 )
 from posynda.camera import project
@@ -109,3 +110,25 @@ def test_the_measures_need_no_3d_and_repeat():
     np.testing.assert_equal(first.as_dict(), second.as_dict())  # NaN: no multi-view measure without cameras
     assert first.frames == 40
     assert all(np.isfinite(v) and v >= 0 for v in (first.reprojection_px, first.bone_variation_pct, first.jitter))
+
+
+def test_the_target_as_level_cameras_see_it_and_its_views_turned_with_it():
+    """``adapt --calibration``'s target: each camera of a ring looking down levelled by the world's up (y here):
+    the levelled 2D is the people's 3D turned by Q and projected, the level camera's up is (0, -1, 0), and one
+    person lifted alike through two level cameras still agrees (the views' rotations are Q R)."""
+    clips, poses, views = _two_cameras_one_person()
+    cameras = ring_cameras(2)
+    up = np.array([0.0, 1.0, 0.0])
+    level, turned = levelled_target(clips, [0, 1], cameras, up, views)
+    world = walking_world(10)
+    for s, (camera, first) in enumerate(zip(cameras, (0, 3))):
+        q = turned.rotations[s] @ camera.rotation.T  # Q, back out of world -> level = Q R
+        np.testing.assert_allclose(q @ (camera.rotation @ up), [0.0, -1.0, 0.0], atol=1e-12)
+        in_level = camera.to_camera(world[first:]) @ q.T
+        expected = np.asarray(project(in_level, np.r_[camera.intrinsics[:4], np.zeros(5)]))  # level: undistorted
+        got = level.keypoints_2d[level.sequence_bounds()[s][0] : level.sequence_bounds()[s][1]]
+        np.testing.assert_allclose(got, expected, atol=1e-2)
+    levelled_poses = [p @ (turned.rotations[s] @ cameras[s].rotation.T).T for s, p in enumerate(poses)]
+    assert multiview_disagreement(np.concatenate(levelled_poses), level, turned) == pytest.approx(0.0, abs=1e-6)
+    assert multiview_disagreement(np.concatenate(poses), level, turned) > 10.0  # unturned poses: not the same
+    assert levelled_target(clips, [0, 1], cameras, up, None)[1] is None

@@ -218,14 +218,21 @@ def test_calibrated_targets_measure_how_far_the_cameras_disagree(files):
     tmp, data, ckpt, _ = files
     calibration, targets = _calibrated_targets(tmp)
     args = ["adapt", "--checkpoint", ckpt, "--source", data, "--calibration", calibration, "--steps", "1"]
-    args += [x for t in targets for x in ("--target", t)]
+    args += [x for t in targets for x in ("--target", t)] + ["--world-up", "y"]  # the ring's world: y up
     result = run([*args, "--source-batch", "2", "--target-batch", "2", "-H", "2", "--quiet", "--out", "views"])
     assert result.exit_code == 0, result.output
     assert "--calibration: 1 people seen by several cameras: cam01, cam02, cam03" in result.output
     assert "f = 300 px (from camera cam01 of Calib.toml)" in result.output
     assert "multi-view disagreement (mm)" in result.output  # a row of the table and a part of the verdict
+    assert "adapting to the target as level cameras see it" in result.output  # as `lift --calibration` lifts
     footage = json.loads((tmp / "views/metrics.json").read_text())["footage"]
     assert footage["before"]["multiview_mm"] > 0 and footage["after"]["multiview_mm"] > 0
+    # the ring's cameras look down: as filmed (--no-level), the 2D the lifter sees and so the measures differ
+    filmed = run([*args, "--source-batch", "2", "--target-batch", "2", "-H", "2", "--quiet", "--out", "filmed",
+                  "--no-level"])  # fmt: skip
+    assert filmed.exit_code == 0 and "level cameras" not in filmed.output, filmed.output
+    as_filmed = json.loads((tmp / "filmed/metrics.json").read_text())["footage"]
+    assert as_filmed["before"]["reprojection_px"] != footage["before"]["reprojection_px"]
 
 
 @pytest.mark.parametrize(
@@ -235,13 +242,18 @@ def test_calibrated_targets_measure_how_far_the_cameras_disagree(files):
         ("intrinsics-too", "--calibration gives each camera: drop --intrinsics / --fov"),
         ("no-target", "--calibration names the cameras of --target files"),
         ("other-size", "camera cam01 is calibrated for 320x240 px, --target cam01.npz is 640x480"),
+        ("level-no-calibration", "--level / --no-level needs --calibration"),
+        ("world-up-no-calibration", "--world-up needs --calibration"),
     ],
 )
 def test_calibrated_targets_bad_input_exits_2_and_writes_nothing(files, case, needle):
     tmp, data, ckpt, _ = files
     calibration, targets = _calibrated_targets(tmp, size=(640, 480) if case == "other-size" else None)
-    args = ["adapt", "--checkpoint", ckpt, "--source", data, "--calibration", calibration, "--steps", "1"]
+    args = ["adapt", "--checkpoint", ckpt, "--source", data, "--steps", "1"]
+    args += [] if case.endswith("no-calibration") else ["--calibration", calibration]
     args += {
+        "level-no-calibration": ["--target", targets[0], "--no-level"],
+        "world-up-no-calibration": ["--target", targets[0], "--world-up", "y"],
         "unknown-camera": ["--target", data],
         "intrinsics-too": ["--target", targets[0], "--intrinsics", "300,300,160,120"],
         "no-target": [],
