@@ -26,8 +26,11 @@ class SettingsChanged(InputError):
         self.field, self.saved, self.current = field, saved, current
 
 
-def load_resume_state(state_path: Path, settings: AdaptSettings, base_sha: str) -> dict:
-    """The saved state of the run to resume, refused if it was made for another base or other settings."""
+def load_resume_state(state_path: Path, settings: AdaptSettings, base_sha: str,
+                      data_sha: dict[str, str] | None = None) -> dict:  # fmt: skip
+    """The saved state of the run to resume, refused if it was made for another base, other settings or other data
+    (``data_sha``: ``{"source": ..., "target": ...}`` of :func:`posynda.data.clips.clips_sha256`; a state saved
+    without them, by an older version, is not checked for it)."""
     state = load_state(state_path)
     if "settings" not in state or "base_sha256" not in state:
         raise InputError(f"resume: {state_path} has no settings record (not a posynda adapt state)", parameter="resume")
@@ -35,6 +38,11 @@ def load_resume_state(state_path: Path, settings: AdaptSettings, base_sha: str) 
         raise InputError(
             f"resume: {state_path} was adapted from another base checkpoint than this one", parameter="resume"
         )
+    for role, sha in (data_sha or {}).items():
+        if state.get(f"{role}_sha256", sha) != sha:
+            raise InputError(f"resume: {state_path} was adapted with other {role} data than this (give the same "
+                             f"--{role} files and options: --calibration, --level, --image-size ...)",
+                             parameter="resume")  # fmt: skip
     saved = json.loads(state["settings"])
     current = dataclasses.asdict(settings)
     free = [k for k in RESUMABLE_CHANGES if not (k == "steps" and current["lr_schedule"] == "cosine")]

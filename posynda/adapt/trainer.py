@@ -39,7 +39,7 @@ from posynda.adapt.settings import AdaptSettings
 from posynda.adapt.step import StepDraws, adaptation_step, domain_sampler
 from posynda.adapt.student import build_student
 from posynda.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
-from posynda.data.clips import ClipSet
+from posynda.data.clips import ClipSet, clips_sha256
 from posynda.devices import Device, Precision
 from posynda.diffusion import DDIMScheduler
 from posynda.distributed import World
@@ -131,7 +131,8 @@ def adapt(
     with joined_world(loop.device, precision) as world:
         base = load_checkpoint(base_path, world.device)
         base_sha = sha256_file(base_path)
-        state = load_resume_state(loop.state_path, settings, base_sha) if resume else None
+        data_sha = {"source": clips_sha256(source), "target": clips_sha256(target)}
+        state = load_resume_state(loop.state_path, settings, base_sha, data_sha) if resume else None
         step = AdaptationStep(world, base, source, target, settings)
         torch.manual_seed(settings.seed)  # LoRA's initialisation
         student = build_student(base, settings)
@@ -154,7 +155,8 @@ def adapt(
             report["before"] = evaluate(base, eval_clips, eval_settings)
         world.barrier()
         t0 = time.perf_counter()
-        facts = {"settings": json.dumps(dataclasses.asdict(settings)), "base_sha256": base_sha}
+        facts = {"settings": json.dumps(dataclasses.asdict(settings)), "base_sha256": base_sha,
+                 **{f"{role}_sha256": sha for role, sha in data_sha.items()}}  # fmt: skip
         student = train(world, loop, trainee, step, state=state, facts=facts).model
         student.eval()
         report["seconds"] = round(time.perf_counter() - t0, 1)

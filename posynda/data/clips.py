@@ -9,6 +9,7 @@ and write atomically (nothing is written when validation fails).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import io
 import os
 from dataclasses import dataclass
@@ -264,6 +265,20 @@ def validate(clips: ClipSet, source: str = "clips") -> ClipSet:
     if fps is not None and not np.all(np.isnan(fps) | ((fps > 0) & (fps <= MAX_FPS))):  # NaN: not known
         raise InputError(f"{source}: key 'fps' must lie in (0, {MAX_FPS:g}] frames/s (NaN where not known)")
     return ClipSet(**fields)
+
+
+def clips_sha256(clips: ClipSet) -> str:
+    """Hex SHA-256 of what a training run reads from ``clips``: every array the set holds, in field order (its
+    names, shapes, dtypes and bytes). Equal for equal sets; a resumed run compares it with the saved one's."""
+    digest = hashlib.sha256()
+    for f in dataclasses.fields(ClipSet):
+        value = getattr(clips, f.name)
+        if value is None:
+            continue
+        array = np.ascontiguousarray(value)
+        digest.update(f"{f.name}:{array.dtype.str}:{array.shape};".encode())
+        digest.update(array.tobytes() if array.dtype.kind != "U" else "\0".join(array.ravel().tolist()).encode())
+    return digest.hexdigest()
 
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a zip archive's first bytes (an empty archive: the second)

@@ -17,7 +17,7 @@ SETTINGS = AdaptSettings(steps=10, rank=2, lr_schedule="constant")
 def state_file(tmp_path):
     path = tmp_path / "adapt_state.pt"
     settings = json.dumps(dataclasses.asdict(SETTINGS))
-    save_state(path, 4, settings=settings, base_sha256="abc")
+    save_state(path, 4, settings=settings, base_sha256="abc", source_sha256="src", target_sha256="tgt")
     return path
 
 
@@ -62,3 +62,24 @@ def test_a_refusal_carries_the_field_and_both_values_for_the_cli(state_file):
         load_resume_state(state_file, dataclasses.replace(SETTINGS, rank=4), "abc")
     assert (refused.value.field, refused.value.saved, refused.value.current) == ("rank", 2, 4)
     assert refused.value.parameter == "resume" and str(refused.value).startswith("resume: the run was made with rank=2")
+
+
+@pytest.mark.parametrize(
+    "data, refused",
+    [({"source": "src", "target": "tgt"}, None), ({"source": "src", "target": "other"}, "other target data"),
+     ({"source": "other", "target": "tgt"}, "other source data"), (None, None)],
+    ids=["same", "target", "source", "not checked"],
+)  # fmt: skip
+def test_other_source_or_target_data_are_refused(state_file, data, refused):
+    if refused is None:
+        assert load_resume_state(state_file, SETTINGS, "abc", data)["step"] == 4
+        return
+    with pytest.raises(InputError, match=refused) as caught:
+        load_resume_state(state_file, SETTINGS, "abc", data)
+    assert caught.value.parameter == "resume"
+
+
+def test_a_state_from_before_the_data_was_recorded_resumes(tmp_path):
+    path = tmp_path / "adapt_state.pt"
+    save_state(path, 4, settings=json.dumps(dataclasses.asdict(SETTINGS)), base_sha256="abc")
+    assert load_resume_state(path, SETTINGS, "abc", {"source": "src", "target": "tgt"})["step"] == 4

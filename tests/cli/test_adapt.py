@@ -145,6 +145,10 @@ def test_adapt_resume_refuses_other_settings_and_keeps_the_run(files, change, ne
     result = CliRunner().invoke(main, [*common[:2], str(other), *common[3:], "--steps", "4", "--resume"])
     assert result.exit_code == 2 and "another base checkpoint" in result.output, result.output
     assert tree_digest(tmp / "run") == before
+    other_target = save_clips(tmp / "other-target.npz", make_clips((20,), seed=5, with_3d=False))
+    result = CliRunner().invoke(main, [*common[:6], str(other_target), *common[7:], "--steps", "4", "--resume"])
+    assert result.exit_code == 2 and "was adapted with other target data" in result.output, result.output
+    assert tree_digest(tmp / "run") == before
 
 
 def test_adapt_takes_a_coco_results_target_and_prints_its_report(files):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from posynda.data import FORMAT, ClipSet, concatenate, load_clips, save_clips
-from posynda.data.clips import validate
+from posynda.data.clips import clips_sha256, validate
 from posynda.errors import InputError
 from tests.helpers.clips import make_clips, write_raw
 
@@ -147,3 +147,13 @@ def test_source_frames_and_people_survive_saving_selecting_and_joining(tmp_path,
     backwards[1] = backwards[0]
     with pytest.raises(InputError, match="'source_frame' must be >= 0 and increase within each sequence"):
         validate(dataclasses.replace(clips, source_frame=backwards))
+
+
+def test_the_digest_of_a_clip_set_follows_every_array_it_holds(clips):
+    same = dataclasses.replace(clips, keypoints_2d=clips.keypoints_2d.copy())
+    assert clips_sha256(same) == clips_sha256(clips)
+    moved = clips.keypoints_2d.copy()
+    moved[3, 5, 0] += 0.5
+    renamed = dataclasses.replace(clips, seq_name=np.array(["a", "b"]))
+    for other in (dataclasses.replace(clips, keypoints_2d=moved), clips.without_3d(), renamed):
+        assert clips_sha256(other) != clips_sha256(clips)
