@@ -34,7 +34,7 @@ from posynda.data.clips import ClipSet
 from posynda.data.multiview import people_across_views
 from posynda.data.prepare import frame_intrinsics
 from posynda.evaluate import lift_clips
-from posynda.runtime.level_camera import levelled_views
+from posynda.runtime.level_camera import levelled_clips, sequence_rotations
 from posynda.runtime.lifter import absolute_positions
 from posynda.runtime.settings import SamplingSettings
 from posynda.skeleton import H36M_PARENTS
@@ -96,10 +96,11 @@ def levelled_target(clips: ClipSet, view_of: list[int], cameras: list[Calibrated
                     views: FootageViews | None) -> tuple[ClipSet, FootageViews | None]:  # fmt: skip
     """``posynda adapt --calibration``'s target as level cameras see it -- each sequence's camera
     (``cameras[view_of[s]]``) levelled by the calibration's gravity (``up_world`` in its world;
-    :func:`posynda.runtime.level_camera.levelled_views`), as ``lift --calibration`` lifts -- and ``views`` (found on
-    the 2D as filmed) turned with it."""
-    clips, levels = levelled_views(clips, np.stack([cameras[v].rotation for v in view_of]), up_world)
-    return clips, (None if views is None else views.levelled(levels))
+    :mod:`posynda.runtime.level_camera`), as ``lift --calibration`` lifts -- and ``views`` (found on the 2D as
+    filmed) turned with it."""
+    levels = sequence_rotations(clips, np.stack([cameras[v].rotation @ np.asarray(up_world, np.float64)
+                                                 for v in view_of]))  # fmt: skip
+    return levelled_clips(clips, levels), (None if views is None else views.levelled(levels))
 
 
 def multiview_disagreement(relative: np.ndarray, clips: ClipSet, views: FootageViews) -> float:

@@ -36,9 +36,10 @@ from posynda.cli.options import (
     quiet_option,
     run_dir,
     threads_option,
+    world_up_option,
 )
 from posynda.data import concatenate, save_clips
-from posynda.data.calibration import UP_AXES, axis_vector, read_calibration
+from posynda.data.calibration import axis_vector, read_calibration
 from posynda.defaults import adaptation_inputs
 from posynda.devices import check_precision, resolve_device
 from posynda.distributed import is_main_process, launched_by_torchrun
@@ -193,12 +194,7 @@ def adapt_settings_options(fields: tuple[str, ...] | None = None):
     help="--calibration: adapt to the target 2D as level virtual cameras see it (each camera's gravity), which is "
     "how `lift --calibration` lifts it (default); --no-level: as filmed, for lifting without the calibration",
 )
-@click.option(
-    "--world-up",
-    type=click.Choice(UP_AXES),
-    default=None,
-    help="--calibration: the calibration world's up axis (Qualisys and Pose2Sim: z, the default)",
-)
+@world_up_option("--calibration: the calibration world's up axis (Qualisys and Pose2Sim: z, the default)", default=None)
 @click.option(
     "--ablation",
     is_flag=True,

@@ -21,8 +21,9 @@ from posynda.cli.options import (
     sampling_options,
     threads_option,
     window_progress,
+    world_up_option,
 )
-from posynda.data.calibration import UP_AXES, axis_vector, read_calibration
+from posynda.data.calibration import axis_vector, read_calibration
 from posynda.data.detections.video import clip_frames
 from posynda.data.video import live_source
 from posynda.defaults import default_clips_path, shipped_checkpoint
@@ -158,13 +159,7 @@ def only_person(clips, read_report, person: str):
 @click.option(
     "--camera", "camera_name", default=None, help="--calibration: the camera's name (default: the input's stem)"
 )
-@click.option(
-    "--world-up",
-    type=click.Choice(UP_AXES),
-    default="z",
-    show_default=True,
-    help="--calibration: the calibration world's up axis (Qualisys and Pose2Sim: z)",
-)
+@world_up_option()
 @click.option(
     "--orient",
     type=click.Choice(["auto", *ORIENTATIONS]),

@@ -35,6 +35,7 @@ from posynda.cli.param_types import (  # noqa: F401 -- re-exported for the comma
     choice,
     unwritable,
 )
+from posynda.data.calibration import UP_AXES
 from posynda.data.clips import ClipSet
 from posynda.data.detections import (
     DEFAULT_MIN_CONFIDENCE,
@@ -108,6 +109,13 @@ def window_progress(label: str, enabled: bool = True, unit: str = "windows") -> 
 
 def device_option(help_text: str = "where the model runs (auto: CUDA when PyTorch sees a GPU)"):
     return click.option("--device", type=choice(Device), default="auto", show_default=True, help=help_text)
+
+
+def world_up_option(help_text: str = "--calibration: the calibration world's up axis (Qualisys and Pose2Sim: z)",
+                    default: str | None = "z"):  # fmt: skip
+    """``--world-up``: the up axis of a calibration's world (:data:`posynda.data.calibration.UP_AXES`)."""
+    return click.option("--world-up", type=click.Choice(UP_AXES), default=default, show_default=default is not None,
+                        help=help_text)  # fmt: skip
 
 
 def precision_option(fn):

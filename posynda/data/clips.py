@@ -277,7 +277,7 @@ def clips_sha256(clips: ClipSet) -> str:
             continue
         array = np.ascontiguousarray(value)
         digest.update(f"{f.name}:{array.dtype.str}:{array.shape};".encode())
-        digest.update(array.tobytes() if array.dtype.kind != "U" else "\0".join(array.ravel().tolist()).encode())
+        digest.update(array.tobytes())  # names too: fixed-width UCS-4
     return digest.hexdigest()
 
 

@@ -67,15 +67,6 @@ def levelled_clips(clips: ClipSet, rotations: np.ndarray) -> ClipSet:
     return dataclasses.replace(clips, keypoints_2d=keypoints.astype(np.float32), camera=camera)
 
 
-def levelled_views(clips: ClipSet, camera_rotations: np.ndarray, up_world) -> tuple[ClipSet, np.ndarray]:
-    """Sequences filmed by calibrated cameras (``camera_rotations [S, 3, 3]``: world -> camera of sequence s),
-    seen by level cameras: ``(levelled clips, Q [S, 3, 3])``, each ``Q`` levelling its camera for the world's
-    ``up_world`` (e.g. z). What ``posynda adapt --calibration`` adapts to, as ``lift --calibration`` lifts."""
-    up = np.asarray(up_world, np.float64)
-    rotations = sequence_rotations(clips, np.asarray(camera_rotations, np.float64) @ up)
-    return levelled_clips(clips, rotations), rotations
-
-
 def turned_back(poses_mm: np.ndarray | None, clips: ClipSet, rotations: np.ndarray) -> np.ndarray | None:
     """Poses ``[N, J, 3]`` lifted in the level cameras -> the real cameras' frames (``Q^T X`` per sequence)."""
     if poses_mm is None:

@@ -56,8 +56,16 @@ from posynda.cli.bench.suites import (
     run_plot,
     run_video,
 )
-from posynda.cli.options import FILE, ImageSize, IntList, NameList, PositiveList, PresetName, quiet_option
-from posynda.data.calibration import UP_AXES
+from posynda.cli.options import (
+    FILE,
+    ImageSize,
+    IntList,
+    NameList,
+    PositiveList,
+    PresetName,
+    quiet_option,
+    world_up_option,
+)
 from posynda.devices import check_precision, resolve_device
 from posynda.limits import MAX_HYPOTHESES, MAX_STEPS
 from posynda.models import PRESETS
@@ -436,8 +444,7 @@ BENCHES: tuple[BenchRow, ...] = (
             click.option("--adapt", is_flag=True, help="also adapt the lifter to the footage's 2D (`posynda adapt` "
                          "defaults, no 3D; the run in <out>/adapted) and score it as a row of its own"),
             click.option("--adapt-steps", type=POSITIVE, default=None, help="--adapt: its steps (default: adapt's)"),
-            click.option("--world-up", type=click.Choice(UP_AXES), default="z", show_default=True,
-                         help="the calibration world's up axis (the levelled rows)"),
+            world_up_option("the calibration world's up axis (the levelled rows)"),
         ),
         markdown=realvideo.markdown, check=_check_realvideo, quick={"frames": 30}, stem=_realvideo_stem,
         quick_help="the first 30 frames of each view",
