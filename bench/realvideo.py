@@ -333,12 +333,16 @@ def live_lift(lifter: Lifter, keypoints: np.ndarray, confidence: np.ndarray, int
     before it (:class:`posynda.runtime.live.CausalDetector3D`). Root-relative and absolute ``[n, 17, 3]`` mm."""
     stream = lifter.stream(intrinsics=intrinsics.astype(np.float32), settings=settings)
     use = CausalDetector3D(orient=True, weight=DEFAULT_WEIGHT)
-    poses = [stream.push(k.astype(np.float32), c.astype(np.float32)) for k, c in zip(keypoints, confidence)]
     rel, absolute = np.full((len(keypoints), 17, 3), np.nan), np.full((len(keypoints), 17, 3), np.nan)
-    for pose in [p for p in poses if p is not None] + stream.finish():
-        detector = detector_3d[pose.frame]
-        rel[pose.frame], absolute[pose.frame] = use(pose.root_relative_mm, pose.absolute_mm,
-                                                    detector if np.isfinite(detector).all() else None)  # fmt: skip
+
+    def used(poses):  # each pose as it comes, while its stream still holds its frame
+        for pose in poses:
+            detector = detector_3d[pose.frame]
+            rel[pose.frame], absolute[pose.frame] = use(stream, pose, detector if np.isfinite(detector).all() else None)
+
+    for k, c in zip(keypoints, confidence):
+        used([p for p in [stream.push(k.astype(np.float32), c.astype(np.float32))] if p is not None])
+    used(stream.finish())
     return rel, absolute
 
 

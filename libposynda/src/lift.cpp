@@ -273,16 +273,24 @@ void Stream::lift_causal(int64_t t, posynda_pose* pose) {
   require_finite(&pose->absolute_mm[0][0], J * 3);
 }
 
-void Stream::emit(int64_t frame, posynda_pose* pose) {
-  const int64_t slot = frame % T_, first = std::max<int64_t>(0, pushed_ - T_);
-  pose->frame = frame;
-  for (int k = 0; k < J * 3; ++k) (&pose->root_relative_mm[0][0])[k] = static_cast<float>(sum_[slot * J * 3 + k] / count_[slot]);
+void Stream::place(int64_t frame, const float* root_relative_mm, float* absolute_mm) const {
+  const int64_t first = std::max<int64_t>(0, pushed_ - T_);
+  if (frame < first || frame >= pushed_)
+    fail(POSYNDA_ERROR_ARGUMENT, "stream frame " + std::to_string(frame) + " is no longer buffered (frames " +
+                                     std::to_string(first) + ".." + std::to_string(pushed_ - 1) + " are)");
   std::vector<float> seg;
   filled(first, pushed_ - first, seg);
-  engine_.place(&pose->root_relative_mm[0][0], seg.data() + (frame - first) * J * 2, weights_.data() + slot * J,
-                &pose->absolute_mm[0][0]);
+  engine_.place(root_relative_mm, seg.data() + (frame - first) * J * 2, weights_.data() + (frame % T_) * J,
+                absolute_mm);
+  require_finite(absolute_mm, J * 3);
+}
+
+void Stream::emit(int64_t frame, posynda_pose* pose) {
+  const int64_t slot = frame % T_;
+  pose->frame = frame;
+  for (int k = 0; k < J * 3; ++k) (&pose->root_relative_mm[0][0])[k] = static_cast<float>(sum_[slot * J * 3 + k] / count_[slot]);
   require_finite(&pose->root_relative_mm[0][0], J * 3);
-  require_finite(&pose->absolute_mm[0][0], J * 3);
+  place(frame, &pose->root_relative_mm[0][0], &pose->absolute_mm[0][0]);
 }
 
 }  // namespace posynda::core

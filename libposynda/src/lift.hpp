@@ -23,6 +23,10 @@ class Stream {
   int latency() const { return engine_.causal() ? 0 : engine_.frames() - 1; }
   bool push(const float* keypoints, const float* confidence, posynda_pose* pose);  // true: *pose is frame t - L
   int finish(posynda_pose* poses, int capacity);                                  // poses written
+  // A root-relative pose [17,3] mm of stream frame `frame` placed as the stream places its own (stream.py
+  // LiftStream.place), into absolute [17,3] mm: for a pose changed after it was emitted. The frame must still be
+  // buffered (one returned by the last push or by finish).
+  void place(int64_t frame, const float* root_relative_mm, float* absolute_mm) const;
 
  private:
   bool advance(const float* keypoints, const float* confidence, posynda_pose* pose);

@@ -72,8 +72,8 @@ double tilt_degrees(const Mat3& r) {
   return std::acos(std::min(std::max(r[4], -1.0), 1.0)) * 180.0 / kPi;
 }
 
-void CausalDetector3D::apply(float* rel, float* absolute, const double* detector) {
-  if (!detector || !(orient_ || weight_ > 0)) return;
+bool CausalDetector3D::apply(float* rel, const double* detector) {
+  if (!detector || !(orient_ || weight_ > 0)) return false;
   const bool have_rotation = frames_ >= kMinFrames;
   const Mat3 rotation = have_rotation ? rotation_of(cross_) : Mat3{};
   bool complete = true;  // every joint finite in both: this frame's pair goes into the sums (for the frames after)
@@ -86,7 +86,7 @@ void CausalDetector3D::apply(float* rel, float* absolute, const double* detector
   }
   bool detector_complete = true;
   for (int k = 0; k < J * 3; ++k) detector_complete = detector_complete && std::isfinite(detector[k]);
-  if (!have_rotation || !detector_complete) return;  // fusion.one_frame: the pose unchanged
+  if (!have_rotation || !detector_complete) return false;  // fusion.one_frame: the pose unchanged
   const bool turned = orient_ && tilt_degrees(rotation) >= kMinTiltDeg;
   for (int j = 0; j < J; ++j) {
     double ours[3], theirs[3];
@@ -104,9 +104,7 @@ void CausalDetector3D::apply(float* rel, float* absolute, const double* detector
     for (int b = 0; b < 3; ++b)
       rel[j * 3 + b] = static_cast<float>((1.0 - weight_) * ours[b] + weight_ * theirs[b]);
   }
-  const float root[3] = {absolute[0], absolute[1], absolute[2]};  // the root stays posynda's
-  for (int j = 0; j < J; ++j)
-    for (int b = 0; b < 3; ++b) absolute[j * 3 + b] = root[b] + rel[j * 3 + b];
+  return true;
 }
 
 }  // namespace posynda::core

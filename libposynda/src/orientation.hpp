@@ -18,9 +18,10 @@ double tilt_degrees(const Mat3& rotation);
 class CausalDetector3D {
  public:
   CausalDetector3D(bool orient, double weight) : orient_(orient), weight_(weight) {}
-  // One emitted pose (root-relative and absolute [17][3] mm, changed in place) and the detector's 3D of its
-  // frame ([17 * 3] root-relative mm, or null): the rotation comes from the frames before.
-  void apply(float* relative_mm, float* absolute_mm, const double* detector);
+  // One emitted pose (root-relative [17][3] mm, changed in place) and the detector's 3D of its frame ([17 * 3]
+  // root-relative mm, or null): the rotation comes from the frames before. True when the pose changed (its root
+  // is then to be fitted to the 2D again: Stream::place).
+  bool apply(float* relative_mm, const double* detector);
 
  private:
   bool orient_;

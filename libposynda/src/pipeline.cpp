@@ -48,8 +48,9 @@ void Pipeline::emitted(int id, Person& person, const posynda_pose& pose, std::ve
   p.detected = person.detected[static_cast<size_t>(pose.frame)] ? 1 : 0;
   p.pose = pose;
   auto found = person.detector_3d.find(pose.frame);
-  person.use->apply(&p.pose.root_relative_mm[0][0], &p.pose.absolute_mm[0][0],
-                    found == person.detector_3d.end() ? nullptr : found->second.data());
+  if (person.use->apply(&p.pose.root_relative_mm[0][0],
+                        found == person.detector_3d.end() ? nullptr : found->second.data()))
+    person.stream->place(p.pose.frame, &p.pose.root_relative_mm[0][0], &p.pose.absolute_mm[0][0]);
   if (found != person.detector_3d.end()) person.detector_3d.erase(found);
   p.pose.frame += person.first;
   out.push_back(p);

@@ -11,7 +11,9 @@ MPJPE / P-MPJPE, and on real motion capture filmed as mannequin footage (exact 3
 Per sequence, the detector's poses are first turned onto posynda's (one Kabsch rotation over the track,
 :func:`posynda.runtime.orientation.kabsch_rotation`), so the fused poses keep posynda's orientation (a
 calibration's gravity, or ``orient``'s); then per frame and joint ``x = (1 - w) x_posynda + w x_detector``
-where the detector has the joint, ``x_posynda`` elsewhere. The root stays posynda's.
+where the detector has the joint, ``x_posynda`` elsewhere. These functions change root-relative poses only;
+:meth:`posynda.runtime.Lifter.lift` then fits each frame's root to the fused pose (docs/realvideo.md, "The root
+fitted to the pose it carries").
 """
 
 from __future__ import annotations

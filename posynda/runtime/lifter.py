@@ -160,10 +160,11 @@ class Lifter:
         if levels is not None:  # lifted in the level cameras: back into the real ones
             rel, absolute = turned_back(rel, clips, levels), turned_back(absolute, clips, levels)
         if orient == "detector":
-            rel, absolute = turned_about_root(rel, absolute, clips, detector_rotations(rel, clips))
+            rel = turned_about_root(rel, clips, detector_rotations(rel, clips))
         if weight > 0.0:
             rel = fused(rel, clips, weight)
-            absolute = None if absolute is None else absolute[:, :1] + rel
+        if orient == "detector" or weight > 0.0:  # the pose changed: its root fitted to the 2D again
+            absolute = absolute_positions(rel, clips)
         absolute = median_root_depth(absolute, clips, root_window_s)
         return dataclasses.replace(result, root_relative_mm=rel, absolute_mm=absolute)
 

@@ -30,7 +30,7 @@ from posynda.detectors import PeopleDetector
 from posynda.runtime.fusion import check_weight, one_frame
 from posynda.runtime.orientation import MIN_FRAMES, covariance, rotation_of
 from posynda.runtime.settings import SamplingSettings
-from posynda.runtime.stream import LiftStream
+from posynda.runtime.stream import LiftStream, StreamPose
 from posynda.skeleton import NUM_JOINTS, convert_joints
 
 DEFAULT_MAX_GAP = 30  # frames a person may go unseen before their stream is finished
@@ -59,25 +59,30 @@ class LivePose:
 
 @dataclass
 class CausalDetector3D:
-    """The detector's own 3D used on one person's poses as a stream emits them (module docstring): call it with
-    each emitted pose (``rel``, ``absolute`` ``[17, 3]`` mm) and the detector's 3D of that frame (``[17, 3]``
-    root-relative mm, or None); returns the poses to write. The rotation comes from the frames before."""
+    """The detector's own 3D used on one person's poses as their stream emits them (module docstring): call it
+    with the stream and each pose it emits, before the next push, and the detector's 3D of that frame (``[17,
+    3]`` root-relative mm, or None); returns the root-relative and absolute ``[17, 3]`` mm to write. The rotation
+    comes from the frames before; a changed pose has its root fitted to the 2D again (``LiftStream.place``, as
+    ``Lifter.lift`` does)."""
 
     orient: bool
     weight: float
     cross: np.ndarray = field(default_factory=lambda: np.zeros((3, 3)))  # summed P^T D of the frames so far
     frames: int = 0  # how many complete pairs are in it
 
-    def __call__(self, rel: np.ndarray, absolute: np.ndarray, detector: np.ndarray | None):
+    def __call__(self, stream: LiftStream, pose: StreamPose, detector: np.ndarray | None):
+        rel = pose.root_relative_mm
         if detector is None or not (self.orient or self.weight > 0):
-            return rel, absolute
+            return rel, pose.absolute_mm
         rotation = rotation_of(self.cross) if self.frames >= MIN_FRAMES else None
         cross, rows = covariance(rel, detector)
         if rows == len(rel):  # a complete pair: into the sums, for the frames after this one
             self.cross += cross
             self.frames += 1
-        rel = one_frame(rel, detector, rotation, self.orient, self.weight)
-        return rel, absolute[:1] + rel
+        changed = one_frame(rel, detector, rotation, self.orient, self.weight)
+        if changed is rel:
+            return rel, pose.absolute_mm
+        return changed, stream.place(pose.frame, changed)
 
 
 @dataclass
@@ -197,7 +202,7 @@ class LivePipeline:
 
     def _live(self, person: str, state: _Person, pose) -> LivePose:
         frame = state.first + pose.frame
-        rel, absolute = state.use(pose.root_relative_mm, pose.absolute_mm, state.detector_3d.pop(pose.frame, None))
+        rel, absolute = state.use(state.stream, pose, state.detector_3d.pop(pose.frame, None))
         latency = 1000.0 * (time.perf_counter() - self.arrivals[frame])
         return LivePose(frame, person, rel, absolute, state.detected[pose.frame], latency)
 

@@ -8,7 +8,8 @@ than posynda's, its global orientation often better. Two ways to use it, per seq
 * ``"detector"``: lift as usual, then turn each sequence's root-relative poses about the root by the one
   rotation that best takes them onto the detector's 3D over all its frames and joints (Kabsch 1976: ``R =
   U diag(1, 1, det(U V^T)) V^T`` from the SVD ``U S V^T`` of the cross-covariance ``P^T D``). Only the
-  orientation moves: the shape, the root and the bone lengths are posynda's. Where that rotation tilts the
+  orientation moves: the shape and the bone lengths are posynda's (``Lifter.lift`` then fits the root to the
+  turned pose). Where that rotation tilts the
   vertical by less than ``MIN_TILT_DEG``, the two agree within the detector's own error and the sequence keeps
   posynda's orientation (on level mannequin footage most sequences are there; the tilted real cameras are not).
 * ``"upright"``: take the median direction of the detector's spine (pelvis -> thorax) over the sequence as
@@ -92,16 +93,13 @@ def detector_rotations(root_relative_mm: np.ndarray, clips: ClipSet) -> np.ndarr
     return rotations
 
 
-def turned_about_root(root_relative_mm: np.ndarray, absolute_mm: np.ndarray | None, clips: ClipSet,
-                      rotations: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:  # fmt: skip
-    """The poses of each sequence turned by its ``rotations[s]`` (row vectors: ``p R``) about the root; the
-    absolute poses keep their root positions."""
+def turned_about_root(root_relative_mm: np.ndarray, clips: ClipSet, rotations: np.ndarray) -> np.ndarray:
+    """The root-relative poses ``[N, 17, 3]`` of each sequence turned by its ``rotations[s]`` (row vectors: ``p
+    R``) about the root (``Lifter.lift`` then fits the roots to the turned poses)."""
     rel = np.array(root_relative_mm, copy=True)
     for s, frames in clips.iter_sequences():
         rel[frames] = root_relative_mm[frames] @ rotations[s].astype(rel.dtype)
-    if absolute_mm is None:
-        return rel, None
-    return rel, (absolute_mm[:, :1] + rel).astype(absolute_mm.dtype)
+    return rel
 
 
 def upright_camera_up(clips: ClipSet) -> np.ndarray:

@@ -282,12 +282,22 @@ class LiftStream:
         self._absolute[slots] = place_in_camera(rel, self._pixels[slots], cams, self._weights[slots])
         self._placed[slots] = True
 
+    def place(self, frame: int, root_relative_mm) -> np.ndarray:
+        """``[17, 3]`` camera-frame mm: the root-relative pose ``[17, 3]`` mm of stream frame ``frame`` placed as
+        the stream places its own (the root fitted to the frame's gap-filled 2D, :func:`place_in_camera`) -- for
+        a pose changed after it was emitted (turned, fused: :class:`posynda.runtime.live.CausalDetector3D`).
+        The frame must still be buffered: one returned by the last ``push`` or by ``finish``."""
+        first = max(0, self.pushed - self.frames)
+        if not first <= frame < self.pushed:
+            raise InputError(f"stream frame {frame} is no longer buffered (frames {first}..{self.pushed - 1} are)")
+        rel = np.asarray(root_relative_mm, np.float32).reshape(NUM_JOINTS, 3)
+        pixels = self._filled(first, self.pushed - first)[frame - first]
+        weights = self._weights[frame % self.frames]
+        return place_in_camera(rel[None], pixels[None], self.intrinsics[None], weights[None])[0]
+
     def _emit(self, frame: int) -> StreamPose:
         slot = frame % self.frames
         rel = (self._sum[slot] / self._count[slot]).astype(np.float32)
         if self._placed[slot]:
             return StreamPose(frame, rel, self._absolute[slot].copy())
-        first = max(0, self.pushed - self.frames)
-        pixels = self._filled(first, self.pushed - first)[frame - first]
-        absolute = place_in_camera(rel[None], pixels[None], self.intrinsics[None], self._weights[slot][None])[0]
-        return StreamPose(frame, rel, absolute)
+        return StreamPose(frame, rel, self.place(frame, rel))

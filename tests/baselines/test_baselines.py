@@ -33,7 +33,9 @@ def test_mean_pose_is_the_same_for_every_frame(train):
 
 
 def test_mlp_learns_its_training_set_better_than_the_mean_pose(train):
-    fitted = baseline_metrics("single-frame MLP (Martinez 2017)", train, {"train": train}, steps=150, batch_size=32)
+    # 150 steps of 32 left seed 0 at 0.71 of the mean pose's error with 2 threads and 0.86 with 1 (a busy machine):
+    # 300 of 64 lie at 0.40-0.48 over seeds 0-2 with either
+    fitted = baseline_metrics("single-frame MLP (Martinez 2017)", train, {"train": train}, steps=300, batch_size=64)
     mean = baseline_metrics("mean pose", train, {"train": train})
     assert fitted["train"]["mpjpe"] < 0.8 * mean["train"]["mpjpe"]
 

@@ -13,6 +13,7 @@ from posynda.defaults import shipped_checkpoint
 from posynda.runtime import Lifter, SamplingSettings
 from posynda.runtime.live import LivePipeline
 from posynda.runtime.orientation import MIN_FRAMES
+from posynda.runtime.windowed_lift import place_in_camera
 from posynda.skeleton import convert_joints
 
 SIZE = (640, 480)
@@ -118,6 +119,12 @@ def test_the_detectors_3d_is_used_once_the_frames_so_far_give_the_rotation(lifte
                                                         detector_weight=0.5)])  # fmt: skip
     np.testing.assert_allclose(used[:MIN_FRAMES], plain[:MIN_FRAMES])  # the rotation is not known yet
     assert np.abs(used[MIN_FRAMES:] - plain[MIN_FRAMES:]).max() > 10.0
+    # each changed pose has its root fitted to its frame's 2D again, as the whole-sequence lift places it
+    absolute = np.stack([p.absolute_mm for _, p in run(lifter, {0: track}, 50, world={0: world}, orient=True,
+                                                       detector_weight=0.5)])  # fmt: skip
+    keypoints, confidence = convert_joints(track, "blazepose33", np.ones(track.shape[:2]))
+    placed = place_in_camera(used, keypoints, np.tile(default_intrinsics(*SIZE), (50, 1)), confidence)
+    np.testing.assert_allclose(absolute, placed, atol=1e-3)
     no_world = np.stack([p.root_relative_mm for _, p in run(lifter, {0: track}, 50, orient=True,
                                                             detector_weight=0.5)])  # fmt: skip
     np.testing.assert_allclose(no_world, plain)

@@ -123,6 +123,23 @@ def test_stream_errors(lifter, track):
         stream.push(kp[0])
 
 
+def test_place_puts_a_changed_pose_where_the_stream_would_and_refuses_frames_it_no_longer_holds(lifter, track):
+    kp, cam, size = track
+    stream = lifter.stream(cam, settings=SETTINGS[2])
+    kp = kp.copy()
+    kp[3, 4] = np.nan  # the last frame emitted below has a gap: placed from the gap-filled 2D
+    poses = [p for p in (stream.push(k) for k in kp[: lifter.frames + 3]) if p is not None]
+    assert [p.frame for p in poses] == [0, 1, 2, 3]
+    last = poses[-1]
+    np.testing.assert_allclose(stream.place(last.frame, last.root_relative_mm), last.absolute_mm, atol=1e-4)
+    smaller = stream.place(last.frame, last.root_relative_mm * 0.8)  # the same 2D, 20 % nearer
+    np.testing.assert_allclose(smaller, last.absolute_mm * 0.8, rtol=1e-3, atol=0.1)
+    with pytest.raises(InputError, match="no longer buffered"):
+        stream.place(poses[0].frame, poses[0].root_relative_mm)
+    rest = stream.finish()
+    np.testing.assert_allclose(stream.place(rest[0].frame, rest[0].root_relative_mm), rest[0].absolute_mm, atol=1e-4)
+
+
 NON_FINITE = [
     # (name, keypoints change, confidence, message)
     ("inf-keypoint", lambda kp: kp.__setitem__((3, 0), np.inf), None, "finite pixels or NaN"),

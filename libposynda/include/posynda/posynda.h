@@ -312,7 +312,8 @@ static inline posynda_status posynda_pipeline_options_init(posynda_pipeline_opti
 }
 /* A pipeline over the detector's video (the detector, like the model, must outlive it and serve it alone):
  * frames of camera->width x camera->height, each person lifted with `settings` (latency L of the model: T - 1,
- * 0 for a causal one); options may be NULL (the defaults: `posynda lift --video --stream`). */
+ * 0 for a causal one); options may be NULL (the defaults: `posynda lift --video --stream`). A pose turned or
+ * fused by `options` has its root fitted to its frame's 2D again, as `posynda lift` places it. */
 POSYNDA_API posynda_status posynda_pipeline_open(posynda_model* model, posynda_detector* detector,
                                                  const posynda_camera* camera, const posynda_settings* settings,
                                                  const posynda_pipeline_options* options,
