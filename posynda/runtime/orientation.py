@@ -9,9 +9,9 @@ than posynda's, its global orientation often better. Two ways to use it, per seq
   rotation that best takes them onto the detector's 3D over all its frames and joints (Kabsch 1976: ``R =
   U diag(1, 1, det(U V^T)) V^T`` from the SVD ``U S V^T`` of the cross-covariance ``P^T D``). Only the
   orientation moves: the shape and the bone lengths are posynda's (``Lifter.lift`` then fits the root to the
-  turned pose). Where that rotation tilts the
-  vertical by less than ``MIN_TILT_DEG``, the two agree within the detector's own error and the sequence keeps
-  posynda's orientation (on level mannequin footage most sequences are there; the tilted real cameras are not).
+  turned pose). Where that rotation tilts the vertical by less than ``MIN_TILT_DEG``, the two agree within the
+  detector's own error and the sequence keeps posynda's orientation (on level mannequin footage most sequences
+  are there; the tilted real cameras are not).
 * ``"upright"``: take the median direction of the detector's spine (pelvis -> thorax) over the sequence as
   the camera-frame up and lift through a level virtual camera (:mod:`posynda.runtime.level_camera`), as a
   calibration's gravity would. It assumes that people stand upright on average.

@@ -115,13 +115,12 @@ def test_the_detectors_3d_is_used_once_the_frames_so_far_give_the_rotation(lifte
     track = blazepose_track(50, 3, 300.0)
     plain = np.stack([p.root_relative_mm for _, p in run(lifter, {0: track}, 50)])
     world = np.random.default_rng(4).normal(0, 0.3, (50, 33, 3))  # metres: some other 3D of the person
-    used = np.stack([p.root_relative_mm for _, p in run(lifter, {0: track}, 50, world={0: world}, orient=True,
-                                                        detector_weight=0.5)])  # fmt: skip
+    poses = [p for _, p in run(lifter, {0: track}, 50, world={0: world}, orient=True, detector_weight=0.5)]
+    used = np.stack([p.root_relative_mm for p in poses])
     np.testing.assert_allclose(used[:MIN_FRAMES], plain[:MIN_FRAMES])  # the rotation is not known yet
     assert np.abs(used[MIN_FRAMES:] - plain[MIN_FRAMES:]).max() > 10.0
     # each changed pose has its root fitted to its frame's 2D again, as the whole-sequence lift places it
-    absolute = np.stack([p.absolute_mm for _, p in run(lifter, {0: track}, 50, world={0: world}, orient=True,
-                                                       detector_weight=0.5)])  # fmt: skip
+    absolute = np.stack([p.absolute_mm for p in poses])
     keypoints, confidence = convert_joints(track, "blazepose33", np.ones(track.shape[:2]))
     placed = place_in_camera(used, keypoints, np.tile(default_intrinsics(*SIZE), (50, 1)), confidence)
     np.testing.assert_allclose(absolute, placed, atol=1e-3)
