@@ -341,7 +341,8 @@ def live_lift(lifter: Lifter, keypoints: np.ndarray, confidence: np.ndarray, int
             rel[pose.frame], absolute[pose.frame] = use(stream, pose, detector if np.isfinite(detector).all() else None)
 
     for k, c in zip(keypoints, confidence):
-        used([p for p in [stream.push(k.astype(np.float32), c.astype(np.float32))] if p is not None])
+        pose = stream.push(k.astype(np.float32), c.astype(np.float32))
+        used([] if pose is None else [pose])
     used(stream.finish())
     return rel, absolute
 

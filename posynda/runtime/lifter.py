@@ -155,7 +155,9 @@ class Lifter:
                                  parameter="orient")  # fmt: skip
             camera_up = upright_camera_up(clips)
         levels = None if camera_up is None else sequence_rotations(clips, camera_up)
-        result = self._lift_windows(clips if levels is None else levelled_clips(clips, levels), settings, progress)
+        changes = orient == "detector" or weight > 0.0  # the pose changes after the lift: its root is fitted then
+        lifted = clips if levels is None else levelled_clips(clips, levels)
+        result = self._lift_windows(lifted, settings, progress, place=not changes)
         rel, absolute = result.root_relative_mm, result.absolute_mm
         if levels is not None:  # lifted in the level cameras: back into the real ones
             rel, absolute = turned_back(rel, clips, levels), turned_back(absolute, clips, levels)
@@ -163,13 +165,14 @@ class Lifter:
             rel = turned_about_root(rel, clips, detector_rotations(rel, clips))
         if weight > 0.0:
             rel = fused(rel, clips, weight)
-        if orient == "detector" or weight > 0.0:  # the pose changed: its root fitted to the 2D again
+        if changes:  # the root fitted to the 2D with the pose as it is written
             absolute = absolute_positions(rel, clips)
         absolute = median_root_depth(absolute, clips, root_window_s)
         return dataclasses.replace(result, root_relative_mm=rel, absolute_mm=absolute)
 
-    def _lift_windows(self, clips: ClipSet, settings: SamplingSettings, progress) -> LiftResult:
-        """The windowed lift of validated ``clips`` as they are (no levelling, no detector 3D)."""
+    def _lift_windows(self, clips: ClipSet, settings: SamplingSettings, progress, place: bool = True) -> LiftResult:
+        """The windowed lift of validated ``clips`` as they are (no levelling, no detector 3D); the absolute poses
+        only with ``place``."""
         settings = self.effective_settings(settings)
         t0 = time.perf_counter()
         b = self.backend
@@ -185,7 +188,7 @@ class Lifter:
             sampler=sampler,
             causal=b.causal,
         )
-        absolute = absolute_positions(rel, clips)
+        absolute = absolute_positions(rel, clips) if place else None
         return LiftResult(rel, absolute, self.describe(), settings, time.perf_counter() - t0)
 
     def lift_as_stream(
