@@ -4,7 +4,8 @@
 #
 #   .ci/wheel_check.sh DEV_PYTHON
 #
-# 1. a venv with the wheel and its [adapt,export,video] extras runs: synth, eval, lift to every output
+# 1. a venv with the wheel and its [adapt,export,video] extras runs: synth, eval, pretrain on the default data (the
+#    packaged motion files), lift to every output
 #    format, adapt with and without --lora, export (onnx, fp16, int8, sampler), lift of the export, bench
 #    flops, detect on a short real-photograph video;
 # 2. a venv with the bare wheel (no extras) runs the commands that need an optional stack and checks each
@@ -58,6 +59,7 @@ expect_ok "$FULL" --version
 expect_ok "$FULL" data synth --domain wild --split test --scale 0.2 --out w.npz
 expect_ok "$FULL" data info w.npz
 expect_ok "$FULL" eval --data w.npz --json metrics.json --no-per-sequence
+expect_ok "$FULL" pretrain --steps 2 --out pretrained --quiet  # the default data: studio/train + the shipped motion files
 for fmt in npz json csv bvh; do
   expect_ok "$FULL" lift --input w.npz --out "poses.$fmt" --quiet
 done

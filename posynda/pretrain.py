@@ -44,7 +44,7 @@ from posynda.data.keypoint_noise import KeypointNoise, noisy_keypoints
 from posynda.data.placement import place_on_rays, placement_choices
 from posynda.data.prepare import root_relative_metres
 from posynda.data.view_turns import apply_view_turns, view_choices
-from posynda.defaults import default_clips_path
+from posynda.defaults import TRAINING_DATA, default_training_path
 from posynda.devices import Device, Precision, autocast
 from posynda.diffusion import DDIMScheduler, SchedulerConfig, mpjpe_loss, seeded_noise
 from posynda.distributed import World
@@ -373,7 +373,8 @@ def pretrain_file(
     compile: bool = False,
     causal: bool = False,
 ) -> Path:
-    """:func:`pretrain` on a clip file (default: the embedded ``studio/train``) with preset
+    """:func:`pretrain` on a clip file (default: :func:`posynda.defaults.default_training_path`, the embedded
+    ``studio/train`` and the shipped real motion) with preset
     ``preset_name``'s recipe, changed by ``overrides`` (``batch_size``, ``lr``, ``checkpoint_every``, ``view_*``),
     for ``steps`` steps (None: the recipe's); ``causal``: the preset's architecture made causal (no output depends
     on a later frame: ``DenoiserConfig.causal``; the same recipe, every frame of a window trained, each seeing
@@ -384,7 +385,7 @@ def pretrain_file(
     config = dataclasses.replace(preset(preset_name), causal=causal)
     recipe = dataclasses.replace(RECIPES.get(preset_name, TrainRecipe()), **(overrides or {}))
     steps = recipe.steps if steps is None else steps
-    path = Path(data) if data else default_clips_path("studio", "train")
+    path = Path(data) if data else default_training_path()
     clips = load_clips(path)
     eval_clips = load_clips(eval_data) if eval_data else None
     if eval_clips is not None and not eval_clips.has_3d:
@@ -394,7 +395,7 @@ def pretrain_file(
         "command": command,
         "preset": preset_name,
         "steps_requested": steps,
-        "data": str(path) if data else "embedded studio/train",
+        "data": str(path) if data else TRAINING_DATA,
         "data_sha256": sha256_file(path),
     }
     return pretrain(

@@ -303,3 +303,18 @@ def bone_lengths(joints: np.ndarray, parents: Sequence[int] = H36M_PARENTS) -> n
     children = [j for j, p in enumerate(parents) if p >= 0]
     par = [parents[j] for j in children]
     return np.linalg.norm(joints[..., children, :] - joints[..., par, :], axis=-1)
+
+
+def with_bone_lengths(joints: np.ndarray, lengths: np.ndarray, parents: Sequence[int] = H36M_PARENTS) -> np.ndarray:
+    """``joints [..., 17, 3]`` with every bone (in :func:`bone_lengths`' order) resized to ``lengths [..., 16]``
+    along its own direction, from the root outwards (the root stays; a bone of zero length stays zero)."""
+    out = np.array(joints, dtype=np.float64, copy=True)
+    lengths = np.asarray(lengths, np.float64)
+    children = [j for j, p in enumerate(parents) if p >= 0]
+    for k, child in enumerate(children):  # a parent comes before its children in the H36M order
+        parent = parents[child]
+        bone = joints[..., child, :] - joints[..., parent, :]
+        norm = np.linalg.norm(bone, axis=-1, keepdims=True)
+        unit = np.divide(bone, norm, out=np.zeros_like(bone, dtype=np.float64), where=norm > 0)
+        out[..., child, :] = out[..., parent, :] + unit * lengths[..., k, None]
+    return out

@@ -113,3 +113,26 @@ def test_flip_is_an_involution_and_mirrors_x(lib):
     np.testing.assert_allclose(np.asarray(back), np.asarray(x))
     np.testing.assert_allclose(np.asarray(flipped)[:, 4, 0], -np.asarray(x)[:, 1, 0])  # l_hip <- -r_hip.x
     np.testing.assert_allclose(np.asarray(flipped)[:, 4, 1:], np.asarray(x)[:, 1, 1:])
+
+
+def test_with_bone_lengths_resizes_each_bone_along_its_own_direction():
+    rng = np.random.default_rng(3)
+    pose = rng.normal(size=(2, 17, 3))
+    lengths = rng.uniform(0.1, 0.5, size=16)
+    out = skeleton.with_bone_lengths(pose, lengths)
+    np.testing.assert_allclose(skeleton.bone_lengths(out), np.broadcast_to(lengths, (2, 16)), atol=1e-12)
+    np.testing.assert_array_equal(out[:, 0], pose[:, 0])  # the root stays
+    children = [j for j, p in enumerate(skeleton.H36M_PARENTS) if p >= 0]
+    parents = [skeleton.H36M_PARENTS[j] for j in children]
+    before, after = pose[:, children] - pose[:, parents], out[:, children] - out[:, parents]
+    cosine = np.sum(before * after, -1) / np.linalg.norm(before, axis=-1) / np.linalg.norm(after, axis=-1)
+    np.testing.assert_allclose(cosine, 1.0, atol=1e-12)  # directions kept
+
+
+def test_with_bone_lengths_leaves_a_zero_bone_at_zero():
+    pose = np.zeros((17, 3))
+    pose[1:] = np.arange(1, 17)[:, None] * [0.0, 0.1, 0.0]
+    pose[2] = pose[1]  # r_knee on r_hip: no direction to keep
+    out = skeleton.with_bone_lengths(pose, np.full(16, 0.3))
+    np.testing.assert_array_equal(out[2], out[1])
+    assert np.isfinite(out).all()

@@ -29,7 +29,11 @@ BATCH = click.IntRange(min=1, max=MAX_BATCH)
 
 @click.command()
 @click.option(
-    "--data", "data_path", type=FILE, default=None, help="labelled source clip file (default: embedded studio/train)"
+    "--data",
+    "data_path",
+    type=FILE,
+    default=None,
+    help="labelled source clip file (default: embedded studio/train and the shipped real motion)",
 )
 @click.option("--preset", type=PresetName(), default="cpu", show_default=True, help=PRESET_HELP)
 @click.option(

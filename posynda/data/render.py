@@ -139,7 +139,7 @@ def _segments(n: int, frames: int | None) -> list[slice]:
     return [slice(s, starts[i + 1] if i + 1 < len(starts) else n) for i, s in enumerate(starts)]
 
 
-def _recentre(world: np.ndarray) -> np.ndarray:
+def recentre(world: np.ndarray) -> np.ndarray:
     """Move ``world [F, 17, 3]`` (m) so that its mean root floor position (x, z) is the origin."""
     out = world.copy()
     out[..., 0] -= world[:, 0, 0].mean()
@@ -198,7 +198,7 @@ def render_motions(
         segments = _segments(len(world), int(round(segment_s * fps)) if segment_s else None)
         files.append(dict(file=str(path), frames=motion.num_frames, fps=motion.fps, unit=unit, segments=len(segments)))
         for k, part in enumerate(segments):
-            take = world[part] if fixed is not None else _recentre(world[part])
+            take = world[part] if fixed is not None else recentre(world[part])
             stem = path.stem if len(segments) == 1 else f"{path.stem}.seg{k + 1}"
             if fixed is not None:
                 views = [(c, f"{stem}.cam{i}") for i, c in enumerate(fixed)]

@@ -32,6 +32,9 @@ PELVIS, THORAX = 0, 8  # H36M joints of the spine direction
 MIN_FRAMES = 5  # fewer frames with the detector's 3D: the sequence keeps posynda's orientation
 MIN_TILT_DEG = 5.0  # a smaller tilt of the vertical keeps posynda's orientation (chosen on validation: realvideo.md)
 LEVEL_UP = np.array([0.0, -1.0, 0.0])  # the camera frame's up (y points down)
+# A detector's spine more than this far from the picture's up is not a person standing upright (lying, doubled
+# over, upside down): levelling by it would turn the camera past its own people, so that sequence stays as filmed.
+MAX_UPRIGHT_TILT_DEG = 60.0
 
 
 def check_orient(orient: str) -> str:
@@ -105,14 +108,16 @@ def turned_about_root(root_relative_mm: np.ndarray, clips: ClipSet, rotations: n
 def upright_camera_up(clips: ClipSet) -> np.ndarray:
     """``[S, 3]`` per sequence, the median direction of the detector's spine (pelvis -> thorax, unit, camera
     frame), the camera's up if people stand upright; ``(0, -1, 0)`` (a level camera) for a sequence with fewer
-    than ``MIN_FRAMES`` frames of the detector's 3D."""
-    ups = np.tile(np.array([0.0, -1.0, 0.0]), (clips.num_sequences, 1))
+    than ``MIN_FRAMES`` frames of the detector's 3D, or whose spine leans more than ``MAX_UPRIGHT_TILT_DEG`` from
+    the picture's up."""
+    ups = np.tile(LEVEL_UP, (clips.num_sequences, 1))
     for s, frames in clips.iter_sequences():
         spine = clips.detector_3d[frames, THORAX].astype(np.float64) - clips.detector_3d[frames, PELVIS]
         length = np.linalg.norm(spine, axis=-1)
         seen = np.isfinite(length) & (length > 1e-6)
         if seen.sum() >= MIN_FRAMES:
             up = np.median(spine[seen] / length[seen, None], axis=0)
-            if np.linalg.norm(up) > 1e-6:
-                ups[s] = up / np.linalg.norm(up)
+            norm = np.linalg.norm(up)
+            if norm > 1e-6 and up @ LEVEL_UP / norm >= np.cos(np.radians(MAX_UPRIGHT_TILT_DEG)):
+                ups[s] = up / norm
     return ups

@@ -14,6 +14,7 @@ from posynda.runtime import Lifter, SamplingSettings
 from posynda.runtime.level_camera import level_rotation
 from posynda.runtime.lifter import absolute_positions
 from posynda.runtime.orientation import (
+    LEVEL_UP,
     MIN_FRAMES,
     MIN_TILT_DEG,
     check_orient,
@@ -106,9 +107,23 @@ def test_the_lifter_turns_its_poses_onto_the_detectors_3d():
     np.testing.assert_allclose(aligned, plain.root_relative_mm, atol=0.05)
     with pytest.raises(InputError, match="give it or camera_up, not both"):
         lifter.lift(clips, SETTINGS, camera_up=(0, -1, 0), orient="upright")
+    standing = np.zeros_like(detector)  # a detector whose spine leans 20 degrees off the picture's up
+    standing[:, 8] = 500.0 * turn((1, 0, 0), 20.0) @ LEVEL_UP
+    clips = dataclasses.replace(clips, detector_3d=standing.astype(np.float32))
     spine = upright_camera_up(clips)
+    np.testing.assert_allclose(spine[0], turn((1, 0, 0), 20.0) @ LEVEL_UP, atol=1e-6)
     np.testing.assert_allclose(lifter.lift(clips, SETTINGS, orient="upright").root_relative_mm,
                                lifter.lift(clips, SETTINGS, camera_up=spine).root_relative_mm)  # fmt: skip
+
+
+@pytest.mark.parametrize("degrees, levelled", [(0.0, True), (59.0, True), (61.0, False), (180.0, False)])
+def test_upright_takes_a_spine_as_up_only_within_60_degrees_of_the_pictures_up(degrees, levelled):
+    clips = make_clips((10,), with_3d=False)
+    spine = turn((1, 0, 0), degrees) @ LEVEL_UP
+    detector = np.zeros((clips.num_frames, 17, 3))
+    detector[:, 8] = 500.0 * spine
+    up = upright_camera_up(dataclasses.replace(clips, detector_3d=detector.astype(np.float32)))[0]
+    np.testing.assert_allclose(up, spine if levelled else LEVEL_UP, atol=1e-9)
 
 
 @pytest.mark.parametrize(

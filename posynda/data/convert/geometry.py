@@ -23,15 +23,16 @@ def reprojection_rms(joints_mm: np.ndarray, keypoints: np.ndarray, intrinsics: n
 
 
 def quaternion_to_matrix(q) -> np.ndarray:
-    """Unit quaternion ``(w, x, y, z)`` -> rotation matrix ``[3, 3]`` that rotates vectors by q."""
-    w, x, y, z = np.asarray(q, np.float64) / np.linalg.norm(q)
-    return np.array(
-        [
-            [1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
-            [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
-            [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)],
-        ]
-    )
+    """Unit quaternions ``[..., 4]`` ``(w, x, y, z)`` -> rotation matrices ``[..., 3, 3]`` that rotate vectors by
+    them (each normalised first)."""
+    q = np.asarray(q, np.float64)
+    w, x, y, z = np.moveaxis(q / np.linalg.norm(q, axis=-1, keepdims=True), -1, 0)
+    rows = [
+        [1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
+        [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
+        [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)],
+    ]
+    return np.stack([np.stack(row, axis=-1) for row in rows], axis=-2)
 
 
 def fit_pinhole(joints_mm: np.ndarray, keypoints: np.ndarray) -> tuple[np.ndarray, float]:
