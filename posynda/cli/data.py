@@ -67,7 +67,14 @@ def data_convert(source, input_path, input_2d, subjects, split, intrinsics, out)
 
 
 @data.command("render")
-@click.option("--bvh", "bvh_files", type=FILE, multiple=True, required=True, help="BVH file (repeat for several)")
+@click.option("--bvh", "bvh_files", type=FILE, multiple=True, help="BVH file (repeat for several)")
+@click.option(
+    "--deepmimic",
+    "deepmimic_files",
+    type=FILE,
+    multiple=True,
+    help="DeepMimic motion file (the humanoid clips of pybullet_data; repeat for several)",
+)
 @click.option(
     "--rig",
     default="studio",
@@ -112,8 +119,10 @@ def data_convert(source, input_path, input_2d, subjects, split, intrinsics, out)
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="seeds the cameras and the noise")
 @click.option("--out", type=OUT_FILE, required=True, help="output clip file (.npz)")
-def data_render(bvh_files, rig, skeleton, mapping, fps, units, segment_s, noise_px, drop, seed, out):
-    """Render BVH motion capture through virtual cameras into a clip file (H36M-17, mm, pixels)."""
+def data_render(bvh_files, deepmimic_files, rig, skeleton, mapping, fps, units, segment_s, noise_px, drop, seed, out):
+    """Render BVH or DeepMimic motion capture through virtual cameras into a clip file (H36M-17, mm, pixels)."""
+    if not bvh_files and not deepmimic_files:
+        raise click.UsageError("give at least one --bvh or --deepmimic file")
     rules = load_mapping(mapping) if mapping else skeleton
     clips, report = render_motions(
         bvh_files,
@@ -125,11 +134,13 @@ def data_render(bvh_files, rig, skeleton, mapping, fps, units, segment_s, noise_
         noise_px=noise_px,
         drop=drop,
         seed=seed,
+        deepmimic=deepmimic_files,
     )
     save_clips(out, clips)
     skipped = f", {report.skipped_segments} segments no camera could frame skipped" if report.skipped_segments else ""
     sizes = f"{clips.num_sequences} sequences, {clips.num_frames} frames"
-    click.echo(f"wrote {out}: {sizes} from {len(bvh_files)} BVH files{skipped}")
+    kinds = [f"{n} {kind} files" for n, kind in ((len(bvh_files), "BVH"), (len(deepmimic_files), "DeepMimic")) if n]
+    click.echo(f"wrote {out}: {sizes} from {' and '.join(kinds)}{skipped}")
 
 
 @data.command("info")

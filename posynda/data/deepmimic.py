@@ -137,3 +137,13 @@ def read_deepmimic(path: str | os.PathLike) -> DeepMimicMotion:
     durations = frames[:, 0]
     times = np.concatenate([[0.0], np.cumsum(durations[:-1])])
     return DeepMimicMotion(path.stem, out, times, float(1.0 / np.median(durations[durations > 0])))
+
+
+def positions_at(motion: DeepMimicMotion, fps: float) -> np.ndarray:
+    """``[F', 17, 3]`` the motion's positions (m) at ``fps`` from its first frame to its last, by linear
+    interpolation over its frame times."""
+    times = motion.times_s
+    grid = np.arange(0.0, times[-1] + 1e-9, 1.0 / fps)
+    flat = motion.positions_m.reshape(len(times), -1)
+    columns = [np.interp(grid, times, flat[:, k]) for k in range(flat.shape[1])]
+    return np.stack(columns, axis=-1).reshape(len(grid), *motion.positions_m.shape[1:])

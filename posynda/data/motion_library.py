@@ -27,7 +27,7 @@ import numpy as np
 from posynda import camera
 from posynda.data.clips import ClipSet
 from posynda.data.convert.arrays import assemble, sequence_record
-from posynda.data.deepmimic import DeepMimicMotion, read_deepmimic
+from posynda.data.deepmimic import positions_at, read_deepmimic
 from posynda.data.render import recentre, studio_reach
 from posynda.data.rigs import studio_cameras, to_camera_mm
 from posynda.errors import InputError
@@ -44,16 +44,6 @@ def motion_files() -> list[Path]:
     folder = Path(str(resources.files("posynda.assets"))) / "motions" / "deepmimic"
     files = sorted(folder.glob("*.txt")) + sorted((folder / "walker").glob("*.txt"))
     return [f for f in files if f.name != "LICENSE.txt"]
-
-
-def resampled(motion: DeepMimicMotion, fps: float = FPS) -> np.ndarray:
-    """``[F', 17, 3]`` the motion's positions at ``fps`` by linear interpolation over its frame times."""
-    times = motion.times_s
-    grid = np.arange(0.0, times[-1] + 1e-9, 1.0 / fps)
-    flat = motion.positions_m.reshape(len(times), -1)
-    return np.stack([np.interp(grid, times, flat[:, k]) for k in range(flat.shape[1])], axis=-1).reshape(
-        len(grid), *motion.positions_m.shape[1:]
-    )
 
 
 def subject_bones(studio: ClipSet) -> np.ndarray:
@@ -80,7 +70,7 @@ def motion_clips(studio: ClipSet, draws: int = DRAWS, seed: int = 0) -> ClipSet:
     rng = np.random.default_rng([int(seed), 0xD33F])
     seqs = []
     for path in motion_files():
-        world = recentre(resampled(read_deepmimic(path)))
+        world = recentre(positions_at(read_deepmimic(path), FPS))
         for draw in range(draws):
             take = on_bones(world, subjects[rng.integers(len(subjects))])
             radius = float(np.linalg.norm(take[:, 0, [0, 2]], axis=-1).max())

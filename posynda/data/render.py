@@ -1,7 +1,8 @@
-"""Motion capture -> clip files: BVH takes seen by virtual cameras (``posynda data render``).
+"""Motion capture -> clip files: BVH and DeepMimic takes seen by virtual cameras (``posynda data render``).
 
 Each BVH file is read (:mod:`posynda.data.bvh`), mapped to H36M-17 (:mod:`posynda.data.mocap`),
-converted to metres (``units``; ``auto`` picks mm / cm / m / inches from the leg length), resampled
+converted to metres (``units``; ``auto`` picks mm / cm / m / inches from the leg length), each DeepMimic motion
+file by its humanoid's kinematics (:mod:`posynda.data.deepmimic`, metres); every take is resampled
 to ``fps`` by linear interpolation of the joint positions, optionally cut into segments of
 ``segment_s`` seconds, and seen by cameras:
 
@@ -33,6 +34,7 @@ from posynda import camera
 from posynda.data.bvh import read_bvh
 from posynda.data.clips import ClipSet
 from posynda.data.convert.arrays import assemble, sequence_record
+from posynda.data.deepmimic import positions_at, read_deepmimic
 from posynda.data.mocap import Rule, h36m_positions, resolve_mapping
 from posynda.data.rigs import Camera, detections, studio_cameras, to_camera_mm, wild_camera
 from posynda.errors import InputError
@@ -158,11 +160,15 @@ def render_motions(
     noise_px: float = 0.0,
     drop: float = 0.0,
     seed: int = 0,
+    deepmimic=(),
 ) -> tuple[ClipSet, RenderReport]:
-    """Render BVH files as one clip set (``joints_3d``: camera-frame mm) and say what was done.
+    """Render BVH files and DeepMimic motion files as one clip set (``joints_3d``: camera-frame mm) and say what
+    was done.
 
     Args:
         paths: BVH files.
+        deepmimic: DeepMimic motion files (:mod:`posynda.data.deepmimic`: metres, their own skeleton's H36M-17;
+            ``mapping`` and ``units`` do not apply), rendered after the BVH files.
         rig: ``"studio"``, ``"wild"`` or the path of a camera JSON file (:func:`load_cameras`).
         mapping: a preset name of :data:`posynda.data.mocap.MAPPINGS`, ``"auto"`` or a mapping dict.
         fps: output frame rate.
@@ -173,9 +179,9 @@ def render_motions(
         drop: probability that a joint is missing in a frame.
         seed: seeds the cameras and the noise.
     """
-    paths = [Path(p) for p in paths]
-    if not paths:
-        raise InputError("give at least one BVH file")
+    paths, deepmimic = [Path(p) for p in paths], [Path(p) for p in deepmimic]
+    if not paths and not deepmimic:
+        raise InputError("give at least one BVH or DeepMimic motion file")
     if fps <= 0:
         raise InputError(f"fps must be > 0, got {fps}", parameter="fps")
     if noise_px < 0:
@@ -189,14 +195,20 @@ def render_motions(
         fixed = load_cameras(rig)
     motions = [read_bvh(p) for p in paths]  # every file is checked before anything is rendered
     rules = [resolve_mapping(m, mapping) for m in motions]
-    rng = np.random.default_rng([int(seed), 0x8B7A])
-    seqs, files, skipped = [], [], 0
+    mimics = [read_deepmimic(p) for p in deepmimic]
+    takes = []  # (path, world [F, 17, 3] m at fps, the file's frames, its fps, its unit)
     for path, motion, rule in zip(paths, motions, rules):
         h36m = h36m_positions(motion, motion.kinematics(), rule)
         unit = guess_unit(h36m, str(path)) if units == "auto" else units
         world = resample(h36m * METRES_PER_UNIT[unit], motion.fps, fps)
+        takes.append((path, world, motion.num_frames, motion.fps, unit))
+    for path, mimic in zip(deepmimic, mimics):
+        takes.append((path, positions_at(mimic, fps), len(mimic.times_s), mimic.fps, "m"))
+    rng = np.random.default_rng([int(seed), 0x8B7A])
+    seqs, files, skipped = [], [], 0
+    for path, world, frames, source_fps, unit in takes:
         segments = _segments(len(world), int(round(segment_s * fps)) if segment_s else None)
-        files.append(dict(file=str(path), frames=motion.num_frames, fps=motion.fps, unit=unit, segments=len(segments)))
+        files.append(dict(file=str(path), frames=frames, fps=source_fps, unit=unit, segments=len(segments)))
         for k, part in enumerate(segments):
             take = world[part] if fixed is not None else recentre(world[part])
             stem = path.stem if len(segments) == 1 else f"{path.stem}.seg{k + 1}"

@@ -63,6 +63,22 @@ def test_render_writes_a_clip_file_from_bvh_takes(in_tmp):
     assert "8 sequences" in result.output and load_clips(in_tmp / "r.npz").has_3d
 
 
+def test_render_takes_deepmimic_files_and_needs_some_motion(in_tmp):
+    from posynda.data.motion_library import motion_files
+    from tests.helpers.cli import error_lines
+
+    jump = next(f for f in motion_files() if f.stem == "humanoid3d_jump")
+    result = run(["data", "render", "--deepmimic", str(jump), "--out", "m.npz"])
+    assert result.exit_code == 0, result.output
+    assert "4 sequences" in result.output and "from 1 DeepMimic files" in result.output
+    result = CliRunner().invoke(main, ["data", "render", "--out", "x.npz"])
+    assert result.exit_code == 2 and "--bvh or --deepmimic" in result.output and len(error_lines(result)) == 1
+    bad = in_tmp / "bad.txt"
+    bad.write_text('{"Frames": [[0.1, 0]]}')
+    result = CliRunner().invoke(main, ["data", "render", "--deepmimic", str(bad), "--out", "x.npz"])
+    assert result.exit_code == 2 and "44 numbers" in result.output and not (in_tmp / "x.npz").exists()
+
+
 def test_render_refusals_are_one_line_and_write_nothing(in_tmp):
     from tests.helpers.bvh import write_bvh
     from tests.helpers.cli import error_lines

@@ -51,10 +51,3 @@ def test_the_library_is_deterministic_and_needs_3d_subjects():
         motion_library.motion_clips(make_clips((30,), with_3d=False))
     with pytest.raises(InputError, match="draws"):
         motion_library.motion_clips(studio, draws=0)
-
-
-def test_resampling_follows_the_frame_times():
-    motion = motion_library.DeepMimicMotion("m", np.arange(3.0)[:, None, None] * np.ones((3, 17, 3)),
-                                            np.array([0.0, 0.1, 0.3]), 10.0)  # fmt: skip
-    out = motion_library.resampled(motion, fps=20.0)
-    np.testing.assert_allclose(out[:, 0, 0], [0.0, 0.5, 1.0, 1.25, 1.5, 1.75, 2.0])

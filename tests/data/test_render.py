@@ -5,6 +5,7 @@ import pytest
 
 from posynda import camera
 from posynda.data import validate
+from posynda.data.motion_library import motion_files
 from posynda.data.render import guess_unit, render_motions, resample, studio_reach
 from posynda.errors import InputError
 from posynda.skeleton import bone_lengths
@@ -56,6 +57,21 @@ def test_segments_and_a_camera_file(takes, tmp_path):
     path.write_text(json.dumps(cams))
     fixed, _ = render_motions(takes, str(path))
     assert fixed.num_sequences == 2 and (fixed.joints_3d[..., 2] > 4000).all()
+
+
+def test_deepmimic_files_render_after_the_bvh_files_in_metres(takes):
+    walk = next(f for f in motion_files() if f.stem == "humanoid3d_walk")
+    clips, report = render_motions(takes, "studio", deepmimic=[walk])
+    assert clips.num_sequences == 3 * 4 and list(clips.sequence_names())[-1] == "humanoid3d_walk.cam3"
+    assert report.files[-1] == dict(file=str(walk), frames=39, fps=pytest.approx(30.0, rel=1e-4), unit="m", segments=1)
+    last = clips.seq_index == clips.num_sequences - 1
+    assert last.sum() == 64  # 38 frames of 1/30 s = 1.27 s at 50 fps
+    thigh = bone_lengths(clips.joints_3d[last])[:, 1]  # the humanoid's, 421.5 mm: interpolated positions shorten a
+    assert np.abs(thigh - 421.5).max() < 1.0  # turning bone a little
+    alone, _ = render_motions([], "wild", deepmimic=[walk])
+    assert alone.num_sequences == 1
+    with pytest.raises(InputError, match="at least one BVH or DeepMimic"):
+        render_motions([], "studio")
 
 
 def test_resample_and_unit_guess():
