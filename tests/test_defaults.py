@@ -4,6 +4,7 @@ import dataclasses
 
 import pytest
 
+from posynda import defaults
 from posynda.checkpoint import load_checkpoint
 from posynda.data import load_clips, save_clips
 from posynda.defaults import TRAINING_DATA, adaptation_inputs, default_clips_path, new_run_dir, shipped_checkpoint
@@ -20,6 +21,19 @@ def test_default_clips_are_generated_once_and_cached(tmp_path, monkeypatch):
     stamp = path.stat().st_mtime_ns
     assert default_clips_path("wild", "test").stat().st_mtime_ns == stamp  # not regenerated
     assert load_clips(path).num_frames > 1000
+
+
+def test_the_default_training_data_is_studio_train_then_the_shipped_motion_cached(tmp_path, monkeypatch):
+    monkeypatch.setenv("POSYNDA_CACHE", str(tmp_path))
+    studio = save_clips(tmp_path / "studio.npz", make_clips((30, 20)))
+    monkeypatch.setattr(defaults, "default_clips_path", lambda domain, split: studio)
+    path = defaults.default_training_path()
+    clips = load_clips(path)
+    names = list(clips.sequence_names())
+    assert names[:2] == ["seq0", "seq1"] and len(names) == 2 + 3 * 20 * 4
+    assert all(n.startswith("motion/") for n in names[2:])
+    stamp = path.stat().st_mtime_ns
+    assert defaults.default_training_path().stat().st_mtime_ns == stamp  # not regenerated
 
 
 def test_run_dirs_never_collide(tmp_path):
