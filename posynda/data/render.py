@@ -52,6 +52,7 @@ LEG_RANGE_M = (0.55, 1.3)  # hip -> knee -> ankle of an adult or a child, metres
 STUDIO_FRAME_FRACTION = 0.42
 STUDIO_NEAREST_M = 4.5
 BODY_HALF_WIDTH_M = 0.3
+MAX_TAKE_S = 6 * 3600.0  # a take is refused beyond this duration (resampled to 50 fps: 1.1 M frames, 0.4 GB)
 WILD_SEGMENT_TRIES = 10  # random wild cameras per segment (each tries 20 poses) before it is skipped
 _R_LEG = (1, 2, 3)  # r_hip, r_knee, r_ankle
 
@@ -197,6 +198,12 @@ def render_motions(
     rules = [resolve_mapping(m, mapping) for m in motions]
     mimics = [read_deepmimic(p) for p in deepmimic]
     takes = []  # (path, world [F, 17, 3] m at fps, the file's frames, its fps, its unit)
+    durations = [(m.num_frames - 1) * m.frame_time for m in motions] + [float(m.times_s[-1]) for m in mimics]
+    for path, duration in zip([*paths, *deepmimic], durations):
+        if duration > MAX_TAKE_S:  # its frames at `fps` would be allocated without a bound
+            raise InputError(
+                f"{path}: the take lasts {duration:.0f} s, more than the {MAX_TAKE_S:.0f} s a take may last"
+            )
     for path, motion, rule in zip(paths, motions, rules):
         h36m = h36m_positions(motion, motion.kinematics(), rule)
         unit = guess_unit(h36m, str(path)) if units == "auto" else units

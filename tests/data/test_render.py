@@ -5,6 +5,7 @@ import pytest
 
 from posynda import camera
 from posynda.data import validate
+from posynda.data.deepmimic import CHANNELS
 from posynda.data.motion_library import motion_files
 from posynda.data.render import guess_unit, render_motions, resample, studio_reach
 from posynda.errors import InputError
@@ -72,6 +73,19 @@ def test_deepmimic_files_render_after_the_bvh_files_in_metres(takes):
     assert alone.num_sequences == 1
     with pytest.raises(InputError, match="at least one BVH or DeepMimic"):
         render_motions([], "studio")
+
+
+def test_a_take_longer_than_the_limit_is_refused_before_anything_is_allocated(tmp_path):
+    slow = write_bvh(tmp_path / "slow.bvh", frames=3, frame_time=4 * 3600.0)  # 8 h from the first frame to the last
+    with pytest.raises(InputError, match="slow.bvh: the take lasts 28800 s, more than the 21600"):
+        render_motions([slow], "studio")
+    mimic = tmp_path / "slow.txt"
+    frame = [1e6, 0.0, 0.9, 0.0, 1.0, 0.0, 0.0, 0.0]  # a rest pose held for 1e6 s
+    for _, width in CHANNELS:
+        frame += [1.0, 0.0, 0.0, 0.0] if width == 4 else [0.0]
+    mimic.write_text(json.dumps({"Frames": [frame, frame]}))
+    with pytest.raises(InputError, match="slow.txt: the take lasts 1000000 s"):
+        render_motions([], "studio", deepmimic=[mimic])
 
 
 def test_resample_and_unit_guess():
