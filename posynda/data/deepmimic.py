@@ -51,9 +51,6 @@ CHANNELS: tuple[tuple[str, int], ...] = (
     ("right_elbow", 1), ("left_hip", 4), ("left_knee", 1), ("left_ankle", 4), ("left_shoulder", 4), ("left_elbow", 1),
 )  # fmt: skip
 FRAME_WIDTH = 8 + sum(n for _, n in CHANNELS)  # 44
-_STARTS = np.cumsum([8] + [n for _, n in CHANNELS])[:-1]  # each joint's first column
-_QUATERNION_COLUMNS = np.array([list(range(4, 8))] + [list(range(c, c + 4)) for c, (_, n) in zip(_STARTS, CHANNELS)
-                                                       if n == 4])  # fmt: skip
 NOSE_M = (0.08, 0.14, 0.0)  # H36M's "neck" (the nose), in the neck joint's frame (x forward, y up)
 HEAD_TOP_M = (0.02, 0.25, 0.0)
 # H36M joint -> the humanoid's joint (or a point of the neck's frame)
@@ -103,22 +100,27 @@ def _frames(path: Path) -> np.ndarray:
         raise InputError(f"{path}: a frame holds NaN or infinity")
     if (out[:, 0] < 0).any() or (out[:-1, 0] == 0).any() or not (out[:, 0] > 0).any():
         raise InputError(f"{path}: frame durations (each frame's first number) must be > 0 (the last frame's >= 0)")
-    if (np.linalg.norm(out[:, _QUATERNION_COLUMNS], axis=-1) < 1e-6).any():
-        raise InputError(f"{path}: a rotation is a quaternion of length 0")
     return out
+
+
+def _rotations(quaternions: np.ndarray, path: Path) -> np.ndarray:
+    """``[F, 3, 3]`` rotations of one joint's quaternions ``[F, 4]`` (w, x, y, z); InputError for a zero one."""
+    if (np.linalg.norm(quaternions, axis=-1) < 1e-6).any():
+        raise InputError(f"{path}: a rotation is a quaternion of length 0")
+    return quaternion_to_matrix(quaternions)
 
 
 def read_deepmimic(path: str | os.PathLike) -> DeepMimicMotion:
     """The motion file ``path`` as H36M-17 positions by the humanoid's forward kinematics (module docstring)."""
     path = Path(path)
     frames = _frames(path)
-    rotation = {"root": quaternion_to_matrix(frames[:, 4:8])}  # joint -> [F, 3, 3] world rotation
+    rotation = {"root": _rotations(frames[:, 4:8], path)}  # joint -> [F, 3, 3] world rotation
     position = {"root": frames[:, 1:4]}  # joint -> [F, 3] m
     local, column = {}, 8
     for joint, width in CHANNELS:
         values = frames[:, column : column + width]
         if width == 4:
-            local[joint] = quaternion_to_matrix(values)
+            local[joint] = _rotations(values, path)
         else:  # a hinge about z
             c, s = np.cos(values[:, 0]), np.sin(values[:, 0])
             zero, one = np.zeros_like(c), np.ones_like(c)
@@ -137,13 +139,3 @@ def read_deepmimic(path: str | os.PathLike) -> DeepMimicMotion:
     durations = frames[:, 0]
     times = np.concatenate([[0.0], np.cumsum(durations[:-1])])
     return DeepMimicMotion(path.stem, out, times, float(1.0 / np.median(durations[durations > 0])))
-
-
-def positions_at(motion: DeepMimicMotion, fps: float) -> np.ndarray:
-    """``[F', 17, 3]`` the motion's positions (m) at ``fps`` from its first frame to its last, by linear
-    interpolation over its frame times."""
-    times = motion.times_s
-    grid = np.arange(0.0, times[-1] + 1e-9, 1.0 / fps)
-    flat = motion.positions_m.reshape(len(times), -1)
-    columns = [np.interp(grid, times, flat[:, k]) for k in range(flat.shape[1])]
-    return np.stack(columns, axis=-1).reshape(len(grid), *motion.positions_m.shape[1:])

@@ -24,12 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-from posynda import camera
 from posynda.data.clips import ClipSet
-from posynda.data.convert.arrays import assemble, sequence_record
-from posynda.data.deepmimic import positions_at, read_deepmimic
-from posynda.data.render import recentre, studio_reach
-from posynda.data.rigs import studio_cameras, to_camera_mm
+from posynda.data.convert.arrays import assemble
+from posynda.data.deepmimic import read_deepmimic
+from posynda.data.render import filmed, recentre, resample_at, studio_views
 from posynda.errors import InputError
 from posynda.skeleton import bone_lengths, with_bone_lengths
 
@@ -70,14 +68,10 @@ def motion_clips(studio: ClipSet, draws: int = DRAWS, seed: int = 0) -> ClipSet:
     rng = np.random.default_rng([int(seed), 0xD33F])
     seqs = []
     for path in motion_files():
-        world = recentre(positions_at(read_deepmimic(path), FPS))
+        motion = read_deepmimic(path)
+        world = recentre(resample_at(motion.positions_m, motion.times_s, FPS))
         for draw in range(draws):
             take = on_bones(world, subjects[rng.integers(len(subjects))])
-            radius = float(np.linalg.norm(take[:, 0, [0, 2]], axis=-1).max())
-            for k, (intrinsics, rotation, position, size) in enumerate(studio_cameras(rng, studio_reach(radius))):
-                joints = to_camera_mm(take, rotation, position)
-                seqs.append(sequence_record(
-                    f"motion/{path.stem}.d{draw}.cam{k}", camera.project(joints, intrinsics), intrinsics, size,
-                    confidence=np.ones(joints.shape[:2]), joints_3d=joints, fps=FPS,
-                ))  # fmt: skip
+            views = studio_views(take, rng)
+            seqs += [filmed(take, cam, f"motion/{path.stem}.d{draw}.cam{k}", FPS) for k, cam in enumerate(views)]
     return assemble(seqs, "the motion library")

@@ -34,7 +34,7 @@ from posynda import camera
 from posynda.data.bvh import read_bvh
 from posynda.data.clips import ClipSet
 from posynda.data.convert.arrays import assemble, sequence_record
-from posynda.data.deepmimic import positions_at, read_deepmimic
+from posynda.data.deepmimic import read_deepmimic
 from posynda.data.mocap import Rule, h36m_positions, resolve_mapping
 from posynda.data.rigs import Camera, detections, studio_cameras, to_camera_mm, wild_camera
 from posynda.errors import InputError
@@ -83,14 +83,40 @@ def guess_unit(h36m: np.ndarray, source: str) -> str:
     )
 
 
+def resample_at(positions: np.ndarray, times_s: np.ndarray, fps: float) -> np.ndarray:
+    """``positions [F, J, 3]`` at the frame times ``times_s [F]`` (s, increasing) -> ``[F', J, 3]`` at ``fps`` from
+    the first time to the last (linear interpolation in time)."""
+    grid = times_s[0] + np.arange(0.0, times_s[-1] - times_s[0] + 1e-9, 1.0 / fps)
+    flat = positions.reshape(len(times_s), -1)
+    columns = [np.interp(grid, times_s, flat[:, k]) for k in range(flat.shape[1])]
+    return np.stack(columns, axis=-1).reshape(len(grid), *positions.shape[1:])
+
+
 def resample(positions: np.ndarray, source_fps: float, fps: float) -> np.ndarray:
     """``positions [F, J, 3]`` at ``source_fps`` -> ``[F', J, 3]`` at ``fps`` (linear interpolation in time)."""
-    duration = (len(positions) - 1) / source_fps
-    at = np.arange(0.0, duration + 1e-9, 1.0 / fps) * source_fps  # fractional source frame of each output frame
-    low = np.minimum(np.floor(at).astype(np.int64), len(positions) - 1)
-    high = np.minimum(low + 1, len(positions) - 1)
-    w = (at - low)[:, None, None]
-    return positions[low] * (1 - w) + positions[high] * w
+    return resample_at(positions, np.arange(len(positions)) / source_fps, fps)
+
+
+def studio_views(take: np.ndarray, rng: np.random.Generator) -> list[Camera]:
+    """A draw of the studio's four cameras for ``take [F, 17, 3]`` (m, recentred), moved back as far as it needs."""
+    radius = float(np.linalg.norm(take[:, 0, [0, 2]], axis=-1).max())
+    return studio_cameras(rng, reach=studio_reach(radius))
+
+
+def filmed(take: np.ndarray, cam: Camera, name: str, fps: float, noise_px: float = 0.0, drop: float = 0.0,
+           rng: np.random.Generator | None = None) -> dict:  # fmt: skip
+    """One sequence record of ``take [F, 17, 3]`` (world m) seen by ``cam``: camera-frame mm and the exact 2D, or
+    detector-like 2D with ``noise_px`` / ``drop`` (drawn from ``rng``)."""
+    intrinsics, rotation, position, size = cam
+    joints = to_camera_mm(take, rotation, position)
+    if joints[..., 2].min() < 100.0:
+        raise InputError(f"{name}: the motion passes behind or within 10 cm of the camera")
+    if noise_px > 0 or drop > 0:
+        keypoints, confidence = detections(joints, intrinsics, noise_px, drop, rng)
+    else:
+        keypoints = camera.project(joints, intrinsics).astype(np.float32)
+        confidence = np.ones(joints.shape[:2], np.float32)
+    return sequence_record(name, keypoints, intrinsics, size, confidence=confidence, joints_3d=joints, fps=fps)
 
 
 def load_cameras(path: str | os.PathLike) -> list[Camera]:
@@ -210,7 +236,7 @@ def render_motions(
         world = resample(h36m * METRES_PER_UNIT[unit], motion.fps, fps)
         takes.append((path, world, motion.num_frames, motion.fps, unit))
     for path, mimic in zip(deepmimic, mimics):
-        takes.append((path, positions_at(mimic, fps), len(mimic.times_s), mimic.fps, "m"))
+        takes.append((path, resample_at(mimic.positions_m, mimic.times_s, fps), len(mimic.times_s), mimic.fps, "m"))
     rng = np.random.default_rng([int(seed), 0x8B7A])
     seqs, files, skipped = [], [], 0
     for path, world, frames, source_fps, unit in takes:
@@ -222,23 +248,14 @@ def render_motions(
             if fixed is not None:
                 views = [(c, f"{stem}.cam{i}") for i, c in enumerate(fixed)]
             elif rig == "studio":
-                radius = float(np.linalg.norm(take[:, 0, [0, 2]], axis=-1).max())
-                views = [(c, f"{stem}.cam{i}") for i, c in enumerate(studio_cameras(rng, reach=studio_reach(radius)))]
+                views = [(c, f"{stem}.cam{i}") for i, c in enumerate(studio_views(take, rng))]
             else:
                 cam = next((c for c in (wild_camera(take, rng) for _ in range(WILD_SEGMENT_TRIES)) if c), None)
                 if cam is None:
                     skipped += 1
                     continue
                 views = [(cam, stem)]
-            for (intr, rot, pos, size), name in views:
-                j3d = to_camera_mm(take, rot, pos)
-                if j3d[..., 2].min() < 100.0:
-                    raise InputError(f"{name}: the motion passes behind or within 10 cm of the camera")
-                if noise_px > 0 or drop > 0:
-                    kp, conf = detections(j3d, intr, noise_px, drop, rng)
-                else:
-                    kp, conf = camera.project(j3d, intr).astype(np.float32), np.ones(j3d.shape[:2], np.float32)
-                seqs.append(sequence_record(name, kp, intr, size, confidence=conf, joints_3d=j3d, fps=fps))
+            seqs += [filmed(take, cam, name, fps, noise_px, drop, rng) for cam, name in views]
     if not seqs:
         raise InputError("no segment could be framed by the rig's cameras; try --segment-s with a shorter length")
     return assemble(seqs, "render"), RenderReport(files, skipped)

@@ -89,10 +89,3 @@ def test_a_motion_file_with_more_frames_than_the_limit_is_refused(tmp_path, monk
     monkeypatch.setattr(deepmimic, "MAX_FRAMES", 2)
     with pytest.raises(InputError, match="more than the 2"):
         deepmimic.read_deepmimic(write(tmp_path / "long.txt", [rest_frame()] * 3))
-
-
-def test_positions_at_a_frame_rate_follow_the_frame_times():
-    motion = deepmimic.DeepMimicMotion("m", np.arange(3.0)[:, None, None] * np.ones((3, 17, 3)),
-                                       np.array([0.0, 0.1, 0.3]), 10.0)  # fmt: skip
-    out = deepmimic.positions_at(motion, fps=20.0)
-    np.testing.assert_allclose(out[:, 0, 0], [0.0, 0.5, 1.0, 1.25, 1.5, 1.75, 2.0])

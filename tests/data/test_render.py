@@ -7,7 +7,7 @@ from posynda import camera
 from posynda.data import validate
 from posynda.data.deepmimic import CHANNELS
 from posynda.data.motion_library import motion_files
-from posynda.data.render import guess_unit, render_motions, resample, studio_reach
+from posynda.data.render import guess_unit, render_motions, resample, resample_at, studio_reach
 from posynda.errors import InputError
 from posynda.skeleton import bone_lengths
 from tests.helpers.bvh import write_bvh
@@ -91,6 +91,8 @@ def test_a_take_longer_than_the_limit_is_refused_before_anything_is_allocated(tm
 def test_resample_and_unit_guess():
     x = np.arange(4, dtype=float)[:, None, None] * np.ones((1, 1, 3))
     np.testing.assert_allclose(resample(x, 30, 60)[:, 0, 0], np.arange(7) / 2)
+    uneven = resample_at(x[:3], np.array([0.0, 0.1, 0.3]), fps=20.0)  # frame times 0.1 s, then 0.2 s apart
+    np.testing.assert_allclose(uneven[:, 0, 0], [0.0, 0.5, 1.0, 1.25, 1.5, 1.75, 2.0])
     leg = np.zeros((1, 17, 3))
     leg[0, 2, 1], leg[0, 3, 1] = -16, -32  # 32 inches
     assert guess_unit(leg, "f") == "in"
