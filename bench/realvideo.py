@@ -56,7 +56,7 @@ from posynda.report import markdown_table
 from posynda.runtime import Lifter, SamplingSettings
 from posynda.runtime.floor_scale import floor_scales, scaled
 from posynda.runtime.fusion import DEFAULT_WEIGHT
-from posynda.runtime.live import CausalDetector3D
+from posynda.runtime.live import LiveCalibration, PersonLift
 from posynda.runtime.root_depth import ROOT_WINDOW_S
 from posynda.skeleton import convert_joints
 
@@ -80,10 +80,11 @@ VARIANTS = {
     "_level_lifted_size": ("none", True, False, 0.0),
 }
 LIVE = "_live"  # as `lift --video --stream` lifts: frame by frame, the detector's 3D used on the frames so far
-SUFFIXES = (*VARIANTS, LIVE)
+LEVEL_LIVE = "_level_live"  # as `lift --video --stream --calibration`: levelled, sized by the floor so far, fused
+SUFFIXES = (*VARIANTS, LIVE, LEVEL_LIVE)
 # each lifter's rows: the shipped (or given) model and its adaptation in every variant; the shipped causal model
 # (`lift --causal`) as `lift --video --causal` runs it, not fused, and as `lift --video --stream --causal` runs it
-LIFTERS = {"posynda": SUFFIXES, "posynda_adapted": SUFFIXES, "posynda_causal": ("", "_unfused", LIVE)}
+LIFTERS = {"posynda": SUFFIXES, "posynda_adapted": SUFFIXES, "posynda_causal": ("", "_unfused", LIVE, LEVEL_LIVE)}
 METHODS = (*(f"{lifter}{suffix}" for lifter, suffixes in LIFTERS.items() for suffix in suffixes), "blazepose_3d",
            "constant_pose")  # fmt: skip
 
@@ -305,6 +306,11 @@ def run(data_dir, checkpoint=None, hypotheses: int = 5, steps: int = 5, max_fram
                     results[name + suffix] = scores(rel, truth_rel, absolute[:, 0], truth[:, 0])
                 rel, absolute = live_lift(lifter, kp17, conf17, camera.intrinsics, blaze - blaze[:, :1], sampling)
                 results[name + LIVE] = scores(rel, truth_rel, absolute[:, 0], truth[:, 0])
+                if LEVEL_LIVE in LIFTERS[name]:  # as `lift --video --stream --calibration` (orient: auto = none)
+                    calibration = LiveCalibration(camera.rotation @ up_world, float(camera.centre @ up_world))
+                    rel, absolute = live_lift(lifter, kp17, conf17, camera.intrinsics, blaze - blaze[:, :1], sampling,
+                                              calibration, orient=False)  # fmt: skip
+                    results[name + LEVEL_LIVE] = scores(rel, truth_rel, absolute[:, 0], truth[:, 0])
             constant = np.broadcast_to(np.nanmean(truth_rel, axis=0), truth_rel.shape)
             results["blazepose_3d"] = scores(blaze - blaze[:, :1], truth_rel)
             results["constant_pose"] = scores(np.array(constant), truth_rel)
@@ -327,23 +333,20 @@ def _mean(rows: list[dict], method: str, metric: str) -> float | None:
 
 
 def live_lift(lifter: Lifter, keypoints: np.ndarray, confidence: np.ndarray, intrinsics: np.ndarray,
-              detector_3d: np.ndarray, settings: SamplingSettings) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """One track ``[n, 17, 2]`` lifted as ``lift --video --stream`` lifts a person: pushed frame by frame through
-    a stream, each emitted pose oriented by and fused with ``detector_3d [n, 17, 3]`` (NaN: none) using the frames
-    before it (:class:`posynda.runtime.live.CausalDetector3D`). Root-relative and absolute ``[n, 17, 3]`` mm."""
-    stream = lifter.stream(intrinsics=intrinsics.astype(np.float32), settings=settings)
-    use = CausalDetector3D(orient=True, weight=DEFAULT_WEIGHT)
+              detector_3d: np.ndarray, settings: SamplingSettings, calibration: LiveCalibration | None = None,
+              orient: bool = True) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """One track ``[n, 17, 2]`` lifted as ``lift --video --stream`` lifts a person
+    (:class:`posynda.runtime.live.PersonLift`): pushed frame by frame, each emitted pose oriented by (``orient``)
+    and fused with ``detector_3d [n, 17, 3]`` (NaN: none) using the frames before it, and, given a
+    ``calibration``, levelled and sized by its floor as ``--stream --calibration`` does. Root-relative and absolute
+    ``[n, 17, 3]`` mm."""
+    person = PersonLift(lifter, intrinsics, settings, orient, DEFAULT_WEIGHT, calibration)
     rel, absolute = np.full((len(keypoints), 17, 3), np.nan), np.full((len(keypoints), 17, 3), np.nan)
-
-    def used(poses):  # each pose as it comes, while its stream still holds its frame
-        for pose in poses:
-            detector = detector_3d[pose.frame]
-            rel[pose.frame], absolute[pose.frame] = use(stream, pose, detector if np.isfinite(detector).all() else None)
-
-    for k, c in zip(keypoints, confidence):
-        pose = stream.push(k.astype(np.float32), c.astype(np.float32))
-        used([] if pose is None else [pose])
-    used(stream.finish())
+    poses = []
+    for k, c, d in zip(keypoints, confidence, detector_3d):
+        poses += person.push(k, c, d if np.isfinite(d).all() else None)
+    for pose in poses + person.finish():
+        rel[pose.frame], absolute[pose.frame] = pose.root_relative_mm, pose.absolute_mm
     return rel, absolute
 
 
@@ -396,6 +399,8 @@ NAMES = {
     "posynda_level_unfused": "posynda lifter, levelled and sized by the calibration, not fused",
     "posynda_level_lifted_size": "posynda lifter, levelled by the calibration, its own size (`--size lifted`)",
     "posynda_live": "posynda lifter, live (`lift --video --stream`: the detector's 3D of the frames so far)",
+    "posynda_level_live": "posynda lifter, live and calibrated (`lift --video --stream --calibration`: levelled, "
+    "sized by the floor of the frames so far, fused)",
     "posynda_adapted": "posynda, adapted to this footage's 2D, oriented by and fused with the detector's 3D",
     "posynda_adapted_unfused": "posynda, adapted, oriented, not fused",
     "posynda_adapted_unoriented": "posynda, adapted, neither",
@@ -403,10 +408,12 @@ NAMES = {
     "posynda_adapted_level": "posynda, adapted, levelled and sized by the calibration, fused",
     "posynda_adapted_level_unfused": "posynda, adapted, levelled and sized by the calibration, not fused",
     "posynda_adapted_live": "posynda, adapted, live",
+    "posynda_adapted_level_live": "posynda, adapted, live and calibrated",
     "posynda_adapted_level_lifted_size": "posynda, adapted, levelled by the calibration, its own size",
     "posynda_causal": "posynda causal lifter (`lift --video --causal`: zero look-ahead, oriented, fused)",
     "posynda_causal_unfused": "posynda causal lifter, oriented by the detector's 3D, not fused (the model's own cost)",
     "posynda_causal_live": "posynda causal lifter, live (`lift --video --stream --causal`: nothing from later frames)",
+    "posynda_causal_level_live": "posynda causal lifter, live and calibrated (`--stream --causal --calibration`)",
     "blazepose_3d": "BlazePose's own 3D",
     "constant_pose": "constant pose (truth's mean)",
 }

@@ -4,6 +4,9 @@
  *   ffmpeg -loglevel error -i clip.mp4 -f rawvideo -pix_fmt rgb24 - | video_people MODEL.onnx DETECTOR_DIR W H
  *   video_people MODEL.onnx DETECTOR_DIR W H --people < frames.rgb      (the detector's 2D instead)
  *   ... --one-after-another     (tracked people followed one after another, not two at once: the same numbers)
+ *   ... --calibrated UX,UY,UZ,HEIGHT_MM   (a calibrated camera: its up direction in the camera frame and its height
+ *                                          above the floor -- each frame levelled, people sized by the floor, as
+ *                                          `posynda lift --video --stream --calibration`)
  *
  * MODEL.onnx: `posynda export` (a causal model, `posynda pretrain --causal`, gives each pose at its own frame);
  * DETECTOR_DIR: `posynda export --detector DIR`. Frames: W x H x 3 bytes each, back to back, until the end.
@@ -25,6 +28,21 @@ static int side(const char* text, int* out) {
   const long v = strtol(text, &end, 10);
   if (!*text || *end || errno == ERANGE || v < 1 || v > 32768) return 0;
   *out = (int)v;
+  return 1;
+}
+
+/* "UX,UY,UZ,HEIGHT_MM": four finite numbers */
+static int calibration(const char* text, float out[4]) {
+  const char* at = text;
+  for (int i = 0; i < 4; ++i) {
+    char* end = NULL;
+    errno = 0;
+    const double v = strtod(at, &end);
+    if (end == at || errno == ERANGE || !(v == v) || v > 1e30 || v < -1e30) return 0;
+    if (*end != (i < 3 ? ',' : '\0')) return 0;
+    out[i] = (float)v;
+    at = end + 1;
+  }
   return 1;
 }
 
@@ -58,18 +76,28 @@ static int fail(const char* what) {
 }
 
 int main(int argc, char** argv) {
-  int people_only = 0, one_after_another = 0, known = argc >= 5;
+  int people_only = 0, one_after_another = 0, calibrated = 0, known = argc >= 5;
+  float up_height[4] = {0.0f, -1.0f, 0.0f, 0.0f}; /* --calibrated: up x, y, z, height (mm) */
   for (int i = 5; i < argc; ++i) {
-    if (strcmp(argv[i], "--people") == 0 && !people_only)
+    if (strcmp(argv[i], "--people") == 0 && !people_only) {
       people_only = 1;
-    else if (strcmp(argv[i], "--one-after-another") == 0 && !one_after_another)
+    } else if (strcmp(argv[i], "--one-after-another") == 0 && !one_after_another) {
       one_after_another = 1;
-    else
+    } else if (strcmp(argv[i], "--calibrated") == 0 && !calibrated && i + 1 < argc) {
+      calibrated = 1;
+      if (!calibration(argv[++i], up_height)) {
+        fprintf(stderr, "video_people: --calibrated takes UX,UY,UZ,HEIGHT_MM (four finite numbers), got %s\n",
+                argv[i]);
+        return 2;
+      }
+    } else {
       known = 0;
+    }
   }
   if (!known) {
     fprintf(stderr,
-            "usage: video_people MODEL.onnx DETECTOR_DIR WIDTH HEIGHT [--people] [--one-after-another] < frames.rgb\n");
+            "usage: video_people MODEL.onnx DETECTOR_DIR WIDTH HEIGHT [--people] [--one-after-another] "
+            "[--calibrated UX,UY,UZ,HEIGHT_MM] < frames.rgb\n");
     return 2;
   }
   int width = 0, height = 0;
@@ -104,8 +132,18 @@ int main(int argc, char** argv) {
     posynda_settings settings;
     posynda_camera_init(&camera, width, height);
     posynda_settings_init(&settings);
-    /* NULL options: `posynda lift --video --stream` (BlazePose's own 3D orients and is averaged in; 30-frame gaps) */
-    if (posynda_pipeline_open(model, detector, &camera, &settings, NULL, &pipeline) != POSYNDA_OK) status = fail("pipeline");
+    /* the defaults: `posynda lift --video --stream` (BlazePose's own 3D orients and is averaged in; 30-frame gaps) */
+    posynda_pipeline_options options;
+    posynda_pipeline_options_init(&options);
+    if (calibrated) { /* `--calibration`: levelled by its gravity, sized by its floor, not oriented */
+      options.orient = 0;
+      options.level = 1;
+      options.size_by_floor = 1;
+      for (int a = 0; a < 3; ++a) options.camera_up[a] = up_height[a];
+      options.camera_height_mm = up_height[3];
+    }
+    if (posynda_pipeline_open(model, detector, &camera, &settings, &options, &pipeline) != POSYNDA_OK)
+      status = fail("pipeline");
   }
   long long frames = 0;
   const double started = seconds_now();

@@ -43,7 +43,16 @@ struct posynda_pipeline {
   bool finished = false, failed = false;
   posynda_pipeline(posynda_model* m, posynda_detector* d, const posynda_camera& camera, const posynda_settings& s,
                    const posynda_pipeline_options& o)
-      : pipeline(m->model, d->detector, camera, s, o.max_gap, o.orient != 0, o.detector_weight) {}
+      : pipeline(m->model, d->detector, camera, s, o.max_gap, o.orient != 0, o.detector_weight, calibration(o)) {}
+  static posynda::core::LiveCalibration calibration(const posynda_pipeline_options& o) {
+    posynda::core::LiveCalibration c;
+    c.level = o.level != 0;
+    c.up = {o.camera_up[0], o.camera_up[1], o.camera_up[2]};
+    c.size_by_floor = o.size_by_floor != 0;
+    c.height_mm = o.camera_height_mm;
+    c.floor_window = o.floor_window;
+    return c;
+  }
 };
 
 namespace {
@@ -85,7 +94,7 @@ constexpr uint32_t kSettingsV1 = offsetof(posynda_settings, root_window_s);  // 
 constexpr uint32_t kCameraV1 = sizeof(posynda_camera);
 constexpr uint32_t kSequenceV1 = offsetof(posynda_sequence, fps);  // fps was appended
 constexpr uint32_t kDetectorOptionsV1 = offsetof(posynda_detector_options, one_after_another);  // appended
-constexpr uint32_t kPipelineOptionsV1 = sizeof(posynda_pipeline_options);
+constexpr uint32_t kPipelineOptionsV1 = offsetof(posynda_pipeline_options, level);  // calibration appended
 static_assert(offsetof(posynda_model_options, struct_size) == 0 && offsetof(posynda_model_info, struct_size) == 0 &&
                   offsetof(posynda_settings, struct_size) == 0 && offsetof(posynda_camera, struct_size) == 0 &&
                   offsetof(posynda_sequence, struct_size) == 0,
@@ -196,6 +205,13 @@ posynda_pipeline_options default_pipeline_options() {  // `posynda lift --video 
   o.max_gap = 30;
   o.orient = 1;
   o.detector_weight = 0.5f;
+  o.level = 0;  // no calibration (posynda.runtime.live.LiveCalibration)
+  o.camera_up[0] = 0.0f;
+  o.camera_up[1] = -1.0f;
+  o.camera_up[2] = 0.0f;
+  o.size_by_floor = 0;
+  o.camera_height_mm = 0.0f;
+  o.floor_window = 600;  // live.FLOOR_WINDOW
   return o;
 }
 

@@ -41,6 +41,11 @@ void project(const float* p, const float* cam, float* uv) {
 
 }  // namespace
 
+void undistort_pixel(double u, double v, const double* cam, double* x, double* y) {
+  const bool distorted_lens = cam[4] != 0 || cam[5] != 0 || cam[6] != 0 || cam[7] != 0 || cam[8] != 0;
+  undistort(u, v, cam, distorted_lens, x, y);
+}
+
 void solve_root_translation(const double* relative, const double* kp, const double* cam, const double* weights, int J,
                             double* translation) {
   const bool distorted_lens = cam[4] != 0 || cam[5] != 0 || cam[6] != 0 || cam[7] != 0 || cam[8] != 0;

@@ -7,6 +7,9 @@
 
 namespace posynda::core {
 
+// Ideal image-plane (x/z, y/z) of pixel (u, v) under intrinsics cam [9] (camera.undistort_image_plane, float64).
+void undistort_pixel(double u, double v, const double* cam, double* x, double* y);
+
 // Root translation [3] (unit of `relative`) that best explains the pixels kp [J,2] (NaN = missing)
 // with the root-relative pose relative [J,3] under intrinsics [9], weighted by weights [J].
 void solve_root_translation(const double* relative, const double* kp, const double* intrinsics, const double* weights,

@@ -6,6 +6,8 @@
 #include <string>
 
 #include "error.hpp"
+#include "keypoints.hpp"
+#include "level_camera.hpp"
 #include "pyformat.hpp"
 
 namespace posynda::core {
@@ -25,14 +27,36 @@ std::array<double, 17 * 3> Pipeline::detector_pose(const Landmarks& landmarks) c
 }
 
 Pipeline::Pipeline(Model& model, PeopleDetector& detector, const posynda_camera& camera,
-                   const posynda_settings& settings, int max_gap, bool orient, double detector_weight)
+                   const posynda_settings& settings, int max_gap, bool orient, double detector_weight,
+                   const LiveCalibration& calibration)
     : model_(model), detector_(detector), camera_(camera), settings_(settings), max_gap_(max_gap), orient_(orient),
-      weight_(detector_weight) {
+      weight_(detector_weight), calibration_(calibration), stream_camera_(camera) {
   if (max_gap < 0 || max_gap > 100000)
     fail(POSYNDA_ERROR_ARGUMENT, "max_gap must be in [0, 100000] frames, got " + std::to_string(max_gap));
   if (!(detector_weight >= 0.0 && detector_weight <= 1.0))  // fusion.check_weight (NaN fails too)
     fail(POSYNDA_ERROR_ARGUMENT, "detector_weight must lie in [0, 1], got " + py_g(detector_weight));
-  camera_intrinsics(camera_);  // a bad camera fails here, not at the first person
+  const std::vector<float> intrinsics = camera_intrinsics(camera_);  // a bad camera fails here, not at a person
+  intrinsics_.assign(intrinsics.begin(), intrinsics.end());
+  if (calibration.size_by_floor && !calibration.level)
+    fail(POSYNDA_ERROR_ARGUMENT, "size_by_floor needs level: the floor is the calibration's, with its gravity");
+  if (calibration.size_by_floor && !std::isfinite(calibration.height_mm))
+    fail(POSYNDA_ERROR_ARGUMENT, "camera_height_mm must be finite, got " + py_g(calibration.height_mm));
+  if (calibration.size_by_floor && (calibration.floor_window < 1 || calibration.floor_window > 100000))
+    fail(POSYNDA_ERROR_ARGUMENT,
+         "floor_window must be in [1, 100000] frames, got " + std::to_string(calibration.floor_window));
+  if (calibration.level) {  // the streams lift what the level camera sees: no distortion (level_intrinsics)
+    level_ = level_rotation(calibration.up.data());
+    stream_camera_.has_intrinsics = 1;
+    for (int i = 0; i < 9; ++i) stream_camera_.intrinsics[i] = i < 4 ? intrinsics[i] : 0.0f;
+  }
+}
+
+bool Pipeline::stream_push(Person& person, const float* keypoints, const float* confidence, posynda_pose* pose) const {
+  if (!calibration_.level) return person.stream->push(keypoints, confidence, pose);
+  float h36m[17 * 2], weights[17], levelled[17 * 2];  // live.py: convert_joints, then PersonLift levels them
+  to_model_joints(model_.meta(), POSYNDA_ORDER_BLAZEPOSE33, keypoints, confidence, 1, h36m, weights);
+  levelled_pixels(h36m, 17, intrinsics_.data(), level_, levelled);
+  return person.stream->push(levelled, weights, pose);
 }
 
 void Pipeline::sort_poses(std::vector<posynda_person_pose>& poses) {
@@ -52,6 +76,23 @@ void Pipeline::emitted(int id, Person& person, const posynda_pose& pose, std::ve
                         found == person.detector_3d.end() ? nullptr : found->second.data()))
     person.stream->place(p.pose.frame, &p.pose.root_relative_mm[0][0], &p.pose.absolute_mm[0][0]);
   if (found != person.detector_3d.end()) person.detector_3d.erase(found);
+  if (person.size) {  // scaled about the camera centre: the 2D stays (floor_scale.py)
+    const float scale = static_cast<float>((*person.size)(&p.pose.absolute_mm[0][0]));
+    for (int j = 0; j < 17; ++j)
+      for (int a = 0; a < 3; ++a) {
+        p.pose.root_relative_mm[j][a] *= scale;
+        p.pose.absolute_mm[j][a] *= scale;
+      }
+  }
+  if (calibration_.level) {  // Q^T X back into the real camera (row vectors: X^T Q, float32 as live.py's)
+    float q[9];
+    for (int i = 0; i < 9; ++i) q[i] = static_cast<float>(level_[i]);
+    for (float(*pose)[3] : {p.pose.root_relative_mm, p.pose.absolute_mm})
+      for (int j = 0; j < 17; ++j) {
+        const float x = pose[j][0], y = pose[j][1], z = pose[j][2];
+        for (int a = 0; a < 3; ++a) pose[j][a] = x * q[a] + y * q[3 + a] + z * q[6 + a];
+      }
+  }
   p.pose.frame += person.first;
   out.push_back(p);
 }
@@ -60,7 +101,7 @@ void Pipeline::pushed(int id, Person& person, const float* keypoints, const floa
                       std::vector<posynda_person_pose>& out) {
   person.detected.push_back(detected);
   posynda_pose pose{};
-  if (person.stream->push(keypoints, confidence, &pose)) emitted(id, person, pose, out);
+  if (stream_push(person, keypoints, confidence, &pose)) emitted(id, person, pose, out);
 }
 
 void Pipeline::finished(int id, std::vector<posynda_person_pose>& out) {
@@ -88,8 +129,12 @@ std::vector<posynda_person_pose> Pipeline::push(const Frame& frame) {
     auto it = std::find_if(people_.begin(), people_.end(), [&](const auto& p) { return p.first == f.id; });
     if (it == people_.end()) {
       Person person;
-      person.stream = std::make_unique<Stream>(model_, camera_, settings_, POSYNDA_ORDER_BLAZEPOSE33);
+      person.stream = std::make_unique<Stream>(model_, stream_camera_, settings_,
+                                               calibration_.level ? POSYNDA_ORDER_H36M : POSYNDA_ORDER_BLAZEPOSE33);
       person.use = std::make_unique<CausalDetector3D>(orient_, weight_);
+      if (calibration_.size_by_floor)  // sized in the level camera, whose up is (0, -1, 0)
+        person.size = std::make_unique<RunningFloorScale>(std::array<double, 3>{0.0, -1.0, 0.0},
+                                                          calibration_.height_mm, calibration_.floor_window);
       person.first = frame_;
       people_.emplace_back(f.id, std::move(person));
       it = people_.end() - 1;

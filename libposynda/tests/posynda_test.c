@@ -199,6 +199,47 @@ static void check_pipeline(const char* model_path, const char* folder) {
   expect_error(posynda_pipeline_open(model, detector, &camera, &settings, &bad_weight, &pipeline),
                POSYNDA_ERROR_ARGUMENT, "detector_weight must lie in [0, 1], got nan", "NaN detector weight");
   CHECK(pipeline == NULL, "a refused pipeline open leaves the handle NULL");
+  CHECK(popts.level == 0 && popts.camera_up[0] == 0.0f && popts.camera_up[1] == -1.0f && popts.camera_up[2] == 0.0f &&
+            popts.size_by_floor == 0 && popts.floor_window == 600,
+        "pipeline calibration defaults: none");
+  posynda_pipeline_options calibrated = popts; /* `lift --video --stream --calibration` */
+  calibrated.orient = 0;
+  calibrated.level = 1;
+  calibrated.size_by_floor = 1;
+  calibrated.camera_up[2] = -0.4f;
+  calibrated.camera_height_mm = 1800.0f;
+  posynda_pipeline_options flat = calibrated;
+  flat.camera_up[0] = flat.camera_up[1] = flat.camera_up[2] = 0.0f;
+  expect_error(posynda_pipeline_open(model, detector, &camera, &settings, &flat, &pipeline), POSYNDA_ERROR_ARGUMENT,
+               "camera_up must be a finite nonzero direction", "a zero camera_up");
+  posynda_pipeline_options unlevelled = calibrated;
+  unlevelled.level = 0;
+  expect_error(posynda_pipeline_open(model, detector, &camera, &settings, &unlevelled, &pipeline),
+               POSYNDA_ERROR_ARGUMENT, "size_by_floor needs level", "a floor without the gravity");
+  posynda_pipeline_options no_height = calibrated;
+  no_height.camera_height_mm = NAN;
+  expect_error(posynda_pipeline_open(model, detector, &camera, &settings, &no_height, &pipeline),
+               POSYNDA_ERROR_ARGUMENT, "camera_height_mm must be finite", "a NaN camera height");
+  posynda_pipeline_options no_window = calibrated;
+  no_window.floor_window = 0;
+  expect_error(posynda_pipeline_open(model, detector, &camera, &settings, &no_window, &pipeline),
+               POSYNDA_ERROR_ARGUMENT, "floor_window must be in [1, 100000]", "an empty floor window");
+  posynda_pipeline_options inside = calibrated;
+  inside.struct_size = (uint32_t)offsetof(posynda_pipeline_options, level) + 4; /* no version's size */
+  expect_error(posynda_pipeline_open(model, detector, &camera, &settings, &inside, &pipeline), POSYNDA_ERROR_ARGUMENT,
+               "posynda_pipeline_options.struct_size", "a struct_size inside the appended fields");
+  CHECK(pipeline == NULL, "refused calibrated opens leave the handle NULL");
+  posynda_pipeline_options first_version = calibrated; /* its calibration fields are not read */
+  first_version.struct_size = (uint32_t)offsetof(posynda_pipeline_options, level);
+  first_version.camera_up[1] = 0.0f;
+  CHECK(posynda_pipeline_open(model, detector, &camera, &settings, &first_version, &pipeline) == POSYNDA_OK,
+        "a first-version pipeline_options struct opens uncalibrated");
+  posynda_pipeline_close(pipeline);
+  pipeline = NULL;
+  CHECK(posynda_pipeline_open(model, detector, &camera, &settings, &calibrated, &pipeline) == POSYNDA_OK,
+        "a calibrated pipeline opens");
+  posynda_pipeline_close(pipeline);
+  pipeline = NULL;
   expect_error(posynda_pipeline_open(NULL, detector, &camera, &settings, NULL, &pipeline), POSYNDA_ERROR_ARGUMENT,
                "model", "NULL model");
   expect_error(posynda_pipeline_open(model, NULL, &camera, &settings, NULL, &pipeline), POSYNDA_ERROR_ARGUMENT,

@@ -24,7 +24,12 @@ def named_camera(cameras: list[CalibratedCamera], name: str, path, option: str =
 
 def check_picture_size(clips: ClipSet, camera: CalibratedCamera, what: str = "the input") -> None:
     """InputError unless every sequence of ``clips`` has ``camera``'s calibrated image size."""
-    sizes = {tuple(size) for size in clips.image_size.tolist()}
+    check_sizes({tuple(size) for size in clips.image_size.tolist()}, camera, what)
+
+
+def check_sizes(sizes: set[tuple[int, int]], camera: CalibratedCamera, what: str) -> None:
+    """InputError unless the picture sizes ``sizes`` ((width, height), px) of ``what`` are ``camera``'s calibrated
+    image size alone."""
     if sizes != {tuple(camera.image_size)}:
         shown = ", ".join(sorted(f"{w}x{h}" for w, h in sizes))
         w, h = camera.image_size

@@ -35,6 +35,7 @@ from posynda.posefiles.poses import calibration_world
 from posynda.runtime import RUNTIME_BACKENDS, Lifter, expect_backend
 from posynda.runtime.floor_scale import FloorScales, floor_scales, scaled
 from posynda.runtime.fusion import DEFAULT_WEIGHT
+from posynda.runtime.live import LiveCalibration
 from posynda.runtime.orientation import ORIENTATIONS
 from posynda.runtime.root_depth import ROOT_WINDOW_S
 from posynda.viz import viz_format, write_viz
@@ -134,7 +135,8 @@ def only_person(clips, read_report, person: str):
     "L = T - 1, 0 with --causal), as an app would, and report the per-frame latency; equal to the whole-sequence "
     "lift where detections are complete. With --video: the video, a camera (/dev/video0), a stream URL (rtsp://, "
     "http://, udp:// ...) or a named pipe is read as it comes and every person's rows written as they become final "
-    "(--out .jsonl, .csv or - for standard output)",
+    "(--out .jsonl, .csv or - for standard output; with --calibration levelled, sized by the floor of the frames so "
+    "far and written in its world)",
 )
 @click.option(
     "--causal",
@@ -185,8 +187,8 @@ def only_person(clips, read_report, person: str):
     default="auto",
     show_default=True,
     help="how big each person is: 'floor' scales them so that their lower ankle rests on the calibration's floor "
-    "(its origin's plane) in most frames -- the root's depth follows -- 'lifted' keeps the lifter's learnt size; "
-    "auto = 'floor' with --calibration, else 'lifted'",
+    "(its origin's plane) in most frames (live: the median of their last 600 frames) -- the root's depth follows -- "
+    "'lifted' keeps the lifter's learnt size; auto = 'floor' with --calibration, else 'lifted'",
 )
 @click.option(
     "--root-window",
@@ -203,7 +205,7 @@ def only_person(clips, read_report, person: str):
     show_default=True,
     help="coordinates of .json/.csv/.bvh/.trc: world (floor at z = 0, or y = 0 for BVH/TRC) when a floor is found "
     "under every camera -- else camera coordinates, and the line after the lift says why -- or always camera (x "
-    "right, y down, z forward)",
+    "right, y down, z forward); a live --stream's rows: the --calibration's world, z up, else the camera's",
 )
 @click.option(
     "--person",
@@ -233,8 +235,9 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
     if calibration:
         if keypoints.options.intrinsics is not None or keypoints.options.fov is not None:
             raise click.UsageError("--calibration gives the camera: drop --intrinsics / --fov")
-        if stream:
-            raise click.UsageError("--calibration lifts whole sequences: drop --stream")
+        if stream and not video:
+            raise click.UsageError("--calibration with --stream lifts a live --video; a keypoint file's --stream does "
+                                   "not level: drop --stream or --calibration")  # fmt: skip
         if orient == "upright":
             raise click.UsageError("--calibration gives the camera's up: drop --orient upright")
         name = camera_name or Path(input_path or "").stem
@@ -242,8 +245,10 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
         keypoints = read_through(keypoints, calibrated, calibration)
     if video and not stream and live_source(video) is not None:
         raise click.UsageError(f"--video {video} is a live source (a camera, a stream URL or a pipe): add --stream")
+    if size == "floor" and not calibration:
+        raise click.UsageError("--size floor needs the floor of a --calibration")
     if stream and video:  # a live source: rows as they come
-        unused = {"--viz": viz, "--orient upright": orient == "upright", "--size floor": size == "floor",
+        unused = {"--viz": viz, "--orient upright": orient == "upright",
                   "--fps": fps is not None, "--image-size": keypoints.options.image_size is not None,
                   "--root-window": bool(root_window)}  # fmt: skip
         for flag in [f for f, given in unused.items() if given]:
@@ -251,11 +256,18 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
         out = out or str(run_dir(None, "lift") / "poses.jsonl")
         check_live_out(out)
         weight = DEFAULT_WEIGHT if detector_weight is None else detector_weight
+        live, world = None, None
+        if calibrated is not None:  # levelled by its gravity, sized by its floor, rows in its world (--frame world)
+            up = calibrated.rotation @ up_axis
+            height = None if size == "lifted" else float(calibrated.centre @ up_axis)
+            live = LiveCalibration(up, height)
+            if frame == "world":
+                world = calibration_world(calibrated.rotation, calibrated.translation, up_axis)
+        oriented = orient == "detector" or (orient == "auto" and calibrated is None)
         lift_live(video, open_lifter(model, causal, backend, device), settings, keypoints.options, out, person,
-                  quiet, orient=orient != "none", detector_weight=weight)  # fmt: skip
+                  quiet, orient=oriented, detector_weight=weight, camera=calibrated, calibration=live,
+                  world=world, world_asked=frame == "world")  # fmt: skip
         return
-    if size == "floor" and not calibration:
-        raise click.UsageError("--size floor needs the floor of a --calibration")
     if stream and orient not in ("auto", "none"):
         raise click.UsageError(f"--orient {orient} turns whole sequences: drop --stream")
     if stream and detector_weight:

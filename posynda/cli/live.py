@@ -8,41 +8,56 @@ import time
 import click
 import numpy as np
 
+from posynda.cli.calibrated import check_sizes
+from posynda.data.calibration import CalibratedCamera
 from posynda.data.detections.blazepose import ORDER
 from posynda.data.detections.read_options import ReadOptions, options_camera
 from posynda.data.video import VideoReader
 from posynda.errors import InputError
 from posynda.extras import require as require_extra
+from posynda.posefiles.floor import WorldFrame
 from posynda.posefiles.live_rows import STDOUT, LiveRows, header
 from posynda.runtime import Lifter, SamplingSettings
-from posynda.runtime.live import Arrivals, LivePipeline
+from posynda.runtime.live import Arrivals, LiveCalibration, LivePipeline
 
 STATUS_EVERY_S = 2.0  # seconds between status lines
 
 
 def lift_live(source: str, lifter: Lifter, settings: SamplingSettings, options: ReadOptions, out: str,
-              person: str | None, quiet: bool, orient: bool = True, detector_weight: float = 0.0) -> None:  # fmt: skip
+              person: str | None, quiet: bool, orient: bool = True, detector_weight: float = 0.0,
+              camera: CalibratedCamera | None = None, calibration: LiveCalibration | None = None,
+              world: WorldFrame | None = None, world_asked: bool = False) -> None:  # fmt: skip
     """Read ``source`` frame by frame, lift every person (or only ``person``), write rows to ``out`` (.jsonl,
     .csv or - for standard output) as they come; Ctrl-C ends the source early and keeps what was lifted.
-    ``orient``, ``detector_weight``: BlazePose's own 3D used as :class:`~posynda.runtime.live.LivePipeline` says."""
+    ``orient``, ``detector_weight``: BlazePose's own 3D used as :class:`~posynda.runtime.live.LivePipeline` says.
+    ``camera``: the calibrated camera the source must match in size (its intrinsics are in ``options``);
+    ``calibration``: its gravity and floor; ``world``: the frame the rows are written in (None: the camera's, and
+    the last line says why when ``world_asked``)."""
     echo = (lambda line: click.echo(line, err=True)) if out == STDOUT else click.echo
     require_extra("mediapipe", "onnxruntime", "onnx", "tflite", "imageio_ffmpeg", purpose="reading people from a video")
     if options.joint_order not in (None, ORDER):
         raise InputError(f"{source}: BlazePose finds joint order {ORDER!r}, not --joint-order {options.joint_order}")
     with VideoReader(source) as reader:
+        if camera is not None:
+            check_sizes({tuple(int(v) for v in reader.size)}, camera, str(source))
         intrinsics = options_camera(reader.size, options)
-        pipeline = LivePipeline(lifter, intrinsics, settings, orient=orient, detector_weight=detector_weight)
+        pipeline = LivePipeline(lifter, intrinsics, settings, orient=orient, detector_weight=detector_weight,
+                                calibration=calibration)  # fmt: skip
         kind = "live" if reader.live else "file"
         rate = f"{reader.fps:g} fps" if np.isfinite(reader.fps) else "no frame rate"
         used = (" | orientation: the detector's 3D" if orient else "") + (
             f" | the detector's 3D weighs {detector_weight:g}" if detector_weight else ""
         )
+        if calibration is not None:
+            used += f" | levelled by camera {camera.name}'s gravity" + (
+                "" if calibration.height_mm is None else ", sized by its floor (the median of the frames so far)"
+            )
         echo(f"{kind} source {source}: {reader.size[0]}x{reader.size[1]} px, {rate} | lifting with "
              f"{lifter.describe()}{used} | a pose comes {lifter.latency} frames after its frame"
              + (" (causal)" if lifter.causal else ""))  # fmt: skip
         latencies, started, last_status = [], time.perf_counter(), time.perf_counter()
         stopped, frames = False, Arrivals(reader)
-        with LiveRows(out, header(str(source), reader.fps, reader.size, lifter.describe())) as rows:
+        with LiveRows(out, header(str(source), reader.fps, reader.size, lifter.describe(), world), world) as rows:
             try:
                 for image, arrived in frames:
                     latencies += _written(rows, pipeline.push(image, arrived), person)
@@ -67,7 +82,15 @@ def lift_live(source: str, lifter: Lifter, settings: SamplingSettings, options: 
     if live and np.isfinite(source_fps) and achieved < 0.95 * source_fps:
         echo(f"note: the source sends {source_fps:g} frames/s and posynda lifted {achieved:.1f}: frames queued and "
              "the latency grew; a lower camera rate or fewer people keeps up")  # fmt: skip
-    echo(f"wrote {rows.rows} rows to {'standard output' if out == STDOUT else out} (camera coordinates, mm)")
+    frame = "camera coordinates" if world is None else "the calibration's world, z up"
+    if world is None and world_asked:
+        frame += ": a live source's world needs --calibration"
+    echo(f"wrote {rows.rows} rows to {'standard output' if out == STDOUT else out} ({frame}, mm)")
+    if pipeline.sizes:
+        echo(
+            "size: from the calibration's floor, the median of each person's last frames: "
+            + ", ".join(f"person {who} {size}" for who, size in sorted(pipeline.sizes.items()))
+        )
 
 
 def _written(rows: LiveRows, poses, person: str | None) -> list[float]:

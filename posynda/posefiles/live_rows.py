@@ -8,8 +8,12 @@ flushed at once.
      "absolute_mm": [[x, y, z], ...17], "root_relative_mm": [[x, y, z], ...17]}
 
 * ``.csv``: ``#`` lines that state the same, a header row, then ``person,source_frame,detected,latency_ms`` and
-  three columns per joint (absolute camera-frame mm, 3 decimals; empty = missing).
+  three columns per joint (absolute mm, 3 decimals; empty = missing).
 * ``-``: the JSON lines on standard output, for a program that reads them live.
+
+Positions are in the camera frame (x right, y down, z forward), or -- given a calibration's world
+(``--stream --calibration``, ``--frame world``) -- in that world turned so that its up axis is z
+(:func:`posynda.posefiles.poses.calibration_world`; ``"frame": "world"`` and ``"camera_to_world"`` in the header).
 
 A file is written as ``<out>.part`` while the source runs (follow it with ``tail -f``) and renamed to ``<out>``
 when the source ends or the run is stopped with Ctrl-C, so ``<out>`` is always whole; a run that fails leaves
@@ -28,13 +32,14 @@ import numpy as np
 
 from posynda.errors import InputError
 from posynda.posefiles.csv_writer import position_cells
+from posynda.posefiles.floor import WorldFrame
+from posynda.posefiles.poses import AXES
 from posynda.runtime.live import LivePose
 from posynda.skeleton import H36M_JOINT_NAMES, H36M_PARENTS
 
 FORMAT = "posynda-live-v1"
 LIVE_SUFFIXES = (".jsonl", ".csv")
 STDOUT = "-"
-AXES = {"x": "right", "y": "down", "z": "forward (the camera's optical axis)", "origin": "the camera centre"}
 CSV_COLUMNS = ("person", "source_frame", "detected", "latency_ms") + tuple(
     f"{joint}_{axis}" for joint in H36M_JOINT_NAMES for axis in "xyz"
 )
@@ -50,11 +55,14 @@ def check_live_out(out: str) -> None:
         )
 
 
-def header(source: str, fps: float, size: tuple[int, int], backend: str) -> dict:
-    """What the first line (or the ``#`` lines) states."""
+def header(source: str, fps: float, size: tuple[int, int], backend: str, world: WorldFrame | None = None) -> dict:
+    """What the first line (or the ``#`` lines) states; ``world``: the calibration's world the rows are in (None:
+    the camera frame)."""
     parents = {H36M_JOINT_NAMES[j]: H36M_JOINT_NAMES[p] for j, p in enumerate(H36M_PARENTS) if p >= 0}
+    frame = {"frame": "camera", "axes": AXES["camera"]} if world is None else {
+        "frame": "world", "axes": AXES["calibration"], "camera_to_world": world.to_dict()}  # fmt: skip
     return {"format": FORMAT, "source": source, "fps": fps if np.isfinite(fps) else None, "image_size": list(size),
-            "frame": "camera", "axes": AXES, "units": "mm", "skeleton": list(H36M_JOINT_NAMES), "parents": parents,
+            **frame, "units": "mm", "skeleton": list(H36M_JOINT_NAMES), "parents": parents,
             "backend": backend}  # fmt: skip
 
 
@@ -63,10 +71,12 @@ def _xyz(pose: np.ndarray) -> list[list[float | None]]:
 
 
 class LiveRows:
-    """``with LiveRows(out, header) as rows: rows.write(pose)``; see the module docstring."""
+    """``with LiveRows(out, header) as rows: rows.write(pose)``; see the module docstring. ``world``: write the
+    camera-frame poses in this world frame (the one ``header`` was given)."""
 
-    def __init__(self, out: str, head: dict):
+    def __init__(self, out: str, head: dict, world: WorldFrame | None = None):
         check_live_out(out)
+        self.world = world
         self.out, self.csv = out, Path(out).suffix.lower() == ".csv"
         if out == STDOUT:
             self.part, self.handle = None, sys.stdout
@@ -84,13 +94,16 @@ class LiveRows:
         self.handle.flush()
 
     def write(self, pose: LivePose) -> None:
+        absolute, relative = pose.absolute_mm, pose.root_relative_mm
+        if self.world is not None:
+            absolute, relative = self.world.to_world(absolute), self.world.rotate(relative)
         if self.csv:
             self._csv.writerow([pose.person, pose.frame, int(pose.detected), f"{pose.latency_ms:.1f}",
-                                *position_cells(pose.absolute_mm)])  # fmt: skip
+                                *position_cells(absolute)])  # fmt: skip
         else:
             row = {"source_frame": pose.frame, "person": pose.person, "detected": pose.detected,
-                   "latency_ms": round(pose.latency_ms, 1), "absolute_mm": _xyz(pose.absolute_mm),
-                   "root_relative_mm": _xyz(pose.root_relative_mm)}  # fmt: skip
+                   "latency_ms": round(pose.latency_ms, 1), "absolute_mm": _xyz(absolute),
+                   "root_relative_mm": _xyz(relative)}  # fmt: skip
             self.handle.write(json.dumps(row) + "\n")
         self.handle.flush()
         self.rows += 1

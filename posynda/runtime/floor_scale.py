@@ -12,6 +12,7 @@ outside ``SCALE_RANGE`` (people from 1.0 to 2.4 m) means that is not so here, an
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,29 +34,65 @@ class FloorScales:
     kept: dict[int, str]
 
 
+def frame_scales(absolute_mm: np.ndarray, camera_up, camera_height_mm: float) -> np.ndarray:
+    """``s_t [n]`` (module docstring) of camera-frame poses ``absolute_mm [n, 17, 3]``: the scale that rests the
+    lower ankle on the floor in each frame; NaN where an ankle is missing or not below the camera."""
+    up = np.asarray(camera_up, np.float64)
+    up = up / np.linalg.norm(up)
+    heights = np.asarray(absolute_mm, np.float64)[:, [L_ANKLE, R_ANKLE]] @ up  # [n, 2] u . X, mm
+    lower = np.min(heights, axis=1)
+    below = np.isfinite(lower) & (lower < -1e-6)
+    return np.where(below, (CLEARANCE_MM - camera_height_mm) / np.where(below, lower, -1.0), np.nan)
+
+
+def median_scale(samples: np.ndarray, camera_height_mm: float) -> tuple[float | None, str | None]:
+    """The scale of a person from their frames' ``s_t`` (:func:`frame_scales`): the median, or None and why the
+    person keeps the lifter's size."""
+    if camera_height_mm <= CLEARANCE_MM:
+        return None, f"the camera is {camera_height_mm:.0f} mm above the calibration's floor: not above a person"
+    samples = np.asarray(samples, np.float64)
+    samples = samples[np.isfinite(samples)]
+    if len(samples) < MIN_FRAMES:
+        return None, f"{len(samples)} frames with the ankles below the camera (at least {MIN_FRAMES} needed)"
+    scale = float(np.median(samples))
+    if not SCALE_RANGE[0] <= scale <= SCALE_RANGE[1]:
+        return None, (f"resting the feet on the floor would scale it by {scale:.2f}, outside {SCALE_RANGE[0]}-"
+                      f"{SCALE_RANGE[1]}: is the calibration's origin on the floor?")  # fmt: skip
+    return scale, None
+
+
 def floor_scales(absolute_mm: np.ndarray, clips: ClipSet, camera_up, camera_height_mm: float) -> FloorScales:
     """The scale of each sequence (module docstring) from its absolute camera-frame poses ``[N, 17, 3]`` mm, the
     camera-frame up ``camera_up [3]`` (against gravity) and the camera's height above the floor (mm)."""
-    up = np.asarray(camera_up, np.float64)
-    up = up / np.linalg.norm(up)
     scales, kept = np.ones(clips.num_sequences), {}
     for s, frames in clips.iter_sequences():
-        if camera_height_mm <= CLEARANCE_MM:
-            kept[s] = f"the camera is {camera_height_mm:.0f} mm above the calibration's floor: not above a person"
-            continue
-        heights = absolute_mm[frames][:, [L_ANKLE, R_ANKLE]].astype(np.float64) @ up  # [n, 2] u . X, mm
-        lower = np.min(heights, axis=1)
-        below = np.isfinite(lower) & (lower < -1e-6)
-        if below.sum() < MIN_FRAMES:
-            kept[s] = f"{int(below.sum())} frames with the ankles below the camera (at least {MIN_FRAMES} needed)"
-            continue
-        scale = float(np.median((CLEARANCE_MM - camera_height_mm) / lower[below]))
-        if not SCALE_RANGE[0] <= scale <= SCALE_RANGE[1]:
-            kept[s] = (f"resting the feet on the floor would scale it by {scale:.2f}, outside {SCALE_RANGE[0]}-"
-                       f"{SCALE_RANGE[1]}: is the calibration's origin on the floor?")  # fmt: skip
-            continue
-        scales[s] = scale
+        scale, reason = median_scale(frame_scales(absolute_mm[frames], camera_up, camera_height_mm), camera_height_mm)
+        if scale is None:
+            kept[s] = reason
+        else:
+            scales[s] = scale
     return FloorScales(scales, kept)
+
+
+class RunningFloorScale:
+    """The floor's scale of one person as their poses come (a live lift): each pose's scale is the median of
+    ``s_t`` over the frames so far, the last ``window`` of them (memory bounded); 1 (the lifter's size) until
+    :data:`MIN_FRAMES` frames have a foot below the camera, or while the median is outside :data:`SCALE_RANGE`
+    (``reason`` says why)."""
+
+    def __init__(self, camera_up, camera_height_mm: float, window: int):
+        self.up, self.height = np.asarray(camera_up, np.float64), float(camera_height_mm)
+        self.samples: deque[float] = deque(maxlen=max(int(window), MIN_FRAMES))
+        self.scale, self.reason = 1.0, None  # the last pose's, and why it kept the lifter's size
+
+    def __call__(self, absolute_mm: np.ndarray) -> float:
+        """The scale for the pose ``absolute_mm [17, 3]`` (camera frame, mm) of the next frame."""
+        sample = frame_scales(np.asarray(absolute_mm)[None], self.up, self.height)[0]
+        if np.isfinite(sample):
+            self.samples.append(float(sample))
+        scale, self.reason = median_scale(np.fromiter(self.samples, np.float64, len(self.samples)), self.height)
+        self.scale = 1.0 if scale is None else scale
+        return self.scale
 
 
 def scaled(poses_mm: np.ndarray | None, clips: ClipSet, scales: np.ndarray) -> np.ndarray | None:

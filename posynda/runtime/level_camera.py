@@ -49,21 +49,36 @@ def sequence_rotations(clips: ClipSet, camera_up) -> np.ndarray:
     return np.stack([level_rotation(u) for u in up])
 
 
+def levelled_pixels(points: np.ndarray, camera, rotation: np.ndarray) -> np.ndarray:
+    """Pixels ``points [..., 2]`` of a camera with intrinsics ``camera [9]`` -> those the level camera ``rotation
+    [3, 3]`` sees: undistorted, turned (the homography ``K Q K^-1``), projected with the same focal lengths and
+    principal point and no distortion (float64; NaN where a point is missing or the level camera sees its ray
+    behind it)."""
+    points = np.asarray(points, np.float64)
+    intrinsics = np.asarray(camera, np.float64)
+    seen = np.isfinite(points).all(-1)
+    rays = np.asarray(undistort_image_plane(np.where(seen[..., None], points, 0.0), intrinsics))
+    turned = np.concatenate([rays, np.ones(rays.shape[:-1] + (1,))], axis=-1) @ np.asarray(rotation).T
+    ahead = turned[..., 2] > 1e-6
+    xy = turned[..., :2] / np.where(ahead, turned[..., 2], 1.0)[..., None]
+    return np.where((seen & ahead)[..., None], xy * intrinsics[:2] + intrinsics[2:4], np.nan)
+
+
+def level_intrinsics(camera) -> np.ndarray:
+    """The level camera's 9 intrinsics: ``camera``'s focal lengths and principal point, no distortion (float32)."""
+    out = np.array(camera, np.float32).reshape(9)
+    out[4:] = 0.0
+    return out
+
+
 def levelled_clips(clips: ClipSet, rotations: np.ndarray) -> ClipSet:
     """``clips`` as the level cameras ``rotations [S, 3, 3]`` see them: keypoints turned, distortion removed
-    (a keypoint whose ray the level camera sees behind it is missing)."""
+    (a keypoint whose ray the level camera sees behind it is missing; :func:`levelled_pixels`)."""
     keypoints = np.array(clips.keypoints_2d, np.float64)
     camera = np.array(clips.camera, np.float32)
     for s, frames in clips.iter_sequences():
-        points = keypoints[frames]
-        seen = np.isfinite(points).all(-1)
-        rays = np.asarray(undistort_image_plane(np.where(seen[..., None], points, 0.0), camera[s].astype(np.float64)))
-        turned = np.concatenate([rays, np.ones(rays.shape[:-1] + (1,))], axis=-1) @ rotations[s].T
-        ahead = turned[..., 2] > 1e-6
-        xy = turned[..., :2] / np.where(ahead, turned[..., 2], 1.0)[..., None]
-        pixels = xy * camera[s, :2] + camera[s, 2:4]
-        keypoints[frames] = np.where((seen & ahead)[..., None], pixels, np.nan)
-        camera[s, 4:] = 0.0
+        keypoints[frames] = levelled_pixels(keypoints[frames], camera[s], rotations[s])
+        camera[s] = level_intrinsics(camera[s])
     return dataclasses.replace(clips, keypoints_2d=keypoints.astype(np.float32), camera=camera)
 
 

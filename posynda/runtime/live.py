@@ -16,6 +16,12 @@ BlazePose's own 3D of each person is used as the whole-sequence path uses it (``
 :mod:`posynda.runtime.orientation`, :mod:`posynda.runtime.fusion`), with the rotation between the two found on
 the person's frames so far (their cross-covariances summed: causal); a person's first ``MIN_FRAMES`` poses, before
 that rotation is known, are posynda's alone.
+
+A calibrated camera (:class:`LiveCalibration`, ``lift --video --stream --calibration``) is lifted as the
+whole-sequence ``lift --calibration`` lifts it, one frame at a time (:class:`PersonLift`): each frame's keypoints
+turned into what the level camera of its gravity sees, each pose sized by the floor of the person's frames so far
+(:class:`~posynda.runtime.floor_scale.RunningFloorScale`: the whole sequence's median needs its end) and turned
+back into the real camera.
 """
 
 from __future__ import annotations
@@ -27,13 +33,16 @@ import numpy as np
 
 from posynda.data.detections import default_intrinsics
 from posynda.detectors import PeopleDetector
+from posynda.runtime.floor_scale import RunningFloorScale
 from posynda.runtime.fusion import check_weight, one_frame
+from posynda.runtime.level_camera import LEVEL_UP, level_intrinsics, level_rotation, levelled_pixels
 from posynda.runtime.orientation import MIN_FRAMES, covariance, rotation_of
 from posynda.runtime.settings import SamplingSettings
 from posynda.runtime.stream import LiftStream, StreamPose
 from posynda.skeleton import NUM_JOINTS, convert_joints
 
 DEFAULT_MAX_GAP = 30  # frames a person may go unseen before their stream is finished
+FLOOR_WINDOW = 600  # frames whose floor scales a live person's size is the median of (10 s at 60 fps)
 
 
 @dataclass(frozen=True)
@@ -85,14 +94,72 @@ class CausalDetector3D:
         return changed, stream.place(pose.frame, changed)
 
 
+@dataclass(frozen=True)
+class LiveCalibration:
+    """What a calibration gives a live lift (``lift --video --stream --calibration``), as it gives the whole-sequence
+    one: each frame's 2D is lifted through the level camera (:mod:`posynda.runtime.level_camera`) and its pose
+    turned back, and each person is sized by the floor as their poses come
+    (:class:`~posynda.runtime.floor_scale.RunningFloorScale`).
+
+    Attributes:
+        up: ``[3]`` the direction against gravity in the camera frame.
+        height_mm: the camera's height above the calibration's floor, mm; None: people keep the lifter's size.
+        floor_window: the frames whose floor scales a person's size is the median of (the last ones).
+    """
+
+    up: np.ndarray
+    height_mm: float | None = None
+    floor_window: int = FLOOR_WINDOW
+
+
+class PersonLift:
+    """One person's live lift, as :class:`LivePipeline` and ``bench realvideo`` run it: ``push(keypoints,
+    confidence, detector_3d)`` with one frame's ``[17, 2]`` H36M pixels of the real camera (NaN: missing), ``[17]``
+    scores and the detector's own 3D of that frame (``[17, 3]`` root-relative mm, or None) returns the poses that
+    became final (:class:`~posynda.runtime.stream.StreamPose`, camera frame, as they are written); ``finish()`` the
+    rest. Each pose is used with the detector's 3D (:class:`CausalDetector3D`), then, given a
+    :class:`LiveCalibration`, sized by the floor and turned from the level camera back into the real one."""
+
+    def __init__(self, lifter, intrinsics, settings: SamplingSettings, orient: bool = False,
+                 detector_weight: float = 0.0, calibration: LiveCalibration | None = None):  # fmt: skip
+        self.intrinsics = np.asarray(intrinsics, np.float32).reshape(9)
+        self.level = None if calibration is None else level_rotation(calibration.up)
+        lifted_by = self.intrinsics if self.level is None else level_intrinsics(self.intrinsics)
+        self.stream: LiftStream = lifter.stream(intrinsics=lifted_by, settings=settings)
+        self.use = CausalDetector3D(bool(orient), check_weight(detector_weight))
+        self.size = None  # sized in the level camera, whose up is LEVEL_UP
+        if calibration is not None and calibration.height_mm is not None:
+            self.size = RunningFloorScale(LEVEL_UP, calibration.height_mm, calibration.floor_window)
+        self.detector_3d: dict[int, np.ndarray] = {}  # stream frame -> [17, 3] mm, until emitted
+
+    def push(self, keypoints, confidence, detector_3d: np.ndarray | None = None) -> list[StreamPose]:
+        if self.level is not None:
+            keypoints = levelled_pixels(keypoints, self.intrinsics, self.level)
+        if detector_3d is not None:
+            self.detector_3d[self.stream.pushed] = np.asarray(detector_3d)
+        pose = self.stream.push(np.asarray(keypoints, np.float32), np.asarray(confidence, np.float32))
+        return [] if pose is None else [self._final(pose)]
+
+    def finish(self) -> list[StreamPose]:
+        return [self._final(pose) for pose in self.stream.finish()]
+
+    def _final(self, pose: StreamPose) -> StreamPose:
+        rel, absolute = self.use(self.stream, pose, self.detector_3d.pop(pose.frame, None))
+        if self.size is not None:  # scaled about the camera centre: the 2D stays (floor_scale)
+            scale = self.size(absolute)
+            rel, absolute = rel * scale, absolute * scale
+        if self.level is not None:  # Q^T X back into the real camera (row vectors: X^T Q)
+            q = self.level.astype(rel.dtype)
+            rel, absolute = rel @ q, absolute @ q
+        return StreamPose(pose.frame, rel, absolute)
+
+
 @dataclass
 class _Person:
-    stream: LiftStream
-    use: CausalDetector3D
+    lift: PersonLift
     first: int  # the source frame of the stream's frame 0
     last_seen: int
     detected: list[bool] = field(default_factory=list)  # per pushed frame
-    detector_3d: dict[int, np.ndarray] = field(default_factory=dict)  # stream frame -> [17, 3] mm, until emitted
 
 
 class Arrivals:
@@ -128,13 +195,16 @@ class LivePipeline:
     """``pipeline.push(frame, arrived) -> [LivePose]`` for the frames of one source in order; ``finish()`` at its
     end. ``lifter``: a :class:`~posynda.runtime.Lifter`; ``intrinsics``: 9 floats for the source's camera
     (default: :func:`posynda.data.detections.default_intrinsics` of the first frame's size); ``orient`` and
-    ``detector_weight``: the detector's own 3D used as ``Lifter.lift`` uses it (module docstring)."""
+    ``detector_weight``: the detector's own 3D used as ``Lifter.lift`` uses it (module docstring);
+    ``calibration``: the camera's gravity and floor (:class:`LiveCalibration`), or None."""
 
     def __init__(self, lifter, intrinsics=None, settings: SamplingSettings = SamplingSettings(),
                  detector: PeopleDetector | None = None, max_gap: int = DEFAULT_MAX_GAP, orient: bool = False,
-                 detector_weight: float = 0.0):  # fmt: skip
+                 detector_weight: float = 0.0, calibration: LiveCalibration | None = None):  # fmt: skip
         self.lifter, self.intrinsics, self.settings = lifter, intrinsics, settings
         self.orient, self.weight = bool(orient), check_weight(detector_weight)
+        self.calibration = calibration
+        self.sizes: dict[str, str] = {}  # person -> the floor's last scale ("x0.84") or why they kept their size
         self.detector = PeopleDetector() if detector is None else detector
         self.max_gap = int(max_gap)
         self.people: dict[str, _Person] = {}
@@ -156,19 +226,19 @@ class LivePipeline:
         out: list[LivePose] = []
         for person, landmarks in found.items():
             if person not in self.people:
-                stream = self.lifter.stream(intrinsics=self.intrinsics, settings=self.settings)
-                self.people[person] = _Person(stream, CausalDetector3D(self.orient, self.weight), self.frame,
-                                              self.frame)  # fmt: skip
+                lift = PersonLift(self.lifter, self.intrinsics, self.settings, self.orient, self.weight,
+                                  self.calibration)  # fmt: skip
+                self.people[person] = _Person(lift, self.frame, self.frame)
             state = self.people[person]
             state.last_seen = self.frame
             keypoints, confidence = convert_joints(
                 landmarks.keypoints, "blazepose33", np.minimum(landmarks.visibility, landmarks.presence)
             )
-            world = getattr(landmarks, "world", None)
+            world, detector_3d = getattr(landmarks, "world", None), None
             if world is not None:
                 h36m = convert_joints(np.asarray(world, np.float64) * 1000.0, "blazepose33")[0]
-                state.detector_3d[state.stream.pushed] = h36m - h36m[:1]
-            out += self._pushed(person, state, keypoints, confidence, True)
+                detector_3d = h36m - h36m[:1]
+            out += self._pushed(person, state, keypoints, confidence, True, detector_3d)
         for person, state in list(self.people.items()):
             if person in found:
                 continue
@@ -189,26 +259,29 @@ class LivePipeline:
             out += self._finished(person)
         return sorted(out, key=lambda p: (p.frame, p.person))
 
-    def _pushed(self, person: str, state: _Person, keypoints, confidence, detected: bool) -> list[LivePose]:
+    def _pushed(self, person: str, state: _Person, keypoints, confidence, detected: bool,
+                detector_3d: np.ndarray | None = None) -> list[LivePose]:  # fmt: skip
         state.detected.append(detected)
-        pose = state.stream.push(keypoints.astype(np.float32), confidence.astype(np.float32))
-        return [] if pose is None else [self._live(person, state, pose)]
+        return [self._live(person, state, pose) for pose in state.lift.push(keypoints, confidence, detector_3d)]
 
     def _finished(self, person: str) -> list[LivePose]:
         state = self.people.pop(person)
         seen = [i for i, d in enumerate(state.detected) if d]
         last = seen[-1] if seen else -1
-        return [self._live(person, state, p) for p in state.stream.finish() if p.frame <= last]
+        poses = [self._live(person, state, p) for p in state.lift.finish() if p.frame <= last]
+        size = state.lift.size
+        if size is not None:
+            self.sizes[person] = f"x{size.scale:.2f}" if size.reason is None else f"kept ({size.reason})"
+        return poses
 
-    def _live(self, person: str, state: _Person, pose) -> LivePose:
+    def _live(self, person: str, state: _Person, pose: StreamPose) -> LivePose:
         frame = state.first + pose.frame
-        rel, absolute = state.use(state.stream, pose, state.detector_3d.pop(pose.frame, None))
         latency = 1000.0 * (time.perf_counter() - self.arrivals[frame])
-        return LivePose(frame, person, rel, absolute, state.detected[pose.frame], latency)
+        return LivePose(frame, person, pose.root_relative_mm, pose.absolute_mm, state.detected[pose.frame], latency)
 
     def _forget_arrivals(self) -> None:
         """Keep the arrival times still needed: from the oldest frame a stream may yet emit."""
-        pending = (s.first + max(0, s.stream.pushed - s.stream.latency) for s in self.people.values())
+        pending = (s.first + max(0, s.lift.stream.pushed - s.lift.stream.latency) for s in self.people.values())
         oldest = min(pending, default=self.frame)
         for frame in [f for f in self.arrivals if f < oldest]:
             del self.arrivals[frame]

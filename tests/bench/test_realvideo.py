@@ -59,11 +59,12 @@ def recording(tmp_path_factory):
 
 def test_one_mannequin_in_three_views_is_one_person_scored_per_camera(recording, tmp_path):
     folder, cameras, _ = recording
+    # the ring's world is y up: the levelled rows need it
     result = realvideo.run(folder, hypotheses=1, steps=2, log=lambda line: None, adapt_to=tmp_path / "adapted",
-                           adapt_steps=2)  # fmt: skip
+                           adapt_steps=2, world_up="y")  # fmt: skip
     assert result["methods"] == list(realvideo.METHODS)  # every variant of both lifters, causal, the two baselines
-    assert result["methods"][-5:] == ["posynda_causal", "posynda_causal_unfused", "posynda_causal_live",
-                                      "blazepose_3d", "constant_pose"]  # fmt: skip
+    assert result["methods"][-6:] == ["posynda_causal", "posynda_causal_unfused", "posynda_causal_live",
+                                      "posynda_causal_level_live", "blazepose_3d", "constant_pose"]  # fmt: skip
     assert result["methods"][:3] == ["posynda", "posynda_unfused", "posynda_unoriented"]
     assert result["adaptation"]["before"]["frames"] == 30 and (tmp_path / "adapted/model.safetensors").is_file()
     assert result["adaptation"]["before"]["multiview_mm"] > 0  # the three cameras' poses of the one person compared
@@ -78,6 +79,7 @@ def test_one_mannequin_in_three_views_is_one_person_scored_per_camera(recording,
     for row in result["rows"]:
         assert set(row["methods"]) == set(realvideo.METHODS) and row["scored_frames"] >= 5  # all 17 joints in 3D
         assert row["methods"]["posynda"]["root_mm"] < 1000 and row["methods"]["blazepose_3d"]["root_mm"] is None
+        assert row["methods"]["posynda_level_live"]["root_mm"] < 1000  # live, levelled and sized by the floor
         lifted = row["methods"]
         # turning about the root keeps the shape (the root is fitted to the turned pose again)
         assert lifted["posynda_unfused"]["p_mpjpe"] == pytest.approx(lifted["posynda_unoriented"]["p_mpjpe"], rel=1e-5)
@@ -128,8 +130,8 @@ def test_the_command_writes_its_results_and_quick_takes_30_frames(recording, tmp
     saved = json.loads((tmp_path / "out" / "realvideo.json").read_text())
     assert saved["settings"]["max_frames"] == 30 and saved["settings"]["quick"] and saved["complete"]
     assert saved["methods"] == ["posynda", "posynda_unfused", "posynda_unoriented", "posynda_upright", "posynda_level",
-                                "posynda_level_unfused", "posynda_level_lifted_size", "posynda_live", "posynda_causal",
-                                "posynda_causal_unfused", "posynda_causal_live", "blazepose_3d",
-                                "constant_pose"]  # fmt: skip
+                                "posynda_level_unfused", "posynda_level_lifted_size", "posynda_live",
+                                "posynda_level_live", "posynda_causal", "posynda_causal_unfused", "posynda_causal_live",
+                                "posynda_causal_level_live", "blazepose_3d", "constant_pose"]  # fmt: skip
     assert saved["adaptation"] is None
     assert (tmp_path / "out" / "realvideo.md").read_text().startswith("# Real video")

@@ -257,6 +257,13 @@ def _unknown_json(tmp):
     return ["--input", str(tmp / "in.json"), "--image-size", "1920x1080"]
 
 
+def _stream_calibrated(tmp):
+    from tests.helpers.multiview import pose2sim_toml, ring_cameras
+
+    (tmp / "Calib.toml").write_text(pose2sim_toml(ring_cameras(2)))
+    return _coco(tmp, "--stream", "--calibration", str(tmp / "Calib.toml"), "--camera", "cam01")
+
+
 def _nobody(tmp):
     frames = [[(k, kp, np.full(17, 0.1)) for k, kp, _ in people] for people in scene()]
     return _coco(tmp, "--image-size", "1920x1080", frames=frames)
@@ -285,11 +292,12 @@ def _nobody(tmp):
         (lambda tmp: _coco(tmp, "--image-size", "1920x1080", "--detector-weight", "0.5"), "0.5 needs the detector's"),
         (lambda tmp: _coco(tmp, "--image-size", "1920x1080", "--stream", "--root-window", "0.5"), "drop --stream"),
         (lambda tmp: _coco(tmp, "--image-size", "1920x1080", "--root-window", "11"), "--root-window"),
+        (_stream_calibrated, "--calibration with --stream lifts a live --video"),
     ],
     ids=["coco-no-size", "text-npz", "unknown-json", "bad-size", "fov-and-intrinsics", "nobody", "wrong-format"]
     + ["npz-16-joints", "json-16-joints", "nan-only", "pt-model", "junk-onnx", "junk-safetensors", "backend"]
     + ["orient-without-3d", "orient-a-keypoint-format", "floor-without-calibration", "fuse-without-3d"]
-    + ["root-window-stream", "root-window-range"],
+    + ["root-window-stream", "root-window-range", "calibrated-file-stream"],
 )
 def test_bad_input_exits_2_and_writes_nothing(tmp_path, make, message):
     args = make(tmp_path)

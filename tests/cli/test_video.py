@@ -186,6 +186,47 @@ def test_a_calibration_gives_the_camera_its_gravity_and_its_world(calibrated, tm
     assert result.exit_code == 2 and "camera cam01 is calibrated for 640x480 px, the input is 320x240" in result.output
 
 
+def test_a_calibrated_live_lift_is_levelled_sized_by_the_floor_and_written_in_the_calibrations_world(
+    calibrated, tmp_path
+):
+    folder, world = calibrated
+    video, calibration = folder / "videos" / "cam01.mp4", folder / "calibration" / "Calib.toml"
+    args = ["lift", "--video", str(video), "--calibration", str(calibration), "--world-up", "y", "--quiet"]
+    live = tmp_path / "live.jsonl"
+    result = run([*args, "--stream", "--out", str(live)])
+    assert result.exit_code == 0, result.output
+    assert "levelled by camera cam01's gravity, sized by its floor (the median of the frames so far)" in result.output
+    assert "orientation:" not in result.output and "the detector's 3D weighs 0.5" in result.output
+    assert f"rows to {live} (the calibration's world, z up, mm)" in result.output
+    assert "size: from the calibration's floor, the median of each person's last frames: person 0 " in result.output
+    head, *rows = [json.loads(line) for line in live.read_text().splitlines()]
+    assert head["frame"] == "world" and head["axes"]["z"] == "up, the calibration's up axis"
+    assert [r["source_frame"] for r in rows] == list(range(12))
+    pelvis = np.array([r["absolute_mm"][0] for r in rows])
+    truth = world[:, 0] @ np.array([[1, 0, 0], [0, 0, -1], [0, 1, 0]]).T  # the ring's y up turned to z up
+    assert np.median(np.linalg.norm(pelvis - truth, axis=-1)) < 600
+    # without the detector's 3D and at the lifter's size, the live rows are the whole calibrated lift's, frame for frame
+    plain = ["--detector-weight", "0", "--size", "lifted"]
+    result = run([*args, *plain, "--stream", "--out", str(live)])
+    assert result.exit_code == 0, result.output
+    whole = tmp_path / "whole.json"
+    result = run([*args, *plain, "--root-window", "0", "--out", str(whole)])
+    assert result.exit_code == 0, result.output
+    expected = [f["absolute"] for f in json.loads(whole.read_text())["sequences"][0]["frames"]]
+    rows = [json.loads(line) for line in live.read_text().splitlines()[1:]]
+    np.testing.assert_allclose([r["absolute_mm"] for r in rows], expected, atol=0.5)
+    result = run([*args, *plain, "--stream", "--frame", "camera", "--out", str(live)])
+    assert result.exit_code == 0 and json.loads(live.read_text().splitlines()[0])["frame"] == "camera"
+    from tests.helpers.multiview import pose2sim_toml, ring_cameras
+
+    bigger = [dataclasses.replace(c, image_size=(640, 480)) for c in ring_cameras(2)]
+    (tmp_path / "other.toml").write_text(pose2sim_toml(bigger))
+    result = run(["lift", "--video", str(video), "--stream", "--calibration", str(tmp_path / "other.toml"), "--out",
+                  str(tmp_path / "r.jsonl")])  # fmt: skip
+    assert result.exit_code == 2 and f"camera cam01 is calibrated for 640x480 px, {video} is 320x240" in result.output
+    assert not (tmp_path / "r.jsonl").exists() and not (tmp_path / "r.jsonl.part").exists()
+
+
 def test_a_pipe_fed_at_the_videos_own_rate_is_lifted_live_as_the_file_is(video, tmp_path):
     needs_blazepose()
     import imageio_ffmpeg
@@ -219,6 +260,7 @@ def test_a_live_lift_uses_the_detectors_3d_by_default(video, tmp_path):
     assert result.exit_code == 0, result.output
     assert f"file source {video}: 320x240 px, 25 fps" in result.output
     assert "orientation: the detector's 3D | the detector's 3D weighs 0.5" in result.output
+    assert "(camera coordinates: a live source's world needs --calibration, mm)" in result.output
     lines = (tmp_path / "live.csv").read_text().splitlines()
     assert sum(1 for line in lines if not line.startswith("#")) == FRAMES + 1  # the header and a row per frame
     result = run(["lift", "--video", str(video), "--stream", "--orient", "upright", "--out", str(tmp_path / "u.csv")])

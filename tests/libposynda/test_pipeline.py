@@ -1,10 +1,11 @@
 """libposynda's pixels-to-3D pipeline (posynda_detector + posynda_pipeline, run by examples/video_people.c) against
 Python's: the same people with the same ids in every frame, their 2D within 1 px and their 3D within 1 mm of
 ``posynda.runtime.live.LivePipeline`` as ``posynda lift --video --stream`` runs it (BlazePose's own 3D orienting
-and averaged into each pose), for the centred and the causal model, on a filmed
-mannequin pair and on a real two-person video (``$POSYNDA_REAL_VIDEO``, which .ci/run sets to Pose2Sim's
-Demo_MultiPerson cam03, all 100 frames: two people who overlap, one lost, searched for and found again under the
-same id, then followed in a larger region while they pass in front of the other);
+and averaged into each pose), for the centred and the causal model and for a calibrated camera (``--stream
+--calibration``: levelled, sized by the floor), on a filmed mannequin pair and on a real two-person video
+(``$POSYNDA_REAL_VIDEO``, which .ci/run sets to Pose2Sim's Demo_MultiPerson cam03, all 100 frames: two people who
+overlap, one lost, searched for and found again under the same id, then followed in a larger region while they
+pass in front of the other);
 clean under AddressSanitizer + UBSan and under qemu aarch64."""
 
 import os
@@ -16,8 +17,9 @@ import pytest
 
 from posynda.detectors import PeopleDetector
 from posynda.runtime import Lifter
+from posynda.runtime.floor_scale import CLEARANCE_MM
 from posynda.runtime.fusion import DEFAULT_WEIGHT
-from posynda.runtime.live import LivePipeline
+from posynda.runtime.live import LiveCalibration, LivePipeline
 from tests.helpers.libposynda import BUILD, LIB, built, qemu_available, run_video
 from tests.helpers.video import needs_blazepose
 
@@ -134,6 +136,35 @@ def test_c_pipeline_lifts_every_person_as_python(video_bin, deploy, videos, name
     assert np.abs(c_mm - np.stack([p.absolute_mm for p in poses["alone"]])).max() > 10 * MM  # the fusion is on
 
 
+@pytest.mark.parametrize("name", ["mannequins", "real"])
+def test_c_pipeline_lifts_a_calibrated_camera_as_python(video_bin, deploy, videos, name):
+    """`lift --video --stream --calibration` (posynda_pipeline_options.level, size_by_floor): each frame's keypoints
+    levelled by the camera's gravity, each person sized by the floor of their frames so far and turned back -- every
+    pose within 1 mm of Python's, which the calibration moves by far more."""
+    if name not in videos:
+        pytest.skip(f"no real video: set {REAL_VIDEO_ENV}")
+    frames, model = videos[name], deploy[False] / "denoiser.onnx"
+    lifter, up = Lifter(model), np.array([0.0, -0.94, -0.34])  # a camera looking 20 degrees down
+
+    def python(calibration):
+        pipeline = LivePipeline(lifter, detector_weight=DEFAULT_WEIGHT, calibration=calibration)
+        return [p for image in frames for p in pipeline.push(image)] + pipeline.finish(), pipeline.sizes
+
+    unsized, _ = python(LiveCalibration(up))
+    lower = np.stack([p.absolute_mm[[3, 6]] @ (up / np.linalg.norm(up)) for p in unsized]).min(axis=1)
+    height = float(CLEARANCE_MM - 0.9 * np.median(lower))  # the camera's height that sizes people by about 0.9
+    poses, sizes = python(LiveCalibration(up, height))
+    assert any(size.startswith("x0.") for size in sizes.values()), sizes  # the floor sized someone
+    result, rows = run_video(video_bin, model, deploy[False], frames, "--calibrated",
+                             ",".join(f"{v:.9g}" for v in (*up, height)))  # fmt: skip
+    assert result.returncode == 0, result.stderr.decode()
+    assert [(int(r[0]), int(r[1]), int(r[2])) for r in rows] == [(p.frame, int(p.person), int(p.detected))
+                                                                   for p in poses]  # fmt: skip
+    c_mm = rows[:, 3:].reshape(-1, 17, 3)
+    assert np.abs(c_mm - np.stack([p.absolute_mm for p in poses])).max() <= MM
+    assert np.abs(c_mm - np.stack([p.absolute_mm for p in unsized])).max() > 10 * MM  # the floor's size is on
+
+
 def test_the_pipeline_tool_refuses_bad_input(video_bin, deploy, videos, tmp_path):
     frames = videos["mannequins"][:2]
     model = deploy[False] / "denoiser.onnx"
@@ -144,6 +175,8 @@ def test_the_pipeline_tool_refuses_bad_input(video_bin, deploy, videos, tmp_path
         ((tmp_path / "none.onnx", deploy[False], 480, 320), b"", 1, "none.onnx: no such model file"),
         ((model, deploy[False], 480, 320, "--people", "--people"), b"", 2, "usage: video_people"),
         ((model, deploy[False], 480, 320, "--faster"), b"", 2, "[--people] [--one-after-another]"),
+        ((model, deploy[False], 480, 320, "--calibrated", "0,-1,0"), b"", 2, "--calibrated takes UX,UY,UZ,HEIGHT_MM"),
+        ((model, deploy[False], 480, 320, "--calibrated", "0,0,0,1"), frames.tobytes(), 1, "camera_up must be a"),
     ]
     for args, data, code, message in cases:
         result = subprocess.run([str(video_bin), *map(str, args)], input=data, capture_output=True, timeout=300)
@@ -157,12 +190,12 @@ def test_the_pipeline_is_clean_under_address_and_undefined_behaviour_sanitizers(
     env = {**os.environ, "ASAN_OPTIONS": "detect_leaks=1:halt_on_error=1",
            "UBSAN_OPTIONS": "halt_on_error=1:print_stacktrace=1"}  # fmt: skip
     frames = videos["mannequins"][:10]
-    for causal in (False, True):
+    for causal, extra in ((False, ()), (True, ()), (True, ("--calibrated", "0,-0.94,-0.34,1800"))):
         model = deploy[causal] / "denoiser.onnx"
-        result, rows = run_video(binary, model, deploy[causal], frames, env=env)
+        result, rows = run_video(binary, model, deploy[causal], frames, *extra, env=env)
         err = result.stderr.decode()
         assert result.returncode == 0 and "ERROR: AddressSanitizer" not in err and "runtime error" not in err, err
-        _, plain = run_video(video_bin, model, deploy[causal], frames)
+        _, plain = run_video(video_bin, model, deploy[causal], frames, *extra)
         assert rows.shape == plain.shape and len(rows) >= 10 and np.abs(rows - plain).max() <= MM
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from posynda.errors import InputError
 from posynda.posefiles.live_rows import CSV_COLUMNS, LiveRows, check_live_out, header
+from posynda.posefiles.poses import calibration_world
 from posynda.runtime.live import LivePose
 
 HEAD = header("cam.mp4", 30.0, (640, 480), "torch (cpu)")
@@ -57,3 +58,18 @@ def test_standard_output(capsys):
 def test_whole_sequence_outputs_are_refused(out):
     with pytest.raises(InputError, match="a live stream writes rows as they come: give a .jsonl or .csv file"):
         check_live_out(out)
+
+
+def test_rows_in_a_calibrations_world(tmp_path):
+    rotation = np.array([[1.0, 0, 0], [0, 0, -1], [0, 1, 0]])  # a level camera in a z-up world
+    world = calibration_world(rotation, np.array([0.0, 1500.0, 4000.0]), np.array([0.0, 0.0, 1.0]))
+    out = tmp_path / "live.jsonl"
+    with LiveRows(str(out), header("cam.mp4", 30.0, (640, 480), "torch (cpu)", world), world) as rows:
+        rows.write(pose(1))
+    head, row = [json.loads(line) for line in out.read_text().splitlines()]
+    assert head["frame"] == "world" and head["axes"]["z"] == "up, the calibration's up axis"
+    np.testing.assert_allclose(head["camera_to_world"]["rotation"], world.rotation)
+    expected = world.to_world(pose(1).absolute_mm)
+    np.testing.assert_allclose(np.array(row["absolute_mm"], dtype=float), expected, atol=1e-3)
+    np.testing.assert_allclose(row["root_relative_mm"][1], world.rotate(pose(1).root_relative_mm[1]), atol=1e-3)
+    assert HEAD["frame"] == "camera" and "camera_to_world" not in HEAD

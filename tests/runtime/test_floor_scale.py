@@ -1,11 +1,19 @@
 """Sizing people by a calibrated floor: a person lifted at the wrong size (the same 2D, scaled about the camera
 centre) is scaled back so that the lower ankle rests on the floor; implausible scales, a camera on the floor and
-too few frames keep the lifter's size and say why."""
+too few frames keep the lifter's size and say why; live, the scale is the median of the frames so far (the last
+``window`` of them)."""
 
 import numpy as np
 import pytest
 
-from posynda.runtime.floor_scale import CLEARANCE_MM, MIN_FRAMES, floor_scales, scaled
+from posynda.runtime.floor_scale import (
+    CLEARANCE_MM,
+    MIN_FRAMES,
+    RunningFloorScale,
+    floor_scales,
+    frame_scales,
+    scaled,
+)
 from tests.helpers.clips import make_clips
 from tests.helpers.multiview import ring_cameras, walking_world
 
@@ -52,3 +60,28 @@ def test_each_sequence_is_scaled_by_its_own_factor():
     out = scaled(poses, clips, np.array([2.0, 0.5]))
     assert out.dtype == np.float32 and (out[:3] == 2.0).all() and (out[3:] == 0.5).all()
     assert scaled(None, clips, np.array([2.0, 0.5])) is None
+
+
+def test_live_the_scale_is_the_median_of_the_frames_so_far_within_a_bounded_window():
+    camera = ring_cameras(3)[0]
+    up, height = camera.rotation @ UP, float(camera.centre @ UP)
+    seen = camera.to_camera(on_the_floor(40))
+    wrong = np.where(np.arange(40)[:, None, None] < 25, 1.25, 0.8)  # the lifter's size changes at frame 25
+    lifted = seen * wrong
+    lifted[3] = np.nan  # a frame without ankles gives no sample
+    samples = frame_scales(lifted, up, height)
+    assert np.isnan(samples[3]) and np.isfinite(np.delete(samples, 3)).all()
+    running = RunningFloorScale(up, height, window=12)
+    got = []
+    for t, pose in enumerate(lifted):
+        got.append(running(pose))
+        assert len(running.samples) <= 12  # memory bounded by the window
+        so_far = samples[: t + 1][np.isfinite(samples[: t + 1])][-12:]
+        if len(so_far) < MIN_FRAMES:  # the lifter's size until enough frames, and why
+            assert got[-1] == 1.0 and running.reason.startswith(f"{len(so_far)} frames with the ankles below")
+        else:
+            assert got[-1] == pytest.approx(np.median(so_far)) and running.reason is None
+    assert got[20] == pytest.approx(0.8) and got[-1] == pytest.approx(1.25)  # 1 / 1.25, then 1 / 0.8 when it changes
+    assert running.scale == got[-1]
+    far = RunningFloorScale(up, height, window=600)
+    assert [far(pose) for pose in seen[:MIN_FRAMES] * 3.0][-1] == 1.0 and "would scale it by 0.33" in far.reason

@@ -8,7 +8,15 @@ import pytest
 
 from posynda.camera import project
 from posynda.errors import InputError
-from posynda.runtime.level_camera import LEVEL_UP, level_rotation, levelled_clips, sequence_rotations, turned_back
+from posynda.runtime.level_camera import (
+    LEVEL_UP,
+    level_intrinsics,
+    level_rotation,
+    levelled_clips,
+    levelled_pixels,
+    sequence_rotations,
+    turned_back,
+)
 from tests.helpers.clips import make_clips
 from tests.helpers.multiview import ring_cameras, walking_world
 
@@ -46,3 +54,19 @@ def test_the_turned_2d_is_what_the_level_camera_sees_and_poses_turn_back():
     np.testing.assert_allclose(turned_back(in_level, clips, rotations), seen, atol=1e-9)
     body = in_level[:, 8] - in_level[:, 0]  # pelvis -> thorax: upright in the level camera (y down)
     assert (body[:, 1] / np.linalg.norm(body, axis=-1) < -0.9).all()
+
+
+def test_one_frames_pixels_are_levelled_as_the_whole_clip_set_and_a_missing_one_stays_missing():
+    camera = ring_cameras(3)[2]
+    seen = camera.to_camera(walking_world(4))
+    pixels = np.asarray(project(seen, camera.intrinsics))
+    pixels[1, 5] = np.nan
+    clips = dataclasses.replace(make_clips((4,), with_3d=False), keypoints_2d=pixels.astype(np.float32),
+                                camera=camera.intrinsics[None].astype(np.float32))  # fmt: skip
+    q = level_rotation(camera.rotation @ np.array([0.0, 1.0, 0.0]))
+    whole = levelled_clips(clips, q[None])
+    for t in range(4):  # one frame at a time, as a live stream levels them
+        frame = levelled_pixels(clips.keypoints_2d[t], clips.camera[0], q)
+        np.testing.assert_allclose(frame, whole.keypoints_2d[t], atol=1e-3)
+    assert np.isnan(levelled_pixels(clips.keypoints_2d[1], clips.camera[0], q)[5]).all()
+    np.testing.assert_array_equal(level_intrinsics(camera.intrinsics), whole.camera[0])

@@ -1,7 +1,7 @@
 """The live pipeline: every person gets a stream of their own, poses come out L frames late (at once with a
 causal model) with the source's frame numbers and the detector's ids, equal to the whole-sequence lift of the
 same detections; a short absence is held, a long one finishes the person's stream without inventing the frames
-after they left."""
+after they left; a calibration levels each frame as the whole lift does and sizes people by the floor so far."""
 
 from types import SimpleNamespace
 
@@ -11,7 +11,8 @@ import pytest
 from posynda.data.detections import default_intrinsics
 from posynda.defaults import shipped_checkpoint
 from posynda.runtime import Lifter, SamplingSettings
-from posynda.runtime.live import LivePipeline
+from posynda.runtime.floor_scale import CLEARANCE_MM, RunningFloorScale
+from posynda.runtime.live import LiveCalibration, LivePipeline
 from posynda.runtime.orientation import MIN_FRAMES
 from posynda.runtime.windowed_lift import place_in_camera
 from posynda.skeleton import convert_joints
@@ -127,3 +128,24 @@ def test_the_detectors_3d_is_used_once_the_frames_so_far_give_the_rotation(lifte
     no_world = np.stack([p.root_relative_mm for _, p in run(lifter, {0: track}, 50, orient=True,
                                                             detector_weight=0.5)])  # fmt: skip
     np.testing.assert_allclose(no_world, plain)
+
+
+def test_a_calibrated_person_is_levelled_as_the_whole_lift_and_sized_by_the_floor_so_far(lifter):
+    track = blazepose_track(45, 5, 300.0)
+    up = np.array([0.0, -0.9, -0.45])  # a camera looking 27 deg down
+    levelled = [p for _, p in run(lifter, {0: track}, 45, calibration=LiveCalibration(up))]
+    keypoints, confidence = convert_joints(track, "blazepose33", np.ones(track.shape[:2]))
+    whole = lifter.lift_keypoints(keypoints.astype(np.float32), SIZE, default_intrinsics(*SIZE),
+                                  confidence.astype(np.float32), SETTINGS, camera_up=up)  # fmt: skip
+    unsized = np.stack([p.absolute_mm for p in levelled])
+    np.testing.assert_allclose(unsized, whole.absolute_mm, atol=1e-2)  # through the level camera, turned back
+    lower = (unsized[:, [3, 6]] @ (up / np.linalg.norm(up))).min(axis=1)  # the lower ankle's height, mm (< 0)
+    height = CLEARANCE_MM - 0.9 * float(np.median(lower))  # the camera's, for a scale of about 0.9
+    sized = [p for _, p in run(lifter, {0: track}, 45, calibration=LiveCalibration(up, height, floor_window=20))]
+    expected = RunningFloorScale(up, height, window=20)
+    scales = np.array([expected(pose) for pose in unsized])
+    assert scales[0] == 1.0 and 0.85 < scales[-1] < 0.95  # the lifter's size until the floor has enough frames
+    factor = scales[:, None, None]  # about the camera centre: root-relative and absolute alike
+    np.testing.assert_allclose(np.stack([p.absolute_mm for p in sized]), unsized * factor, atol=1e-2)
+    relative = np.stack([p.root_relative_mm for p in levelled])
+    np.testing.assert_allclose(np.stack([p.root_relative_mm for p in sized]), relative * factor, atol=1e-2)

@@ -303,6 +303,16 @@ typedef struct posynda_pipeline_options {
   int max_gap;           /* a person unseen for more than this many frames ends, [0, 100000] (30) */
   int orient;            /* 1: each person turned to BlazePose's own 3D orientation (the frames before) (1) */
   float detector_weight; /* weight of BlazePose's own 3D, turned onto posynda's, in each pose, [0, 1] (0.5) */
+  /* appended after the first version (a first-version struct reads the defaults: no calibration): a calibrated
+   * camera, as `posynda lift --video --stream --calibration` (which sets orient to 0: its gravity is exact) */
+  int level;              /* 1: each frame's 2D lifted through the level camera of camera_up, poses turned back (0) */
+  float camera_up[3];     /* the direction against gravity in the camera frame (x right, y down, z forward): finite,
+                             nonzero ((0, -1, 0)) */
+  int size_by_floor;      /* 1 (with level): each person scaled so that the lower ankle rests on the floor
+                             camera_height_mm below the camera centre, by the median of their last floor_window
+                             frames; the lifter's size until 10 frames have a foot below the camera (0) */
+  float camera_height_mm; /* the camera centre's height above the floor, mm, finite (0) */
+  int floor_window;       /* frames the floor's median is over, [1, 100000] (600) */
 } posynda_pipeline_options;
 
 POSYNDA_API posynda_status posynda_pipeline_options_init_sized(posynda_pipeline_options* options,
