@@ -56,6 +56,7 @@ from posynda.report import markdown_table
 from posynda.runtime import Lifter, SamplingSettings
 from posynda.runtime.floor_scale import floor_scales, scaled
 from posynda.runtime.fusion import DEFAULT_WEIGHT
+from posynda.runtime.level_camera import level_rotation
 from posynda.runtime.live import LiveCalibration, PersonLift
 from posynda.runtime.root_depth import ROOT_WINDOW_S
 from posynda.skeleton import convert_joints
@@ -232,6 +233,8 @@ def run(data_dir, checkpoint=None, hypotheses: int = 5, steps: int = 5, max_fram
     the calibration world's up axis (Qualisys and Pose2Sim: z)."""
     up_world = axis_vector(world_up)
     recording = find_recording(data_dir)
+    for camera in recording.cameras:  # the levelled rows need every camera near level: a wrong axis fails here
+        level_rotation(camera.rotation @ up_world)
     views = []
     for v, (camera, video) in enumerate(zip(recording.cameras, recording.videos)):
         found = detect_view(v, video, max_frames)

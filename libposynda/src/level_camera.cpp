@@ -1,5 +1,6 @@
 #include "level_camera.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -9,6 +10,12 @@
 #include "pyformat.hpp"
 
 namespace posynda::core {
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+constexpr double kMaxPitchDeg = 60.0;  // level_camera.MAX_PITCH_DEG
+
+}  // namespace
 
 Mat3 rotation_between(const double* a_in, const double* b_in) {
   const double na = std::sqrt(a_in[0] * a_in[0] + a_in[1] * a_in[1] + a_in[2] * a_in[2]);
@@ -46,6 +53,12 @@ Mat3 level_rotation(const double* up) {
   if (!std::isfinite(norm) || norm < 1e-9)
     fail(POSYNDA_ERROR_ARGUMENT, "camera_up must be a finite nonzero direction, got [" + py_g(up[0]) + ", " +
                                      py_g(up[1]) + ", " + py_g(up[2]) + "]");
+  // level_camera.MAX_PITCH_DEG: a steeper camera sees much of its picture behind the level camera at its place
+  const double pitch = std::asin(std::clamp(-up[2] / norm, -1.0, 1.0)) * 180.0 / kPi;
+  if (std::abs(pitch) > kMaxPitchDeg + 1e-9)
+    fail(POSYNDA_ERROR_ARGUMENT, "camera_up makes the camera look " + std::to_string(std::lround(std::abs(pitch))) +
+                                     " degrees " + (pitch > 0 ? "down" : "up") +
+                                     ": lifting through a level camera needs at most 60 (is the up direction right?)");
   const double level_up[3] = {0.0, -1.0, 0.0};
   return rotation_between(up, level_up);
 }

@@ -13,7 +13,7 @@ namespace posynda::core {
 Mat3 rotation_between(const double* a, const double* b);
 
 // Q: the smallest rotation taking the camera-frame up [3] (against gravity) to a level camera's (0, -1, 0).
-// Throws Error(ARGUMENT) unless `up` is a finite nonzero direction.
+// Throws Error(ARGUMENT) unless `up` is a finite nonzero direction that puts the camera within 60 degrees of level.
 Mat3 level_rotation(const double* up);
 
 // Pixels [J, 2] of a camera with intrinsics cam [9] -> the pixels the level camera Q sees, with the same focal

@@ -212,6 +212,10 @@ static void check_pipeline(const char* model_path, const char* folder) {
   flat.camera_up[0] = flat.camera_up[1] = flat.camera_up[2] = 0.0f;
   expect_error(posynda_pipeline_open(model, detector, &camera, &settings, &flat, &pipeline), POSYNDA_ERROR_ARGUMENT,
                "camera_up must be a finite nonzero direction", "a zero camera_up");
+  posynda_pipeline_options steep = calibrated;
+  steep.camera_up[1] = -0.2f; /* with camera_up[2] -0.4: looking 63 degrees down, a wrong up more likely */
+  expect_error(posynda_pipeline_open(model, detector, &camera, &settings, &steep, &pipeline), POSYNDA_ERROR_ARGUMENT,
+               "camera_up makes the camera look 63 degrees down", "a camera pitched past 60 degrees");
   posynda_pipeline_options unlevelled = calibrated;
   unlevelled.level = 0;
   expect_error(posynda_pipeline_open(model, detector, &camera, &settings, &unlevelled, &pipeline),

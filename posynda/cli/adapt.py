@@ -22,7 +22,7 @@ from posynda.adapt.resume import SettingsChanged
 from posynda.adapt.settings import DEFAULT_LR_FULL, DEFAULT_LR_LORA, LrSchedule, TeacherKind
 from posynda.adapt.trainer import REJECTED_FILE
 from posynda.bench.accuracy import reference_rows
-from posynda.cli.calibrated import check_picture_size, named_camera, read_through
+from posynda.cli.calibrated import check_level, check_picture_size, named_camera, read_through
 from posynda.cli.options import (
     FILE,
     FILE_OR_FOLDER,
@@ -252,7 +252,9 @@ def adapt(
             raise click.UsageError("--calibration gives each camera: drop --intrinsics / --fov")
         cameras = read_calibration(calibration)
         for path in targets:  # every target names a camera, before any work
-            named_camera(cameras, Path(path).stem, calibration, option="--target")
+            named = named_camera(cameras, Path(path).stem, calibration, option="--target")
+            if level is not False:
+                check_level(named, world_up or "z")
 
     def read_target(_first):  # every --target, any keypoint input, joined; one line per sequence (rank 0)
         sets = []

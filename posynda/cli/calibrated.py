@@ -7,9 +7,10 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from posynda.data.calibration import CalibratedCamera
+from posynda.data.calibration import CalibratedCamera, axis_vector
 from posynda.data.clips import ClipSet
 from posynda.errors import InputError
+from posynda.runtime.level_camera import MAX_PITCH_DEG, pitch_degrees
 
 
 def named_camera(cameras: list[CalibratedCamera], name: str, path, option: str = "--camera") -> CalibratedCamera:
@@ -34,6 +35,17 @@ def check_sizes(sizes: set[tuple[int, int]], camera: CalibratedCamera, what: str
         shown = ", ".join(sorted(f"{w}x{h}" for w, h in sizes))
         w, h = camera.image_size
         raise InputError(f"--calibration: camera {camera.name} is calibrated for {w}x{h} px, {what} is {shown}")
+
+
+def check_level(camera: CalibratedCamera, world_up: str) -> None:
+    """InputError, before any work, unless ``camera`` is within ``MAX_PITCH_DEG`` of level when the calibration
+    world's ``world_up`` axis ("x", "y", "z", "-z" ...) is up -- a steeper camera is most often a wrong up axis."""
+    pitch = pitch_degrees(camera.rotation @ axis_vector(world_up))
+    if abs(pitch) > MAX_PITCH_DEG:
+        way = "down" if pitch > 0 else "up"
+        raise InputError(f"--calibration: with the world's {world_up} axis up, camera {camera.name} looks "
+                         f"{abs(pitch):.0f} degrees {way}; lifting through a level camera needs at most "
+                         f"{MAX_PITCH_DEG:g}: give the calibration's up axis with --world-up")  # fmt: skip
 
 
 def read_through(keypoints, camera: CalibratedCamera, calibration):

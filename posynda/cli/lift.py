@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from posynda.cli.calibrated import check_picture_size, named_camera, read_through
+from posynda.cli.calibrated import check_level, check_picture_size, named_camera, read_through
 from posynda.cli.live import lift_live
 from posynda.cli.options import (
     FILE,
@@ -242,6 +242,7 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
             raise click.UsageError("--calibration gives the camera's up: drop --orient upright")
         name = camera_name or Path(input_path or "").stem
         calibrated = named_camera(read_calibration(calibration), name, calibration)
+        check_level(calibrated, world_up)
         keypoints = read_through(keypoints, calibrated, calibration)
     if video and not stream and live_source(video) is not None:
         raise click.UsageError(f"--video {video} is a live source (a camera, a stream URL or a pipe): add --stream")

@@ -11,8 +11,12 @@ level camera is ``Q^T X_v`` in the real one (root positions included: the root s
 the real root turned).
 
 ``Q`` is the smallest rotation that takes the camera-frame "up" (against gravity) to the level camera's up
-``(0, -1, 0)`` (camera y points down): it keeps the heading. Measured on Pose2Sim's Demo_MultiPerson
-(cameras 18-34 deg down, docs/realvideo.md): MPJPE 176.7 -> 154.8 mm with the shipped model.
+``(0, -1, 0)`` (camera y points down): it keeps the heading. A camera pitched more than ``MAX_PITCH_DEG`` is refused:
+the level camera at its place would see much of its picture behind it, and such an "up" is far more often the wrong
+axis of a calibration's world (a y-up rig read as z-up: its cameras that look along z seem to look straight
+down; those that look across it only seem rolled, which this cannot tell). Measured on
+Pose2Sim's Demo_MultiPerson (cameras 18-34 deg down, docs/realvideo.md): MPJPE 176.7 -> 154.8 mm with the shipped
+model.
 """
 
 from __future__ import annotations
@@ -26,15 +30,30 @@ from posynda.data.clips import ClipSet
 from posynda.errors import InputError
 
 LEVEL_UP = np.array([0.0, -1.0, 0.0])  # a level camera's up, in its own frame (y down)
+# A camera pitched further than this sees much of its picture behind the level camera at its place (a 60-degree
+# field of view then reaches the vertical): a wrong up axis more likely than a camera looking straight down.
+MAX_PITCH_DEG = 60.0
+
+
+def pitch_degrees(up) -> float:
+    """How far the optical axis of a camera whose up (against gravity, camera frame) is ``up [3]`` points below
+    the horizontal, degrees (negative: above it)."""
+    a = np.asarray(up, np.float64).reshape(3)
+    return float(np.degrees(np.arcsin(np.clip(-a[2] / np.linalg.norm(a), -1.0, 1.0))))
 
 
 def level_rotation(up) -> np.ndarray:
     """``Q [3, 3]``: the smallest rotation with ``Q @ up = (0, -1, 0)`` (``up``: 3 numbers, camera frame, any
-    length > 0)."""
+    length > 0; the camera within :data:`MAX_PITCH_DEG` of level)."""
     a = np.asarray(up, np.float64).reshape(3)
     norm = np.linalg.norm(a)
     if not np.isfinite(norm) or norm < 1e-9:
         raise InputError(f"camera_up must be a finite nonzero direction, got {a.tolist()}", parameter="camera_up")
+    pitch = pitch_degrees(a)
+    if abs(pitch) > MAX_PITCH_DEG + 1e-9:  # the limit itself passes (orient 'upright' may give it)
+        raise InputError(f"camera_up {a.tolist()} makes the camera look {abs(pitch):.0f} degrees "
+                         f"{'down' if pitch > 0 else 'up'}: lifting through a level camera needs at most "
+                         f"{MAX_PITCH_DEG:g} (is the up direction right?)", parameter="camera_up")  # fmt: skip
     return rotation_between(a, LEVEL_UP)  # upside down: half a turn about the camera's x axis
 
 

@@ -116,7 +116,7 @@ def test_every_method_is_scored_on_the_frames_the_track_has(four_views, monkeypa
         return found
 
     monkeypatch.setattr(realvideo, "detect_view", with_a_gap)
-    result = realvideo.run(folder, hypotheses=1, steps=1, log=lambda line: None)
+    result = realvideo.run(folder, hypotheses=1, steps=1, log=lambda line: None, world_up="y")
     row = next(r for r in result["rows"] if r["camera"] == "cam03")
     assert row["frames"] == 8 and 0 < row["scored_frames"] <= 8
     assert {m["frames"] for m in row["methods"].values()} == {row["scored_frames"]}  # BlazePose's too
@@ -124,7 +124,7 @@ def test_every_method_is_scored_on_the_frames_the_track_has(four_views, monkeypa
 
 def test_the_command_writes_its_results_and_quick_takes_30_frames(recording, tmp_path):
     folder, _, _ = recording
-    result = run(["bench", "realvideo", "--data-dir", str(folder), "--quick", "-H", "1", "-K", "1",
+    result = run(["bench", "realvideo", "--data-dir", str(folder), "--quick", "-H", "1", "-K", "1", "--world-up", "y",
                   "--out", str(tmp_path / "out")])  # fmt: skip
     assert result.exit_code == 0, result.output
     saved = json.loads((tmp_path / "out" / "realvideo.json").read_text())

@@ -248,6 +248,7 @@ def test_calibrated_targets_measure_how_far_the_cameras_disagree(files):
         ("other-size", "camera cam01 is calibrated for 320x240 px, --target cam01.npz is 640x480"),
         ("level-no-calibration", "--level / --no-level needs --calibration"),
         ("world-up-no-calibration", "--world-up needs --calibration"),
+        ("wrong-up-axis", "with the world's z axis up, camera cam01 looks 70 degrees down; lifting through a level"),
     ],
 )
 def test_calibrated_targets_bad_input_exits_2_and_writes_nothing(files, case, needle):
@@ -261,7 +262,8 @@ def test_calibrated_targets_bad_input_exits_2_and_writes_nothing(files, case, ne
         "unknown-camera": ["--target", data],
         "intrinsics-too": ["--target", targets[0], "--intrinsics", "300,300,160,120"],
         "no-target": [],
-        "other-size": ["--target", "cam01.npz"],
+        "other-size": ["--target", "cam01.npz", "--world-up", "y"],
+        "wrong-up-axis": ["--target", targets[0]],  # the ring's world is y up; --world-up is z by default
     }[case]
     result = CliRunner().invoke(main, [str(a) for a in args] + ["--out", "out", "--quiet"])
     assert result.exit_code == 2, result.output

@@ -181,9 +181,13 @@ def test_a_calibration_gives_the_camera_its_gravity_and_its_world(calibrated, tm
 
     bigger = [dataclasses.replace(c, image_size=(640, 480)) for c in ring_cameras(2)]
     (tmp_path / "other.toml").write_text(pose2sim_toml(bigger))
-    result = run(["lift", "--video", str(video), "--calibration", str(tmp_path / "other.toml"), "--quiet", "--out",
-                  str(tmp_path / "r.json")])  # fmt: skip
+    result = run(["lift", "--video", str(video), "--calibration", str(tmp_path / "other.toml"), "--world-up", "y",
+                  "--quiet", "--out", str(tmp_path / "r.json")])  # fmt: skip
     assert result.exit_code == 2 and "camera cam01 is calibrated for 640x480 px, the input is 320x240" in result.output
+    # the ring's world is y up: --world-up z, the default, makes its cameras look steeply down
+    result = run(["lift", "--video", str(video), "--calibration", str(calibration), "--quiet", "--out",
+                  str(tmp_path / "r.json")])  # fmt: skip
+    assert result.exit_code == 2 and "with the world's z axis up, camera cam01 looks 70 degrees down" in result.output
 
 
 def test_a_calibrated_live_lift_is_levelled_sized_by_the_floor_and_written_in_the_calibrations_world(
@@ -221,8 +225,8 @@ def test_a_calibrated_live_lift_is_levelled_sized_by_the_floor_and_written_in_th
 
     bigger = [dataclasses.replace(c, image_size=(640, 480)) for c in ring_cameras(2)]
     (tmp_path / "other.toml").write_text(pose2sim_toml(bigger))
-    result = run(["lift", "--video", str(video), "--stream", "--calibration", str(tmp_path / "other.toml"), "--out",
-                  str(tmp_path / "r.jsonl")])  # fmt: skip
+    result = run(["lift", "--video", str(video), "--stream", "--calibration", str(tmp_path / "other.toml"),
+                  "--world-up", "y", "--out", str(tmp_path / "r.jsonl")])  # fmt: skip
     assert result.exit_code == 2 and f"camera cam01 is calibrated for 640x480 px, {video} is 320x240" in result.output
     assert not (tmp_path / "r.jsonl").exists() and not (tmp_path / "r.jsonl.part").exists()
 

@@ -10,10 +10,12 @@ from posynda.camera import project
 from posynda.errors import InputError
 from posynda.runtime.level_camera import (
     LEVEL_UP,
+    MAX_PITCH_DEG,
     level_intrinsics,
     level_rotation,
     levelled_clips,
     levelled_pixels,
+    pitch_degrees,
     sequence_rotations,
     turned_back,
 )
@@ -27,6 +29,19 @@ def test_the_rotation_levels_the_up_direction(up):
     np.testing.assert_allclose(q @ (np.array(up) / np.linalg.norm(up)), LEVEL_UP, atol=1e-12)
     np.testing.assert_allclose(q @ q.T, np.eye(3), atol=1e-12)
     assert np.linalg.det(q) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("pitch", [0.0, 34.0, -58.0, 63.0, -75.0, 89.0])
+def test_a_camera_pitched_beyond_the_limit_is_refused_as_a_wrong_up(pitch):
+    angle = np.radians(pitch)
+    up = (0.2, -np.cos(angle), -np.sin(angle))  # a camera looking `pitch` degrees down (and rolled a little)
+    assert pitch_degrees(up) == pytest.approx(np.degrees(np.arcsin(np.sin(angle) / np.linalg.norm(up))))
+    if abs(pitch_degrees(up)) <= MAX_PITCH_DEG:  # the roll takes 58 to 56 degrees, 63 to 61
+        np.testing.assert_allclose(level_rotation(up) @ (np.array(up) / np.linalg.norm(up)), LEVEL_UP, atol=1e-12)
+    else:
+        way = "down" if pitch > 0 else "up"
+        with pytest.raises(InputError, match=rf"makes the camera look \d+ degrees {way}: lifting through a level"):
+            level_rotation(up)
 
 
 def test_a_level_camera_is_left_alone_and_a_bad_up_is_refused():

@@ -307,7 +307,7 @@ typedef struct posynda_pipeline_options {
    * camera, as `posynda lift --video --stream --calibration` (which sets orient to 0: its gravity is exact) */
   int level;              /* 1: each frame's 2D lifted through the level camera of camera_up, poses turned back (0) */
   float camera_up[3];     /* the direction against gravity in the camera frame (x right, y down, z forward): finite,
-                             nonzero ((0, -1, 0)) */
+                             nonzero, the camera within 60 degrees of level ((0, -1, 0)) */
   int size_by_floor;      /* 1 (with level): each person scaled so that the lower ankle rests on the floor
                              camera_height_mm below the camera centre, by the median of their last floor_window
                              frames; the lifter's size until 10 frames have a foot below the camera (0) */
