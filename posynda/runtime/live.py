@@ -33,6 +33,7 @@ import numpy as np
 
 from posynda.data.detections import default_intrinsics
 from posynda.detectors import PeopleDetector
+from posynda.errors import InputError
 from posynda.runtime.floor_scale import RunningFloorScale
 from posynda.runtime.fusion import check_weight, one_frame
 from posynda.runtime.level_camera import LEVEL_UP, level_intrinsics, level_rotation, levelled_pixels
@@ -43,6 +44,7 @@ from posynda.skeleton import NUM_JOINTS, convert_joints
 
 DEFAULT_MAX_GAP = 30  # frames a person may go unseen before their stream is finished
 FLOOR_WINDOW = 600  # frames whose floor scales a live person's size is the median of (10 s at 60 fps)
+MAX_FLOOR_WINDOW = 100_000  # frames (libposynda's bound too)
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,14 @@ class LiveCalibration:
     up: np.ndarray
     height_mm: float | None = None
     floor_window: int = FLOOR_WINDOW
+
+    def __post_init__(self):  # refused here, before a frame is read (libposynda's pipeline_open refuses the same)
+        level_rotation(self.up)
+        if self.height_mm is not None and not np.isfinite(self.height_mm):
+            raise InputError(f"height_mm must be finite, got {self.height_mm}", parameter="height_mm")
+        if not 1 <= int(self.floor_window) <= MAX_FLOOR_WINDOW:
+            raise InputError(f"floor_window must be in [1, {MAX_FLOOR_WINDOW}] frames, got {self.floor_window}",
+                             parameter="floor_window")  # fmt: skip
 
 
 class PersonLift:

@@ -10,6 +10,7 @@ import pytest
 
 from posynda.data.detections import default_intrinsics
 from posynda.defaults import shipped_checkpoint
+from posynda.errors import InputError
 from posynda.runtime import Lifter, SamplingSettings
 from posynda.runtime.floor_scale import CLEARANCE_MM, RunningFloorScale
 from posynda.runtime.live import LiveCalibration, LivePipeline
@@ -149,3 +150,18 @@ def test_a_calibrated_person_is_levelled_as_the_whole_lift_and_sized_by_the_floo
     np.testing.assert_allclose(np.stack([p.absolute_mm for p in sized]), unsized * factor, atol=1e-2)
     relative = np.stack([p.root_relative_mm for p in levelled])
     np.testing.assert_allclose(np.stack([p.root_relative_mm for p in sized]), relative * factor, atol=1e-2)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"up": np.zeros(3)}, "camera_up must be a finite nonzero direction"),
+        ({"up": np.array([0.0, -0.3, -1.0])}, "makes the camera look 73 degrees down"),
+        ({"up": np.array([0.0, -1.0, 0.0]), "height_mm": float("nan")}, "height_mm must be finite"),
+        ({"up": np.array([0.0, -1.0, 0.0]), "floor_window": 0}, r"floor_window must be in \[1, 100000\] frames"),
+    ],
+    ids=["zero-up", "steep", "nan-height", "empty-window"],
+)
+def test_a_bad_calibration_is_refused_before_any_frame(kwargs, message):
+    with pytest.raises(InputError, match=message):
+        LiveCalibration(**kwargs)
