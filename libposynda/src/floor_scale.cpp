@@ -9,7 +9,7 @@ namespace {
 
 constexpr double kClearanceMm = 80.0;               // floor_scale.CLEARANCE_MM
 constexpr double kScaleMin = 0.6, kScaleMax = 1.4;  // floor_scale.SCALE_RANGE
-constexpr size_t kMinFrames = 10;                   // floor_scale.MIN_FRAMES
+constexpr size_t kMinFrames = 1;                    // floor_scale.LIVE_MIN_FRAMES
 constexpr int kLeftAnkle = 6, kRightAnkle = 3;      // H36M
 
 // np.median: the middle value, or the mean of the two middle values.

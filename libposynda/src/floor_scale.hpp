@@ -1,8 +1,8 @@
 // Each person's size from a calibrated floor as their poses come (posynda/runtime/floor_scale.py,
 // RunningFloorScale): scaling a camera-frame pose about the camera centre keeps its 2D and moves its height above
 // the floor; in a frame where the lower ankle rests on the floor, s_t = (CLEARANCE_MM - h_cam) / (u . X_ankle).
-// A pose's scale is the median of s_t over the person's frames so far (the last `window`); 1 until MIN_FRAMES
-// frames have a foot below the camera, or while the median lies outside SCALE_RANGE.
+// A pose's scale is the median of s_t over the person's frames so far (the last `window`), from the first frame
+// with a foot below the camera (LIVE_MIN_FRAMES); 1 before it, or while the median lies outside SCALE_RANGE.
 #pragma once
 
 #include <array>
@@ -14,7 +14,7 @@ namespace posynda::core {
 class RunningFloorScale {
  public:
   // up [3]: the camera-frame direction against gravity; height_mm: the camera centre above the floor; window:
-  // the frames the median is over (at least MIN_FRAMES are kept).
+  // the frames the median is over.
   RunningFloorScale(const std::array<double, 3>& up, double height_mm, int window);
   // The scale of the next frame's pose absolute_mm [17][3] (camera frame, the lifter's size).
   double operator()(const float* absolute_mm);

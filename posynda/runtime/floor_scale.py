@@ -22,6 +22,7 @@ from posynda.data.clips import ClipSet
 CLEARANCE_MM = 80.0  # the ankle joint above the floor when the foot is down (lateral malleolus, ~4 % of stature)
 SCALE_RANGE = (0.6, 1.4)  # the lifted size times this spans children to tall adults (1.0 to 2.4 m for a 1.7 m skeleton)
 MIN_FRAMES = 10  # frames with both ankles lifted below the camera
+LIVE_MIN_FRAMES = 1  # live, from the first such frame: the lifter's size is no better a guess (docs/realvideo.md)
 L_ANKLE, R_ANKLE = 6, 3  # H36M
 
 
@@ -45,15 +46,16 @@ def frame_scales(absolute_mm: np.ndarray, camera_up, camera_height_mm: float) ->
     return np.where(below, (CLEARANCE_MM - camera_height_mm) / np.where(below, lower, -1.0), np.nan)
 
 
-def median_scale(samples: np.ndarray, camera_height_mm: float) -> tuple[float | None, str | None]:
-    """The scale of a person from their frames' ``s_t`` (:func:`frame_scales`): the median, or None and why the
-    person keeps the lifter's size."""
+def median_scale(samples: np.ndarray, camera_height_mm: float,
+                 min_frames: int = MIN_FRAMES) -> tuple[float | None, str | None]:  # fmt: skip
+    """The scale of a person from their frames' ``s_t`` (:func:`frame_scales`): the median of at least
+    ``min_frames`` of them, or None and why the person keeps the lifter's size."""
     if camera_height_mm <= CLEARANCE_MM:
         return None, f"the camera is {camera_height_mm:.0f} mm above the calibration's floor: not above a person"
     samples = np.asarray(samples, np.float64)
     samples = samples[np.isfinite(samples)]
-    if len(samples) < MIN_FRAMES:
-        return None, f"{len(samples)} frames with the ankles below the camera (at least {MIN_FRAMES} needed)"
+    if len(samples) < min_frames:
+        return None, f"{len(samples)} frames with the ankles below the camera (at least {min_frames} needed)"
     scale = float(np.median(samples))
     if not SCALE_RANGE[0] <= scale <= SCALE_RANGE[1]:
         return None, (f"resting the feet on the floor would scale it by {scale:.2f}, outside {SCALE_RANGE[0]}-"
@@ -77,12 +79,13 @@ def floor_scales(absolute_mm: np.ndarray, clips: ClipSet, camera_up, camera_heig
 class RunningFloorScale:
     """The floor's scale of one person as their poses come (a live lift): each pose's scale is the median of
     ``s_t`` over the frames so far, the last ``window`` of them (memory bounded); 1 (the lifter's size) until
-    :data:`MIN_FRAMES` frames have a foot below the camera, or while the median is outside :data:`SCALE_RANGE`
+    ``min_frames`` frames have a foot below the camera, or while the median is outside :data:`SCALE_RANGE`
     (``reason`` says why)."""
 
-    def __init__(self, camera_up, camera_height_mm: float, window: int):
+    def __init__(self, camera_up, camera_height_mm: float, window: int, min_frames: int = LIVE_MIN_FRAMES):
         self.up, self.height = np.asarray(camera_up, np.float64), float(camera_height_mm)
-        self.samples: deque[float] = deque(maxlen=max(int(window), MIN_FRAMES))
+        self.min_frames = int(min_frames)
+        self.samples: deque[float] = deque(maxlen=max(int(window), self.min_frames))
         self.scale, self.reason = 1.0, None  # the last pose's, and why it kept the lifter's size
 
     def __call__(self, absolute_mm: np.ndarray) -> float:
@@ -90,7 +93,8 @@ class RunningFloorScale:
         sample = frame_scales(np.asarray(absolute_mm)[None], self.up, self.height)[0]
         if np.isfinite(sample):
             self.samples.append(float(sample))
-        scale, self.reason = median_scale(np.fromiter(self.samples, np.float64, len(self.samples)), self.height)
+        samples = np.fromiter(self.samples, np.float64, len(self.samples))
+        scale, self.reason = median_scale(samples, self.height, self.min_frames)
         self.scale = 1.0 if scale is None else scale
         return self.scale
 

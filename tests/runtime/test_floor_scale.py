@@ -8,6 +8,7 @@ import pytest
 
 from posynda.runtime.floor_scale import (
     CLEARANCE_MM,
+    LIVE_MIN_FRAMES,
     MIN_FRAMES,
     RunningFloorScale,
     floor_scales,
@@ -62,7 +63,8 @@ def test_each_sequence_is_scaled_by_its_own_factor():
     assert scaled(None, clips, np.array([2.0, 0.5])) is None
 
 
-def test_live_the_scale_is_the_median_of_the_frames_so_far_within_a_bounded_window():
+@pytest.mark.parametrize("min_frames", [LIVE_MIN_FRAMES, MIN_FRAMES])
+def test_live_the_scale_is_the_median_of_the_frames_so_far_within_a_bounded_window(min_frames):
     camera = ring_cameras(3)[0]
     up, height = camera.rotation @ UP, float(camera.centre @ UP)
     seen = camera.to_camera(on_the_floor(40))
@@ -71,16 +73,17 @@ def test_live_the_scale_is_the_median_of_the_frames_so_far_within_a_bounded_wind
     lifted[3] = np.nan  # a frame without ankles gives no sample
     samples = frame_scales(lifted, up, height)
     assert np.isnan(samples[3]) and np.isfinite(np.delete(samples, 3)).all()
-    running = RunningFloorScale(up, height, window=12)
+    running = RunningFloorScale(up, height, window=12, min_frames=min_frames)
     got = []
     for t, pose in enumerate(lifted):
         got.append(running(pose))
         assert len(running.samples) <= 12  # memory bounded by the window
         so_far = samples[: t + 1][np.isfinite(samples[: t + 1])][-12:]
-        if len(so_far) < MIN_FRAMES:  # the lifter's size until enough frames, and why
+        if len(so_far) < min_frames:  # the lifter's size until enough frames, and why
             assert got[-1] == 1.0 and running.reason.startswith(f"{len(so_far)} frames with the ankles below")
         else:
             assert got[-1] == pytest.approx(np.median(so_far)) and running.reason is None
+    assert got[0] == (pytest.approx(0.8) if min_frames == 1 else 1.0)  # live: from the first frame on
     assert got[20] == pytest.approx(0.8) and got[-1] == pytest.approx(1.25)  # 1 / 1.25, then 1 / 0.8 when it changes
     assert running.scale == got[-1]
     far = RunningFloorScale(up, height, window=600)

@@ -310,7 +310,7 @@ typedef struct posynda_pipeline_options {
                              nonzero, the camera within 60 degrees of level ((0, -1, 0)) */
   int size_by_floor;      /* 1 (with level): each person scaled so that the lower ankle rests on the floor
                              camera_height_mm below the camera centre, by the median of their last floor_window
-                             frames; the lifter's size until 10 frames have a foot below the camera (0) */
+                             frames, from their first frame with a foot below the camera (0) */
   float camera_height_mm; /* the camera centre's height above the floor, mm, finite (0) */
   int floor_window;       /* frames the floor's median is over, [1, 100000] (600) */
 } posynda_pipeline_options;
