@@ -181,3 +181,20 @@ def test_rotation_between_two_directions_is_a_rotation_taking_one_to_the_other(a
 
 def test_opposite_directions_turn_half_about_the_least_aligned_axis():
     np.testing.assert_array_equal(camera.rotation_between((0, 1, 0), (0, -1, 0)), np.diag([1.0, -1.0, -1.0]))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_undistortion_stops_at_its_fixed_point_with_the_numbers_of_all_twenty_steps(dtype):
+    """A step that changes no bit ends the iteration on the CPU (a live frame's keypoints stop after a few): the
+    result is that of the 20 steps, bit for bit."""
+    uv = (np.random.default_rng(0).random((300, 17, 2)) * 1500).astype(dtype)
+    intrinsics = np.array([1000.0, 1000.0, 960.0, 540.0, -0.3, 0.1, 0.01, 0.001, -0.002], dtype)
+    k = torch.from_numpy(intrinsics)
+    f, c, radial_k, p = k[:2], k[2:4], k[4:7], k[7:]
+    distorted = (torch.from_numpy(uv) - c) / f
+    xy = distorted
+    for _ in range(20):  # the iteration as written, every step
+        r2 = (xy * xy).sum(dim=-1, keepdim=True)
+        radial = 1.0 + radial_k[0:1] * r2 + radial_k[1:2] * r2**2 + radial_k[2:3] * r2**3
+        xy = (distorted - p * r2) / (radial + (p * xy).sum(dim=-1, keepdim=True))
+    np.testing.assert_array_equal(camera.undistort_image_plane(uv, intrinsics), xy.numpy())
