@@ -57,7 +57,7 @@ from posynda.runtime import Lifter, SamplingSettings
 from posynda.runtime.floor_scale import floor_scales, scaled
 from posynda.runtime.fusion import DEFAULT_WEIGHT
 from posynda.runtime.level_camera import level_rotation
-from posynda.runtime.live import LiveCalibration, PersonLift
+from posynda.runtime.person_lift import LiveCalibration, PersonLift
 from posynda.runtime.root_depth import ROOT_WINDOW_S
 from posynda.skeleton import convert_joints
 
@@ -339,7 +339,7 @@ def live_lift(lifter: Lifter, keypoints: np.ndarray, confidence: np.ndarray, int
               detector_3d: np.ndarray, settings: SamplingSettings, calibration: LiveCalibration | None = None,
               orient: bool = True) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """One track ``[n, 17, 2]`` lifted as ``lift --video --stream`` lifts a person
-    (:class:`posynda.runtime.live.PersonLift`): pushed frame by frame, each emitted pose oriented by (``orient``)
+    (:class:`posynda.runtime.person_lift.PersonLift`): pushed frame by frame, each emitted pose oriented by (``orient``)
     and fused with ``detector_3d [n, 17, 3]`` (NaN: none) using the frames before it, and, given a
     ``calibration``, levelled and sized by its floor as ``--stream --calibration`` does. Root-relative and absolute
     ``[n, 17, 3]`` mm."""

@@ -12,7 +12,8 @@
  * DETECTOR_DIR: `posynda export --detector DIR`. Frames: W x H x 3 bytes each, back to back, until the end.
  * Output, one line per pose: "frame,person,detected,x0,y0,z0,...,z16" (Human3.6M-17, camera-frame mm); with
  * --people one line per person and frame: "frame,id,flag,u0,v0,...,u32,v32" (BlazePose-33, image px). The
- * frame rate goes to standard error. Exit status 2 with one line on bad input, 1 when the library fails.
+ * frame rate goes to standard error, with --calibrated each person's last size too. Exit status 2 with one line
+ * on bad input, 1 when the library fails.
  * Build: see examples/CMakeLists.txt. */
 #include <errno.h>
 #include <stdio.h>
@@ -52,9 +53,20 @@ static double seconds_now(void) {
   return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
+#define MAX_SIZES 256 /* the people whose size --calibrated reports at the end: the pipeline keeps 256 who ended */
+static int32_t seen[MAX_SIZES];
+static int num_seen = 0;
+
+static void remember(int32_t person) {
+  for (int i = 0; i < num_seen; ++i)
+    if (seen[i] == person) return;
+  if (num_seen < MAX_SIZES) seen[num_seen++] = person;
+}
+
 static void print_poses(const posynda_person_pose* poses, int count) {
   for (int i = 0; i < count; ++i) {
     const posynda_person_pose* p = &poses[i];
+    remember(p->person);
     printf("%lld,%d,%d", (long long)p->pose.frame, (int)p->person, (int)p->detected);
     for (int j = 0; j < POSYNDA_JOINTS; ++j)
       printf(",%.4f,%.4f,%.4f", p->pose.absolute_mm[j][0], p->pose.absolute_mm[j][1], p->pose.absolute_mm[j][2]);
@@ -179,6 +191,16 @@ int main(int argc, char** argv) {
       status = fail("finish");
     else
       print_poses(poses, count);
+  }
+  for (int i = 0; status == 0 && calibrated && i < num_seen; ++i) { /* as `posynda lift --stream` prints it */
+    float scale = 1.0f;
+    int sized = 0;
+    if (posynda_pipeline_person_scale(pipeline, seen[i], &scale, &sized) != POSYNDA_OK)
+      status = fail("person_scale");
+    else if (sized)
+      fprintf(stderr, "video_people: person %d sized x%.4f by the floor\n", (int)seen[i], scale);
+    else
+      fprintf(stderr, "video_people: person %d kept the lifter's size\n", (int)seen[i]);
   }
   const double elapsed = seconds_now() - started;
   if (status == 0) fprintf(stderr, "video_people: %lld frames, %.1f frames/s\n", frames, frames / (elapsed > 0 ? elapsed : 1));

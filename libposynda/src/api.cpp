@@ -505,6 +505,25 @@ posynda_status posynda_pipeline_finish(posynda_pipeline* pipeline, const posynda
   });
 }
 
+posynda_status posynda_pipeline_person_scale(const posynda_pipeline* pipeline, int32_t person, float* scale,
+                                             int* sized) {
+  return guarded([&] {
+    require(scale, "scale (output)");
+    *scale = 1.0f;
+    if (sized) *sized = 0;
+    require(pipeline, "pipeline");
+    double found = 1.0;
+    bool floor = false;
+    if (!pipeline->pipeline.person_scale(person, &found, &floor))
+      posynda::core::fail(POSYNDA_ERROR_ARGUMENT, "person " + std::to_string(person) +
+                                                      " is neither followed by the pipeline nor one of the last " +
+                                                      std::to_string(posynda::core::Pipeline::kEndedSizes) +
+                                                      " who ended");
+    *scale = static_cast<float>(found);
+    if (sized) *sized = floor ? 1 : 0;
+  });
+}
+
 void posynda_pipeline_close(posynda_pipeline* pipeline) { delete pipeline; }
 
 }  // extern "C"

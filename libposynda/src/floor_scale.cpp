@@ -41,9 +41,11 @@ double RunningFloorScale::operator()(const float* absolute_mm) {
     samples_.push_back((kClearanceMm - height_) / lower);
     if (samples_.size() > window_) samples_.pop_front();
   }
-  if (height_ <= kClearanceMm || samples_.size() < kMinFrames) return 1.0;
+  scale_ = 1.0, sized_ = false;
+  if (height_ <= kClearanceMm || samples_.size() < kMinFrames) return scale_;
   const double scale = median(std::vector<double>(samples_.begin(), samples_.end()));
-  return scale >= kScaleMin && scale <= kScaleMax ? scale : 1.0;
+  if (scale >= kScaleMin && scale <= kScaleMax) scale_ = scale, sized_ = true;
+  return scale_;
 }
 
 }  // namespace posynda::core

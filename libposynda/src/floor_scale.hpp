@@ -18,12 +18,16 @@ class RunningFloorScale {
   RunningFloorScale(const std::array<double, 3>& up, double height_mm, int window);
   // The scale of the next frame's pose absolute_mm [17][3] (camera frame, the lifter's size).
   double operator()(const float* absolute_mm);
+  double scale() const { return scale_; }  // the last pose's scale (1: the lifter's size)
+  bool sized() const { return sized_; }    // whether the floor gave it (false: none yet, or outside SCALE_RANGE)
 
  private:
   std::array<double, 3> up_;
   double height_;
   std::size_t window_;
   std::deque<double> samples_;
+  double scale_ = 1.0;
+  bool sized_ = false;
 };
 
 }  // namespace posynda::core

@@ -1,4 +1,4 @@
-// BlazePose's own 3D used on a stream's poses as they come (posynda/runtime/live.py CausalDetector3D with
+// BlazePose's own 3D used on a stream's poses as they come (posynda/runtime/person_lift.py CausalDetector3D with
 // posynda/runtime/orientation.py and fusion.py): each person's poses turned to the detector's orientation by the
 // rotation of the frames before, and averaged with the detector's 3D turned onto them.
 #pragma once

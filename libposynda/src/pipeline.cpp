@@ -53,7 +53,7 @@ Pipeline::Pipeline(Model& model, PeopleDetector& detector, const posynda_camera&
 
 bool Pipeline::stream_push(Person& person, const float* keypoints, const float* confidence, posynda_pose* pose) const {
   if (!calibration_.level) return person.stream->push(keypoints, confidence, pose);
-  float h36m[17 * 2], weights[17], levelled[17 * 2];  // live.py: convert_joints, then PersonLift levels them
+  float h36m[17 * 2], weights[17], levelled[17 * 2];  // convert_joints, then PersonLift levels them
   to_model_joints(model_.meta(), POSYNDA_ORDER_BLAZEPOSE33, keypoints, confidence, 1, h36m, weights);
   levelled_pixels(h36m, 17, intrinsics_.data(), level_, levelled);
   return person.stream->push(levelled, weights, pose);
@@ -84,7 +84,7 @@ void Pipeline::emitted(int id, Person& person, const posynda_pose& pose, std::ve
         p.pose.absolute_mm[j][a] *= scale;
       }
   }
-  if (calibration_.level) {  // Q^T X back into the real camera (row vectors: X^T Q, float32 as live.py's)
+  if (calibration_.level) {  // Q^T X back into the real camera (row vectors: X^T Q, float32 as PersonLift's)
     float q[9];
     for (int i = 0; i < 9; ++i) q[i] = static_cast<float>(level_[i]);
     for (float(*pose)[3] : {p.pose.root_relative_mm, p.pose.absolute_mm})
@@ -115,6 +115,23 @@ void Pipeline::finished(int id, std::vector<posynda_person_pose>& out) {
   const int count = person.stream->finish(rest.data(), static_cast<int>(rest.size()));
   for (int k = 0; k < count; ++k)
     if (rest[k].frame <= last) emitted(id, person, rest[k], out);  // the frames after they left are not invented
+  ended_.push_back({id, person.size ? person.size->scale() : 1.0, person.size && person.size->sized()});
+  if (ended_.size() > kEndedSizes) ended_.pop_front();
+}
+
+bool Pipeline::person_scale(int id, double* scale, bool* sized) const {
+  auto it = std::find_if(people_.begin(), people_.end(), [&](const auto& p) { return p.first == id; });
+  if (it != people_.end()) {
+    const RunningFloorScale* size = it->second.size.get();
+    *scale = size ? size->scale() : 1.0;
+    *sized = size && size->sized();
+    return true;
+  }
+  auto ended = std::find_if(ended_.rbegin(), ended_.rend(), [&](const EndedSize& e) { return e.id == id; });
+  if (ended == ended_.rend()) return false;
+  *scale = ended->scale;
+  *sized = ended->sized;
+  return true;
 }
 
 std::vector<posynda_person_pose> Pipeline::push(const Frame& frame) {

@@ -2,12 +2,14 @@
 // found and tracked (PeopleDetector), each person lifted by a stream of their own, created when they first appear,
 // their poses oriented by and averaged with BlazePose's own 3D as they come (CausalDetector3D); a frame where a
 // tracked person is not found is pushed as missing, and after `max_gap` such frames their stream is finished and
-// the poses after their last detection dropped. With a calibration (LiveCalibration, live.py's PersonLift) each
+// the poses after their last detection dropped. With a calibration (person_lift.py's LiveCalibration, PersonLift) each
 // frame's H36M keypoints are levelled by the camera's gravity before their stream lifts them, each pose is sized
 // by the floor of the person's frames so far and turned back into the real camera.
 #pragma once
 
 #include <array>
+#include <cstddef>
+#include <deque>
 #include <map>
 #include <memory>
 #include <vector>
@@ -19,7 +21,7 @@
 
 namespace posynda::core {
 
-// What a calibration gives the live pipeline (posynda/runtime/live.py LiveCalibration).
+// What a calibration gives the live pipeline (posynda/runtime/person_lift.py LiveCalibration).
 struct LiveCalibration {
   bool level = false;                          // lift through the level camera of `up`
   std::array<double, 3> up = {0.0, -1.0, 0.0};  // camera-frame direction against gravity
@@ -36,6 +38,11 @@ class Pipeline {
   // person (their ids' decimal text, as Python sorts them).
   std::vector<posynda_person_pose> push(const Frame& frame);
   std::vector<posynda_person_pose> finish();  // the poses still in every person's stream
+  // The floor's scale of person `id`'s last pose (1: the lifter's size) and whether the floor gave it, for a
+  // person followed now or one of the last kEndedSizes who ended (live.py: LivePipeline.person_scale); false for
+  // any other id.
+  bool person_scale(int id, double* scale, bool* sized) const;
+  static constexpr std::size_t kEndedSizes = 256;
   int width() const { return camera_.width; }
   int height() const { return camera_.height; }
 
@@ -71,6 +78,12 @@ class Pipeline {
   posynda_camera stream_camera_;   // the camera the streams lift in: the level one with a calibration
   int64_t frame_ = -1;
   std::vector<std::pair<int, Person>> people_;  // in the order they appeared (Python's dict)
+  struct EndedSize {
+    int id;
+    double scale;
+    bool sized;
+  };
+  std::deque<EndedSize> ended_;  // the last kEndedSizes people who ended, oldest first
 };
 
 }  // namespace posynda::core

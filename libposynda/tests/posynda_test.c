@@ -260,6 +260,14 @@ static void check_pipeline(const char* model_path, const char* folder) {
   for (int f = 0; f < 3; ++f)
     CHECK(posynda_pipeline_push(pipeline, rgb, 3 * W, &poses, &count) == POSYNDA_OK && count == 0, "push %d", f);
   CHECK(posynda_pipeline_finish(pipeline, &poses, &count) == POSYNDA_OK && count == 0, "finish");
+  float scale = 0.0f;
+  int sized = -1;
+  expect_error(posynda_pipeline_person_scale(pipeline, 7, &scale, &sized), POSYNDA_ERROR_ARGUMENT,
+               "person 7 is neither followed by the pipeline nor one of the last 256 who ended", "an unknown person");
+  CHECK(scale == 1.0f && sized == 0, "a refused person_scale writes the lifter's size: %g, %d", scale, sized);
+  expect_error(posynda_pipeline_person_scale(pipeline, 0, NULL, NULL), POSYNDA_ERROR_ARGUMENT, "scale", "NULL scale");
+  expect_error(posynda_pipeline_person_scale(NULL, 0, &scale, NULL), POSYNDA_ERROR_ARGUMENT, "pipeline",
+               "NULL pipeline");
   expect_error(posynda_pipeline_push(pipeline, rgb, 3 * W, &poses, &count), POSYNDA_ERROR_STATE, "finished",
                "push after finish");
   expect_error(posynda_pipeline_finish(pipeline, &poses, &count), POSYNDA_ERROR_STATE, "finished", "finish twice");

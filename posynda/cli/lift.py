@@ -35,8 +35,8 @@ from posynda.posefiles.poses import calibration_world
 from posynda.runtime import RUNTIME_BACKENDS, Lifter, expect_backend
 from posynda.runtime.floor_scale import FloorScales, floor_scales, scaled
 from posynda.runtime.fusion import DEFAULT_WEIGHT
-from posynda.runtime.live import LiveCalibration
-from posynda.runtime.orientation import ORIENTATIONS
+from posynda.runtime.orientation import ORIENTATIONS, require_detector_3d
+from posynda.runtime.person_lift import FLOOR_WINDOW, LiveCalibration
 from posynda.runtime.root_depth import ROOT_WINDOW_S
 from posynda.viz import viz_format, write_viz
 
@@ -47,12 +47,14 @@ def detector_use(orient: str, weight: float) -> str:
     return used + (f" | the detector's 3D weighs {weight:g}" if weight > 0 else "")
 
 
-def size_line(clips, sizes: FloorScales) -> str:
-    """``size: from the calibration's floor: walk/person0 x0.84, ...`` and why a sequence kept its lifted size."""
+def size_line(clips, sizes: FloorScales, stream: bool = False) -> str:
+    """``size: from the calibration's floor: walk/person0 x0.84, ...`` and why a sequence kept its lifted size
+    (``stream``: each one's last scale, the median of their last frames)."""
     names = clips.sequence_names()
     parts = [f"{names[s]} x{sizes.scales[s]:.2f}" if s not in sizes.kept else f"{names[s]} kept ({sizes.kept[s]})"
              for s in range(clips.num_sequences)]  # fmt: skip
-    return "size: from the calibration's floor (--size floor): " + ", ".join(parts)
+    at_end = f", at the end (the median of the last {FLOOR_WINDOW} frames)" if stream else ""
+    return f"size: from the calibration's floor (--size floor{at_end}): " + ", ".join(parts)
 
 
 def open_lifter(model, causal: bool, backend, device) -> Lifter:
@@ -133,10 +135,11 @@ def only_person(clips, read_report, person: str):
     is_flag=True,
     help="lift frame by frame through the live stream (Lifter.stream: at frame t the pose of frame t - L, "
     "L = T - 1, 0 with --causal), as an app would, and report the per-frame latency; equal to the whole-sequence "
-    "lift where detections are complete. With --video: the video, a camera (/dev/video0), a stream URL (rtsp://, "
-    "http://, udp:// ...) or a named pipe is read as it comes and every person's rows written as they become final "
-    "(--out .jsonl, .csv or - for standard output; with --calibration levelled, sized by the floor of the frames so "
-    "far and written in its world)",
+    "lift where detections are complete, the detector's 3D and --calibration's floor used with each person's "
+    "frames so far. With --video: the video, a camera (/dev/video0), a stream URL (rtsp://, http://, udp:// ...) "
+    "or a named pipe is read as it comes and every person's rows written as they become final (--out .jsonl, .csv "
+    "or - for standard output; with --calibration levelled, sized by the floor of the frames so far and written in "
+    "its world)",
 )
 @click.option(
     "--causal",
@@ -170,15 +173,14 @@ def only_person(clips, read_report, person: str):
     help="global orientation from the video detector's own 3D (BlazePose's world landmarks): 'detector' turns each "
     "person's poses to it, 'upright' takes its spine as the camera's up (people stand upright), 'none' keeps the "
     "lifter's; auto = 'detector' for input that carries it (--video, or a .npz of `posynda detect`) without "
-    "--calibration, else 'none'; a live --video --stream turns by the person's frames so far (docs/realvideo.md)",
+    "--calibration, else 'none'; --stream turns by the person's frames so far (docs/realvideo.md)",
 )
 @click.option(
     "--detector-weight",
     type=click.FloatRange(0, 1),
     default=None,
     help="weight of the video detector's own 3D (BlazePose's world landmarks, turned to posynda's orientation) in "
-    f"each pose: 0 = posynda's lift alone; default {DEFAULT_WEIGHT:g} for input that carries it (a live --video "
-    "--stream too; not a keypoint file's --stream), "
+    f"each pose: 0 = posynda's lift alone; default {DEFAULT_WEIGHT:g} for input that carries it (--stream too), "
     "else 0 (docs/realvideo.md)",
 )
 @click.option(
@@ -235,9 +237,6 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
     if calibration:
         if keypoints.options.intrinsics is not None or keypoints.options.fov is not None:
             raise click.UsageError("--calibration gives the camera: drop --intrinsics / --fov")
-        if stream and not video:
-            raise click.UsageError("--calibration with --stream lifts a live --video; a keypoint file's --stream does "
-                                   "not level: drop --stream or --calibration")  # fmt: skip
         if orient == "upright":
             raise click.UsageError("--calibration gives the camera's up: drop --orient upright")
         name = camera_name or Path(input_path or "").stem
@@ -269,10 +268,8 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
                   quiet, orient=oriented, detector_weight=weight, camera=calibrated, calibration=live,
                   world=world, world_asked=frame == "world")  # fmt: skip
         return
-    if stream and orient not in ("auto", "none"):
-        raise click.UsageError(f"--orient {orient} turns whole sequences: drop --stream")
-    if stream and detector_weight:
-        raise click.UsageError("--detector-weight fuses whole sequences: drop --stream")
+    if stream and orient == "upright":
+        raise click.UsageError("--orient upright turns whole sequences: drop --stream")
     if stream and root_window:
         raise click.UsageError("--root-window smooths whole sequences: drop --stream")
     if keypoints.format not in ("auto", "video"):
@@ -295,24 +292,30 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
         clips, read_report = only_person(clips, read_report, person)
     if fps is not None:
         clips = clips.with_fps(fps)
-    carried = clips.detector_3d is not None and not stream
+    carried = clips.detector_3d is not None
     if orient == "auto":
         orient = "detector" if carried and calibrated is None else "none"
     if detector_weight is None:
         detector_weight = DEFAULT_WEIGHT if carried else 0.0
     out_path = Path(out) if out else run_dir(None, "lift") / "poses.npz"
     unit = "frames" if stream else "windows"
+    up = None if calibrated is None else calibrated.rotation @ up_axis
+    height = None if calibrated is None or size == "lifted" else float(calibrated.centre @ up_axis)
     with window_progress(f"lifting with {lifter.describe()}", enabled=not quiet, unit=unit) as report:
-        if stream:
-            result = lifter.lift_as_stream(clips, settings, progress=report)
+        if stream:  # each sequence as a live app lifts one person: the detector's 3D and the floor of frames so far
+            for what, wanted in ((f"--orient {orient}", orient == "detector"), ("--detector-weight", detector_weight)):
+                if wanted:
+                    require_detector_3d(clips, what)  # before any work
+            live = None if calibrated is None else LiveCalibration(up, height)
+            result = lifter.lift_as_stream(clips, settings, progress=report, orient=orient == "detector",
+                                           detector_weight=detector_weight, calibration=live)  # fmt: skip
         else:
-            up = None if calibrated is None else calibrated.rotation @ up_axis
             root_window = ROOT_WINDOW_S if root_window is None else root_window
             result = lifter.lift(clips, settings, progress=report, camera_up=up, orient=orient,
                                  detector_weight=detector_weight, root_window_s=root_window)  # fmt: skip
-    sizes = None
-    if calibrated is not None and size != "lifted":
-        sizes = floor_scales(result.absolute_mm, clips, up, float(calibrated.centre @ up_axis))
+    sizes = result.sizes
+    if not stream and height is not None:
+        sizes = floor_scales(result.absolute_mm, clips, up, height)
         result = dataclasses.replace(result, root_relative_mm=scaled(result.root_relative_mm, clips, sizes.scales),
                                      absolute_mm=scaled(result.absolute_mm, clips, sizes.scales))  # fmt: skip
     worlds = None
@@ -335,7 +338,7 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
             f"p99 {np.percentile(ms, 99):.2f} ms, max {ms.max():.2f} ms"
         )
     if sizes is not None:
-        click.echo(size_line(clips, sizes))
+        click.echo(size_line(clips, sizes, stream))
     click.echo(f"wrote {written.summary()}")
     if viz:
         background = clip_frames(source, clips, read_report) if read_report.format == "video" else None

@@ -86,10 +86,11 @@ def lift_live(source: str, lifter: Lifter, settings: SamplingSettings, options: 
     if world is None and world_asked:
         frame += ": a live source's world needs --calibration"
     echo(f"wrote {rows.rows} rows to {'standard output' if out == STDOUT else out} ({frame}, mm)")
-    if pipeline.sizes:
+    if calibration is not None and calibration.height_mm is not None and pipeline.sizes:
+        sizes = (f"x{scale:.2f}" if why is None else f"kept ({why})" for scale, why in pipeline.sizes.values())
         echo(
             "size: from the calibration's floor, the median of each person's last frames: "
-            + ", ".join(f"person {who} {size}" for who, size in sorted(pipeline.sizes.items()))
+            + ", ".join(f"person {who} {size}" for who, size in sorted(zip(pipeline.sizes, sizes, strict=True)))
         )
 
 

@@ -59,7 +59,7 @@ def one_frame(pose: np.ndarray, detector: np.ndarray, rotation: np.ndarray | Non
     """One frame ``pose [17, 3]`` (root-relative mm) as the whole-sequence path treats it -- turned to the
     detector's orientation (``orient``, where the turn tilts the vertical by ``MIN_TILT_DEG`` or more) and averaged
     with ``detector [17, 3]`` turned onto it (``weight``) -- with the ``rotation`` (``p R ~ d``) found on other
-    frames (a live stream's past: :mod:`posynda.runtime.live`). The pose unchanged without a rotation or a
+    frames (a live stream's past: :mod:`posynda.runtime.person_lift`). The pose unchanged without a rotation or a
     complete detector pose."""
     if rotation is None or not np.isfinite(detector).all():
         return pose

@@ -22,6 +22,7 @@ from posynda.data.prepare import fill_missing_keypoints, frame_intrinsics
 from posynda.devices import Device
 from posynda.errors import InputError
 from posynda.runtime.backends import Backend, load_backend
+from posynda.runtime.floor_scale import FloorScales
 from posynda.runtime.fusion import check_weight, fused
 from posynda.runtime.level_camera import levelled_clips, sequence_rotations, turned_back
 from posynda.runtime.orientation import (
@@ -31,6 +32,7 @@ from posynda.runtime.orientation import (
     turned_about_root,
     upright_camera_up,
 )
+from posynda.runtime.person_lift import LiveCalibration, PersonLift
 from posynda.runtime.root_depth import check_window, median_root_depth
 from posynda.runtime.settings import SamplingSettings
 from posynda.runtime.stream import LiftStream
@@ -48,6 +50,7 @@ class LiftResult:
         settings: the sampling settings used.
         seconds: wall time of the lift.
         push_seconds: ``[N]`` wall time of each frame's ``push`` when lifted as a stream, else None.
+        sizes: a calibrated stream's floor scale of each sequence (its last pose's), else None.
     """
 
     root_relative_mm: np.ndarray
@@ -56,6 +59,7 @@ class LiftResult:
     settings: SamplingSettings
     seconds: float
     push_seconds: np.ndarray | None = None
+    sizes: FloorScales | None = None
 
     def to_clips(self, clips: ClipSet) -> ClipSet:
         """``clips`` with ``joints_3d`` set to the lifted poses (absolute when available)."""
@@ -192,11 +196,21 @@ class Lifter:
         return LiftResult(rel, absolute, self.describe(), settings, time.perf_counter() - t0)
 
     def lift_as_stream(
-        self, clips: ClipSet, settings: SamplingSettings = SamplingSettings(), progress=None
+        self,
+        clips: ClipSet,
+        settings: SamplingSettings = SamplingSettings(),
+        progress=None,
+        orient: bool = False,
+        detector_weight: float = 0.0,
+        calibration: LiveCalibration | None = None,
     ) -> LiftResult:
-        """Lift every sequence of ``clips`` frame by frame through :meth:`stream` (what a live app gets;
-        ``progress(done_frames, total_frames)``). Equal to :meth:`lift` within the bound of
-        :mod:`posynda.runtime.stream`; the result also holds each push's wall time."""
+        """Lift every sequence of ``clips`` frame by frame as a live app lifts one person
+        (:class:`~posynda.runtime.person_lift.PersonLift`; ``progress(done_frames, total_frames)``). Without the
+        detector's 3D and a calibration it equals :meth:`lift` within the bound of :mod:`posynda.runtime.stream`;
+        ``orient`` and ``detector_weight`` use ``clips.detector_3d`` with the rotation of each person's frames so
+        far; ``calibration``: each frame lifted through the level camera of its gravity and sized by the floor of
+        the frames so far (the result's ``sizes``: each sequence's last scale, and why one kept the lifter's size).
+        The result also holds each push's wall time."""
         clips = validate(clips, source="input keypoints")
         settings = self.effective_settings(settings)
         t0 = time.perf_counter()
@@ -204,22 +218,29 @@ class Lifter:
         rel, absolute = np.zeros((n, 17, 3), np.float32), np.zeros((n, 17, 3), np.float32)
         push = np.zeros(n)
         confidence = clips.confidence
+        detector = clips.detector_3d if (orient or detector_weight) else None
+        scales, kept = np.ones(clips.num_sequences), {}
         for s, frames in clips.iter_sequences():
-            stream = LiftStream(self.backend, clips.camera[s], settings, sequence=s)
+            person = PersonLift(self, clips.camera[s], settings, orient, detector_weight, calibration, sequence=s)
             out = []
             for f in range(frames.start, frames.stop):
                 p0 = time.perf_counter()
-                pose = stream.push(clips.keypoints_2d[f], None if confidence is None else confidence[f])
+                out += person.push(clips.keypoints_2d[f], None if confidence is None else confidence[f],
+                                   None if detector is None else detector[f])  # fmt: skip
                 push[f] = time.perf_counter() - p0
-                out += [pose] if pose is not None else []
                 if progress is not None:
                     progress(f + 1, n)
-            for pose in out + stream.finish():
+            for pose in out + person.finish():
                 rel[frames.start + pose.frame], absolute[frames.start + pose.frame] = (
                     pose.root_relative_mm,
                     pose.absolute_mm,
                 )
-        return LiftResult(rel, absolute, self.describe(), settings, time.perf_counter() - t0, push)
+            if person.size is not None:
+                scales[s] = person.size.scale
+                if person.size.reason is not None:
+                    kept[s] = person.size.reason
+        sizes = None if calibration is None or calibration.height_mm is None else FloorScales(scales, kept)
+        return LiftResult(rel, absolute, self.describe(), settings, time.perf_counter() - t0, push, sizes)
 
     def lift_keypoints(
         self,
@@ -259,13 +280,15 @@ class Lifter:
         image_size: tuple[int, int] | None = None,
         settings: SamplingSettings = SamplingSettings(),
         joint_order: str = "h36m",
+        sequence: int = 0,
     ) -> LiftStream:
         """A live :class:`~posynda.runtime.stream.LiftStream` of one person: ``push`` a frame, get frame
         ``t - L`` (:attr:`latency`: ``L = T - 1``, 0 for a causal model); equal to :meth:`lift_keypoints` of the
         same frames when the detections are complete (see the bound in :mod:`posynda.runtime.stream`).
-        ``intrinsics`` as for :meth:`lift_keypoints`; without them ``image_size`` gives the default camera."""
+        ``intrinsics`` as for :meth:`lift_keypoints`; without them ``image_size`` gives the default camera;
+        ``sequence``: which sequence of a clip set its noise is drawn for (as :class:`LiftStream` says)."""
         if intrinsics is None:
             if image_size is None:
                 raise InputError("a stream needs the camera: intrinsics or image_size")
             intrinsics = default_intrinsics(int(image_size[0]), int(image_size[1]))
-        return LiftStream(self.backend, intrinsics, self.effective_settings(settings), joint_order)
+        return LiftStream(self.backend, intrinsics, self.effective_settings(settings), joint_order, sequence)

@@ -285,7 +285,7 @@ class LiftStream:
     def place(self, frame: int, root_relative_mm) -> np.ndarray:
         """``[17, 3]`` camera-frame mm: the root-relative pose ``[17, 3]`` mm of stream frame ``frame`` placed as
         the stream places its own (the root fitted to the frame's gap-filled 2D, :func:`place_in_camera`) -- for
-        a pose changed after it was emitted (turned, fused: :class:`posynda.runtime.live.CausalDetector3D`).
+        a pose changed after it was emitted (turned, fused: :class:`posynda.runtime.person_lift.CausalDetector3D`).
         The frame must still be buffered: one returned by the last ``push`` or by ``finish``."""
         first = max(0, self.pushed - self.frames)
         if not first <= frame < self.pushed:

@@ -257,13 +257,6 @@ def _unknown_json(tmp):
     return ["--input", str(tmp / "in.json"), "--image-size", "1920x1080"]
 
 
-def _stream_calibrated(tmp):
-    from tests.helpers.multiview import pose2sim_toml, ring_cameras
-
-    (tmp / "Calib.toml").write_text(pose2sim_toml(ring_cameras(2)))
-    return _coco(tmp, "--stream", "--calibration", str(tmp / "Calib.toml"), "--camera", "cam01")
-
-
 def _nobody(tmp):
     frames = [[(k, kp, np.full(17, 0.1)) for k, kp, _ in people] for people in scene()]
     return _coco(tmp, "--image-size", "1920x1080", frames=frames)
@@ -292,12 +285,12 @@ def _nobody(tmp):
         (lambda tmp: _coco(tmp, "--image-size", "1920x1080", "--detector-weight", "0.5"), "0.5 needs the detector's"),
         (lambda tmp: _coco(tmp, "--image-size", "1920x1080", "--stream", "--root-window", "0.5"), "drop --stream"),
         (lambda tmp: _coco(tmp, "--image-size", "1920x1080", "--root-window", "11"), "--root-window"),
-        (_stream_calibrated, "--calibration with --stream lifts a live --video"),
+        (lambda tmp: _coco(tmp, "--image-size", "1920x1080", "--stream", "--orient", "detector"), "needs the det"),
     ],
     ids=["coco-no-size", "text-npz", "unknown-json", "bad-size", "fov-and-intrinsics", "nobody", "wrong-format"]
     + ["npz-16-joints", "json-16-joints", "nan-only", "pt-model", "junk-onnx", "junk-safetensors", "backend"]
     + ["orient-without-3d", "orient-a-keypoint-format", "floor-without-calibration", "fuse-without-3d"]
-    + ["root-window-stream", "root-window-range", "calibrated-file-stream"],
+    + ["root-window-stream", "root-window-range", "stream-orient-without-3d"],
 )
 def test_bad_input_exits_2_and_writes_nothing(tmp_path, make, message):
     args = make(tmp_path)
@@ -440,6 +433,40 @@ def test_stream_flag_lifts_frame_by_frame_and_reports_latency(tmp_path, keypoint
     assert "stream: latency L = 26 frames | push p50" in streamed.output and "roots: the median" not in streamed.output
     a, b = load_clips(tmp_path / "s.npz").joints_3d, load_clips(tmp_path / "w.npz").joints_3d
     assert np.abs(a - b).max() <= 1e-2
+
+
+def test_a_calibrated_keypoint_files_stream_is_levelled_sized_by_the_floor_and_in_the_calibrations_world(tmp_path):
+    """`posynda lift --input FILE --stream --calibration`: each frame lifted through the level camera and each person
+    sized by the floor of their frames so far, as `lift --video --stream --calibration` lifts a live source; at the
+    lifter's size the rows are the whole calibrated lift's (`lift --calibration`), frame for frame."""
+    from posynda.camera import project
+    from posynda.data.clips import ClipSet
+    from tests.helpers.multiview import pose2sim_toml, ring_cameras, walking_world
+
+    camera = ring_cameras(2)[0]
+    (tmp_path / "Calib.toml").write_text(pose2sim_toml([camera]))
+    world = walking_world(30)
+    pixels = np.asarray(project(camera.to_camera(world), camera.intrinsics), np.float32)
+    clip = ClipSet.single_sequence(pixels, camera.intrinsics, camera.image_size, name="cam01")
+    path = save_clips(tmp_path / "cam01.npz", clip)
+    common = ["lift", "--input", str(path), "--calibration", str(tmp_path / "Calib.toml"), "--world-up", "y"]
+    common += ["-H", "2", "-K", "2", "--quiet"]
+    live = run([*common, "--stream", "--out", str(tmp_path / "live.json")])
+    assert live.exit_code == 0, live.output
+    assert "size: from the calibration's floor (--size floor, at the end (the median of the last 600 frames)): " in (
+        live.output
+    )
+    doc = json.loads((tmp_path / "live.json").read_text())
+    assert doc["frame"] == "world" and doc["axes"]["z"] == "up, the calibration's up axis"
+    pelvis = np.array([f["absolute"][0] for f in doc["sequences"][0]["frames"]])
+    truth = world[:, 0] @ np.array([[1, 0, 0], [0, 0, -1], [0, 1, 0]]).T  # the ring's y up turned to z up
+    assert np.median(np.linalg.norm(pelvis - truth, axis=-1)) < 200  # exact 2D, sized by the floor (113 mm)
+    lifted = ["--size", "lifted"]
+    streamed = run([*common, *lifted, "--stream", "--out", str(tmp_path / "s.json")])
+    whole = run([*common, *lifted, "--root-window", "0", "--out", str(tmp_path / "w.json")])
+    assert streamed.exit_code == 0 and whole.exit_code == 0, whole.output
+    a, b = (json.loads((tmp_path / f"{n}.json").read_text())["sequences"][0]["frames"] for n in ("s", "w"))
+    np.testing.assert_allclose([f["absolute"] for f in a], [f["absolute"] for f in b], atol=0.05)
 
 
 def test_causal_lifts_with_the_shipped_causal_model_and_zero_latency(tmp_path, keypoints, causal_export):

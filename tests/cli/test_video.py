@@ -267,6 +267,14 @@ def test_a_live_lift_uses_the_detectors_3d_by_default(video, tmp_path):
     assert "(camera coordinates: a live source's world needs --calibration, mm)" in result.output
     lines = (tmp_path / "live.csv").read_text().splitlines()
     assert sum(1 for line in lines if not line.startswith("#")) == FRAMES + 1  # the header and a row per frame
+    # the detector's file lifted as a stream uses its 3D as the live video does: the same rows
+    result = run(["lift", "--video", str(video), "--stream", "--out", str(tmp_path / "live.jsonl")])
+    assert result.exit_code == 0, result.output
+    assert run(["detect", str(video), "--out", str(tmp_path / "walk.npz"), "--quiet"]).exit_code == 0
+    result = run(["lift", "--input", str(tmp_path / "walk.npz"), "--stream", "--out", str(tmp_path / "s.npz")])
+    assert result.exit_code == 0 and "orientation: the detector's 3D (detector)" in result.output, result.output
+    rows = [json.loads(line) for line in (tmp_path / "live.jsonl").read_text().splitlines()[1:]]
+    np.testing.assert_allclose([r["absolute_mm"] for r in rows], load_clips(tmp_path / "s.npz").joints_3d, atol=0.01)
     result = run(["lift", "--video", str(video), "--stream", "--orient", "upright", "--out", str(tmp_path / "u.csv")])
     assert result.exit_code == 2 and "--orient upright needs whole sequences" in result.output
     result = run(["lift", "--video", str(video), "--stream", "--root-window", "1", "--out", str(tmp_path / "u.csv")])

@@ -9,6 +9,7 @@ pass in front of the other);
 clean under AddressSanitizer + UBSan and under qemu aarch64."""
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -154,10 +155,16 @@ def test_c_pipeline_lifts_a_calibrated_camera_as_python(video_bin, deploy, video
     lower = np.stack([p.absolute_mm[[3, 6]] @ (up / np.linalg.norm(up)) for p in unsized]).min(axis=1)
     height = float(CLEARANCE_MM - 0.9 * np.median(lower))  # the camera's height that sizes people by about 0.9
     poses, sizes = python(LiveCalibration(up, height))
-    assert any(size.startswith("x0.") for size in sizes.values()), sizes  # the floor sized someone
+    assert any(why is None and scale < 1 for scale, why in sizes.values()), sizes  # the floor sized someone
     result, rows = run_video(video_bin, model, deploy[False], frames, "--calibrated",
                              ",".join(f"{v:.9g}" for v in (*up, height)))  # fmt: skip
     assert result.returncode == 0, result.stderr.decode()
+    # each person's last size, as posynda_pipeline_person_scale gives it after the end, is Python's
+    said = re.findall(r"person (\d+) (?:sized x([\d.]+) by the floor|kept the lifter's size)", result.stderr.decode())
+    assert sorted(who for who, _ in said) == sorted(sizes), (said, sizes)  # each person once
+    for who, scale in said:
+        python_scale, why = sizes[who]
+        assert (scale == "") == (why is not None) and (why is not None or abs(float(scale) - python_scale) < 1e-3)
     assert [(int(r[0]), int(r[1]), int(r[2])) for r in rows] == [(p.frame, int(p.person), int(p.detected))
                                                                    for p in poses]  # fmt: skip
     c_mm = rows[:, 3:].reshape(-1, 17, 3)

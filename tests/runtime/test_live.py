@@ -11,10 +11,11 @@ import pytest
 from posynda.data.detections import default_intrinsics
 from posynda.defaults import shipped_checkpoint
 from posynda.errors import InputError
-from posynda.runtime import Lifter, SamplingSettings
+from posynda.runtime import Lifter, SamplingSettings, live
 from posynda.runtime.floor_scale import CLEARANCE_MM, RunningFloorScale
-from posynda.runtime.live import LiveCalibration, LivePipeline
+from posynda.runtime.live import LivePipeline
 from posynda.runtime.orientation import MIN_FRAMES
+from posynda.runtime.person_lift import LiveCalibration
 from posynda.runtime.windowed_lift import place_in_camera
 from posynda.skeleton import convert_joints
 
@@ -152,16 +153,27 @@ def test_a_calibrated_person_is_levelled_as_the_whole_lift_and_sized_by_the_floo
     np.testing.assert_allclose(np.stack([p.root_relative_mm for p in sized]), relative * factor, atol=1e-2)
 
 
-@pytest.mark.parametrize(
-    "kwargs, message",
-    [
-        ({"up": np.zeros(3)}, "camera_up must be a finite nonzero direction"),
-        ({"up": np.array([0.0, -0.3, -1.0])}, "makes the camera look 73 degrees down"),
-        ({"up": np.array([0.0, -1.0, 0.0]), "height_mm": float("nan")}, "height_mm must be finite"),
-        ({"up": np.array([0.0, -1.0, 0.0]), "floor_window": 0}, r"floor_window must be in \[1, 100000\] frames"),
-    ],
-    ids=["zero-up", "steep", "nan-height", "empty-window"],
-)
-def test_a_bad_calibration_is_refused_before_any_frame(kwargs, message):
-    with pytest.raises(InputError, match=message):
-        LiveCalibration(**kwargs)
+def test_each_persons_last_size_is_kept_for_the_last_people_who_ended(lifter, monkeypatch):
+    """`LivePipeline.person_scale` (libposynda's posynda_pipeline_person_scale): a person followed now, or one of
+    the last ENDED_SIZES who ended; the lifter's size and why without a calibrated floor; anyone else refused."""
+    monkeypatch.setattr(live, "ENDED_SIZES", 2)
+    up = np.array([0.0, -0.9, -0.45])
+    tracks = {k: blazepose_track(12, 10 + k, 200.0 + 100 * k) for k in range(3)}
+    for k in range(3):  # one after another: person k seen in frames 12k .. 12k + 11
+        tracks[k] = np.concatenate([np.full((12 * k, 33, 2), np.nan), tracks[k]])
+    image = np.zeros((SIZE[1], SIZE[0], 3), np.uint8)
+    for calibration in (None, LiveCalibration(up, 2500.0)):
+        pipeline = LivePipeline(lifter, settings=SETTINGS, detector=ScriptedDetector(tracks), max_gap=2,
+                                calibration=calibration)  # fmt: skip
+        for _ in range(30):
+            pipeline.push(image)
+        followed = pipeline.person_scale("2")  # still followed: the scale of their last pose so far
+        pipeline.finish()
+        if calibration is None:
+            assert followed == pipeline.person_scale("1") == (1.0, live.NO_FLOOR)
+            continue
+        assert followed[1] is None and 0.6 <= followed[0] <= 1.4  # the floor gave it
+        assert list(pipeline.sizes) == ["1", "2"]  # the last two who ended, oldest first
+        assert pipeline.person_scale("2") == pipeline.sizes["2"]
+        with pytest.raises(InputError, match="person 0 is neither followed by the pipeline nor one of the last 2"):
+            pipeline.person_scale("0")

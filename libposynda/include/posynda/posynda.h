@@ -335,6 +335,12 @@ POSYNDA_API posynda_status posynda_pipeline_push(posynda_pipeline* pipeline, con
 /* The end of the video: the poses still in every person's stream. */
 POSYNDA_API posynda_status posynda_pipeline_finish(posynda_pipeline* pipeline, const posynda_person_pose** poses,
                                                    int* count);
+/* The scale the floor gave `person`'s last pose (size_by_floor; 1: the lifter's size, before their first frame
+ * with a foot below the camera, while the median lies outside 0.6-1.4, or without size_by_floor) and *sized 1
+ * when the floor gave it (sized may be NULL), for a person followed now or one of the last 256 who ended -- after
+ * posynda_pipeline_finish too; POSYNDA_ERROR_ARGUMENT for any other id. Added after the first version. */
+POSYNDA_API posynda_status posynda_pipeline_person_scale(const posynda_pipeline* pipeline, int32_t person,
+                                                         float* scale, int* sized);
 POSYNDA_API void posynda_pipeline_close(posynda_pipeline* pipeline); /* NULL is fine */
 
 #ifdef __cplusplus
