@@ -41,4 +41,7 @@ def test_rows_time_every_stage_for_each_video_and_method(tmp_path):
     for row in rows:
         if row["method"] in c_rows:  # the C pipeline found people (how many distinct ids it lifted)
             assert row["people"] >= 1.0 and row["latency_frames"] is None
-    assert "| walk.mp4 " in live.markdown(result) and len(lines) == len(rows)
+    timed = [line for line in lines if line.endswith("frames/s")]  # a line per row as it is timed
+    assert "| walk.mp4 " in live.markdown(result) and len(timed) == len(rows)
+    if not c_rows:  # a machine without libposynda's build: the bench says why its rows are missing
+        assert any(line.startswith("no libposynda rows: libposynda is not built") for line in lines), lines
