@@ -115,6 +115,8 @@ void Pipeline::finished(int id, std::vector<posynda_person_pose>& out) {
   const int count = person.stream->finish(rest.data(), static_cast<int>(rest.size()));
   for (int k = 0; k < count; ++k)
     if (rest[k].frame <= last) emitted(id, person, rest[k], out);  // the frames after they left are not invented
+  const auto same = [&](const EndedSize& e) { return e.id == id; };  // one entry per person, as Python's dict
+  ended_.erase(std::remove_if(ended_.begin(), ended_.end(), same), ended_.end());
   ended_.push_back({id, person.size ? person.size->scale() : 1.0, person.size && person.size->sized()});
   if (ended_.size() > kEndedSizes) ended_.pop_front();
 }
@@ -127,8 +129,8 @@ bool Pipeline::person_scale(int id, double* scale, bool* sized) const {
     *sized = size && size->sized();
     return true;
   }
-  auto ended = std::find_if(ended_.rbegin(), ended_.rend(), [&](const EndedSize& e) { return e.id == id; });
-  if (ended == ended_.rend()) return false;
+  auto ended = std::find_if(ended_.begin(), ended_.end(), [&](const EndedSize& e) { return e.id == id; });
+  if (ended == ended_.end()) return false;
   *scale = ended->scale;
   *sized = ended->sized;
   return true;

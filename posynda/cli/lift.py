@@ -317,7 +317,8 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
     if not stream and height is not None:
         sizes = floor_scales(result.absolute_mm, clips, up, height)
         result = dataclasses.replace(result, root_relative_mm=scaled(result.root_relative_mm, clips, sizes.scales),
-                                     absolute_mm=scaled(result.absolute_mm, clips, sizes.scales))  # fmt: skip
+                                     absolute_mm=scaled(result.absolute_mm, clips, sizes.scales),
+                                     sizes=sizes)  # fmt: skip
     worlds = None
     if calibrated is not None:  # the calibration's world, its up axis turned to z
         worlds = [calibration_world(calibrated.rotation, calibrated.translation, up_axis)] * clips.num_sequences

@@ -23,6 +23,9 @@ Schema (``"format": "posynda-poses-v1"``; strict JSON: a missing value is ``null
                            "inlier_fraction": float, "rms_mm": float, "spread_mm": float},
           "camera_to_world": null | {"rotation": [[3] x 3], "origin_mm": [3]},
                                             # world = rotation @ (camera - origin_mm)
+          "size": null | {"from": "floor" | "lifter", "scale": float, "why": str | null},
+                                            # how a calibration's floor sized the person (lift --size floor;
+                                            # a stream's: its last pose's scale); null: the lifter's size
           "frames": [
             {"frame": int,                  # index in the sequence, from 0
              "source_frame": int,           # the frame's number in the source (video frame, file frame id)
@@ -82,6 +85,10 @@ def lift_summary(poses: LiftedPoses) -> dict:
     }
 
 
+def _size(scale: float, why: str | None) -> dict:
+    return {"from": "floor" if why is None else "lifter", "scale": round(float(scale), 6), "why": why}
+
+
 def _sequence(seq: SequencePoses) -> dict:
     absolute = None if seq.absolute is None else joints(seq.absolute)
     relative = joints(seq.root_relative)
@@ -93,6 +100,7 @@ def _sequence(seq: SequencePoses) -> dict:
         "camera": {"intrinsics": [float(v) for v in seq.intrinsics], "image_size": list(seq.image_size)},
         "floor": None if seq.floor is None else seq.floor.to_dict(),
         "camera_to_world": None if seq.world is None else seq.world.to_dict(),
+        "size": None if seq.size is None else _size(*seq.size),
         "frames": [
             {
                 "frame": i,

@@ -88,6 +88,8 @@ class SequencePoses:
         source_frames: ``[n]`` int64 each frame's number in the source (video frame, detector file frame), or
             None (the index within the sequence).
         person: the person the sequence follows (the detector's or the file's id), or None.
+        size: how a calibration's floor sized the person -- their scale (a stream's: its last pose's) and why it is
+            the lifter's size (None: the floor gave it) -- or None when no floor sized anyone (the lifter's size).
     """
 
     name: str
@@ -100,6 +102,7 @@ class SequencePoses:
     world: WorldFrame | None = None
     source_frames: np.ndarray | None = None
     person: str | None = None
+    size: tuple[float, str | None] | None = None
 
     @property
     def frame_numbers(self) -> np.ndarray:
@@ -215,6 +218,7 @@ def lifted_poses(result: LiftResult, clips: ClipSet, world: bool = True,
                 world=frame,
                 source_frames=None if clips.source_frame is None else clips.source_frames(s),
                 person=clips.person_of(s),
+                size=None if result.sizes is None else (float(result.sizes.scales[s]), result.sizes.kept.get(s)),
             )
         )
     return LiftedPoses("world" if frames else "camera", reason, sequences, result, clips, world_from)

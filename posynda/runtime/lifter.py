@@ -50,7 +50,8 @@ class LiftResult:
         settings: the sampling settings used.
         seconds: wall time of the lift.
         push_seconds: ``[N]`` wall time of each frame's ``push`` when lifted as a stream, else None.
-        sizes: a calibrated stream's floor scale of each sequence (its last pose's), else None.
+        sizes: how a calibration's floor sized each sequence (``posynda lift --size floor``; a stream's: its last
+            pose's scale), else None.
     """
 
     root_relative_mm: np.ndarray

@@ -458,6 +458,8 @@ def test_a_calibrated_keypoint_files_stream_is_levelled_sized_by_the_floor_and_i
     )
     doc = json.loads((tmp_path / "live.json").read_text())
     assert doc["frame"] == "world" and doc["axes"]["z"] == "up, the calibration's up axis"
+    size = doc["sequences"][0]["size"]  # the stream's last scale, as the console line says
+    assert f"cam01 x{size['scale']:.2f}" in live.output and size["from"] == "floor"
     pelvis = np.array([f["absolute"][0] for f in doc["sequences"][0]["frames"]])
     truth = world[:, 0] @ np.array([[1, 0, 0], [0, 0, -1], [0, 1, 0]]).T  # the ring's y up turned to z up
     assert np.median(np.linalg.norm(pelvis - truth, axis=-1)) < 200  # exact 2D, sized by the floor (113 mm)
@@ -465,8 +467,9 @@ def test_a_calibrated_keypoint_files_stream_is_levelled_sized_by_the_floor_and_i
     streamed = run([*common, *lifted, "--stream", "--out", str(tmp_path / "s.json")])
     whole = run([*common, *lifted, "--root-window", "0", "--out", str(tmp_path / "w.json")])
     assert streamed.exit_code == 0 and whole.exit_code == 0, whole.output
-    a, b = (json.loads((tmp_path / f"{n}.json").read_text())["sequences"][0]["frames"] for n in ("s", "w"))
-    np.testing.assert_allclose([f["absolute"] for f in a], [f["absolute"] for f in b], atol=0.05)
+    a, b = (json.loads((tmp_path / f"{n}.json").read_text())["sequences"][0] for n in ("s", "w"))
+    np.testing.assert_allclose([f["absolute"] for f in a["frames"]], [f["absolute"] for f in b["frames"]], atol=0.05)
+    assert a["size"] is None and b["size"] is None  # --size lifted: no floor sized anyone
 
 
 def test_causal_lifts_with_the_shipped_causal_model_and_zero_latency(tmp_path, keypoints, causal_export):

@@ -168,6 +168,8 @@ def test_a_calibration_gives_the_camera_its_gravity_and_its_world(calibrated, tm
     assert "size: from the calibration's floor (--size floor): cam01/person0 " in result.output
     doc = json.loads(out.read_text())
     assert doc["frame"] == "world" and doc["axes"]["z"] == "up, the calibration's up axis"
+    size = doc["sequences"][0]["size"]  # the scale the console line gives, in the file
+    assert f"cam01/person0 x{size['scale']:.2f}" in result.output and size["from"] == "floor" and size["why"] is None
     pelvis = np.array([f["absolute"][0] for f in doc["sequences"][0]["frames"]])
     truth = world[:, 0] @ np.array([[1, 0, 0], [0, 0, -1], [0, 1, 0]]).T  # the ring's y up turned to z up
     assert np.median(np.linalg.norm(pelvis - truth, axis=-1)) < 600  # one camera's root, in the rig's world
