@@ -125,12 +125,13 @@ def stop_on_interrupt() -> Iterator[StopRequest]:
     """Within the block, the first Ctrl-C only sets the yielded request's ``requested`` -- the training
     loop finishes its step, saves its state and raises :class:`~posynda.errors.RunInterrupted` -- and
     a second Ctrl-C interrupts at once (the previous handler is back). Off the main thread, where
-    Python cannot install signal handlers, nothing is changed."""
+    Python cannot install signal handlers, and in a process that ignores Ctrl-C (started by ``nohup`` or as
+    a shell's background job), nothing is changed."""
     stop = StopRequest()
-    if threading.current_thread() is not threading.main_thread():
+    previous = signal.getsignal(signal.SIGINT) if threading.current_thread() is threading.main_thread() else None
+    if previous is None or previous is signal.SIG_IGN:
         yield stop
         return
-    previous = signal.getsignal(signal.SIGINT)
 
     def request_stop(signum, frame):
         stop.requested = True

@@ -3,6 +3,7 @@ micro checkpoint file, a working folder, a results folder for the benches, the s
 and causal), a fake TensorRT engine; the ``gpu`` marker skips where PyTorch sees no CUDA device."""
 
 import os
+import signal
 
 from posynda.threads import prepare_openmp, use_threads
 
@@ -24,6 +25,11 @@ from tests.helpers.tensorrt import TRT_ENV  # noqa: E402
 # GPU machine too; CUDA tests ask for "cuda" explicitly and carry the `gpu` marker.
 os.environ["POSYNDA_DEVICE"] = "cpu"
 use_threads(None)  # and with as many threads as cores are idle now (posynda.threads)
+# The Ctrl-C tests send this process SIGINT. Started by nohup or as a shell's background job it ignores SIGINT, and a
+# process that ignores it keeps ignoring it (posynda.runstate.stop_on_interrupt): the tests run as a terminal starts
+# them, whatever started them.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")

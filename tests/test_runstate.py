@@ -58,12 +58,30 @@ def test_metrics_are_truncated_to_the_resumed_step(tmp_path):
     assert read_metrics(tmp_path / "absent.jsonl", 5) == []
 
 
-def test_the_first_ctrl_c_only_requests_a_stop_and_the_second_interrupts():
+@pytest.fixture
+def sigint():
+    """Sets SIGINT's handler for a test (whatever the test run was started with) and puts the old one back."""
     before = signal.getsignal(signal.SIGINT)
+    yield lambda handler: signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGINT, before)
+
+
+def test_the_first_ctrl_c_only_requests_a_stop_and_the_second_interrupts(sigint):
+    sigint(signal.default_int_handler)  # Python's own, as a terminal starts it
     with stop_on_interrupt() as stop:
         assert not stop.requested
         signal.raise_signal(signal.SIGINT)  # to this thread: the handler runs before the next bytecode
         assert stop.requested
         with pytest.raises(KeyboardInterrupt):
             signal.raise_signal(signal.SIGINT)
-    assert signal.getsignal(signal.SIGINT) is before
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_process_that_ignores_ctrl_c_keeps_ignoring_it(sigint):
+    """Started by nohup or as a background job (SIGINT ignored): a training run there is not stopped by it."""
+    sigint(signal.SIG_IGN)
+    with stop_on_interrupt() as stop:
+        signal.raise_signal(signal.SIGINT)
+        signal.raise_signal(signal.SIGINT)
+        assert not stop.requested
+    assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
