@@ -35,7 +35,7 @@ from posynda.posefiles.poses import calibration_world
 from posynda.runtime import RUNTIME_BACKENDS, Lifter, expect_backend
 from posynda.runtime.floor_scale import FloorScales, floor_scales, scaled
 from posynda.runtime.fusion import DEFAULT_WEIGHT
-from posynda.runtime.orientation import ORIENTATIONS, require_detector_3d
+from posynda.runtime.orientation import ORIENTATIONS
 from posynda.runtime.person_lift import FLOOR_WINDOW, LiveCalibration
 from posynda.runtime.root_depth import ROOT_WINDOW_S
 from posynda.viz import viz_format, write_viz
@@ -303,11 +303,8 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
     height = None if calibrated is None or size == "lifted" else float(calibrated.centre @ up_axis)
     with window_progress(f"lifting with {lifter.describe()}", enabled=not quiet, unit=unit) as report:
         if stream:  # each sequence as a live app lifts one person: the detector's 3D and the floor of frames so far
-            for what, wanted in ((f"--orient {orient}", orient == "detector"), ("--detector-weight", detector_weight)):
-                if wanted:
-                    require_detector_3d(clips, what)  # before any work
             live = None if calibrated is None else LiveCalibration(up, height)
-            result = lifter.lift_as_stream(clips, settings, progress=report, orient=orient == "detector",
+            result = lifter.lift_as_stream(clips, settings, progress=report, orient=orient,
                                            detector_weight=detector_weight, calibration=live)  # fmt: skip
         else:
             root_window = ROOT_WINDOW_S if root_window is None else root_window

@@ -201,28 +201,39 @@ class Lifter:
         clips: ClipSet,
         settings: SamplingSettings = SamplingSettings(),
         progress=None,
-        orient: bool = False,
+        orient: str = "none",
         detector_weight: float = 0.0,
         calibration: LiveCalibration | None = None,
     ) -> LiftResult:
         """Lift every sequence of ``clips`` frame by frame as a live app lifts one person
         (:class:`~posynda.runtime.person_lift.PersonLift`; ``progress(done_frames, total_frames)``). Without the
-        detector's 3D and a calibration it equals :meth:`lift` within the bound of :mod:`posynda.runtime.stream`;
-        ``orient`` and ``detector_weight`` use ``clips.detector_3d`` with the rotation of each person's frames so
-        far; ``calibration``: each frame lifted through the level camera of its gravity and sized by the floor of
-        the frames so far (the result's ``sizes``: each sequence's last scale, and why one kept the lifter's size).
+        detector's 3D and a calibration it equals :meth:`lift` within the bound of :mod:`posynda.runtime.stream`.
+        ``orient`` ("none" or "detector"; "upright" needs whole sequences) and ``detector_weight`` use
+        ``clips.detector_3d`` as :meth:`lift` does, with the rotation of each person's frames so far;
+        ``calibration``: each frame lifted through the level camera of its gravity and sized by the floor of the
+        frames so far (the result's ``sizes``: each sequence's last scale, and why one kept the lifter's size).
         The result also holds each push's wall time."""
         clips = validate(clips, source="input keypoints")
+        if check_orient(orient) == "upright":
+            raise InputError("orient 'upright' takes the spine of whole sequences: lift them with lift()",
+                             parameter="orient")  # fmt: skip
+        for what, wanted in (
+            (f"orient {orient!r}", orient == "detector"),
+            ("detector_weight", check_weight(detector_weight)),
+        ):
+            if wanted:
+                require_detector_3d(clips, what)  # before any work
         settings = self.effective_settings(settings)
         t0 = time.perf_counter()
         n = clips.num_frames
         rel, absolute = np.zeros((n, 17, 3), np.float32), np.zeros((n, 17, 3), np.float32)
         push = np.zeros(n)
         confidence = clips.confidence
-        detector = clips.detector_3d if (orient or detector_weight) else None
+        oriented = orient == "detector"
+        detector = clips.detector_3d if (oriented or detector_weight) else None
         scales, kept = np.ones(clips.num_sequences), {}
         for s, frames in clips.iter_sequences():
-            person = PersonLift(self, clips.camera[s], settings, orient, detector_weight, calibration, sequence=s)
+            person = PersonLift(self, clips.camera[s], settings, oriented, detector_weight, calibration, sequence=s)
             out = []
             for f in range(frames.start, frames.stop):
                 p0 = time.perf_counter()

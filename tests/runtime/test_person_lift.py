@@ -48,6 +48,22 @@ def test_a_clip_sets_calibrated_stream_is_its_levelled_lift_sized_by_the_floor_s
 
 
 @pytest.mark.parametrize(
+    "use, message",
+    [
+        ({"orient": "upright"}, "orient 'upright' takes the spine of whole sequences"),
+        ({"orient": "sideways"}, "orient must be one of none, detector, upright"),
+        ({"orient": "detector"}, "orient 'detector' needs the detector's own 3D"),
+        ({"detector_weight": 0.5}, "detector_weight needs the detector's own 3D"),
+        ({"detector_weight": 2.0}, r"must lie in \[0, 1\]"),
+    ],
+    ids=["upright", "unknown", "orient-without-3d", "fuse-without-3d", "weight-range"],
+)
+def test_a_stream_refuses_what_it_cannot_do_before_any_frame(lifter, clips, use, message):
+    with pytest.raises(InputError, match=message):
+        lifter.lift_as_stream(clips, SETTINGS, **use)
+
+
+@pytest.mark.parametrize(
     "kwargs, message",
     [
         ({"up": np.zeros(3)}, "camera_up must be a finite nonzero direction"),
