@@ -3,7 +3,6 @@ micro checkpoint file, a working folder, a results folder for the benches, the s
 and causal), a fake TensorRT engine; the ``gpu`` marker skips where PyTorch sees no CUDA device."""
 
 import os
-import signal
 
 from posynda.threads import prepare_openmp, use_threads
 
@@ -18,6 +17,7 @@ from posynda.data import ClipSet  # noqa: E402
 from tests.helpers.clips import make_clips  # noqa: E402
 from tests.helpers.export import SAMPLER_FLIP, SAMPLER_HYPOTHESES, SAMPLER_STEPS  # noqa: E402
 from tests.helpers.gpu import skip_without_cuda  # noqa: E402
+from tests.helpers.interrupts import ctrl_c_reaches_this_process  # noqa: E402
 from tests.helpers.models import MICRO, micro_checkpoint  # noqa: E402
 from tests.helpers.tensorrt import TRT_ENV  # noqa: E402
 
@@ -25,11 +25,7 @@ from tests.helpers.tensorrt import TRT_ENV  # noqa: E402
 # GPU machine too; CUDA tests ask for "cuda" explicitly and carry the `gpu` marker.
 os.environ["POSYNDA_DEVICE"] = "cpu"
 use_threads(None)  # and with as many threads as cores are idle now (posynda.threads)
-# The Ctrl-C tests send this process SIGINT. Started by nohup or as a shell's background job it ignores SIGINT, and a
-# process that ignores it keeps ignoring it (posynda.runstate.stop_on_interrupt): the tests run as a terminal starts
-# them, whatever started them.
-if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+ctrl_c_reaches_this_process()  # the Ctrl-C tests run as a terminal starts them, whatever started them
 
 
 @pytest.fixture(scope="session")

@@ -228,7 +228,7 @@ def keypoint_input_options(what: str):
                      help=f"camera of {what} as a horizontal field of view, degrees (instead of --intrinsics)"),
         click.option("--min-confidence", type=click.FloatRange(0, 1), default=None,
                      help=f"joints of {what} scored under it are missing (default: {DEFAULT_MIN_CONFIDENCE} for "
-                          "detector files, none for posynda's own)"),
+                          "detector files, none for a video's BlazePose landmarks and for posynda's own files)"),
         click.option("--joint-order", type=click.Choice(KEYPOINT_ORDERS), default=None,
                      help=f"joint order of {what} (default: the format's own, the JSON file's joint_order, or h36m)"),
         click.option("--tracking", type=choice(Tracking), default="auto", show_default=True,

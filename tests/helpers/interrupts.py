@@ -3,6 +3,14 @@
 import signal
 
 
+def ctrl_c_reaches_this_process() -> None:
+    """Python's own SIGINT handler when this process was started ignoring SIGINT (by nohup, or as a shell's
+    background job): the Ctrl-C tests send it SIGINT, and a process that ignores it keeps ignoring it
+    (posynda.runstate.stop_on_interrupt)."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def ctrl_c_on_call(fn, call: int):
     """``fn`` wrapped to send this process a SIGINT (Ctrl-C) during its ``call``-th call (1-based),
     the way a user presses it in the middle of a training step."""

@@ -48,7 +48,7 @@ class ReadOptions:
         fov: horizontal field of view in degrees (0 < fov < 180): ``fx = fy = (w / 2) / tan(fov / 2)``,
             principal point at the image centre. Not together with ``intrinsics``.
         min_confidence: joints scored below it are missing (NaN). None: DEFAULT_MIN_CONFIDENCE for the
-            detector formats, no threshold for posynda's own files.
+            detector formats, no threshold for a video (BlazePose's landmarks) and posynda's own files.
         joint_order: the joint order of the keypoints (a key of ``posynda.skeleton.JOINT_ORDERS``);
             None = the format's own (from its joint count or its metadata), "h36m" for clip files.
         tracking: "auto" = the file's track ids when every detection has one, else the greedy tracker;

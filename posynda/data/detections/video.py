@@ -31,6 +31,12 @@ from posynda.detectors import PeopleDetector
 from posynda.errors import InputError
 from posynda.extras import require as require_extra
 
+# BlazePose's own landmarks are all kept, each weighted by its score (--min-confidence drops some): its low-scored
+# ones are its guesses, and the lifter does better with them than with those joints interpolated -- dropping the ones
+# under 0.3, as for other detectors' files, cost on Bandai's validation split filmed as footage 156.2 -> 156.7 mm
+# MPJPE as `lift --video` lifts and 152.5 -> 162.8 for the lift alone, and 0.2-3.3 mm on every posynda row of the
+# real-video benchmark (docs/realvideo.md)
+VIDEO_MIN_CONFIDENCE = 0.0
 WHAT = "a video (MP4, MOV, MKV, WebM, AVI ...; every person found by BlazePose)"
 DETECTS = True  # runs a detector: read() takes a progress callback
 
@@ -94,6 +100,8 @@ def video_clips(path, frames: dict[int, list], size: tuple[int, int], fps: float
     note = (f"BlazePose full ({MEDIAPIPE_PIN}'s models, ONNX Runtime), every person, on {len(frames)} frames of "
             f"{size[0]}x{size[1]} px, {rate}")  # fmt: skip
     video = Video(stem(Path(path)), frames, ORDER, image_size=size, notes=[note], ids_from="detector")
+    if options.min_confidence is None:
+        options = dataclasses.replace(options, min_confidence=VIDEO_MIN_CONFIDENCE)
     clips, report = assemble([video], options, path, "video", WHAT)
     if math.isfinite(fps):
         clips = dataclasses.replace(clips, fps=np.full(clips.num_sequences, fps, np.float32))
