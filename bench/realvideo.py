@@ -22,7 +22,7 @@ demo is kept out of development: it is the independent check of the same command
    place no root: none), and the acceleration error (mean over joints of ``|a_pred - a_true|``, mm/frame^2,
    root-relative: jitter). Rows: posynda's lifter (the shipped model unless ``--checkpoint``) in each of
    :data:`VARIANTS` -- as ``posynda lift --video --intrinsics`` runs it, with parts of it off, as ``lift
-   --calibration`` runs it -- and live (:func:`live_lift`, as ``lift --video --stream``), the shipped causal
+   --calibration`` runs it -- and live (``Lifter.lift_as_stream``, as ``lift --video --stream``), the shipped causal
    model (zero look-ahead) whole and live (``--causal``; without ``--checkpoint``), BlazePose's own
    3D (its world landmarks from the same landmark run, hip-centred, turned into the image's axes, as
    MediaPipe's ``pose_world_landmarks``), and a constant pose (the mean of the truth over the track: a
@@ -57,7 +57,7 @@ from posynda.runtime import Lifter, SamplingSettings
 from posynda.runtime.floor_scale import floor_scales, scaled
 from posynda.runtime.fusion import DEFAULT_WEIGHT
 from posynda.runtime.level_camera import level_rotation
-from posynda.runtime.person_lift import LiveCalibration, PersonLift
+from posynda.runtime.person_lift import LiveCalibration
 from posynda.runtime.root_depth import ROOT_WINDOW_S
 from posynda.skeleton import convert_joints
 
@@ -290,6 +290,10 @@ def run(data_dir, checkpoint=None, hypotheses: int = 5, steps: int = 5, max_fram
             bp_world = np.full((last - first + 1, 33, 3), np.nan)
             bp_world[track.frames - first] = found.world[track.id] * 1000.0
             blaze = convert_joints(bp_world, "blazepose33")[0]  # [n, 17, 3] mm, hip-centred: what lift --video reads
+            clip = dataclasses.replace(  # the track as `detect` writes it, for the live rows and the floor
+                ClipSet.single_sequence(kp17, camera.intrinsics, found.size, conf17.astype(np.float32)),
+                detector_3d=(blaze - blaze[:, :1]).astype(np.float32),
+            )
             results = {}
             for name, lifter in lifters.items():
                 for suffix, (orient, levelled, floor, weight) in VARIANTS.items():
@@ -303,17 +307,19 @@ def run(data_dir, checkpoint=None, hypotheses: int = 5, steps: int = 5, max_fram
                                                    fps=found.fps if np.isfinite(found.fps) else None)  # fmt: skip
                     rel, absolute = lifted.root_relative_mm, lifted.absolute_mm
                     if floor:  # as `lift --calibration` sizes people
-                        clip = ClipSet.single_sequence(kp17, camera.intrinsics, found.size)
                         size = floor_scales(absolute, clip, camera.rotation @ up_world, float(camera.centre @ up_world))
                         rel, absolute = scaled(rel, clip, size.scales), scaled(absolute, clip, size.scales)
                     results[name + suffix] = scores(rel, truth_rel, absolute[:, 0], truth[:, 0])
-                rel, absolute = live_lift(lifter, kp17, conf17, camera.intrinsics, blaze - blaze[:, :1], sampling)
-                results[name + LIVE] = scores(rel, truth_rel, absolute[:, 0], truth[:, 0])
+                # as `lift --video --stream` lifts a person (Lifter.lift_as_stream: PersonLift, the frames so far)
+                live = lifter.lift_as_stream(clip, sampling, orient="detector", detector_weight=DEFAULT_WEIGHT)
+                results[name + LIVE] = scores(live.root_relative_mm, truth_rel, live.absolute_mm[:, 0], truth[:, 0])
                 if LEVEL_LIVE in LIFTERS[name]:  # as `lift --video --stream --calibration` (orient: auto = none)
                     calibration = LiveCalibration(camera.rotation @ up_world, float(camera.centre @ up_world))
-                    rel, absolute = live_lift(lifter, kp17, conf17, camera.intrinsics, blaze - blaze[:, :1], sampling,
-                                              calibration, orient=False)  # fmt: skip
-                    results[name + LEVEL_LIVE] = scores(rel, truth_rel, absolute[:, 0], truth[:, 0])
+                    live = lifter.lift_as_stream(
+                        clip, sampling, detector_weight=DEFAULT_WEIGHT, calibration=calibration
+                    )
+                    results[name + LEVEL_LIVE] = scores(live.root_relative_mm, truth_rel, live.absolute_mm[:, 0],
+                                                        truth[:, 0])  # fmt: skip
             constant = np.broadcast_to(np.nanmean(truth_rel, axis=0), truth_rel.shape)
             results["blazepose_3d"] = scores(blaze - blaze[:, :1], truth_rel)
             results["constant_pose"] = scores(np.array(constant), truth_rel)
@@ -333,24 +339,6 @@ def _mean(rows: list[dict], method: str, metric: str) -> float | None:
     values = [r["methods"][method][metric] for r in rows if r["methods"][method][metric] is not None]
     values = [v for v in values if np.isfinite(v)]
     return float(np.mean(values)) if values else None
-
-
-def live_lift(lifter: Lifter, keypoints: np.ndarray, confidence: np.ndarray, intrinsics: np.ndarray,
-              detector_3d: np.ndarray, settings: SamplingSettings, calibration: LiveCalibration | None = None,
-              orient: bool = True) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """One track ``[n, 17, 2]`` lifted as ``lift --video --stream`` lifts a person
-    (:class:`posynda.runtime.person_lift.PersonLift`): pushed frame by frame, each emitted pose oriented by (``orient``)
-    and fused with ``detector_3d [n, 17, 3]`` (NaN: none) using the frames before it, and, given a
-    ``calibration``, levelled and sized by its floor as ``--stream --calibration`` does. Root-relative and absolute
-    ``[n, 17, 3]`` mm."""
-    person = PersonLift(lifter, intrinsics, settings, orient, DEFAULT_WEIGHT, calibration)
-    rel, absolute = np.full((len(keypoints), 17, 3), np.nan), np.full((len(keypoints), 17, 3), np.nan)
-    poses = []
-    for k, c, d in zip(keypoints, confidence, detector_3d):
-        poses += person.push(k, c, d if np.isfinite(d).all() else None)
-    for pose in poses + person.finish():
-        rel[pose.frame], absolute[pose.frame] = pose.root_relative_mm, pose.absolute_mm
-    return rel, absolute
 
 
 def _triangulated(cameras: list[CalibratedCamera], group: list[ViewTrack], frames: int):

@@ -234,6 +234,7 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
             raise click.UsageError(f"--video reads a video; drop --format {keypoints.format}")
         input_path, keypoints = video, dataclasses.replace(keypoints, format="video")
     calibrated, up_axis = None, axis_vector(world_up)
+    up = height = live = world = None  # a calibration's: camera-frame up, camera height (mm), live lift, world
     if calibration:
         if keypoints.options.intrinsics is not None or keypoints.options.fov is not None:
             raise click.UsageError("--calibration gives the camera: drop --intrinsics / --fov")
@@ -243,6 +244,10 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
         calibrated = named_camera(read_calibration(calibration), name, calibration)
         check_level(calibrated, world_up)
         keypoints = read_through(keypoints, calibrated, calibration)
+        up = calibrated.rotation @ up_axis
+        height = None if size == "lifted" else float(calibrated.centre @ up_axis)
+        live = LiveCalibration(up, height)  # levelled by its gravity, sized by its floor (--stream)
+        world = calibration_world(calibrated.rotation, calibrated.translation, up_axis)  # its up axis turned to z
     if video and not stream and live_source(video) is not None:
         raise click.UsageError(f"--video {video} is a live source (a camera, a stream URL or a pipe): add --stream")
     if size == "floor" and not calibration:
@@ -256,17 +261,10 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
         out = out or str(run_dir(None, "lift") / "poses.jsonl")
         check_live_out(out)
         weight = DEFAULT_WEIGHT if detector_weight is None else detector_weight
-        live, world = None, None
-        if calibrated is not None:  # levelled by its gravity, sized by its floor, rows in its world (--frame world)
-            up = calibrated.rotation @ up_axis
-            height = None if size == "lifted" else float(calibrated.centre @ up_axis)
-            live = LiveCalibration(up, height)
-            if frame == "world":
-                world = calibration_world(calibrated.rotation, calibrated.translation, up_axis)
         oriented = orient == "detector" or (orient == "auto" and calibrated is None)
         lift_live(video, open_lifter(model, causal, backend, device), settings, keypoints.options, out, person,
                   quiet, orient=oriented, detector_weight=weight, camera=calibrated, calibration=live,
-                  world=world, world_asked=frame == "world")  # fmt: skip
+                  world=world if frame == "world" else None, world_asked=frame == "world")  # fmt: skip
         return
     if stream and orient == "upright":
         raise click.UsageError("--orient upright turns whole sequences: drop --stream")
@@ -299,11 +297,8 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
         detector_weight = DEFAULT_WEIGHT if carried else 0.0
     out_path = Path(out) if out else run_dir(None, "lift") / "poses.npz"
     unit = "frames" if stream else "windows"
-    up = None if calibrated is None else calibrated.rotation @ up_axis
-    height = None if calibrated is None or size == "lifted" else float(calibrated.centre @ up_axis)
     with window_progress(f"lifting with {lifter.describe()}", enabled=not quiet, unit=unit) as report:
         if stream:  # each sequence as a live app lifts one person: the detector's 3D and the floor of frames so far
-            live = None if calibrated is None else LiveCalibration(up, height)
             result = lifter.lift_as_stream(clips, settings, progress=report, orient=orient,
                                            detector_weight=detector_weight, calibration=live)  # fmt: skip
         else:
@@ -316,9 +311,7 @@ def lift(model, input_path, video, keypoints, out, backend, device, settings, st
         result = dataclasses.replace(result, root_relative_mm=scaled(result.root_relative_mm, clips, sizes.scales),
                                      absolute_mm=scaled(result.absolute_mm, clips, sizes.scales),
                                      sizes=sizes)  # fmt: skip
-    worlds = None
-    if calibrated is not None:  # the calibration's world, its up axis turned to z
-        worlds = [calibration_world(calibrated.rotation, calibrated.translation, up_axis)] * clips.num_sequences
+    worlds = None if world is None else [world] * clips.num_sequences
     written = write_poses(out_path, result, clips, frame=frame, world_frames=worlds)
     s = result.settings
     click.echo(

@@ -18,7 +18,8 @@ from posynda.extras import require as require_extra
 from posynda.posefiles.floor import WorldFrame
 from posynda.posefiles.live_rows import STDOUT, LiveRows, header
 from posynda.runtime import Lifter, SamplingSettings
-from posynda.runtime.live import Arrivals, LiveCalibration, LivePipeline
+from posynda.runtime.live import Arrivals, LivePipeline
+from posynda.runtime.person_lift import LiveCalibration
 
 STATUS_EVERY_S = 2.0  # seconds between status lines
 
