@@ -15,18 +15,19 @@ demo is kept out of development: it is the independent check of the same command
    sees them, in mm; H36M-17 by :func:`posynda.skeleton.convert_joints`, then into each camera's frame.
    It is the detector's 2D made consistent across four views, not motion capture: its error (the median
    reprojection is reported) bounds what the table can tell apart.
-4. **Scored per person and camera** -- each track of a camera lifted alone -- on the frames that have 3D and
-   that the track has (every method on the same frames: the lifter's fill of a track's gaps is not scored):
-   MPJPE and P-MPJPE (root-relative mm), P-MPJPE over the limb joints (knees, ankles, shoulders, elbows,
-   wrists; the alignment uses all joints), the root's position error in the camera frame (mm; methods that
-   place no root: none), and the acceleration error (mean over joints of ``|a_pred - a_true|``, mm/frame^2,
-   root-relative: jitter). Rows: posynda's lifter (the shipped model unless ``--checkpoint``) in each of
-   :data:`VARIANTS` -- as ``posynda lift --video --intrinsics`` runs it, with parts of it off, as ``lift
-   --calibration`` runs it -- and live (``Lifter.lift_as_stream``, as ``lift --video --stream``), the shipped causal
-   model (zero look-ahead) whole and live (``--causal``; without ``--checkpoint``), BlazePose's own
-   3D (its world landmarks from the same landmark run, hip-centred, turned into the image's axes, as
-   MediaPipe's ``pose_world_landmarks``), and a constant pose (the mean of the truth over the track: a
-   baseline that knows the answer's average).
+4. **Scored per person and camera** -- each track of a camera lifted alone -- on the frames that have 3D and that the
+   track has (every method on the same frames: the lifter's fill of a track's gaps is not scored): MPJPE and P-MPJPE
+   (root-relative mm), P-MPJPE over the limb joints (knees, ankles, shoulders, elbows, wrists; the alignment uses all
+   joints), the root's position error in the camera frame (mm; methods that place no root: none) over all of the
+   track's frames and over those where the person stands 3-4 m from the camera (:data:`ROOT_BAND_MM`: the distance
+   the acceptance of "Real footage, really" names; its mean over the tracks weighs each track by its frames in the
+   band), and the acceleration error (mean over joints of ``|a_pred - a_true|``, mm/frame^2, root-relative: jitter).
+   Rows: posynda's lifter (the shipped model unless ``--checkpoint``) in each of :data:`VARIANTS` -- as ``posynda
+   lift --video --intrinsics`` runs it, with parts of it off, as ``lift --calibration`` runs it -- and live
+   (``Lifter.lift_as_stream``, as ``lift --video --stream``), the shipped causal model (zero look-ahead) whole and
+   live (``--causal``; without ``--checkpoint``), BlazePose's own 3D (its world landmarks from the same landmark run,
+   hip-centred, turned into the image's axes, as MediaPipe's ``pose_world_landmarks``), and a constant pose (the mean
+   of the truth over the track: a baseline that knows the answer's average).
 5. **Tracking per view** (:mod:`posynda.bench.tracking`): each view's tracks against the triangulated people
    projected into it -- frames covered and id switches per person.
 """
@@ -89,7 +90,8 @@ LIFTERS = {"posynda": SUFFIXES, "posynda_adapted": SUFFIXES, "posynda_causal": (
 METHODS = (*(f"{lifter}{suffix}" for lifter, suffixes in LIFTERS.items() for suffix in suffixes), "blazepose_3d",
            "constant_pose")  # fmt: skip
 
-METRICS = ("mpjpe", "p_mpjpe", "limb_p_mpjpe", "root_mm", "accel")
+METRICS = ("mpjpe", "p_mpjpe", "limb_p_mpjpe", "root_mm", "root_band_mm", "accel")
+ROOT_BAND_MM = (3000.0, 4000.0)  # the true root's distance from the camera centre (mm) of the root_band_mm frames
 
 
 @dataclass
@@ -167,7 +169,9 @@ def acceleration_error(pred: np.ndarray, truth: np.ndarray) -> float:
 
 def scores(pred_rel: np.ndarray, truth_rel: np.ndarray, root_pred=None, root_truth=None) -> dict:
     """The benchmark's measures of root-relative ``pred_rel`` vs ``truth_rel`` ``[N, 17, 3]`` mm (frames where
-    the truth is complete), and the root error when both roots ``[N, 3]`` are given."""
+    the truth is complete), and the root error when both roots ``[N, 3]`` (camera frame, mm) are given: over every
+    such frame (``root_mm``) and over those whose true root is :data:`ROOT_BAND_MM` from the camera
+    (``root_band_mm``, None when none is; ``root_band_frames`` of them)."""
     ok = np.isfinite(truth_rel).all((1, 2)) & np.isfinite(pred_rel).all((1, 2))
     p, t = pred_rel[ok], truth_rel[ok]
     aligned_error = np.linalg.norm(procrustes_align(p, t) - t, axis=-1)
@@ -180,9 +184,16 @@ def scores(pred_rel: np.ndarray, truth_rel: np.ndarray, root_pred=None, root_tru
             np.where(ok[:, None, None], pred_rel, np.nan), np.where(ok[:, None, None], truth_rel, np.nan)
         ),
         "root_mm": None,
+        "root_band_mm": None,
+        "root_band_frames": 0,
     }
     if root_pred is not None and root_truth is not None:
-        out["root_mm"] = float(np.linalg.norm(root_pred[ok] - root_truth[ok], axis=-1).mean())
+        error = np.linalg.norm(root_pred[ok] - root_truth[ok], axis=-1)
+        distance = np.linalg.norm(root_truth[ok], axis=-1)
+        band = (distance >= ROOT_BAND_MM[0]) & (distance <= ROOT_BAND_MM[1])
+        out["root_mm"] = float(error.mean())
+        out["root_band_frames"] = int(band.sum())
+        out["root_band_mm"] = float(error[band].mean()) if band.any() else None
     return out
 
 
@@ -336,6 +347,12 @@ def run(data_dir, checkpoint=None, hypotheses: int = 5, steps: int = 5, max_fram
 
 
 def _mean(rows: list[dict], method: str, metric: str) -> float | None:
+    """The mean of ``metric`` over the rows that have it: each row once, except the 3-4 m root error, where each
+    row weighs by its frames in the band (a track that passes through it for two frames counts two frames)."""
+    if metric == "root_band_mm":
+        found = [r["methods"][method] for r in rows if r["methods"][method].get(metric) is not None]
+        frames = sum(m["root_band_frames"] for m in found)
+        return sum(m[metric] * m["root_band_frames"] for m in found) / frames if frames else None
     values = [r["methods"][method][metric] for r in rows if r["methods"][method][metric] is not None]
     values = [v for v in values if np.isfinite(v)]
     return float(np.mean(values)) if values else None
@@ -427,9 +444,13 @@ def markdown(result: dict) -> str:
         "## Mean over every person and camera",
         "",
     ]
-    headers = ["method", "MPJPE", "P-MPJPE", "limb P-MPJPE", "root error", "accel error"]
+    headers = ["method", "MPJPE", "P-MPJPE", "limb P-MPJPE", "root error", "root error at 3-4 m", "accel error"]
     table = [[NAMES[m], *(_cell(result["summary"][m][k]) for k in METRICS)] for m in result["methods"]]
     lines += [markdown_table(headers, table).rstrip("\n"), ""]
+    band = [(r["camera"], r["person"], r["methods"]["posynda"]["root_band_frames"]) for r in result["rows"]]
+    lines += [f"Root error at 3-4 m: the frames where the person's true root is {ROOT_BAND_MM[0] / 1000:g}-"
+              f"{ROOT_BAND_MM[1] / 1000:g} m from the camera, each track weighed by its frames there ("
+              + ", ".join(f"{c} person {p}: {n}" for c, p, n in band if n) + ").", ""]  # fmt: skip
     if result.get("adaptation"):
         lines += [f"posynda, adapted: `posynda adapt --calibration` with its defaults on the 2D of every track of "
                   f"every view (no 3D), seen through level cameras as `lift --calibration` sees it; "

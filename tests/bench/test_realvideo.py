@@ -34,6 +34,17 @@ def test_the_measures():
     truth -= truth[:, :1]
     exact = realvideo.scores(truth, truth, np.zeros((20, 3)), np.zeros((20, 3)))
     assert exact["mpjpe"] == pytest.approx(0) and exact["accel"] == pytest.approx(0) and exact["root_mm"] == 0
+    distance = 2500.0 + 100.0 * np.arange(20)  # straight ahead: frames 5..15 stand 3-4 m from the camera
+    root_truth = np.stack([np.zeros(20), np.zeros(20), distance], axis=-1)
+    root_pred = root_truth + np.arange(20.0)[:, None] * np.array([0.0, 0.0, 1.0])  # frame i is i mm off
+    placed = realvideo.scores(truth, truth, root_pred, root_truth)
+    assert placed["root_mm"] == pytest.approx(9.5) and placed["root_band_frames"] == 11
+    assert placed["root_band_mm"] == pytest.approx(10.0)  # the mean of 5..15
+    far = realvideo.scores(truth, truth, root_pred, root_truth + np.array([0.0, 0.0, 9000.0]))
+    assert far["root_band_mm"] is None and far["root_band_frames"] == 0
+    rows = [{"methods": {"m": placed}}, {"methods": {"m": far}},
+            {"methods": {"m": dict(placed, root_band_mm=40.0, root_band_frames=1)}}]  # fmt: skip
+    assert realvideo._mean(rows, "m", "root_band_mm") == pytest.approx((11 * 10.0 + 40.0) / 12)  # by frames
     shifted = truth + np.array([0.0, 0.0, 10.0])
     shifted[:, 0] = 0.0
     off = realvideo.scores(shifted, truth)
