@@ -447,10 +447,11 @@ def markdown(result: dict) -> str:
     headers = ["method", "MPJPE", "P-MPJPE", "limb P-MPJPE", "root error", "root error at 3-4 m", "accel error"]
     table = [[NAMES[m], *(_cell(result["summary"][m][k]) for k in METRICS)] for m in result["methods"]]
     lines += [markdown_table(headers, table).rstrip("\n"), ""]
-    band = [(r["camera"], r["person"], r["methods"]["posynda"]["root_band_frames"]) for r in result["rows"]]
+    band = ", ".join(f"{r['camera']} person {r['person']}: {n}" for r in result["rows"]
+                     if (n := r["methods"]["posynda"]["root_band_frames"]))  # fmt: skip
     lines += [f"Root error at 3-4 m: the frames where the person's true root is {ROOT_BAND_MM[0] / 1000:g}-"
               f"{ROOT_BAND_MM[1] / 1000:g} m from the camera, each track weighed by its frames there ("
-              + ", ".join(f"{c} person {p}: {n}" for c, p, n in band if n) + ").", ""]  # fmt: skip
+              + (band or "no track has one") + ").", ""]  # fmt: skip
     if result.get("adaptation"):
         lines += [f"posynda, adapted: `posynda adapt --calibration` with its defaults on the 2D of every track of "
                   f"every view (no 3D), seen through level cameras as `lift --calibration` sees it; "

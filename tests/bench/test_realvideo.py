@@ -97,6 +97,7 @@ def test_one_mannequin_in_three_views_is_one_person_scored_per_camera(recording,
     text = realvideo.markdown(result)
     assert "| posynda lifter " in text and "BlazePose's own 3D" in text and "cam01#0" in text
     assert "label-free check on the target footage" in text and "## Tracking" in text
+    assert "root error at 3-4 m |" in text and "Root error at 3-4 m: the frames where" in text
 
 
 @pytest.fixture(scope="module")
