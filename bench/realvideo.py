@@ -92,6 +92,7 @@ METHODS = (*(f"{lifter}{suffix}" for lifter, suffixes in LIFTERS.items() for suf
 
 METRICS = ("mpjpe", "p_mpjpe", "limb_p_mpjpe", "root_mm", "root_band_mm", "accel")
 ROOT_BAND_MM = (3000.0, 4000.0)  # the true root's distance from the camera centre (mm) of the root_band_mm frames
+WEIGHED_BY = {"root_band_mm": "root_band_frames"}  # a metric's mean over the tracks weighs each by this count
 
 
 @dataclass
@@ -301,31 +302,29 @@ def run(data_dir, checkpoint=None, hypotheses: int = 5, steps: int = 5, max_fram
             bp_world = np.full((last - first + 1, 33, 3), np.nan)
             bp_world[track.frames - first] = found.world[track.id] * 1000.0
             blaze = convert_joints(bp_world, "blazepose33")[0]  # [n, 17, 3] mm, hip-centred: what lift --video reads
-            clip = dataclasses.replace(  # the track as `detect` writes it, for the live rows and the floor
-                ClipSet.single_sequence(kp17, camera.intrinsics, found.size, conf17.astype(np.float32)),
+            fps = float(found.fps) if np.isfinite(found.fps) else None
+            clip = dataclasses.replace(  # the track as `detect` writes it (BlazePose's 3D root-relative)
+                ClipSet.single_sequence(kp17, camera.intrinsics, found.size, conf17.astype(np.float32), fps),
                 detector_3d=(blaze - blaze[:, :1]).astype(np.float32),
             )
+            up, height = camera.rotation @ up_world, float(camera.centre @ up_world)  # the calibration's, mm
+            calibration = LiveCalibration(up, height)  # as `lift --video --stream --calibration` reads it
             results = {}
             for name, lifter in lifters.items():
                 for suffix, (orient, levelled, floor, weight) in VARIANTS.items():
                     if suffix not in LIFTERS[name]:
                         continue
-                    lifted = lifter.lift_keypoints(kp17.astype(np.float32), found.size,
-                                                   camera.intrinsics.astype(np.float32), conf17.astype(np.float32),
-                                                   sampling, camera_up=camera.rotation @ up_world if levelled else None,
-                                                   detector_3d=blaze - blaze[:, :1], orient=orient,
-                                                   detector_weight=weight, root_window_s=ROOT_WINDOW_S,
-                                                   fps=found.fps if np.isfinite(found.fps) else None)  # fmt: skip
+                    lifted = lifter.lift(clip, sampling, camera_up=up if levelled else None, orient=orient,
+                                         detector_weight=weight, root_window_s=ROOT_WINDOW_S)  # fmt: skip
                     rel, absolute = lifted.root_relative_mm, lifted.absolute_mm
                     if floor:  # as `lift --calibration` sizes people
-                        size = floor_scales(absolute, clip, camera.rotation @ up_world, float(camera.centre @ up_world))
+                        size = floor_scales(absolute, clip, up, height)
                         rel, absolute = scaled(rel, clip, size.scales), scaled(absolute, clip, size.scales)
                     results[name + suffix] = scores(rel, truth_rel, absolute[:, 0], truth[:, 0])
                 # as `lift --video --stream` lifts a person (Lifter.lift_as_stream: PersonLift, the frames so far)
                 live = lifter.lift_as_stream(clip, sampling, orient="detector", detector_weight=DEFAULT_WEIGHT)
                 results[name + LIVE] = scores(live.root_relative_mm, truth_rel, live.absolute_mm[:, 0], truth[:, 0])
                 if LEVEL_LIVE in LIFTERS[name]:  # as `lift --video --stream --calibration` (orient: auto = none)
-                    calibration = LiveCalibration(camera.rotation @ up_world, float(camera.centre @ up_world))
                     live = lifter.lift_as_stream(
                         clip, sampling, detector_weight=DEFAULT_WEIGHT, calibration=calibration
                     )
@@ -347,15 +346,12 @@ def run(data_dir, checkpoint=None, hypotheses: int = 5, steps: int = 5, max_fram
 
 
 def _mean(rows: list[dict], method: str, metric: str) -> float | None:
-    """The mean of ``metric`` over the rows that have it: each row once, except the 3-4 m root error, where each
-    row weighs by its frames in the band (a track that passes through it for two frames counts two frames)."""
-    if metric == "root_band_mm":
-        found = [r["methods"][method] for r in rows if r["methods"][method].get(metric) is not None]
-        frames = sum(m["root_band_frames"] for m in found)
-        return sum(m[metric] * m["root_band_frames"] for m in found) / frames if frames else None
-    values = [r["methods"][method][metric] for r in rows if r["methods"][method][metric] is not None]
-    values = [v for v in values if np.isfinite(v)]
-    return float(np.mean(values)) if values else None
+    """The mean of ``metric`` over the rows that have it, each row weighed by its :data:`WEIGHED_BY` count (a track
+    that stands 3-4 m from the camera for two frames counts two frames), else once."""
+    found = [r["methods"][method] for r in rows]
+    found = [m for m in found if m.get(metric) is not None and np.isfinite(m[metric])]
+    weights = [m[WEIGHED_BY[metric]] if metric in WEIGHED_BY else 1 for m in found]
+    return float(np.average([m[metric] for m in found], weights=weights)) if sum(weights) else None
 
 
 def _triangulated(cameras: list[CalibratedCamera], group: list[ViewTrack], frames: int):
