@@ -12,13 +12,16 @@
 //   keypoints [frames][17][2]: f32, or u16 v -> v / 16 px (0xffff NaN, 0xfffe +inf, 0xfffd -inf)
 //   confidence [frames][17]: f32, or u8 v -> v / 250 (251 NaN, 252 +inf, 253 -0.5, 254 1.5)
 //   f64 root_window_s, fps    appended later: read by the library only where the struct sizes hold them
+//   u32 sequence              appended after them: the noise's sequence (any value is valid)
 //
 // Invariants: every call returns a status of the enum with a message when not OK; nothing crashes; a value
 // out of range (setting, image size, focal length, frame count, joints, order, struct size, +-inf keypoint,
 // confidence outside [0, 1]) is never accepted; POSYNDA_OK never comes with a non-finite pose (and the root
 // joint is at 0); a refused frame does not break the stream.
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <initializer_list>
 #include <limits>
 #include <string>
 #include <vector>
@@ -29,10 +32,13 @@
 
 namespace lim = posynda::core::limits;
 
-// The first versions' struct sizes (src/api.cpp): a struct_size is one of them or at least this version's.
+// The earlier versions' struct sizes (src/api.cpp): a struct_size is one of them or at least this version's.
 constexpr uint32_t kSettingsV1 = offsetof(posynda_settings, root_window_s);
+constexpr uint32_t kSettingsV2 = offsetof(posynda_settings, sequence);
 constexpr uint32_t kSequenceV1 = offsetof(posynda_sequence, fps);
-bool struct_version(uint32_t size, uint32_t first, size_t now) { return size == first || size >= now; }
+bool struct_version(uint32_t size, std::initializer_list<uint32_t> earlier, size_t now) {
+  return size >= now || std::find(earlier.begin(), earlier.end(), size) != earlier.end();
+}
 
 extern "C" posynda_status fuzz_stream_open(posynda_model* model, const posynda_camera* camera,
                                            const posynda_settings* settings, int order, int joints,
@@ -113,7 +119,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const int32_t order = in.take<int32_t>(), joints = in.take<int32_t>();
   if ((order != POSYNDA_ORDER_H36M && order != POSYNDA_ORDER_COCO) || joints != POSYNDA_JOINTS) refused = true;
   const uint32_t sizes[3] = {in.take<uint32_t>(), in.take<uint32_t>(), in.take<uint32_t>()};
-  if (sizes[0]) settings.struct_size = sizes[0], refused |= !struct_version(sizes[0], kSettingsV1, sizeof settings);
+  if (sizes[0])
+    settings.struct_size = sizes[0], refused |= !struct_version(sizes[0], {kSettingsV1, kSettingsV2}, sizeof settings);
   if (sizes[1]) camera.struct_size = sizes[1], refused |= sizes[1] < sizeof(posynda_camera);
   const int64_t lied_frames = in.take<int64_t>();
   const int frames = 1 + in.take<uint8_t>() % 64;
@@ -139,7 +146,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // appended to the layout (an input that ends before them reads 0, 0): the roots' window and the frame rate
   settings.root_window_s = in.take<double>();
   const double fps = in.take<double>();
-  const bool window_read = settings.struct_size >= sizeof settings;  // a first-version struct's is not
+  settings.sequence = in.take<uint32_t>();  // read only when the struct holds it; every value is valid
+  const bool window_read = settings.struct_size >= kSettingsV2;  // a first-version struct's is not
   if (window_read && !(settings.root_window_s >= 0.0 && settings.root_window_s <= lim::MAX_ROOT_WINDOW_S))
     refused = true;
   bool bad_values = false;  // refused, but only once the frame is reached (a stream pushes the frames before it)
@@ -152,7 +160,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!stream) {
     posynda_sequence seq;
     posynda_sequence_init(&seq);
-    if (sizes[2]) seq.struct_size = sizes[2], refused |= !struct_version(sizes[2], kSequenceV1, sizeof seq);
+    if (sizes[2]) seq.struct_size = sizes[2], refused |= !struct_version(sizes[2], {kSequenceV1}, sizeof seq);
     seq.fps = fps;  // read only when the struct holds it
     if (seq.struct_size >= sizeof seq && !(fps == 0.0 || (fps > 0.0 && fps <= lim::MAX_FPS))) refused = true;
     seq.keypoints = kp.data();

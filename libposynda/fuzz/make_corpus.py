@@ -79,19 +79,24 @@ def npy_seeds() -> dict[str, bytes]:
 
 def lift_input(flags: int, h=1, k=1, batch=64, stride=0, aggregate=1, flip=1, seed=0, width=1000, height=1000,
                intrinsics=(1000, 1000, 500, 500, 0, 0, 0, 0, 0), order=0, joints=17, sizes=(0, 0, 0), lied=0,
-               frames=30, pixels=None, scores=None, roots=None) -> bytes:  # fmt: skip
-    """One input of fuzz_lift's layout; ``roots``: (root_window_s, fps), the fields appended last (the scores are
-    then written too, 0.9 each, since the harness reads them whatever the flags say)."""
+               frames=30, pixels=None, scores=None, roots=None, sequence=None) -> bytes:  # fmt: skip
+    """One input of fuzz_lift's layout; ``roots``: (root_window_s, fps) and ``sequence`` (the noise's), the fields
+    appended last (what comes before them is then written too: the scores 0.9 each, since the harness reads them
+    whatever the flags say; the roots (0.5, 0) before a sequence)."""
     out = struct.pack("<B5iBQ2i9f2i3IqB", flags, h, k, batch, stride, aggregate, flip, seed, width, height,
                       *intrinsics, order, joints, *sizes, lied, frames - 1)  # fmt: skip
     pixels = pixels or [int((500 + 3 * (j % 17) + f) * 16) for f in range(frames) for j in range(34)]
     out += struct.pack(f"<{len(pixels)}H", *pixels)
+    if roots is None and sequence is not None:
+        roots = (0.5, 0.0)
     if scores is None and roots is not None:
         scores = [225] * (frames * 17)
     if scores is not None:
         out += bytes(scores)
     if roots is not None:
         out += struct.pack("<2d", *roots)
+    if sequence is not None:
+        out += struct.pack("<I", sequence)
     return out
 
 
@@ -120,6 +125,10 @@ def lift_seeds() -> dict[str, bytes]:
         # first-version settings and sequence (40 bytes each on 64-bit): the window and fps beyond them, unread
         "lift-first-version-structs": lift_input(0, sizes=(40, 0, 40), roots=(-1.0, -1.0)),
         "stream-root-window": lift_input(1, roots=(2.0, 0.0)),
+        "lift-sequence": lift_input(2, sequence=7),
+        "stream-last-sequence": lift_input(1, sequence=2**32 - 1),
+        # second-version settings (48 bytes: the root window, not the sequence): the sequence beyond it, unread
+        "lift-second-version-settings": lift_input(0, sizes=(48, 0, 0), sequence=3),
     }
 
 

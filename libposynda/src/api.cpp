@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
+#include <initializer_list>
 #include <new>
 #include <string>
 
@@ -90,7 +91,8 @@ void require(const void* pointer, const char* name) {
 // them) and the field's default is what a zeroed struct holds.
 constexpr uint32_t kModelOptionsV1 = sizeof(posynda_model_options);
 constexpr uint32_t kModelInfoV1 = offsetof(posynda_model_info, causal);  // `causal` was appended after the first
-constexpr uint32_t kSettingsV1 = offsetof(posynda_settings, root_window_s);  // root_window_s was appended
+constexpr uint32_t kSettingsV1 = offsetof(posynda_settings, root_window_s);  // root_window_s was appended,
+constexpr uint32_t kSettingsV2 = offsetof(posynda_settings, sequence);       // then sequence
 constexpr uint32_t kCameraV1 = sizeof(posynda_camera);
 constexpr uint32_t kSequenceV1 = offsetof(posynda_sequence, fps);  // fps was appended
 constexpr uint32_t kDetectorOptionsV1 = offsetof(posynda_detector_options, one_after_another);  // appended
@@ -116,16 +118,21 @@ void check_size(uint32_t size, uint32_t least, const char* name) {
 }
 
 // The caller's struct read through its struct_size: the bytes inside it over `defaults`, nothing beyond.
+// `earlier`: the sizes of the struct's earlier versions, the first version's first; a size between them, or between
+// the last and this version's, is no version's and is refused.
 template <typename T>
-T read_struct(const T* p, uint32_t least, const char* name, const T& defaults) {
+T read_struct(const T* p, std::initializer_list<uint32_t> earlier, const char* name, const T& defaults) {
   require(p, name);
   const uint32_t size = declared_size(p);
-  check_size(size, least, name);
-  if (size > least && size < sizeof(T))  // one field appended per struct so far: a size inside it is no version's
+  check_size(size, *earlier.begin(), name);
+  if (size < sizeof(T) && std::find(earlier.begin(), earlier.end(), size) == earlier.end()) {
+    std::string sizes;
+    for (uint32_t v : earlier) sizes += std::to_string(v) + ", ";
     posynda::core::fail(POSYNDA_ERROR_ARGUMENT, std::string(name) + ".struct_size is " + std::to_string(size) +
-                                                    ", expected " + std::to_string(least) + " (the first version) or at "
-                                                    "least " + std::to_string(sizeof(T)) + " (fill it with " + name +
-                                                    "_init)");
+                                                    ", expected " + sizes.substr(0, sizes.size() - 2) +
+                                                    " (an earlier version) or at least " + std::to_string(sizeof(T)) +
+                                                    " (fill it with " + name + "_init)");
+  }
   T out = defaults;
   std::memcpy(static_cast<void*>(&out), p, std::min<size_t>(size, sizeof(T)));
   out.struct_size = static_cast<uint32_t>(sizeof(T));
@@ -232,12 +239,12 @@ posynda::core::Frame caller_frame(const uint8_t* rgb, int width, int height, int
 
 posynda_settings read_settings(const posynda_settings* s) {
   if (!s) posynda::core::fail(POSYNDA_ERROR_ARGUMENT, "settings is NULL (posynda_settings_init gives the defaults)");
-  return read_struct(s, kSettingsV1, "posynda_settings", appended_zero(default_settings()));
+  return read_struct(s, {kSettingsV1, kSettingsV2}, "posynda_settings", appended_zero(default_settings()));
 }
 
 posynda_camera read_camera(const posynda_camera* c) {
   require(c, "camera");
-  return read_struct(c, kCameraV1, "posynda_camera", default_camera(0, 0));
+  return read_struct(c, {kCameraV1}, "posynda_camera", default_camera(0, 0));
 }
 
 }  // namespace
@@ -317,7 +324,8 @@ posynda_status posynda_model_open(const char* path, const posynda_model_options*
     *model = nullptr;
     require(path, "path");
     const posynda_model_options o =
-        options ? read_struct(options, kModelOptionsV1, "posynda_model_options", default_options()) : default_options();
+        options ? read_struct(options, {kModelOptionsV1}, "posynda_model_options", default_options())
+                : default_options();
     if (o.threads < 0 || o.threads > kMaxThreads)
       posynda::core::fail(POSYNDA_ERROR_ARGUMENT, "threads must be in [0, " + std::to_string(kMaxThreads) +
                                                       "] (0 = ONNX Runtime's default), got " + std::to_string(o.threads));
@@ -357,7 +365,7 @@ posynda_status posynda_lift(posynda_model* model, const posynda_camera* camera, 
     const posynda_camera c = read_camera(camera);
     const posynda_settings s = posynda::core::effective_settings(model->model, read_settings(settings));
     require(sequence, "sequence");
-    const posynda_sequence q = read_struct(sequence, kSequenceV1, "posynda_sequence", default_sequence());
+    const posynda_sequence q = read_struct(sequence, {kSequenceV1}, "posynda_sequence", default_sequence());
     posynda::core::lift_sequence(model->model, c, s, q, root_relative_mm, absolute_mm);
   });
 }
@@ -412,7 +420,7 @@ posynda_status posynda_detector_open(const char* folder, const posynda_detector_
     *detector = nullptr;
     require(folder, "folder");
     const posynda_detector_options o =
-        options ? read_struct(options, kDetectorOptionsV1, "posynda_detector_options", default_detector_options())
+        options ? read_struct(options, {kDetectorOptionsV1}, "posynda_detector_options", default_detector_options())
                 : default_detector_options();
     auto range = [](const char* name, double value, double least, double most) {
       if (!(value >= least && value <= most))  // NaN fails too
@@ -481,7 +489,7 @@ posynda_status posynda_pipeline_open(posynda_model* model, posynda_detector* det
     const posynda_camera c = read_camera(camera);
     const posynda_settings s = posynda::core::effective_settings(model->model, read_settings(settings));
     const posynda_pipeline_options o =
-        options ? read_struct(options, kPipelineOptionsV1, "posynda_pipeline_options", default_pipeline_options())
+        options ? read_struct(options, {kPipelineOptionsV1}, "posynda_pipeline_options", default_pipeline_options())
                 : default_pipeline_options();
     posynda::core::check_order(model->model.meta(), 33, POSYNDA_ORDER_BLAZEPOSE33);
     *pipeline = new posynda_pipeline(model, detector, c, s, o);

@@ -69,10 +69,10 @@ void Engine::lift(const float* filled, const float* raw, const float* weights, c
   const int64_t per_window = static_cast<int64_t>(elements<float>("noise", {K + 1, frame_noise}));
   std::vector<float> cond(elements<float>("keypoints", {b, T, J, 2}));
   canonical_screen(filled, b * T, intrinsics_.data(), m.canonical_focal, cond.data());
-  // noise [K+1, b, H, T, J, 3]: window i's own stream [K+1, H, T, J, 3] (philox.hpp)
+  // noise [K+1, b, H, T, J, 3]: the stream of window i of settings.sequence, [K+1, H, T, J, 3] (philox.hpp)
   std::vector<float> noise(elements<float>("noise", {b, per_window})), one(static_cast<size_t>(per_window));
   for (int64_t i = 0; i < b; ++i) {
-    philox_normal(settings_.seed, 0, windows[i], per_window, one.data());
+    philox_normal(settings_.seed, settings_.sequence, windows[i], per_window, one.data());
     for (int64_t k = 0; k <= K; ++k)
       std::copy(one.begin() + k * frame_noise, one.begin() + (k + 1) * frame_noise,
                 noise.begin() + (k * b + i) * frame_noise);

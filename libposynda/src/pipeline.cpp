@@ -33,6 +33,9 @@ Pipeline::Pipeline(Model& model, PeopleDetector& detector, const posynda_camera&
       weight_(detector_weight), calibration_(calibration), stream_camera_(camera) {
   if (max_gap < 0 || max_gap > 100000)
     fail(POSYNDA_ERROR_ARGUMENT, "max_gap must be in [0, 100000] frames, got " + std::to_string(max_gap));
+  if (settings.sequence != 0)
+    fail(POSYNDA_ERROR_ARGUMENT, "settings.sequence must be 0 for a pipeline, which numbers its streams itself, got " +
+                                     std::to_string(settings.sequence));
   if (!(detector_weight >= 0.0 && detector_weight <= 1.0))  // fusion.check_weight (NaN fails too)
     fail(POSYNDA_ERROR_ARGUMENT, "detector_weight must lie in [0, 1], got " + py_g(detector_weight));
   const std::vector<float> intrinsics = camera_intrinsics(camera_);  // a bad camera fails here, not at a person
@@ -148,7 +151,9 @@ std::vector<posynda_person_pose> Pipeline::push(const Frame& frame) {
     auto it = std::find_if(people_.begin(), people_.end(), [&](const auto& p) { return p.first == f.id; });
     if (it == people_.end()) {
       Person person;
-      person.stream = std::make_unique<Stream>(model_, stream_camera_, settings_,
+      posynda_settings numbered = settings_;  // the n-th stream opened draws sequence n's noise (live.py)
+      numbered.sequence = streams_opened_++;   // uint32_t: mod 2^32, as Python's
+      person.stream = std::make_unique<Stream>(model_, stream_camera_, numbered,
                                                calibration_.level ? POSYNDA_ORDER_H36M : POSYNDA_ORDER_BLAZEPOSE33);
       person.use = std::make_unique<CausalDetector3D>(orient_, weight_);
       if (calibration_.size_by_floor)  // sized in the level camera, whose up is (0, -1, 0)

@@ -2,7 +2,8 @@
 // found and tracked (PeopleDetector), each person lifted by a stream of their own, created when they first appear,
 // their poses oriented by and averaged with BlazePose's own 3D as they come (CausalDetector3D); a frame where a
 // tracked person is not found is pushed as missing, and after `max_gap` such frames their stream is finished and
-// the poses after their last detection dropped. With a calibration (person_lift.py's LiveCalibration, PersonLift) each
+// the poses after their last detection dropped. The n-th stream opened draws the noise of sequence n, as in a
+// keypoint file of the same detections. With a calibration (person_lift.py's LiveCalibration, PersonLift) each
 // frame's H36M keypoints are levelled by the camera's gravity before their stream lifts them, each pose is sized
 // by the floor of the person's frames so far and turned back into the real camera.
 #pragma once
@@ -77,6 +78,7 @@ class Pipeline {
   std::vector<double> intrinsics_;  // the real camera's 9, float64
   posynda_camera stream_camera_;   // the camera the streams lift in: the level one with a calibration
   int64_t frame_ = -1;
+  uint32_t streams_opened_ = 0;  // the next stream's noise sequence
   std::vector<std::pair<int, Person>> people_;  // in the order they appeared (Python's dict)
   struct EndedSize {
     int id;

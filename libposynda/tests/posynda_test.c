@@ -198,6 +198,10 @@ static void check_pipeline(const char* model_path, const char* folder) {
   bad_weight.detector_weight = NAN;
   expect_error(posynda_pipeline_open(model, detector, &camera, &settings, &bad_weight, &pipeline),
                POSYNDA_ERROR_ARGUMENT, "detector_weight must lie in [0, 1], got nan", "NaN detector weight");
+  posynda_settings numbered = settings; /* the pipeline numbers its streams' noise itself */
+  numbered.sequence = 3;
+  expect_error(posynda_pipeline_open(model, detector, &camera, &numbered, &popts, &pipeline), POSYNDA_ERROR_ARGUMENT,
+               "settings.sequence must be 0 for a pipeline", "a pipeline given a noise sequence");
   CHECK(pipeline == NULL, "a refused pipeline open leaves the handle NULL");
   CHECK(popts.level == 0 && popts.camera_up[0] == 0.0f && popts.camera_up[1] == -1.0f && popts.camera_up[2] == 0.0f &&
             popts.size_by_floor == 0 && popts.floor_window == 600,
@@ -529,7 +533,7 @@ int main(int argc, char** argv) {
                  "posynda_sequence.struct_size", "sequence struct_size short");
     q.struct_size = (uint32_t)offsetof(posynda_sequence, fps) + 4; /* inside the appended field: no version's */
     expect_error(posynda_lift(model, &camera, &settings, &q, rel, abs_mm), POSYNDA_ERROR_ARGUMENT,
-                 "(the first version) or at least", "sequence struct_size inside fps");
+                 "(an earlier version) or at least", "sequence struct_size inside fps");
   }
 
   /* non-finite input (posynda.runtime.stream.check_frame): +-inf keypoints, confidence outside [0, 1] */
@@ -651,6 +655,29 @@ int main(int argc, char** argv) {
     CHECK(posynda_lift(model, &camera, &settings, &seq, rel, abs_mm) == POSYNDA_OK, "lift again");
     free(rel0);
     free(abs0);
+  }
+
+  /* the noise's sequence (settings.sequence, default 0; docs/noise.md): another sequence draws other noise, so other
+   * poses; a second-version struct (the root window, not the sequence) reads 0 */
+  {
+    CHECK(settings.sequence == 0, "noise sequence 0 by default");
+    float* rel1 = malloc(sizeof(float) * N * 17 * 3);
+    posynda_settings other = settings;
+    other.sequence = 1;
+    CHECK(posynda_lift(model, &camera, &other, &seq, rel1, NULL) == POSYNDA_OK, "lift with sequence 1's noise");
+    CHECK(memcmp(rel1, rel, sizeof(float) * N * 17 * 3) != 0, "sequence 1's noise gives other poses than sequence 0's");
+    other.sequence = UINT32_MAX;
+    CHECK(posynda_lift(model, &camera, &other, &seq, rel1, NULL) == POSYNDA_OK, "the last sequence, 2^32 - 1");
+    posynda_settings second = settings;
+    second.struct_size = (uint32_t)offsetof(posynda_settings, sequence);
+    second.sequence = 1; /* beyond its struct_size: not read */
+    CHECK(posynda_lift(model, &camera, &second, &seq, rel1, NULL) == POSYNDA_OK &&
+              memcmp(rel1, rel, sizeof(float) * N * 17 * 3) == 0,
+          "a second-version settings struct draws sequence 0's noise");
+    second.struct_size = (uint32_t)offsetof(posynda_settings, sequence) + 4; /* inside the padding: no version's */
+    expect_error(posynda_lift(model, &camera, &second, &seq, rel1, NULL), POSYNDA_ERROR_ARGUMENT,
+                 "posynda_settings.struct_size is", "settings struct_size after the sequence's offset");
+    free(rel1);
   }
 
   /* structs of a later version (fields appended, struct_size = their size): read up to this version's fields */

@@ -3,7 +3,7 @@
 //
 //   posynda_lift --model denoiser.onnx --keypoints kp.npy --size W H --out poses.npy
 //                [--confidence conf.npy] [--intrinsics fx fy cx cy k1 k2 k3 p1 p2] [--order h36m|coco|blazepose33]
-//                [-H N] [-K N] [--no-flip] [--aggregate mean|joint|frame] [--stride S] [--seed N]
+//                [-H N] [-K N] [--no-flip] [--aggregate mean|joint|frame] [--stride S] [--seed N] [--sequence S]
 //                [--batch N] [--threads N] [--stream] [--absolute-out abs.npy] [--timing] [--repeat R]
 //                [--root-window SECONDS] [--fps F]
 //
@@ -15,8 +15,10 @@
 // the median of the pushes that ran a window (window_push_ms_median; null when none did). --root-window: each
 // root's depth the running median over that many seconds (default 0.5, as `posynda lift`; 0: each frame's own;
 // a --stream places each root on its own), counted at --fps frames per second (default: not known, 50).
-// Arguments are checked whole: an integer must fit an int (the seed: [0, 2^64)), a number must be a finite
-// float32; a bad one is one line on stderr and exit 2.
+// --sequence S: the noise of sequence S of a keypoint file (default 0; docs/noise.md), so that kp.npy cut from
+// sequence S of a `posynda lift --input` file gets that lift's poses.
+// Arguments are checked whole: an integer must fit an int (the seed: [0, 2^64), --sequence [0, 2^32)), a number
+// must be a finite float32; a bad one is one line on stderr and exit 2.
 // Exit codes: 0 ok, 2 bad input, arguments or model file, 1 ONNX Runtime failed while running or the output
 // could not be written.
 #include <algorithm>
@@ -39,7 +41,7 @@ namespace {
 const char* const kUsage =
     "usage: posynda_lift --model M.onnx --keypoints KP.npy --size W H --out POSES.npy [--confidence C.npy] "
     "[--intrinsics fx fy cx cy k1 k2 k3 p1 p2] [--order h36m|coco|blazepose33] [-H N] [-K N] [--no-flip] "
-    "[--aggregate mean|joint|frame] [--stride S] [--seed N] [--batch N] [--threads N] [--stream] "
+    "[--aggregate mean|joint|frame] [--stride S] [--seed N] [--sequence S] [--batch N] [--threads N] [--stream] "
     "[--absolute-out ABS.npy] [--timing] [--repeat R] [--root-window SECONDS] [--fps F]";
 
 // One line on stderr, exit 2: a bad input file (refuse) or a bad command line (usage).
@@ -164,6 +166,8 @@ int main(int argc, char** argv) {
       else usage("--aggregate must be mean, joint or frame");
     } else if (a == "--stride") settings.stride = int_arg(a, next());
     else if (a == "--seed") settings.seed = seed_arg(next());
+    else if (a == "--sequence")  // the noise of sequence S of a keypoint file (docs/noise.md)
+      settings.sequence = static_cast<uint32_t>(integer(a, next(), 0, std::numeric_limits<uint32_t>::max()));
     else if (a == "--batch") settings.batch_size = int_arg(a, next());
     else if (a == "--threads") options.threads = int_arg(a, next());
     else if (a == "--stream") stream = true;

@@ -71,7 +71,8 @@ def open_lifter(model, causal: bool, backend, device) -> Lifter:
 
 
 def only_person(clips, read_report, person: str):
-    """The sequences of ``person`` (an id of ``clips.person`` or a sequence name), with their report lines."""
+    """The sequences of ``person`` (an id of ``clips.person`` or a sequence name), with their report lines; each
+    draws the noise it draws in the whole input (``ClipSet.noise_sequence``): their rows are those of the whole lift."""
     names = clips.sequence_names()
     ids = [s for s in range(clips.num_sequences) if clips.person_of(s) == person or names[s] == person]
     if not ids:
@@ -81,7 +82,7 @@ def only_person(clips, read_report, person: str):
     sequences = getattr(read_report, "sequences", None)
     if sequences is not None and len(sequences) == clips.num_sequences:
         read_report = dataclasses.replace(read_report, sequences=tuple(sequences[s] for s in ids))
-    return clips.select_sequences(ids), read_report
+    return clips.with_noise_sequences().select_sequences(ids), read_report
 
 
 @click.command()

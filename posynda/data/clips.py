@@ -49,6 +49,10 @@ class ClipSet:
             as H36M joints, mm, root-relative, camera axes; NaN where it gave none), or None. Only
             :mod:`posynda.runtime.orientation` and :mod:`posynda.runtime.fusion` read it (``posynda lift
             --orient``, ``--detector-weight``).
+        noise_sequence: ``[S]`` int32 >= 0 the sequence number each sequence's sampling noise is drawn for
+            (docs/noise.md), or None: its position in the set. :meth:`select_sequences` keeps it, so a set that
+            names it gives each sequence the noise it gets in the whole set, whichever others are lifted with it
+            (``posynda lift --person`` names it before choosing one person).
     """
 
     keypoints_2d: np.ndarray
@@ -63,6 +67,7 @@ class ClipSet:
     source_frame: np.ndarray | None = None
     person: np.ndarray | None = None
     detector_3d: np.ndarray | None = None
+    noise_sequence: np.ndarray | None = None
 
     @classmethod
     def single_sequence(
@@ -116,6 +121,17 @@ class ClipSet:
             return np.arange(stop - start, dtype=np.int64)
         return self.source_frame[start:stop].astype(np.int64)
 
+    def noise_sequences(self) -> np.ndarray:
+        """``[S]`` int64 the sequence number each sequence's noise is drawn for: ``noise_sequence``, or 0..S-1."""
+        if self.noise_sequence is None:
+            return np.arange(self.num_sequences, dtype=np.int64)
+        return self.noise_sequence.astype(np.int64)
+
+    def with_noise_sequences(self) -> "ClipSet":
+        """This set naming each sequence's noise sequence (its position unless already named): a later
+        :meth:`select_sequences` then keeps the noise each sequence gets in this whole set."""
+        return dataclasses.replace(self, noise_sequence=self.noise_sequences().astype(np.int32))
+
     def person_of(self, s: int) -> str | None:
         return None if self.person is None else str(self.person[s])
 
@@ -147,6 +163,7 @@ class ClipSet:
             source_frame=per_frame(self.source_frame),
             person=per_seq(self.person),
             detector_3d=per_frame(self.detector_3d),
+            noise_sequence=per_seq(self.noise_sequence),
         )
 
     def without_3d(self) -> "ClipSet":
@@ -179,6 +196,7 @@ _SEQ_KEYS = {
     "fps": ("f", ()),
     "seq_name": ("U", ()),
     "person": ("U", ()),
+    "noise_sequence": ("i", ()),
 }
 _REQUIRED = ("keypoints_2d", "seq_index", "camera", "image_size")
 
@@ -264,6 +282,9 @@ def validate(clips: ClipSet, source: str = "clips") -> ClipSet:
     fps = fields["fps"]
     if fps is not None and not np.all(np.isnan(fps) | ((fps > 0) & (fps <= MAX_FPS))):  # NaN: not known
         raise InputError(f"{source}: key 'fps' must lie in (0, {MAX_FPS:g}] frames/s (NaN where not known)")
+    noise = fields["noise_sequence"]
+    if noise is not None and noise.min() < 0:
+        raise InputError(f"{source}: key 'noise_sequence' must be >= 0")
     return ClipSet(**fields)
 
 

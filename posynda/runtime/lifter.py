@@ -232,8 +232,10 @@ class Lifter:
         oriented = orient == "detector"
         detector = clips.detector_3d if (oriented or detector_weight) else None
         scales, kept = np.ones(clips.num_sequences), {}
+        noise = clips.noise_sequences()
         for s, frames in clips.iter_sequences():
-            person = PersonLift(self, clips.camera[s], settings, oriented, detector_weight, calibration, sequence=s)
+            person = PersonLift(self, clips.camera[s], settings, oriented, detector_weight, calibration,
+                                sequence=int(noise[s]))  # fmt: skip
             out = []
             for f in range(frames.start, frames.stop):
                 p0 = time.perf_counter()

@@ -6,11 +6,15 @@ BlazePose keypoints become H36M-17 (:func:`posynda.skeleton.convert_joints`), an
 :class:`~posynda.runtime.stream.LiftStream` (``Lifter.stream``), created when they first appear. A frame where
 a tracked person is not found is pushed as missing (the stream holds their joints, as the whole-sequence lift
 interpolates them); after ``max_gap`` such frames their stream is finished and the poses of the frames after
-their last detection are dropped. A pose comes out ``L = T - 1`` frames after its frame went in (the window
-ends ``L`` frames later; with the shipped model ``T = 27``: 26 frames, 0.43 s at 60 fps) -- with a causal model
-(``lift --causal``) ``L = 0``: at the push of its own frame, a held gap's frames included -- so the end-to-end
-latency of a pose is ``L`` frame intervals plus the work: :attr:`LivePose.latency_ms` measures it from the
-moment its frame arrived.
+their last detection are dropped. The n-th stream opened (from 0; people first seen in one frame in the detector's
+order, by id) draws the noise of sequence n (docs/noise.md): the sequence this person, or this part of them after
+a long absence, is in a keypoint file of the same detections (``posynda detect``, tracks in order of their first
+frame), so the live rows of every person equal ``lift --stream`` of that file.
+
+A pose comes out ``L = T - 1`` frames after its frame went in (the window ends ``L`` frames later; with the
+shipped model ``T = 27``: 26 frames, 0.43 s at 60 fps) -- with a causal model (``lift --causal``) ``L = 0``: at
+the push of its own frame, a held gap's frames included -- so the end-to-end latency of a pose is ``L`` frame
+intervals plus the work: :attr:`LivePose.latency_ms` measures it from the moment its frame arrived.
 
 BlazePose's own 3D of each person is used as the whole-sequence path uses it (``orient``, ``detector_weight``:
 :mod:`posynda.runtime.orientation`, :mod:`posynda.runtime.fusion`), with the rotation between the two found on
@@ -128,6 +132,7 @@ class LivePipeline:
         self.detector = PeopleDetector() if detector is None else detector
         self.max_gap = int(max_gap)
         self.people: dict[str, _Person] = {}
+        self.streams_opened = 0  # the next stream's noise sequence (mod 2^32, the Philox counter word)
         self.arrivals: dict[int, float] = {}  # source frame -> when it arrived (perf_counter)
         self.frame = -1
         self.times = StageTimes()
@@ -147,7 +152,8 @@ class LivePipeline:
         for person, landmarks in found.items():
             if person not in self.people:
                 lift = PersonLift(self.lifter, self.intrinsics, self.settings, self.orient, self.weight,
-                                  self.calibration)  # fmt: skip
+                                  self.calibration, sequence=self.streams_opened % 2**32)  # fmt: skip
+                self.streams_opened += 1
                 self.people[person] = _Person(lift, self.frame, self.frame)
             state = self.people[person]
             state.last_seen = self.frame

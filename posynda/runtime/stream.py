@@ -77,7 +77,7 @@ class LiftStream:
         joint_order: the order of the pushed keypoints ("h36m" or any detector order of
             :data:`posynda.skeleton.JOINT_ORDERS`, e.g. "coco").
         sequence: the sequence index the noise is drawn for (the stream of sequence s of a clip set
-            draws what the whole lift of that set draws for it; the C library's streams are sequence 0).
+            draws what the whole lift of that set draws for it; libposynda's ``posynda_settings.sequence``).
 
     >>> stream = lifter.stream(intrinsics=default_intrinsics(1920, 1080))
     >>> for keypoints in detector:                  # [17, 2] pixels, NaN = missing

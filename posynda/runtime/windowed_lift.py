@@ -7,8 +7,8 @@ Sequences are cut into windows of the model's T frames (edge-padded when shorter
 aligned to the sequence end fills what the stride leaves; ``settings.stride`` < T makes windows
 overlap) -- or, for a causal model, one window per frame ending at it
 (:func:`posynda.data.windows.causal_windows`) -- each window gets its noise from its own Philox stream
-(``settings.seed``, its sequence and index: :mod:`posynda.diffusion.philox`, so a seed gives the same poses
-on every backend, in every batching and in the C library), is sampled with
+(``settings.seed``, its sequence -- ``ClipSet.noise_sequences()`` -- and its index: :mod:`posynda.diffusion.philox`,
+so a seed gives the same poses on every backend, in every batching and in the C library), is sampled with
 :func:`posynda.diffusion.sample_poses` and aggregated (mean, or reprojection-selected per joint / per frame
 with the root translation solved from the 2D) on the denoiser's device -- on CUDA that is the Triton kernel --
 and overlapping windows are averaged back to frames.
@@ -130,7 +130,8 @@ def lift_windows(
     intrinsics = torch.from_numpy(frame_intrinsics(clips))
     windows = plan_windows(clips.sequence_bounds(), frames, settings, causal)
     h, out = settings.hypotheses, []
-    streams = list(zip(windows.seq.tolist(), windows.local_index().tolist()))  # (sequence, window): the noise's
+    # (sequence, window): the noise's; the sequence as the set names it (ClipSet.noise_sequence), else its position
+    streams = list(zip(clips.noise_sequences()[windows.seq].tolist(), windows.local_index().tolist()))
     for begin in range(0, len(windows), settings.batch_size):
         index = windows.index[begin : begin + settings.batch_size]
         b = len(index)

@@ -435,6 +435,21 @@ def test_stream_flag_lifts_frame_by_frame_and_reports_latency(tmp_path, keypoint
     assert np.abs(a - b).max() <= 1e-2
 
 
+@pytest.mark.parametrize("stream", [[], ["--stream"]], ids=["whole", "stream"])
+def test_person_writes_that_persons_rows_of_the_whole_lift(tmp_path, stream):
+    """`--person b` lifts only b's sequence, with the noise it draws in the whole file (ClipSet.noise_sequence):
+    its rows are the whole lift's rows of b, whole or streamed."""
+    clips = make_clips((35, 30), seed=8).without_3d()
+    path = save_clips(tmp_path / "kp.npz", dataclasses.replace(clips, person=np.array(["a", "b"])))
+    common = ["lift", "--input", str(path), "-H", "2", "-K", "2", "--quiet", *stream]
+    assert run([*common, "--out", str(tmp_path / "all.npz")]).exit_code == 0
+    result = run([*common, "--person", "b", "--out", str(tmp_path / "b.npz")])
+    assert result.exit_code == 0, result.output
+    whole, only = load_clips(tmp_path / "all.npz"), load_clips(tmp_path / "b.npz")
+    assert only.num_sequences == 1 and only.person.tolist() == ["b"]
+    np.testing.assert_allclose(only.joints_3d, whole.joints_3d[whole.seq_index == 1], atol=1e-2)  # batch rounding
+
+
 def test_a_calibrated_keypoint_files_stream_is_levelled_sized_by_the_floor_and_in_the_calibrations_world(tmp_path):
     """`posynda lift --input FILE --stream --calibration`: each frame lifted through the level camera and each person
     sized by the floor of their frames so far, as `lift --video --stream --calibration` lifts a live source; at the

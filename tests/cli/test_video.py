@@ -260,6 +260,29 @@ def test_a_pipe_fed_at_the_videos_own_rate_is_lifted_live_as_the_file_is(video, 
     np.testing.assert_allclose([r["absolute_mm"] for r in rows], expected, atol=0.5)
 
 
+def test_every_persons_live_rows_are_the_rows_of_their_detect_files_stream(tmp_path):
+    """Two people: each live stream draws the noise of its person's sequence in the `detect` file (the second
+    person's too), so `lift --video --stream` and `lift --input DETECTED --stream` give the same rows."""
+    needs_blazepose()
+    from posynda.bench.live import film
+
+    video = film(tmp_path, 2, 24, (480, 320))
+    result = run(["lift", "--video", str(video), "--stream", "--out", str(tmp_path / "live.jsonl"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert run(["detect", str(video), "--out", str(tmp_path / "two.npz"), "--quiet"]).exit_code == 0
+    result = run(["lift", "--input", str(tmp_path / "two.npz"), "--stream", "--out", str(tmp_path / "s.npz")])
+    assert result.exit_code == 0, result.output
+    streamed = load_clips(tmp_path / "s.npz")
+    assert streamed.num_sequences == 2
+    from_file = {(streamed.person_of(s), int(f)): streamed.joints_3d[rows.start + i]
+                 for s, rows in streamed.iter_sequences() for i, f in enumerate(streamed.source_frames(s))}  # fmt: skip
+    live = {(r["person"], r["source_frame"]): r["absolute_mm"]
+            for r in map(json.loads, (tmp_path / "live.jsonl").read_text().splitlines()[1:])}  # fmt: skip
+    assert sorted(live) == sorted(from_file)
+    for key, pose in from_file.items():
+        np.testing.assert_allclose(live[key], pose, atol=0.01, err_msg=str(key))
+
+
 def test_a_live_lift_uses_the_detectors_3d_by_default(video, tmp_path):
     needs_blazepose()
     result = run(["lift", "--video", str(video), "--stream", "--out", str(tmp_path / "live.csv")])

@@ -17,6 +17,7 @@ def test_round_trip_preserves_every_key(tmp_path, clips):
     clips.valid = np.ones(clips.num_frames, bool)
     clips.fps = np.array([50.0, 25.0], np.float32)
     clips.detector_3d = np.where(np.arange(clips.num_frames)[:, None, None] % 3, clips.joints_3d, np.nan)
+    clips.noise_sequence = np.array([4, 1], np.int32)
     path = save_clips(tmp_path / "c.npz", clips)
     back = load_clips(path)
     for f in dataclasses.fields(ClipSet):
@@ -101,6 +102,15 @@ def test_select_and_concatenate(clips):
     assert joined.num_sequences == 3 and joined.num_frames == 95
     assert joined.sequence_bounds().tolist() == [[0, 40], [40, 65], [65, 95]]
     assert clips.without_3d().joints_3d is None
+
+
+def test_noise_sequences_are_positions_unless_named_and_selecting_keeps_named_ones(clips):
+    assert clips.noise_sequences().tolist() == [0, 1] and clips.select_sequences([1]).noise_sequences().tolist() == [0]
+    named = clips.with_noise_sequences()
+    assert named.noise_sequence.tolist() == [0, 1] and named.select_sequences([1]).noise_sequences().tolist() == [1]
+    assert named.select_sequences([1]).with_noise_sequences().noise_sequence.tolist() == [1]  # kept, not renumbered
+    with pytest.raises(InputError, match="key 'noise_sequence' must be >= 0"):
+        validate(dataclasses.replace(clips, noise_sequence=np.array([0, -1])))
 
 
 def test_npz_object_arrays_are_refused(tmp_path, clips):

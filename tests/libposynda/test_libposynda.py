@@ -3,6 +3,7 @@ every aggregation, whole sequence and stream), every exported precision runs, th
 passes plain and under AddressSanitizer + UBSan, the aarch64 build agrees under qemu, and an installed
 package is found by find_package."""
 
+import dataclasses
 import os
 import subprocess
 
@@ -11,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from posynda.cli import main
-from posynda.data import ClipSet, load_clips, save_clips
+from posynda.data import ClipSet, concatenate, load_clips, save_clips
 from posynda.data.prepare import fill_missing_keypoints
 from posynda.defaults import default_clips_path
 from posynda.runtime import Lifter, SamplingSettings
@@ -90,8 +91,6 @@ def test_c_lift_equals_posynda_lift_on_the_same_file(posynda_lift_bin, shipped_e
 
 def test_c_stream_equals_the_whole_sequence_lift(posynda_lift_bin, shipped_export, sequence, tmp_path):
     """Complete detections: the stream (L = T - 1) equals the whole-sequence lift, in C and in Python."""
-    import dataclasses
-
     ones = np.ones(sequence.keypoints_2d.shape[:2], np.float32)
     complete = dataclasses.replace(sequence, keypoints_2d=fill_missing_keypoints(sequence), confidence=ones)
     model = shipped_export / "denoiser.onnx"
@@ -104,6 +103,29 @@ def test_c_stream_equals_the_whole_sequence_lift(posynda_lift_bin, shipped_expor
         np.abs(python.root_relative_mm - _c_lift(posynda_lift_bin, model, complete, tmp_path, CASES[1])[0]).max()
         <= 1e-3
     )
+
+
+def test_c_draws_a_later_sequence_of_a_file_with_that_sequences_noise(posynda_lift_bin, shipped_export, sequence,
+                                                                       tmp_path):  # fmt: skip
+    """Sequence 1 of a two-sequence file: `posynda lift --input` and libposynda given that sequence's keypoints with
+    --sequence 1 (posynda_settings.sequence) agree to 0.01 mm, and its stream agrees with Python's stream of that
+    file; without --sequence (sequence 0's noise) the poses differ."""
+    ones = np.ones(sequence.keypoints_2d.shape[:2], np.float32)
+    complete = dataclasses.replace(sequence, keypoints_2d=fill_missing_keypoints(sequence), confidence=ones)
+    two = concatenate([complete.select_sequences([0]), complete])
+    model, settings = shipped_export / "denoiser.onnx", CASES[1]
+    save_clips(tmp_path / "two.npz", two)
+    args = ["lift", "--model", model, "--input", tmp_path / "two.npz", "--out", tmp_path / "py.npz", "--quiet"]
+    cli = CliRunner().invoke(main, [str(a) for a in args + _settings_args(settings)])
+    assert cli.exit_code == 0, cli.output
+    python_abs = load_clips(tmp_path / "py.npz").joints_3d[two.seq_index == 1]
+    _, absolute = _c_lift(posynda_lift_bin, model, complete, tmp_path, settings, "--sequence", "1")
+    assert np.abs(absolute - python_abs).max() <= PARITY_MM
+    _, first_noise = _c_lift(posynda_lift_bin, model, complete, tmp_path, settings)
+    assert np.abs(first_noise - python_abs).max() > 1.0  # the noise matters: sequence 0's gives other poses
+    streamed = Lifter(model).lift_as_stream(two, settings).root_relative_mm[two.seq_index == 1]
+    c_streamed, _ = _c_lift(posynda_lift_bin, model, complete, tmp_path, settings, "--stream", "--sequence", "1")
+    assert np.abs(c_streamed - streamed).max() <= 1e-3
 
 
 # BlazePose-33 landmark -> the H36M joint it is made from in blazepose_frames (face on the head and nose, hands on
@@ -211,6 +233,10 @@ def test_c_tool_rejects_bad_input_with_exit_2(posynda_lift_bin, shipped_export, 
         assert result.stderr.count("\n") == 1  # one line
     result, _, _ = run_tool(posynda_lift_bin, shipped_export / "denoiser.onnx", kp, tmp_path, size=(0, 1080))
     assert result.returncode == 2 and "image size must be positive" in result.stderr
+    for sequence in ("-1", "4294967296", "one"):
+        result, _, _ = run_tool(posynda_lift_bin, shipped_export / "denoiser.onnx", kp, tmp_path, "--sequence",
+                                sequence)  # fmt: skip
+        assert result.returncode == 2 and "--sequence must be an integer in [0, 4294967295]" in result.stderr
 
 
 @pytest.mark.parametrize("variant", ["native", "asan"])

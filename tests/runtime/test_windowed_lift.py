@@ -68,3 +68,17 @@ def test_lift_windows_covers_every_frame_and_reports_progress():
     assert poses.shape == (25, 17, 3) and np.isfinite(poses).all() and (poses[:, 0] == 0).all()
     total = calls[-1][1]
     assert [d for d, _ in calls] == list(range(2, total, 2)) + [total] and all(t == total for _, t in calls)
+
+
+def test_a_sequence_draws_the_noise_its_set_names_for_it_whichever_others_are_lifted_with_it():
+    """ClipSet.noise_sequence: a chosen sequence of a named set is lifted as in the whole set (`lift --person`);
+    unnamed, a lone sequence draws sequence 0's noise, and other noise gives other poses."""
+    clips = make_clips((9, 12), seed=3).without_3d()
+    model = micro_checkpoint()
+
+    def lift(c):
+        return lift_windows(model.model, model.diffusion, MICRO.frames, c, SamplingSettings(hypotheses=2, steps=2))
+
+    whole = lift(clips)[clips.seq_index == 1]
+    np.testing.assert_array_equal(lift(clips.with_noise_sequences().select_sequences([1])), whole)
+    assert not np.array_equal(lift(clips.select_sequences([1])), whole)

@@ -19,8 +19,8 @@
  * Human3.6M-17 (posynda's skeleton).
  *
  * Noise: every window of a lift draws its Gaussian noise from its own Philox4x32-10 stream keyed by
- * the seed (docs/noise.md), so a seed gives the same poses here, in `posynda lift` and in Python's
- * `posynda.runtime.Lifter`, whatever the batching.
+ * the seed, counted by settings.sequence and the window (docs/noise.md), so a seed gives the same poses
+ * here, in `posynda lift` and in Python's `posynda.runtime.Lifter`, whatever the batching.
  *
  * Threads: a model and its streams may be used from one thread at a time; use one model per thread
  * to lift in parallel. The error message is per thread.
@@ -157,6 +157,11 @@ typedef struct posynda_settings {
                            many seconds of the sequence, in [0, 10] (posynda/runtime/root_depth.py); 0: each
                            frame's root on its own. Default 0.5, as `posynda lift`. A stream places each root
                            on its own (a median needs the frames after it) */
+  /* appended in the third version (a struct without it reads 0): */
+  uint32_t sequence; /* the sequence number whose noise a lift or stream draws (docs/noise.md), default 0:
+                        posynda_lift of sequence s of a keypoint file with sequence = s gives `posynda lift`'s
+                        poses of that sequence. A pipeline takes 0 and numbers its own streams 0, 1, 2, ... in
+                        the order they open (the order of their first frames, as `posynda detect` writes them) */
 } posynda_settings;
 
 typedef struct posynda_camera {
