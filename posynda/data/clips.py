@@ -368,8 +368,9 @@ def describe_clips(clips: ClipSet) -> dict:
 
 
 def concatenate(sets: list[ClipSet]) -> ClipSet:
-    """Join clip sets of the same domain (sequence ids renumbered). Optional keys survive only if
-    every set has them (confidence and valid default to ones/True)."""
+    """Join clip sets of the same domain (sequence ids renumbered, and their noise drawn by position again: no
+    ``noise_sequence``). Optional keys survive only if every set has them (confidence and valid default to
+    ones/True)."""
     if not sets:
         raise InputError("nothing to concatenate")
     offsets = np.cumsum([0] + [c.num_sequences for c in sets[:-1]])
